@@ -1,0 +1,51 @@
+# portreeve: top-level driver. The real build is CMake+Ninja in build/ (release),
+# build-asan/ (ASan+UBSan unit tests) and build-fuzz/ (libFuzzer targets, clang).
+#
+#   make          build portreeve into build/
+#   make demo     install missing Debian packages, build, run the namespace lab demo (root)
+#   make check    install missing Debian packages, build everything, run every test (root)
+#   make bench    side-by-side benchmarks against nmap, masscan, zmap (root)
+
+BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
+             libcap-ng-dev libjansson-dev libpcre2-dev libssl-dev libclang-rt-14-dev
+LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsmasq snmpd \
+             ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
+             python3 python3-scapy masscan zmap hping3 tcpdump procps
+NPROC     ?= $(shell nproc)
+
+.PHONY: all deps demo check unit fuzz lab bench clean
+
+all:
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(NPROC)
+
+# Installs whatever of the packages above is missing (needs root and apt).
+deps:
+	@missing=$$(for p in $(BUILD_PKGS) $(LAB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build-asan/.built: $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c) CMakeLists.txt
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPR_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(NPROC)
+	@touch $@
+
+build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c) CMakeLists.txt
+	@CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPR_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(NPROC)
+	@touch $@
+
+demo: deps all
+	@tests/lab/demo.sh build/portreeve
+
+check: deps all build-asan/.built build-fuzz/.built
+	@tests/run.sh
+
+bench: deps all
+	@bench/run
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,16 @@
+/* cli.h — one entry point per subcommand. Each parses its options into a config
+ * struct, runs the work and returns the process exit code:
+ * 0 success, 1 findings the user asked to fail on, 2 usage or input error,
+ * 3 runtime failure. */
+#ifndef PR_CLI_CLI_H
+#define PR_CLI_CLI_H
+
+#define PR_EXIT_OK 0
+#define PR_EXIT_FINDINGS 1
+#define PR_EXIT_USAGE 2
+#define PR_EXIT_RUNTIME 3
+
+int cmd_scan(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+
+#endif

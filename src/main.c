@@ -1,0 +1,39 @@
+/* main.c — subcommand dispatch only. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"scan", cmd_scan, "find open ports (connect, SYN, FIN, NULL, Xmas, UDP, ACK, ...)"},
+    {"detect", cmd_detect, "notice port scans in live traffic, capture files and firewall logs"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: portreeve COMMAND [options]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+    fputs("\n'portreeve COMMAND --help' describes each command's options.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return PR_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return PR_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "portreeve: unknown command '%s' (try 'portreeve --help')\n", argv[1]);
+    return PR_EXIT_USAGE;
+}

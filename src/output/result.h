@@ -1,0 +1,101 @@
+/* result.h — the one result model of a scan, filled by the engine and read by every
+ * output format (normal, XML, grepable, JSON lines).
+ *
+ * The engine owns and fills a `struct scan_result`; outputs only serialise it. Port
+ * states and reasons use nmap's names and meanings. */
+#ifndef PR_OUTPUT_RESULT_H
+#define PR_OUTPUT_RESULT_H
+
+#include "core/addr.h"
+#include "core/services.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+enum port_state {
+    PS_UNKNOWN = 0,
+    PS_OPEN,
+    PS_CLOSED,
+    PS_FILTERED,
+    PS_UNFILTERED,
+    PS_OPEN_FILTERED,
+    PS_CLOSED_FILTERED,
+    PS_COUNT
+};
+
+/* Why a state was concluded, with nmap's reason names (see rs_name). */
+enum port_reason {
+    RS_NONE = 0,     /* "unknown" */
+    RS_SYN_ACK,      /* syn-ack */
+    RS_RESET,        /* reset */
+    RS_CONN_REFUSED, /* conn-refused */
+    RS_NO_RESPONSE,  /* no-response */
+    RS_UDP_RESPONSE, /* udp-response */
+    RS_PORT_UNREACH, /* port-unreach */
+    RS_HOST_UNREACH, /* host-unreach */
+    RS_NET_UNREACH,  /* net-unreach */
+    RS_PROTO_UNREACH,/* proto-unreach */
+    RS_ADMIN_PROHIBITED, /* admin-prohibited */
+    RS_HOST_PROHIBITED,  /* host-prohibited */
+    RS_NET_PROHIBITED,   /* net-prohibited */
+    RS_ADDR_UNREACH,     /* addr-unreach (ICMPv6) */
+    RS_ECHO_REPLY,       /* echo-reply */
+    RS_TIMESTAMP_REPLY,  /* timestamp-reply */
+    RS_ARP_RESPONSE,     /* arp-response */
+    RS_ND_RESPONSE,      /* nd-response */
+    RS_LOCALHOST,        /* localhost-response */
+    RS_USER_SET,         /* user-set (-Pn) */
+    RS_SYN_ACK_DISC,     /* syn-ack to a discovery probe */
+    RS_RESET_DISC,       /* reset to a discovery probe */
+    RS_COUNT
+};
+
+const char *ps_name(enum port_state s);   /* "open", "open|filtered", ... */
+const char *rs_name(enum port_reason r);  /* "syn-ack", "no-response", ... */
+
+struct port_result {
+    uint16_t port;
+    uint8_t proto;  /* enum pr_proto */
+    uint8_t state;  /* enum port_state */
+    uint8_t reason; /* enum port_reason */
+    uint8_t reason_ttl;
+};
+
+struct host_result {
+    struct pr_addr addr;
+    const char *hostname;     /* user-given name or NULL; not owned */
+    int up;                   /* 1 up, 0 down */
+    uint8_t reason;           /* why up/down */
+    uint8_t reason_ttl;
+    uint8_t mac[6];
+    int have_mac;
+    double srtt_us;           /* smoothed RTT, 0 when unknown */
+    struct timeval start, end;
+    struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
+    size_t nports;
+};
+
+/* One technique of the scan, as nmap's <scaninfo>. */
+struct scan_info {
+    const char *type;      /* nmap's names: "connect", "syn", "fin", "null", "xmas", "udp", "ack", "maimon", "window" */
+    uint8_t proto;         /* enum pr_proto */
+    const uint16_t *ports; /* not owned */
+    size_t nports;
+};
+
+struct scan_result {
+    char *args;               /* the command line */
+    struct timeval start, end;
+    struct scan_info info[4];
+    size_t ninfo;
+    struct host_result *hosts;
+    size_t nhosts;
+    size_t hosts_up;
+    const struct svc_db *svc; /* for service names; may be NULL */
+    int ping_only;            /* -sn */
+};
+
+void result_free(struct scan_result *r);
+
+#endif

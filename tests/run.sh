@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test of portreeve and ends with the line "N passed, N failed, N skipped".
+#   unit  — cmocka binaries from build/ and again from build-asan/ (ASan+UBSan)
+#   fuzz  — each libFuzzer target from build-fuzz/ for FUZZ_SECONDS over its corpus
+#   lab   — tests/lab/t_*.sh, real packets in throwaway namespaces (needs root)
+# ONLY=regex restricts the run to tests whose name matches. Logs go to build/test-logs/.
+# Exit status: 0 when nothing failed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGS=$ROOT/build/test-logs
+mkdir -p "$LOGS"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+ONLY=${ONLY:-.}
+pass=0 fail=0 skip=0 failed=()
+
+run_one() { # name timeout_seconds command...
+    local name=$1 limit=$2; shift 2
+    [[ $name =~ $ONLY ]] || return 0
+    local log=$LOGS/${name//\//_}.log start=$SECONDS rc
+    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+    rc=$?
+    local took=$((SECONDS - start))
+    if [ $rc -eq 0 ]; then
+        pass=$((pass + 1)); printf 'PASS  %-40s %4ss\n' "$name" "$took"
+    elif [ $rc -eq 77 ]; then
+        skip=$((skip + 1)); printf 'SKIP  %-40s %4ss  %s\n' "$name" "$took" "$(tail -n 1 "$log")"
+    else
+        fail=$((fail + 1)); failed+=("$name")
+        printf 'FAIL  %-40s %4ss  (exit %d, log %s)\n' "$name" "$took" "$rc" "$log"
+        tail -n 25 "$log" | sed 's/^/      | /'
+    fi
+}
+
+for t in build/test_*; do
+    [ -x "$t" ] && run_one "unit/$(basename "$t")" 120 "$t"
+done
+for t in build-asan/test_*; do
+    [ -x "$t" ] && run_one "asan/$(basename "$t")" 300 "$t"
+done
+for t in build-fuzz/fuzz_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    corpus=$ROOT/tests/fuzz/corpus/${name#fuzz_}
+    work=$ROOT/build/fuzz-work/$name
+    mkdir -p "$work" "$ROOT/tests/fuzz/artifacts"
+    [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
+    run_one "fuzz/$name" $((FUZZ_SECONDS + 60)) "$t" -max_total_time="$FUZZ_SECONDS" \
+        -rss_limit_mb=2048 -artifact_prefix="$ROOT/tests/fuzz/artifacts/$name-" "$work"
+done
+for t in tests/lab/t_*.sh; do
+    [ -f "$t" ] || continue
+    limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$t" | head -n 1)
+    run_one "lab/$(basename "$t" .sh)" "${limit:-300}" bash "$t" "$ROOT/build/portreeve"
+done
+
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
