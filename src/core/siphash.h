@@ -1,0 +1,18 @@
+/* siphash.h — SipHash-2-4, a keyed hash for probe cookies and hash tables whose keys
+ * an adversary may choose. Pure function; the caller owns the 16-byte key (from
+ * getrandom at startup, or from --seed for reproducible runs). */
+#ifndef PR_CORE_SIPHASH_H
+#define PR_CORE_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sip_key {
+    uint64_t k0, k1;
+};
+
+uint64_t siphash24(const struct sip_key *key, const void *data, size_t len);
+/* Fills key from getrandom(2), or derives it from seed when seed_set. */
+void sip_key_init(struct sip_key *key, int seed_set, uint64_t seed);
+
+#endif
