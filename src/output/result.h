@@ -62,6 +62,8 @@ struct port_result {
     uint8_t reason_ttl;
 };
 
+/* One target. `hosts` holds every target of the scan, up or down (the totals in the
+ * footers are nhosts and hosts_up); outputs list down hosts only with -v, like nmap. */
 struct host_result {
     struct pr_addr addr;
     const char *hostname;     /* user-given name or NULL; not owned */
@@ -71,6 +73,8 @@ struct host_result {
     uint8_t mac[6];
     int have_mac;
     double srtt_us;           /* smoothed RTT, 0 when unknown */
+    double rttvar_us;         /* RTT variance (XML <times rttvar>), 0 when unknown */
+    double timeout_us;        /* probe timeout (XML <times to>); 0: outputs derive it */
     struct timeval start, end;
     struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
     size_t nports;
@@ -84,8 +88,12 @@ struct scan_info {
     size_t nports;
 };
 
+/* Default for scan_result.version when the engine leaves it NULL. */
+#define PR_VERSION "0.1"
+
 struct scan_result {
-    char *args;               /* the command line */
+    char *args;               /* the command line, owned (freed by result_free) */
+    const char *version;      /* portreeve's version string; NULL means PR_VERSION */
     struct timeval start, end;
     struct scan_info info[4];
     size_t ninfo;
@@ -94,8 +102,12 @@ struct scan_result {
     size_t hosts_up;
     const struct svc_db *svc; /* for service names; may be NULL */
     int ping_only;            /* -sn */
+    /* Raw packet counters for the verbose footer; all 0 when unknown (line omitted). */
+    uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
 };
 
+/* Frees what the result owns (args, hosts, each host's ports) and zeroes it. Not freed:
+ * hostnames, scan_info port arrays, svc (owned elsewhere). NULL is fine. */
 void result_free(struct scan_result *r);
 
 #endif
