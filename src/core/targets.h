@@ -13,6 +13,7 @@
 #include "core/addr.h"
 #include "core/error.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Refuse lists larger than this (a /8 of IPv4 is 2^24, IPv6 CIDR larger than /96 is refused). */
@@ -27,7 +28,9 @@ struct target_list {
     size_t nex, capex;
     uint64_t *prefix; /* prefix[i] = hosts in r[0..i-1]; built by tgt_finish() */
     uint64_t count;
-    int family; /* AF_INET by default, AF_INET6 with -6; names resolve to this family */
+    int family;      /* AF_INET by default, AF_INET6 with -6; names resolve to this family */
+    bool no_resolve; /* set after tgt_init() to refuse host names instead of resolving them
+                        (fuzzing, tests: no DNS traffic); literals and ranges still work */
 };
 
 void tgt_init(struct target_list *t, int family);
@@ -38,7 +41,8 @@ void tgt_free(struct target_list *t);
 int tgt_add(struct target_list *t, const char *spec, const char *where, struct pr_error *e);
 /* Reads specs separated by white space from a file ("-" is stdin); '#' starts a comment. */
 int tgt_add_file(struct target_list *t, const char *path, struct pr_error *e);
-/* The same for exclusions (--exclude takes a comma-separated list). */
+/* The same for exclusions (--exclude takes a comma-separated list, like nmap, so octet
+ * lists such as "10.0.0,1.1" cannot be written there; use ranges or CIDR). */
 int tgt_exclude(struct target_list *t, const char *spec_list, const char *where,
                 struct pr_error *e);
 int tgt_exclude_file(struct target_list *t, const char *path, struct pr_error *e);
