@@ -1,0 +1,585 @@
+/* scan_cli.c — `portreeve scan` options (nmap-compatible where nmap has them) into a
+ * struct scan_config, then the run and the outputs. Every bad option or value gives
+ * one line on stderr naming it, and exit code 2 before any packet is sent. */
+#include "cli/cli.h"
+
+#include "core/ports.h"
+#include "net/payloads.h"
+#include "net/rawio.h"
+#include "output/output.h"
+#include "scan/scan.h"
+#include "scan/technique.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_OUT 4
+
+struct out_file {
+    char fmt; /* 'N', 'X', 'G', 'J' */
+    const char *path;
+};
+
+struct scan_cli {
+    struct scan_config cfg;
+    const char *port_spec;
+    long top_ports;
+    struct out_file out[MAX_OUT * 2];
+    size_t nout;
+    const char *oa_base;
+    char oa_paths[3][PATH_MAX];
+    struct out_opts oo;
+    int tech_tcp; /* index+1 into techniques of the TCP technique */
+    int want_udp;
+    const char *tcp_name;
+    int timing_level;
+    const char *payload_file;
+    struct {
+        double min_rate, max_rate;
+        int max_retries;
+        int64_t host_timeout, scan_delay, init_rtt, min_rtt, max_rtt;
+    } ov; /* explicit overrides; negative = unset */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: portreeve scan [options] TARGET...\n"
+          "Techniques: -sS SYN (default with privileges)  -sT connect (default without)\n"
+          "  -sF FIN  -sN NULL  -sX Xmas  -sU UDP  -sA ACK  -sM Maimon  -sW window\n"
+          "  (one TCP technique, combinable with -sU, e.g. -sS -sU or -sSU)\n"
+          "Targets: ADDR, CIDR, octet ranges (198.18.1-3.1-254), names, IPv6 with -6\n"
+          "  -iL FILE  --exclude LIST  --excludefile FILE\n"
+          "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
+          "Discovery: -Pn (no ping: every host up)  -sn (ping only)\n"
+          "Timing: -T0..-T5  --min-rate N  --max-rate N  --max-retries N  --host-timeout T\n"
+          "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
+          "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
+          "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
+          "  --open  --reason  -v  -d  --stats-every T\n"
+          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n",
+          f);
+}
+
+static int bad(const char *opt, const char *fmt, const char *val)
+{
+    fprintf(stderr, "portreeve scan: %s: ", opt);
+    fprintf(stderr, fmt, val);
+    fputc('\n', stderr);
+    return -1;
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, "portreeve scan: %s: '%s' is not a whole number from %ld to %ld\n", opt,
+                s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_rate(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !(v > 0) || v > 1e8)
+        return bad(opt, "'%s' is not a rate in packets per second (0 < rate <= 1e8)", s);
+    *out = v;
+    return 0;
+}
+
+/* nmap time syntax: "500ms", "2s", "1m", "1h", bare number = seconds. */
+static int parse_time(const char *opt, const char *s, int64_t *us)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double mult = 1e6;
+    if (!strcmp(end, "ms"))
+        mult = 1e3;
+    else if (!strcmp(end, "s") || !*end)
+        mult = 1e6;
+    else if (!strcmp(end, "m"))
+        mult = 60e6;
+    else if (!strcmp(end, "h"))
+        mult = 3600e6;
+    else
+        return bad(opt, "'%s' is not a time (use e.g. 500ms, 2s, 1m, 1h)", s);
+    if (end == s || errno || v < 0 || v * mult > 8.64e12)
+        return bad(opt, "'%s' is not a time (use e.g. 500ms, 2s, 1m, 1h)", s);
+    *us = (int64_t)(v * mult);
+    return 0;
+}
+
+static int add_technique(struct scan_cli *c, char letter)
+{
+    static const struct {
+        char l;
+        const char *name;
+    } map[] = {{'S', "syn"},    {'T', "connect"}, {'F', "fin"},    {'N', "null"},
+               {'X', "xmas"},   {'A', "ack"},     {'M', "maimon"}, {'W', "window"},
+               {'U', "udp"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].l != letter)
+            continue;
+        if (letter == 'U') {
+            c->want_udp = 1;
+            return 0;
+        }
+        if (c->tcp_name && strcmp(c->tcp_name, map[i].name)) {
+            fprintf(stderr,
+                    "portreeve scan: -s%c: only one TCP technique per scan (already %s); "
+                    "-sU may be added to it\n",
+                    letter, c->tcp_name);
+            return -1;
+        }
+        c->tcp_name = map[i].name;
+        return 0;
+    }
+    fprintf(stderr, "portreeve scan: -s%c: unknown scan technique\n", letter);
+    return -1;
+}
+
+static int add_output(struct scan_cli *c, char fmt, const char *path)
+{
+    if (c->nout >= sizeof c->out / sizeof c->out[0]) {
+        fprintf(stderr, "portreeve scan: too many output files\n");
+        return -1;
+    }
+    c->out[c->nout++] = (struct out_file){fmt, path};
+    return 0;
+}
+
+/* Parses argv into c. Returns 0, 1 for --help, -1 on error (message printed). */
+static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***targets,
+                      size_t *ntargets)
+{
+    struct pr_error e = {{0}};
+    *targets = pr_calloc((size_t)argc, sizeof **targets);
+    *ntargets = 0;
+    const char *il = NULL, *exclude = NULL, *excludefile = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+#define NEED_VAL()                                                                                 \
+    do {                                                                                           \
+        if (i + 1 >= argc) {                                                                       \
+            fprintf(stderr, "portreeve scan: option '%s' needs a value\n", a);                     \
+            return -1;                                                                             \
+        }                                                                                          \
+        val = argv[++i];                                                                           \
+    } while (0)
+        if (a[0] != '-' || !a[1]) {
+            (*targets)[(*ntargets)++] = a;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            return 1;
+        } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUn") + 1] == 0) {
+            for (const char *l = a + 2; *l; l++) {
+                if (*l == 'n')
+                    c->cfg.ping_only = 1;
+                else if (add_technique(c, *l) < 0)
+                    return -1;
+            }
+        } else if (a[1] == 's') {
+            fprintf(stderr, "portreeve scan: %s: unknown scan technique\n", a);
+            return -1;
+        } else if (!strcmp(a, "-p-")) {
+            c->port_spec = "-";
+        } else if (!strncmp(a, "-p", 2) && a[1] == 'p') {
+            if (a[2])
+                val = a + 2;
+            else
+                NEED_VAL();
+            c->port_spec = val;
+        } else if (!strcmp(a, "-F")) {
+            c->top_ports = 100;
+        } else if (!strcmp(a, "--top-ports")) {
+            NEED_VAL();
+            if (parse_long(a, val, 1, 65535, &c->top_ports) < 0)
+                return -1;
+        } else if (!strcmp(a, "-Pn") || !strcmp(a, "-PN")) {
+            c->cfg.no_ping = 1;
+        } else if (!strcmp(a, "-6")) {
+            c->cfg.family = AF_INET6;
+        } else if (!strcmp(a, "-n")) {
+            /* we never do reverse DNS */
+        } else if (!strcmp(a, "-iL")) {
+            NEED_VAL();
+            il = val;
+        } else if (!strcmp(a, "--exclude")) {
+            NEED_VAL();
+            exclude = val;
+        } else if (!strcmp(a, "--excludefile")) {
+            NEED_VAL();
+            excludefile = val;
+        } else if (a[1] == 'T' && a[2] >= '0' && a[2] <= '5' && !a[3]) {
+            c->timing_level = a[2] - '0';
+        } else if (!strcmp(a, "-T")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 0, 5, &v) < 0)
+                return -1;
+            c->timing_level = (int)v;
+        } else if (!strcmp(a, "--min-rate")) {
+            NEED_VAL();
+            if (parse_rate(a, val, &c->ov.min_rate) < 0)
+                return -1;
+        } else if (!strcmp(a, "--max-rate")) {
+            NEED_VAL();
+            if (parse_rate(a, val, &c->ov.max_rate) < 0)
+                return -1;
+        } else if (!strcmp(a, "--max-retries")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 0, 50, &v) < 0)
+                return -1;
+            c->ov.max_retries = (int)v;
+        } else if (!strcmp(a, "--host-timeout") || !strcmp(a, "--scan-delay") ||
+                   !strcmp(a, "--initial-rtt-timeout") || !strcmp(a, "--min-rtt-timeout") ||
+                   !strcmp(a, "--max-rtt-timeout") || !strcmp(a, "--stats-every")) {
+            NEED_VAL();
+            int64_t us = 0;
+            if (parse_time(a, val, &us) < 0)
+                return -1;
+            if (!strcmp(a, "--host-timeout"))
+                c->ov.host_timeout = us;
+            else if (!strcmp(a, "--scan-delay"))
+                c->ov.scan_delay = us;
+            else if (!strcmp(a, "--initial-rtt-timeout"))
+                c->ov.init_rtt = us;
+            else if (!strcmp(a, "--min-rtt-timeout"))
+                c->ov.min_rtt = us;
+            else if (!strcmp(a, "--max-rtt-timeout"))
+                c->ov.max_rtt = us;
+            else
+                c->cfg.stats_every_s = (int)(us / 1000000 ? us / 1000000 : 1);
+        } else if (!strcmp(a, "-oN") || !strcmp(a, "-oX") || !strcmp(a, "-oG") ||
+                   !strcmp(a, "-oJ")) {
+            NEED_VAL();
+            if (add_output(c, a[2], val) < 0)
+                return -1;
+        } else if (!strcmp(a, "-oA")) {
+            NEED_VAL();
+            c->oa_base = val;
+        } else if (!strcmp(a, "--open")) {
+            c->oo.open_only = 1;
+        } else if (!strcmp(a, "--reason")) {
+            c->oo.reason = 1;
+        } else if (a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+            c->oo.verbose += (int)strlen(a + 1);
+        } else if (a[1] == 'd' && strspn(a + 1, "d") == strlen(a + 1)) {
+            c->oo.debug += (int)strlen(a + 1);
+        } else if (!strcmp(a, "-e")) {
+            NEED_VAL();
+            c->cfg.iface = val;
+        } else if (!strcmp(a, "-S")) {
+            NEED_VAL();
+            if (addr_parse(val, &c->cfg.source) < 0)
+                return bad(a, "'%s' is not an IP address", val);
+        } else if (!strcmp(a, "-g") || !strcmp(a, "--source-port")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 1, 65535, &v) < 0)
+                return -1;
+            c->cfg.source_port = (int)v;
+        } else if (!strcmp(a, "--ttl")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 1, 255, &v) < 0)
+                return -1;
+            c->cfg.ttl = (int)v;
+        } else if (!strcmp(a, "--seed")) {
+            NEED_VAL();
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(val, &end, 0);
+            if (!*val || *end || errno)
+                return bad(a, "'%s' is not a number", val);
+            sip_key_init(&c->cfg.key, 1, v);
+        } else if (!strcmp(a, "--payloads")) {
+            NEED_VAL();
+            c->payload_file = val;
+        } else {
+            fprintf(stderr, "portreeve scan: unknown option '%s' (see 'portreeve scan --help')\n",
+                    a);
+            return -1;
+        }
+#undef NEED_VAL
+    }
+
+    /* Targets, in the order given, then exclusions. */
+    char where[64];
+    for (size_t t = 0; t < *ntargets; t++) {
+        snprintf(where, sizeof where, "target %zu", t + 1);
+        if (tgt_add(&c->cfg.targets, (*targets)[t], where, &e) < 0)
+            goto err;
+    }
+    if (il && tgt_add_file(&c->cfg.targets, il, &e) < 0)
+        goto err;
+    if (exclude && tgt_exclude(&c->cfg.targets, exclude, "--exclude", &e) < 0)
+        goto err;
+    if (excludefile && tgt_exclude_file(&c->cfg.targets, excludefile, &e) < 0)
+        goto err;
+    if (tgt_finish(&c->cfg.targets, &e) < 0)
+        goto err;
+    if (!*ntargets && !il) {
+        fprintf(stderr, "portreeve scan: no targets given (see 'portreeve scan --help')\n");
+        return -1;
+    }
+    return 0;
+err:
+    fprintf(stderr, "portreeve scan: %s\n", e.msg);
+    return -1;
+}
+
+/* Checks and derived settings once all options are known. Returns 0 or -1. */
+static int finish_config(struct scan_cli *c)
+{
+    struct scan_config *cfg = &c->cfg;
+    struct pr_error e = {{0}};
+    int priv = rawio_privileged();
+
+    if (!c->tcp_name && !c->want_udp)
+        c->tcp_name = priv ? "syn" : "connect";
+    if (c->tcp_name && strcmp(c->tcp_name, "connect") && !priv) {
+        if (!strcmp(c->tcp_name, "syn")) {
+            fprintf(stderr, "portreeve scan: notice: -sS needs root or CAP_NET_RAW; "
+                            "falling back to a connect scan (-sT)\n");
+            c->tcp_name = "connect";
+        } else {
+            fprintf(stderr, "portreeve scan: the %s scan needs root or CAP_NET_RAW\n",
+                    c->tcp_name);
+            return -1;
+        }
+    }
+    if (c->want_udp && !priv) {
+        fprintf(stderr, "portreeve scan: the UDP scan (-sU) needs root or CAP_NET_RAW\n");
+        return -1;
+    }
+    if (c->tcp_name)
+        cfg->techniques[cfg->ntech++] = c->tcp_name;
+    if (c->want_udp)
+        cfg->techniques[cfg->ntech++] = "udp";
+    cfg->connect_only = !priv;
+    if (cfg->connect_only && !cfg->no_ping)
+        fprintf(stderr, "portreeve scan: notice: without raw sockets, hosts are discovered "
+                        "with connects to ports 80 and 443\n");
+    if (cfg->iface && !if_nametoindex(cfg->iface)) {
+        fprintf(stderr, "portreeve scan: -e: interface '%s' does not exist\n", cfg->iface);
+        return -1;
+    }
+    if (cfg->source.family && cfg->source.family != cfg->family) {
+        fprintf(stderr, "portreeve scan: -S: address family differs from the targets' "
+                        "(use -6 for IPv6)\n");
+        return -1;
+    }
+
+    /* Ports */
+    unsigned want = (c->tcp_name ? 1u << PR_TCP : 0) | (c->want_udp ? 1u << PR_UDP : 0);
+    cfg->svc = svc_load(NULL, &e);
+    if (!cfg->svc) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return -1;
+    }
+    if (c->port_spec && c->top_ports) {
+        fprintf(stderr, "portreeve scan: -p and --top-ports/-F cannot be combined\n");
+        return -1;
+    }
+    if (c->port_spec) {
+        if (ports_parse(c->port_spec, want, cfg->svc, &cfg->ports, &e) < 0) {
+            fprintf(stderr, "portreeve scan: -p: %s\n", e.msg);
+            return -1;
+        }
+    } else if (!cfg->ping_only &&
+               ports_top(cfg->svc, c->top_ports ? (size_t)c->top_ports : 1000, want, &cfg->ports,
+                         &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return -1;
+    }
+    if (!cfg->ping_only) {
+        size_t total = (c->tcp_name ? cfg->ports.n[PR_TCP] : 0) +
+                       (c->want_udp ? cfg->ports.n[PR_UDP] : 0);
+        if (!total) {
+            fprintf(stderr, "portreeve scan: -p: no ports left for the chosen techniques\n");
+            return -1;
+        }
+    }
+    if (c->want_udp) {
+        cfg->payloads = payload_load(c->payload_file, &e);
+        if (!cfg->payloads) {
+            fprintf(stderr, "portreeve scan: --payloads: %s\n", e.msg);
+            return -1;
+        }
+    }
+
+    /* Timing */
+    scan_timing_template(&cfg->timing, c->timing_level);
+    struct scan_timing *t = &cfg->timing;
+    if (t->scan_delay_us)
+        t->max_rate = 1e6 / (double)t->scan_delay_us;
+    if (c->ov.scan_delay >= 0) {
+        t->scan_delay_us = (uint64_t)c->ov.scan_delay;
+        t->max_rate = c->ov.scan_delay ? 1e6 / (double)c->ov.scan_delay : t->max_rate;
+    }
+    if (c->ov.max_rate > 0)
+        t->max_rate = c->ov.max_rate;
+    if (c->ov.min_rate > 0) {
+        t->min_rate = c->ov.min_rate;
+        if (t->max_rate > 0 && t->max_rate < t->min_rate && c->ov.max_rate <= 0)
+            t->max_rate = t->min_rate;
+    }
+    if (t->min_rate > 0 && t->max_rate > 0 && t->min_rate > t->max_rate) {
+        fprintf(stderr, "portreeve scan: --min-rate is above --max-rate\n");
+        return -1;
+    }
+    if (c->ov.max_retries >= 0)
+        t->max_retries = c->ov.max_retries;
+    if (c->ov.host_timeout >= 0)
+        t->host_timeout_us = (uint64_t)c->ov.host_timeout;
+    if (c->ov.init_rtt >= 0)
+        t->initial_rtt_us = (uint64_t)c->ov.init_rtt;
+    if (c->ov.min_rtt >= 0)
+        t->min_rtt_us = (uint64_t)c->ov.min_rtt;
+    if (c->ov.max_rtt >= 0)
+        t->max_rtt_us = (uint64_t)c->ov.max_rtt;
+    if (t->min_rtt_us > t->max_rtt_us) {
+        fprintf(stderr, "portreeve scan: --min-rtt-timeout is above --max-rtt-timeout\n");
+        return -1;
+    }
+    if (t->initial_rtt_us < t->min_rtt_us)
+        t->initial_rtt_us = t->min_rtt_us;
+    if (t->initial_rtt_us > t->max_rtt_us)
+        t->initial_rtt_us = t->max_rtt_us;
+    cfg->verbose = c->oo.verbose;
+    return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t len = strlen("portreeve") + 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = pr_calloc(len, 1);
+    strcpy(s, "portreeve");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int write_outputs(struct scan_cli *c, const struct scan_result *r)
+{
+    int rc = 0;
+    struct out_opts oo = c->oo;
+    if (out_normal(stdout, r, &oo) < 0)
+        rc = -1;
+    fflush(stdout);
+    oo.as_file = 1;
+    for (size_t i = 0; i < c->nout; i++) {
+        FILE *f = strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "portreeve scan: cannot write '%s': %s\n", c->out[i].path,
+                    strerror(errno));
+            rc = -1;
+            continue;
+        }
+        int w = c->out[i].fmt == 'N'   ? out_normal(f, r, &oo)
+                : c->out[i].fmt == 'X' ? out_xml(f, r, &oo)
+                : c->out[i].fmt == 'G' ? out_grepable(f, r, &oo)
+                                       : out_json(f, r, &oo);
+        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+            w = -1;
+        if (w < 0) {
+            fprintf(stderr, "portreeve scan: writing '%s' failed\n", c->out[i].path);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct scan_cli c;
+    memset(&c, 0, sizeof c);
+    c.ov.max_retries = -1;
+    c.ov.host_timeout = c.ov.scan_delay = c.ov.init_rtt = c.ov.min_rtt = c.ov.max_rtt = -1;
+    c.timing_level = 3;
+    c.cfg.source_port = -1;
+    c.cfg.family = AF_INET;
+    sip_key_init(&c.cfg.key, 0, 0);
+    /* -6 must be known before targets are parsed */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-6"))
+            c.cfg.family = AF_INET6;
+    tgt_init(&c.cfg.targets, c.cfg.family);
+
+    const char **targets = NULL;
+    size_t ntargets = 0;
+    int rc = parse_args(&c, argc, argv, &targets, &ntargets);
+    free(targets);
+    if (rc == 1) {
+        usage(stdout);
+        tgt_free(&c.cfg.targets);
+        return PR_EXIT_OK;
+    }
+    if (rc < 0 || finish_config(&c) < 0) {
+        tgt_free(&c.cfg.targets);
+        ports_free(&c.cfg.ports);
+        svc_free(c.cfg.svc);
+        payload_free(c.cfg.payloads);
+        return PR_EXIT_USAGE;
+    }
+    if (c.oa_base) {
+        const char ext[3][6] = {"nmap", "xml", "gnmap"};
+        const char fmt[3] = {'N', 'X', 'G'};
+        for (int i = 0; i < 3; i++) {
+            snprintf(c.oa_paths[i], sizeof c.oa_paths[i], "%s.%s", c.oa_base, ext[i]);
+            add_output(&c, fmt[i], c.oa_paths[i]);
+        }
+    }
+    c.cfg.args = join_args(argc, argv);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    struct scan_result r;
+    memset(&r, 0, sizeof r);
+    struct pr_error e = {{0}};
+    int exit_code = PR_EXIT_OK;
+    if (scan_run(&c.cfg, &r, &stop_flag, &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        exit_code = PR_EXIT_RUNTIME;
+    } else {
+        if (stop_flag)
+            fprintf(stderr, "portreeve scan: interrupted; results so far follow\n");
+        if (write_outputs(&c, &r) < 0)
+            exit_code = PR_EXIT_RUNTIME;
+    }
+    result_free(&r);
+    free(c.cfg.args);
+    tgt_free(&c.cfg.targets);
+    ports_free(&c.cfg.ports);
+    svc_free(c.cfg.svc);
+    payload_free(c.cfg.payloads);
+    return exit_code;
+}

@@ -1,0 +1,599 @@
+/* engine.c — see engine.h. */
+#include "scan/engine.h"
+
+#include "core/clock.h"
+#include "core/perm.h"
+#include "core/status.h"
+#include "net/payloads.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Linux's default ICMP error limit per destination (net.ipv4.icmp_ratelimit=1000 ms,
+ * burst XRLIM_BURST_FACTOR=6): the model the pacer starts from. */
+#define ICMP_RATE_PER_S 1.0
+#define ICMP_BURST 6.0
+#define PACE_BATCH_MAX 64
+#define SPORT_TRIES 8 /* low bits of the source port carry the try number */
+
+struct ehost {
+    struct engine_target *t;
+    double srtt, rttvar; /* microseconds; srtt 0 = no sample yet */
+    uint32_t icmp_errors;
+    /* ICMP pacing */
+    int paced;            /* 0 no, 1 active, 2 finished */
+    double tokens;
+    uint64_t tokens_at;
+    int batch_open;
+    uint32_t batch_icmp;
+    uint64_t batch_deadline;
+    uint64_t batch[PACE_BATCH_MAX];
+    size_t nbatch;
+    size_t cursor;
+};
+
+struct engine {
+    const struct scan_config *cfg;
+    const struct technique *tech;
+    struct rawio *io;
+    struct ehost *h;
+    size_t nh;
+    const uint16_t *ports;
+    size_t np;
+    int32_t *portidx; /* port number -> index in ports, or -1 */
+    size_t *hash;     /* open addressing: host index + 1, 0 = empty */
+    size_t hash_mask;
+    /* per (host, port) pair, index = host * np + port */
+    uint8_t *state, *reason, *ttl, *tries, *ptries;
+    uint32_t *sent_us;
+    uint64_t npairs, resolved;
+    uint64_t t0;
+    uint16_t sport_base;
+    int fixed_sport;
+    /* rate limiter */
+    double rate, tokens, burst;
+    uint64_t tokens_at;
+    /* loss estimate from direct (non-ICMP) replies */
+    uint64_t responsive, late;
+    int tries_needed;
+    struct engine_stats *st;
+    struct status status;
+};
+
+static uint32_t elapsed32(const struct engine *E, uint64_t now)
+{
+    return (uint32_t)(now - E->t0);
+}
+
+static size_t addr_hash(const struct pr_addr *a)
+{
+    uint64_t x = 1469598103934665603ULL;
+    for (int i = 0; i < 16; i++)
+        x = (x ^ a->a[i]) * 1099511628211ULL;
+    return (size_t)(x ^ (x >> 29));
+}
+
+static void hash_build(struct engine *E)
+{
+    size_t cap = 16;
+    while (cap < E->nh * 2)
+        cap <<= 1;
+    E->hash = pr_calloc(cap, sizeof *E->hash);
+    E->hash_mask = cap - 1;
+    for (size_t i = 0; i < E->nh; i++) {
+        size_t s = addr_hash(&E->h[i].t->res->addr) & E->hash_mask;
+        while (E->hash[s])
+            s = (s + 1) & E->hash_mask;
+        E->hash[s] = i + 1;
+    }
+}
+
+static struct ehost *host_find(const struct engine *E, const struct pr_addr *a)
+{
+    size_t s = addr_hash(a) & E->hash_mask;
+    while (E->hash[s]) {
+        struct ehost *h = &E->h[E->hash[s] - 1];
+        if (addr_eq(&h->t->res->addr, a))
+            return h;
+        s = (s + 1) & E->hash_mask;
+    }
+    return NULL;
+}
+
+/* The probe cookie: a keyed hash of everything that identifies the probe. */
+static uint32_t cookie(const struct engine *E, const struct ehost *h, uint16_t tport,
+                       uint16_t sport)
+{
+    uint8_t b[37];
+    memcpy(b, h->t->res->addr.a, 16);
+    memcpy(b + 16, h->t->src.a, 16);
+    b[32] = (uint8_t)(tport >> 8);
+    b[33] = (uint8_t)tport;
+    b[34] = (uint8_t)(sport >> 8);
+    b[35] = (uint8_t)sport;
+    b[36] = E->tech->proto;
+    return (uint32_t)siphash24(&E->cfg->key, b, sizeof b);
+}
+
+static uint64_t host_timeout(const struct engine *E, const struct ehost *h)
+{
+    const struct scan_timing *t = &E->cfg->timing;
+    double to = h->srtt > 0 ? h->srtt + 4 * h->rttvar : (double)t->initial_rtt_us;
+    if (to < (double)t->min_rtt_us)
+        to = (double)t->min_rtt_us;
+    if (to > (double)t->max_rtt_us)
+        to = (double)t->max_rtt_us;
+    return (uint64_t)to;
+}
+
+static uint64_t max_timeout(const struct engine *E)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < E->nh; i++) {
+        uint64_t to = host_timeout(E, &E->h[i]);
+        if (to > m)
+            m = to;
+    }
+    return m;
+}
+
+static void rtt_sample(struct ehost *h, double rtt)
+{
+    if (h->srtt <= 0) {
+        h->srtt = rtt;
+        h->rttvar = rtt / 2 > 1000 ? rtt / 2 : 1000; /* at least 1 ms of variance */
+        return;
+    }
+    double d = fabs(rtt - h->srtt);
+    h->rttvar = 0.75 * h->rttvar + 0.25 * d;
+    h->srtt = 0.875 * h->srtt + 0.125 * rtt;
+}
+
+/* ---- replies -------------------------------------------------------------------- */
+
+static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct port_result *pr,
+                   uint8_t ttl, int try, int via_icmp, uint64_t now)
+{
+    if (try == E->tries[idx] - 1 && !E->fixed_sport) {
+        uint32_t rtt = elapsed32(E, now) - E->sent_us[idx];
+        rtt_sample(h, (double)rtt);
+    }
+    if (E->state[idx] != PS_UNKNOWN)
+        return; /* the first definite answer stands */
+    E->state[idx] = pr->state;
+    E->reason[idx] = pr->reason;
+    E->ttl[idx] = ttl;
+    E->resolved++;
+    if (!via_icmp) {
+        E->responsive++;
+        if (try > 0)
+            E->late++;
+    }
+}
+
+static int try_of(const struct engine *E, uint16_t sport)
+{
+    if (E->fixed_sport)
+        return sport == E->sport_base ? 0 : -1;
+    int d = (int)sport - (int)E->sport_base;
+    return (d >= 0 && d < SPORT_TRIES) ? d : -1;
+}
+
+static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t now)
+{
+    if (!pi->has_inner)
+        return;
+    uint8_t want = E->tech->proto == PR_TCP ? 6 : 17;
+    if (pi->inner.proto != want)
+        return;
+    struct ehost *h = host_find(E, &pi->inner_dst);
+    if (!h || !addr_eq(&h->t->src, &pi->inner_src))
+        return;
+    int32_t pidx = E->portidx[pi->inner.dport];
+    int try = try_of(E, pi->inner.sport);
+    if (pidx < 0 || try < 0)
+        return;
+    if (E->tech->proto == PR_TCP &&
+        pi->inner.seq != cookie(E, h, pi->inner.dport, pi->inner.sport))
+        return;
+    struct port_result pr = {0};
+    if (!tech_classify_icmp(E->tech->proto, pi->src.family, pi->t.icmp_type, pi->t.icmp_code,
+                            &pr))
+        return;
+    h->icmp_errors++;
+    if (h->batch_open)
+        h->batch_icmp++;
+    uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
+    record(E, h, idx, &pr, pi->ttl, try, 1, now);
+}
+
+static void handle_packet(struct engine *E, const uint8_t *buf, size_t len, uint64_t now)
+{
+    struct pkt_info pi;
+    if (pkt_parse(buf, len, &pi) < 0)
+        return;
+    E->st->rcvd++;
+    E->st->bytes_rcvd += len;
+    if (pi.l4 == PKT_L4_ICMP) {
+        handle_icmp(E, &pi, now);
+        return;
+    }
+    if ((E->tech->proto == PR_TCP && pi.l4 != PKT_L4_TCP) ||
+        (E->tech->proto == PR_UDP && pi.l4 != PKT_L4_UDP))
+        return;
+    struct ehost *h = host_find(E, &pi.src);
+    if (!h || !addr_eq(&h->t->src, &pi.dst))
+        return;
+    int32_t pidx = E->portidx[pi.t.sport];
+    int try = try_of(E, pi.t.dport);
+    if (pidx < 0 || try < 0)
+        return;
+    if (E->tech->proto == PR_TCP) {
+        uint32_t c = cookie(E, h, pi.t.sport, pi.t.dport);
+        int ok = (pi.t.flags & TH_ACK) ? (uint32_t)(pi.t.ack - c) <= 1 : pi.t.seq == ~c;
+        if (!ok)
+            return; /* a stray, or a forged reply: not ours */
+    }
+    struct port_result pr = {0};
+    if (!E->tech->classify(E->tech, &pi, &pr))
+        return;
+    uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
+    record(E, h, idx, &pr, pi.ttl, try, 0, now);
+}
+
+static void drain(struct engine *E)
+{
+    uint8_t buf[PKT_MAX];
+    for (int i = 0; i < 4096; i++) {
+        ssize_t n = rawio_recv(E->io, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        handle_packet(E, buf, (size_t)n, now_us());
+    }
+}
+
+/* ---- probes --------------------------------------------------------------------- */
+
+static void send_probe(struct engine *E, uint64_t idx)
+{
+    struct ehost *h = &E->h[idx / E->np];
+    uint16_t tport = E->ports[idx % E->np];
+    int try = E->tries[idx];
+    uint16_t sport = E->fixed_sport ? E->sport_base
+                                    : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
+    struct pkt_ip ip = {.src = h->t->src,
+                        .dst = h->t->res->addr,
+                        .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64),
+                        .ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try)};
+    uint8_t pkt[PKT_MAX];
+    uint64_t now = now_us();
+    if (E->tech->proto == PR_TCP) {
+        uint32_t c = cookie(E, h, tport, sport);
+        uint8_t f = E->tech->tcp_flags;
+        struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
+        size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
+                                 1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
+        if (n && rawio_send(E->io, pkt, n, &ip.dst) == 0) {
+            E->st->sent++;
+            E->st->bytes_sent += n;
+        }
+    } else {
+        const struct payload *pl = NULL;
+        size_t npl = E->cfg->payloads ? payload_get(E->cfg->payloads, tport, &pl) : 0;
+        for (size_t i = 0; i < (npl ? npl : 1); i++) {
+            size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
+                                     npl ? pl[i].len : 0);
+            if (n && rawio_send(E->io, pkt, n, &ip.dst) == 0) {
+                E->st->sent++;
+                E->st->bytes_sent += n;
+            }
+        }
+    }
+    E->sent_us[idx] = elapsed32(E, now);
+    if (E->tries[idx] < 255)
+        E->tries[idx]++;
+}
+
+/* Blocks until the rate limiter allows one more packet, receiving meanwhile. */
+static void rate_wait(struct engine *E)
+{
+    if (E->rate <= 0)
+        return;
+    for (;;) {
+        uint64_t now = now_us();
+        E->tokens += (double)(now - E->tokens_at) * E->rate / 1e6;
+        E->tokens_at = now;
+        if (E->tokens > E->burst)
+            E->tokens = E->burst;
+        if (E->tokens >= 1) {
+            E->tokens -= 1;
+            return;
+        }
+        uint64_t wait = (uint64_t)((1 - E->tokens) * 1e6 / E->rate);
+        if (wait >= 1000)
+            rawio_wait(E->io, wait);
+        drain(E);
+    }
+}
+
+/* ---- ICMP pacing ---------------------------------------------------------------- */
+
+static int paced_needed(const struct engine *E)
+{
+    return E->tries_needed > 2 ? E->tries_needed - 1 : 1;
+}
+
+/* Advances one paced host; returns 1 while it still has work. */
+static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
+{
+    size_t hi = (size_t)(h - E->h);
+    if (h->batch_open) {
+        if (now < h->batch_deadline)
+            return 1;
+        h->tokens -= h->batch_icmp;
+        if (h->tokens < 0)
+            h->tokens = 0;
+        for (size_t i = 0; i < h->nbatch; i++)
+            if (E->ptries[h->batch[i]] < 255)
+                E->ptries[h->batch[i]]++;
+        h->batch_open = 0;
+    }
+    h->tokens += (double)(now - h->tokens_at) * ICMP_RATE_PER_S / 1e6;
+    h->tokens_at = now;
+    if (h->tokens > ICMP_BURST)
+        h->tokens = ICMP_BURST;
+    if (h->tokens < 1)
+        return 1;
+    size_t want = (size_t)h->tokens;
+    if (want > PACE_BATCH_MAX)
+        want = PACE_BATCH_MAX;
+    h->nbatch = 0;
+    int need = paced_needed(E);
+    for (size_t k = 0; k < E->np && h->nbatch < want; k++) {
+        size_t p = (h->cursor + k) % E->np;
+        uint64_t idx = (uint64_t)hi * E->np + p;
+        if (E->state[idx] == PS_UNKNOWN && E->ptries[idx] < need)
+            h->batch[h->nbatch++] = idx;
+    }
+    if (!h->nbatch) {
+        h->paced = 2;
+        return 0;
+    }
+    h->cursor = (size_t)(h->batch[h->nbatch - 1] % E->np) + 1;
+    for (size_t i = 0; i < h->nbatch; i++) {
+        rate_wait(E);
+        send_probe(E, h->batch[i]);
+    }
+    h->batch_open = 1;
+    h->batch_icmp = 0;
+    h->batch_deadline = now_us() + host_timeout(E, h);
+    return 1;
+}
+
+static int pace_all(struct engine *E)
+{
+    int busy = 0;
+    uint64_t now = now_us();
+    for (size_t i = 0; i < E->nh; i++)
+        if (E->h[i].paced == 1)
+            busy |= pace_host(E, &E->h[i], now);
+    return busy;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static void tick(struct engine *E)
+{
+    drain(E);
+    pace_all(E);
+    double pps = 0;
+    uint64_t el = now_us() - E->t0;
+    if (el > 0)
+        pps = (double)E->st->sent * 1e6 / (double)el;
+    status_tick(&E->status, E->resolved, E->npairs, pps);
+}
+
+/* Waits until `until` (absolute), receiving and pacing meanwhile. */
+static void wait_until(struct engine *E, uint64_t until, volatile sig_atomic_t *stop)
+{
+    for (;;) {
+        uint64_t now = now_us();
+        if (now >= until || (stop && *stop))
+            return;
+        uint64_t left = until - now;
+        rawio_wait(E->io, left < 10000 ? left : 10000);
+        tick(E);
+    }
+}
+
+/* Waits for the replies to a round: until every pair is answered, or one timeout
+ * (recomputed as RTT samples arrive) after the round's last probe. */
+static void wait_round(struct engine *E, uint64_t last_send, volatile sig_atomic_t *stop)
+{
+    while (E->resolved < E->npairs && !(stop && *stop)) {
+        uint64_t until = last_send + max_timeout(E), now = now_us();
+        if (now >= until)
+            return;
+        uint64_t left = until - now;
+        rawio_wait(E->io, left < 10000 ? left : 10000);
+        tick(E);
+    }
+}
+
+/* How many tries a pair needs so that fewer than ~0.05 answering ports stay hidden,
+ * given the fraction of direct replies that needed a retransmission. */
+static void update_tries_needed(struct engine *E)
+{
+    int cap = E->cfg->timing.max_retries + 1;
+    int need = cap < 2 ? cap : 2;
+    if (E->responsive > 0 && E->late > 0) {
+        double q = (double)E->late / (double)E->responsive;
+        if (q > 0.9)
+            q = 0.9;
+        double hidden = (double)E->responsive;
+        int t = 0;
+        while (hidden > 0.05 && t < 64) {
+            hidden *= q;
+            t++;
+        }
+        if (t + 1 > need)
+            need = t + 1;
+    }
+    if (need > cap)
+        need = cap;
+    E->tries_needed = need;
+}
+
+static int engine_setup(struct engine *E, const struct scan_config *cfg,
+                        const struct technique *tech, struct rawio *io,
+                        struct engine_target *targets, size_t nt, const uint16_t *ports,
+                        size_t np, struct engine_stats *st)
+{
+    memset(E, 0, sizeof *E);
+    E->cfg = cfg;
+    E->tech = tech;
+    E->io = io;
+    E->nh = nt;
+    E->np = np;
+    E->ports = ports;
+    E->st = st;
+    E->h = pr_calloc(nt, sizeof *E->h);
+    for (size_t i = 0; i < nt; i++) {
+        E->h[i].t = &targets[i];
+        if (targets[i].res->srtt_us > 0) { /* discovery's sample */
+            E->h[i].srtt = targets[i].res->srtt_us;
+            E->h[i].rttvar = targets[i].res->srtt_us;
+        }
+    }
+    hash_build(E);
+    E->portidx = pr_calloc(65536, sizeof *E->portidx);
+    for (size_t i = 0; i < 65536; i++)
+        E->portidx[i] = -1;
+    for (size_t i = 0; i < np; i++)
+        E->portidx[ports[i]] = (int32_t)i;
+    E->npairs = (uint64_t)nt * np;
+    E->state = pr_calloc(E->npairs, 1);
+    E->reason = pr_calloc(E->npairs, 1);
+    E->ttl = pr_calloc(E->npairs, 1);
+    E->tries = pr_calloc(E->npairs, 1);
+    E->ptries = pr_calloc(E->npairs, 1);
+    E->sent_us = pr_calloc(E->npairs, sizeof *E->sent_us);
+    if (cfg->source_port >= 0) {
+        E->fixed_sport = 1;
+        E->sport_base = (uint16_t)cfg->source_port;
+    } else {
+        /* above Linux's ephemeral range (32768-60999), so no local socket owns them */
+        uint64_t r = siphash24(&cfg->key, "sport", 5);
+        E->sport_base = (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) *
+                                               SPORT_TRIES);
+    }
+    E->rate = cfg->timing.max_rate;
+    E->burst = E->rate > 0 ? fmax(1.0, E->rate / 200.0) : 0;
+    E->tokens = E->burst;
+    E->t0 = E->tokens_at = now_us();
+    E->tries_needed = cfg->timing.max_retries + 1 < 2 ? cfg->timing.max_retries + 1 : 2;
+    return 0;
+}
+
+static void engine_free(struct engine *E)
+{
+    free(E->h);
+    free(E->hash);
+    free(E->portidx);
+    free(E->state);
+    free(E->reason);
+    free(E->ttl);
+    free(E->tries);
+    free(E->ptries);
+    free(E->sent_us);
+}
+
+int engine_run(const struct scan_config *cfg, const struct technique *tech, struct rawio *io,
+               struct engine_target *targets, size_t ntargets, const uint16_t *ports,
+               size_t nports, volatile sig_atomic_t *stop, struct engine_stats *st,
+               struct pr_error *e)
+{
+    (void)e;
+    if (!ntargets || !nports)
+        return 0;
+    struct engine E;
+    engine_setup(&E, cfg, tech, io, targets, ntargets, ports, nports, st);
+    char what[32];
+    snprintf(what, sizeof what, "%s scan", tech->name);
+    status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
+    struct perm perm;
+    perm_init(&perm, E.npairs, &cfg->key);
+
+    for (int round = 0; !(stop && *stop); round++) {
+        int sent_any = 0;
+        for (uint64_t i = 0; i < E.npairs && !(stop && *stop); i++) {
+            uint64_t idx = perm_at(&perm, i);
+            if (E.state[idx] != PS_UNKNOWN || E.tries[idx] != round || E.h[idx / nports].paced)
+                continue;
+            if (round >= E.tries_needed)
+                continue;
+            rate_wait(&E);
+            send_probe(&E, idx);
+            sent_any = 1;
+            if ((E.st->sent & 63) == 0)
+                tick(&E);
+        }
+        if (sent_any)
+            wait_round(&E, now_us(), stop);
+        if (round == 0 && tech->icmp_matters) {
+            /* A host that sent ICMP errors but left ports unanswered is probably
+             * limiting its ICMP rate: pace what is left to that limit. */
+            for (size_t h = 0; h < E.nh; h++) {
+                struct ehost *eh = &E.h[h];
+                if (!eh->icmp_errors)
+                    continue;
+                for (size_t p = 0; p < nports; p++)
+                    if (E.state[h * nports + p] == PS_UNKNOWN) {
+                        eh->paced = 1;
+                        eh->tokens = 0;
+                        eh->tokens_at = now_us();
+                        break;
+                    }
+            }
+        }
+        update_tries_needed(&E);
+        if (!sent_any) /* every unresolved pair was sent in each round so far */
+            break;
+    }
+    /* Let paced hosts finish. */
+    while (!(stop && *stop) && pace_all(&E))
+        wait_until(&E, now_us() + 10000, stop);
+
+    for (size_t h = 0; h < E.nh; h++) {
+        struct host_result *res = E.h[h].t->res;
+        if (E.h[h].srtt > 0) {
+            res->srtt_us = E.h[h].srtt;
+            res->rttvar_us = E.h[h].rttvar;
+            res->timeout_us = (double)host_timeout(&E, &E.h[h]);
+        }
+        for (size_t p = 0; p < nports; p++) {
+            uint64_t idx = h * nports + p;
+            struct port_result *pr = &res->ports[E.h[h].t->port_off + p];
+            if (E.state[idx] == PS_UNKNOWN) {
+                pr->state = tech->state_on_timeout;
+                pr->reason = RS_NO_RESPONSE;
+                pr->reason_ttl = 0;
+            } else {
+                pr->state = E.state[idx];
+                pr->reason = E.reason[idx];
+                pr->reason_ttl = E.ttl[idx];
+            }
+        }
+    }
+    if (cfg->verbose >= 2)
+        fprintf(stderr,
+                "%s scan: %llu probes sent, %llu direct replies (%llu after a retry), "
+                "%d tries per port\n",
+                tech->name, (unsigned long long)E.st->sent, (unsigned long long)E.responsive,
+                (unsigned long long)E.late, E.tries_needed);
+    engine_free(&E);
+    return 0;
+}

@@ -1,0 +1,202 @@
+/* scan.c — runs a configured scan: routes, privileges, discovery, each technique. */
+#include "scan/scan.h"
+
+#include "core/privs.h"
+#include "scan/connect.h"
+#include "scan/discovery.h"
+#include "scan/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+void scan_timing_template(struct scan_timing *t, int level)
+{
+    /* nmap's -T values for RTT and retries; rates are ours (see docs/portreeve-scan.1) */
+    static const struct {
+        uint64_t init_ms, min_ms, max_ms, delay_ms;
+        int retries;
+        double rate;
+    } T[6] = {
+        {300000, 100, 10000, 300000, 10, 0},
+        {15000, 100, 10000, 15000, 10, 0},
+        {1000, 100, 10000, 400, 10, 0},
+        {1000, 100, 10000, 0, 10, 10000},
+        {500, 100, 1250, 0, 6, 50000},
+        {250, 50, 300, 0, 2, 200000},
+    };
+    if (level < 0 || level > 5)
+        level = 3;
+    memset(t, 0, sizeof *t);
+    t->level = level;
+    t->initial_rtt_us = T[level].init_ms * 1000;
+    t->min_rtt_us = T[level].min_ms * 1000;
+    t->max_rtt_us = T[level].max_ms * 1000;
+    t->scan_delay_us = T[level].delay_ms * 1000;
+    t->max_retries = T[level].retries;
+    t->max_rate = T[level].rate;
+}
+
+static int family_bit(int family)
+{
+    return family == AF_INET6 ? 2 : 1;
+}
+
+/* BPF filter that keeps packets addressed to any of our source addresses. */
+static int build_filter(const struct engine_target *t, size_t n, char *buf, size_t len)
+{
+    size_t used = 0;
+    struct pr_addr seen[8];
+    size_t nseen = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+        for (size_t k = 0; k < nseen; k++)
+            dup |= addr_eq(&seen[k], &t[i].src);
+        if (dup)
+            continue;
+        if (nseen == 8)
+            return snprintf(buf, len, "ip or ip6") < 0 ? -1 : 0;
+        seen[nseen++] = t[i].src;
+        char a[PR_ADDRSTRLEN];
+        int w = snprintf(buf + used, len - used, "%sdst host %s", nseen > 1 ? " or " : "",
+                         addr_str(&t[i].src, a, sizeof a));
+        if (w < 0 || (size_t)w >= len - used)
+            return -1;
+        used += (size_t)w;
+    }
+    return 0;
+}
+
+int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
+             struct pr_error *e)
+{
+    int rc = -1;
+    struct rawio io = {.send4 = -1, .send6 = -1, .recv = -1};
+    struct engine_target *tg = NULL;
+    struct engine_stats st = {0};
+    uint64_t nh = tgt_count(&cfg->targets);
+    gettimeofday(&r->start, NULL);
+    r->args = cfg->args;
+    cfg->args = NULL;
+    r->svc = cfg->svc;
+    r->ping_only = cfg->ping_only;
+    r->hosts = pr_calloc((size_t)nh, sizeof *r->hosts);
+    r->nhosts = (size_t)nh;
+    tg = pr_calloc((size_t)nh, sizeof *tg);
+
+    /* Techniques and whether any needs raw sockets. */
+    const struct technique *tech[3] = {0};
+    int need_raw = !cfg->no_ping && !cfg->connect_only;
+    int any_tcp = 0, any_udp = 0;
+    for (size_t i = 0; i < cfg->ntech; i++) {
+        if (!strcmp(cfg->techniques[i], "connect")) {
+            any_tcp = 1;
+            continue;
+        }
+        tech[i] = tech_find(cfg->techniques[i]);
+        need_raw = 1;
+        any_tcp |= tech[i]->proto == PR_TCP;
+        any_udp |= tech[i]->proto == PR_UDP;
+    }
+
+    unsigned families = 0;
+    for (size_t i = 0; i < nh; i++) {
+        struct host_result *h = &r->hosts[i];
+        tgt_get(&cfg->targets, i, &h->addr, &h->hostname);
+        tg[i].res = h;
+        if (cfg->source.family) {
+            tg[i].src = cfg->source;
+        } else if (route_source(&h->addr, &tg[i].src, NULL, e) < 0) {
+            char a[PR_ADDRSTRLEN];
+            fprintf(stderr, "portreeve: %s: %s; skipping it\n", addr_str(&h->addr, a, sizeof a),
+                    e->msg);
+            tg[i].src.family = 0;
+            continue;
+        }
+        families |= (unsigned)family_bit(h->addr.family);
+    }
+
+    if (need_raw) {
+        if (rawio_open(&io, families ? families : 1, cfg->iface, e) < 0)
+            goto out;
+        char filter[1024];
+        if (build_filter(tg, (size_t)nh, filter, sizeof filter) < 0 ||
+            rawio_filter(&io, filter, e) < 0)
+            goto out;
+    }
+    /* Every privileged handle is open: keep no capability from here on, except
+     * CAP_NET_RAW when connect sockets must be bound to an interface (-e). */
+    static const int keep_raw[] = {13 /* CAP_NET_RAW */, -1};
+    if (privs_drop(cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL, e) < 0)
+        goto out;
+
+    /* Discovery. Hosts without a route stay down. */
+    size_t nroutable = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (tg[i].src.family)
+            tg[nroutable++] = tg[i];
+    for (size_t i = 0; i < nroutable; i++)
+        gettimeofday(&tg[i].res->start, NULL);
+    if (cfg->no_ping) {
+        for (size_t i = 0; i < nroutable; i++) {
+            tg[i].res->up = 1;
+            tg[i].res->reason = RS_USER_SET;
+        }
+    } else if (cfg->connect_only) {
+        if (connect_ping(cfg, tg, nroutable, stop, e) < 0)
+            goto out;
+    } else if (discovery_run(cfg, &io, tg, nroutable, stop, &st, e) < 0) {
+        goto out;
+    }
+    size_t nup = 0;
+    for (size_t i = 0; i < nroutable; i++)
+        if (tg[i].res->up)
+            tg[nup++] = tg[i];
+    r->hosts_up = nup;
+
+    if (!cfg->ping_only) {
+        size_t ntcp = any_tcp ? cfg->ports.n[PR_TCP] : 0;
+        size_t nudp = any_udp ? cfg->ports.n[PR_UDP] : 0;
+        for (size_t i = 0; i < nup; i++) {
+            struct host_result *h = tg[i].res;
+            h->nports = ntcp + nudp;
+            h->ports = pr_calloc(h->nports, sizeof *h->ports);
+            for (size_t p = 0; p < ntcp; p++)
+                h->ports[p] = (struct port_result){.port = cfg->ports.p[PR_TCP][p], .proto = PR_TCP};
+            for (size_t p = 0; p < nudp; p++)
+                h->ports[ntcp + p] =
+                    (struct port_result){.port = cfg->ports.p[PR_UDP][p], .proto = PR_UDP};
+        }
+        for (size_t k = 0; k < cfg->ntech && !(stop && *stop); k++) {
+            int is_connect = !tech[k];
+            uint8_t proto = is_connect ? PR_TCP : tech[k]->proto;
+            for (size_t i = 0; i < nup; i++)
+                tg[i].port_off = proto == PR_TCP ? 0 : ntcp;
+            const uint16_t *ports = cfg->ports.p[proto];
+            size_t np = cfg->ports.n[proto];
+            struct scan_info *si = &r->info[r->ninfo++];
+            si->type = is_connect ? "connect" : tech[k]->name;
+            si->proto = proto;
+            si->ports = ports;
+            si->nports = np;
+            int k_rc = is_connect ? connect_run(cfg, tg, nup, ports, np, stop, &st, e)
+                                  : engine_run(cfg, tech[k], &io, tg, nup, ports, np, stop, &st, e);
+            if (k_rc < 0)
+                goto out;
+        }
+    }
+    for (size_t i = 0; i < nup; i++)
+        gettimeofday(&tg[i].res->end, NULL);
+    rc = 0;
+out:
+    gettimeofday(&r->end, NULL);
+    r->pkts_sent = st.sent;
+    r->pkts_rcvd = st.rcvd;
+    r->bytes_sent = st.bytes_sent;
+    r->bytes_rcvd = st.bytes_rcvd;
+    rawio_close(&io);
+    free(tg);
+    return rc;
+}

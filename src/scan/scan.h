@@ -1,0 +1,61 @@
+/* scan.h — the configuration of one scan and the entry point that runs it.
+ *
+ * cli/scan_cli.c fills a `struct scan_config` from the command line (no work done
+ * there); scan_run() resolves routes, discovers hosts, runs each technique through
+ * the raw engine (scan/engine.c) or the connect engine (scan/connect.c) and fills
+ * the result model (output/result.h) that the outputs serialise. */
+#ifndef PR_SCAN_SCAN_H
+#define PR_SCAN_SCAN_H
+
+#include "core/error.h"
+#include "core/ports.h"
+#include "core/siphash.h"
+#include "core/targets.h"
+#include "output/result.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+struct payload_db;
+
+/* Timing: from -T0..-T5, then overridden by explicit options. Times in microseconds. */
+struct scan_timing {
+    int level;                 /* 0..5 */
+    double min_rate, max_rate; /* packets/s; 0 = unset */
+    int max_retries;           /* retransmissions after the first probe */
+    uint64_t initial_rtt_us, min_rtt_us, max_rtt_us;
+    uint64_t scan_delay_us;    /* --scan-delay / -T0..-T2: between probes to one host */
+    uint64_t host_timeout_us;  /* 0 = none */
+};
+
+struct scan_config {
+    struct target_list targets;
+    struct port_list ports;
+    struct svc_db *svc;
+    struct payload_db *payloads;
+    const char *techniques[3]; /* names from the technique table ("syn", "udp", ...) */
+    size_t ntech;
+    int connect_only;          /* every TCP technique is connect (unprivileged) */
+    int no_ping;               /* -Pn */
+    int ping_only;             /* -sn */
+    int family;                /* AF_INET or AF_INET6 (-6) */
+    const char *iface;         /* -e */
+    struct pr_addr source;     /* -S; family 0 when unset */
+    int source_port;           /* -g; -1 when unset */
+    int ttl;                   /* --ttl; 0 = default 64 */
+    struct scan_timing timing;
+    struct sip_key key;
+    int verbose;
+    int stats_every_s;         /* status line period; 0 = auto */
+    char *args;                /* command line, for the outputs */
+};
+
+/* Runs the scan and fills r. Returns 0, or -1 with e filled (runtime failure).
+ * `stop` is polled: when it becomes non-zero the scan ends early with what it has. */
+int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
+             struct pr_error *e);
+
+/* Sets timing defaults for -T level (0..5). */
+void scan_timing_template(struct scan_timing *t, int level);
+
+#endif
