@@ -1,0 +1,100 @@
+/* out_grepable.c — grepable output (-oG), laid out like nmap 7.93's.
+ *
+ *   # portreeve 0.1 scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan ...
+ *   Host: 198.18.0.2 (web)	Status: Up
+ *   Host: 198.18.0.2 (web)	Ports: 22/open/tcp//ssh///, 80/open/tcp//http///	Ignored
+ * State: closed (998) # portreeve done at Thu Nov 26 02:54:57 2026 -- 1 IP address (1 host up)
+ * scanned in 0.06 seconds
+ *
+ * Like nmap, "Ignored State" appears only when exactly one state was collapsed; where
+ * nmap puts the reverse-DNS name in the parentheses we put the user-given name. */
+#include "output/out_util.h"
+
+#include <string.h>
+
+#define NAME_MAX_TEXT 1024
+
+static void host_prefix(FILE *f, const struct host_result *h)
+{
+    char addr[PR_ADDRSTRLEN + 2];
+    char name[NAME_MAX_TEXT];
+    out_addr(h, addr, sizeof addr);
+    out_clean(h->hostname, name, sizeof name);
+    fprintf(f, "Host: %s (%s)\t", addr, name);
+}
+
+/* Fields are separated by '/' and entries by ", ": keep both out of a service name. */
+static void put_field(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '/' ? '|' : *s == ',' ? ';' : *s, f);
+}
+
+static void ports_scanned(FILE *f, const struct scan_result *r)
+{
+    static const char *const label[PR_NPROTO] = {"TCP", "UDP"};
+    size_t n = r->ninfo < sizeof r->info / sizeof r->info[0] ? r->ninfo
+                                                             : sizeof r->info / sizeof r->info[0];
+    fputs("# Ports scanned:", f);
+    for (unsigned pr = 0; pr < PR_NPROTO; pr++) {
+        const struct scan_info *si = NULL;
+        for (size_t i = 0; i < n && !si; i++)
+            if (r->info[i].proto == pr)
+                si = &r->info[i];
+        fprintf(f, " %s(%zu;", label[pr], si ? si->nports : 0);
+        if (si && si->ports)
+            out_put_ranges(f, si->ports, si->nports);
+        fputc(')', f);
+    }
+    fputs(" SCTP(0;) PROTOCOLS(0;)\n", f);
+}
+
+static void host_ports(FILE *f, const struct scan_result *r, const struct host_result *h,
+                       const struct out_opts *o)
+{
+    struct out_summary s;
+    out_summarize(h, o, &s);
+    host_prefix(f, h);
+    fputs("Ports: ", f);
+    const char *sep = "";
+    for (size_t i = 0; i < h->nports; i++) {
+        const struct port_result *p = &h->ports[i];
+        if (!out_port_shown(&s, p))
+            continue;
+        fprintf(f, "%s%u/%s/%s//", sep, p->port, ps_name((enum port_state)out_state(p)),
+                out_proto_name(p->proto));
+        put_field(f, out_svc(r, out_proto(p->proto), p->port));
+        fputs("///", f);
+        sep = ", ";
+    }
+    if (s.norder == 1)
+        fprintf(f, "\tIgnored State: %s (%zu)", ps_name((enum port_state)s.order[0]),
+                s.count[s.order[0]]);
+    fputc('\n', f);
+}
+
+int out_grepable(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    char when[64], counts[128];
+    out_ctime(r->start.tv_sec, when, sizeof when);
+    fprintf(f, "# portreeve %s scan initiated %s as: ", out_version(r), when);
+    out_put_text(f, r->args ? r->args : "portreeve");
+    fputc('\n', f);
+    if (o->verbose > 0)
+        ports_scanned(f, r);
+    for (size_t i = 0; i < r->nhosts; i++) {
+        const struct host_result *h = &r->hosts[i];
+        if (!out_host_listed(r, h, o))
+            continue;
+        host_prefix(f, h);
+        fprintf(f, "Status: %s\n", h->up ? "Up" : "Down");
+        if (h->up && !r->ping_only)
+            host_ports(f, r, h, o);
+    }
+    out_ctime(r->end.tv_sec, when, sizeof when);
+    out_done_counts(r, counts, sizeof counts);
+    fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
+    if (fflush(f) != 0 || ferror(f))
+        return -1;
+    return 0;
+}

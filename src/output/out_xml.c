@@ -1,0 +1,173 @@
+/* out_xml.c — nmap XML (-oX), xmloutputversion 1.05.
+ *
+ * Valid against /usr/share/nmap/nmap.dtd, read by ndiff and rendered by nmap.xsl. The
+ * DTD fixes scanner="nmap", so portreeve names itself in the leading comment, in args
+ * and in the runstats summary. Collapsed ports are kept in <extrareasons ports="...">
+ * as nmap 7.93 writes them, so every port's state can be read back. */
+#include "output/out_util.h"
+
+#include <string.h>
+
+static void attr(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, " %s=\"", name);
+    out_put_xml(f, value);
+    fputc('"', f);
+}
+
+/* The DTD enumerates scan types; an element with another type would make the file invalid. */
+static int known_type(const char *t)
+{
+    static const char *const types[] = {"syn",    "ack",    "connect", "null", "xmas",
+                                        "window", "maimon", "fin",     "udp"};
+    for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(t, types[i]))
+            return 1;
+    return 0;
+}
+
+static void scaninfo(FILE *f, const struct scan_result *r)
+{
+    size_t n = r->ninfo < sizeof r->info / sizeof r->info[0] ? r->ninfo
+                                                             : sizeof r->info / sizeof r->info[0];
+    for (size_t i = 0; i < n; i++) {
+        const struct scan_info *si = &r->info[i];
+        if (!known_type(si->type))
+            continue;
+        fprintf(f, "<scaninfo type=\"%s\" protocol=\"%s\" numservices=\"%zu\" services=\"",
+                si->type, out_proto_name(si->proto), si->nports);
+        out_put_ranges(f, si->ports, si->ports ? si->nports : 0);
+        fputs("\"/>\n", f);
+    }
+}
+
+static void address(FILE *f, const struct host_result *h)
+{
+    char addr[PR_ADDRSTRLEN + 2];
+    out_addr(h, addr, sizeof addr);
+    fprintf(f, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr,
+            h->addr.family == AF_INET6 ? "ipv6" : "ipv4");
+    if (h->have_mac)
+        fprintf(f, "<address addr=\"%02X:%02X:%02X:%02X:%02X:%02X\" addrtype=\"mac\"/>\n",
+                h->mac[0], h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+}
+
+static void hostnames(FILE *f, const struct host_result *h)
+{
+    fputs("<hostnames>\n", f);
+    if (h->hostname && *h->hostname) {
+        fputs("<hostname", f);
+        attr(f, "name", h->hostname);
+        fputs(" type=\"user\"/>\n", f);
+    }
+    fputs("</hostnames>\n", f);
+}
+
+static void ports(FILE *f, const struct scan_result *r, const struct host_result *h,
+                  const struct out_opts *o)
+{
+    struct out_summary s;
+    struct out_group g[PR_NPROTO * RS_COUNT];
+    out_summarize(h, o, &s);
+    fputs("<ports>", f);
+    for (size_t i = 0; i < s.norder; i++) {
+        unsigned st = s.order[i];
+        fprintf(f, "<extraports state=\"%s\" count=\"%zu\">\n", ps_name((enum port_state)st),
+                s.count[st]);
+        size_t n = out_groups(&s, st, g);
+        for (size_t k = 0; k < n; k++) {
+            fprintf(f, "<extrareasons reason=\"%s\" count=\"%zu\" proto=\"%s\" ports=\"",
+                    rs_name((enum port_reason)g[k].reason), g[k].count, out_proto_name(g[k].proto));
+            out_put_group_ports(f, h, st, g[k].proto, g[k].reason);
+            fputs("\"/>\n", f);
+        }
+        fputs("</extraports>\n", f);
+    }
+    for (size_t i = 0; i < h->nports; i++) {
+        const struct port_result *p = &h->ports[i];
+        if (!out_port_shown(&s, p))
+            continue;
+        fprintf(f,
+                "<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" reason=\"%s\" "
+                "reason_ttl=\"%u\"/>",
+                out_proto_name(p->proto), p->port, ps_name((enum port_state)out_state(p)),
+                rs_name((enum port_reason)out_reason(p->reason)), p->reason_ttl);
+        fputs("<service", f);
+        attr(f, "name", out_svc(r, out_proto(p->proto), p->port));
+        fputs(" method=\"table\" conf=\"3\"/></port>\n", f);
+    }
+    fputs("</ports>\n", f);
+}
+
+static void times(FILE *f, const struct host_result *h)
+{
+    double srtt = h->srtt_us > 0 ? h->srtt_us : 0;
+    double var = h->rttvar_us > 0 ? h->rttvar_us : 0;
+    double to = h->timeout_us;
+    if (!(to > 0)) {
+        /* RFC 6298's RTO, never below nmap's 100 ms floor. */
+        to = srtt + 4 * var;
+        if (to < 100000)
+            to = 100000;
+    }
+    if (srtt > 1e12 || var > 1e12 || to > 1e12) /* nonsense from the engine: clamp */
+        srtt = var = to = 0;
+    fprintf(f, "<times srtt=\"%.0f\" rttvar=\"%.0f\" to=\"%.0f\"/>\n", srtt, var, to);
+}
+
+static void host(FILE *f, const struct scan_result *r, const struct host_result *h,
+                 const struct out_opts *o)
+{
+    fputs("<host", f);
+    if (h->up && !r->ping_only && h->start.tv_sec)
+        fprintf(f, " starttime=\"%lld\" endtime=\"%lld\"", (long long)h->start.tv_sec,
+                (long long)h->end.tv_sec);
+    fprintf(f, "><status state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>\n", h->up ? "up" : "down",
+            rs_name((enum port_reason)out_reason(h->reason)), h->reason_ttl);
+    address(f, h);
+    if (h->up || (h->hostname && *h->hostname))
+        hostnames(f, h);
+    if (h->up && !r->ping_only) {
+        ports(f, r, h, o);
+        times(f, h);
+    }
+    fputs("</host>\n", f);
+}
+
+int out_xml(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    char start[64], end[64], counts[128];
+    const char *args = r->args ? r->args : "portreeve";
+    out_ctime(r->start.tv_sec, start, sizeof start);
+    out_ctime(r->end.tv_sec, end, sizeof end);
+    out_done_counts(r, counts, sizeof counts);
+
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
+          "<?xml-stylesheet href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>\n",
+          f);
+    fprintf(f, "<!-- portreeve %s scan initiated %s as: ", out_version(r), start);
+    out_put_xml(f, args);
+    fputs(" -->\n<nmaprun scanner=\"nmap\"", f);
+    attr(f, "args", args);
+    fprintf(f, " start=\"%lld\"", (long long)r->start.tv_sec);
+    attr(f, "startstr", start);
+    attr(f, "version", out_version(r));
+    fputs(" xmloutputversion=\"1.05\">\n", f);
+    if (!r->ping_only)
+        scaninfo(f, r);
+    fprintf(f, "<verbose level=\"%d\"/>\n<debugging level=\"%d\"/>\n", o->verbose, o->debug);
+    for (size_t i = 0; i < r->nhosts; i++)
+        if (out_host_listed(r, &r->hosts[i], o))
+            host(f, r, &r->hosts[i], o);
+    fprintf(f, "<runstats><finished time=\"%lld\"", (long long)r->end.tv_sec);
+    attr(f, "timestr", end);
+    fprintf(f, " summary=\"portreeve done at ");
+    out_put_xml(f, end);
+    fprintf(f, "; %s\" elapsed=\"%.2f\" exit=\"success\"/>", counts, out_elapsed(r));
+    size_t down = r->nhosts > r->hosts_up ? r->nhosts - r->hosts_up : 0;
+    fprintf(f, "<hosts up=\"%zu\" down=\"%zu\" total=\"%zu\"/>\n</runstats>\n</nmaprun>\n",
+            r->hosts_up, down, r->nhosts);
+    if (fflush(f) != 0 || ferror(f))
+        return -1;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* result.c — names of port states and reasons, and freeing a scan_result.
+ *
+ * Names are nmap's, so that our XML, grepable and normal outputs read like nmap's to
+ * people and to tools (ndiff, nmap.xsl, parsers of -oG). */
+#include "output/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ps_name(enum port_state s)
+{
+    switch (s) {
+    case PS_OPEN:
+        return "open";
+    case PS_CLOSED:
+        return "closed";
+    case PS_FILTERED:
+        return "filtered";
+    case PS_UNFILTERED:
+        return "unfiltered";
+    case PS_OPEN_FILTERED:
+        return "open|filtered";
+    case PS_CLOSED_FILTERED:
+        return "closed|filtered";
+    case PS_UNKNOWN:
+    case PS_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+const char *rs_name(enum port_reason r)
+{
+    static const char *const names[RS_COUNT] = {
+        [RS_NONE] = "unknown",
+        [RS_SYN_ACK] = "syn-ack",
+        [RS_RESET] = "reset",
+        [RS_CONN_REFUSED] = "conn-refused",
+        [RS_NO_RESPONSE] = "no-response",
+        [RS_UDP_RESPONSE] = "udp-response",
+        [RS_PORT_UNREACH] = "port-unreach",
+        [RS_HOST_UNREACH] = "host-unreach",
+        [RS_NET_UNREACH] = "net-unreach",
+        [RS_PROTO_UNREACH] = "proto-unreach",
+        [RS_ADMIN_PROHIBITED] = "admin-prohibited",
+        [RS_HOST_PROHIBITED] = "host-prohibited",
+        [RS_NET_PROHIBITED] = "net-prohibited",
+        [RS_ADDR_UNREACH] = "addr-unreach",
+        [RS_ECHO_REPLY] = "echo-reply",
+        [RS_TIMESTAMP_REPLY] = "timestamp-reply",
+        [RS_ARP_RESPONSE] = "arp-response",
+        [RS_ND_RESPONSE] = "nd-response",
+        [RS_LOCALHOST] = "localhost-response",
+        [RS_USER_SET] = "user-set",
+        [RS_SYN_ACK_DISC] = "syn-ack",
+        [RS_RESET_DISC] = "reset",
+    };
+    if ((unsigned)r >= RS_COUNT || !names[r])
+        return "unknown";
+    return names[r];
+}
+
+void result_free(struct scan_result *r)
+{
+    if (!r)
+        return;
+    free(r->args);
+    for (size_t i = 0; i < r->nhosts; i++)
+        free(r->hosts[i].ports);
+    free(r->hosts);
+    memset(r, 0, sizeof *r);
+}
