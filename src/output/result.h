@@ -26,16 +26,16 @@ enum port_state {
 
 /* Why a state was concluded, with nmap's reason names (see rs_name). */
 enum port_reason {
-    RS_NONE = 0,     /* "unknown" */
-    RS_SYN_ACK,      /* syn-ack */
-    RS_RESET,        /* reset */
-    RS_CONN_REFUSED, /* conn-refused */
-    RS_NO_RESPONSE,  /* no-response */
-    RS_UDP_RESPONSE, /* udp-response */
-    RS_PORT_UNREACH, /* port-unreach */
-    RS_HOST_UNREACH, /* host-unreach */
-    RS_NET_UNREACH,  /* net-unreach */
-    RS_PROTO_UNREACH,/* proto-unreach */
+    RS_NONE = 0,         /* "unknown" */
+    RS_SYN_ACK,          /* syn-ack */
+    RS_RESET,            /* reset */
+    RS_CONN_REFUSED,     /* conn-refused */
+    RS_NO_RESPONSE,      /* no-response */
+    RS_UDP_RESPONSE,     /* udp-response */
+    RS_PORT_UNREACH,     /* port-unreach */
+    RS_HOST_UNREACH,     /* host-unreach */
+    RS_NET_UNREACH,      /* net-unreach */
+    RS_PROTO_UNREACH,    /* proto-unreach */
     RS_ADMIN_PROHIBITED, /* admin-prohibited */
     RS_HOST_PROHIBITED,  /* host-prohibited */
     RS_NET_PROHIBITED,   /* net-prohibited */
@@ -51,8 +51,8 @@ enum port_reason {
     RS_COUNT
 };
 
-const char *ps_name(enum port_state s);   /* "open", "open|filtered", ... */
-const char *rs_name(enum port_reason r);  /* "syn-ack", "no-response", ... */
+const char *ps_name(enum port_state s);  /* "open", "open|filtered", ... */
+const char *rs_name(enum port_reason r); /* "syn-ack", "no-response", ... */
 
 struct port_result {
     uint16_t port;
@@ -66,15 +66,15 @@ struct port_result {
  * footers are nhosts and hosts_up); outputs list down hosts only with -v, like nmap. */
 struct host_result {
     struct pr_addr addr;
-    const char *hostname;     /* user-given name or NULL; not owned */
-    int up;                   /* 1 up, 0 down */
-    uint8_t reason;           /* why up/down */
+    const char *hostname; /* user-given name or NULL; not owned */
+    int up;               /* 1 up, 0 down */
+    uint8_t reason;       /* why up/down */
     uint8_t reason_ttl;
     uint8_t mac[6];
     int have_mac;
-    double srtt_us;           /* smoothed RTT, 0 when unknown */
-    double rttvar_us;         /* RTT variance (XML <times rttvar>), 0 when unknown */
-    double timeout_us;        /* probe timeout (XML <times to>); 0: outputs derive it */
+    double srtt_us;    /* smoothed RTT, 0 when unknown */
+    double rttvar_us;  /* RTT variance (XML <times rttvar>), 0 when unknown */
+    double timeout_us; /* probe timeout (XML <times to>); 0: outputs derive it */
     struct timeval start, end;
     struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
     size_t nports;
@@ -82,7 +82,8 @@ struct host_result {
 
 /* One technique of the scan, as nmap's <scaninfo>. */
 struct scan_info {
-    const char *type;      /* nmap's names: "connect", "syn", "fin", "null", "xmas", "udp", "ack", "maimon", "window" */
+    const char *type;      /* nmap's names: "connect", "syn", "fin", "null", "xmas", "udp", "ack",
+                              "maimon", "window" */
     uint8_t proto;         /* enum pr_proto */
     const uint16_t *ports; /* not owned */
     size_t nports;
@@ -92,8 +93,8 @@ struct scan_info {
 #define PR_VERSION "0.1"
 
 struct scan_result {
-    char *args;               /* the command line, owned (freed by result_free) */
-    const char *version;      /* portreeve's version string; NULL means PR_VERSION */
+    char *args;          /* the command line, owned (freed by result_free) */
+    const char *version; /* portreeve's version string; NULL means PR_VERSION */
     struct timeval start, end;
     struct scan_info info[4];
     size_t ninfo;
