@@ -63,7 +63,9 @@ static void host_ports(FILE *f, const struct scan_result *r, const struct host_r
             continue;
         fprintf(f, "%s%u/%s/%s//", sep, p->port, ps_name((enum port_state)out_state(p)),
                 out_proto_name(p->proto));
-        put_field(f, out_svc(r, out_proto(p->proto), p->port));
+        const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
+        if (svc)
+            put_field(f, svc);
         fputs("///", f);
         sep = ", ";
     }

@@ -124,6 +124,8 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         if (s.nshown == 0)
             fprintf(f, "All %zu scanned ports on %s are in ignored states.\n", h->nports, label);
         not_shown(f, &s);
+        if (s.norder == 0) /* nmap leaves the "Not shown" line empty */
+            fputc('\n', f);
         if (s.nshown > 0)
             port_table(f, r, h, &s, o);
     }

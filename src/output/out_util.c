@@ -25,12 +25,18 @@ const char *out_proto_name(unsigned proto)
     return proto == PR_UDP ? "udp" : "tcp";
 }
 
-const char *out_svc(const struct scan_result *r, unsigned proto, uint16_t port)
+const char *out_svc_known(const struct scan_result *r, unsigned proto, uint16_t port)
 {
     const char *n = NULL;
     if (r->svc && proto < PR_NPROTO)
         n = svc_name(r->svc, (enum pr_proto)proto, port);
-    return n && *n ? n : "unknown";
+    return n && *n ? n : NULL;
+}
+
+const char *out_svc(const struct scan_result *r, unsigned proto, uint16_t port)
+{
+    const char *n = out_svc_known(r, proto, port);
+    return n ? n : "unknown";
 }
 
 const char *out_version(const struct scan_result *r)

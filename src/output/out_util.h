@@ -48,8 +48,11 @@ unsigned out_state(const struct port_result *p);
 unsigned out_reason(unsigned reason);
 unsigned out_proto(unsigned proto);
 const char *out_proto_name(unsigned proto); /* "tcp", "udp" */
-/* Service name from r->svc, or "unknown" like nmap. */
+/* Service name from r->svc, or "unknown" like nmap's normal output. */
 const char *out_svc(const struct scan_result *r, unsigned proto, uint16_t port);
+/* Service name, or NULL when the port has none (nmap then writes no <service> element and
+ * an empty grepable field). */
+const char *out_svc_known(const struct scan_result *r, unsigned proto, uint16_t port);
 const char *out_version(const struct scan_result *r);
 
 /* "Thu Nov 26 02:54:56 2026" (ctime layout, local time). */

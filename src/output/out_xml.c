@@ -92,9 +92,13 @@ static void ports(FILE *f, const struct scan_result *r, const struct host_result
                 "reason_ttl=\"%u\"/>",
                 out_proto_name(p->proto), p->port, ps_name((enum port_state)out_state(p)),
                 rs_name((enum port_reason)out_reason(p->reason)), p->reason_ttl);
-        fputs("<service", f);
-        attr(f, "name", out_svc(r, out_proto(p->proto), p->port));
-        fputs(" method=\"table\" conf=\"3\"/></port>\n", f);
+        const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
+        if (svc) {
+            fputs("<service", f);
+            attr(f, "name", svc);
+            fputs(" method=\"table\" conf=\"3\"/>", f);
+        }
+        fputs("</port>\n", f);
     }
     fputs("</ports>\n", f);
 }

@@ -206,12 +206,13 @@ static void test_normal(void **state)
            "MAC Address: 02:00:5E:10:00:01 (Unknown)\n\n");
     hasnt(t, "700/tcp");
     /* IPv6 host: 9 closed ports are not enough to collapse. */
-    has(t, "portreeve scan report for 2001:2::5\nHost is up (0.0000040s latency).\n"
+    has(t, "portreeve scan report for 2001:2::5\nHost is up (0.0000040s latency).\n\n"
            "PORT   STATE  SERVICE\n20/tcp closed unknown\n");
     has(t, "23/tcp closed telnet\n");
     hasnt(t, "198.18.0.9"); /* down hosts only with -v */
     hasnt(t, "\x1b");
-    has(t, "portreeve scan report for evil?[31m?\?--x\"' (198.18.0.7)\nHost is up.\n");
+    has(t, "portreeve scan report for evil?[31m?\?--x\"' (198.18.0.7)\nHost is up.\n\nPORT   STATE "
+           "SERVICE\n80/tcp open  http\n\n");
     has(t, "\nportreeve done: 4 IP addresses (3 hosts up) scanned in 1.23 seconds\n");
     free(t);
 
@@ -277,10 +278,10 @@ static void test_grepable(void **state)
     has(t, "\nHost: 198.18.0.2 (web&<lab>)\tStatus: Up\n"
            "Host: 198.18.0.2 (web&<lab>)\tPorts: 22/open/tcp//ssh///, 80/open/tcp//http///, "
            "100/filtered/tcp//newacct///, ");
-    has(t, "112/filtered/tcp//unknown///, 443/open/tcp//https///, 53/open/udp//domain///\n");
+    has(t, "112/filtered/tcp/////, 443/open/tcp//https///, 53/open/udp//domain///\n");
     /* Two collapsed states: nmap then writes no Ignored State field. */
     hasnt(t, "Ignored State: closed (982)");
-    has(t, "Host: 2001:2::5 ()\tPorts: 20/closed/tcp//unknown///, 21/closed/tcp//unknown///, "
+    has(t, "Host: 2001:2::5 ()\tPorts: 20/closed/tcp/////, 21/closed/tcp/////, "
            "22/open/tcp//ssh///, 23/closed/tcp//telnet///");
     hasnt(t, "198.18.0.9");
     has(t, "Host: 198.18.0.7 (evil?[31m?\?--x\"')\tStatus: Up\n");
@@ -489,6 +490,9 @@ static void test_xml_text(void **state)
            "</extraports>\n<port protocol=\"tcp\" portid=\"22\"><state state=\"open\" "
            "reason=\"syn-ack\" reason_ttl=\"64\"/><service name=\"ssh\" method=\"table\" "
            "conf=\"3\"/></port>\n");
+    /* A port without a service name has no <service>, like nmap. */
+    has(t, "<port protocol=\"tcp\" portid=\"101\"><state state=\"filtered\" "
+           "reason=\"no-response\" reason_ttl=\"0\"/></port>\n");
     has(t, "<times srtt=\"120\" rttvar=\"30\" to=\"100000\"/>\n</host>\n");
     has(t, "<address addr=\"2001:2::5\" addrtype=\"ipv6\"/>\n<hostnames>\n</hostnames>\n");
     hasnt(t, "198.18.0.9");
