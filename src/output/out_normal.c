@@ -172,6 +172,10 @@ int out_normal(FILE *f, const struct scan_result *r, const struct out_opts *o)
         out_ctime(r->end.tv_sec, when, sizeof when);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
     } else {
+        if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only)
+            fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
+                  "-Pn\n",
+                  f);
         fprintf(f, "portreeve done: %s\n", counts);
         if (o->verbose > 0 && (r->pkts_sent || r->pkts_rcvd)) {
             char bs[32], br[32];

@@ -240,6 +240,23 @@ static void test_normal(void **state)
     o.as_file = 0;
     t = run(out_normal, &fx->r, &o);
     has(t, "           Raw packets sent: 5 (0B) | Rcvd: 0 (0B)\n");
+    hasnt(t, "Host seems down");
+    free(t);
+
+    /* One target, down: nmap's hint on the terminal, nothing in the file. */
+    struct scan_result one = fx->r;
+    one.hosts = &fx->r.hosts[2];
+    one.nhosts = 1;
+    one.hosts_up = 0;
+    o.verbose = 0;
+    t = run(out_normal, &one, &o);
+    has(t, "UTC\nNote: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n"
+           "portreeve done: 1 IP address (0 hosts up) scanned in 1.23 seconds\n");
+    free(t);
+    o.as_file = 1;
+    t = run(out_normal, &one, &o);
+    hasnt(t, "Note:");
+    has(t, "-- 1 IP address (0 hosts up) scanned in 1.23 seconds\n");
     free(t);
     fx->r.pkts_sent = 0;
 }
