@@ -1,0 +1,178 @@
+/* alert.c — see alert.h. */
+#include "detect/alert.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+void det_fmt_time(uint64_t ts_us, char *buf, size_t len)
+{
+    time_t s = (time_t)(ts_us / 1000000u);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm)) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%06uZ", base, (unsigned)(ts_us % 1000000u));
+}
+
+static const char *kind_word(enum det_alert_kind k)
+{
+    return k == DET_ALERT_NEW ? "ALERT" : k == DET_ALERT_UPDATE ? "UPDATE" : "END";
+}
+
+static void format_line(const struct det_alert *a, char *buf, size_t len)
+{
+    char ts[40], src[PR_ADDRSTRLEN], dst[PR_ADDRSTRLEN + 16], open[DET_ALERT_MAX_OPEN * 6 + 8];
+    det_fmt_time(a->ts_us, ts, sizeof ts);
+    if (a->nsrcs > 1)
+        snprintf(src, sizeof src, "%u sources", a->nsrcs);
+    else
+        addr_str(&a->src, src, sizeof src);
+    if (a->has_dst)
+        addr_str(&a->dst, dst, sizeof dst);
+    else
+        snprintf(dst, sizeof dst, "%u hosts", a->dst_count);
+    size_t o = 0;
+    open[0] = 0;
+    for (unsigned i = 0; i < a->nopen && o + 7 < sizeof open; i++)
+        o += (size_t)snprintf(open + o, sizeof open - o, "%s%u", i ? "," : "", a->open_ports[i]);
+    snprintf(buf, len,
+             "%s %s #%u %s %s scan from %s to %s: %u ports, %u hosts, %u probes, open [%s], "
+             "detector %s, confidence %.2f, tool %s, action %s",
+             ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
+             a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess,
+             a->action);
+}
+
+/* ---- text sink ---- */
+
+static int text_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    char line[1024];
+    format_line(a, line, sizeof line);
+    if (fprintf((FILE *)ctx, "%s\n", line) < 0 || fflush((FILE *)ctx) != 0)
+        return pr_errf(e, "writing alert to stdout failed");
+    return 0;
+}
+
+static void text_close(void *ctx)
+{
+    fflush((FILE *)ctx);
+}
+
+static const struct det_sink_ops text_ops = {"text", text_emit, text_close};
+
+int det_sink_text(FILE *f, struct det_sink *out)
+{
+    out->ops = &text_ops;
+    out->ctx = f;
+    return 0;
+}
+
+/* ---- JSON lines sink ---- */
+
+char *det_alert_json(const struct det_alert *a)
+{
+    char ts[40], first[40], last[40], buf[PR_ADDRSTRLEN];
+    det_fmt_time(a->ts_us, ts, sizeof ts);
+    det_fmt_time(a->first_us, first, sizeof first);
+    det_fmt_time(a->last_us, last, sizeof last);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "event", json_string(a->event));
+    json_object_set_new(o, "scan_type", json_string(a->scan_type));
+    if (a->nsrcs > 1) {
+        json_t *arr = json_array();
+        for (unsigned i = 0; i < a->nsrcs && i < DET_ALERT_MAX_SRCS; i++)
+            json_array_append_new(arr, json_string(addr_str(&a->srcs[i], buf, sizeof buf)));
+        json_object_set_new(o, "src_ips", arr);
+    } else {
+        json_object_set_new(o, "src_ip", json_string(addr_str(&a->src, buf, sizeof buf)));
+    }
+    if (a->has_dst)
+        json_object_set_new(o, "dst_ip", json_string(addr_str(&a->dst, buf, sizeof buf)));
+    else
+        json_object_set_new(o, "dst_ips_count", json_integer(a->dst_count));
+    json_object_set_new(o, "ports_probed", json_integer(a->ports_probed));
+    json_object_set_new(o, "hosts_probed", json_integer(a->hosts_probed));
+    json_t *open = json_array();
+    for (unsigned i = 0; i < a->nopen && i < DET_ALERT_MAX_OPEN; i++)
+        json_array_append_new(open, json_integer(a->open_ports[i]));
+    json_object_set_new(o, "open_ports_seen", open);
+    json_object_set_new(o, "first_seen", json_string(first));
+    json_object_set_new(o, "last_seen", json_string(last));
+    json_object_set_new(o, "probes", json_integer(a->probes));
+    json_object_set_new(o, "detector", json_string(a->detector));
+    json_object_set_new(o, "confidence", json_real((double)(int)(a->confidence * 1000) / 1000.0));
+    json_object_set_new(o, "tool_guess", json_string(a->tool_guess));
+    json_object_set_new(o, "action", json_string(a->action));
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static int json_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    char *s = det_alert_json(a);
+    if (!s)
+        return pr_errf(e, "alerts file: out of memory");
+    int r = fprintf((FILE *)ctx, "%s\n", s) < 0 || fflush((FILE *)ctx) != 0;
+    free(s);
+    return r ? pr_errf(e, "writing the alerts file failed") : 0;
+}
+
+static void json_close(void *ctx)
+{
+    FILE *f = ctx;
+    if (f != stdout)
+        fclose(f);
+    else
+        fflush(f);
+}
+
+static const struct det_sink_ops json_ops = {"json", json_emit, json_close};
+
+int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
+    if (!f)
+        return pr_errf(e, "alerts file '%s': cannot open for writing", path);
+    out->ops = &json_ops;
+    out->ctx = f;
+    return 0;
+}
+
+/* ---- syslog sink ---- */
+
+static int syslog_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    (void)ctx;
+    (void)e;
+    char line[1024];
+    format_line(a, line, sizeof line);
+    syslog(LOG_WARNING, "%s", line);
+    return 0;
+}
+
+static void syslog_close(void *ctx)
+{
+    (void)ctx;
+    closelog();
+}
+
+static const struct det_sink_ops syslog_ops = {"syslog", syslog_emit, syslog_close};
+
+int det_sink_syslog(struct det_sink *out)
+{
+    openlog("portreeve-detect", LOG_PID | LOG_NDELAY, LOG_AUTH);
+    out->ops = &syslog_ops;
+    out->ctx = NULL;
+    return 0;
+}

@@ -1,0 +1,69 @@
+/* alert.h — one scan alert as a value, and the sinks that write it.
+ *
+ * The engine fills a `struct det_alert` when a scan is first detected and again
+ * when it grows or ends (same `scan_id`); sinks only serialise it: readable
+ * lines on stdout, JSON lines with the field names of DESIGN.md §3 (--alerts),
+ * syslog (--syslog). A responder (the nftables blocker of `--block`, later) is a
+ * sink too: it sees each alert and reports the action it took in `action`.
+ * Sinks are a table of functions with a context; no module state. */
+#ifndef PR_DETECT_ALERT_H
+#define PR_DETECT_ALERT_H
+
+#include "core/addr.h"
+#include "core/error.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define DET_ALERT_MAX_OPEN 32
+#define DET_ALERT_MAX_SRCS 16
+
+enum det_alert_kind { DET_ALERT_NEW = 0, DET_ALERT_UPDATE, DET_ALERT_END };
+
+struct det_alert {
+    uint32_t scan_id;
+    enum det_alert_kind kind;
+    uint64_t ts_us, first_us, last_us;
+    const char *event;     /* portscan | portsweep | distributed_portscan | ... */
+    const char *scan_type; /* connect | syn | fin | ... | mixed */
+    struct pr_addr src;
+    unsigned nsrcs; /* > 0 for distributed scans: srcs[] lists them */
+    struct pr_addr srcs[DET_ALERT_MAX_SRCS];
+    int has_dst; /* one target: dst; else dst_count targets */
+    struct pr_addr dst;
+    uint32_t dst_count;
+    uint32_t ports_probed, hosts_probed, probes;
+    unsigned nopen;
+    uint16_t open_ports[DET_ALERT_MAX_OPEN];
+    const char *detector; /* flags | threshold | trw | fwlog */
+    double confidence;
+    const char *tool_guess;
+    const char *action; /* none | blocked | would_block */
+};
+
+/* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */
+void det_fmt_time(uint64_t ts_us, char *buf, size_t len);
+
+struct det_sink_ops {
+    const char *name;
+    /* Writes one alert; returns 0 or -1 with e filled. */
+    int (*emit)(void *ctx, const struct det_alert *a, struct pr_error *e);
+    void (*close)(void *ctx);
+};
+
+struct det_sink {
+    const struct det_sink_ops *ops;
+    void *ctx;
+};
+
+/* Human lines ("ALERT ...", "UPDATE ...", "END ...") on f. */
+int det_sink_text(FILE *f, struct det_sink *out);
+/* JSON lines appended to path ("-" for stdout). */
+int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e);
+/* syslog(3), facility LOG_AUTH (openlog done here, closelog on close). */
+int det_sink_syslog(struct det_sink *out);
+
+/* The JSON object of an alert (caller frees with free()); NULL on allocation failure. */
+char *det_alert_json(const struct det_alert *a);
+
+#endif

@@ -1,0 +1,197 @@
+/* capture.c — see capture.h. */
+#include "detect/capture.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct det_capture {
+    pcap_t *p;
+    int dlt;
+    int live;
+    char name[256];
+    struct det_capture_stats st;
+};
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static int ip_by_ethertype(uint16_t et, const uint8_t *p, size_t len, struct pkt_info *out)
+{
+    if (et != 0x0800 && et != 0x86dd)
+        return -1;
+    return pkt_parse(p, len, out);
+}
+
+int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
+{
+    switch (dlt) {
+    case DLT_EN10MB:
+        return pkt_parse_ether(f, len, p);
+    case DLT_RAW:
+    case 228: /* DLT_IPV4 */
+    case 229: /* DLT_IPV6 */
+        return pkt_parse(f, len, p);
+    case DLT_LINUX_SLL:
+        if (len < 16)
+            return -1;
+        return ip_by_ethertype(be16(f + 14), f + 16, len - 16, p);
+    case DLT_LINUX_SLL2:
+        if (len < 20)
+            return -1;
+        return ip_by_ethertype(be16(f), f + 20, len - 20, p);
+    case DLT_NULL:
+    case DLT_LOOP: {
+        if (len < 4)
+            return -1;
+        /* the family is host-order for NULL and big-endian for LOOP; accept either */
+        uint32_t le =
+            (uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24;
+        uint32_t be =
+            (uint32_t)f[3] | (uint32_t)f[2] << 8 | (uint32_t)f[1] << 16 | (uint32_t)f[0] << 24;
+        uint32_t fam = dlt == DLT_LOOP ? be : (le < 256 ? le : be);
+        if (fam != 2 && fam != 10 && fam != 24 && fam != 28 && fam != 30)
+            return -1;
+        return pkt_parse(f + 4, len - 4, p);
+    }
+    default:
+        return -1;
+    }
+}
+
+static int supported_dlt(int dlt)
+{
+    return dlt == DLT_EN10MB || dlt == DLT_RAW || dlt == 228 || dlt == 229 ||
+           dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 || dlt == DLT_NULL || dlt == DLT_LOOP;
+}
+
+static int apply_filter(struct det_capture *c, const char *filter, struct pr_error *e)
+{
+    if (!filter)
+        return 0;
+    struct bpf_program prog;
+    if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+        return pr_errf(e, "filter '%s': %s", filter, pcap_geterr(c->p));
+    int r = pcap_setfilter(c->p, &prog);
+    pcap_freecode(&prog);
+    if (r < 0)
+        return pr_errf(e, "filter '%s': %s", filter, pcap_geterr(c->p));
+    return 0;
+}
+
+static int finish_open(struct det_capture *c, const char *filter, struct det_capture **out,
+                       struct pr_error *e)
+{
+    c->dlt = pcap_datalink(c->p);
+    if (!supported_dlt(c->dlt)) {
+        pr_errf(e, "%s: unsupported link type %s (%d)", c->name,
+                pcap_datalink_val_to_name(c->dlt) ? pcap_datalink_val_to_name(c->dlt) : "?",
+                c->dlt);
+        det_capture_close(c);
+        return -1;
+    }
+    if (apply_filter(c, filter, e) < 0) {
+        det_capture_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
+                          struct pr_error *e)
+{
+    char err[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    struct det_capture *c = pr_calloc(1, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", path);
+    c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
+    if (!c->p) {
+        free(c);
+        return pr_errf(e, "%s: %s", path, err);
+    }
+    return finish_open(c, filter, out, e);
+}
+
+int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
+                          struct pr_error *e)
+{
+    char err[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    struct det_capture *c = pr_calloc(1, sizeof *c);
+    snprintf(c->name, sizeof c->name, "interface %s", iface);
+    c->live = 1;
+    c->p = pcap_create(iface, err);
+    if (!c->p) {
+        free(c);
+        return pr_errf(e, "interface %s: %s", iface, err);
+    }
+    pcap_set_snaplen(c->p, 256);
+    pcap_set_promisc(c->p, 0);
+    pcap_set_timeout(c->p, 100);
+    pcap_set_immediate_mode(c->p, 1);
+    pcap_set_buffer_size(c->p, 8 << 20);
+    int r = pcap_activate(c->p);
+    if (r < 0) {
+        pr_errf(e, "interface %s: %s", iface, pcap_geterr(c->p));
+        pcap_close(c->p);
+        free(c);
+        return -1;
+    }
+    return finish_open(c, filter, out, e);
+}
+
+int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e)
+{
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int r = pcap_next_ex(c->p, &h, &data);
+        if (r == 0)
+            return 0;
+        if (r == PCAP_ERROR_BREAK)
+            return c->live ? 0 : 2;
+        if (r < 0)
+            return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
+                           (unsigned long long)c->st.frames, pcap_geterr(c->p));
+        c->st.frames++;
+        struct pkt_info p;
+        if (det_decode_frame(c->dlt, data, h->caplen, &p) < 0) {
+            c->st.undecodable++;
+            continue;
+        }
+        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        det_event_from_pkt(&p, ts, ev);
+        return 1;
+    }
+}
+
+void det_capture_stats(struct det_capture *c, struct det_capture_stats *st)
+{
+    *st = c->st;
+    if (c->live) {
+        struct pcap_stat ps;
+        if (pcap_stats(c->p, &ps) == 0)
+            st->kernel_drops = ps.ps_drop;
+    }
+}
+
+void det_capture_break(struct det_capture *c)
+{
+    pcap_breakloop(c->p);
+}
+
+void det_capture_close(struct det_capture *c)
+{
+    if (!c)
+        return;
+    if (c->p)
+        pcap_close(c->p);
+    free(c);
+}

@@ -1,0 +1,44 @@
+/* capture.h — packet sources of the detector: a capture file or a live interface.
+ *
+ * Both go through libpcap (pcap and pcapng files; live capture in immediate mode
+ * with a 100 ms timeout so the caller can advance time when the wire is quiet), with
+ * an optional BPF filter. Frames are decoded by link type (Ethernet, raw IP, Linux
+ * cooked v1/v2, BSD loopback/NULL) into IP datagrams, parsed by net/packet.h and
+ * turned into detector events. Owned by the caller; one thread. */
+#ifndef PR_DETECT_CAPTURE_H
+#define PR_DETECT_CAPTURE_H
+
+#include "core/error.h"
+#include "detect/event.h"
+
+#include <stdint.h>
+
+struct det_capture;
+
+struct det_capture_stats {
+    uint64_t frames;       /* frames read */
+    uint64_t undecodable;  /* frames that were not IPv4/IPv6 or failed to parse */
+    uint64_t kernel_drops; /* live: dropped by the kernel (pcap_stats) */
+};
+
+/* Opens a capture file (pcap or pcapng); filter may be NULL. */
+int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
+                          struct pr_error *e);
+/* Opens a live interface (promiscuous off, immediate mode). */
+int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
+                          struct pr_error *e);
+
+/* Next event: 1 with *ev filled, 0 when a live read timed out (no packet),
+ * 2 at the end of a file, or -1 with e naming the input on a read error (a
+ * truncated or corrupt file). Frames that are not IP are skipped. */
+int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e);
+
+void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
+/* Interrupts a blocking read (safe from a signal handler). */
+void det_capture_break(struct det_capture *c);
+void det_capture_close(struct det_capture *c);
+
+/* Decodes one frame of the given DLT into *p; 0 or -1 (exposed for tests and fuzzing). */
+int det_decode_frame(int dlt, const uint8_t *frame, size_t len, struct pkt_info *p);
+
+#endif

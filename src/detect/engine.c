@@ -1,0 +1,1053 @@
+/* engine.c — see engine.h. The tables, the detectors and the scan records. */
+#include "detect/engine.h"
+
+#include "core/siphash.h"
+#include "detect/toolguess.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBE_WINDOW 8 /* slots examined per lookup in every table */
+#define MAX_SINKS 8
+#define CONN_IDLE_US (60ull * 1000000u)
+#define CONTACT_BITS 512
+#define WIN_BITS 512
+#define SCAN_HOST_BITS 4096
+#define SRC_RECENT 16
+#define SCAN_OPEN 32
+
+/* Probe techniques, as told by the flags of the first packet of a flow. */
+enum tech {
+    T_SYN,    /* SYN from a raw socket (few options) */
+    T_SYN_OS, /* SYN with an operating system's options: connect() candidate */
+    T_FIN,
+    T_NULL,
+    T_XMAS,
+    T_ODD, /* other flag sets no stack sends (SYN|FIN, PSH alone, ...) */
+    T_ACK,
+    T_MAIMON,
+    T_UDP,
+    T_ICMP,
+    T_N
+};
+
+enum conn_state {
+    C_FREE = 0,
+    C_SYN,    /* SYN sent, no answer yet */
+    C_SYNACK, /* answered by SYN-ACK */
+    C_EST,    /* initiator completed the handshake */
+    C_PROBE,  /* stealth probe (FIN/NULL/Xmas/odd) awaiting an answer */
+    C_ACKP,   /* ACK or FIN|ACK outside any known flow: a probe if answered by RST */
+    C_UDP,    /* datagram awaiting an answer */
+    C_PING,   /* echo/timestamp request awaiting a reply */
+    C_DONE    /* outcome known */
+};
+
+struct conn {
+    struct pr_addr a, b; /* initiator, responder */
+    uint16_t ap, bp;
+    uint8_t proto, state, tech, counted, vote, ttl, a_data, prio;
+    uint64_t ts_us;   /* first packet */
+    uint64_t last_us; /* last packet */
+};
+
+struct src {
+    struct pr_addr addr;
+    uint8_t used, fwlog, has_scan, nrecent, nopen, multi_dst;
+    uint32_t scan_idx, scan_id;
+    uint64_t first_us, last_us, win_start;
+    uint32_t probes, contacts, fails, succ, stealth, halfopen, connect_ev;
+    double llr;
+    uint32_t tech[T_N];
+    uint16_t win_ports, win_hosts, win_pings;
+    struct det_toolstats tool;
+    struct pr_addr first_dst;
+    uint16_t recent_ports[SRC_RECENT];
+    uint16_t open[8];
+    uint8_t contact_bits[CONTACT_BITS / 8];
+    uint8_t port_bits[WIN_BITS / 8];
+    uint8_t host_bits[WIN_BITS / 8];
+    uint8_t ping_bits[WIN_BITS / 8];
+};
+
+struct scan {
+    uint8_t used, emitted, pending, multi_dst, from_fwlog;
+    uint32_t id;
+    struct pr_addr src, dst;
+    uint64_t first_us, last_us, last_emit_us;
+    uint32_t probes, probes_at_emit, nports, nports_at_emit, nhosts_bits, hosts_extra;
+    uint32_t tech[T_N];
+    uint32_t halfopen, connect_ev;
+    struct det_toolstats tool;
+    uint16_t open[SCAN_OPEN];
+    uint8_t nopen;
+    const char *detector;
+    double confidence;
+    uint8_t host_bits[SCAN_HOST_BITS / 8];
+    uint8_t port_bits[65536 / 8];
+};
+
+struct det_engine {
+    struct det_config cfg;
+    struct sip_key key;
+    struct src *srcs;
+    struct conn *conns;
+    struct scan *scans;
+    struct det_sink sinks[MAX_SINKS];
+    unsigned nsinks;
+    struct det_stats st;
+    uint64_t now_us, next_sweep_us;
+    double tokens;
+    uint64_t tokens_us;
+    uint32_t next_scan_id;
+    double llr_hi, llr_lo, llr_succ, llr_fail;
+};
+
+/* ---------------------------------------------------------------- config */
+
+void det_config_defaults(struct det_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->max_sources = 65536;
+    c->max_conns = 0; /* 2 * max_sources */
+    c->max_scans = 256;
+    c->flags_threshold = 5;
+    c->trw_min_fail = 6;
+    c->trw_theta0 = 0.8;
+    c->trw_theta1 = 0.2;
+    c->trw_pd = 0.99;
+    c->trw_pf = 0.001;
+    c->port_threshold = 25;
+    c->host_threshold = 50;
+    c->ping_threshold = 10;
+    c->window_us = 60ull * 1000000u;
+    c->conn_timeout_us = 3ull * 1000000u;
+    c->scan_idle_us = 30ull * 1000000u;
+    c->horizon_us = 3600ull * 1000000u;
+    c->update_us = 5ull * 1000000u;
+    c->alert_rate = 10;
+    c->alert_burst = 50;
+}
+
+size_t det_engine_source_bytes(void)
+{
+    return sizeof(struct src);
+}
+
+size_t det_engine_conn_bytes(void)
+{
+    return sizeof(struct conn);
+}
+
+size_t det_engine_scan_bytes(void)
+{
+    return sizeof(struct scan);
+}
+
+struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e)
+{
+    if (c->max_sources < PROBE_WINDOW || c->max_sources > (1u << 26)) {
+        pr_errf(e, "--max-sources %u: must be between %d and %u", c->max_sources, PROBE_WINDOW,
+                1u << 26);
+        return NULL;
+    }
+    if (c->max_scans < PROBE_WINDOW || c->max_scans > 65536) {
+        pr_errf(e, "max scans %u: must be between %d and 65536", c->max_scans, PROBE_WINDOW);
+        return NULL;
+    }
+    if (!(c->trw_theta0 > c->trw_theta1 && c->trw_theta1 > 0 && c->trw_theta0 < 1 &&
+          c->trw_pd > c->trw_pf && c->trw_pf > 0 && c->trw_pd < 1)) {
+        pr_errf(e, "TRW parameters out of range");
+        return NULL;
+    }
+    struct det_engine *d = pr_calloc(1, sizeof *d);
+    d->cfg = *c;
+    if (!d->cfg.max_conns)
+        d->cfg.max_conns = 2 * c->max_sources;
+    if (d->cfg.max_conns < PROBE_WINDOW)
+        d->cfg.max_conns = PROBE_WINDOW;
+    d->srcs = pr_calloc(d->cfg.max_sources, sizeof *d->srcs);
+    d->conns = pr_calloc(d->cfg.max_conns, sizeof *d->conns);
+    d->scans = pr_calloc(d->cfg.max_scans, sizeof *d->scans);
+    sip_key_init(&d->key, 0, 0);
+    d->tokens = c->alert_burst;
+    d->next_scan_id = 1;
+    d->llr_hi = log(c->trw_pd / c->trw_pf);
+    d->llr_lo = log((1 - c->trw_pd) / (1 - c->trw_pf));
+    d->llr_succ = log(c->trw_theta1 / c->trw_theta0);
+    d->llr_fail = log((1 - c->trw_theta1) / (1 - c->trw_theta0));
+    return d;
+}
+
+int det_engine_add_sink(struct det_engine *d, const struct det_sink *s)
+{
+    if (d->nsinks >= MAX_SINKS)
+        return -1;
+    d->sinks[d->nsinks++] = *s;
+    return 0;
+}
+
+void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
+{
+    d->key.k0 = k0;
+    d->key.k1 = k1;
+}
+
+const struct det_stats *det_engine_stats(const struct det_engine *d)
+{
+    return &d->st;
+}
+
+size_t det_engine_bytes(const struct det_engine *d)
+{
+    return sizeof *d + (size_t)d->cfg.max_sources * sizeof(struct src) +
+           (size_t)d->cfg.max_conns * sizeof(struct conn) +
+           (size_t)d->cfg.max_scans * sizeof(struct scan);
+}
+
+void det_engine_free(struct det_engine *d)
+{
+    if (!d)
+        return;
+    for (unsigned i = 0; i < d->nsinks; i++)
+        if (d->sinks[i].ops->close)
+            d->sinks[i].ops->close(d->sinks[i].ctx);
+    free(d->srcs);
+    free(d->conns);
+    free(d->scans);
+    free(d);
+}
+
+/* ---------------------------------------------------------------- hashing */
+
+static size_t addr_len(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? 16 : 4;
+}
+
+static uint64_t hash_addr(const struct det_engine *d, const struct pr_addr *a, uint8_t tag)
+{
+    uint8_t b[18];
+    b[0] = tag;
+    b[1] = a->family == AF_INET6 ? 6 : 4;
+    memcpy(b + 2, a->a, 16);
+    return siphash24(&d->key, b, 2 + addr_len(a));
+}
+
+static uint64_t hash_contact(const struct det_engine *d, const struct pr_addr *dst, uint8_t proto,
+                             uint16_t port)
+{
+    uint8_t b[20];
+    b[0] = proto;
+    b[1] = (uint8_t)(port >> 8);
+    b[2] = (uint8_t)port;
+    b[3] = dst->family == AF_INET6 ? 6 : 4;
+    memcpy(b + 4, dst->a, 16);
+    return siphash24(&d->key, b, 4 + addr_len(dst));
+}
+
+static uint64_t hash_port(const struct det_engine *d, uint8_t proto, uint16_t port)
+{
+    uint8_t b[4] = {0xa5, proto, (uint8_t)(port >> 8), (uint8_t)port};
+    return siphash24(&d->key, b, sizeof b);
+}
+
+static uint64_t hash_conn(const struct det_engine *d, uint8_t proto, const struct pr_addr *a,
+                          uint16_t ap, const struct pr_addr *b, uint16_t bp)
+{
+    uint8_t k[38];
+    size_t n = addr_len(a);
+    k[0] = proto;
+    k[1] = (uint8_t)(ap >> 8);
+    k[2] = (uint8_t)ap;
+    k[3] = (uint8_t)(bp >> 8);
+    k[4] = (uint8_t)bp;
+    k[5] = (uint8_t)n;
+    memcpy(k + 6, a->a, n);
+    memcpy(k + 6 + n, b->a, n);
+    return siphash24(&d->key, k, 6 + 2 * n);
+}
+
+/* Sets bit h % nbits; returns 1 when it was clear. */
+static int bit_set(uint8_t *bits, size_t nbits, uint64_t h)
+{
+    size_t i = (size_t)(h % nbits);
+    uint8_t m = (uint8_t)(1u << (i & 7));
+    if (bits[i >> 3] & m)
+        return 0;
+    bits[i >> 3] |= m;
+    return 1;
+}
+
+/* Linear counting: distinct items behind `set` bits of an m-bit map. */
+static uint32_t linear_count(uint32_t set, uint32_t m)
+{
+    if (set >= m)
+        return m * 4;
+    return (uint32_t)llround(-(double)m * log(1.0 - (double)set / m));
+}
+
+/* ---------------------------------------------------------------- sources */
+
+static int src_class(const struct src *s)
+{
+    if (s->has_scan)
+        return 3;
+    if (s->contacts >= 3 || s->stealth)
+        return 2;
+    return s->contacts >= 2 ? 1 : 0;
+}
+
+static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uint32_t *idx);
+
+static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int create)
+{
+    uint32_t n = d->cfg.max_sources;
+    uint32_t base = (uint32_t)(hash_addr(d, a, 1) % n);
+    struct src *victim = NULL, *empty = NULL, *s = NULL;
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct src *x = &d->srcs[(base + i) % n];
+        if (x->used && addr_eq(&x->addr, a)) {
+            if (x->last_us + d->cfg.horizon_us >= d->now_us || x->has_scan)
+                return x;
+            /* idle beyond the horizon: start afresh */
+            s = x;
+            break;
+        }
+        if (!x->used) {
+            if (!empty)
+                empty = x;
+        } else if (!victim || src_class(x) < src_class(victim) ||
+                   (src_class(x) == src_class(victim) && x->last_us < victim->last_us)) {
+            victim = x;
+        }
+    }
+    if (!create)
+        return NULL;
+    if (!s && empty) {
+        s = empty;
+    } else if (!s) {
+        s = victim;
+        d->st.sources_evicted++;
+    }
+    memset(s, 0, sizeof *s);
+    s->used = 1;
+    s->addr = *a;
+    s->first_us = s->last_us = s->win_start = d->now_us;
+    d->st.sources_seen++;
+    uint32_t idx;
+    struct scan *sc = scan_find(d, a, &idx);
+    if (sc) {
+        s->has_scan = 1;
+        s->scan_idx = idx;
+        s->scan_id = sc->id;
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- flows */
+
+static int conn_match(const struct conn *c, uint8_t proto, const struct pr_addr *a, uint16_t ap,
+                      const struct pr_addr *b, uint16_t bp)
+{
+    return c->state != C_FREE && c->proto == proto && c->ap == ap && c->bp == bp &&
+           addr_eq(&c->a, a) && addr_eq(&c->b, b);
+}
+
+static struct conn *conn_find(struct det_engine *d, uint8_t proto, const struct pr_addr *a,
+                              uint16_t ap, const struct pr_addr *b, uint16_t bp)
+{
+    uint32_t n = d->cfg.max_conns;
+    uint32_t base = (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % n);
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct conn *c = &d->conns[(base + i) % n];
+        if (conn_match(c, proto, a, ap, b, bp))
+            return c;
+    }
+    return NULL;
+}
+
+static int conn_pending(const struct conn *c)
+{
+    return c->state == C_SYN || c->state == C_PROBE || c->state == C_UDP || c->state == C_PING ||
+           c->state == C_ACKP;
+}
+
+static struct conn *conn_new(struct det_engine *d, uint8_t proto, const struct pr_addr *a,
+                             uint16_t ap, const struct pr_addr *b, uint16_t bp, uint8_t prio)
+{
+    uint32_t n = d->cfg.max_conns;
+    uint32_t base = (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % n);
+    struct conn *victim = NULL;
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct conn *c = &d->conns[(base + i) % n];
+        if (c->state == C_FREE) {
+            victim = c;
+            break;
+        }
+        /* prefer finished flows, then flows of unremarkable sources, then the oldest */
+        int cv = conn_pending(c) ? 1 + c->prio : 0;
+        int vv = victim ? (conn_pending(victim) ? 1 + victim->prio : 0) : 0;
+        if (!victim || cv < vv || (cv == vv && c->last_us < victim->last_us))
+            victim = c;
+    }
+    if (victim->state != C_FREE)
+        d->st.conns_evicted++;
+    memset(victim, 0, sizeof *victim);
+    victim->a = *a;
+    victim->b = *b;
+    victim->ap = ap;
+    victim->bp = bp;
+    victim->proto = proto;
+    victim->prio = prio;
+    victim->ts_us = victim->last_us = d->now_us;
+    return victim;
+}
+
+/* ---------------------------------------------------------------- scans */
+
+static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uint32_t *idx)
+{
+    uint32_t n = d->cfg.max_scans;
+    uint32_t base = (uint32_t)(hash_addr(d, a, 2) % n);
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        uint32_t k = (base + i) % n;
+        if (d->scans[k].used && addr_eq(&d->scans[k].src, a)) {
+            *idx = k;
+            return &d->scans[k];
+        }
+    }
+    return NULL;
+}
+
+static const char *scan_type_name(const uint32_t *tech, uint32_t halfopen, uint32_t connect_ev)
+{
+    static const char *names[T_N] = {"syn",   "syn", "fin",    "null", "xmas",
+                                     "mixed", "ack", "maimon", "udp",  "icmp"};
+    uint32_t tot = 0, best = 0;
+    int bi = -1;
+    uint32_t fam[T_N] = {0};
+    memcpy(fam, tech, sizeof fam);
+    fam[T_SYN] += fam[T_SYN_OS];
+    fam[T_SYN_OS] = 0;
+    for (int t = 0; t < T_N; t++) {
+        tot += fam[t];
+        if (fam[t] > best) {
+            best = fam[t];
+            bi = t;
+        }
+    }
+    if (bi < 0 || best * 10 < tot * 8)
+        return "mixed";
+    if (bi == T_SYN) {
+        if (connect_ev > halfopen || (halfopen == 0 && tech[T_SYN_OS] > tech[T_SYN]))
+            return "connect";
+        return "syn";
+    }
+    return names[bi];
+}
+
+static uint32_t scan_hosts(const struct scan *sc)
+{
+    if (!sc->multi_dst)
+        return 1;
+    uint32_t n = linear_count(sc->nhosts_bits, SCAN_HOST_BITS) + sc->hosts_extra;
+    return n < 2 ? 2 : n;
+}
+
+static void fill_alert(const struct det_engine *d, const struct scan *sc, enum det_alert_kind kind,
+                       struct det_alert *a)
+{
+    (void)d;
+    memset(a, 0, sizeof *a);
+    a->scan_id = sc->id;
+    a->kind = kind;
+    a->ts_us = d->now_us;
+    a->first_us = sc->first_us;
+    a->last_us = sc->last_us;
+    a->scan_type = scan_type_name(sc->tech, sc->halfopen, sc->connect_ev);
+    uint32_t hosts = scan_hosts(sc);
+    if (!strcmp(a->scan_type, "icmp"))
+        a->event = "hostsweep";
+    else
+        a->event = hosts > 1 ? "portsweep" : "portscan";
+    a->src = sc->src;
+    a->has_dst = hosts == 1;
+    a->dst = sc->dst;
+    a->dst_count = hosts;
+    a->ports_probed = sc->nports;
+    a->hosts_probed = hosts;
+    a->probes = sc->probes;
+    a->nopen = sc->nopen;
+    memcpy(a->open_ports, sc->open, sizeof(uint16_t) * sc->nopen);
+    a->detector = sc->detector;
+    a->confidence = sc->confidence;
+    int raw = !strcmp(a->scan_type, "connect") ? 0 : 1;
+    a->tool_guess = det_tool_name(raw ? det_tool_decide(&sc->tool) : DET_TOOL_UNKNOWN);
+    a->action = "none";
+}
+
+/* Emits the scan's alert through the global token bucket. */
+static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind kind)
+{
+    double dt = d->now_us > d->tokens_us ? (double)(d->now_us - d->tokens_us) / 1e6 : 0;
+    d->tokens_us = d->now_us;
+    d->tokens += dt * d->cfg.alert_rate;
+    if (d->tokens > d->cfg.alert_burst)
+        d->tokens = d->cfg.alert_burst;
+    if (d->tokens < 1) {
+        d->st.alerts_suppressed++;
+        sc->pending = 1;
+        return;
+    }
+    d->tokens -= 1;
+    if (!sc->emitted)
+        kind = DET_ALERT_NEW;
+    struct det_alert a;
+    fill_alert(d, sc, kind, &a);
+    for (unsigned i = 0; i < d->nsinks; i++) {
+        struct pr_error e;
+        if (d->sinks[i].ops->emit(d->sinks[i].ctx, &a, &e) < 0)
+            d->st.sink_errors++;
+    }
+    if (kind == DET_ALERT_NEW)
+        d->st.alerts++;
+    else
+        d->st.updates++;
+    sc->emitted = 1;
+    sc->pending = 0;
+    sc->last_emit_us = d->now_us;
+    sc->probes_at_emit = sc->probes;
+    sc->nports_at_emit = sc->nports;
+}
+
+static void scan_close(struct det_engine *d, struct scan *sc)
+{
+    if (sc->pending || !sc->emitted || sc->probes != sc->probes_at_emit)
+        scan_emit(d, sc, DET_ALERT_END);
+    sc->used = 0;
+}
+
+static void scan_add_port(struct scan *sc, uint8_t proto, uint16_t port)
+{
+    (void)proto;
+    uint8_t m = (uint8_t)(1u << (port & 7));
+    if (!(sc->port_bits[port >> 3] & m)) {
+        sc->port_bits[port >> 3] |= m;
+        sc->nports++;
+    }
+}
+
+static void scan_add_host(struct det_engine *d, struct scan *sc, const struct pr_addr *dst)
+{
+    if (!addr_eq(dst, &sc->dst))
+        sc->multi_dst = 1;
+    if (bit_set(sc->host_bits, SCAN_HOST_BITS, hash_addr(d, dst, 3)))
+        sc->nhosts_bits++;
+}
+
+static void add_open(uint16_t *open, uint8_t *n, unsigned cap, uint16_t port)
+{
+    for (unsigned i = 0; i < *n; i++)
+        if (open[i] == port)
+            return;
+    if (*n < cap)
+        open[(*n)++] = port;
+}
+
+/* A source has been judged a scanner: open (or join) its scan record. */
+static void detect(struct det_engine *d, struct src *s, const char *detector, double conf)
+{
+    if (s->has_scan)
+        return;
+    uint32_t n = d->cfg.max_scans;
+    uint32_t base = (uint32_t)(hash_addr(d, &s->addr, 2) % n);
+    struct scan *victim = NULL;
+    uint32_t vidx = 0;
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        uint32_t k = (base + i) % n;
+        struct scan *sc = &d->scans[k];
+        if (!sc->used) {
+            victim = sc;
+            vidx = k;
+            break;
+        }
+        if (!victim || sc->last_us < victim->last_us) {
+            victim = sc;
+            vidx = k;
+        }
+    }
+    if (victim->used) {
+        d->st.scans_evicted++;
+        scan_close(d, victim);
+    }
+    struct scan *sc = victim;
+    memset(sc, 0, sizeof *sc);
+    sc->used = 1;
+    sc->id = d->next_scan_id++;
+    sc->src = s->addr;
+    sc->dst = s->first_dst;
+    sc->first_us = s->first_us;
+    sc->last_us = s->last_us;
+    sc->probes = s->probes;
+    memcpy(sc->tech, s->tech, sizeof sc->tech);
+    sc->halfopen = s->halfopen;
+    sc->connect_ev = s->connect_ev;
+    sc->tool = s->tool;
+    sc->from_fwlog = s->fwlog;
+    for (unsigned i = 0; i < s->nrecent; i++)
+        scan_add_port(sc, 0, s->recent_ports[i]);
+    scan_add_host(d, sc, &s->first_dst);
+    if (s->multi_dst) {
+        sc->multi_dst = 1;
+        uint32_t h = linear_count(s->win_hosts, WIN_BITS);
+        sc->hosts_extra = h > 1 ? h - 1 : 0;
+    }
+    for (unsigned i = 0; i < s->nopen; i++)
+        add_open(sc->open, &sc->nopen, SCAN_OPEN, s->open[i]);
+    sc->detector = s->fwlog ? "fwlog" : detector;
+    sc->confidence = conf;
+    s->has_scan = 1;
+    s->scan_idx = vidx;
+    s->scan_id = sc->id;
+    d->st.scans++;
+    scan_emit(d, sc, DET_ALERT_NEW);
+}
+
+static struct scan *src_scan(struct det_engine *d, struct src *s)
+{
+    if (!s->has_scan)
+        return NULL;
+    struct scan *sc = &d->scans[s->scan_idx];
+    if (!sc->used || sc->id != s->scan_id || !addr_eq(&sc->src, &s->addr)) {
+        s->has_scan = 0;
+        return NULL;
+    }
+    return sc;
+}
+
+static double trw_confidence(double llr)
+{
+    double c = 1.0 - exp(-llr);
+    return c > 0.999 ? 0.999 : c < 0 ? 0 : c;
+}
+
+static void check_source(struct det_engine *d, struct src *s)
+{
+    if (s->has_scan && src_scan(d, s))
+        return;
+    if (s->stealth >= d->cfg.flags_threshold)
+        detect(d, s, "flags", 0.99);
+    else if (s->llr >= d->llr_hi && s->fails >= d->cfg.trw_min_fail)
+        detect(d, s, "trw", trw_confidence(s->llr));
+    else if (s->win_ports >= d->cfg.port_threshold || s->win_hosts >= d->cfg.host_threshold ||
+             s->win_pings >= d->cfg.ping_threshold)
+        detect(d, s, "threshold", 0.9);
+}
+
+/* ---------------------------------------------------------------- probes and outcomes */
+
+/* One probe packet from s: counts it everywhere; `first` when it is a new flow. */
+static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst, uint8_t proto,
+                  uint16_t port, enum tech t, enum det_tool vote, uint8_t ttl, uint16_t sport,
+                  int *first_contact)
+{
+    d->st.probes++;
+    s->probes++;
+    s->tech[t]++;
+    det_tool_account(&s->tool, vote, ttl, sport, proto);
+    if (s->contacts == 0 && s->probes == 1)
+        s->first_dst = *dst;
+    else if (!addr_eq(dst, &s->first_dst))
+        s->multi_dst = 1;
+    if (d->now_us > s->win_start + d->cfg.window_us) {
+        s->win_start = d->now_us;
+        s->win_ports = s->win_hosts = s->win_pings = 0;
+        memset(s->port_bits, 0, sizeof s->port_bits);
+        memset(s->host_bits, 0, sizeof s->host_bits);
+        memset(s->ping_bits, 0, sizeof s->ping_bits);
+    }
+    uint64_t hh = hash_addr(d, dst, 3);
+    if (t == T_ICMP) {
+        if (bit_set(s->ping_bits, WIN_BITS, hh))
+            s->win_pings++;
+    } else if (bit_set(s->port_bits, WIN_BITS, hash_port(d, proto, port))) {
+        s->win_ports++;
+    }
+    if (bit_set(s->host_bits, WIN_BITS, hh))
+        s->win_hosts++;
+    *first_contact = bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port));
+    if (*first_contact) {
+        s->contacts++;
+        if (t != T_ICMP && s->nrecent < SRC_RECENT) {
+            int dup = 0;
+            for (unsigned i = 0; i < s->nrecent; i++)
+                dup |= s->recent_ports[i] == port;
+            if (!dup)
+                s->recent_ports[s->nrecent++] = port;
+        }
+        if (t == T_FIN || t == T_NULL || t == T_XMAS || t == T_ODD)
+            s->stealth++;
+    }
+    struct scan *sc = src_scan(d, s);
+    if (sc) {
+        sc->probes++;
+        sc->tech[t]++;
+        sc->last_us = d->now_us;
+        det_tool_account(&sc->tool, vote, ttl, sport, proto);
+        if (t != T_ICMP)
+            scan_add_port(sc, proto, port);
+        scan_add_host(d, sc, dst);
+        if (sc->pending ||
+            (d->now_us >= sc->last_emit_us + d->cfg.update_us &&
+             (sc->probes >= 2 * sc->probes_at_emit || sc->nports >= 2 * sc->nports_at_emit)))
+            scan_emit(d, sc, DET_ALERT_UPDATE);
+    }
+}
+
+/* The outcome of a first contact: TRW step, open ports, detection. */
+static void outcome(struct det_engine *d, struct conn *c, int success)
+{
+    if (!conn_pending(c) && c->state != C_SYNACK)
+        return;
+    struct src *s = src_find(d, &c->a, 0);
+    c->state = C_DONE;
+    if (!s)
+        return;
+    if (c->counted) {
+        if (success) {
+            s->succ++;
+            s->llr += d->llr_succ;
+            if (s->llr < d->llr_lo)
+                s->llr = d->llr_lo;
+        } else {
+            s->fails++;
+            s->llr += d->llr_fail;
+        }
+    }
+    check_source(d, s);
+}
+
+static void open_port(struct det_engine *d, struct conn *c)
+{
+    struct src *s = src_find(d, &c->a, 0);
+    if (!s)
+        return;
+    struct scan *sc = src_scan(d, s);
+    if (sc)
+        add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp);
+    else
+        add_open(s->open, &s->nopen, 8, c->bp);
+}
+
+static enum tech tcp_tech(const struct det_event *ev, int *candidate)
+{
+    uint8_t f = ev->flags & (TH_FIN | TH_SYN | TH_RST | TH_PSH | TH_ACK | TH_URG);
+    *candidate = 0;
+    if (f & TH_RST)
+        return T_N;
+    if (f == TH_SYN) {
+        if (ev->opts_known && ev->nopts >= 3 && (ev->opt_mask & ((1u << 4) | (1u << 8))))
+            return T_SYN_OS;
+        return T_SYN;
+    }
+    if (f == 0)
+        return T_NULL;
+    if (f == TH_FIN)
+        return T_FIN;
+    if (f == (TH_FIN | TH_PSH | TH_URG))
+        return T_XMAS;
+    if (f & TH_ACK) {
+        if (f & TH_SYN)
+            return T_N; /* SYN-ACK without a SYN seen: capture started late */
+        if (ev->payload_len)
+            return T_N;
+        if (f == TH_ACK) {
+            *candidate = 1;
+            return T_ACK;
+        }
+        if (f == (TH_FIN | TH_ACK)) {
+            *candidate = 1;
+            return T_MAIMON;
+        }
+        return T_N;
+    }
+    return T_ODD;
+}
+
+/* A firewall LOG line: a logged packet is a contact that failed (it was dropped). */
+static void fwlog_event(struct det_engine *d, const struct det_event *ev)
+{
+    enum tech t;
+    int cand;
+    uint16_t port = ev->dport;
+    if (ev->proto == DET_PROTO_TCP) {
+        t = tcp_tech(ev, &cand);
+        if (t == T_N)
+            return;
+    } else if (ev->proto == DET_PROTO_UDP) {
+        t = T_UDP;
+    } else if (det_event_is_ping(ev)) {
+        t = T_ICMP;
+        port = 0;
+    } else {
+        return;
+    }
+    struct src *s = src_find(d, &ev->src, 1);
+    s->last_us = d->now_us;
+    s->fwlog = 1;
+    int first;
+    probe(d, s, &ev->dst, ev->proto, port, t, det_tool_vote(ev), ev->ttl, ev->sport, &first);
+    if (first && t != T_ICMP) {
+        s->fails++;
+        s->llr += d->llr_fail;
+    }
+    check_source(d, s);
+}
+
+static void tcp_event(struct det_engine *d, const struct det_event *ev)
+{
+    struct conn *c = conn_find(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+    if (c) { /* from the initiator */
+        c->last_us = d->now_us;
+        if (ev->payload_len)
+            c->a_data = 1;
+        if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+            struct src *s = src_find(d, &c->a, 0);
+            if (s) { /* a retransmission is a probe packet but no new contact */
+                s->probes++;
+                struct scan *sc = src_scan(d, s);
+                if (sc)
+                    sc->probes++;
+            }
+        } else if (c->state == C_SYNACK) {
+            struct src *s = src_find(d, &c->a, 0);
+            if (ev->flags & TH_RST) { /* half-open: a SYN scanner's kernel or tool */
+                if (s) {
+                    s->halfopen++;
+                    struct scan *sc = src_scan(d, s);
+                    if (sc)
+                        sc->halfopen++;
+                }
+                c->state = C_DONE;
+            } else if (ev->flags & TH_ACK) {
+                c->state = C_EST;
+            }
+        } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
+            if (!c->a_data) { /* handshake then teardown without a byte: connect scan */
+                struct src *s = src_find(d, &c->a, 0);
+                if (s) {
+                    s->connect_ev++;
+                    struct scan *sc = src_scan(d, s);
+                    if (sc)
+                        sc->connect_ev++;
+                }
+            }
+            c->state = C_DONE;
+        }
+        return;
+    }
+    c = conn_find(d, ev->proto, &ev->dst, ev->dport, &ev->src, ev->sport);
+    if (c) { /* from the responder */
+        c->last_us = d->now_us;
+        if (c->state == C_SYN) {
+            if ((ev->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+                outcome(d, c, 1);
+                c->state = C_SYNACK;
+                open_port(d, c);
+            } else if (ev->flags & TH_RST) {
+                outcome(d, c, 0);
+            }
+        } else if (c->state == C_PROBE) {
+            outcome(d, c, !(ev->flags & TH_RST));
+        } else if (c->state == C_ACKP) {
+            if (ev->flags & TH_RST) {
+                /* an ACK or FIN|ACK outside any flow, refused: a probe after all */
+                struct src *s = src_find(d, &c->a, 1);
+                int first;
+                s->last_us = d->now_us;
+                probe(d, s, &c->b, c->proto, c->bp, (enum tech)c->tech, (enum det_tool)c->vote,
+                      c->ttl, c->ap, &first);
+                c->counted = (uint8_t)first;
+                outcome(d, c, 0);
+            } else {
+                c->state = C_DONE; /* part of a flow that began before we looked */
+            }
+        }
+        return;
+    }
+    int cand;
+    enum tech t = tcp_tech(ev, &cand);
+    if (t == T_N)
+        return;
+    if (cand) {
+        struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport, 0);
+        n->state = C_ACKP;
+        n->tech = (uint8_t)t;
+        n->vote = (uint8_t)det_tool_vote(ev);
+        n->ttl = ev->ttl;
+        return;
+    }
+    struct src *s = src_find(d, &ev->src, 1);
+    s->last_us = d->now_us;
+    int first;
+    probe(d, s, &ev->dst, ev->proto, ev->dport, t, det_tool_vote(ev), ev->ttl, ev->sport, &first);
+    struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport,
+                              (uint8_t)(src_class(s) >= 2));
+    n->state = (t == T_SYN || t == T_SYN_OS) ? C_SYN : C_PROBE;
+    n->tech = (uint8_t)t;
+    n->counted = (uint8_t)first;
+    check_source(d, s);
+}
+
+static void udp_event(struct det_engine *d, const struct det_event *ev)
+{
+    struct conn *c = conn_find(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+    if (c) {
+        c->last_us = d->now_us;
+        if (c->state == C_UDP) {
+            struct src *s = src_find(d, &c->a, 0);
+            if (s) {
+                s->probes++;
+                struct scan *sc = src_scan(d, s);
+                if (sc)
+                    sc->probes++;
+            }
+        }
+        return;
+    }
+    c = conn_find(d, ev->proto, &ev->dst, ev->dport, &ev->src, ev->sport);
+    if (c) {
+        c->last_us = d->now_us;
+        if (c->state == C_UDP) {
+            outcome(d, c, 1);
+            open_port(d, c);
+        }
+        return;
+    }
+    struct src *s = src_find(d, &ev->src, 1);
+    s->last_us = d->now_us;
+    int first;
+    probe(d, s, &ev->dst, ev->proto, ev->dport, T_UDP, det_tool_vote(ev), ev->ttl, ev->sport,
+          &first);
+    struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport,
+                              (uint8_t)(src_class(s) >= 2));
+    n->state = C_UDP;
+    n->tech = T_UDP;
+    n->counted = (uint8_t)first;
+    check_source(d, s);
+}
+
+static void icmp_event(struct det_engine *d, const struct det_event *ev)
+{
+    if (det_event_is_unreach(ev)) {
+        if (!ev->has_inner)
+            return;
+        /* the quoted datagram went from the scanner (inner_src) to the target */
+        struct conn *c = conn_find(d, ev->inner_proto, &ev->inner_src, ev->inner_sport,
+                                   &ev->inner_dst, ev->inner_dport);
+        if (c && conn_pending(c) && c->state != C_ACKP)
+            outcome(d, c, 0);
+        return;
+    }
+    if (det_event_is_ping(ev)) {
+        struct conn *c = conn_find(d, ev->proto, &ev->src, ev->icmp_id, &ev->dst, 0);
+        if (c)
+            return;
+        struct src *s = src_find(d, &ev->src, 1);
+        s->last_us = d->now_us;
+        int first;
+        probe(d, s, &ev->dst, ev->proto, 0, T_ICMP, det_tool_vote(ev), ev->ttl, ev->icmp_id,
+              &first);
+        struct conn *n = conn_new(d, ev->proto, &ev->src, ev->icmp_id, &ev->dst, 0,
+                                  (uint8_t)(src_class(s) >= 2));
+        n->state = C_PING;
+        n->tech = T_ICMP;
+        n->counted = (uint8_t)first;
+        check_source(d, s);
+        return;
+    }
+    int reply = (ev->proto == DET_PROTO_ICMP && (ev->icmp_type == 0 || ev->icmp_type == 14)) ||
+                (ev->proto == DET_PROTO_ICMP6 && ev->icmp_type == 129);
+    if (reply) {
+        struct conn *c = conn_find(d, ev->proto, &ev->dst, ev->icmp_id, &ev->src, 0);
+        if (c && c->state == C_PING)
+            outcome(d, c, 1);
+    }
+}
+
+void det_engine_event(struct det_engine *d, const struct det_event *ev)
+{
+    d->st.events++;
+    if (ev->src.family != AF_INET && ev->src.family != AF_INET6)
+        return;
+    if (ev->ts_us > d->now_us)
+        det_engine_tick(d, ev->ts_us);
+    if (ev->origin == DET_ORIG_FWLOG) {
+        fwlog_event(d, ev);
+        return;
+    }
+    switch (ev->proto) {
+    case DET_PROTO_TCP:
+        tcp_event(d, ev);
+        break;
+    case DET_PROTO_UDP:
+        udp_event(d, ev);
+        break;
+    case DET_PROTO_ICMP:
+    case DET_PROTO_ICMP6:
+        icmp_event(d, ev);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- time */
+
+static void sweep(struct det_engine *d, int final)
+{
+    for (uint32_t i = 0; i < d->cfg.max_conns; i++) {
+        struct conn *c = &d->conns[i];
+        if (c->state == C_FREE)
+            continue;
+        if (conn_pending(c) && (final || c->ts_us + d->cfg.conn_timeout_us <= d->now_us)) {
+            if (c->state == C_ACKP)
+                c->state = C_DONE;
+            else
+                outcome(d, c, 0); /* no answer: filtered or dropped */
+        }
+        if (!conn_pending(c) && (final || c->last_us + CONN_IDLE_US <= d->now_us))
+            c->state = C_FREE;
+    }
+    for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
+        struct scan *sc = &d->scans[i];
+        if (!sc->used)
+            continue;
+        if (final || sc->last_us + d->cfg.scan_idle_us <= d->now_us)
+            scan_close(d, sc);
+        else if (sc->pending)
+            scan_emit(d, sc, DET_ALERT_UPDATE);
+    }
+}
+
+void det_engine_tick(struct det_engine *d, uint64_t now_us)
+{
+    if (now_us <= d->now_us)
+        return;
+    d->now_us = now_us;
+    if (!d->next_sweep_us)
+        d->next_sweep_us = now_us + d->cfg.conn_timeout_us / 4;
+    if (now_us >= d->next_sweep_us) {
+        sweep(d, 0);
+        d->next_sweep_us = now_us + d->cfg.conn_timeout_us / 4;
+    }
+}
+
+void det_engine_finish(struct det_engine *d)
+{
+    /* time moves on past every timeout, so that the last probes get their outcome */
+    d->now_us += d->cfg.conn_timeout_us;
+    sweep(d, 1);
+}

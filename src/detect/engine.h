@@ -1,0 +1,81 @@
+/* engine.h — the scan detector: events in, scan alerts out.
+ *
+ * Data flow: det_engine_event() takes one event (a packet or a firewall LOG line)
+ * → connection table (first-contact outcomes: SYN answered by SYN-ACK = success,
+ * by RST / ICMP unreachable / nothing = failure) → per-source state in a fixed
+ * table (keyed SipHash, bounded probing, eviction of the least valuable, oldest
+ * entry) → detectors (flags: FIN/NULL/Xmas and odd flag sets; trw: sequential
+ * hypothesis test on first contacts; threshold: distinct ports or hosts per
+ * window; fwlog: logged drops are failed contacts) → scan records (one per
+ * scanning source, updated as the scan grows) → sinks, through a global token
+ * bucket so that alerts cannot flood the log.
+ *
+ * Time is the events' time: a capture file replays deterministically; a live
+ * source calls det_engine_tick() with the wall clock. Single-threaded; all state
+ * lives in struct det_engine. Memory is fixed at creation (see det_engine_bytes). */
+#ifndef PR_DETECT_ENGINE_H
+#define PR_DETECT_ENGINE_H
+
+#include "core/error.h"
+#include "detect/alert.h"
+#include "detect/event.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct det_config {
+    uint32_t max_sources;     /* tracked sources (default 65536) */
+    uint32_t max_conns;       /* tracked flows (default 2 * max_sources) */
+    uint32_t max_scans;       /* concurrently reported scans (default 256) */
+    uint32_t flags_threshold; /* stealth probes to distinct ports before an alert (5) */
+    uint32_t trw_min_fail;    /* failed first contacts before a TRW alert (6) */
+    double trw_theta0;        /* P(success) of a benign first contact (0.8) */
+    double trw_theta1;        /* P(success) of a scanner's first contact (0.2) */
+    double trw_pd, trw_pf;    /* wanted detection and false-positive rates (0.99, 0.001) */
+    uint32_t port_threshold;  /* threshold detector: distinct ports in a window (25) */
+    uint32_t host_threshold;  /* distinct hosts in a window (50) */
+    uint32_t ping_threshold;  /* distinct hosts pinged in a window (10) */
+    uint64_t window_us;       /* threshold window (60 s) */
+    uint64_t conn_timeout_us; /* no answer after this is a failed contact (3 s) */
+    uint64_t scan_idle_us;    /* a scan with no probe for this long has ended (30 s) */
+    uint64_t horizon_us;      /* a source idle this long starts afresh (1 h) */
+    uint64_t update_us;       /* minimum time between updates of one scan (5 s) */
+    double alert_rate;        /* alerts per second, all scans together (10) */
+    uint32_t alert_burst;     /* bucket size (50) */
+};
+
+void det_config_defaults(struct det_config *c);
+
+struct det_stats {
+    uint64_t events, probes, sources_seen, sources_evicted, conns_evicted, scans_evicted;
+    uint64_t scans, alerts, updates, alerts_suppressed, sink_errors;
+};
+
+struct det_engine;
+
+/* Creates an engine with its tables allocated once; adds sinks with
+ * det_engine_add_sink. Returns NULL with e filled on a bad configuration. */
+struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e);
+/* Sinks are closed by det_engine_free. At most 8. Returns 0 or -1. */
+int det_engine_add_sink(struct det_engine *d, const struct det_sink *s);
+/* Sets the fixed key of the hash tables (tests); default is random. */
+void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
+
+/* Feeds one event. Events should come in time order; late ones are treated as now. */
+void det_engine_event(struct det_engine *d, const struct det_event *ev);
+/* Advances time to now_us: expires unanswered probes and ended scans. */
+void det_engine_tick(struct det_engine *d, uint64_t now_us);
+/* End of input: every pending probe times out and every open scan is closed. */
+void det_engine_finish(struct det_engine *d);
+
+const struct det_stats *det_engine_stats(const struct det_engine *d);
+/* Bytes allocated for the tables (the documented bound). */
+size_t det_engine_bytes(const struct det_engine *d);
+/* Bytes of one tracked source, one flow and one scan record. */
+size_t det_engine_source_bytes(void);
+size_t det_engine_conn_bytes(void);
+size_t det_engine_scan_bytes(void);
+
+void det_engine_free(struct det_engine *d);
+
+#endif

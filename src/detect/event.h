@@ -1,0 +1,57 @@
+/* event.h — the one event model of the detector.
+ *
+ * Every input (live capture, capture file, firewall log line) is turned into a
+ * `struct det_event`: one IP packet as the detector needs it, with the fields that
+ * decide outcomes (flags, ICMP errors and the datagram they quote) and the traits
+ * that hint at the tool (IP ID, window, TCP options, TTL). Producers: capture.c
+ * (packets) and fwlog.c (kernel LOG lines). Consumer: engine.c. Plain value type. */
+#ifndef PR_DETECT_EVENT_H
+#define PR_DETECT_EVENT_H
+
+#include "core/addr.h"
+#include "net/packet.h"
+
+#include <stdint.h>
+
+enum det_origin { DET_ORIG_PACKET = 0, DET_ORIG_FWLOG };
+
+#define DET_PROTO_ICMP 1
+#define DET_PROTO_TCP 6
+#define DET_PROTO_UDP 17
+#define DET_PROTO_ICMP6 58
+
+struct det_event {
+    uint64_t ts_us; /* microseconds since the epoch (or since boot for dmesg lines) */
+    enum det_origin origin;
+    struct pr_addr src, dst;
+    uint8_t proto; /* IP protocol number */
+    uint8_t ttl;
+    uint8_t has_ip_id; /* IPv4 only */
+    uint16_t ip_id;
+    uint16_t sport, dport; /* TCP/UDP */
+    uint8_t flags;         /* TCP flags (TH_*) */
+    uint16_t window;
+    uint32_t seq, ack;
+    uint16_t mss;       /* 0: no MSS option seen */
+    uint8_t nopts;      /* number of TCP option kinds (0 for fwlog lines) */
+    uint32_t opt_mask;  /* bit k set when option kind k (< 32) is present */
+    uint8_t opts_known; /* 1 when the options were visible (packets), 0 for fwlog */
+    uint32_t payload_len;
+    uint8_t icmp_type, icmp_code;
+    uint16_t icmp_id; /* echo/timestamp identifier */
+    /* ICMP errors: the quoted datagram (sent by the receiver of this error) */
+    uint8_t has_inner;
+    struct pr_addr inner_src, inner_dst;
+    uint8_t inner_proto;
+    uint16_t inner_sport, inner_dport;
+};
+
+/* Fills ev from a parsed packet seen at ts_us. */
+void det_event_from_pkt(const struct pkt_info *p, uint64_t ts_us, struct det_event *ev);
+
+/* True for an ICMP/ICMPv6 echo or timestamp request. */
+int det_event_is_ping(const struct det_event *ev);
+/* True for an ICMP/ICMPv6 destination-unreachable (or v6 equivalent) error. */
+int det_event_is_unreach(const struct det_event *ev);
+
+#endif
