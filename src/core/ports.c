@@ -53,13 +53,28 @@ __attribute__((format(printf, 3, 4))) static int perr(const struct pctx *c, size
     return pr_errf(c->e, "port spec '%s': %s", shown, msg);
 }
 
+/* Sets bits lo..hi, whole bytes at a time: a spec of many "-" stays linear. */
+static void set_bits(uint8_t *set, unsigned lo, unsigned hi)
+{
+    while (lo <= hi && (lo & 7)) {
+        set[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+        lo++;
+    }
+    if (lo + 7 <= hi) {
+        size_t bytes = (hi + 1 - lo) / 8;
+        memset(set + (lo >> 3), 0xff, bytes);
+        lo += (unsigned)(bytes * 8);
+    }
+    for (; lo <= hi; lo++)
+        set[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+}
+
 static void mark(struct pctx *c, int proto, unsigned lo, unsigned hi)
 {
     for (int p = 0; p < PR_NPROTO; p++) {
         if (!(c->want & (1u << p)) || (proto != PORTS_ALL && proto != p))
             continue;
-        for (unsigned v = lo; v <= hi; v++)
-            c->set[p][v >> 3] |= (uint8_t)(1u << (v & 7));
+        set_bits(c->set[p], lo, hi);
     }
 }
 
@@ -223,21 +238,22 @@ static int parse_entries(struct pctx *c)
 }
 
 /* Turns the sets into arrays; returns the total number of ports. */
-static size_t collect(uint8_t *const set[PR_NPROTO], unsigned want, struct port_list *out)
+static size_t collect(uint8_t *set[PR_NPROTO], unsigned want, struct port_list *out)
 {
     size_t total = 0;
     for (int p = 0; p < PR_NPROTO; p++) {
         if (!(want & (1u << p)))
             continue;
+        set[p][0] &= (uint8_t)~1u; /* port 0 is never in a list */
         size_t n = 0;
-        for (unsigned v = 1; v < 65536; v++)
-            n += (set[p][v >> 3] >> (v & 7)) & 1;
+        for (size_t b = 0; b < 65536 / 8; b++)
+            n += (size_t)__builtin_popcount(set[p][b]);
         if (n == 0)
             continue;
         out->p[p] = pr_calloc(n, sizeof *out->p[p]);
-        for (unsigned v = 1; v < 65536; v++)
-            if ((set[p][v >> 3] >> (v & 7)) & 1)
-                out->p[p][out->n[p]++] = (uint16_t)v;
+        for (size_t b = 0; b < 65536 / 8; b++)
+            for (unsigned bits = set[p][b]; bits; bits &= bits - 1)
+                out->p[p][out->n[p]++] = (uint16_t)(b * 8 + (unsigned)__builtin_ctz(bits));
         total += n;
     }
     return total;
