@@ -610,6 +610,45 @@ static void test_xml_tools(void **state)
     rmtmp(&d);
 }
 
+/* Out-of-range bytes in the model (a bug elsewhere) still give valid, readable output. */
+static void test_garbage_model(void **state)
+{
+    struct fixture *fx = *state;
+    struct out_opts o = {.reason = 1};
+    struct host_result *h = &fx->r.hosts[3];
+    h->ports[0] = (struct port_result){0, 9, 200, 250, 255};
+    h->addr.family = 0;
+    h->reason = 240;
+    fx->r.info[1].type = "bogus";
+    fx->r.info[0].ports = NULL;
+    char *t = run(out_normal, &fx->r, &o);
+    has(t, "portreeve scan report for evil?[31m?\?--x\"' (?)\nHost is up, received unknown.\n\n"
+           "PORT  STATE   SERVICE REASON\n0/tcp unknown unknown unknown ttl 255\n");
+    free(t);
+    t = run(out_xml, &fx->r, &o);
+    hasnt(t, "bogus");
+    has(t, "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"1000\" services=\"\"/>");
+    if (have_tool("/usr/bin/xmllint")) {
+        struct tmpdir d;
+        char a[128];
+        mktmp(&d);
+        snprintf(a, sizeof a, "%s/g.xml", d.path);
+        write_file(a, t);
+        assert_int_equal(sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", a),
+                         0);
+        rmtmp(&d);
+    }
+    free(t);
+    t = run(out_json, &fx->r, &o);
+    has(t, "{\"ip\":\"?\",\"hostname\":\"evil?[31m?\?--x\\\"'\",\"proto\":\"tcp\",\"port\":0,"
+           "\"state\":\"unknown\",\"reason\":\"unknown\",\"reason_ttl\":255,"
+           "\"service\":\"unknown\"}\n");
+    free(t);
+    t = run(out_grepable, &fx->r, &o);
+    has(t, "Host: ? (evil?[31m?\?--x\"')\tPorts: 0/unknown/tcp/////\n");
+    free(t);
+}
+
 /* A closed stream is reported as an error, not ignored. */
 static void test_write_error(void **state)
 {
@@ -636,6 +675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xml_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xml_tools, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
