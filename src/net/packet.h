@@ -79,7 +79,7 @@ struct pkt_info {
     size_t payload_len;
     /* TCP options seen (for tool fingerprints); 0 when absent */
     uint16_t tcp_mss;
-    uint8_t tcp_nopts;   /* number of option kinds present */
+    uint8_t tcp_nopts;   /* options seen, wire order, NOP (1) and EOL (0) included; max 16 */
     uint8_t tcp_optkinds[16];
     /* ICMP errors (dest unreachable, time exceeded, ...): the quoted datagram */
     int has_inner;
