@@ -490,7 +490,10 @@ static int write_outputs(struct scan_cli *c, const struct scan_result *r)
 {
     int rc = 0;
     struct out_opts oo = c->oo;
-    if (out_normal(stdout, r, &oo) < 0)
+    int to_stdout = 0; /* like nmap: an output file "-" replaces the terminal report */
+    for (size_t i = 0; i < c->nout; i++)
+        to_stdout |= !strcmp(c->out[i].path, "-");
+    if (!to_stdout && out_normal(stdout, r, &oo) < 0)
         rc = -1;
     fflush(stdout);
     oo.as_file = 1;
