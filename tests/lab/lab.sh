@@ -66,8 +66,8 @@ LAB_DOWN_HOOKS=()
 lab__err() { echo "lab: $*" >&2; }
 lab__say() { [ "${LAB_QUIET:-0}" = 1 ] || echo "lab: $*" >&2; }
 
-# lab__var NAME — value of variable NAME (indirect).
-lab__var() { printf '%s' "${!1-}"; }
+# lab__get OUT NAME — set variable OUT to the value of variable NAME (indirect, no fork).
+lab__get() { printf -v "$1" '%s' "${!2-}"; }
 
 # lab__set_names PREFIX — derive every namespace/interface name from a prefix.
 lab__set_names() {
@@ -98,21 +98,23 @@ lab__join() {
 
 # lab__services T — "proto port class" for every server of target T (A or B).
 lab__services() {
-    local t=$1 p
-    p=$(lab__var "LAB_${t}_SSH_PORT"); [ -n "$p" ] && echo "tcp $p open"
-    for p in $(lab__var "LAB_${t}_HTTP_PORTS") $(lab__var "LAB_${t}_HTTPS_PORTS"); do
+    local t=$1 p http https
+    lab__get p "LAB_${t}_SSH_PORT"; [ -n "$p" ] && echo "tcp $p open"
+    lab__get http "LAB_${t}_HTTP_PORTS"
+    lab__get https "LAB_${t}_HTTPS_PORTS"
+    for p in $http $https; do
         echo "tcp $p open"
     done
-    p=$(lab__var "LAB_${t}_DNS_PORT"); [ -n "$p" ] && echo "tcp $p open" && echo "udp $p open"
-    p=$(lab__var "LAB_${t}_SNMP_PORT"); [ -n "$p" ] && echo "udp $p open"
-    p=$(lab__var "LAB_${t}_NTP_PORT"); [ -n "$p" ] && echo "udp $p open"
-    p=$(lab__var "LAB_${t}_SILENT_UDP_PORT"); [ -n "$p" ] && echo "udp $p open-silent"
+    lab__get p "LAB_${t}_DNS_PORT"; [ -n "$p" ] && echo "tcp $p open" && echo "udp $p open"
+    lab__get p "LAB_${t}_SNMP_PORT"; [ -n "$p" ] && echo "udp $p open"
+    lab__get p "LAB_${t}_NTP_PORT"; [ -n "$p" ] && echo "udp $p open"
+    lab__get p "LAB_${t}_SILENT_UDP_PORT"; [ -n "$p" ] && echo "udp $p open-silent"
     return 0
 }
 
 # lab__firewall T — "proto port class" for every port target T's nftables rules catch.
 lab__firewall() {
-    local t=$1 proto kind class p
+    local t=$1 proto kind class p ports
     for proto in TCP UDP; do
         for kind in DROP RST UNREACH ADMIN; do
             case $kind in
@@ -121,7 +123,8 @@ lab__firewall() {
             UNREACH) class=reject-port-unreach ;;
             ADMIN) class=reject-admin ;;
             esac
-            for p in $(lab__var "LAB_${t}_${proto}_${kind}"); do
+            lab__get ports "LAB_${t}_${proto}_${kind}"
+            for p in $ports; do
                 echo "${proto,,} $p $class"
             done
         done
@@ -145,7 +148,7 @@ lab__nft_rules() {
     echo "        type filter hook input priority 0; policy accept;"
     for proto in tcp udp; do
         for kind in DROP RST UNREACH ADMIN; do
-            ports=$(lab__var "LAB_${t}_${proto^^}_${kind}")
+            lab__get ports "LAB_${t}_${proto^^}_${kind}"
             [ -n "$ports" ] || continue
             case $kind in
             DROP) verdict="drop" ;;
@@ -176,13 +179,13 @@ lab__spawn() {
 lab__start_servers() {
     local t=$1 ns=$2 a4=$3 a6=$4 tl=${1,,} p d=$LAB_DIR
     local ssh_port http https dns snmp ntp silent
-    ssh_port=$(lab__var "LAB_${t}_SSH_PORT")
-    http=$(lab__var "LAB_${t}_HTTP_PORTS")
-    https=$(lab__var "LAB_${t}_HTTPS_PORTS")
-    dns=$(lab__var "LAB_${t}_DNS_PORT")
-    snmp=$(lab__var "LAB_${t}_SNMP_PORT")
-    ntp=$(lab__var "LAB_${t}_NTP_PORT")
-    silent=$(lab__var "LAB_${t}_SILENT_UDP_PORT")
+    lab__get ssh_port "LAB_${t}_SSH_PORT"
+    lab__get http "LAB_${t}_HTTP_PORTS"
+    lab__get https "LAB_${t}_HTTPS_PORTS"
+    lab__get dns "LAB_${t}_DNS_PORT"
+    lab__get snmp "LAB_${t}_SNMP_PORT"
+    lab__get ntp "LAB_${t}_NTP_PORT"
+    lab__get silent "LAB_${t}_SILENT_UDP_PORT"
 
     if [ -n "$ssh_port" ]; then
         ssh-keygen -q -t ed25519 -N '' -C "host-$tl.lab" -f "$d/$tl-ssh_host_ed25519_key" ||
@@ -319,19 +322,16 @@ lab__ss() {
 # lab__missing_listeners T NS ADDR4 ADDR6 — print "proto addr port" of expected listeners
 # that ss does not show (nothing printed = all there). A wildcard bind counts.
 lab__missing_listeners() {
-    local t=$1 ns=$2 a4=$3 a6=$4 listing proto port class addr any
-    listing=$(lab__ss "$ns")
-    while read -r proto port class; do
-        [ -n "$proto" ] || continue
-        for addr in "$a4" "[$a6]"; do
-            case $addr in
-            \[*) any="[::]" ;;
-            *) any="0.0.0.0" ;;
-            esac
-            grep -Fxq -e "$proto $addr:$port" -e "$proto $any:$port" -e "$proto *:$port" \
-                <<<"$listing" || echo "$proto $addr $port"
-        done
-    done < <(lab__services "$t")
+    local t=$1 ns=$2 a4=$3 a6=$4
+    { lab__ss "$ns" | sed 's/^/have /'; lab__services "$t" | sed 's/^/want /'; } |
+        awk -v a4="$a4" -v a6="[$a6]" '
+            $1 == "have" { have[$2 " " $3] = 1; next }
+            {
+                if (!(($2 " " a4 ":" $3) in have || ($2 " 0.0.0.0:" $3) in have ||
+                      ($2 " *:" $3) in have)) print $2, a4, $3
+                if (!(($2 " " a6 ":" $3) in have || ($2 " [::]:" $3) in have ||
+                      ($2 " *:" $3) in have)) print $2, a6, $3
+            }'
 }
 
 # lab__wait_servers — bounded wait until every expected listener exists in A and B.
@@ -420,11 +420,16 @@ lab_up() {
             return 1
         fi
     done
+    if [ -n "$netem" ]; then
+        lab__netem_check "$netem" || return $?
+    fi
     rm -rf "$LAB_DIR"
     mkdir -p "$LAB_DIR" && chmod 0755 "$LAB_DIR" || return 1
     : >"$LAB_DIR/pids"
     export LAB_PREFIX LAB_NS_SCAN LAB_NS_A LAB_NS_B LAB_NS_SW LAB_IF_SCAN LAB_IF_A LAB_IF_B \
-        LAB_DIR LAB_TRUTH LAB_SCANNER LAB_SCANNER6 LAB_A LAB_A6 LAB_B LAB_B6 LAB_SERVERS LAB_NETEM
+        LAB_DIR LAB_TRUTH LAB_SCANNER LAB_SCANNER6 LAB_A LAB_A6 LAB_B LAB_B6 LAB_SERVERS LAB_NETEM \
+        LAB_NETEM_IMPL
+    LAB_NETEM_IMPL=${netem:+$LAB__NETEM_KIND}
     LAB_IS_UP=1
     if [ "$trap_it" = 1 ]; then
         trap 'lab_down' EXIT
@@ -439,6 +444,66 @@ lab_up() {
     lab__say "up: prefix $prefix, scanner $LAB_NS_SCAN ($LAB_IF_SCAN $LAB_SCANNER)," \
         "targets $LAB_NS_A ($LAB_A) $LAB_NS_B ($LAB_B), dir $LAB_DIR"
     return 0
+}
+
+# lab__netem_kind — "tc" when the kernel has sch_netem, else "nft" (loss only). Cached.
+lab__netem_kind() {
+    if [ -z "${LAB__NETEM_KIND:-}" ]; then
+        local probe=${LAB_PREFIX}q err
+        ip netns add "$probe" 2>/dev/null || { echo tc; return; }
+        if err=$(ip netns exec "$probe" tc qdisc add dev lo root netem delay 1ms 2>&1); then
+            LAB__NETEM_KIND=tc
+        elif grep -qi 'unknown' <<<"$err"; then
+            LAB__NETEM_KIND=nft
+        else
+            LAB__NETEM_KIND=tc
+        fi
+        ip netns del "$probe" 2>/dev/null
+    fi
+    echo "$LAB__NETEM_KIND"
+}
+
+# lab__netem_check ARGS — 0 when ARGS can be applied here; 77 (skip) when this kernel has no
+# sch_netem and ARGS is anything but "loss N%", which nftables can emulate.
+lab__netem_check() {
+    LAB__NETEM_KIND=$(lab__netem_kind)
+    [ "$LAB__NETEM_KIND" = tc ] && return 0
+    if [[ $1 =~ ^loss\ +([0-9]+(\.[0-9]+)?)%$ ]]; then
+        return 0
+    fi
+    lab__err "this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM); only --netem 'loss N%'" \
+        "can be emulated (with nftables); '$1' cannot"
+    return 77
+}
+
+# lab__impair NS IFN SWITCH_PORT ARGS — impair both directions of one target's link.
+# With tc netem: the target interface's egress and the switch port's egress (towards the
+# target). Without netem in the kernel: "loss N%" becomes nftables random drops on the
+# target's input and output hooks (table inet labloss), which is the same independent loss.
+lab__impair() {
+    local ns=$1 ifn=$2 port=$3 args=$4 permyriad
+    if [ "$LAB__NETEM_KIND" = tc ]; then
+        # shellcheck disable=SC2086
+        tc -n "$ns" qdisc add dev "$ifn" root netem $args || return 1
+        # shellcheck disable=SC2086
+        tc -n "$LAB_NS_SW" qdisc add dev "$port" root netem $args || return 1
+        return 0
+    fi
+    [[ $args =~ ^loss\ +([0-9]+)(\.([0-9]+))?%$ ]] || return 1
+    local frac=${BASH_REMATCH[3]}00
+    permyriad=$((10#${BASH_REMATCH[1]} * 100 + 10#${frac:0:2}))
+    ip netns exec "$ns" nft -f - <<EOF || return 1
+table inet labloss {
+    chain in {
+        type filter hook input priority -10; policy accept;
+        numgen random mod 10000 < $permyriad drop
+    }
+    chain out {
+        type filter hook output priority -10; policy accept;
+        numgen random mod 10000 < $permyriad drop
+    }
+}
+EOF
 }
 
 # lab__build NETEM SERVERS — the body of lab_up.
@@ -473,11 +538,7 @@ lab__build() {
         ip -n "$ns" addr add "$addr6/64" dev "$ifn" nodad || return 1
         ip -n "$ns" link set "$ifn" up || return 1
         if [ -n "$netem" ] && [ "$x" != s ]; then
-            # both directions of a target's link: its own egress and the switch port's egress
-            # shellcheck disable=SC2086
-            tc -n "$ns" qdisc add dev "$ifn" root netem $netem || return 1
-            # shellcheck disable=SC2086
-            tc -n "$LAB_NS_SW" qdisc add dev "p$x" root netem $netem || return 1
+            lab__impair "$ns" "$ifn" "p$x" "$netem" || return 1
         fi
     done
     for ns in $(lab__namespaces); do
