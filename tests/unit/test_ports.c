@@ -105,6 +105,24 @@ static void test_all_ports_list(void **state)
     ports_free(&pl); /* idempotent */
 }
 
+static void test_many_entries(void **state)
+{
+    /* 20000 whole-range entries must stay fast (byte-wise bit sets) */
+    size_t n = 20000;
+    char *spec = malloc(2 * n);
+    assert_non_null(spec);
+    for (size_t i = 0; i < n; i++) {
+        spec[2 * i] = '-';
+        spec[2 * i + 1] = ',';
+    }
+    spec[2 * n - 1] = '\0';
+    struct port_list pl;
+    assert_int_equal(ports_parse(spec, T | U, *state, &pl, NULL), 0);
+    assert_int_equal(pl.n[PR_TCP], 65535);
+    ports_free(&pl);
+    free(spec);
+}
+
 struct bad_case {
     const char *spec;
     const char *msg;
@@ -247,9 +265,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),     cmocka_unit_test(test_all_ports_list),
-        cmocka_unit_test(test_bad),      cmocka_unit_test(test_top_small),
-        cmocka_unit_test(test_top_real), cmocka_unit_test(test_format),
+        cmocka_unit_test(test_good),         cmocka_unit_test(test_all_ports_list),
+        cmocka_unit_test(test_many_entries), cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_top_small),    cmocka_unit_test(test_top_real),
+        cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
