@@ -13,7 +13,7 @@
 #define CONN_IDLE_US (60ull * 1000000u)
 #define CONTACT_BITS 512
 #define WIN_BITS 512
-#define SCAN_HOST_BITS 4096
+#define SCAN_HOST_BITS 16384
 #define SRC_RECENT 16
 #define SCAN_OPEN 32
 

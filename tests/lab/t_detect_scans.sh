@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# t_detect_scans.sh — `portreeve detect -r` on captures made here of real scans (nmap -sT -sS
+# -sF -sN -sX -sU -sA, masscan, zmap, hping3): each yields exactly one scan of the right
+# technique, class, source, target and tool guess; benign traffic yields none.
+# timeout: 240
+set -u
+PR=${1:?usage: t_detect_scans.sh /path/to/portreeve}
+. "$(dirname "$0")/detect_lab.sh"
+for t in nmap masscan zmap hping3; do command -v $t >/dev/null || dl_skip "needs $t"; done
+dl_up || exit 1
+S=$DL_S T=$DL_T SC=$DL_SCANNER TG=$DL_TARGET
+fails=0
+
+# open ports 22 and 80 on the target so that handshakes and half-open closes are seen
+dl_http "$T" 0.0.0.0 80
+dl_http "$T" 0.0.0.0 22
+dl_wait_port "$T" 80 && dl_wait_port "$T" 22 || { echo "servers did not start"; exit 1; }
+
+# run NAME EXPECT_COUNT FIELDS... -- COMMAND...: capture COMMAND, detect, check
+run() {
+    local name=$1 count=$2; shift 2
+    local fields=()
+    while [ "$1" != -- ]; do fields+=("$1"); shift; done
+    shift
+    dl_capture_start "$name"
+    "$@" >"$DL_DIR/$name.out" 2>&1
+    dl_capture_stop
+    echo "== $name: $(tcpdump -r "$DL_DIR/$name.pcap" 2>/dev/null | wc -l) packets"
+    "$PR" detect -q -r "$DL_DIR/$name.pcap" --alerts "$DL_DIR/$name.json" >"$DL_DIR/$name.sum"
+    local rc=$?
+    cat "$DL_DIR/$name.sum"
+    if [ $rc -ne 0 ]; then echo "  FAIL: detect exited $rc"; fails=$((fails + 1)); return; fi
+    dl_check "$DL_DIR/$name.json" "$count" "${fields[@]}" || fails=$((fails + 1))
+}
+
+P=1-200
+NM="ip netns exec $S nmap -n -Pn -T4 --max-retries 1"
+common=(event=portscan src_ip=$SC dst_ip=$TG)
+run nmap_sT 1 "${common[@]}" scan_type=connect tool_guess=unknown -- $NM -sT -p $P $TG
+run nmap_sS 1 "${common[@]}" scan_type=syn tool_guess=nmap -- $NM -sS -p $P $TG
+run nmap_sF 1 "${common[@]}" scan_type=fin tool_guess=nmap detector=flags -- $NM -sF -p $P $TG
+run nmap_sN 1 "${common[@]}" scan_type=null tool_guess=nmap detector=flags -- $NM -sN -p $P $TG
+run nmap_sX 1 "${common[@]}" scan_type=xmas tool_guess=nmap detector=flags -- $NM -sX -p $P $TG
+run nmap_sA 1 "${common[@]}" scan_type=ack tool_guess=nmap -- $NM -sA -p $P $TG
+run nmap_sU 1 "${common[@]}" scan_type=udp tool_guess=nmap -- $NM -sU -p 1-20 $TG
+# masscan never exits on a quiet link: bounded by timeout, its own --wait and the port list
+run masscan 1 "${common[@]}" scan_type=syn tool_guess=masscan -- \
+    ip netns exec $S timeout 20 masscan -p$P $TG --rate 500 --wait 1 --interface $DL_SV \
+    --adapter-ip $SC --router-mac $DL_TMAC
+: >"$DL_DIR/empty"
+run zmap 1 event=portsweep src_ip=$SC dst_ips_count~60-68 scan_type=syn tool_guess=zmap -- \
+    ip netns exec $S timeout 30 zmap -q -M tcp_synscan -p 80 -i $DL_SV -S $SC -G $DL_TMAC \
+    -b "$DL_DIR/empty" -c 1 -r 500 198.18.1.0/26
+run hping3 1 "${common[@]}" scan_type=syn tool_guess=unknown -- \
+    ip netns exec $S timeout 20 hping3 -q -S -p ++1 -c 50 -i u5000 $TG
+
+# Benign: several HTTP clients under load, DNS lookups, one client visiting several web
+# servers on 80 and 443, and a burst of attempts to a single closed port.
+dl_http "$T" 198.18.1.1 443
+dl_http "$T" 198.18.1.2 443
+dl_wait_port "$T" 443
+if command -v dnsmasq >/dev/null; then
+    dl_bg "$T" dnsmasq --no-daemon --keep-in-foreground --port=53 --listen-address=$TG \
+        --bind-interfaces --no-resolv --no-hosts --address=/lab.test/$TG --pid-file= \
+        --user=root >/dev/null 2>&1
+fi
+cat >"$DL_DIR/benign.py" <<'PY'
+import http.client, socket, struct, sys, threading, random, time
+tg = sys.argv[1]
+def web(n, host, port):
+    for _ in range(n):
+        try:
+            c = http.client.HTTPConnection(host, port, timeout=2)
+            c.request("GET", "/"); c.getresponse().read(); c.close()
+        except OSError:
+            pass
+def dns(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+    for i in range(n):
+        name = b"".join(bytes([len(p)]) + p for p in [b"www%d" % (i % 5), b"lab", b"test"]) + b"\0"
+        q = struct.pack(">HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1"
+        try:
+            s.sendto(q, (tg, 53)); s.recv(512)
+        except OSError:
+            pass
+def closed(n):
+    for _ in range(n):
+        try:
+            socket.create_connection((tg, 9999), timeout=1).close()
+        except OSError:
+            pass
+        time.sleep(0.01)
+ts = [threading.Thread(target=web, args=(40, tg, 80)) for _ in range(4)]
+ts += [threading.Thread(target=web, args=(5, h, p)) for h in ("198.18.1.1", "198.18.1.2", "198.18.1.3") for p in (80, 443)]
+ts += [threading.Thread(target=dns, args=(30,)), threading.Thread(target=closed, args=(40,))]
+for t in ts: t.start()
+for t in ts: t.join()
+PY
+run benign 0 -- ip netns exec $S timeout 60 /usr/bin/python3 "$DL_DIR/benign.py" $TG
+
+echo
+[ $fails -eq 0 ] && echo "all detect scan checks passed" || echo "$fails check(s) failed"
+[ $fails -eq 0 ]
