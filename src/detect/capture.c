@@ -2,6 +2,7 @@
 #include "detect/capture.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,15 +145,29 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
         free(c);
         return -1;
     }
+    if (pcap_setnonblock(c->p, 1, err) < 0 || pcap_get_selectable_fd(c->p) < 0) {
+        pr_errf(e, "interface %s: cannot read without blocking: %s", iface, err);
+        pcap_close(c->p);
+        free(c);
+        return -1;
+    }
     return finish_open(c, filter, out, e);
 }
 
 int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e)
 {
+    int waited = 0;
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
         int r = pcap_next_ex(c->p, &h, &data);
+        if (r == 0 && c->live && !waited) {
+            /* non-blocking: wait up to 100 ms (a signal ends the wait early) */
+            struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
+            poll(&pfd, 1, 100);
+            waited = 1;
+            continue;
+        }
         if (r == 0)
             return 0;
         if (r == PCAP_ERROR_BREAK)
