@@ -16,7 +16,8 @@
  * burst XRLIM_BURST_FACTOR=6): the model the pacer starts from. */
 #define ICMP_RATE_PER_S 1.0
 #define ICMP_BURST 6.0
-#define PACE_BATCH_MAX 64
+#define PACE_BATCH_MAX 256
+#define PACE_MAX_TRIES 24 /* a port probed this often counts as tried, conclusive or not */
 #define SPORT_TRIES 8 /* low bits of the source port carry the try number */
 
 struct ehost {
@@ -29,6 +30,8 @@ struct ehost {
     uint64_t tokens_at;
     int batch_open;
     uint32_t batch_icmp;
+    double batch_tokens; /* tokens in the model when the batch was sent */
+    uint64_t paced_sent, paced_icmp;
     uint64_t batch_deadline;
     uint64_t batch[PACE_BATCH_MAX];
     size_t nbatch;
@@ -326,19 +329,31 @@ static int paced_needed(const struct engine *E)
     return E->tries_needed > 2 ? E->tries_needed - 1 : 1;
 }
 
-/* Advances one paced host; returns 1 while it still has work. */
+/* Advances one paced host; returns 1 while it still has work.
+ *
+ * The target's ICMP limiter is modelled as a token bucket (ICMP_RATE_PER_S, ICMP_BURST).
+ * A batch is conclusive when it drew fewer ICMP errors than the tokens the bucket held
+ * when it was sent: then no error of the batch can have been suppressed, and its
+ * unanswered ports count one paced try. Otherwise its unanswered ports are probed again.
+ * The batch size follows the share of probes that draw an ICMP error, so a host whose
+ * ports are mostly silent (DROP) is paced by its RTT, not by its ICMP rate. */
 static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
 {
     size_t hi = (size_t)(h - E->h);
     if (h->batch_open) {
         if (now < h->batch_deadline)
             return 1;
+        int conclusive = (double)h->batch_icmp < floor(h->batch_tokens);
+        h->paced_sent += h->nbatch;
+        h->paced_icmp += h->batch_icmp;
         h->tokens -= h->batch_icmp;
         if (h->tokens < 0)
             h->tokens = 0;
-        for (size_t i = 0; i < h->nbatch; i++)
-            if (E->ptries[h->batch[i]] < 255)
-                E->ptries[h->batch[i]]++;
+        for (size_t i = 0; i < h->nbatch; i++) {
+            uint64_t idx = h->batch[i];
+            if (E->ptries[idx] < 255 && (conclusive || E->tries[idx] >= PACE_MAX_TRIES))
+                E->ptries[idx]++;
+        }
         h->batch_open = 0;
     }
     h->tokens += (double)(now - h->tokens_at) * ICMP_RATE_PER_S / 1e6;
@@ -347,9 +362,10 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         h->tokens = ICMP_BURST;
     if (h->tokens < 1)
         return 1;
-    size_t want = (size_t)h->tokens;
-    if (want > PACE_BATCH_MAX)
-        want = PACE_BATCH_MAX;
+    /* expect about half the tokens to be drawn */
+    double share = ((double)h->paced_icmp + 1) / ((double)h->paced_sent + 1);
+    double want_d = floor(h->tokens) / (2 * share);
+    size_t want = want_d < 1 ? 1 : want_d > PACE_BATCH_MAX ? PACE_BATCH_MAX : (size_t)want_d;
     h->nbatch = 0;
     int need = paced_needed(E);
     for (size_t k = 0; k < E->np && h->nbatch < want; k++) {
@@ -369,6 +385,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     }
     h->batch_open = 1;
     h->batch_icmp = 0;
+    h->batch_tokens = h->tokens;
     h->batch_deadline = now_us() + host_timeout(E, h);
     return 1;
 }
@@ -544,12 +561,11 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
         if (sent_any)
             wait_round(&E, now_us(), stop);
         if (round == 0 && tech->icmp_matters) {
-            /* A host that sent ICMP errors but left ports unanswered is probably
-             * limiting its ICMP rate: pace what is left to that limit. */
+            /* Whatever is unanswered after the first burst may be an ICMP error that the
+             * target's rate limit suppressed (possibly because an earlier scan drained
+             * its bucket): pace the rest of each such host to that limit. */
             for (size_t h = 0; h < E.nh; h++) {
                 struct ehost *eh = &E.h[h];
-                if (!eh->icmp_errors)
-                    continue;
                 for (size_t p = 0; p < nports; p++)
                     if (E.state[h * nports + p] == PS_UNKNOWN) {
                         eh->paced = 1;
