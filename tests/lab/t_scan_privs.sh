@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# timeout: 120
+# Privileges: without root or CAP_NET_RAW, -sS falls back to a connect scan with a notice
+# (as nmap does) and still finds the listener; FIN/UDP scans refuse with a clear message
+# and exit 2. As root, once the raw sockets are open the scanning process holds no
+# capability at all and has no-new-privs set (read from /proc/PID/status mid-scan).
+set -u
+PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
+[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+NS=prpriv$$
+W=$(mktemp -d)
+chmod 755 "$W"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+ip netns exec "$NS" timeout 60 /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 8080)); s.listen(8); time.sleep(60)' &
+pids+=($!)
+sleep 0.5
+as_nobody() { ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    --inh-caps=-all --bounding-set=-all "$@"; }
+fail=0
+check() { local d=$1; shift; if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi; }
+
+as_nobody "$PORTREEVE" scan -sS -p 1-100,8080 127.0.0.1 >"$W/u.out" 2>"$W/u.err"
+rc=$?
+check "unprivileged -sS exits 0 (rc=$rc)" test $rc -eq 0
+check "unprivileged -sS says it falls back to -sT" grep -q "falling back to a connect scan" "$W/u.err"
+check "the connect scan finds 8080 open" grep -Eq '^8080/tcp +open' "$W/u.out"
+check "closed ports are conn-refused" grep -q "closed tcp ports (conn-refused)" "$W/u.out"
+
+as_nobody "$PORTREEVE" scan -sF -p 80 127.0.0.1 >"$W/f.out" 2>"$W/f.err"
+rc=$?
+check "unprivileged -sF exits 2 (rc=$rc)" test $rc -eq 2
+check "unprivileged -sF names the missing privilege" grep -q "needs root or CAP_NET_RAW" "$W/f.err"
+as_nobody "$PORTREEVE" scan -sU -p 53 127.0.0.1 >/dev/null 2>"$W/uu.err"
+check "unprivileged -sU exits 2" test $? -eq 2
+
+# as root: a slow scan (--max-rate 300) so that we can look at the process
+ip netns exec "$NS" "$PORTREEVE" scan -sS -Pn --max-rate 300 -p 1-1000,8080 127.0.0.1 >"$W/r.out" 2>&1 &
+pid=$!
+pids+=($pid)
+sleep 1.5
+status=$(cat "/proc/$pid/status" 2>/dev/null)
+capeff=$(awk '/^CapEff:/ {print $2}' <<<"$status")
+capprm=$(awk '/^CapPrm:/ {print $2}' <<<"$status")
+nnp=$(awk '/^NoNewPrivs:/ {print $2}' <<<"$status")
+check "root scan mid-run: CapEff=$capeff is empty" test "$capeff" = 0000000000000000
+check "root scan mid-run: CapPrm=$capprm is empty" test "$capprm" = 0000000000000000
+check "root scan mid-run: NoNewPrivs=$nnp" test "$nnp" = 1
+wait $pid
+check "the root scan still completes" grep -Eq '^8080/tcp +open' "$W/r.out"
+exit $fail
