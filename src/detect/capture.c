@@ -36,6 +36,7 @@ int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
     case DLT_EN10MB:
         return pkt_parse_ether(f, len, p);
     case DLT_RAW:
+    case 101: /* LINKTYPE_RAW, as stored in files */
     case 228: /* DLT_IPV4 */
     case 229: /* DLT_IPV6 */
         return pkt_parse(f, len, p);
@@ -68,7 +69,7 @@ int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
 
 static int supported_dlt(int dlt)
 {
-    return dlt == DLT_EN10MB || dlt == DLT_RAW || dlt == 228 || dlt == 229 ||
+    return dlt == DLT_EN10MB || dlt == DLT_RAW || dlt == 101 || dlt == 228 || dlt == 229 ||
            dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 || dlt == DLT_NULL || dlt == DLT_LOOP;
 }
 

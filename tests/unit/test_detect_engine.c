@@ -1,0 +1,439 @@
+/* The detection engine on hand-built events: each technique gives one alert of the right
+ * type and detector; benign patterns give none; a flood of spoofed sources in a small
+ * table does not hide a real scan; alerts are rate-limited; tool traits are recognised.
+ * Also the frame decoder on hand-made frames of each link type. */
+#include "detect/capture.h"
+#include "detect/engine.h"
+#include "detect/toolguess.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define MAXA 64
+#define T0 (1795661696ull * 1000000u)
+
+struct got {
+    int n;
+    struct det_alert a[MAXA];
+    char type[MAXA][16], event[MAXA][32], det[MAXA][16], tool[MAXA][16];
+};
+
+static int got_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    (void)e;
+    struct got *g = ctx;
+    if (g->n < MAXA) {
+        g->a[g->n] = *a;
+        snprintf(g->type[g->n], 16, "%s", a->scan_type);
+        snprintf(g->event[g->n], 32, "%s", a->event);
+        snprintf(g->det[g->n], 16, "%s", a->detector);
+        snprintf(g->tool[g->n], 16, "%s", a->tool_guess);
+    }
+    g->n++;
+    return 0;
+}
+
+static const struct det_sink_ops got_ops = {"test", got_emit, NULL};
+
+static struct det_engine *mk(struct got *g, uint32_t max_sources)
+{
+    struct det_config c;
+    det_config_defaults(&c);
+    c.max_sources = max_sources;
+    struct pr_error e;
+    struct det_engine *d = det_engine_new(&c, &e);
+    assert_non_null(d);
+    det_engine_set_key(d, 1, 2);
+    memset(g, 0, sizeof *g);
+    struct det_sink s = {&got_ops, g};
+    assert_int_equal(det_engine_add_sink(d, &s), 0);
+    return d;
+}
+
+static void ip4(struct pr_addr *a, uint32_t v)
+{
+    addr_from_v4(a, v);
+}
+
+static struct det_event tcp(uint64_t ts, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp,
+                            uint8_t flags)
+{
+    struct det_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_us = ts;
+    ip4(&ev.src, src);
+    ip4(&ev.dst, dst);
+    ev.proto = DET_PROTO_TCP;
+    ev.sport = sp;
+    ev.dport = dp;
+    ev.flags = flags;
+    ev.ttl = 64;
+    ev.has_ip_id = 1;
+    ev.ip_id = (uint16_t)(ts * 7919);
+    ev.window = 64240;
+    ev.opts_known = 1;
+    return ev;
+}
+
+#define SCANNER 0xc6120001u
+#define TARGET 0xc6120002u
+
+/* SYN probes from a raw-socket scanner to ports 1..n, each answered by RST. */
+static void syn_scan(struct det_engine *d, uint64_t t, int n, uint16_t window)
+{
+    for (int p = 1; p <= n; p++) {
+        struct det_event ev =
+            tcp(t + (uint64_t)p * 1000, SCANNER, TARGET, 40000, (uint16_t)p, 0x02);
+        ev.window = window;
+        ev.nopts = 1;
+        ev.mss = 1460;
+        ev.opt_mask = 1u << 2;
+        det_engine_event(d, &ev);
+        struct det_event r =
+            tcp(t + (uint64_t)p * 1000 + 100, TARGET, SCANNER, (uint16_t)p, 40000, 0x14);
+        det_engine_event(d, &r);
+    }
+}
+
+static void test_syn_scan(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    syn_scan(d, T0, 9, 1024);
+    assert_int_equal(g.n, 1); /* within 10 failed probes */
+    assert_string_equal(g.type[0], "syn");
+    assert_string_equal(g.event[0], "portscan");
+    assert_string_equal(g.det[0], "trw");
+    assert_string_equal(g.tool[0], "nmap");
+    assert_int_equal(g.a[0].kind, DET_ALERT_NEW);
+    syn_scan(d, T0 + 10000000, 200, 1024);
+    det_engine_finish(d);
+    assert_true(g.n >= 2);
+    assert_int_equal(g.a[g.n - 1].scan_id, g.a[0].scan_id); /* updates of the same scan */
+    assert_int_equal(g.a[g.n - 1].ports_probed, 200);
+    assert_int_equal(det_engine_stats(d)->scans, 1);
+    det_engine_free(d);
+}
+
+static void test_stealth_flags(void **state)
+{
+    (void)state;
+    const struct {
+        uint8_t flags;
+        const char *type;
+    } cases[] = {{0x01, "fin"}, {0x00, "null"}, {0x29, "xmas"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct got g;
+        struct det_engine *d = mk(&g, 1024);
+        for (int p = 1; p <= 5; p++) {
+            struct det_event ev =
+                tcp(T0 + (uint64_t)p, SCANNER, TARGET, 50000, (uint16_t)p, cases[i].flags);
+            ev.window = 1024;
+            det_engine_event(d, &ev);
+            assert_int_equal(g.n, p == 5 ? 1 : 0); /* within 5 probes, no answer needed */
+        }
+        assert_string_equal(g.type[0], cases[i].type);
+        assert_string_equal(g.det[0], "flags");
+        assert_string_equal(g.tool[0], "nmap");
+        det_engine_free(d);
+    }
+}
+
+static void test_ack_and_maimon(void **state)
+{
+    (void)state;
+    const uint8_t fl[] = {0x10, 0x11};
+    const char *want[] = {"ack", "maimon"};
+    for (int i = 0; i < 2; i++) {
+        struct got g;
+        struct det_engine *d = mk(&g, 1024);
+        for (int p = 1; p <= 10; p++) {
+            struct det_event ev =
+                tcp(T0 + (uint64_t)p * 100, SCANNER, TARGET, 50000, (uint16_t)p, fl[i]);
+            det_engine_event(d, &ev);
+            struct det_event r =
+                tcp(T0 + (uint64_t)p * 100 + 10, TARGET, SCANNER, (uint16_t)p, 50000, 0x04);
+            det_engine_event(d, &r);
+        }
+        det_engine_finish(d);
+        assert_int_equal(det_engine_stats(d)->scans, 1);
+        assert_string_equal(g.type[0], want[i]);
+        det_engine_free(d);
+    }
+}
+
+static void test_udp_scan(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    for (int p = 1; p <= 10; p++) {
+        struct det_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.ts_us = T0 + (uint64_t)p * 1000;
+        ip4(&ev.src, SCANNER);
+        ip4(&ev.dst, TARGET);
+        ev.proto = DET_PROTO_UDP;
+        ev.sport = 41000;
+        ev.dport = (uint16_t)p;
+        det_engine_event(d, &ev);
+        if (p <= 6) { /* the kernel's ICMP rate limit answers only the first few */
+            struct det_event u;
+            memset(&u, 0, sizeof u);
+            u.ts_us = ev.ts_us + 50;
+            ip4(&u.src, TARGET);
+            ip4(&u.dst, SCANNER);
+            u.proto = DET_PROTO_ICMP;
+            u.icmp_type = 3;
+            u.icmp_code = 3;
+            u.has_inner = 1;
+            u.inner_src = ev.src;
+            u.inner_dst = ev.dst;
+            u.inner_proto = DET_PROTO_UDP;
+            u.inner_sport = 41000;
+            u.inner_dport = (uint16_t)p;
+            det_engine_event(d, &u);
+        }
+    }
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.type[0], "udp");
+    det_engine_free(d);
+}
+
+static void test_connect_scan(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    uint64_t t = T0;
+    for (int p = 1; p <= 12; p++) {
+        uint16_t sp = (uint16_t)(30000 + p);
+        struct det_event s = tcp(t += 100, SCANNER, TARGET, sp, (uint16_t)p, 0x02);
+        s.nopts = 5;
+        s.mss = 1460;
+        s.opt_mask = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8);
+        det_engine_event(d, &s);
+        if (p == 3) { /* open: handshake, then the scanner closes without data */
+            det_engine_event(d, &(struct det_event){0});
+            struct det_event sa = tcp(t += 10, TARGET, SCANNER, 3, sp, 0x12);
+            det_engine_event(d, &sa);
+            struct det_event a = tcp(t += 10, SCANNER, TARGET, sp, 3, 0x10);
+            det_engine_event(d, &a);
+            struct det_event r = tcp(t += 10, SCANNER, TARGET, sp, 3, 0x14);
+            det_engine_event(d, &r);
+        } else {
+            struct det_event r = tcp(t += 10, TARGET, SCANNER, (uint16_t)p, sp, 0x14);
+            det_engine_event(d, &r);
+        }
+    }
+    det_engine_finish(d);
+    assert_true(g.n >= 1);
+    assert_string_equal(g.type[g.n - 1], "connect");
+    assert_string_equal(g.tool[g.n - 1], "unknown");
+    assert_int_equal(g.a[g.n - 1].nopen, 1);
+    assert_int_equal(g.a[g.n - 1].open_ports[0], 3);
+    det_engine_free(d);
+}
+
+static void test_benign(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    uint64_t t = T0;
+    /* 100 attempts at one closed port, each from a new source port */
+    for (int i = 0; i < 100; i++) {
+        struct det_event s = tcp(t += 1000, SCANNER, TARGET, (uint16_t)(20000 + i), 9999, 0x02);
+        det_engine_event(d, &s);
+        struct det_event r = tcp(t += 10, TARGET, SCANNER, 9999, (uint16_t)(20000 + i), 0x14);
+        det_engine_event(d, &r);
+    }
+    /* 200 web requests to 5 servers on 80 and 443, all answered */
+    for (int i = 0; i < 200; i++) {
+        uint32_t srv = TARGET + (uint32_t)(i % 5);
+        uint16_t port = i % 2 ? 443 : 80, sp = (uint16_t)(40000 + i);
+        struct det_event s = tcp(t += 1000, SCANNER, srv, sp, port, 0x02);
+        det_engine_event(d, &s);
+        struct det_event sa = tcp(t += 10, srv, SCANNER, port, sp, 0x12);
+        det_engine_event(d, &sa);
+        struct det_event a = tcp(t += 10, SCANNER, srv, sp, port, 0x18);
+        a.payload_len = 100;
+        det_engine_event(d, &a);
+        struct det_event f = tcp(t += 10, SCANNER, srv, sp, port, 0x11);
+        det_engine_event(d, &f);
+    }
+    /* ACKs of connections that began before the capture, not refused */
+    for (int i = 0; i < 100; i++) {
+        struct det_event a = tcp(t += 100, TARGET, SCANNER, 80, (uint16_t)(50000 + i), 0x10);
+        det_engine_event(d, &a);
+    }
+    det_engine_finish(d);
+    assert_int_equal(g.n, 0);
+    det_engine_free(d);
+}
+
+static uint64_t rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_flood_keeps_scan(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    uint64_t s = 88172645463325252ull, t = T0;
+    int port = 1;
+    for (int i = 0; i < 200000; i++) {
+        uint32_t src = (uint32_t)rng(&s);
+        struct det_event ev = tcp(t += 5, src, TARGET, (uint16_t)rng(&s), 80, 0x02);
+        det_engine_event(d, &ev);
+        if (i % 1000 == 0 && port <= 150) { /* the real scan, one probe per 1000 spoofed */
+            struct det_event p = tcp(t += 1, SCANNER, TARGET, 40000, (uint16_t)port, 0x02);
+            p.window = 1024;
+            det_engine_event(d, &p);
+            struct det_event r = tcp(t += 1, TARGET, SCANNER, (uint16_t)port, 40000, 0x14);
+            det_engine_event(d, &r);
+            port++;
+        }
+    }
+    det_engine_finish(d);
+    const struct det_stats *st = det_engine_stats(d);
+    assert_true(st->sources_evicted > 100000);
+    int found = 0;
+    for (int i = 0; i < g.n && i < MAXA; i++)
+        if (addr_v4(&g.a[i].src) == SCANNER)
+            found = 1;
+    assert_true(found);
+    /* each spoofed source sent one probe: none of them is a scan */
+    assert_int_equal(st->scans, 1);
+    assert_true(det_engine_bytes(d) < 4u << 20);
+    det_engine_free(d);
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 4096);
+    /* 300 scanners at the same moment: 5 FIN probes each */
+    for (uint32_t s = 0; s < 300; s++)
+        for (int p = 1; p <= 5; p++) {
+            struct det_event ev = tcp(T0 + s, 0x0a000000u + s, TARGET, 1, (uint16_t)p, 0x01);
+            det_engine_event(d, &ev);
+        }
+    const struct det_stats *st = det_engine_stats(d);
+    assert_true(st->alerts <= 60);
+    assert_true(st->alerts_suppressed > 0);
+    det_engine_free(d);
+}
+
+static void test_tool_traits(void **state)
+{
+    (void)state;
+    struct det_event ev = tcp(T0, SCANNER, TARGET, 40000, 80, 0x02);
+    ev.ip_id = 54321;
+    ev.window = 65535;
+    assert_int_equal(det_tool_vote(&ev), DET_TOOL_ZMAP);
+    ev.window = 1024;
+    ev.seq = 709109823;
+    ev.dport = 5;
+    /* measured on masscan 1.3.2: id = (dst ^ dport ^ seq) & 0xffff */
+    ev.ip_id = (uint16_t)((0x0002 ^ 5 ^ 709109823u) & 0xffff);
+    assert_int_equal(ev.ip_id, 0x2838);
+    assert_int_equal(det_tool_vote(&ev), DET_TOOL_MASSCAN);
+    ev.ip_id = 1234;
+    ev.nopts = 1;
+    ev.mss = 1460;
+    assert_int_equal(det_tool_vote(&ev), DET_TOOL_NMAP);
+    ev.window = 512; /* hping3 */
+    ev.nopts = 0;
+    ev.mss = 0;
+    assert_int_equal(det_tool_vote(&ev), DET_TOOL_UNKNOWN);
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    struct det_config c;
+    det_config_defaults(&c);
+    c.max_sources = 2;
+    struct pr_error e;
+    assert_null(det_engine_new(&c, &e));
+    assert_non_null(strstr(e.msg, "max-sources"));
+}
+
+/* hand-made frames: one IPv4 TCP SYN under each link type */
+static const uint8_t ip_syn[] = {
+    0x45, 0x00, 0x00, 0x2c, 0x12, 0x34, 0x00, 0x00, 0x37, 0x06, 0x00, 0x00, /* ...csum 0 */
+    198,  18,   0,    1,    198,  18,   0,    2,                            /* addrs */
+    0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* ports seq ack */
+    0x60, 0x02, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,                         /* off flags win */
+    0x02, 0x04, 0x05, 0xb4,                                                 /* MSS 1460 */
+};
+
+static void test_decode_frames(void **state)
+{
+    (void)state;
+    uint8_t f[128];
+    struct pkt_info p;
+    /* Ethernet */
+    memset(f, 0, 14);
+    f[12] = 0x08;
+    memcpy(f + 14, ip_syn, sizeof ip_syn);
+    assert_int_equal(det_decode_frame(1, f, 14 + sizeof ip_syn, &p), 0);
+    assert_int_equal(p.t.dport, 80);
+    assert_int_equal(p.t.flags, 0x02);
+    assert_int_equal(p.tcp_mss, 1460);
+    assert_int_equal(p.ip_id, 0x1234);
+    /* raw IP */
+    assert_int_equal(det_decode_frame(101, ip_syn, sizeof ip_syn, &p), 0);
+    /* Linux cooked v1 and v2 */
+    memset(f, 0, 20);
+    f[14] = 0x08;
+    memcpy(f + 16, ip_syn, sizeof ip_syn);
+    assert_int_equal(det_decode_frame(113, f, 16 + sizeof ip_syn, &p), 0);
+    memset(f, 0, 20);
+    f[0] = 0x08;
+    memcpy(f + 20, ip_syn, sizeof ip_syn);
+    assert_int_equal(det_decode_frame(276, f, 20 + sizeof ip_syn, &p), 0);
+    /* BSD loopback (family 2, host order) */
+    memset(f, 0, 4);
+    f[0] = 2;
+    memcpy(f + 4, ip_syn, sizeof ip_syn);
+    assert_int_equal(det_decode_frame(0, f, 4 + sizeof ip_syn, &p), 0);
+    /* truncations never read past the end */
+    for (size_t k = 0; k < 14 + sizeof ip_syn; k++) {
+        uint8_t *q = malloc(k ? k : 1);
+        assert_non_null(q);
+        memcpy(q, f, k);
+        (void)det_decode_frame(1, q, k, &p);
+        (void)det_decode_frame(276, q, k, &p);
+        (void)det_decode_frame(0, q, k, &p);
+        free(q);
+    }
+    assert_int_equal(det_decode_frame(9999, f, 60, &p), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_syn_scan),         cmocka_unit_test(test_stealth_flags),
+        cmocka_unit_test(test_ack_and_maimon),   cmocka_unit_test(test_udp_scan),
+        cmocka_unit_test(test_connect_scan),     cmocka_unit_test(test_benign),
+        cmocka_unit_test(test_flood_keeps_scan), cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_tool_traits),      cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_decode_frames),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

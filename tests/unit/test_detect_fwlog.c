@@ -1,0 +1,191 @@
+/* Firewall LOG line parser: the formats of kern.log, syslog (RFC 3339), dmesg and
+ * journalctl, IPv4 and IPv6, TCP options, ICMP errors with the quoted datagram, and
+ * hostile lines (every truncation of a valid line, bad values, huge and binary lines). */
+#include "detect/fwlog.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static int parse(const char *s, struct det_fwlog_line *l, struct pr_error *e)
+{
+    return det_fwlog_parse(s, strlen(s), 2026, l, e);
+}
+
+static void addr_is(const struct pr_addr *a, const char *want)
+{
+    char buf[PR_ADDRSTRLEN];
+    assert_string_equal(addr_str(a, buf, sizeof buf), want);
+}
+
+static const char *kern_syn =
+    "Nov 26 10:00:00 fw kernel: [ 1177.370983] DROP-IN: IN=eth0 OUT= "
+    "MAC=4e:3b:d2:47:9a:64:66:1b:38:7c:b6:26:08:00 SRC=198.18.0.1 DST=198.18.0.2 LEN=44 "
+    "TOS=0x00 PREC=0x00 TTL=55 ID=9439 PROTO=TCP SPT=44490 DPT=22 WINDOW=1024 RES=0x00 SYN "
+    "URGP=0 \n";
+
+static void test_kern_log_syn(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse(kern_syn, &l, &e), 1);
+    addr_is(&l.ev.src, "198.18.0.1");
+    addr_is(&l.ev.dst, "198.18.0.2");
+    assert_int_equal(l.ev.proto, 6);
+    assert_int_equal(l.ev.sport, 44490);
+    assert_int_equal(l.ev.dport, 22);
+    assert_int_equal(l.ev.flags, 0x02);
+    assert_int_equal(l.ev.window, 1024);
+    assert_int_equal(l.ev.ttl, 55);
+    assert_true(l.ev.has_ip_id);
+    assert_int_equal(l.ev.ip_id, 9439);
+    assert_int_equal(l.ev.origin, DET_ORIG_FWLOG);
+    assert_string_equal(l.prefix, "DROP-IN:");
+    assert_int_equal(l.has_time, 1);
+    /* 2026-11-26T10:00:00Z */
+    assert_int_equal(l.ev.ts_us, 1795687200ull * 1000000u);
+}
+
+static void test_dmesg_and_journal(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse("[   12.500000] IN=veth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 TTL=64 "
+                           "ID=1 PROTO=TCP SPT=1 DPT=2 WINDOW=0 RES=0x00 URGP=0",
+                           &l, &e),
+                     1);
+    assert_int_equal(l.has_time, 2);
+    assert_int_equal(l.ev.ts_us, 12500000u);
+    assert_int_equal(l.ev.flags, 0); /* a NULL probe */
+    assert_string_equal(l.prefix, "");
+    assert_int_equal(parse("2026-11-26T10:00:01.250000+01:00 fw kernel: nft-drop IN=eth0 OUT= "
+                           "SRC=10.0.0.1 DST=10.0.0.2 LEN=40 TTL=64 ID=1 DF PROTO=TCP SPT=1 "
+                           "DPT=3 WINDOW=0 RES=0x00 FIN PSH URG URGP=0",
+                           &l, &e),
+                     1);
+    assert_int_equal(l.has_time, 1);
+    assert_int_equal(l.ev.ts_us, (1795687200ull - 3600 + 1) * 1000000u + 250000u);
+    assert_int_equal(l.ev.flags, 0x01 | 0x08 | 0x20);
+    assert_string_equal(l.prefix, "nft-drop");
+}
+
+static void test_ipv6_icmp(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse("Nov  6 01:02:03 h kernel: v6 IN=eth0 OUT= SRC=2001:0002:0000:0000:"
+                           "0000:0000:0000:0001 DST=2001:2::2 LEN=104 TC=0 HOPLIMIT=64 FLOWLBL=1 "
+                           "PROTO=ICMPv6 TYPE=128 CODE=0 ID=77 SEQ=1",
+                           &l, &e),
+                     1);
+    addr_is(&l.ev.src, "2001:2::1");
+    assert_int_equal(l.ev.proto, 58);
+    assert_int_equal(l.ev.icmp_type, 128);
+    assert_int_equal(l.ev.icmp_id, 77);
+    assert_false(l.ev.has_ip_id);
+    assert_true(det_event_is_ping(&l.ev));
+}
+
+static void test_icmp_error_and_opts(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse("IN= OUT=eth0 SRC=198.18.0.2 DST=198.18.0.1 LEN=56 TTL=64 ID=5 "
+                           "PROTO=ICMP TYPE=3 CODE=3 [SRC=198.18.0.1 DST=198.18.0.2 LEN=28 "
+                           "TTL=50 ID=9 PROTO=UDP SPT=40000 DPT=53 LEN=8 ] ",
+                           &l, &e),
+                     1);
+    assert_true(det_event_is_unreach(&l.ev));
+    assert_true(l.ev.has_inner);
+    addr_is(&l.ev.inner_src, "198.18.0.1");
+    assert_int_equal(l.ev.inner_proto, 17);
+    assert_int_equal(l.ev.inner_sport, 40000);
+    assert_int_equal(l.ev.inner_dport, 53);
+    assert_int_equal(l.ev.ip_id, 5);
+    assert_int_equal(parse("IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 LEN=60 TTL=64 ID=1 PROTO=TCP "
+                           "SPT=1 DPT=2 SEQ=123 ACK=0 WINDOW=64240 RES=0x00 SYN URGP=0 "
+                           "OPT (020405B40402080A0000000100000000)",
+                           &l, &e),
+                     1);
+    assert_int_equal(l.ev.seq, 123);
+    assert_int_equal(l.ev.mss, 1460);
+    assert_true(l.ev.opts_known);
+    assert_int_equal(l.ev.nopts, 3); /* MSS, SACK permitted, timestamps */
+}
+
+static void test_not_log_lines(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse("Nov 26 10:00:00 h sshd[1]: Accepted publickey for root", &l, &e), 0);
+    assert_int_equal(parse("", &l, &e), 0);
+    assert_int_equal(parse("LOGIN=1 SRC=1.2.3.4", &l, &e), 0);
+}
+
+static void test_hostile(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    const char *bad[] = {
+        "IN=eth0 OUT= SRC=300.1.1.1 DST=1.1.1.1 PROTO=TCP",
+        "IN=eth0 OUT= DST=1.1.1.1 PROTO=TCP",
+        "IN=eth0 OUT= SRC=1.1.1.1 PROTO=TCP",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=2001::2 PROTO=TCP",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP SPT=70000",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP SPT=-1",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 TTL=99999999999999999999 PROTO=TCP",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP [[SRC=1.1.1.1",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP OPT (0204",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=BOGUS",
+        "IN=eth0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP RES=0xZZ",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        e.msg[0] = 0;
+        assert_int_equal(parse(bad[i], &l, &e), -1);
+        assert_true(strlen(e.msg) > 0);
+    }
+    assert_int_equal(parse("IN=eth0 OUT= SRC=300.1.1.1 DST=1.1.1.1 PROTO=TCP", &l, &e), -1);
+    assert_non_null(strstr(e.msg, "column 14"));
+    /* a NUL inside the line */
+    char nul[] = "IN=eth0 OUT= SRC=1.1.1.1\0 DST=1.1.1.2 PROTO=TCP";
+    assert_int_equal(det_fwlog_parse(nul, sizeof nul - 1, 2026, &l, &e), -1);
+    /* a huge line */
+    size_t n = DET_FWLOG_MAX_LINE + 10;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'A', n);
+    memcpy(big, "IN=", 3);
+    assert_int_equal(det_fwlog_parse(big, n, 2026, &l, &e), -1);
+    /* every truncation of a valid line, without a terminating NUL (ASan checks reads) */
+    size_t kl = strlen(kern_syn);
+    for (size_t k = 0; k <= kl; k++) {
+        char *p = malloc(k ? k : 1);
+        assert_non_null(p);
+        memcpy(p, kern_syn, k);
+        int r = det_fwlog_parse(p, k, 2026, &l, &e);
+        assert_true(r >= -1 && r <= 1);
+        free(p);
+    }
+    free(big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kern_log_syn),  cmocka_unit_test(test_dmesg_and_journal),
+        cmocka_unit_test(test_ipv6_icmp),     cmocka_unit_test(test_icmp_error_and_opts),
+        cmocka_unit_test(test_not_log_lines), cmocka_unit_test(test_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
