@@ -69,6 +69,7 @@ static void usage(FILE *f)
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
+          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n",
           f);
 }
@@ -191,6 +192,8 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             (*targets)[(*ntargets)++] = a;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             return 1;
+        } else if (!strcmp(a, "-sV")) {
+            c->cfg.version_detect = 1;
         } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUn") + 1] == 0) {
             for (const char *l = a + 2; *l; l++) {
                 if (*l == 'n')
@@ -314,6 +317,26 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (!*val || *end || errno)
                 return bad(a, "'%s' is not a number", val);
             sip_key_init(&c->cfg.key, 1, v);
+        } else if (!strcmp(a, "-A")) {
+            c->cfg.version_detect = 1;
+        } else if (!strcmp(a, "--version-intensity")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 0, 9, &v) < 0)
+                return -1;
+            c->cfg.version_intensity = (int)v;
+        } else if (!strcmp(a, "--version-light")) {
+            c->cfg.version_intensity = 2;
+        } else if (!strcmp(a, "--version-all")) {
+            c->cfg.version_intensity = 9;
+        } else if (!strcmp(a, "--versiondb")) {
+            NEED_VAL();
+            c->cfg.versiondb = val;
+        } else if (!strcmp(a, "--cve-feed")) {
+            NEED_VAL();
+            if (c->cfg.ncve_feeds >= sizeof c->cfg.cve_feeds / sizeof c->cfg.cve_feeds[0])
+                return bad(a, "'%s': at most 8 feeds", val);
+            c->cfg.cve_feeds[c->cfg.ncve_feeds++] = val;
         } else if (!strcmp(a, "--payloads")) {
             NEED_VAL();
             c->payload_file = val;
@@ -528,6 +551,7 @@ int cmd_scan(int argc, char **argv)
     c.timing_level = 3;
     c.cfg.source_port = -1;
     c.cfg.family = AF_INET;
+    c.cfg.version_intensity = 7;
     sip_key_init(&c.cfg.key, 0, 0);
     /* -6 must be known before targets are parsed */
     for (int i = 1; i < argc; i++)

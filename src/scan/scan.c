@@ -5,6 +5,7 @@
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
+#include "svc/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,9 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                 goto out;
         }
     }
+    if (cfg->version_detect && !cfg->ping_only && !(stop && *stop) &&
+        svc_version_run(cfg, r, stop, e) < 0)
+        goto out;
     for (size_t i = 0; i < nup; i++)
         gettimeofday(&tg[i].res->end, NULL);
     rc = 0;

@@ -46,7 +46,13 @@ struct scan_config {
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
-    int stats_every_s;         /* status line period; 0 = auto */
+    int stats_every_s;
+    /* service detection (-sV, -A): see svc/version.h */
+    int version_detect;
+    int version_intensity;     /* 0..9, default 7 */
+    const char *versiondb;     /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
+    const char *cve_feeds[8];  /* --cve-feed FILE (repeatable) */
+    size_t ncve_feeds;         /* status line period; 0 = auto */
     char *args;                /* command line, for the outputs */
 };
 
