@@ -27,9 +27,13 @@ static const char *kind_word(enum det_alert_kind k)
 
 static void format_line(const struct det_alert *a, char *buf, size_t len)
 {
-    char ts[40], src[PR_ADDRSTRLEN], dst[PR_ADDRSTRLEN + 16], open[DET_ALERT_MAX_OPEN * 6 + 8];
+    char ts[40], src[PR_ADDRSTRLEN + 24], dst[PR_ADDRSTRLEN + 16], open[DET_ALERT_MAX_OPEN * 6 + 8];
     det_fmt_time(a->ts_us, ts, sizeof ts);
-    if (a->nsrcs > 1)
+    if (a->nsrcs > 1 && a->has_src) {
+        char one[PR_ADDRSTRLEN];
+        snprintf(src, sizeof src, "%s (of %u sources)", addr_str(&a->src, one, sizeof one),
+                 a->nsrcs);
+    } else if (a->nsrcs > 1)
         snprintf(src, sizeof src, "%u sources", a->nsrcs);
     else
         addr_str(&a->src, src, sizeof src);
@@ -88,13 +92,13 @@ char *det_alert_json(const struct det_alert *a)
     json_object_set_new(o, "ts", json_string(ts));
     json_object_set_new(o, "event", json_string(a->event));
     json_object_set_new(o, "scan_type", json_string(a->scan_type));
+    if (a->has_src)
+        json_object_set_new(o, "src_ip", json_string(addr_str(&a->src, buf, sizeof buf)));
     if (a->nsrcs > 1) {
         json_t *arr = json_array();
         for (unsigned i = 0; i < a->nsrcs && i < DET_ALERT_MAX_SRCS; i++)
             json_array_append_new(arr, json_string(addr_str(&a->srcs[i], buf, sizeof buf)));
         json_object_set_new(o, "src_ips", arr);
-    } else {
-        json_object_set_new(o, "src_ip", json_string(addr_str(&a->src, buf, sizeof buf)));
     }
     if (a->has_dst)
         json_object_set_new(o, "dst_ip", json_string(addr_str(&a->dst, buf, sizeof buf)));

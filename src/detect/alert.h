@@ -26,8 +26,9 @@ struct det_alert {
     uint64_t ts_us, first_us, last_us;
     const char *event;     /* portscan | portsweep | distributed_portscan | ... */
     const char *scan_type; /* connect | syn | fin | ... | mixed */
+    int has_src;           /* src is known (a group of decoys may hide the real one) */
     struct pr_addr src;
-    unsigned nsrcs; /* > 0 for distributed scans: srcs[] lists them */
+    unsigned nsrcs; /* > 1 for distributed and decoy scans: srcs[] lists them */
     struct pr_addr srcs[DET_ALERT_MAX_SRCS];
     int has_dst; /* one target: dst; else dst_count targets */
     struct pr_addr dst;

@@ -73,10 +73,14 @@ struct src {
 
 struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
-    uint32_t id;
+    uint8_t is_member; /* part of the group led by scan `group`: never emits itself */
+    uint8_t dirty;     /* a member grew since the last emission */
+    uint32_t id, group, group_idx, nmembers;
     struct pr_addr src, dst;
     uint64_t first_us, last_us, last_emit_us;
     uint32_t probes, probes_at_emit, nports, nports_at_emit, nhosts_bits, hosts_extra;
+    uint32_t ports_extra; /* distinct ports probed before the scan record existed, beyond
+                            the source's short exact list (an estimate) */
     uint32_t tech[T_N];
     uint32_t halfopen, connect_ev;
     struct det_toolstats tool;
@@ -456,29 +460,92 @@ static uint32_t scan_hosts(const struct scan *sc)
     return n < 2 ? 2 : n;
 }
 
+static uint32_t popcount_bytes(const uint8_t *a, const uint8_t *b, size_t n, int and_op)
+{
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += (uint32_t)__builtin_popcount(and_op ? (a[i] & b[i]) : (a[i] | b[i]));
+    return c;
+}
+
+/* A group of scans of one target started together by several sources: the same ports
+ * from each (nmap -D decoys) or a shared port list split between them (distributed). */
+static void fill_group(const struct det_engine *d, const struct scan *lead, struct det_alert *a,
+                       uint32_t *tech, uint32_t *halfopen, uint32_t *connect_ev)
+{
+    uint8_t *uni = pr_calloc(1, sizeof lead->port_bits);
+    memcpy(uni, lead->port_bits, sizeof lead->port_bits);
+    int decoy = 1, nreal = 0;
+    uint32_t extra = lead->ports_extra;
+    const struct scan *real = NULL;
+    a->nsrcs = 0;
+    for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
+        const struct scan *m = &d->scans[i];
+        if (!m->used || (m != lead && !(m->is_member && m->group == lead->id)))
+            continue;
+        if (a->nsrcs < DET_ALERT_MAX_SRCS)
+            a->srcs[a->nsrcs] = m->src;
+        a->nsrcs++;
+        if (m->halfopen + m->connect_ev > 0) {
+            nreal++;
+            real = m;
+        }
+        if (m == lead)
+            continue;
+        a->probes += m->probes;
+        for (int t = 0; t < T_N; t++)
+            tech[t] += m->tech[t];
+        *halfopen += m->halfopen;
+        *connect_ev += m->connect_ev;
+        uint32_t inter = popcount_bytes(lead->port_bits, m->port_bits, sizeof m->port_bits, 1);
+        uint32_t small = lead->nports < m->nports ? lead->nports : m->nports;
+        if (inter * 2 < small)
+            decoy = 0;
+        for (size_t k = 0; k < sizeof lead->port_bits; k++)
+            uni[k] |= m->port_bits[k];
+        extra += m->ports_extra;
+    }
+    a->ports_probed = popcount_bytes(uni, uni, sizeof lead->port_bits, 0);
+    if (!decoy) /* decoys probe the same ports: their extras overlap */
+        a->ports_probed += extra;
+    free(uni);
+    if (a->nsrcs > DET_ALERT_MAX_SRCS)
+        a->nsrcs = DET_ALERT_MAX_SRCS;
+    a->event = decoy ? "decoy_portscan" : "distributed_portscan";
+    /* the real source of a decoy scan is the one that behaves like a host (its kernel
+     * resets the half-open connections, or it completes handshakes) */
+    a->has_src = decoy && nreal == 1;
+    if (a->has_src)
+        a->src = real->src;
+}
+
 static void fill_alert(const struct det_engine *d, const struct scan *sc, enum det_alert_kind kind,
                        struct det_alert *a)
 {
-    (void)d;
     memset(a, 0, sizeof *a);
     a->scan_id = sc->id;
     a->kind = kind;
     a->ts_us = d->now_us;
     a->first_us = sc->first_us;
     a->last_us = sc->last_us;
-    a->scan_type = scan_type_name(sc->tech, sc->halfopen, sc->connect_ev);
-    uint32_t hosts = scan_hosts(sc);
-    if (!strcmp(a->scan_type, "icmp"))
-        a->event = "hostsweep";
-    else
-        a->event = hosts > 1 ? "portsweep" : "portscan";
+    uint32_t tech[T_N], halfopen = sc->halfopen, connect_ev = sc->connect_ev;
+    memcpy(tech, sc->tech, sizeof tech);
+    a->probes = sc->probes;
+    a->ports_probed = sc->nports + sc->ports_extra;
     a->src = sc->src;
+    a->has_src = 1;
+    uint32_t hosts = scan_hosts(sc);
+    if (sc->nmembers)
+        fill_group(d, sc, a, tech, &halfopen, &connect_ev);
+    a->scan_type = scan_type_name(tech, halfopen, connect_ev);
+    if (!sc->nmembers) /* else fill_group named the event */
+        a->event = !strcmp(a->scan_type, "icmp") ? "hostsweep"
+                   : hosts > 1                   ? "portsweep"
+                                                 : "portscan";
     a->has_dst = hosts == 1;
     a->dst = sc->dst;
     a->dst_count = hosts;
-    a->ports_probed = sc->nports;
     a->hosts_probed = hosts;
-    a->probes = sc->probes;
     a->nopen = sc->nopen;
     memcpy(a->open_ports, sc->open, sizeof(uint16_t) * sc->nopen);
     a->detector = sc->detector;
@@ -491,6 +558,8 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
 /* Emits the scan's alert through the global token bucket. */
 static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind kind)
 {
+    if (sc->is_member)
+        return;
     double dt = d->now_us > d->tokens_us ? (double)(d->now_us - d->tokens_us) / 1e6 : 0;
     d->tokens_us = d->now_us;
     d->tokens += dt * d->cfg.alert_rate;
@@ -517,16 +586,71 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
         d->st.updates++;
     sc->emitted = 1;
     sc->pending = 0;
+    sc->dirty = 0;
     sc->last_emit_us = d->now_us;
     sc->probes_at_emit = sc->probes;
     sc->nports_at_emit = sc->nports;
 }
 
+static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int create);
+
+/* Ends a scan: a last update if it changed, then the source must show fresh evidence
+ * before it is reported again. */
 static void scan_close(struct det_engine *d, struct scan *sc)
 {
-    if (sc->pending || !sc->emitted || sc->probes != sc->probes_at_emit)
+    if (!sc->is_member &&
+        (sc->pending || sc->dirty || !sc->emitted || sc->probes != sc->probes_at_emit))
         scan_emit(d, sc, DET_ALERT_END);
     sc->used = 0;
+    struct src *s = src_find(d, &sc->src, 0);
+    if (s) {
+        s->has_scan = 0;
+        s->llr = 0;
+        s->fails = s->succ = s->stealth = 0;
+        s->win_ports = s->win_hosts = s->win_pings = 0;
+        memset(s->port_bits, 0, sizeof s->port_bits);
+        memset(s->host_bits, 0, sizeof s->host_bits);
+        memset(s->ping_bits, 0, sizeof s->ping_bits);
+    }
+    if (sc->nmembers)
+        for (uint32_t i = 0; i < d->cfg.max_scans; i++)
+            if (d->scans[i].used && d->scans[i].is_member && d->scans[i].group == sc->id)
+                scan_close(d, &d->scans[i]);
+}
+
+/* How long a scan may stay silent before it has ended: at least scan_idle, and three
+ * times its mean gap between probes (slow scans: nmap -T1 waits 15 s, -T0 5 min). */
+static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *sc)
+{
+    uint64_t lim = d->cfg.scan_idle_us;
+    if (sc->probes > 1) {
+        uint64_t gap = (sc->last_us - sc->first_us) / (sc->probes - 1);
+        if (3 * gap > lim)
+            lim = 3 * gap;
+    }
+    return lim < d->cfg.horizon_us ? lim : d->cfg.horizon_us;
+}
+
+/* A new scan of one target while another source's scan of it is under way: they are
+ * one campaign (decoys or a distributed scan), reported by the first scan's alerts. */
+static void join_group(struct det_engine *d, struct scan *sc)
+{
+    if (sc->multi_dst)
+        return;
+    for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
+        struct scan *l = &d->scans[i];
+        if (l == sc || !l->used || l->is_member || l->multi_dst || !addr_eq(&l->dst, &sc->dst))
+            continue;
+        if (l->last_us + d->cfg.scan_idle_us < sc->first_us)
+            continue;
+        sc->is_member = 1;
+        sc->group = l->id;
+        sc->group_idx = i;
+        sc->emitted = 1;
+        l->nmembers++;
+        l->pending = 1;
+        return;
+    }
 }
 
 static void scan_add_port(struct scan *sc, uint8_t proto, uint16_t port)
@@ -598,6 +722,8 @@ static void detect(struct det_engine *d, struct src *s, const char *detector, do
     sc->from_fwlog = s->fwlog;
     for (unsigned i = 0; i < s->nrecent; i++)
         scan_add_port(sc, 0, s->recent_ports[i]);
+    if (s->win_ports > s->nrecent)
+        sc->ports_extra = s->win_ports - s->nrecent;
     scan_add_host(d, sc, &s->first_dst);
     if (s->multi_dst) {
         sc->multi_dst = 1;
@@ -612,6 +738,16 @@ static void detect(struct det_engine *d, struct src *s, const char *detector, do
     s->scan_idx = vidx;
     s->scan_id = sc->id;
     d->st.scans++;
+    join_group(d, sc);
+    if (sc->is_member) {
+        struct scan *l = NULL;
+        for (uint32_t i = 0; i < d->cfg.max_scans && !l; i++)
+            if (d->scans[i].used && d->scans[i].id == sc->group)
+                l = &d->scans[i];
+        if (l && l->emitted)
+            scan_emit(d, l, DET_ALERT_UPDATE);
+        return;
+    }
     scan_emit(d, sc, DET_ALERT_NEW);
 }
 
@@ -691,6 +827,11 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             s->stealth++;
     }
     struct scan *sc = src_scan(d, s);
+    if (sc && sc->is_member) {
+        struct scan *l = &d->scans[sc->group_idx];
+        if (l->used && l->id == sc->group)
+            l->dirty = 1;
+    }
     if (sc) {
         sc->probes++;
         sc->tech[t]++;
@@ -1025,9 +1166,11 @@ static void sweep(struct det_engine *d, int final)
         struct scan *sc = &d->scans[i];
         if (!sc->used)
             continue;
-        if (final || sc->last_us + d->cfg.scan_idle_us <= d->now_us)
+        if (sc->is_member)
+            continue; /* closed with its group's first scan */
+        if (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us)
             scan_close(d, sc);
-        else if (sc->pending)
+        else if (sc->pending || (sc->dirty && d->now_us >= sc->last_emit_us + d->cfg.update_us))
             scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }

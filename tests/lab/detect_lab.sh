@@ -93,8 +93,8 @@ dl_wait_port() {
     return 1
 }
 
-# dl_check ALERTS_JSONL COUNT [field=value ...]: COUNT distinct scans (by source and
-# first_seen) in the file; with COUNT 1, the last line of the scan must have each field=value
+# dl_check ALERTS_JSONL COUNT [field=value ...]: COUNT distinct scans (by first_seen, which
+# every update of a scan repeats) in the file; with COUNT 1, the last line of the scan must have each field=value
 # ("dst_ip=198.18.0.2", "event=portsweep") or field~LO-HI for a number in a range. Prints what it found; returns 1 on a mismatch.
 dl_check() {
     /usr/bin/python3 - "$@" <<'PY'
@@ -107,7 +107,7 @@ except FileNotFoundError:
     lines = []
 for l in lines:
     a = json.loads(l)
-    key = (str(a.get("src_ip", a.get("src_ips"))), a["first_seen"])
+    key = a["first_seen"]  # a scan keeps its first_seen in every update
     scans[key] = a
 print(f"  {len(scans)} scan(s) in {len(lines)} alert line(s)")
 for a in scans.values():
