@@ -34,6 +34,9 @@ _STEALTH = {"open": "open|filtered", "open-silent": "open|filtered", "closed": "
 _ACK = {"open": "unfiltered", "open-silent": "unfiltered", "closed": "unfiltered",
         "drop": "filtered", "reject-rst": "unfiltered", "reject-port-unreach": "filtered",
         "reject-admin": "filtered"}
+# Maimon (FIN+ACK): Linux answers every FIN+ACK with a reset, to listening ports too
+# (RFC 793: an ACK to a LISTEN socket draws a reset), so open ports look closed.
+_MAIMON = dict(_STEALTH, **{"open": "closed", "open-silent": "closed"})
 # Linux sends every RST with window 0, so a window scan calls all of them closed.
 _WINDOW = {"open": "closed", "open-silent": "closed", "closed": "closed", "drop": "filtered",
            "reject-rst": "closed", "reject-port-unreach": "filtered", "reject-admin": "filtered"}
@@ -44,7 +47,7 @@ _UDP = {"open": "open", "open-silent": "open|filtered", "closed": "closed",
 TECHNIQUES = {
     "connect": ("tcp", _SYN), "syn": ("tcp", _SYN),
     "fin": ("tcp", _STEALTH), "null": ("tcp", _STEALTH), "xmas": ("tcp", _STEALTH),
-    "maimon": ("tcp", _STEALTH),
+    "maimon": ("tcp", _MAIMON),
     "ack": ("tcp", _ACK), "window": ("tcp", _WINDOW),
     "udp": ("udp", _UDP),
 }
