@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_detect_scans.sh — `portreeve detect -r` on captures made here of real scans (nmap -sT -sS
-# -sF -sN -sX -sU -sA, masscan, zmap, hping3): each yields exactly one scan of the right
+# -sF -sN -sX -sU -sA, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
 # technique, class, source, target and tool guess; benign traffic yields none.
 # timeout: 240
 set -u
@@ -53,6 +53,11 @@ run zmap 1 event=portsweep src_ip=$SC dst_ips_count~60-68 scan_type=syn tool_gue
     -b "$DL_DIR/empty" -c 1 -r 500 198.18.1.0/26
 run hping3 1 "${common[@]}" scan_type=syn tool_guess=unknown -- \
     ip netns exec $S timeout 20 hping3 -q -S -p ++1 -c 50 -i u5000 $TG
+# an ICMP echo sweep of 64 addresses, and an IPv6 SYN scan
+run nmap_sn 1 event=hostsweep scan_type=icmp src_ip=$SC dst_ips_count~60-68 -- \
+    ip netns exec $S nmap -n -sn -PE --max-retries 1 198.18.1.0/26
+run nmap_6 1 event=portscan scan_type=syn src_ip=2001:2::1 dst_ip=2001:2::2 tool_guess=nmap -- \
+    $NM -6 -sS -p $P 2001:2::2
 
 # Benign: several HTTP clients under load, DNS lookups, one client visiting several web
 # servers on 80 and 443, and a burst of attempts to a single closed port.
