@@ -106,6 +106,10 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         fputs("]\n", f);
         return;
     }
+    if (h->timed_out) {
+        fprintf(f, "Skipping host %s due to host timeout\n", label);
+        return;
+    }
     fprintf(f, "portreeve scan report for %s\nHost is up", label);
     if (o->reason) {
         char rs[64];

@@ -76,6 +76,7 @@ struct host_result {
     double rttvar_us;  /* RTT variance (XML <times rttvar>), 0 when unknown */
     double timeout_us; /* probe timeout (XML <times to>); 0: outputs derive it */
     struct timeval start, end;
+    int timed_out;            /* --host-timeout expired: ports are dropped, like nmap */
     struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
     size_t nports;
 };

@@ -213,7 +213,8 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
                 uint64_t pair = UINT64_MAX;
                 while (i < npairs && pair == UINT64_MAX) {
                     uint64_t c = perm_at(&perm, i++);
-                    if (j->state[c] == PS_UNKNOWN && j->tries[c] == round)
+                    if (j->state[c] == PS_UNKNOWN && j->tries[c] == round &&
+                        !host_expired(j->cfg, j->t[c / j->np].res))
                         pair = c;
                 }
                 if (pair == UINT64_MAX)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 /* Linux's default ICMP error limit per destination (net.ipv4.icmp_ratelimit=1000 ms,
  * burst XRLIM_BURST_FACTOR=6): the model the pacer starts from. */
@@ -322,6 +323,21 @@ static void rate_wait(struct engine *E)
     }
 }
 
+/* --host-timeout: past it, a host gets no more probes and its ports are dropped. */
+int host_expired(const struct scan_config *cfg, struct host_result *res)
+{
+    if (!cfg->timing.host_timeout_us || res->timed_out)
+        return res->timed_out;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    uint64_t el = (uint64_t)(now.tv_sec - res->start.tv_sec) * 1000000u +
+                  (uint64_t)(now.tv_usec - res->start.tv_usec);
+    if (el < cfg->timing.host_timeout_us)
+        return 0;
+    res->timed_out = 1;
+    return 1;
+}
+
 /* ---- ICMP pacing ---------------------------------------------------------------- */
 
 static int paced_needed(const struct engine *E)
@@ -368,6 +384,10 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     size_t want = want_d < 1 ? 1 : want_d > PACE_BATCH_MAX ? PACE_BATCH_MAX : (size_t)want_d;
     h->nbatch = 0;
     int need = paced_needed(E);
+    if (host_expired(E->cfg, h->t->res)) {
+        h->paced = 2;
+        return 0;
+    }
     for (size_t k = 0; k < E->np && h->nbatch < want; k++) {
         size_t p = (h->cursor + k) % E->np;
         uint64_t idx = (uint64_t)hi * E->np + p;
@@ -550,7 +570,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
             uint64_t idx = perm_at(&perm, i);
             if (E.state[idx] != PS_UNKNOWN || E.tries[idx] != round || E.h[idx / nports].paced)
                 continue;
-            if (round >= E.tries_needed)
+            if (round >= E.tries_needed || host_expired(cfg, E.h[idx / nports].t->res))
                 continue;
             rate_wait(&E);
             send_probe(&E, idx);

@@ -35,4 +35,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
                size_t nports, volatile sig_atomic_t *stop, struct engine_stats *st,
                struct pr_error *e);
 
+/* 1 once --host-timeout has passed for the host since res->start (then sets res->timed_out). */
+int host_expired(const struct scan_config *cfg, struct host_result *res);
+
 #endif

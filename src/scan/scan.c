@@ -191,8 +191,15 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     if (cfg->version_detect && !cfg->ping_only && !(stop && *stop) &&
         svc_version_run(cfg, r, stop, e) < 0)
         goto out;
-    for (size_t i = 0; i < nup; i++)
-        gettimeofday(&tg[i].res->end, NULL);
+    for (size_t i = 0; i < nup; i++) {
+        struct host_result *h = tg[i].res;
+        gettimeofday(&h->end, NULL);
+        if (h->timed_out) { /* the outputs say "Skipping host ... due to host timeout" */
+            free(h->ports);
+            h->ports = NULL;
+            h->nports = 0;
+        }
+    }
     rc = 0;
 out:
     gettimeofday(&r->end, NULL);

@@ -72,4 +72,6 @@ check "ndiff reads two portreeve XML files and names the port that opened" \
     sh -c "ndiff '$W/a.xml' '$W/b.xml' | grep -Eq '^\+9090/tcp +open'"
 in_ns "$PORTREEVE" scan -sS --open -p 1-1024,8080,9090 127.0.0.1 >"$W/open.txt" 2>&1
 check "--open shows only the open ports" sh -c "grep -Eq '^8080/tcp +open' '$W/open.txt' && grep -Eq '^9090/tcp +open' '$W/open.txt' && ! grep -Eq '^[0-9]+/tcp +closed' '$W/open.txt' || { cat '$W/open.txt'; false; }"
+in_ns "$PORTREEVE" scan -sS -Pn --max-rate 500 --host-timeout 1s -p 1-5000 127.0.0.1 >"$W/ht.txt" 2>&1
+check "--host-timeout skips the host like nmap" grep -q 'Skipping host 127.0.0.1 due to host timeout' "$W/ht.txt"
 exit $fail
