@@ -1,31 +1,529 @@
-/* audit_cli.c — `portreeve audit`, `history` and `diff` (placeholder until audit lands). */
+/* audit_cli.c — `portreeve audit`, `portreeve history` and `portreeve diff`.
+ *
+ * audit: reads the policy (audit/policy.h), builds the scan from the scan options the user
+ * gave (shared parser, cli/scan_share.h) plus the policy's hosts and ports, runs it, judges
+ * it (audit/audit.h), compares it with the previous run of the same policy (audit/diff.h),
+ * stores it (audit/history.h) and reports on the terminal, -oX/-oJ and --html.
+ * Exit codes: 0 compliant, 1 violations, 2 errors (usage, policy, database, scan). */
 #include "cli/cli.h"
+#include "cli/scan_share.h"
 
+#include "audit/audit.h"
+#include "audit/diff.h"
+#include "audit/history.h"
+#include "audit/policy.h"
+#include "audit/report.h"
+#include "audit/snapshot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
-static int not_built(const char *what)
+#define AUDIT_ERR 2
+#define CHART_RUNS 40
+
+static volatile sig_atomic_t audit_stop;
+
+static void on_signal(int sig)
 {
-    fprintf(stderr, "portreeve %s: not built yet\n", what);
-    return PR_EXIT_RUNTIME;
+    (void)sig;
+    audit_stop = 1;
+}
+
+static void audit_usage(FILE *f)
+{
+    fputs("usage: portreeve audit --policy FILE [--db PATH|postgresql://...] [--no-db]\n"
+          "                       [--html FILE] [scan options]\n"
+          "Scans the hosts of the policy (its allowed ports plus -p, the policy's 'ports', or\n"
+          "the scan's default ports), reports unexpected open ports and allowed ports that\n"
+          "are closed, shows what changed since the previous run of the same policy and\n"
+          "stores the run in the history (default: ~/.local/share/portreeve/history.sqlite).\n"
+          "Scan options are those of 'portreeve scan' (-sS -sU -p -T4 -Pn -sV --cve-feed\n"
+          "-oX -oJ ...). Exit: 0 compliant, 1 violations, 2 errors.\n",
+          f);
+}
+
+struct audit_opts {
+    const char *policy, *db, *html;
+    int no_db;
+};
+
+/* Takes the audit's own options out of argv; the rest goes to the scan parser. */
+static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, int *nrest)
+{
+    *nrest = 0;
+    rest[(*nrest)++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "--policy") ? &o->policy
+                            : !strcmp(a, "--db")   ? &o->db
+                            : !strcmp(a, "--html") ? &o->html
+                                                   : NULL;
+        if (slot) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "portreeve audit: option '%s' needs a value\n", a);
+                return -1;
+            }
+            *slot = argv[++i];
+        } else if (!strcmp(a, "--no-db")) {
+            o->no_db = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            return 1;
+        } else {
+            rest[(*nrest)++] = argv[i];
+        }
+    }
+    if (!o->policy) {
+        fprintf(stderr, "portreeve audit: --policy FILE is required (see 'portreeve audit "
+                        "--help')\n");
+        return -1;
+    }
+    return 0;
+}
+
+static bool has_port_option(char **rest, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (!strncmp(rest[i], "-p", 2) || !strcmp(rest[i], "-F") || !strcmp(rest[i], "--top-ports"))
+            return true;
+    return false;
+}
+
+/* Adds every allowed port of the policy to the scanned lists of the protocols scanned. */
+static void merge_policy_ports(struct scan_config *cfg, const struct policy *p)
+{
+    bool scanned[PR_NPROTO] = {false, false};
+    for (size_t i = 0; i < cfg->ntech; i++)
+        scanned[!strcmp(cfg->techniques[i], "udp") ? PR_UDP : PR_TCP] = true;
+    uint8_t *bits = pr_calloc(65536 / 8, 1);
+    for (int pr = 0; pr < PR_NPROTO; pr++) {
+        if (!scanned[pr] || cfg->ping_only)
+            continue;
+        memset(bits, 0, 65536 / 8);
+        for (size_t i = 0; i < cfg->ports.n[pr]; i++)
+            bits[cfg->ports.p[pr][i] >> 3] |= (uint8_t)(1u << (cfg->ports.p[pr][i] & 7));
+        for (size_t s = 0; s < p->nsec; s++)
+            for (size_t b = 0; b < 65536 / 8; b++)
+                bits[b] |= p->sec[s].allow.bits[pr][b];
+        size_t n = 0;
+        for (unsigned port = 1; port < 65536; port++)
+            n += (bits[port >> 3] >> (port & 7)) & 1u;
+        uint16_t *list = pr_calloc(n ? n : 1, sizeof *list);
+        n = 0;
+        for (unsigned port = 1; port < 65536; port++)
+            if ((bits[port >> 3] >> (port & 7)) & 1u)
+                list[n++] = (uint16_t)port;
+        free(cfg->ports.p[pr]);
+        cfg->ports.p[pr] = list;
+        cfg->ports.n[pr] = n;
+    }
+    bool udp_allowed = false;
+    for (size_t s = 0; s < p->nsec && !udp_allowed; s++)
+        for (size_t b = 0; b < 65536 / 8 && !udp_allowed; b++)
+            udp_allowed = p->sec[s].allow.bits[PR_UDP][b] != 0;
+    if (udp_allowed && !scanned[PR_UDP])
+        fprintf(stderr, "portreeve audit: notice: the policy allows UDP ports but no UDP scan "
+                        "(-sU) was asked for; UDP is not audited\n");
+    free(bits);
+}
+
+static void print_report(const char *policy, const struct hist_run *run, const struct violation *v,
+                         size_t nv, size_t counted, const char *prev_label,
+                         const struct diff_change *ch, size_t nch, const char *stored_in)
+{
+    printf("portreeve audit of %s: %d of %d hosts up, %d open ports\n", policy, run->hosts_up,
+           run->nhosts, run->open_ports);
+    if (nv) {
+        printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
+        for (size_t i = 0; i < nv; i++) {
+            char line[1024];
+            audit_describe(&v[i], line, sizeof line);
+            printf("  %s\n", line);
+        }
+    }
+    if (prev_label) {
+        printf("\nChanges since %s:%s\n", prev_label, nch ? "" : " none");
+        for (size_t i = 0; i < nch; i++) {
+            char line[512];
+            diff_describe(&ch[i], line, sizeof line);
+            printf("  %s\n", line);
+        }
+    } else {
+        printf("\nNo earlier run of this policy to compare with.\n");
+    }
+    printf("\n%s: %zu violation%s", counted ? "NOT COMPLIANT" : "COMPLIANT", counted,
+           counted == 1 ? "" : "s");
+    if (run->id)
+        printf(" (stored as run %lld in %s)", (long long)run->id, stored_in);
+    printf("\n");
+    fflush(stdout);
+}
+
+static int write_html(const char *path, const struct report_input *in)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "portreeve audit: --html: cannot write '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    int rc = report_html(f, in);
+    if (fclose(f) != 0 || rc < 0) {
+        fprintf(stderr, "portreeve audit: --html: writing '%s' failed\n", path);
+        return -1;
+    }
+    return 0;
 }
 
 int cmd_audit(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return not_built("audit");
+    struct audit_opts o = {0};
+    size_t cap = (size_t)argc + 4096;
+    char **rest = pr_calloc(cap, sizeof *rest);
+    int nrest = 0, rc = split_args(argc, argv, &o, rest, &nrest);
+    if (rc) {
+        free(rest);
+        if (rc == 1)
+            audit_usage(stdout);
+        return rc == 1 ? PR_EXIT_OK : AUDIT_ERR;
+    }
+    int family = AF_INET;
+    for (int i = 1; i < nrest; i++)
+        if (!strcmp(rest[i], "-6"))
+            family = AF_INET6;
+
+    struct pr_error e = {{0}};
+    struct svc_db *svc = svc_load(NULL, &e);
+    struct policy pol;
+    memset(&pol, 0, sizeof pol);
+    if (!svc || policy_load(&pol, o.policy, family, svc, &e) < 0) {
+        fprintf(stderr, "portreeve audit: %s\n", e.msg);
+        svc_free(svc);
+        free(rest);
+        return AUDIT_ERR;
+    }
+    svc_free(svc);
+
+    /* The scan: user options, the policy's port list unless -p is given, its hosts. */
+    char **owned = pr_calloc(cap, sizeof *owned);
+    size_t nowned = 0;
+    if (pol.scan_ports && !has_port_option(rest, nrest)) {
+        rest[nrest++] = "-p";
+        rest[nrest++] = pol.scan_ports;
+    }
+    for (size_t s = 0; s < pol.nsec; s++) {
+        char *copy = pr_strdup(pol.sec[s].hosts), *save = NULL;
+        owned[nowned++] = copy;
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+            if ((size_t)nrest + 1 >= cap) {
+                fprintf(stderr, "portreeve audit: the policy names too many host specs\n");
+                goto usage_err;
+            }
+            rest[nrest++] = t;
+        }
+    }
+    int status;
+    struct scan_cli *sc = scan_cli_parse(nrest, rest, &status);
+    if (!sc)
+        goto usage_err;
+    struct scan_config *cfg = scan_cli_config(sc);
+    merge_policy_ports(cfg, &pol);
+
+    char policy_abs[PATH_MAX];
+    if (!realpath(o.policy, policy_abs))
+        snprintf(policy_abs, sizeof policy_abs, "%s", o.policy);
+
+    struct hist_db *db = NULL;
+    char db_where[PATH_MAX] = "";
+    if (!o.no_db) {
+        if (o.db)
+            snprintf(db_where, sizeof db_where, "%s", o.db);
+        else if (hist_default_path(db_where, sizeof db_where, &e) < 0)
+            goto db_err;
+        if (!strncmp(db_where, "postgres", 8)) /* never print a password */
+            snprintf(db_where, sizeof db_where, "the PostgreSQL history");
+        db = hist_open(o.db, &e);
+        if (!db)
+            goto db_err;
+    }
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    struct scan_result r;
+    memset(&r, 0, sizeof r);
+    int exit_code = AUDIT_ERR;
+    struct timeval t0;
+    gettimeofday(&t0, NULL);
+    if (scan_run(cfg, &r, &audit_stop, &e) < 0) {
+        fprintf(stderr, "portreeve audit: scan failed: %s\n", e.msg);
+        goto out;
+    }
+    if (audit_stop) {
+        fprintf(stderr, "portreeve audit: interrupted; nothing stored, no verdict\n");
+        goto out;
+    }
+
+    struct violation *v = NULL;
+    size_t nv = 0, counted = audit_eval(&pol, &r, &v, &nv);
+    struct snapshot snap;
+    snap_from_result(&snap, &r);
+    struct hist_run run = {0};
+    run.started = r.start.tv_sec ? r.start.tv_sec : t0.tv_sec;
+    run.ended = time(NULL);
+    snprintf(run.kind, sizeof run.kind, "audit");
+    snprintf(run.policy, sizeof run.policy, "%s", policy_abs);
+    snprintf(run.args, sizeof run.args, "%s", cfg->args ? cfg->args : "");
+    run.status = counted ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    run.violations = (int)counted;
+    run.hosts_up = (int)r.hosts_up;
+    run.nhosts = (int)r.nhosts;
+    run.open_ports = (int)snap_open_ports(&snap);
+
+    /* What changed since the previous run of this policy. */
+    struct diff_change *ch = NULL;
+    size_t nch = 0;
+    char prev_label[64] = "";
+    int have_prev = 0;
+    int64_t prev_id;
+    int io_err = 0;
+    if (db) {
+        int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
+        struct snapshot prev;
+        struct hist_run prev_run;
+        if (pr == 0 && hist_load(db, prev_id, &prev_run, &prev, &e) == 0) {
+            diff_snapshots(&prev, &snap, &ch, &nch);
+            snprintf(prev_label, sizeof prev_label, "run %lld", (long long)prev_id);
+            have_prev = 1;
+            snap_free(&prev);
+        } else if (pr < 0 || (pr == 0 && e.msg[0])) {
+            fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
+            io_err = 1;
+        }
+        if (!io_err && hist_store(db, &run, &snap, v, nv, &e) < 0) {
+            fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
+            io_err = 1;
+        }
+    }
+
+    print_report(o.policy, &run, v, nv, counted, have_prev ? prev_label : NULL, ch, nch, db_where);
+    if (scan_cli_write(sc, &r, 0) < 0)
+        io_err = 1;
+    if (o.html) {
+        struct hist_run *runs = NULL;
+        size_t nruns = 0;
+        if (db && run.id && hist_list(db, policy_abs, CHART_RUNS, &runs, &nruns, &e) < 0) {
+            fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
+            runs = NULL;
+            nruns = 0;
+        }
+        if (!nruns) {
+            free(runs);
+            runs = pr_calloc(1, sizeof *runs);
+            runs[0] = run;
+            nruns = 1;
+        }
+        struct report_input in = {.policy_path = o.policy,
+                                  .policy = &pol,
+                                  .run = &run,
+                                  .snap = &snap,
+                                  .viol = v,
+                                  .nviol = nv,
+                                  .changes = ch,
+                                  .nchanges = nch,
+                                  .prev_label = have_prev ? prev_label : NULL,
+                                  .runs = runs,
+                                  .nruns = nruns};
+        if (write_html(o.html, &in) < 0)
+            io_err = 1;
+        free(runs);
+    }
+    exit_code = io_err ? AUDIT_ERR : counted ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    free(ch);
+    free(v);
+    snap_free(&snap);
+out:
+    result_free(&r);
+    hist_close(db);
+    scan_cli_free(sc);
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(rest);
+    policy_free(&pol);
+    return exit_code;
+
+db_err:
+    fprintf(stderr, "portreeve audit: %s\n", e.msg);
+    scan_cli_free(sc);
+usage_err:
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(rest);
+    policy_free(&pol);
+    return AUDIT_ERR;
+}
+
+/* ---- history ---- */
+
+static int get_db_opt(int argc, char **argv, int *i, const char **db)
+{
+    if (strcmp(argv[*i], "--db"))
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "portreeve: option '--db' needs a value\n");
+        return -1;
+    }
+    *db = argv[++*i];
+    return 1;
 }
 
 int cmd_history(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return not_built("history");
+    const char *dbu = NULL, *policy = NULL;
+    long last = 0;
+    for (int i = 1; i < argc; i++) {
+        int g = get_db_opt(argc, argv, &i, &dbu);
+        if (g < 0)
+            return AUDIT_ERR;
+        if (g)
+            continue;
+        if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
+            policy = argv[++i];
+        } else if (!strcmp(argv[i], "--last") && i + 1 < argc) {
+            char *end;
+            last = strtol(argv[++i], &end, 10);
+            if (*end || last < 1 || last > 1000000) {
+                fprintf(stderr,
+                        "portreeve history: --last: '%s' is not a number from 1 to "
+                        "1000000\n",
+                        argv[i]);
+                return AUDIT_ERR;
+            }
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts("usage: portreeve history [--db PATH|postgresql://...] [--policy FILE] "
+                 "[--last N]\nLists the stored scans and audits, oldest first.");
+            return PR_EXIT_OK;
+        } else {
+            fprintf(stderr, "portreeve history: unknown argument '%s'\n", argv[i]);
+            return AUDIT_ERR;
+        }
+    }
+    struct pr_error e = {{0}};
+    char abs[PATH_MAX];
+    if (policy && !realpath(policy, abs))
+        snprintf(abs, sizeof abs, "%s", policy);
+    struct hist_db *db = hist_open(dbu, &e);
+    struct hist_run *runs = NULL;
+    size_t n = 0;
+    if (!db || hist_list(db, policy ? abs : NULL, (size_t)last, &runs, &n, &e) < 0) {
+        fprintf(stderr, "portreeve history: %s\n", e.msg);
+        hist_close(db);
+        return AUDIT_ERR;
+    }
+    printf("%-6s %-19s %-5s %-13s %-8s %-5s %s\n", "ID", "STARTED", "KIND", "RESULT", "HOSTS",
+           "OPEN", "POLICY / COMMAND");
+    for (size_t i = 0; i < n; i++) {
+        char t[32], res[24], hosts[24];
+        time_t tt = (time_t)runs[i].started;
+        struct tm tm;
+        if (!localtime_r(&tt, &tm) || !strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S", &tm))
+            snprintf(t, sizeof t, "?");
+        if (!strcmp(runs[i].kind, "audit"))
+            snprintf(res, sizeof res, "%d violation%s", runs[i].violations,
+                     runs[i].violations == 1 ? "" : "s");
+        else
+            snprintf(res, sizeof res, "-");
+        snprintf(hosts, sizeof hosts, "%d/%d", runs[i].hosts_up, runs[i].nhosts);
+        printf("%-6lld %-19s %-5s %-13s %-8s %-5d %s\n", (long long)runs[i].id, t, runs[i].kind,
+               res, hosts, runs[i].open_ports, runs[i].policy[0] ? runs[i].policy : runs[i].args);
+    }
+    if (!n)
+        printf("(no runs stored yet)\n");
+    free(runs);
+    hist_close(db);
+    return PR_EXIT_OK;
+}
+
+/* ---- diff ---- */
+
+static bool is_run_id(const char *s, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno || v < 1 || access(s, F_OK) == 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+static int load_side(struct hist_db **db, const char *dbu, const char *arg, struct snapshot *s,
+                     struct pr_error *e)
+{
+    int64_t id;
+    if (!is_run_id(arg, &id))
+        return snap_from_xml(s, arg, e);
+    if (!*db && !(*db = hist_open(dbu, e)))
+        return -1;
+    struct hist_run run;
+    int rc = hist_load(*db, id, &run, s, e);
+    if (rc == 1)
+        return pr_errf(e, "no run %lld in the history", (long long)id);
+    return rc;
 }
 
 int cmd_diff(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return not_built("diff");
+    const char *dbu = NULL, *sides[2] = {NULL, NULL};
+    int nsides = 0;
+    for (int i = 1; i < argc; i++) {
+        int g = get_db_opt(argc, argv, &i, &dbu);
+        if (g < 0)
+            return AUDIT_ERR;
+        if (g)
+            continue;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts("usage: portreeve diff [--db PATH|postgresql://...] A B\n"
+                 "A and B are history run ids or nmap XML files. Exit: 0 same, 1 changed, "
+                 "2 error.");
+            return PR_EXIT_OK;
+        }
+        if (nsides >= 2) {
+            fprintf(stderr, "portreeve diff: give exactly two runs or XML files\n");
+            return AUDIT_ERR;
+        }
+        sides[nsides++] = argv[i];
+    }
+    if (nsides != 2) {
+        fprintf(stderr, "portreeve diff: give exactly two runs or XML files (see --help)\n");
+        return AUDIT_ERR;
+    }
+    struct hist_db *db = NULL;
+    struct snapshot a, b;
+    struct pr_error e = {{0}};
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (load_side(&db, dbu, sides[0], &a, &e) < 0 || load_side(&db, dbu, sides[1], &b, &e) < 0) {
+        fprintf(stderr, "portreeve diff: %s\n", e.msg);
+        snap_free(&a);
+        hist_close(db);
+        return AUDIT_ERR;
+    }
+    struct diff_change *c;
+    size_t n;
+    diff_snapshots(&a, &b, &c, &n);
+    int rc = diff_print(stdout, &a, &b, c, n) < 0 ? AUDIT_ERR : n ? 1 : 0;
+    free(c);
+    snap_free(&a);
+    snap_free(&b);
+    hist_close(db);
+    return rc;
 }

@@ -2,7 +2,9 @@
  * struct scan_config, then the run and the outputs. Every bad option or value gives
  * one line on stderr naming it, and exit code 2 before any packet is sent. */
 #include "cli/cli.h"
+#include "cli/scan_share.h"
 
+#include "audit/history.h"
 #include "core/ports.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
@@ -39,6 +41,7 @@ struct scan_cli {
     const char *tcp_name;
     int timing_level;
     const char *payload_file;
+    const char *db; /* --db: store the scan in the history (audit/history.h) */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -70,7 +73,8 @@ static void usage(FILE *f)
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
-          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n",
+          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
+          "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
           f);
 }
 
@@ -340,6 +344,9 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "--payloads")) {
             NEED_VAL();
             c->payload_file = val;
+        } else if (!strcmp(a, "--db")) {
+            NEED_VAL();
+            c->db = val;
         } else {
             fprintf(stderr, "portreeve scan: unknown option '%s' (see 'portreeve scan --help')\n",
                     a);
@@ -509,14 +516,14 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
-static int write_outputs(struct scan_cli *c, const struct scan_result *r)
+static int write_outputs(struct scan_cli *c, const struct scan_result *r, int terminal)
 {
     int rc = 0;
     struct out_opts oo = c->oo;
     int to_stdout = 0; /* like nmap: an output file "-" replaces the terminal report */
     for (size_t i = 0; i < c->nout; i++)
         to_stdout |= !strcmp(c->out[i].path, "-");
-    if (!to_stdout && out_normal(stdout, r, &oo) < 0)
+    if (terminal && !to_stdout && out_normal(stdout, r, &oo) < 0)
         rc = -1;
     fflush(stdout);
     oo.as_file = 1;
@@ -542,48 +549,87 @@ static int write_outputs(struct scan_cli *c, const struct scan_result *r)
     return rc;
 }
 
-int cmd_scan(int argc, char **argv)
+/* ---- shared with `portreeve audit` (cli/scan_share.h) ---- */
+
+void scan_cli_free(struct scan_cli *c)
 {
-    struct scan_cli c;
-    memset(&c, 0, sizeof c);
-    c.ov.max_retries = -1;
-    c.ov.host_timeout = c.ov.scan_delay = c.ov.init_rtt = c.ov.min_rtt = c.ov.max_rtt = -1;
-    c.timing_level = 3;
-    c.cfg.source_port = -1;
-    c.cfg.family = AF_INET;
-    c.cfg.version_intensity = 7;
-    sip_key_init(&c.cfg.key, 0, 0);
+    if (!c)
+        return;
+    free(c->cfg.args);
+    tgt_free(&c->cfg.targets);
+    ports_free(&c->cfg.ports);
+    svc_free(c->cfg.svc);
+    payload_free(c->cfg.payloads);
+    free(c);
+}
+
+struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
+{
+    struct scan_cli *c = pr_calloc(1, sizeof *c);
+    c->ov.max_retries = -1;
+    c->ov.host_timeout = c->ov.scan_delay = c->ov.init_rtt = c->ov.min_rtt = c->ov.max_rtt = -1;
+    c->timing_level = 3;
+    c->cfg.source_port = -1;
+    c->cfg.family = AF_INET;
+    c->cfg.version_intensity = 7;
+    sip_key_init(&c->cfg.key, 0, 0);
     /* -6 must be known before targets are parsed */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-6"))
-            c.cfg.family = AF_INET6;
-    tgt_init(&c.cfg.targets, c.cfg.family);
+            c->cfg.family = AF_INET6;
+    tgt_init(&c->cfg.targets, c->cfg.family);
 
     const char **targets = NULL;
     size_t ntargets = 0;
-    int rc = parse_args(&c, argc, argv, &targets, &ntargets);
+    int rc = parse_args(c, argc, argv, &targets, &ntargets);
     free(targets);
     if (rc == 1) {
         usage(stdout);
-        tgt_free(&c.cfg.targets);
-        return PR_EXIT_OK;
+        scan_cli_free(c);
+        *status = 1;
+        return NULL;
     }
-    if (rc < 0 || finish_config(&c) < 0) {
-        tgt_free(&c.cfg.targets);
-        ports_free(&c.cfg.ports);
-        svc_free(c.cfg.svc);
-        payload_free(c.cfg.payloads);
-        return PR_EXIT_USAGE;
+    if (rc < 0 || finish_config(c) < 0) {
+        scan_cli_free(c);
+        *status = -1;
+        return NULL;
     }
-    if (c.oa_base) {
+    if (c->oa_base) {
         const char ext[3][6] = {"nmap", "xml", "gnmap"};
         const char fmt[3] = {'N', 'X', 'G'};
         for (int i = 0; i < 3; i++) {
-            snprintf(c.oa_paths[i], sizeof c.oa_paths[i], "%s.%s", c.oa_base, ext[i]);
-            add_output(&c, fmt[i], c.oa_paths[i]);
+            snprintf(c->oa_paths[i], sizeof c->oa_paths[i], "%s.%s", c->oa_base, ext[i]);
+            add_output(c, fmt[i], c->oa_paths[i]);
         }
     }
-    c.cfg.args = join_args(argc, argv);
+    c->cfg.args = join_args(argc, argv);
+    *status = 0;
+    return c;
+}
+
+struct scan_config *scan_cli_config(struct scan_cli *c)
+{
+    return &c->cfg;
+}
+
+const char *scan_cli_db(const struct scan_cli *c)
+{
+    return c->db;
+}
+
+int scan_cli_write(struct scan_cli *c, const struct scan_result *r, int terminal)
+{
+    return write_outputs(c, r, terminal);
+}
+
+/* ---- end of the shared part ---- */
+
+int cmd_scan(int argc, char **argv)
+{
+    int status;
+    struct scan_cli *c = scan_cli_parse(argc, argv, &status);
+    if (!c)
+        return status == 1 ? PR_EXIT_OK : PR_EXIT_USAGE;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -593,20 +639,25 @@ int cmd_scan(int argc, char **argv)
     memset(&r, 0, sizeof r);
     struct pr_error e = {{0}};
     int exit_code = PR_EXIT_OK;
-    if (scan_run(&c.cfg, &r, &stop_flag, &e) < 0) {
+    if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
     } else {
         if (stop_flag)
             fprintf(stderr, "portreeve scan: interrupted; results so far follow\n");
-        if (write_outputs(&c, &r) < 0)
+        if (write_outputs(c, &r, 1) < 0)
             exit_code = PR_EXIT_RUNTIME;
+        if (c->db && !stop_flag) {
+            int64_t id;
+            if (hist_store_scan(c->db, &r, &id, &e) < 0) {
+                fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
+                exit_code = PR_EXIT_RUNTIME;
+            } else if (c->oo.verbose) {
+                fprintf(stderr, "portreeve scan: stored as run %lld\n", (long long)id);
+            }
+        }
     }
     result_free(&r);
-    free(c.cfg.args);
-    tgt_free(&c.cfg.targets);
-    ports_free(&c.cfg.ports);
-    svc_free(c.cfg.svc);
-    payload_free(c.cfg.payloads);
+    scan_cli_free(c);
     return exit_code;
 }

@@ -1,0 +1,112 @@
+/* hist_pg.c — the PostgreSQL backend of the history (libpq; see hist_backend.h).
+ *
+ * Text parameters through PQexecParams; writers take a transaction-scoped advisory lock so
+ * migrations and runs of concurrent audits are serialised like SQLite's. Server notices
+ * ("relation already exists, skipping") are silenced. */
+#include "audit/hist_backend.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HIST_PG_LOCK "SELECT pg_advisory_xact_lock(7367847323)"
+
+static void no_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static int pg_fail(PGconn *c, PGresult *res, struct pr_error *e)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+    msg[strcspn(msg, "\n")] = '\0';
+    PQclear(res);
+    return pr_errf(e, "PostgreSQL: %s", msg);
+}
+
+static int pg_query(void *conn, const char *sql, int nparams, const char *const *params,
+                    hist_row_cb cb, void *cbctx, struct pr_error *e)
+{
+    PGconn *c = conn;
+    PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return pg_fail(c, res, e);
+    int rows = PQntuples(res), n = PQnfields(res);
+    if (n > 32)
+        n = 32;
+    const char *cols[32];
+    for (int r = 0; r < rows; r++) {
+        for (int i = 0; i < n; i++)
+            cols[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+        if (cb && cb(cbctx, n, cols)) {
+            PQclear(res);
+            return pr_errf(e, "PostgreSQL: bad row in the history database");
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_simple(PGconn *c, const char *sql, struct pr_error *e)
+{
+    PGresult *res = PQexec(c, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return pg_fail(c, res, e);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_begin(void *conn, struct pr_error *e)
+{
+    if (pg_simple(conn, "BEGIN", e) < 0)
+        return -1;
+    if (pg_simple(conn, HIST_PG_LOCK, e) < 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return -1;
+    }
+    return 0;
+}
+
+static int pg_commit(void *conn, struct pr_error *e)
+{
+    return pg_simple(conn, "COMMIT", e);
+}
+
+static void pg_rollback(void *conn)
+{
+    PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+static void pg_close(void *conn)
+{
+    PQfinish(conn);
+}
+
+void *hist_pg_open(const char *uri, struct pr_error *e)
+{
+    PGconn *c = PQconnectdb(uri);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", c ? PQerrorMessage(c) : "out of memory");
+        msg[strcspn(msg, "\n")] = '\0';
+        PQfinish(c);
+        pr_errf(e, "PostgreSQL history: cannot connect: %s", msg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, no_notice, NULL);
+    return c;
+}
+
+const struct hist_ops hist_pg_ops = {
+    .name = "PostgreSQL",
+    .id_type = "BIGSERIAL PRIMARY KEY",
+    .query = pg_query,
+    .begin_write = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .close = pg_close,
+};

@@ -1,0 +1,77 @@
+/* history.h — the history of scans and audits: an SQLite file (default) or a PostgreSQL
+ * database (`postgresql://...` or `postgres://...`), same schema, versioned migrations.
+ *
+ * Used by `portreeve audit`, `scan --db`, `history` and `diff`. One connection per
+ * process; each run is written in one transaction, so an interrupted audit leaves the
+ * earlier history intact. SQLite runs in WAL mode with a busy timeout and writes with
+ * BEGIN IMMEDIATE, so concurrent audits on one file wait for each other instead of failing.
+ * The backends are tables of functions (hist_sqlite.c, hist_pg.c) behind struct hist_db. */
+#ifndef PR_AUDIT_HISTORY_H
+#define PR_AUDIT_HISTORY_H
+
+#include "audit/snapshot.h"
+#include "core/error.h"
+#include "output/result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HIST_SCHEMA_VERSION 2
+#define HIST_TEXT 4352
+
+enum viol_kind { VK_OPEN = 0, VK_MISSING, VK_DOWN, VK_CVE, VK_COUNT };
+const char *viol_kind_name(int kind); /* "unexpected-open", "expected-closed", ... */
+
+struct violation {
+    int kind; /* enum viol_kind */
+    int warn; /* 1: reported, not counted for the exit code */
+    char addr[PR_ADDRSTRLEN];
+    char host[SNAP_NAME]; /* host name when known */
+    uint8_t proto;
+    uint16_t port; /* 0 for host-level findings */
+    char state[SNAP_STATE];
+    char section[256]; /* "[web], [dns]" */
+    char detail[512];
+};
+
+struct hist_run {
+    int64_t id;
+    int64_t started, ended; /* unix seconds */
+    char kind[8];           /* "scan" or "audit" */
+    char policy[HIST_TEXT]; /* absolute policy path for audits, "" for scans */
+    char args[HIST_TEXT];
+    int status;     /* exit code of the audit (0 compliant, 1 violations); 0 for scans */
+    int violations; /* counted ones */
+    int hosts_up, nhosts, open_ports;
+};
+
+struct hist_db;
+
+/* Opens (creating and migrating as needed). `uri` NULL or "" means the default SQLite file
+ * (hist_default_path). Returns NULL with e filled. */
+struct hist_db *hist_open(const char *uri, struct pr_error *e);
+void hist_close(struct hist_db *db);
+/* $XDG_DATA_HOME/portreeve/history.sqlite or ~/.local/share/portreeve/history.sqlite,
+ * creating the directory (0700). Returns 0 or -1. */
+int hist_default_path(char *buf, size_t len, struct pr_error *e);
+
+/* Stores one run in one transaction; sets run->id. */
+int hist_store(struct hist_db *db, struct hist_run *run, const struct snapshot *s,
+               const struct violation *v, size_t nv, struct pr_error *e);
+/* Runs in id order (oldest first); with `policy` only that policy's audits; the last
+ * `limit` (0: all). *out is allocated (free it). */
+int hist_list(struct hist_db *db, const char *policy, size_t limit, struct hist_run **out,
+              size_t *n, struct pr_error *e);
+/* One run and its snapshot. Returns 0, 1 when there is no such run, -1 on error. */
+int hist_load(struct hist_db *db, int64_t id, struct hist_run *run, struct snapshot *s,
+              struct pr_error *e);
+/* The violations of a run (*out allocated). */
+int hist_violations(struct hist_db *db, int64_t id, struct violation **out, size_t *n,
+                    struct pr_error *e);
+/* The newest run of `policy` with id < before (before 0: any). 0 found, 1 none, -1 error. */
+int hist_previous(struct hist_db *db, const char *policy, int64_t before, int64_t *id,
+                  struct pr_error *e);
+/* `scan --db`: open, store r as a "scan" run, close. */
+int hist_store_scan(const char *uri, const struct scan_result *r, int64_t *id, struct pr_error *e);
+
+#endif

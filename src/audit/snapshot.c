@@ -1,0 +1,280 @@
+/* snapshot.c — snapshots from scan results and nmap XML files (see snapshot.h). */
+#include "audit/snapshot.h"
+
+#include "core/ports.h"
+#include "core/services.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COLLAPSE_MIN 26 /* like nmap: a state is collapsed when it has more than 25 ports */
+
+void snap_free(struct snapshot *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nhosts; i++)
+        free(s->hosts[i].ports);
+    free(s->hosts);
+    memset(s, 0, sizeof *s);
+}
+
+struct snap_host *snap_add_host(struct snapshot *s, const char *addr, const char *name, int up,
+                                const char *extra_state)
+{
+    s->hosts = pr_reallocarray(s->hosts, s->nhosts + 1, sizeof *s->hosts);
+    struct snap_host *h = &s->hosts[s->nhosts++];
+    memset(h, 0, sizeof *h);
+    snprintf(h->addr, sizeof h->addr, "%s", addr);
+    snprintf(h->name, sizeof h->name, "%s", name ? name : "");
+    snprintf(h->extra_state, sizeof h->extra_state, "%s", extra_state ? extra_state : "");
+    h->up = up;
+    return h;
+}
+
+void snap_add_port(struct snap_host *h, uint8_t proto, uint16_t port, const char *state,
+                   const char *service, const char *version)
+{
+    h->ports = pr_reallocarray(h->ports, h->nports + 1, sizeof *h->ports);
+    struct snap_port *p = &h->ports[h->nports++];
+    memset(p, 0, sizeof *p);
+    p->proto = proto;
+    p->port = port;
+    snprintf(p->state, sizeof p->state, "%s", state ? state : "");
+    snprintf(p->service, sizeof p->service, "%s", service ? service : "");
+    snprintf(p->version, sizeof p->version, "%s", version ? version : "");
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct snap_host *)a)->addr, ((const struct snap_host *)b)->addr);
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+    const struct snap_port *x = a, *y = b;
+    if (x->proto != y->proto)
+        return x->proto < y->proto ? -1 : 1;
+    return (x->port > y->port) - (x->port < y->port);
+}
+
+void snap_sort(struct snapshot *s)
+{
+    if (s->nhosts > 1)
+        qsort(s->hosts, s->nhosts, sizeof *s->hosts, host_cmp);
+    for (size_t i = 0; i < s->nhosts; i++)
+        if (s->hosts[i].nports > 1)
+            qsort(s->hosts[i].ports, s->hosts[i].nports, sizeof *s->hosts[i].ports, port_cmp);
+}
+
+/* Whether port is in a "1-1024,8080" spec. */
+static bool spec_has(const char *spec, uint16_t port)
+{
+    const char *s = spec;
+    while (*s) {
+        char *end;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (end == s)
+            return false;
+        if (*end == '-') {
+            s = end + 1;
+            hi = strtoul(s, &end, 10);
+            if (end == s)
+                return false;
+        }
+        if (port >= lo && port <= hi)
+            return true;
+        if (*end != ',')
+            return false;
+        s = end + 1;
+    }
+    return false;
+}
+
+const char *snap_state(const struct snapshot *s, const struct snap_host *h, uint8_t proto,
+                       uint16_t port, const struct snap_port **listed)
+{
+    struct snap_port key = {.port = port, .proto = proto};
+    const struct snap_port *p =
+        h->nports ? bsearch(&key, h->ports, h->nports, sizeof key, port_cmp) : NULL;
+    if (listed)
+        *listed = p;
+    if (p)
+        return p->state;
+    if (s->have_scanned && h->up && h->extra_state[0] && proto < 2 &&
+        spec_has(s->scanned[proto], port))
+        return h->extra_state;
+    return NULL;
+}
+
+size_t snap_open_ports(const struct snapshot *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nhosts; i++)
+        for (size_t j = 0; j < s->hosts[i].nports; j++)
+            n += !strcmp(s->hosts[i].ports[j].state, "open");
+    return n;
+}
+
+int snap_from_result(struct snapshot *s, const struct scan_result *r)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->label, sizeof s->label, "this scan");
+    s->started = r->start.tv_sec;
+    s->have_scanned = true;
+    for (size_t i = 0; i < r->ninfo; i++) {
+        const struct scan_info *in = &r->info[i];
+        if (in->proto >= 2 || s->scanned[in->proto][0])
+            continue; /* one technique per protocol */
+        if (ports_format(in->ports, in->nports, s->scanned[in->proto],
+                         sizeof s->scanned[in->proto]) < 0)
+            s->have_scanned = false;
+    }
+    for (size_t i = 0; i < r->nhosts; i++) {
+        const struct host_result *hr = &r->hosts[i];
+        char addr[PR_ADDRSTRLEN];
+        addr_str(&hr->addr, addr, sizeof addr);
+        size_t count[PS_COUNT] = {0};
+        for (size_t j = 0; j < hr->nports; j++)
+            if (hr->ports[j].state < PS_COUNT)
+                count[hr->ports[j].state]++;
+        int extra = -1;
+        for (int st = 0; st < PS_COUNT; st++)
+            if (st != PS_OPEN && count[st] >= COLLAPSE_MIN &&
+                (extra < 0 || count[st] > count[extra]))
+                extra = st;
+        struct snap_host *h = snap_add_host(s, addr, hr->hostname, hr->up,
+                                            extra >= 0 ? ps_name((enum port_state)extra) : "");
+        for (size_t j = 0; j < hr->nports; j++) {
+            const struct port_result *p = &hr->ports[j];
+            if ((int)p->state == extra)
+                continue;
+            const char *svc = r->svc ? svc_name(r->svc, (enum pr_proto)p->proto, p->port) : NULL;
+            snap_add_port(h, p->proto, p->port, ps_name((enum port_state)p->state), svc, "");
+        }
+    }
+    snap_sort(s);
+    return 0;
+}
+
+/* ---- nmap XML ---- */
+
+static const char *attr(xmlNode *n, const char *name, char *buf, size_t len)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    snprintf(buf, len, "%s", (const char *)v);
+    xmlFree(v);
+    return buf;
+}
+
+static bool is(xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static int xml_host(struct snapshot *s, xmlNode *hn, const char *path, struct pr_error *e)
+{
+    char addr[PR_ADDRSTRLEN] = "", name[SNAP_NAME] = "", buf[SNAP_VERSION];
+    int up = 0;
+    xmlNode *ports = NULL;
+    for (xmlNode *c = hn->children; c; c = c->next) {
+        if (is(c, "status") && attr(c, "state", buf, sizeof buf))
+            up = !strcmp(buf, "up");
+        else if (is(c, "address") && attr(c, "addrtype", buf, sizeof buf) && strcmp(buf, "mac") &&
+                 !addr[0])
+            attr(c, "addr", addr, sizeof addr);
+        else if (is(c, "hostnames"))
+            for (xmlNode *hnm = c->children; hnm; hnm = hnm->next)
+                if (is(hnm, "hostname") && !name[0])
+                    attr(hnm, "name", name, sizeof name);
+        if (is(c, "ports"))
+            ports = c;
+    }
+    if (!addr[0])
+        return pr_errf(e, "%s line %ld: <host> without an IP <address>", path,
+                       (long)xmlGetLineNo(hn));
+    if (s->nhosts >= SNAP_MAX_HOSTS)
+        return pr_errf(e, "%s: more than %d hosts", path, SNAP_MAX_HOSTS);
+    for (size_t i = 0; i < s->nhosts; i++)
+        if (!strcmp(s->hosts[i].addr, addr))
+            return pr_errf(e, "%s line %ld: host %s listed twice", path, (long)xmlGetLineNo(hn),
+                           addr);
+    struct snap_host *h = snap_add_host(s, addr, name, up, "");
+    if (!ports)
+        return 0;
+    for (xmlNode *p = ports->children; p; p = p->next) {
+        if (!is(p, "port"))
+            continue;
+        char proto[8], portid[8], state[SNAP_STATE] = "", svc[SNAP_SERVICE] = "";
+        char ver[SNAP_VERSION] = "", product[SNAP_VERSION] = "", version[64] = "";
+        char *end;
+        if (!attr(p, "protocol", proto, sizeof proto) || !attr(p, "portid", portid, sizeof portid))
+            return pr_errf(e, "%s line %ld: <port> without protocol or portid", path,
+                           (long)xmlGetLineNo(p));
+        long pn = strtol(portid, &end, 10);
+        if (*end || pn < 1 || pn > 65535)
+            return pr_errf(e, "%s line %ld: portid '%s' is not a port", path, (long)xmlGetLineNo(p),
+                           portid);
+        if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
+            continue; /* sctp, ip: not compared */
+        for (xmlNode *c = p->children; c; c = c->next) {
+            if (is(c, "state"))
+                attr(c, "state", state, sizeof state);
+            else if (is(c, "service")) {
+                attr(c, "name", svc, sizeof svc);
+                attr(c, "product", product, sizeof product);
+                attr(c, "version", version, sizeof version);
+            }
+        }
+        if (product[0])
+            snprintf(ver, sizeof ver, "%s%s%.60s", product, version[0] ? " " : "", version);
+        if (h->nports >= 2 * 65535)
+            return pr_errf(e, "%s: too many ports", path);
+        snap_add_port(h, strcmp(proto, "udp") ? PR_TCP : PR_UDP, (uint16_t)pn,
+                      state[0] ? state : "unknown", svc, ver);
+    }
+    return 0;
+}
+
+int snap_from_xml(struct snapshot *s, const char *path, struct pr_error *e)
+{
+    memset(s, 0, sizeof *s);
+    const char *base = strrchr(path, '/');
+    snprintf(s->label, sizeof s->label, "%s", base ? base + 1 : path);
+    /* No entity substitution, no DTD loading, no network: hostile files stay inert. */
+    xmlDoc *doc = xmlReadFile(
+        path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    if (!doc) {
+        const xmlError *xe = xmlGetLastError();
+        char msg[200] = "cannot read the file";
+        if (xe && xe->message) {
+            snprintf(msg, sizeof msg, "%s", xe->message);
+            msg[strcspn(msg, "\n")] = '\0';
+        }
+        return pr_errf(e, "%s%s%d: %s", path, xe ? " line " : "", xe ? xe->line : 0, msg);
+    }
+    int rc = 0;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root || !is(root, "nmaprun")) {
+        rc = pr_errf(e, "%s: not an nmap XML file (the root element is not <nmaprun>)", path);
+        goto out;
+    }
+    char buf[32];
+    if (attr(root, "start", buf, sizeof buf))
+        s->started = strtoll(buf, NULL, 10);
+    for (xmlNode *c = root->children; c && rc == 0; c = c->next)
+        if (is(c, "host"))
+            rc = xml_host(s, c, path, e);
+    if (rc == 0)
+        snap_sort(s);
+out:
+    xmlFreeDoc(doc);
+    if (rc < 0)
+        snap_free(s);
+    return rc;
+}
