@@ -14,8 +14,7 @@
 # all generated from these variables; change a port here and everything follows.
 # A port listed in a firewall class wins over a server listening on it (the rule runs first).
 # ---------------------------------------------------------------------------------------------
-LAB_NET4=198.18.0
-LAB_NET6=2001:2:
+# shellcheck disable=SC2034 # the variables below are read indirectly (lab__get)
 LAB_SCANNER=198.18.0.1
 LAB_SCANNER6=2001:2::1
 LAB_A=198.18.0.2
