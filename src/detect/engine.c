@@ -308,10 +308,10 @@ static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uin
 static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int create)
 {
     uint32_t n = d->cfg.max_sources;
-    uint32_t base = (uint32_t)(hash_addr(d, a, 1) % n);
+    uint32_t base = (uint32_t)(hash_addr(d, a, 1) % (n - PROBE_WINDOW + 1)); /* no wrap */
     struct src *victim = NULL, *empty = NULL, *s = NULL;
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        struct src *x = &d->srcs[(base + i) % n];
+        struct src *x = &d->srcs[base + i];
         if (x->used && addr_eq(&x->addr, a)) {
             if (x->last_us + d->cfg.horizon_us >= d->now_us || x->has_scan)
                 return x;
@@ -363,9 +363,10 @@ static struct conn *conn_find(struct det_engine *d, uint8_t proto, const struct 
                               uint16_t ap, const struct pr_addr *b, uint16_t bp)
 {
     uint32_t n = d->cfg.max_conns;
-    uint32_t base = (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % n);
+    uint32_t base =
+        (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % (n - PROBE_WINDOW + 1)); /* no wrap */
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        struct conn *c = &d->conns[(base + i) % n];
+        struct conn *c = &d->conns[base + i];
         if (conn_match(c, proto, a, ap, b, bp))
             return c;
     }
@@ -382,10 +383,11 @@ static struct conn *conn_new(struct det_engine *d, uint8_t proto, const struct p
                              uint16_t ap, const struct pr_addr *b, uint16_t bp, uint8_t prio)
 {
     uint32_t n = d->cfg.max_conns;
-    uint32_t base = (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % n);
+    uint32_t base =
+        (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % (n - PROBE_WINDOW + 1)); /* no wrap */
     struct conn *victim = NULL;
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        struct conn *c = &d->conns[(base + i) % n];
+        struct conn *c = &d->conns[base + i];
         if (c->state == C_FREE) {
             victim = c;
             break;
@@ -414,9 +416,9 @@ static struct conn *conn_new(struct det_engine *d, uint8_t proto, const struct p
 static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uint32_t *idx)
 {
     uint32_t n = d->cfg.max_scans;
-    uint32_t base = (uint32_t)(hash_addr(d, a, 2) % n);
+    uint32_t base = (uint32_t)(hash_addr(d, a, 2) % (n - PROBE_WINDOW + 1)); /* no wrap */
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        uint32_t k = (base + i) % n;
+        uint32_t k = base + i;
         if (d->scans[k].used && addr_eq(&d->scans[k].src, a)) {
             *idx = k;
             return &d->scans[k];
@@ -686,11 +688,11 @@ static void detect(struct det_engine *d, struct src *s, const char *detector, do
     if (s->has_scan)
         return;
     uint32_t n = d->cfg.max_scans;
-    uint32_t base = (uint32_t)(hash_addr(d, &s->addr, 2) % n);
+    uint32_t base = (uint32_t)(hash_addr(d, &s->addr, 2) % (n - PROBE_WINDOW + 1)); /* no wrap */
     struct scan *victim = NULL;
     uint32_t vidx = 0;
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        uint32_t k = (base + i) % n;
+        uint32_t k = base + i;
         struct scan *sc = &d->scans[k];
         if (!sc->used) {
             victim = sc;
