@@ -1069,6 +1069,10 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
         }
         return;
     }
+    /* from a service port to an ephemeral one: the answer to a request sent before we
+     * looked (a DNS or NTP reply), not a probe */
+    if (ev->sport < 1024 && ev->dport >= 1024)
+        return;
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
     int first;
