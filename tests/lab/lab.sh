@@ -293,8 +293,15 @@ EOF
             lab__err "ntpd can only listen on port 123 (LAB_${t}_NTP_PORT=$ntp)"
             return 1
         }
+        local ntpd_bin=/usr/sbin/ntpd
+        if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+            # Debian's AppArmor profile for /usr/sbin/ntpd only allows its own config, pid and
+            # log paths; a copy of the binary is not confined by it.
+            cp /usr/sbin/ntpd "$d/ntpd" || return 1
+            ntpd_bin=$d/ntpd
+        fi
         lab__spawn "$ns" "$tl-ntpd" setpriv --bounding-set -sys_time \
-            /usr/sbin/ntpd -n -c "$d/$tl-ntp.conf" -p "$d/$tl-ntpd.pid" -l "$d/$tl-ntpd-daemon.log"
+            "$ntpd_bin" -n -c "$d/$tl-ntp.conf" -p "$d/$tl-ntpd.pid" -l "$d/$tl-ntpd-daemon.log"
     fi
 
     if [ -n "$silent" ]; then

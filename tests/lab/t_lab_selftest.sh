@@ -191,6 +191,19 @@ check "nmap -sS 1-1024 $LAB_A matches truth" nmap_vs_truth "$LAB_A" 1-1024
 check "nmap -sS 1-1024 $LAB_A6 matches truth" nmap_vs_truth "$LAB_A6" 1-1024 -6
 check "nmap -sS B's ports $LAB_B matches truth" \
     nmap_vs_truth "$LAB_B" 1-100,2222,3306,3389,5432,5900,6000,8080,8443
+# UDP services only (no closed UDP port: those depend on the ICMP rate limit)
+udp_vs_truth() { # ADDR PORTSPEC [nmap options]
+    local addr=$1 spec=$2 xml
+    shift 2
+    xml=$LAB_DIR/nmap-udp-${addr//:/_}.xml
+    lab_scan_exec nmap -n -Pn -sU -p "$spec" --max-retries 2 "$@" -oX "$xml" "$addr" \
+        >/dev/null || return 1
+    "$PY" "$HERE/truth.py" compare "$LAB_TRUTH" udp "$addr" "$spec" "$xml"
+}
+check "nmap -sU A's UDP services $LAB_A match truth" \
+    udp_vs_truth "$LAB_A" "U:$LAB_A_DNS_PORT,$LAB_A_NTP_PORT,$LAB_A_SNMP_PORT,$LAB_A_SILENT_UDP_PORT"
+check "nmap -sU A's UDP services $LAB_A6 match truth" \
+    udp_vs_truth "$LAB_A6" "U:$LAB_A_DNS_PORT,$LAB_A_NTP_PORT,$LAB_A_SNMP_PORT" -6
 echo "nmap checks took $((SECONDS - t0))s"
 
 # --- teardown -------------------------------------------------------------------------------------
