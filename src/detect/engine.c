@@ -5,8 +5,10 @@
 #include "detect/toolguess.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define PROBE_WINDOW 8 /* slots examined per lookup in every table */
 #define MAX_SINKS 8
@@ -52,12 +54,16 @@ struct conn {
     uint64_t last_us; /* last packet */
 };
 
-struct src {
+/* The fields a lookup and the eviction choice read come first: with the table on a page
+ * boundary and each entry a multiple of 64 bytes, they share one cache line. */
+struct __attribute__((aligned(64))) src {
     struct pr_addr addr;
     uint8_t used, fwlog, has_scan, nrecent, nopen, multi_dst;
+    uint64_t last_us;
+    uint32_t contacts, stealth;
     uint32_t scan_idx, scan_id;
-    uint64_t first_us, last_us, win_start;
-    uint32_t probes, contacts, fails, succ, stealth, halfopen, connect_ev;
+    uint64_t first_us, win_start;
+    uint32_t probes, fails, succ, halfopen, connect_ev;
     double llr;
     uint32_t tech[T_N];
     uint16_t win_ports, win_hosts, win_pings;
@@ -149,6 +155,17 @@ size_t det_engine_scan_bytes(void)
     return sizeof(struct scan);
 }
 
+/* Page-aligned, zeroed on first touch: memory is only committed as the table fills. */
+static void *table_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fputs("portreeve: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
 struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e)
 {
     if (c->max_sources < PROBE_WINDOW || c->max_sources > (1u << 26)) {
@@ -171,8 +188,8 @@ struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e
         d->cfg.max_conns = 2 * c->max_sources;
     if (d->cfg.max_conns < PROBE_WINDOW)
         d->cfg.max_conns = PROBE_WINDOW;
-    d->srcs = pr_calloc(d->cfg.max_sources, sizeof *d->srcs);
-    d->conns = pr_calloc(d->cfg.max_conns, sizeof *d->conns);
+    d->srcs = table_alloc((size_t)d->cfg.max_sources * sizeof *d->srcs);
+    d->conns = table_alloc((size_t)d->cfg.max_conns * sizeof *d->conns);
     d->scans = pr_calloc(d->cfg.max_scans, sizeof *d->scans);
     sip_key_init(&d->key, 0, 0);
     d->tokens = c->alert_burst;
@@ -217,8 +234,8 @@ void det_engine_free(struct det_engine *d)
     for (unsigned i = 0; i < d->nsinks; i++)
         if (d->sinks[i].ops->close)
             d->sinks[i].ops->close(d->sinks[i].ctx);
-    free(d->srcs);
-    free(d->conns);
+    munmap(d->srcs, (size_t)d->cfg.max_sources * sizeof *d->srcs);
+    munmap(d->conns, (size_t)d->cfg.max_conns * sizeof *d->conns);
     free(d->scans);
     free(d);
 }
