@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_detect_scans.sh — `portreeve detect -r` on captures made here of real scans (nmap -sT -sS
-# -sF -sN -sX -sU -sA, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
+# -sF -sN -sX -sU -sA -sM, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
 # technique, class, source, target and tool guess; benign traffic yields none.
 # timeout: 240
 set -u
@@ -42,6 +42,7 @@ run nmap_sF 1 "${common[@]}" scan_type=fin tool_guess=nmap detector=flags -- $NM
 run nmap_sN 1 "${common[@]}" scan_type=null tool_guess=nmap detector=flags -- $NM -sN -p $P $TG
 run nmap_sX 1 "${common[@]}" scan_type=xmas tool_guess=nmap detector=flags -- $NM -sX -p $P $TG
 run nmap_sA 1 "${common[@]}" scan_type=ack tool_guess=nmap -- $NM -sA -p $P $TG
+run nmap_sM 1 "${common[@]}" scan_type=maimon tool_guess=nmap -- $NM -sM -p $P $TG
 run nmap_sU 1 "${common[@]}" scan_type=udp tool_guess=nmap -- $NM -sU -p 1-20 $TG
 # masscan never exits on a quiet link: bounded by timeout, its own --wait and the port list
 run masscan 1 "${common[@]}" scan_type=syn tool_guess=masscan -- \
@@ -58,6 +59,14 @@ run nmap_sn 1 event=hostsweep scan_type=icmp src_ip=$SC dst_ips_count~60-68 -- \
     ip netns exec $S nmap -n -sn -PE --max-retries 1 198.18.1.0/26
 run nmap_6 1 event=portscan scan_type=syn src_ip=2001:2::1 dst_ip=2001:2::2 tool_guess=nmap -- \
     $NM -6 -sS -p $P 2001:2::2
+
+# a BPF filter applies to -r: without the scanner's packets there is nothing to report
+"$PR" detect -q -r "$DL_DIR/nmap_sS.pcap" --alerts "$DL_DIR/filtered.json" "not host $SC" \
+    >/dev/null || fails=$((fails + 1))
+echo "== BPF filter 'not host $SC'"
+dl_check "$DL_DIR/filtered.json" 0 || fails=$((fails + 1))
+"$PR" detect -q -r "$DL_DIR/nmap_sS.pcap" -f "tcp and (" >/dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL: a bad filter should exit 2"; fails=$((fails + 1)); }
 
 # Benign: several HTTP clients under load, DNS lookups, one client visiting several web
 # servers on 80 and 443, and a burst of attempts to a single closed port.
