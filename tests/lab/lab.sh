@@ -346,21 +346,21 @@ lab__wait_servers() {
     while :; do
         missing=$(lab__missing_listeners A "$LAB_NS_A" "$LAB_A" "$LAB_A6"
             lab__missing_listeners B "$LAB_NS_B" "$LAB_B" "$LAB_B6")
+        # a server that died will never listen: say so at once
+        local pid name
+        while read -r pid name; do
+            kill -0 "$pid" 2>/dev/null || {
+                lab__err "server $name (pid $pid) exited${missing:+; still missing: }"$missing
+                lab__dump_logs
+                return 1
+            }
+        done <"$LAB_DIR/pids"
         [ -z "$missing" ] && return 0
         if [ $SECONDS -ge $deadline ]; then
             lab__err "servers not listening after ${LAB_WAIT_SECONDS}s:" $missing
             lab__dump_logs
             return 1
         fi
-        # a server that died will never listen: say so at once
-        local pid name
-        while read -r pid name; do
-            kill -0 "$pid" 2>/dev/null || {
-                lab__err "server $name (pid $pid) exited; still missing:" $missing
-                lab__dump_logs
-                return 1
-            }
-        done <"$LAB_DIR/pids"
         sleep 0.1
     done
 }
