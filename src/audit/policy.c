@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 struct pstate {
     struct policy *p;
@@ -341,6 +342,11 @@ int policy_load(struct policy *p, const char *path, int family, const struct svc
     FILE *f = fopen(path, "rb");
     if (!f)
         return pr_errf(e, "policy file '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return pr_errf(e, "policy file '%s': not a regular file", path);
+    }
     char *buf = pr_calloc(POL_MAX_FILE + 1, 1);
     size_t n = fread(buf, 1, POL_MAX_FILE + 1, f);
     int err = ferror(f);

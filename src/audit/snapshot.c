@@ -6,6 +6,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,10 @@ int snap_from_xml(struct snapshot *s, const char *path, struct pr_error *e)
     memset(s, 0, sizeof *s);
     const char *base = strrchr(path, '/');
     snprintf(s->label, sizeof s->label, "%s", base ? base + 1 : path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pr_errf(e, "XML file '%s': %s", path, strerror(errno));
+    fclose(f);
     /* No entity substitution, no DTD loading, no network: hostile files stay inert. */
     xmlDoc *doc = xmlReadFile(
         path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);

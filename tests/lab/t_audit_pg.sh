@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# timeout: 240
+# The audit flow (compliant, new listener, listener gone, history, diff of runs) with the
+# history in a real PostgreSQL server that this test starts: Debian's postgresql binaries,
+# initdb and pg_ctl as the postgres user into a temporary directory, listening on a Unix
+# socket only (no TCP at all), a bounded start wait, stopped on exit.
+set -u
+LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { echo "skip: Debian postgresql is not installed"; exit 77; }
+id postgres >/dev/null 2>&1 || { echo "skip: no postgres user"; exit 77; }
+. "$LAB_LIB_DIR/scanlib.sh"
+scan_test_setup "$@"
+. "$LAB_LIB_DIR/auditlib.sh"
+
+PGDIR=$(mktemp -d /tmp/pr-pg.XXXXXX)
+chown postgres: "$PGDIR"
+chmod 700 "$PGDIR"
+pg_down() {
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -t 10 stop >/dev/null 2>&1
+    rm -rf "$PGDIR"
+}
+lab_on_down pg_down
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 ||
+    { cat "$PGDIR/initdb.log"; echo "initdb failed"; exit 1; }
+mkdir -p "$PGDIR/sock" && chown postgres: "$PGDIR/sock"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 -l "$PGDIR/server.log" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off" start \
+    >/dev/null || { cat "$PGDIR/server.log"; echo "postgres did not start"; exit 1; }
+chmod 755 "$PGDIR"
+URI="postgresql:///postgres?host=$PGDIR/sock&user=postgres"
+PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -Atc "$1"; }
+
+audit_flow "$URI"
+
+check "PostgreSQL holds the schema at version 2" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 2
+check "PostgreSQL holds the three audits" test "$(PSQL "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 3
+check "PostgreSQL holds the violation" \
+    test "$(PSQL "SELECT COUNT(*) FROM violations WHERE kind='unexpected-open' AND port=$NEW_PORT")" = 1
+
+# two audits at once on the same database
+pr_audit "$WORK/c1.txt" --policy "$WORK/policy.ini" --db "$URI" &
+p1=$!
+pr_audit "$WORK/c2.txt" --policy "$WORK/policy.ini" --db "$URI" &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+cat "$WORK/c1.txt.err" "$WORK/c2.txt.err"
+check "two audits at once both succeed" test "$r1$r2" = 00
+check "and both are stored" test "$(PSQL "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 5
+
+# a server that is not there: a clear error, exit 2
+"$PORTREEVE" history --db "postgresql:///postgres?host=$PGDIR/nosuchdir" >"$WORK/nopg.txt" 2>&1
+rc=$?
+cat "$WORK/nopg.txt"
+check "unreachable PostgreSQL: exit 2" test "$rc" = 2
+check "unreachable PostgreSQL: says it cannot connect" grep -q 'cannot connect' "$WORK/nopg.txt"
+exit $fail
