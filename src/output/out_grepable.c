@@ -63,10 +63,22 @@ static void host_ports(FILE *f, const struct scan_result *r, const struct host_r
             continue;
         fprintf(f, "%s%u/%s/%s//", sep, p->port, ps_name((enum port_state)out_state(p)),
                 out_proto_name(p->proto));
-        const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
-        if (svc)
-            put_field(f, svc);
-        fputs("///", f);
+        if (p->svc) {
+            char name[160], ver[1024];
+            out_clean(p->svc->name ? p->svc->name : "unknown", name, sizeof name);
+            out_version_text(p->svc, ver, sizeof ver);
+            if (p->svc->tunnel_ssl)
+                fputs("ssl|", f);
+            put_field(f, name);
+            fputs("//", f);
+            put_field(f, ver);
+            fputc('/', f);
+        } else {
+            const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
+            if (svc)
+                put_field(f, svc);
+            fputs("///", f);
+        }
         sep = ", ";
     }
     if (s.norder == 1)

@@ -58,6 +58,41 @@ static int emit(FILE *f, json_t *o, int ok)
     return rc;
 }
 
+/* -sV fields: service, product, version, extrainfo, hostname, ostype, devicetype, tunnel,
+ * method, conf, cpe[], cves[{id, cvss}], note. */
+static void put_service(json_t *j, const struct svc_info *si, int *ok)
+{
+    put(j, "service", str_or_null(si->name ? si->name : "unknown"), ok);
+    put(j, "product", str_or_null(si->product), ok);
+    put(j, "version", str_or_null(si->version), ok);
+    put(j, "extrainfo", str_or_null(si->extrainfo), ok);
+    put(j, "svc_hostname", str_or_null(si->hostname), ok);
+    put(j, "ostype", str_or_null(si->ostype), ok);
+    put(j, "devicetype", str_or_null(si->devicetype), ok);
+    put(j, "tunnel", si->tunnel_ssl ? json_string("ssl") : json_null(), ok);
+    put(j, "method", json_string(si->probed ? "probed" : "table"), ok);
+    put(j, "conf", json_integer(si->conf), ok);
+    json_t *cpes = json_array();
+    for (size_t i = 0; cpes && i < si->ncpes && i < SVC_MAX_CPES; i++)
+        if (json_array_append_new(cpes, str_or_null(si->cpes[i])) != 0)
+            *ok = 0;
+    put(j, "cpe", cpes, ok);
+    json_t *cves = json_array();
+    for (size_t i = 0; cves && i < si->ncves; i++) {
+        json_t *c = json_object();
+        if (!c) {
+            *ok = 0;
+            break;
+        }
+        put(c, "id", str_or_null(si->cves[i].id), ok);
+        put(c, "cvss", si->cves[i].cvss >= 0 ? json_real(si->cves[i].cvss) : json_null(), ok);
+        if (json_array_append_new(cves, c) != 0)
+            *ok = 0;
+    }
+    put(j, "cves", cves, ok);
+    put(j, "note", str_or_null(si->note), ok);
+}
+
 static int may_be_open(unsigned st)
 {
     return st == PS_OPEN || st == PS_OPEN_FILTERED || st == PS_UNFILTERED;
@@ -96,7 +131,10 @@ int out_json(FILE *f, const struct scan_result *r, const struct out_opts *o)
                 put(j, "reason", json_string(rs_name((enum port_reason)out_reason(p->reason))),
                     &ok);
                 put(j, "reason_ttl", json_integer(p->reason_ttl), &ok);
-                put(j, "service", str_or_null(out_svc(r, out_proto(p->proto), p->port)), &ok);
+                if (p->svc)
+                    put_service(j, p->svc, &ok);
+                else
+                    put(j, "service", str_or_null(out_svc(r, out_proto(p->proto), p->port)), &ok);
             }
             if (emit(f, j, ok) != 0)
                 return -1;

@@ -54,11 +54,43 @@ static void not_shown(FILE *f, const struct out_summary *s)
         fputc('\n', f);
 }
 
+static int host_has_versions(const struct host_result *h, const struct out_summary *s)
+{
+    for (size_t i = 0; i < h->nports; i++)
+        if (h->ports[i].svc && out_port_shown(s, &h->ports[i]))
+            return 1;
+    return 0;
+}
+
+/* NSE-like lines under a port: its CVEs from --cve-feed and why -sV stopped early. */
+static void port_extras(FILE *f, const struct svc_info *si)
+{
+    if (!si)
+        return;
+    char note[256];
+    out_clean(si->note, note, sizeof note);
+    if (si->ncves) {
+        fprintf(f, "| cve-feed: %zu known CVE%s\n", si->ncves, si->ncves == 1 ? "" : "s");
+        for (size_t i = 0; i < si->ncves; i++) {
+            char id[40];
+            out_clean(si->cves[i].id, id, sizeof id);
+            const char *lead = i + 1 == si->ncves && !note[0] ? "|_" : "| ";
+            if (si->cves[i].cvss >= 0)
+                fprintf(f, "%s  %-16s %.1f\n", lead, id, si->cves[i].cvss);
+            else
+                fprintf(f, "%s  %-16s -\n", lead, id);
+        }
+    }
+    if (note[0])
+        fprintf(f, "|_service-note: %s\n", note);
+}
+
 static void port_table(FILE *f, const struct scan_result *r, const struct host_result *h,
                        const struct out_summary *s, const struct out_opts *o)
 {
-    int wport = 4, wstate = 5, wsvc = 7;
-    char buf[64];
+    int wport = 4, wstate = 5, wsvc = 7, wrs = 6;
+    int versions = host_has_versions(h, s);
+    char buf[64], svc[160], rs[64], ver[1024];
     for (size_t i = 0; i < h->nports; i++) {
         const struct port_result *p = &h->ports[i];
         if (!out_port_shown(s, p))
@@ -69,12 +101,22 @@ static void port_table(FILE *f, const struct scan_result *r, const struct host_r
         n = (int)strlen(ps_name((enum port_state)out_state(p)));
         if (n > wstate)
             wstate = n;
-        n = (int)strlen(out_svc(r, out_proto(p->proto), p->port));
+        out_svc_column(r, p, svc, sizeof svc);
+        n = (int)strlen(svc);
         if (n > wsvc)
             wsvc = n;
+        reason_text(p->reason, p->reason_ttl, rs, sizeof rs);
+        n = (int)strlen(rs);
+        if (n > wrs)
+            wrs = n;
     }
-    if (o->reason)
+    if (o->reason && versions)
+        fprintf(f, "%-*s %-*s %-*s %-*s VERSION\n", wport, "PORT", wstate, "STATE", wsvc, "SERVICE",
+                wrs, "REASON");
+    else if (o->reason)
         fprintf(f, "%-*s %-*s %-*s REASON\n", wport, "PORT", wstate, "STATE", wsvc, "SERVICE");
+    else if (versions)
+        fprintf(f, "%-*s %-*s %-*s VERSION\n", wport, "PORT", wstate, "STATE", wsvc, "SERVICE");
     else
         fprintf(f, "%-*s %-*s SERVICE\n", wport, "PORT", wstate, "STATE");
     for (size_t i = 0; i < h->nports; i++) {
@@ -83,15 +125,77 @@ static void port_table(FILE *f, const struct scan_result *r, const struct host_r
             continue;
         snprintf(buf, sizeof buf, "%u/%s", p->port, out_proto_name(p->proto));
         const char *st = ps_name((enum port_state)out_state(p));
-        const char *svc = out_svc(r, out_proto(p->proto), p->port);
+        out_svc_column(r, p, svc, sizeof svc);
+        out_version_text(p->svc, ver, sizeof ver);
+        fprintf(f, "%-*s %-*s ", wport, buf, wstate, st);
         if (o->reason) {
-            char rs[64];
             reason_text(p->reason, p->reason_ttl, rs, sizeof rs);
-            fprintf(f, "%-*s %-*s %-*s %s\n", wport, buf, wstate, st, wsvc, svc, rs);
+            if (versions && ver[0])
+                fprintf(f, "%-*s %-*s %s\n", wsvc, svc, wrs, rs, ver);
+            else
+                fprintf(f, "%-*s %s\n", wsvc, svc, rs);
+        } else if (versions && ver[0]) {
+            fprintf(f, "%-*s %s\n", wsvc, svc, ver);
         } else {
-            fprintf(f, "%-*s %-*s %s\n", wport, buf, wstate, st, svc);
+            fprintf(f, "%s\n", svc);
         }
+        port_extras(f, p->svc);
     }
+}
+
+/* Adds s (cleaned) to a ", "-separated list unless present; counts entries. */
+static void list_add(char *list, size_t len, size_t *n, const char *s)
+{
+    char c[256];
+    out_clean(s, c, sizeof c);
+    if (!c[0])
+        return;
+    for (const char *p = list; (p = strstr(p, c)) != NULL; p++) {
+        size_t l = strlen(c);
+        if ((p == list || p[-1] == ' ') && (p[l] == '\0' || p[l] == ','))
+            return;
+    }
+    size_t used = strlen(list);
+    snprintf(list + used, len - used, "%s%s", used ? ", " : "", c);
+    (*n)++;
+}
+
+/* nmap's "Service Info: Host: x; OS: Linux; CPE: cpe:/o:linux:linux_kernel". */
+static void service_info(FILE *f, const struct host_result *h, const struct out_summary *s)
+{
+    char hosts[512] = "", oss[512] = "", devs[512] = "", cpes[1024] = "";
+    size_t nh = 0, no = 0, nd = 0, nc = 0;
+    for (size_t i = 0; i < h->nports; i++) {
+        const struct svc_info *si = h->ports[i].svc;
+        if (!si || !out_port_shown(s, &h->ports[i]))
+            continue;
+        list_add(hosts, sizeof hosts, &nh, si->hostname);
+        list_add(oss, sizeof oss, &no, si->ostype);
+        list_add(devs, sizeof devs, &nd, si->devicetype);
+        for (size_t k = 0; k < si->ncpes && k < SVC_MAX_CPES; k++)
+            if (si->cpes[k] &&
+                (!strncmp(si->cpes[k], "cpe:/o", 6) || !strncmp(si->cpes[k], "cpe:/h", 6)))
+                list_add(cpes, sizeof cpes, &nc, si->cpes[k]);
+    }
+    if (!nh && !no && !nd && !nc)
+        return;
+    const char *sep = "";
+    fputs("Service Info: ", f);
+    if (nh) {
+        fprintf(f, "%sHost%s: %s", sep, nh > 1 ? "s" : "", hosts);
+        sep = "; ";
+    }
+    if (no) {
+        fprintf(f, "%sOS%s: %s", sep, no > 1 ? "s" : "", oss);
+        sep = "; ";
+    }
+    if (nd) {
+        fprintf(f, "%sDevice%s: %s", sep, nd > 1 ? "s" : "", devs);
+        sep = "; ";
+    }
+    if (nc)
+        fprintf(f, "%sCPE%s: %s", sep, nc > 1 ? "s" : "", cpes);
+    fputc('\n', f);
 }
 
 static void host_report(FILE *f, const struct scan_result *r, const struct host_result *h,
@@ -122,9 +226,11 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         fprintf(f, " (%ss latency)", lat);
     }
     fputs(".\n", f);
+    struct out_summary s;
+    int have_summary = 0;
     if (!r->ping_only && h->nports > 0) {
-        struct out_summary s;
         out_summarize(h, o, &s);
+        have_summary = 1;
         if (s.nshown == 0)
             fprintf(f, "All %zu scanned ports on %s are in ignored states.\n", h->nports, label);
         not_shown(f, &s);
@@ -136,6 +242,8 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
     if (h->have_mac)
         fprintf(f, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X (Unknown)\n", h->mac[0], h->mac[1],
                 h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+    if (have_summary && s.nshown > 0)
+        service_info(f, h, &s);
     if (!r->ping_only)
         fputc('\n', f);
 }

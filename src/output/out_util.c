@@ -39,6 +39,41 @@ const char *out_svc(const struct scan_result *r, unsigned proto, uint16_t port)
     return n ? n : "unknown";
 }
 
+void out_svc_column(const struct scan_result *r, const struct port_result *p, char *buf, size_t len)
+{
+    const struct svc_info *si = p->svc;
+    char name[128];
+    if (!si || !si->name) {
+        out_clean(out_svc(r, out_proto(p->proto), p->port), buf, len);
+        return;
+    }
+    out_clean(si->name, name, sizeof name);
+    snprintf(buf, len, "%s%s%s", si->tunnel_ssl ? "ssl/" : "", name, si->probed ? "" : "?");
+}
+
+void out_version_text(const struct svc_info *si, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (!si)
+        return;
+    char raw[1024];
+    size_t n = 0;
+    const char *parts[2] = {si->product, si->version};
+    for (int i = 0; i < 2; i++) {
+        if (!parts[i] || !*parts[i])
+            continue;
+        int w = snprintf(raw + n, sizeof raw - n, "%s%s", n ? " " : "", parts[i]);
+        if (w < 0 || (size_t)w >= sizeof raw - n)
+            break;
+        n += (size_t)w;
+    }
+    if (si->extrainfo && *si->extrainfo && n < sizeof raw)
+        snprintf(raw + n, sizeof raw - n, "%s(%s)", n ? " " : "", si->extrainfo);
+    out_clean(raw, buf, len);
+}
+
 const char *out_version(const struct scan_result *r)
 {
     return r->version && *r->version ? r->version : PR_VERSION;

@@ -55,6 +55,13 @@ const char *out_svc(const struct scan_result *r, unsigned proto, uint16_t port);
 const char *out_svc_known(const struct scan_result *r, unsigned proto, uint16_t port);
 const char *out_version(const struct scan_result *r);
 
+/* -sV: the SERVICE column of port p ("ssh", "ssl/http", "http?" when only the table
+ * named it), terminal-safe; falls back to out_svc without a svc_info. */
+void out_svc_column(const struct scan_result *r, const struct port_result *p, char *buf,
+                    size_t len);
+/* -sV: "product version (extrainfo)" like nmap's VERSION column, cleaned; "" when none. */
+void out_version_text(const struct svc_info *si, char *buf, size_t len);
+
 /* "Thu Nov 26 02:54:56 2026" (ctime layout, local time). */
 void out_ctime(time_t t, char *buf, size_t len);
 /* Seconds between r->start and r->end (never negative). */

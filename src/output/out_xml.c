@@ -63,6 +63,66 @@ static void hostnames(FILE *f, const struct host_result *h)
     fputs("</hostnames>\n", f);
 }
 
+static void opt_attr(FILE *f, const char *name, const char *value)
+{
+    if (value && *value)
+        attr(f, name, value);
+}
+
+/* -sV: <service name product version extrainfo hostname ostype devicetype tunnel method
+ * conf> with <cpe> children, as nmap writes it; CVEs and notes as <script> elements. */
+static void service(FILE *f, const struct svc_info *si)
+{
+    fputs("<service", f);
+    attr(f, "name", si->name ? si->name : "unknown");
+    opt_attr(f, "product", si->product);
+    opt_attr(f, "version", si->version);
+    opt_attr(f, "extrainfo", si->extrainfo);
+    opt_attr(f, "hostname", si->hostname);
+    opt_attr(f, "ostype", si->ostype);
+    opt_attr(f, "devicetype", si->devicetype);
+    if (si->tunnel_ssl)
+        fputs(" tunnel=\"ssl\"", f);
+    int conf = si->conf < 0 ? 0 : si->conf > 10 ? 10 : si->conf;
+    fprintf(f, " method=\"%s\" conf=\"%d\"", si->probed ? "probed" : "table", conf);
+    if (si->ncpes == 0) {
+        fputs("/>", f);
+    } else {
+        fputc('>', f);
+        for (size_t i = 0; i < si->ncpes && i < SVC_MAX_CPES; i++) {
+            fputs("<cpe>", f);
+            out_put_xml(f, si->cpes[i] ? si->cpes[i] : "");
+            fputs("</cpe>", f);
+        }
+        fputs("</service>", f);
+    }
+    if (si->ncves) {
+        fputs("<script id=\"cve-feed\" output=\"", f);
+        for (size_t i = 0; i < si->ncves; i++) {
+            out_put_xml(f, si->cves[i].id);
+            if (si->cves[i].cvss >= 0)
+                fprintf(f, " %.1f", si->cves[i].cvss);
+            if (i + 1 < si->ncves)
+                fputs("&#xa;", f);
+        }
+        fputs("\">", f);
+        for (size_t i = 0; i < si->ncves; i++) {
+            fputs("<table><elem key=\"id\">", f);
+            out_put_xml(f, si->cves[i].id);
+            fputs("</elem>", f);
+            if (si->cves[i].cvss >= 0)
+                fprintf(f, "<elem key=\"cvss\">%.1f</elem>", si->cves[i].cvss);
+            fputs("</table>", f);
+        }
+        fputs("</script>", f);
+    }
+    if (si->note && *si->note) {
+        fputs("<script id=\"service-note\"", f);
+        attr(f, "output", si->note);
+        fputs("/>", f);
+    }
+}
+
 static void ports(FILE *f, const struct scan_result *r, const struct host_result *h,
                   const struct out_opts *o)
 {
@@ -92,11 +152,15 @@ static void ports(FILE *f, const struct scan_result *r, const struct host_result
                 "reason_ttl=\"%u\"/>",
                 out_proto_name(p->proto), p->port, ps_name((enum port_state)out_state(p)),
                 rs_name((enum port_reason)out_reason(p->reason)), p->reason_ttl);
-        const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
-        if (svc) {
-            fputs("<service", f);
-            attr(f, "name", svc);
-            fputs(" method=\"table\" conf=\"3\"/>", f);
+        if (p->svc) {
+            service(f, p->svc);
+        } else {
+            const char *svc = out_svc_known(r, out_proto(p->proto), p->port);
+            if (svc) {
+                fputs("<service", f);
+                attr(f, "name", svc);
+                fputs(" method=\"table\" conf=\"3\"/>", f);
+            }
         }
         fputs("</port>\n", f);
     }

@@ -60,13 +60,34 @@ const char *rs_name(enum port_reason r)
     return names[r];
 }
 
+void svc_info_free(struct svc_info *si)
+{
+    if (!si)
+        return;
+    free(si->name);
+    free(si->product);
+    free(si->version);
+    free(si->extrainfo);
+    free(si->hostname);
+    free(si->ostype);
+    free(si->devicetype);
+    for (size_t i = 0; i < si->ncpes && i < SVC_MAX_CPES; i++)
+        free(si->cpes[i]);
+    free(si->cves);
+    free(si->note);
+    free(si);
+}
+
 void result_free(struct scan_result *r)
 {
     if (!r)
         return;
     free(r->args);
-    for (size_t i = 0; i < r->nhosts; i++)
+    for (size_t i = 0; i < r->nhosts; i++) {
+        for (size_t k = 0; r->hosts[i].ports && k < r->hosts[i].nports; k++)
+            svc_info_free(r->hosts[i].ports[k].svc);
         free(r->hosts[i].ports);
+    }
     free(r->hosts);
     memset(r, 0, sizeof *r);
 }

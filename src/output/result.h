@@ -54,12 +54,36 @@ enum port_reason {
 const char *ps_name(enum port_state s);  /* "open", "open|filtered", ... */
 const char *rs_name(enum port_reason r); /* "syn-ack", "no-response", ... */
 
+/* A CVE from --cve-feed that applies to a detected CPE. */
+struct svc_cve {
+    char id[32]; /* "CVE-2023-38408" */
+    double cvss; /* base score, highest metric version present; -1 when the feed has none */
+};
+
+#define SVC_MAX_CPES 8
+#define SVC_MAX_CVES 256
+
+/* What service detection (-sV) found on one port; strings are NULL when absent. */
+struct svc_info {
+    char *name; /* nmap's service name without "ssl/" ("ssh", "http", "tcpwrapped") */
+    char *product, *version, *extrainfo, *hostname, *ostype, *devicetype;
+    int probed;               /* 1: method="probed" (a match line), 0: method="table" */
+    int conf;                 /* nmap's confidence: 10 hard match, 8 tcpwrapped, 3 table */
+    int tunnel_ssl;           /* tunnel="ssl" */
+    char *cpes[SVC_MAX_CPES]; /* "cpe:/a:openbsd:openssh:9.2p1" */
+    size_t ncpes;
+    struct svc_cve *cves; /* highest CVSS first */
+    size_t ncves;
+    char *note; /* why detection stopped early (hostile or stalled server), or NULL */
+};
+
 struct port_result {
     uint16_t port;
     uint8_t proto;  /* enum pr_proto */
     uint8_t state;  /* enum port_state */
     uint8_t reason; /* enum port_reason */
     uint8_t reason_ttl;
+    struct svc_info *svc; /* -sV result, owned (freed by result_free); NULL without -sV */
 };
 
 /* One target. `hosts` holds every target of the scan, up or down (the totals in the
@@ -76,7 +100,7 @@ struct host_result {
     double rttvar_us;  /* RTT variance (XML <times rttvar>), 0 when unknown */
     double timeout_us; /* probe timeout (XML <times to>); 0: outputs derive it */
     struct timeval start, end;
-    int timed_out;            /* --host-timeout expired: ports are dropped, like nmap */
+    int timed_out;             /* --host-timeout expired: ports are dropped, like nmap */
     struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
     size_t nports;
 };
@@ -108,8 +132,11 @@ struct scan_result {
     uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
 };
 
-/* Frees what the result owns (args, hosts, each host's ports) and zeroes it. Not freed:
- * hostnames, scan_info port arrays, svc (owned elsewhere). NULL is fine. */
+/* Frees a svc_info and everything it owns. NULL is fine. */
+void svc_info_free(struct svc_info *si);
+
+/* Frees what the result owns (args, hosts, each host's ports and their svc) and zeroes it. Not
+ * freed: hostnames, scan_info port arrays, svc (owned elsewhere). NULL is fine. */
 void result_free(struct scan_result *r);
 
 #endif

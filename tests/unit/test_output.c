@@ -42,7 +42,7 @@ static void add(struct host_result *h, uint8_t proto, uint16_t port, uint8_t st,
 {
     h->ports = realloc(h->ports, (h->nports + 1) * sizeof *h->ports);
     assert_non_null(h->ports);
-    h->ports[h->nports++] = (struct port_result){port, proto, st, rs, ttl};
+    h->ports[h->nports++] = (struct port_result){port, proto, st, rs, ttl, NULL};
 }
 
 static uint16_t tcp_list[1000], udp_list[36];
@@ -616,7 +616,7 @@ static void test_garbage_model(void **state)
     struct fixture *fx = *state;
     struct out_opts o = {.reason = 1};
     struct host_result *h = &fx->r.hosts[3];
-    h->ports[0] = (struct port_result){0, 9, 200, 250, 255};
+    h->ports[0] = (struct port_result){0, 9, 200, 250, 255, NULL};
     h->addr.family = 0;
     h->reason = 240;
     fx->r.info[1].type = "bogus";

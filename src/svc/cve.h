@@ -1,0 +1,35 @@
+/* cve.h — offline CVE hints: NVD CVE JSON 2.0 feeds matched against detected CPEs.
+ *
+ * --cve-feed FILE (repeatable) names feed files in the NVD API 2.0 layout
+ * ({"vulnerabilities":[{"cve":{"id", "metrics", "configurations":[{"nodes":[{"cpeMatch":
+ * [...]}]}]}}]}). A service's CPEs with a version (cpe:/a:openbsd:openssh:9.2p1) are
+ * compared with each cpeMatch's criteria and its versionStart/End Including/Excluding
+ * range; configurations and nodes follow their AND/OR operators and negate. A CPE
+ * without a version claims nothing. Loaded once per scan by svc/version.c; read-only. */
+#ifndef PR_SVC_CVE_H
+#define PR_SVC_CVE_H
+
+#include "core/error.h"
+#include "output/result.h"
+
+#include <stddef.h>
+
+struct cve_db;
+
+/* Loads n feed files. Returns NULL with e naming the file (and line/column for bad JSON). */
+struct cve_db *cve_load(const char *const *paths, size_t n, struct pr_error *e);
+/* The same from memory, for tests. */
+struct cve_db *cve_parse(const char *text, size_t len, const char *name, struct pr_error *e);
+void cve_free(struct cve_db *db);
+/* Number of CVE entries loaded. */
+size_t cve_count(const struct cve_db *db);
+
+/* Sets si->cves (highest CVSS first, each id once) from si's CPEs; leaves it empty when
+ * nothing applies. Replaces what si->cves held. */
+void cve_lookup(const struct cve_db *db, struct svc_info *si);
+
+/* Compares version strings by runs of digits (numerically) and letters (case-blind),
+ * separators ignored: "9.2" < "9.2p1" < "9.3" < "10.0". Returns <0, 0, >0. */
+int cve_version_cmp(const char *a, const char *b);
+
+#endif
