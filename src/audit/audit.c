@@ -28,6 +28,46 @@ static int host_sections(const struct policy *p, const struct pr_addr *addr, cha
     return missing;
 }
 
+/* A vulnerable-version finding for an open port whose -sV version has CVEs in the feed. */
+static void add_cves(struct violation **out, size_t *n, const struct violation *base,
+                     const struct port_result *pr)
+{
+#ifdef SVC_MAX_CVES /* the -sV fields of the result model (output/result.h), when built */
+    const struct svc_info *si = pr->svc;
+    if (!si || !si->ncves || !si->cves)
+        return;
+    struct violation v = *base;
+    v.kind = VK_CVE;
+    v.warn = 0;
+    char ver[SNAP_VERSION];
+    const char *name = NULL;
+    snap_port_version(pr, ver, sizeof ver, &name);
+    int used = snprintf(v.detail, sizeof v.detail,
+                        "%s has %zu known CVE%s:", ver[0] ? ver : "the detected version", si->ncves,
+                        si->ncves == 1 ? "" : "s");
+    size_t shown = 0;
+    for (size_t i = 0; i < si->ncves && used > 0 && (size_t)used < sizeof v.detail - 40; i++) {
+        char one[64];
+        if (si->cves[i].cvss >= 0)
+            snprintf(one, sizeof one, " %.31s (CVSS %.1f)", si->cves[i].id, si->cves[i].cvss);
+        else
+            snprintf(one, sizeof one, " %.31s", si->cves[i].id);
+        used +=
+            snprintf(v.detail + used, sizeof v.detail - (size_t)used, "%s%s", i ? "," : "", one);
+        shown++;
+    }
+    if (shown < si->ncves && (size_t)used < sizeof v.detail)
+        snprintf(v.detail + used, sizeof v.detail - (size_t)used, " and %zu more",
+                 si->ncves - shown);
+    add(out, n, &v);
+#else
+    (void)out;
+    (void)n;
+    (void)base;
+    (void)pr;
+#endif
+}
+
 static int is_closed(int state)
 {
     return state == PS_CLOSED || state == PS_FILTERED || state == PS_CLOSED_FILTERED;
@@ -81,6 +121,8 @@ size_t audit_eval(const struct policy *p, const struct scan_result *r, struct vi
             v.proto = pr->proto;
             v.port = pr->port;
             snprintf(v.state, sizeof v.state, "%s", ps_name((enum port_state)pr->state));
+            if (pr->state == PS_OPEN)
+                add_cves(out, n, &v, pr);
             if (pr->state == PS_OPEN && !allowed) {
                 v.kind = VK_OPEN;
                 v.warn = 0;

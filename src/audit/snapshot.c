@@ -120,6 +120,25 @@ size_t snap_open_ports(const struct snapshot *s)
     return n;
 }
 
+void snap_port_version(const struct port_result *p, char *buf, size_t len, const char **name)
+{
+    buf[0] = '\0';
+#ifdef SVC_MAX_CVES /* the -sV fields of the result model (output/result.h), when built */
+    const struct svc_info *si = p->svc;
+    if (!si)
+        return;
+    if (si->name && *si->name)
+        *name = si->name;
+    if (si->product)
+        snprintf(buf, len, "%.100s%s%.50s", si->product, si->version ? " " : "",
+                 si->version ? si->version : "");
+#else
+    (void)p;
+    (void)len;
+    (void)name;
+#endif
+}
+
 int snap_from_result(struct snapshot *s, const struct scan_result *r)
 {
     memset(s, 0, sizeof *s);
@@ -154,7 +173,9 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
             if ((int)p->state == extra)
                 continue;
             const char *svc = r->svc ? svc_name(r->svc, (enum pr_proto)p->proto, p->port) : NULL;
-            snap_add_port(h, p->proto, p->port, ps_name((enum port_state)p->state), svc, "");
+            char ver[SNAP_VERSION] = "";
+            snap_port_version(p, ver, sizeof ver, &svc);
+            snap_add_port(h, p->proto, p->port, ps_name((enum port_state)p->state), svc, ver);
         }
     }
     snap_sort(s);

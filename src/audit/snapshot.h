@@ -53,6 +53,9 @@ struct snapshot {
 void snap_free(struct snapshot *s);
 /* From a finished scan. Returns 0 (cannot fail short of memory, which aborts). */
 int snap_from_result(struct snapshot *s, const struct scan_result *r);
+/* The "product version" text -sV found on p ("" without -sV), and its service name into
+ * *name when -sV named one. */
+void snap_port_version(const struct port_result *p, char *buf, size_t len, const char **name);
 /* From an nmap (or portreeve) XML file, with libxml2 (no network, no entities, no DTD
  * loading). Returns 0 or -1 with e naming the file and what is wrong. */
 int snap_from_xml(struct snapshot *s, const char *path, struct pr_error *e);

@@ -9,6 +9,7 @@
 
 #include "audit/audit.h"
 #include "audit/policy.h"
+#include "audit/snapshot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,13 +228,68 @@ static void test_eval(void **state)
     result_free(&r);
 }
 
+/* With -sV fields in the result model: a CVE finding and the version in the snapshot. */
+static void test_cve(void **state)
+{
+    (void)state;
+#ifdef SVC_MAX_CVES
+    struct policy p;
+    struct pr_error e;
+    assert_int_equal(parse(&p, "[a]\nhosts = 198.18.0.2\ntcp = 22\n", &e), 0);
+    struct scan_result r;
+    memset(&r, 0, sizeof r);
+    r.nhosts = 1;
+    r.hosts = calloc(1, sizeof *r.hosts);
+    r.hosts[0].addr = A("198.18.0.2");
+    r.hosts[0].up = 1;
+    r.hosts[0].nports = 1;
+    r.hosts[0].ports = calloc(1, sizeof *r.hosts[0].ports);
+    struct port_result *pr = &r.hosts[0].ports[0];
+    pr->port = 22;
+    pr->state = PS_OPEN;
+    struct svc_info *si = calloc(1, sizeof *si);
+    si->name = strdup("ssh");
+    si->product = strdup("OpenSSH");
+    si->version = strdup("9.2p1");
+    si->ncves = 2;
+    si->cves = calloc(2, sizeof *si->cves);
+    snprintf(si->cves[0].id, sizeof si->cves[0].id, "CVE-2023-38408");
+    si->cves[0].cvss = 9.8;
+    snprintf(si->cves[1].id, sizeof si->cves[1].id, "CVE-2023-51385");
+    si->cves[1].cvss = -1;
+    pr->svc = si;
+    struct violation *v;
+    size_t n;
+    assert_int_equal(audit_eval(&p, &r, &v, &n), 1);
+    assert_int_equal(v[0].kind, VK_CVE);
+    assert_string_equal(v[0].detail, "OpenSSH 9.2p1 has 2 known CVEs: CVE-2023-38408 (CVSS 9.8),"
+                                     " CVE-2023-51385");
+    free(v);
+    struct snapshot s;
+    snap_from_result(&s, &r);
+    assert_string_equal(s.hosts[0].ports[0].version, "OpenSSH 9.2p1");
+    assert_string_equal(s.hosts[0].ports[0].service, "ssh");
+    snap_free(&s);
+    pr->svc = NULL;
+    free(si->name);
+    free(si->product);
+    free(si->version);
+    free(si->cves);
+    free(si);
+    policy_free(&p);
+    result_free(&r);
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),       cmocka_unit_test(test_union_of_sections),
         cmocka_unit_test(test_errors),     cmocka_unit_test(test_nul_and_long_lines),
         cmocka_unit_test(test_unreadable), cmocka_unit_test(test_service_names),
-        cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_eval),       cmocka_unit_test(test_cve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
