@@ -4,7 +4,8 @@
 # listener (exit 1 naming host, port, proto), the listener gone (exit 0, the change named);
 # `portreeve diff` of two of the audits' XML files agrees with ndiff on the ports that
 # changed; the HTML report renders in headless Chromium (violation in the DOM, screenshot in
-# the build directory); two audits writing one SQLite file at once both succeed; scan --db.
+# the build directory); two audits writing one SQLite file at once both succeed; an
+# interrupted audit stores nothing; scan --db.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$LAB_LIB_DIR/scanlib.sh"
@@ -71,6 +72,20 @@ check "concurrent audit 1 succeeded (exit $r1)" test "$r1" = 0
 check "concurrent audit 2 succeeded (exit $r2)" test "$r2" = 0
 check "both concurrent runs are stored" \
     test "$(sqlite3 "$CDB" "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 2
+
+# --- an interrupted audit stores nothing and leaves the history intact ---
+before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs")
+ip netns exec "$LAB_NS_SCAN" "$PORTREEVE" audit --policy "$WORK/policy.ini" --db "$DB" -sS -Pn \
+    -p 1-3000 --scan-delay 100ms >"$WORK/int.txt" 2>&1 &
+pint=$!
+sleep 2
+kill -TERM "$pint"
+wait "$pint"
+rint=$?
+cat "$WORK/int.txt"
+check "interrupted audit: exit 2" test "$rint" = 2
+check "interrupted audit: nothing stored" test "$(sqlite3 "$DB" "SELECT COUNT(*) FROM runs")" = "$before"
+check "interrupted audit: the database is intact" test "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok
 
 # --- scan --db stores a scan run ---
 pr_scan -sS -Pn -p 22,80 --db "$DB" "$LAB_A" >/dev/null 2>"$WORK/scan.err"
