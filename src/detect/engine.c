@@ -31,6 +31,7 @@ enum tech {
     T_MAIMON,
     T_UDP,
     T_ICMP,
+    T_PROTO, /* an IP protocol other than TCP, UDP, ICMP (nmap -sO) */
     T_N
 };
 
@@ -43,6 +44,7 @@ enum conn_state {
     C_ACKP,   /* ACK or FIN|ACK outside any known flow: a probe if answered by RST */
     C_UDP,    /* datagram awaiting an answer */
     C_PING,   /* echo/timestamp request awaiting a reply */
+    C_PROTO,  /* datagram of another IP protocol awaiting an answer */
     C_DONE    /* outcome known */
 };
 
@@ -393,7 +395,7 @@ static struct conn *conn_find(struct det_engine *d, uint8_t proto, const struct 
 static int conn_pending(const struct conn *c)
 {
     return c->state == C_SYN || c->state == C_PROBE || c->state == C_UDP || c->state == C_PING ||
-           c->state == C_ACKP;
+           c->state == C_ACKP || c->state == C_PROTO;
 }
 
 static struct conn *conn_new(struct det_engine *d, uint8_t proto, const struct pr_addr *a,
@@ -446,8 +448,8 @@ static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uin
 
 static const char *scan_type_name(const uint32_t *tech, uint32_t halfopen, uint32_t connect_ev)
 {
-    static const char *names[T_N] = {"syn",   "syn", "fin",    "null", "xmas",
-                                     "mixed", "ack", "maimon", "udp",  "icmp"};
+    static const char *names[T_N] = {"syn", "syn",    "fin", "null", "xmas",   "mixed",
+                                     "ack", "maimon", "udp", "icmp", "ipproto"};
     uint32_t tot = 0, best = 0;
     int bi = -1;
     uint32_t fam[T_N] = {0};
@@ -1141,6 +1143,40 @@ static void icmp_event(struct det_engine *d, const struct det_event *ev)
     }
 }
 
+static int multicast(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? a->a[0] == 0xff : (a->a[0] & 0xf0) == 0xe0 || a->a[0] == 0xff;
+}
+
+/* Another IP protocol: nmap -sO tries each protocol number; unsupported ones are
+ * answered by ICMP protocol unreachable. The protocol number stands for the port. */
+static void other_event(struct det_engine *d, const struct det_event *ev)
+{
+    struct conn *c = conn_find(d, ev->proto, &ev->src, 0, &ev->dst, 0);
+    if (c) {
+        c->last_us = d->now_us;
+        return;
+    }
+    c = conn_find(d, ev->proto, &ev->dst, 0, &ev->src, 0);
+    if (c) {
+        c->last_us = d->now_us;
+        if (c->state == C_PROTO)
+            outcome(d, c, 1);
+        return;
+    }
+    if (multicast(&ev->dst)) /* routing and discovery protocols */
+        return;
+    struct src *s = src_find(d, &ev->src, 1);
+    s->last_us = d->now_us;
+    int first;
+    probe(d, s, &ev->dst, ev->proto, ev->proto, T_PROTO, DET_TOOL_UNKNOWN, ev->ttl, 0, &first);
+    struct conn *n = conn_new(d, ev->proto, &ev->src, 0, &ev->dst, 0, (uint8_t)(src_class(s) >= 2));
+    n->state = C_PROTO;
+    n->tech = T_PROTO;
+    n->counted = (uint8_t)first;
+    check_source(d, s);
+}
+
 void det_engine_event(struct det_engine *d, const struct det_event *ev)
 {
     d->st.events++;
@@ -1164,6 +1200,7 @@ void det_engine_event(struct det_engine *d, const struct det_event *ev)
         icmp_event(d, ev);
         break;
     default:
+        other_event(d, ev);
         break;
     }
 }

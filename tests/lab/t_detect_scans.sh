@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_detect_scans.sh — `portreeve detect -r` on captures made here of real scans (nmap -sT -sS
-# -sF -sN -sX -sU -sA -sM, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
+# -sF -sN -sX -sU -sA -sM -sO, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
 # technique, class, source, target and tool guess; benign traffic yields none.
 # timeout: 240
 set -u
@@ -43,6 +43,7 @@ run nmap_sN 1 "${common[@]}" scan_type=null tool_guess=nmap detector=flags -- $N
 run nmap_sX 1 "${common[@]}" scan_type=xmas tool_guess=nmap detector=flags -- $NM -sX -p $P $TG
 run nmap_sA 1 "${common[@]}" scan_type=ack tool_guess=nmap -- $NM -sA -p $P $TG
 run nmap_sM 1 "${common[@]}" scan_type=maimon tool_guess=nmap -- $NM -sM -p $P $TG
+run nmap_sO 1 "${common[@]}" scan_type=ipproto tool_guess=nmap -- $NM -sO -p 1-60 $TG
 run nmap_sU 1 "${common[@]}" scan_type=udp tool_guess=nmap -- $NM -sU -p 1-20 $TG
 # masscan never exits on a quiet link: bounded by timeout, its own --wait and the port list
 run masscan 1 "${common[@]}" scan_type=syn tool_guess=masscan -- \
