@@ -254,7 +254,7 @@ static int xml_host(struct snapshot *s, xmlNode *hn, const char *path, struct pr
             }
         }
         if (product[0])
-            snprintf(ver, sizeof ver, "%s%s%.60s", product, version[0] ? " " : "", version);
+            snprintf(ver, sizeof ver, "%.90s%s%.60s", product, version[0] ? " " : "", version);
         if (h->nports >= 2 * 65535)
             return pr_errf(e, "%s: too many ports", path);
         snap_add_port(h, strcmp(proto, "udp") ? PR_TCP : PR_UDP, (uint16_t)pn,
