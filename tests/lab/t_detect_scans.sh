@@ -69,8 +69,8 @@ dl_check "$DL_DIR/filtered.json" 0 || fails=$((fails + 1))
 "$PR" detect -q -r "$DL_DIR/nmap_sS.pcap" -f "tcp and (" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: a bad filter should exit 2"; fails=$((fails + 1)); }
 
-# Benign: several HTTP clients under load, DNS lookups, one client visiting several web
-# servers on 80 and 443, and a burst of attempts to a single closed port.
+# Benign: several HTTP clients under load, DNS lookups, ssh sessions, one client visiting
+# several web servers on 80 and 443, and a burst of attempts to a single closed port.
 dl_http "$T" 198.18.1.1 443
 dl_http "$T" 198.18.1.2 443
 dl_wait_port "$T" 443
@@ -111,7 +111,31 @@ ts += [threading.Thread(target=dns, args=(30,)), threading.Thread(target=closed,
 for t in ts: t.start()
 for t in ts: t.join()
 PY
-run benign 0 -- ip netns exec $S timeout 60 /usr/bin/python3 "$DL_DIR/benign.py" $TG
+# ssh sessions (a real sshd on port 2222, key login), alongside the clients above
+ssh_sessions() { :; }
+if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null; then
+    ssh-keygen -q -t ed25519 -N '' -f "$DL_DIR/hostkey" && ssh-keygen -q -t ed25519 -N '' -f "$DL_DIR/userkey"
+    cp "$DL_DIR/userkey.pub" "$DL_DIR/authorized_keys"
+    mkdir -p /run/sshd
+    dl_bg "$T" /usr/sbin/sshd -D -e -f /dev/null -h "$DL_DIR/hostkey" -p 2222 \
+        -o ListenAddress=$TG -o PermitRootLogin=yes -o StrictModes=no -o UsePAM=no \
+        -o AuthorizedKeysFile="$DL_DIR/authorized_keys" -o PidFile=none 2>"$DL_DIR/sshd.log"
+    dl_wait_port "$T" 2222 && ssh_sessions() {
+        local i
+        for i in 1 2 3 4 5; do
+            ip netns exec "$S" ssh -q -i "$DL_DIR/userkey" -p 2222 -o BatchMode=yes \
+                -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@$TG \
+                'echo session; head -c 20000 /dev/zero' >/dev/null 2>&1
+        done
+    }
+fi
+benign() {
+    ssh_sessions &
+    local sp=$!
+    ip netns exec "$S" timeout 60 /usr/bin/python3 "$DL_DIR/benign.py" $TG
+    wait $sp
+}
+run benign 0 -- benign
 
 echo
 [ $fails -eq 0 ] && echo "all detect scan checks passed" || echo "$fails check(s) failed"
