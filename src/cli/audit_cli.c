@@ -297,12 +297,14 @@ int cmd_audit(int argc, char **argv)
         int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
         struct snapshot prev;
         struct hist_run prev_run;
-        if (pr == 0 && hist_load(db, prev_id, &prev_run, &prev, &e) == 0) {
+        if (pr == 0)
+            pr = hist_load(db, prev_id, &prev_run, &prev, &e);
+        if (pr == 0) {
             diff_snapshots(&prev, &snap, &ch, &nch);
             snprintf(prev_label, sizeof prev_label, "run %lld", (long long)prev_id);
             have_prev = 1;
             snap_free(&prev);
-        } else if (pr < 0 || (pr == 0 && e.msg[0])) {
+        } else if (pr < 0) {
             fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
             io_err = 1;
         }
