@@ -58,7 +58,7 @@ void out_version_text(const struct svc_info *si, char *buf, size_t len)
     buf[0] = '\0';
     if (!si)
         return;
-    char raw[1024];
+    char raw[1024] = "";
     size_t n = 0;
     const char *parts[2] = {si->product, si->version};
     for (int i = 0; i < 2; i++) {

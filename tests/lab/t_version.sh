@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# timeout: 400
+# -sV on real services from Debian packages: openssh (22, and 2222 on B), nginx (HTTP 80/8080,
+# HTTPS 443/8443), dnsmasq (DNS over TCP and UDP), snmpd, ntpsec, vsftpd, redis, memcached and
+# PostgreSQL. portreeve -sV and nmap -sV run on the same ports in this test and must agree on
+# service name, product, version and tunnel for every service nmap identifies (at least 8);
+# ssh on 2222 and HTTPS on 8443 are identified; XML is valid against nmap.dtd.
+# Hostile servers (endless banner, binary garbage, stalled TLS handshake) cost bounded time
+# and memory and are reported as such; CVE matching against a small NVD 2.0 feed written here.
+set -u
+. "$(dirname "$0")/scanlib.sh"
+scan_test_setup "$@"
+. "$LAB_LIB_DIR/svc_servers.sh"
+svc_servers_up
+rc=$?
+[ $rc = 77 ] && exit 77
+[ $rc = 0 ] || { echo "FAIL: extra servers did not start"; exit 1; }
+fail=0
+PY=/usr/bin/python3
+
+# 1. portreeve -sV vs nmap -sV on every lab service of both targets.
+start=$SECONDS
+ip netns exec "$LAB_NS_SCAN" nmap -n -Pn -sS -sU -sV -p "$SVC_PORTS_A,$SVC_PORTS_B" \
+    "$LAB_A" "$LAB_B" -oX "$WORK/nmap.xml" >"$WORK/nmap.txt" 2>&1 || {
+    echo "FAIL: nmap -sV did not run"; cat "$WORK/nmap.txt"; exit 1; }
+t_nmap=$((SECONDS - start))
+start=$SECONDS
+if ! pr_scan -Pn -sS -sU -sV -p "$SVC_PORTS_A,$SVC_PORTS_B" "$LAB_A" "$LAB_B" \
+    -oX "$WORK/pr.xml" -oJ "$WORK/pr.json" >"$WORK/pr.txt" 2>&1; then
+    echo "FAIL: portreeve -sV exited non-zero"; cat "$WORK/pr.txt"; exit 1
+fi
+t_pr=$((SECONDS - start))
+cat "$WORK/pr.txt"
+if $PY "$LAB_LIB_DIR/svc_compare.py" "$WORK/nmap.xml" "$WORK/pr.xml" --min 8; then
+    echo "ok   -sV answers equal nmap's (portreeve ${t_pr}s, nmap ${t_nmap}s)"
+else
+    echo "FAIL -sV answers differ from nmap's"; fail=1
+fi
+if xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$WORK/pr.xml" 2>"$WORK/dtd.err"; then
+    echo "ok   XML with <service> and <cpe> is valid against nmap.dtd"
+else
+    echo "FAIL XML invalid"; head -5 "$WORK/dtd.err"; fail=1
+fi
+# Non-standard ports, from our own output alone.
+if $PY - "$WORK/pr.json" "$LAB_B" <<'EOF'; then
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+get = lambda p: next(r for r in rows if r["ip"] == sys.argv[2] and r["port"] == p and r["proto"] == "tcp")
+s, h = get(2222), get(8443)
+assert s["service"] == "ssh" and s["product"] == "OpenSSH" and s["method"] == "probed", s
+assert h["service"] == "http" and h["tunnel"] == "ssl" and h["product"] == "nginx", h
+assert any(c.startswith("cpe:/a:openbsd:openssh:") for c in s["cpe"]), s
+EOF
+    echo "ok   ssh on 2222 and HTTPS (tunnel ssl) on 8443 identified"
+else
+    echo "FAIL non-standard ports"; fail=1
+fi
+
+# 2. Hostile servers: bounded time and memory, reported as such.
+lab_exec "$LAB_NS_B" $PY "$LAB_LIB_DIR/svc_hostile.py" "$LAB_B" >"$WORK/hostile.log" 2>&1 &
+for _ in $(seq 1 50); do
+    lab_exec "$LAB_NS_B" ss -lnt | grep -q ":7003 " && break
+    sleep 0.2
+done
+ip netns exec "$LAB_NS_SCAN" /usr/bin/time -f '%e %M' -o "$WORK/hostile.time" \
+    "$PORTREEVE" scan -Pn -sS -sV -p 7001-7003 "$LAB_B" -oJ "$WORK/hostile.json" \
+    >"$WORK/hostile.txt" 2>&1
+read -r secs kb <"$WORK/hostile.time"
+if $PY - "$WORK/hostile.json" "$secs" "$kb" <<'EOF'; then
+import json, sys
+rows = {r["port"]: r for r in map(json.loads, open(sys.argv[1]))}
+secs, kb = float(sys.argv[2]), int(sys.argv[3])
+print("  hostile: %.1f s, max RSS %d KiB" % (secs, kb))
+for p in (7001, 7002, 7003):
+    print("  %d: %s method=%s note=%s" % (p, rows[p]["service"], rows[p]["method"], rows[p]["note"]))
+assert secs < 60, "too slow"
+assert kb < 200 * 1024, "too much memory"
+assert "endless" in (rows[7001]["note"] or ""), rows[7001]
+assert rows[7002]["method"] == "table" and rows[7002]["note"], rows[7002]
+assert rows[7003]["service"] == "ssl" and "stalled" in (rows[7003]["note"] or ""), rows[7003]
+EOF
+    echo "ok   hostile servers cost bounded time and memory and are reported"
+else
+    echo "FAIL hostile servers"; cat "$WORK/hostile.txt"; fail=1
+fi
+
+# 3. CVE hints from a small NVD 2.0 feed: entries whose ranges include the lab's versions
+# are listed (highest CVSS first), the others are not; without a feed nothing is claimed.
+cat >"$WORK/feed.json" <<'EOF'
+{"resultsPerPage": 6, "format": "NVD_CVE", "version": "2.0", "vulnerabilities": [
+ {"cve": {"id": "CVE-2099-0001",
+  "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 9.8}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+    "versionStartIncluding": "9.0", "versionEndExcluding": "9.3p2"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0002",
+  "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 8.1}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+    "versionEndExcluding": "9.2"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0003",
+  "metrics": {"cvssMetricV2": [{"type": "Primary", "cvssData": {"baseScore": 5.0}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:igor_sysoev:nginx:1.22.1:*:*:*:*:*:*:*"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0004",
+  "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 7.5}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:igor_sysoev:nginx:*:*:*:*:*:*:*:*",
+    "versionStartExcluding": "1.22.1", "versionEndIncluding": "1.25.0"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0005",
+  "metrics": {"cvssMetricV30": [{"type": "Secondary", "cvssData": {"baseScore": 6.4}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:openbsd:openssh:9.2:p1:*:*:*:*:*:*"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0006",
+  "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 9.1}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:*",
+    "versionEndIncluding": "2.89"}]}]}]}}
+]}
+EOF
+if pr_scan -Pn -sS -sV -p 22,53,80 "$LAB_A" --cve-feed "$WORK/feed.json" -oJ "$WORK/cve.json" \
+    -oX "$WORK/cve.xml" >"$WORK/cve.txt" 2>&1 &&
+    xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$WORK/cve.xml" &&
+    $PY - "$WORK/cve.json" "$WORK/pr.json" <<'EOF'; then
+import json, sys
+rows = {r["port"]: r for r in map(json.loads, open(sys.argv[1])) if r["proto"] == "tcp"}
+ids = lambda p: [c["id"] for c in rows[p]["cves"]]
+print("  22:", rows[22]["cves"], " 53:", ids(53), " 80:", ids(80))
+assert ids(22) == ["CVE-2099-0001", "CVE-2099-0005"], ids(22)
+assert [c["cvss"] for c in rows[22]["cves"]] == [9.8, 6.4]
+assert ids(80) == ["CVE-2099-0003"], ids(80)
+assert ids(53) == [], ids(53)
+plain = [json.loads(l) for l in open(sys.argv[2])]
+assert all(not r.get("cves") for r in plain), "CVEs claimed without a feed"
+EOF
+    grep -A3 '^22/tcp' "$WORK/cve.txt"
+    echo "ok   CVE feed: in-range entries listed, highest CVSS first; others and no-feed runs claim nothing"
+else
+    echo "FAIL CVE feed"; cat "$WORK/cve.txt"; fail=1
+fi
+# A broken feed is an error naming the file and position.
+printf '{"vulnerabilities": [\n  {"cve": }\n]}\n' >"$WORK/bad.json"
+if pr_scan -Pn -sS -sV -p 22 "$LAB_A" --cve-feed "$WORK/bad.json" >"$WORK/bad.txt" 2>&1; then
+    echo "FAIL broken CVE feed accepted"; fail=1
+elif grep -q "bad.json line 2" "$WORK/bad.txt"; then
+    echo "ok   broken CVE feed rejected with file and line"
+else
+    echo "FAIL broken CVE feed message"; cat "$WORK/bad.txt"; fail=1
+fi
+exit $fail
