@@ -276,11 +276,22 @@ static uint64_t hash_port(const struct det_engine *d, uint8_t proto, uint16_t po
     return siphash24(&d->key, b, sizeof b);
 }
 
+/* The same for both directions of a flow (endpoints in a canonical order), so that one
+ * probe window holds both and a packet needs one lookup whichever way it goes. */
 static uint64_t hash_conn(const struct det_engine *d, uint8_t proto, const struct pr_addr *a,
                           uint16_t ap, const struct pr_addr *b, uint16_t bp)
 {
     uint8_t k[38];
     size_t n = addr_len(a);
+    int c = memcmp(a->a, b->a, n);
+    if (c > 0 || (c == 0 && ap > bp)) {
+        const struct pr_addr *t = a;
+        a = b;
+        b = t;
+        uint16_t tp = ap;
+        ap = bp;
+        bp = tp;
+    }
     k[0] = proto;
     k[1] = (uint8_t)(ap >> 8);
     k[2] = (uint8_t)ap;
@@ -390,6 +401,25 @@ static struct conn *conn_find(struct det_engine *d, uint8_t proto, const struct 
             return c;
     }
     return NULL;
+}
+
+/* Both directions at once: *fwd is the flow a→b (a initiated it), *rev the flow b→a. */
+static void conn_find2(struct det_engine *d, uint8_t proto, const struct pr_addr *a, uint16_t ap,
+                       const struct pr_addr *b, uint16_t bp, struct conn **fwd, struct conn **rev)
+{
+    uint32_t n = d->cfg.max_conns;
+    uint32_t base =
+        (uint32_t)(hash_conn(d, proto, a, ap, b, bp) % (n - PROBE_WINDOW + 1)); /* no wrap */
+    *fwd = *rev = NULL;
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct conn *c = &d->conns[base + i];
+        if (c->state == C_FREE || c->proto != proto)
+            continue;
+        if (!*fwd && conn_match(c, proto, a, ap, b, bp))
+            *fwd = c;
+        else if (!*rev && conn_match(c, proto, b, bp, a, ap))
+            *rev = c;
+    }
 }
 
 static int conn_pending(const struct conn *c)
@@ -970,7 +1000,8 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
 
 static void tcp_event(struct det_engine *d, const struct det_event *ev)
 {
-    struct conn *c = conn_find(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+    struct conn *c, *rc;
+    conn_find2(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport, &c, &rc);
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
         if (ev->payload_len)
@@ -1010,7 +1041,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
         }
         return;
     }
-    c = conn_find(d, ev->proto, &ev->dst, ev->dport, &ev->src, ev->sport);
+    c = rc;
     if (c) { /* from the responder */
         c->last_us = d->now_us;
         if (c->state == C_SYN) {
@@ -1065,7 +1096,8 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
 
 static void udp_event(struct det_engine *d, const struct det_event *ev)
 {
-    struct conn *c = conn_find(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+    struct conn *c, *rc;
+    conn_find2(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport, &c, &rc);
     if (c) {
         c->last_us = d->now_us;
         if (c->state == C_UDP) {
@@ -1079,7 +1111,7 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
         }
         return;
     }
-    c = conn_find(d, ev->proto, &ev->dst, ev->dport, &ev->src, ev->sport);
+    c = rc;
     if (c) {
         c->last_us = d->now_us;
         if (c->state == C_UDP) {
@@ -1152,12 +1184,13 @@ static int multicast(const struct pr_addr *a)
  * answered by ICMP protocol unreachable. The protocol number stands for the port. */
 static void other_event(struct det_engine *d, const struct det_event *ev)
 {
-    struct conn *c = conn_find(d, ev->proto, &ev->src, 0, &ev->dst, 0);
+    struct conn *c, *rc;
+    conn_find2(d, ev->proto, &ev->src, 0, &ev->dst, 0, &c, &rc);
     if (c) {
         c->last_us = d->now_us;
         return;
     }
-    c = conn_find(d, ev->proto, &ev->dst, 0, &ev->src, 0);
+    c = rc;
     if (c) {
         c->last_us = d->now_us;
         if (c->state == C_PROTO)
