@@ -362,6 +362,72 @@ static void test_tool_traits(void **state)
     assert_int_equal(det_tool_vote(&ev), DET_TOOL_UNKNOWN);
 }
 
+static void test_ipproto_and_groups(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    /* nmap -sO: protocols 20..40, each answered by ICMP protocol unreachable */
+    for (int pr = 20; pr <= 40; pr++) {
+        struct det_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.ts_us = T0 + (uint64_t)pr * 100;
+        ip4(&ev.src, SCANNER);
+        ip4(&ev.dst, TARGET);
+        ev.proto = (uint8_t)pr;
+        ev.ttl = (uint8_t)(40 + pr % 7);
+        det_engine_event(d, &ev);
+        struct det_event u;
+        memset(&u, 0, sizeof u);
+        u.ts_us = ev.ts_us + 10;
+        u.src = ev.dst;
+        u.dst = ev.src;
+        u.proto = DET_PROTO_ICMP;
+        u.icmp_type = 3;
+        u.icmp_code = 2;
+        u.has_inner = 1;
+        u.inner_src = ev.src;
+        u.inner_dst = ev.dst;
+        u.inner_proto = (uint8_t)pr;
+        det_engine_event(d, &u);
+    }
+    det_engine_finish(d);
+    assert_true(g.n >= 1);
+    assert_string_equal(g.type[g.n - 1], "ipproto");
+    assert_int_equal(g.a[g.n - 1].ports_probed, 21);
+    det_engine_free(d);
+
+    /* three sources, the same ports, at the same time: a decoy scan; only one source
+     * resets the half-open connection of the open port 7 */
+    d = mk(&g, 1024);
+    for (int p = 1; p <= 12; p++)
+        for (uint32_t k = 0; k < 3; k++) {
+            uint32_t src = SCANNER + 100 * k;
+            uint64_t t = T0 + (uint64_t)p * 1000 + k * 10;
+            struct det_event ev = tcp(t, src, TARGET, 40000, (uint16_t)p, 0x02);
+            ev.window = 1024;
+            det_engine_event(d, &ev);
+            if (p == 7) {
+                struct det_event sa = tcp(t + 1, TARGET, src, 7, 40000, 0x12);
+                det_engine_event(d, &sa);
+                if (k == 0) {
+                    struct det_event r = tcp(t + 2, src, TARGET, 40000, 7, 0x04);
+                    det_engine_event(d, &r);
+                }
+            } else if (k == 0) {
+                struct det_event r = tcp(t + 1, TARGET, src, (uint16_t)p, 40000, 0x14);
+                det_engine_event(d, &r);
+            }
+        }
+    det_engine_finish(d);
+    assert_int_equal(det_engine_stats(d)->alerts, 1); /* one campaign, one alert */
+    assert_string_equal(g.event[g.n - 1], "decoy_portscan");
+    assert_int_equal(g.a[g.n - 1].nsrcs, 3);
+    assert_true(g.a[g.n - 1].has_src);
+    assert_int_equal(addr_v4(&g.a[g.n - 1].src), SCANNER);
+    det_engine_free(d);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -432,8 +498,8 @@ int main(void)
         cmocka_unit_test(test_ack_and_maimon),   cmocka_unit_test(test_udp_scan),
         cmocka_unit_test(test_connect_scan),     cmocka_unit_test(test_benign),
         cmocka_unit_test(test_flood_keeps_scan), cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_tool_traits),      cmocka_unit_test(test_bad_config),
-        cmocka_unit_test(test_decode_frames),
+        cmocka_unit_test(test_tool_traits),      cmocka_unit_test(test_ipproto_and_groups),
+        cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_decode_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
