@@ -24,6 +24,7 @@ static void usage(FILE *f)
           "  --alerts FILE      append alerts as JSON lines ('-' for stdout)\n"
           "  --syslog           also send alerts to syslog (LOG_AUTH)\n"
           "  -q, --quiet        no human alert lines on stdout (summary still printed)\n"
+          "  --metrics ADDR:PORT  serve counters in the Prometheus text format (-i, -F)\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -67,6 +68,7 @@ enum {
     O_TIMEOUT,
     O_DURATION,
     O_BLOCK,
+    O_METRICS,
 };
 
 int cmd_detect(int argc, char **argv)
@@ -88,6 +90,7 @@ int cmd_detect(int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"duration", required_argument, NULL, O_DURATION},
         {"block", no_argument, NULL, O_BLOCK},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -167,6 +170,9 @@ int cmd_detect(int argc, char **argv)
             if (num_opt("--duration", optarg, 0.001, 1e7, &x) < 0)
                 return PR_EXIT_USAGE;
             o.stop_after_us = (uint64_t)(x * 1e6);
+            break;
+        case O_METRICS:
+            o.metrics = optarg;
             break;
         case O_BLOCK:
             fputs("portreeve detect: --block is not available yet (issue 5)\n", stderr);

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "detect/capture.h"
 #include "detect/fwsrc.h"
+#include "detect/metrics.h"
 
 #include "core/privs.h"
 #include <signal.h>
@@ -116,8 +117,17 @@ int det_run(const struct det_options *o)
         det_sink_syslog(&sink);
         det_engine_add_sink(d, &sink);
     }
+    struct det_metrics *metrics = NULL;
+    if (o->metrics && det_metrics_open(o->metrics, &metrics, &e) < 0) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_engine_free(d);
+        det_capture_close(cap);
+        det_fwsrc_close(fw);
+        return PR_EXIT_USAGE;
+    }
     /* --block (issue 5): the nftables responder sink is opened here, before the drop. */
     if (drop_privileges() < 0) {
+        det_metrics_close(metrics);
         det_engine_free(d);
         det_capture_close(cap);
         det_fwsrc_close(fw);
@@ -134,14 +144,18 @@ int det_run(const struct det_options *o)
         fprintf(stderr, "portreeve detect: listening on %s\n", o->iface);
     uint64_t started = wall_us();
     unsigned line_errors = 0;
+    uint64_t events = 0;
     while (!det_stop) {
         struct det_event ev;
         int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
         if (r == 1) {
             det_engine_event(d, &ev);
+            if (metrics && (++events & 1023) == 0) /* scrapers are served under load too */
+                det_metrics_poll(metrics, d);
         } else if (r == 0) {
             if (o->iface || o->follow)
                 det_engine_tick(d, wall_us());
+            det_metrics_poll(metrics, d);
         } else if (r == 2) {
             break;
         } else if (r == 3) {
@@ -158,6 +172,8 @@ int det_run(const struct det_options *o)
             break;
     }
     det_engine_finish(d);
+    det_metrics_poll(metrics, d);
+    det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);
     det_engine_free(d);
     det_capture_close(cap);

@@ -19,6 +19,7 @@ struct det_options {
     const char *filter;     /* BPF filter (-f or trailing expression) */
     const char *alerts;     /* --alerts FILE */
     int syslog;             /* --syslog */
+    const char *metrics;    /* --metrics ADDR:PORT (live and -F only) */
     int quiet;              /* -q: no human alert lines */
     uint64_t stop_after_us; /* --duration: live capture stops after this (0: never) */
     struct det_config cfg;

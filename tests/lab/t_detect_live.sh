@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_detect_live.sh — `portreeve detect -i` in the target namespace reports a scan from the
-# scanner namespace within 1 s of its 10th probe, and prints its summary on SIGTERM.
+# scanner namespace within 1 s of its 10th probe, serves --metrics, and prints its summary on
+# SIGTERM.
 # timeout: 90
 set -u
 PR=${1:?usage: t_detect_live.sh /path/to/portreeve}
@@ -14,6 +15,7 @@ mkfifo "$DL_DIR/fifo"
 while IFS= read -r l; do echo "$(date +%s.%N) $l"; done <"$DL_DIR/fifo" >"$DL_DIR/detect.out" &
 RPID=$!
 ip netns exec "$T" "$PR" detect -i "$DL_TV" --alerts "$DL_DIR/alerts.json" --duration 40 \
+    --metrics 127.0.0.1:9464 \
     2>"$DL_DIR/detect.err" >"$DL_DIR/fifo" &
 DPID=$! # ip netns exec execs the detector: this is its pid
 for i in $(seq 50); do grep -q listening "$DL_DIR/detect.err" && break; sleep 0.1; done
@@ -26,6 +28,15 @@ sleep 1
 # 20 SYN probes at 5 per second to ports 1..20 (closed: answered by RST)
 ip netns exec "$S" timeout 20 hping3 -q -S -p ++1 -c 20 -i u200000 $DL_TARGET >/dev/null 2>&1
 sleep 1
+# the counters in the Prometheus text format
+ip netns exec "$T" /usr/bin/python3 -c '
+import http.client
+c = http.client.HTTPConnection("127.0.0.1", 9464, timeout=3)
+c.request("GET", "/metrics")
+print(c.getresponse().read().decode())' >"$DL_DIR/metrics.txt" 2>&1
+grep -E '^portreeve_detect_(scans|alerts)_total' "$DL_DIR/metrics.txt"
+grep -q '^portreeve_detect_scans_total 1$' "$DL_DIR/metrics.txt" ||
+    { cat "$DL_DIR/metrics.txt"; echo "FAIL: metrics"; kill -TERM $DPID; exit 1; }
 kill -TERM $DPID
 wait $DPID
 wait $RPID
