@@ -51,7 +51,8 @@ static json_t *host_base(const struct host_result *h, int *ok)
 static int emit(FILE *f, json_t *o, int ok)
 {
     int rc = -1;
-    if (o && ok && json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 &&
+    if (o && ok &&
+        json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) == 0 &&
         fputc('\n', f) != EOF)
         rc = 0;
     json_decref(o);

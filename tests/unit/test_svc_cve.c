@@ -1,0 +1,158 @@
+/* CVE feeds (NVD CVE JSON 2.0): version comparison, ranges (start/end, including/excluding),
+ * exact versions split into version + update, AND configurations with a platform, negate,
+ * CVSS choice and order, CPEs without a version, and malformed feeds. */
+#include "svc/cve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+static void test_version_cmp(void **state)
+{
+    (void)state;
+    assert_true(cve_version_cmp("9.2", "9.2p1") < 0);
+    assert_true(cve_version_cmp("9.2p1", "9.3") < 0);
+    assert_true(cve_version_cmp("9.3p2", "9.3p10") < 0);
+    assert_true(cve_version_cmp("1.22.1", "1.22.10") < 0);
+    assert_true(cve_version_cmp("10.0", "9.9") > 0);
+    assert_int_equal(cve_version_cmp("2.90", "2.90"), 0);
+    assert_int_equal(cve_version_cmp("1.0", "1-0"), 0);
+    assert_int_equal(cve_version_cmp("007", "7"), 0);
+    assert_true(cve_version_cmp("1.0rc1", "1.0.1") < 0);
+    assert_true(cve_version_cmp("", "1") < 0);
+    assert_int_equal(cve_version_cmp("", ""), 0);
+}
+
+#define ENTRY(id, metric, score, nodes)                                                            \
+    "{\"cve\":{\"id\":\"" id "\",\"metrics\":{\"" metric "\":[{\"type\":\"Primary\","              \
+    "\"cvssData\":{\"baseScore\":" score "}}]},\"configurations\":[" nodes "]}}"
+#define OR_NODE(matches) "{\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[" matches "]}]}"
+#define M(crit, extra) "{\"vulnerable\":true,\"criteria\":\"" crit "\"" extra "}"
+
+static const char feed[] = "{\"vulnerabilities\":["
+    /* in range */
+    ENTRY("CVE-1", "cvssMetricV31", "9.8",
+          OR_NODE(M("cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+                    ",\"versionStartIncluding\":\"9.0\",\"versionEndExcluding\":\"9.3p2\""))) ","
+    /* below range */
+    ENTRY("CVE-2", "cvssMetricV31", "8.0",
+          OR_NODE(M("cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+                    ",\"versionEndIncluding\":\"9.1\""))) ","
+    /* exact version split as version + update */
+    ENTRY("CVE-3", "cvssMetricV2", "4.3",
+          OR_NODE(M("cpe:2.3:a:openbsd:openssh:9.2:p1:*:*:*:*:*:*", ""))) ","
+    /* other product */
+    ENTRY("CVE-4", "cvssMetricV31", "10.0",
+          OR_NODE(M("cpe:2.3:a:openbsd:opensmtpd:*:*:*:*:*:*:*:*", ""))) ","
+    /* AND with a platform we detected (linux kernel) and one we did not (windows) */
+    ENTRY("CVE-5", "cvssMetricV31", "5.5",
+          "{\"operator\":\"AND\",\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[" M(
+              "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+              "") "]},{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":false,\"criteria\":"
+                  "\"cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*\"}]}]}") ","
+    /* excluding start exactly at our version */
+    ENTRY(
+        "CVE-6", "cvssMetricV31", "7.0",
+        OR_NODE(M(
+            "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+            ",\"versionStartExcluding\":\"9.2p1\""))) ","
+                                                      /* no CVSS at all, still listed (last) */
+                                                      "{\"cve\":{\"id\":\"CVE-7\","
+                                                      "\"configurations\":[" OR_NODE(M(
+                                                          "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:"
+                                                          "*",
+                                                          ",\"versionEndExcluding\":\"10\"")) "]}}"
+                                                                                              "]}";
+
+static struct svc_info *info(const char *cpe0, const char *cpe1)
+{
+    struct svc_info *si = calloc(1, sizeof *si);
+    assert_non_null(si);
+    si->cpes[si->ncpes++] = strdup(cpe0);
+    if (cpe1)
+        si->cpes[si->ncpes++] = strdup(cpe1);
+    return si;
+}
+
+static void test_lookup(void **state)
+{
+    (void)state;
+    struct pr_error e = {{0}};
+    struct cve_db *db = cve_parse(feed, strlen(feed), "feed.json", &e);
+    if (!db)
+        fail_msg("%s", e.msg);
+    assert_int_equal(cve_count(db), 7);
+    struct svc_info *si = info("cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel");
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 3);
+    assert_string_equal(si->cves[0].id, "CVE-1");
+    assert_true(si->cves[0].cvss > 9.7 && si->cves[0].cvss < 9.9);
+    assert_string_equal(si->cves[1].id, "CVE-3");
+    assert_string_equal(si->cves[2].id, "CVE-7");
+    assert_true(si->cves[2].cvss < 0);
+    /* Looking up again replaces, never duplicates. */
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 3);
+    svc_info_free(si);
+
+    /* Without a version nothing is claimed. */
+    si = info("cpe:/a:openbsd:openssh", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    /* Not a CPE URI at all. */
+    si = info("openssh 9.2", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    /* A newer version leaves the ranges. */
+    si = info("cpe:/a:openbsd:openssh:9.6p1", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 2); /* CVE-6 (after 9.2p1) and CVE-7 (< 10) */
+    assert_string_equal(si->cves[0].id, "CVE-6");
+    svc_info_free(si);
+    cve_free(db);
+}
+
+static void test_bad_feeds(void **state)
+{
+    (void)state;
+    struct pr_error e = {{0}};
+    const char *bad1 = "{\"vulnerabilities\": [\n {\"cve\": }]}";
+    assert_null(cve_parse(bad1, strlen(bad1), "f.json", &e));
+    assert_non_null(strstr(e.msg, "f.json line 2"));
+    const char *bad2 = "{\"CVE_Items\": []}";
+    assert_null(cve_parse(bad2, strlen(bad2), "old.json", &e));
+    assert_non_null(strstr(e.msg, "not an NVD CVE JSON 2.0 feed"));
+    const char *bad3 = "{\"vulnerabilities\": [{\"cve\": {\"noid\": 1}}]}";
+    assert_null(cve_parse(bad3, strlen(bad3), "x.json", &e));
+    assert_non_null(strstr(e.msg, "vulnerabilities[0]"));
+    const char *paths[] = {"/nonexistent/feed.json"};
+    assert_null(cve_load(paths, 1, &e));
+    assert_non_null(strstr(e.msg, "/nonexistent/feed.json"));
+    /* Odd but valid shapes are ignored, not fatal. */
+    const char *odd = "{\"vulnerabilities\": [{\"cve\": {\"id\": \"CVE-9\", \"configurations\": "
+                      "[{\"nodes\": [{\"cpeMatch\": [{\"criteria\": 5}]}]}, 7]}}]}";
+    struct cve_db *db = cve_parse(odd, strlen(odd), "odd.json", &e);
+    assert_non_null(db);
+    struct svc_info *si = info("cpe:/a:x:y:1.0", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    cve_free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version_cmp),
+        cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_bad_feeds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
