@@ -47,7 +47,7 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
         o += (size_t)snprintf(open + o, sizeof open - o, "%s%u", i ? "," : "", a->open_ports[i]);
     snprintf(buf, len,
              "%s %s #%u %s %s scan from %s to %s: %u ports, %u hosts, %u probes, open [%s], "
-             "detector %s, confidence %.2f, tool %s, action %s",
+             "detector %s, confidence %.3f, tool %s, action %s",
              ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
              a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess,
              a->action);

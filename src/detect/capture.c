@@ -116,6 +116,8 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
     c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
     if (!c->p) {
         free(c);
+        if (!strncmp(err, path, strlen(path))) /* libpcap named the file already */
+            return pr_errf(e, "%s", err);
         return pr_errf(e, "%s: %s", path, err);
     }
     return finish_open(c, filter, out, e);

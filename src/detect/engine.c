@@ -979,6 +979,8 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
         if (t == T_N)
             return;
     } else if (ev->proto == DET_PROTO_UDP) {
+        if (ev->sport < 1024 && ev->dport >= 1024)
+            return; /* a reply (see udp_event) */
         t = T_UDP;
     } else if (det_event_is_ping(ev)) {
         t = T_ICMP;
