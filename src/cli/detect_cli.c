@@ -46,8 +46,8 @@ static int num_opt(const char *name, const char *v, double lo, double hi, double
     errno = 0;
     double x = strtod(v, &end);
     if (errno || end == v || *end || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "portreeve detect: %s '%s': expected a number from %.0f to %.0f\n", name, v, lo,
-                hi);
+        fprintf(stderr, "portreeve detect: %s '%s': expected a number from %.15g to %.15g\n", name,
+                v, lo, hi);
         return -1;
     }
     *out = x;
