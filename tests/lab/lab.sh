@@ -55,6 +55,11 @@ LAB_B_TCP_ADMIN="3389"
 LAB_B_UDP_DROP="5060"
 LAB_B_UDP_UNREACH="1900"
 LAB_B_UDP_ADMIN="5353"
+# target B drops every other UDP port of this range (a default-deny UDP firewall), except
+# its UDP servers and the ports in LAB_B_UDP_CLOSED, which stay plain closed: a UDP scan of
+# 1000+ ports there is mostly open|filtered, with a few ICMP answers to pace
+LAB_B_UDP_DROP_OTHER="1-1100"
+LAB_B_UDP_CLOSED="7 9 19 37 1000"
 
 LAB_WAIT_SECONDS=${LAB_WAIT_SECONDS:-20} # bound on waiting for servers to listen
 LAB_DOWN_HOOKS=()
@@ -130,13 +135,31 @@ lab__firewall() {
     done
 }
 
-# lab__classes T — final "proto port class" per port of target T (firewall wins), sorted.
+# lab__drop_other T — "udp port drop" for the default-deny range of target T, and
+# "udp port closed" for its exceptions (servers win over both, see lab__classes).
+lab__drop_other() {
+    local t=$1 range closed lo hi p
+    lab__get range "LAB_${t}_UDP_DROP_OTHER"
+    [ -n "$range" ] || return 0
+    lab__get closed "LAB_${t}_UDP_CLOSED"
+    for p in $closed; do echo "udp $p closed"; done
+    lo=${range%-*} hi=${range#*-}
+    for ((p = lo; p <= hi; p++)); do echo "udp $p drop"; done
+}
+
+# lab__classes T — final "proto port class" per port of target T, sorted: the class rules
+# win, then the servers, then the default-deny range; plain closed ports are not listed.
 lab__classes() {
     local t=$1
     {
         lab__firewall "$t" | sed 's/^/0 /'
-        [ "${LAB_SERVERS:-1}" = 1 ] && lab__services "$t" | sed 's/^/1 /'
-    } | sort -k2,2 -k3,3n -k1,1n | awk '!seen[$2" "$3]++ { print $2, $3, $4 }'
+        if [ "${LAB_SERVERS:-1}" = 1 ]; then
+            lab__services "$t" | sed 's/^/1 /'
+        else # the firewall still lets the server ports through: they are closed
+            lab__services "$t" | awk '{ print "1", $1, $2, "closed" }'
+        fi
+        lab__drop_other "$t" | sed 's/^/2 /'
+    } | sort -k2,2 -k3,3n -k1,1n | awk '!seen[$2" "$3]++ && $4 != "closed" { print $2, $3, $4 }'
 }
 
 # lab__nft_rules T — the nftables ruleset of target T.
@@ -159,6 +182,15 @@ lab__nft_rules() {
             echo "        $proto dport { $(lab__join ', ' $ports) } $verdict"
         done
     done
+    local range closed keep
+    lab__get range "LAB_${t}_UDP_DROP_OTHER"
+    if [ -n "$range" ]; then
+        lab__get closed "LAB_${t}_UDP_CLOSED"
+        keep="$(lab__services "$t" | awk '$1 == "udp" { print $2 }') $closed"
+        # shellcheck disable=SC2086
+        echo "        udp dport { $(lab__join ', ' $keep) } accept"
+        echo "        udp dport $range drop"
+    fi
     echo "    }"
     echo "}"
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# timeout: 400
+# UDP under Linux's default ICMP rate limit (one error per second per peer after a burst of
+# six), with payloads from nmap-payloads:
+#  - target A, every UDP port class (open DNS/NTP/SNMP, a listener that never answers, DROP,
+#    REJECT port-unreachable and admin-prohibited, plain closed): every state equals the
+#    truth; nmap 7.93 on the same ports is run for contrast and only differs on ports whose
+#    answer is an ICMP error (the rate limit hides them from it);
+#  - target B with a default-deny UDP firewall: all 1100 ports 1-1100 exact.
+set -u
+. "$(dirname "$0")/scanlib.sh"
+scan_test_setup "$@"
+fail=0
+PORTS_A=50-70,111,120-125,137,138,161,177,500,514,520,623
+start=$SECONDS
+pr_scan -sU -Pn --reason -p $PORTS_A "$LAB_A" -oX "$WORK/a.xml" >"$WORK/a.txt" 2>&1 || fail=1
+took=$((SECONDS - start))
+if check_truth udp "$LAB_A" $PORTS_A "$WORK/a.xml" >"$WORK/a.cmp"; then
+    echo "ok   target A: 36 UDP ports, every state right (${took}s; 28 need an ICMP answer at ~1/s)"
+else
+    echo "FAIL target A:"; cat "$WORK/a.cmp"; cat "$WORK/a.txt"; fail=1
+fi
+for p in 53 123 161; do
+    grep -Eq "^$p/udp +open .*udp-response" "$WORK/a.txt" || { echo "FAIL $p/udp not open by udp-response"; fail=1; }
+done
+start=$SECONDS
+nmap_scan -sU -Pn -T4 -p $PORTS_A "$LAB_A" -oX "$WORK/nmap-a.xml" >/dev/null 2>&1
+echo "     nmap -sU -T4 took $((SECONDS - start))s"
+nmap_disagreements udp "$LAB_A" $PORTS_A "$WORK/nmap-a.xml" "closed reject-port-unreach reject-admin" || fail=1
+
+start=$SECONDS
+pr_scan -sU -Pn -p 1-1100 "$LAB_B" -oX "$WORK/b.xml" >"$WORK/b.txt" 2>&1 || fail=1
+took=$((SECONDS - start))
+if check_truth udp "$LAB_B" 1-1100 "$WORK/b.xml" >"$WORK/b.cmp"; then
+    echo "ok   target B: 1100 UDP ports behind a default-deny firewall, every state right (${took}s)"
+else
+    echo "FAIL target B:"; tail -20 "$WORK/b.cmp"; fail=1
+fi
+exit $fail
