@@ -20,7 +20,7 @@ struct outbuf {
 
 static void put(struct outbuf *o, char c, int substituted)
 {
-    if (o->n + 1 >= o->cap)
+    if (o->n + 1 >= o->cap || c == '\0') /* NUL bytes of a group are left out */
         return;
     if (substituted && (o->flags & SV_TMPL_CPE)) {
         c = (char)tolower((unsigned char)c);

@@ -47,6 +47,7 @@ static void test_templates(void **state)
     expect("$I(3,\">\")", 0, "258");    /* 0x000102 */
     expect("$I(3,\"<\")", 0, "131328"); /* 0x020100 */
     expect("[$4]", 0, "[]");            /* unset group */
+    expect("[$3]", 0, "[\x01\x02]");    /* NUL bytes of a group are left out */
     expect("[$9]", 0, "[]");            /* beyond the groups reported */
     expect("$$ cost $0", 0, "$$ cost $0");
     expect("$Z(1)", 0, "$Z(1)");
