@@ -69,7 +69,7 @@ dl_check "$DL_DIR/filtered.json" 0 || fails=$((fails + 1))
 "$PR" detect -q -r "$DL_DIR/nmap_sS.pcap" -f "tcp and (" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: a bad filter should exit 2"; fails=$((fails + 1)); }
 
-# Benign: several HTTP clients under load, DNS lookups, ssh sessions, one client visiting
+# Benign: a web server under load (wrk) and several HTTP clients, DNS lookups, ssh sessions, one client visiting
 # several web servers on 80 and 443, and a burst of attempts to a single closed port.
 dl_http "$T" 198.18.1.1 443
 dl_http "$T" 198.18.1.2 443
@@ -131,9 +131,13 @@ if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null; then
 fi
 benign() {
     ssh_sessions &
-    local sp=$!
+    local sp=$! wp=
+    if command -v wrk >/dev/null; then # a web server under load from 8 connections
+        ip netns exec "$S" timeout 20 wrk -t 2 -c 8 -d 3s http://$TG/ >"$DL_DIR/wrk.out" 2>&1 &
+        wp=$!
+    fi
     ip netns exec "$S" timeout 60 /usr/bin/python3 "$DL_DIR/benign.py" $TG
-    wait $sp
+    wait $sp $wp
 }
 run benign 0 -- benign
 
