@@ -3,8 +3,8 @@
  * The engine fills a `struct det_alert` when a scan is first detected and again
  * when it grows or ends (same `scan_id`); sinks only serialise it: readable
  * lines on stdout, JSON lines with the field names of DESIGN.md §3 (--alerts),
- * syslog (--syslog). A responder (the nftables blocker of `--block`, later) is a
- * sink too: it sees each alert and reports the action it took in `action`.
+ * syslog (--syslog). The responder (the nftables blocker of `--block`, later) is
+ * called by the engine before the sinks and names the action it took (`action`).
  * Sinks are a table of functions with a context; no module state. */
 #ifndef PR_DETECT_ALERT_H
 #define PR_DETECT_ALERT_H

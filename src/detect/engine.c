@@ -108,6 +108,8 @@ struct det_engine {
     struct scan *scans;
     struct det_sink sinks[MAX_SINKS];
     unsigned nsinks;
+    det_responder_fn responder;
+    void *responder_ctx;
     struct det_stats st;
     uint64_t now_us, next_sweep_us;
     double tokens;
@@ -209,6 +211,12 @@ int det_engine_add_sink(struct det_engine *d, const struct det_sink *s)
         return -1;
     d->sinks[d->nsinks++] = *s;
     return 0;
+}
+
+void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *ctx)
+{
+    d->responder = fn;
+    d->responder_ctx = ctx;
 }
 
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
@@ -626,6 +634,11 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
         kind = DET_ALERT_NEW;
     struct det_alert a;
     fill_alert(d, sc, kind, &a);
+    if (d->responder) {
+        const char *act = d->responder(d->responder_ctx, &a);
+        if (act)
+            a.action = act;
+    }
     for (unsigned i = 0; i < d->nsinks; i++) {
         struct pr_error e;
         if (d->sinks[i].ops->emit(d->sinks[i].ctx, &a, &e) < 0)

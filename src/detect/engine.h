@@ -7,8 +7,9 @@
  * entry) → detectors (flags: FIN/NULL/Xmas and odd flag sets; trw: sequential
  * hypothesis test on first contacts; threshold: distinct ports or hosts per
  * window; fwlog: logged drops are failed contacts) → scan records (one per
- * scanning source, updated as the scan grows) → sinks, through a global token
- * bucket so that alerts cannot flood the log.
+ * scanning source, updated as the scan grows; scans of one target by several
+ * sources at once are grouped as decoy or distributed scans) → the responder hook
+ * → sinks, through a global token bucket so that alerts cannot flood the log.
  *
  * Time is the events' time: a capture file replays deterministically; a live
  * source calls det_engine_tick() with the wall clock. Single-threaded; all state
@@ -58,6 +59,11 @@ struct det_engine;
 struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e);
 /* Sinks are closed by det_engine_free. At most 8. Returns 0 or -1. */
 int det_engine_add_sink(struct det_engine *d, const struct det_sink *s);
+/* The response hook (`--block`, issue 5): called for every alert before the sinks see
+ * it; it may act on the source and returns the word for the alert's `action` field
+ * ("blocked", "would_block"; NULL or "none" for nothing). Only one responder. */
+typedef const char *(*det_responder_fn)(void *ctx, const struct det_alert *a);
+void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *ctx);
 /* Sets the fixed key of the hash tables (tests); default is random. */
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
 

@@ -125,7 +125,8 @@ int det_run(const struct det_options *o)
         det_fwsrc_close(fw);
         return PR_EXIT_USAGE;
     }
-    /* --block (issue 5): the nftables responder sink is opened here, before the drop. */
+    /* --block (issue 5): the nftables blocker is opened here, before the drop, and
+     * registered with det_engine_set_responder(); it fills each alert's `action`. */
     if (drop_privileges() < 0) {
         det_metrics_close(metrics);
         det_engine_free(d);

@@ -122,6 +122,27 @@ static void test_syn_scan(void **state)
     det_engine_free(d);
 }
 
+static const char *would_block(void *ctx, const struct det_alert *a)
+{
+    (void)a;
+    ++*(int *)ctx;
+    return "would_block";
+}
+
+static void test_responder(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    int calls = 0;
+    det_engine_set_responder(d, would_block, &calls);
+    syn_scan(d, T0, 9, 1024);
+    assert_int_equal(calls, 1);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.a[0].action, "would_block");
+    det_engine_free(d);
+}
+
 static void test_stealth_flags(void **state)
 {
     (void)state;
@@ -494,12 +515,19 @@ static void test_decode_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_syn_scan),         cmocka_unit_test(test_stealth_flags),
-        cmocka_unit_test(test_ack_and_maimon),   cmocka_unit_test(test_udp_scan),
-        cmocka_unit_test(test_connect_scan),     cmocka_unit_test(test_benign),
-        cmocka_unit_test(test_flood_keeps_scan), cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_tool_traits),      cmocka_unit_test(test_ipproto_and_groups),
-        cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_decode_frames),
+        cmocka_unit_test(test_syn_scan),
+        cmocka_unit_test(test_responder),
+        cmocka_unit_test(test_stealth_flags),
+        cmocka_unit_test(test_ack_and_maimon),
+        cmocka_unit_test(test_udp_scan),
+        cmocka_unit_test(test_connect_scan),
+        cmocka_unit_test(test_benign),
+        cmocka_unit_test(test_flood_keeps_scan),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_tool_traits),
+        cmocka_unit_test(test_ipproto_and_groups),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_decode_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
