@@ -5,6 +5,7 @@ namespace; every connection ends by itself within 30 s):
   7002  binary garbage: 3000 bytes, then more after any input, then close
   7003  stalled TLS: answers nmap's SSLv3 hello with a handshake-failure alert (so the
         port looks like TLS), and never answers a real ClientHello (handshake stalls)
+  7004  tcpwrapped: accepts and closes at once without a byte
 """
 import random
 import socket
@@ -41,6 +42,10 @@ def stall_tls(c):
     time.sleep(20)
 
 
+def wrapped(c):
+    pass
+
+
 def handle(fn, c):
     try:
         fn(c)
@@ -62,7 +67,7 @@ def serve(addr, port, fn):
 
 def main():
     addr = sys.argv[1]
-    for port, fn in ((7001, endless), (7002, garbage), (7003, stall_tls)):
+    for port, fn in ((7001, endless), (7002, garbage), (7003, stall_tls), (7004, wrapped)):
         threading.Thread(target=serve, args=(addr, port, fn), daemon=True).start()
     time.sleep(3600)
 

@@ -6,7 +6,7 @@
 # service name, product, version and tunnel for every service nmap identifies (at least 8);
 # ssh on 2222 and HTTPS on 8443 are identified; XML is valid against nmap.dtd.
 # Hostile servers (endless banner, binary garbage, stalled TLS handshake) cost bounded time
-# and memory and are reported as such; CVE matching against a small NVD 2.0 feed written here.
+# and memory and are reported as such, a server that closes at once is tcpwrapped; CVE matching against a small NVD 2.0 feed written here.
 set -u
 . "$(dirname "$0")/scanlib.sh"
 scan_test_setup "$@"
@@ -59,11 +59,11 @@ fi
 # 2. Hostile servers: bounded time and memory, reported as such.
 lab_exec "$LAB_NS_B" $PY "$LAB_LIB_DIR/svc_hostile.py" "$LAB_B" >"$WORK/hostile.log" 2>&1 &
 for _ in $(seq 1 50); do
-    lab_exec "$LAB_NS_B" ss -lnt | grep -q ":7003 " && break
+    lab_exec "$LAB_NS_B" ss -lnt | grep -q ":7004 " && break
     sleep 0.2
 done
 ip netns exec "$LAB_NS_SCAN" /usr/bin/time -f '%e %M' -o "$WORK/hostile.time" \
-    "$PORTREEVE" scan -Pn -sS -sV -p 7001-7003 "$LAB_B" -oJ "$WORK/hostile.json" \
+    "$PORTREEVE" scan -Pn -sS -sV -p 7001-7004 "$LAB_B" -oJ "$WORK/hostile.json" \
     >"$WORK/hostile.txt" 2>&1
 read -r secs kb <"$WORK/hostile.time"
 if $PY - "$WORK/hostile.json" "$secs" "$kb" <<'EOF'; then
@@ -71,13 +71,14 @@ import json, sys
 rows = {r["port"]: r for r in map(json.loads, open(sys.argv[1]))}
 secs, kb = float(sys.argv[2]), int(sys.argv[3])
 print("  hostile: %.1f s, max RSS %d KiB" % (secs, kb))
-for p in (7001, 7002, 7003):
+for p in (7001, 7002, 7003, 7004):
     print("  %d: %s method=%s note=%s" % (p, rows[p]["service"], rows[p]["method"], rows[p]["note"]))
 assert secs < 60, "too slow"
 assert kb < 200 * 1024, "too much memory"
 assert "endless" in (rows[7001]["note"] or ""), rows[7001]
 assert rows[7002]["method"] == "table" and rows[7002]["note"], rows[7002]
 assert rows[7003]["service"] == "ssl" and "stalled" in (rows[7003]["note"] or ""), rows[7003]
+assert rows[7004]["service"] == "tcpwrapped" and rows[7004]["method"] == "probed", rows[7004]
 EOF
     echo "ok   hostile servers cost bounded time and memory and are reported"
 else
