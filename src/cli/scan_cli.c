@@ -9,6 +9,7 @@
 #include "net/payloads.h"
 #include "net/rawio.h"
 #include "output/output.h"
+#include "scan/resume.h"
 #include "scan/scan.h"
 #include "scan/technique.h"
 
@@ -73,6 +74,7 @@ static void usage(FILE *f)
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
+          "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
           f);
@@ -321,6 +323,21 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (!*val || *end || errno)
                 return bad(a, "'%s' is not a number", val);
             sip_key_init(&c->cfg.key, 1, v);
+        } else if (!strcmp(a, "--shard")) {
+            NEED_VAL();
+            unsigned si, sn;
+            char extra;
+            if (sscanf(val, "%u/%u%c", &si, &sn, &extra) != 2 || si < 1 || sn < 1 || si > sn ||
+                sn > 65535)
+                return bad(a, "'%s' is not I/N with 1 <= I <= N (e.g. 2/3)", val);
+            c->cfg.shard_index = si - 1;
+            c->cfg.shard_count = sn;
+        } else if (!strcmp(a, "--dry-run")) {
+            c->cfg.dry_run = 1;
+        } else if (!strcmp(a, "--resume")) {
+            fprintf(stderr, "portreeve scan: --resume FILE takes no other arguments "
+                            "(the file holds the original command)\n");
+            return -1;
         } else if (!strcmp(a, "-A")) {
             c->cfg.version_detect = 1;
         } else if (!strcmp(a, "--version-intensity")) {
@@ -624,12 +641,39 @@ int scan_cli_write(struct scan_cli *c, const struct scan_result *r, int terminal
 
 /* ---- end of the shared part ---- */
 
+#define RESUME_DEFAULT "portreeve.resume"
+
 int cmd_scan(int argc, char **argv)
 {
     int status;
+    struct resume_file rf;
+    memset(&rf, 0, sizeof rf);
+    const char *resume_path = NULL;
+    struct pr_error e = {{0}};
+    if (argc == 3 && !strcmp(argv[1], "--resume")) {
+        resume_path = argv[2];
+        if (resume_load(resume_path, &rf, &e) < 0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            return PR_EXIT_USAGE;
+        }
+        argc = rf.argc;
+        argv = rf.argv;
+    }
     struct scan_cli *c = scan_cli_parse(argc, argv, &status);
-    if (!c)
+    if (!c) {
+        resume_free(&rf);
         return status == 1 ? PR_EXIT_OK : PR_EXIT_USAGE;
+    }
+    if (resume_path) {
+        c->cfg.key = rf.key; /* same permutation and cookies as the interrupted run */
+        if (c->cfg.dry_run || c->cfg.connect_only) {
+            fprintf(stderr, "portreeve scan: --resume: this scan cannot be resumed\n");
+            scan_cli_free(c);
+            resume_free(&rf);
+            return PR_EXIT_USAGE;
+        }
+    }
+    c->cfg.progress = &rf.progress;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -637,12 +681,21 @@ int cmd_scan(int argc, char **argv)
 
     struct scan_result r;
     memset(&r, 0, sizeof r);
-    struct pr_error e = {{0}};
     int exit_code = PR_EXIT_OK;
     if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
+    } else if (c->cfg.dry_run) {
+        /* the probes were the output */
     } else {
+        if (stop_flag && rf.progress.valid) {
+            const char *out = resume_path ? resume_path : RESUME_DEFAULT;
+            if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
+                fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            else
+                fprintf(stderr, "portreeve scan: interrupted; resume with: portreeve scan "
+                                "--resume %s\n", out);
+        }
         if (stop_flag)
             fprintf(stderr, "portreeve scan: interrupted; results so far follow\n");
         if (write_outputs(c, &r, 1) < 0)
@@ -659,5 +712,6 @@ int cmd_scan(int argc, char **argv)
     }
     result_free(&r);
     scan_cli_free(c);
+    resume_free(&rf);
     return exit_code;
 }

@@ -265,6 +265,14 @@ static void send_probe(struct engine *E, uint64_t idx)
 {
     struct ehost *h = &E->h[idx / E->np];
     uint16_t tport = E->ports[idx % E->np];
+    if (E->cfg->dry_run) {
+        char a[PR_ADDRSTRLEN];
+        printf("probe %s %s %u\n", E->tech->proto == PR_TCP ? "tcp" : "udp",
+               addr_str(&h->t->res->addr, a, sizeof a), tport);
+        E->st->sent++;
+        E->tries[idx]++;
+        return;
+    }
     int try = E->tries[idx];
     uint16_t sport = E->fixed_sport ? E->sport_base
                                     : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
@@ -484,6 +492,62 @@ static void update_tries_needed(struct engine *E)
     E->tries_needed = need;
 }
 
+static int in_shard(const struct scan_config *cfg, uint64_t pos)
+{
+    return cfg->shard_count < 2 || pos % cfg->shard_count == cfg->shard_index;
+}
+
+/* Restores an interrupted pass: answers so far, and probes already sent once. */
+static uint64_t resume_apply(struct engine *E, const struct perm *perm, size_t tech_index)
+{
+    const struct scan_progress *p = E->cfg->progress;
+    if (!p || !p->valid || p->tech != tech_index)
+        return 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct progress_item *it = &p->items[i];
+        struct ehost *h = it->proto == E->tech->proto ? host_find(E, &it->addr) : NULL;
+        if (!h || E->portidx[it->port] < 0)
+            continue;
+        uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)E->portidx[it->port];
+        if (E->state[idx] == PS_UNKNOWN) {
+            E->state[idx] = it->state;
+            E->reason[idx] = it->reason;
+            E->ttl[idx] = it->ttl;
+            E->resolved++;
+        }
+    }
+    uint64_t pos = p->position < E->npairs ? p->position : E->npairs;
+    for (uint64_t i = 0; i < pos; i++) {
+        uint64_t idx = perm_at(perm, i);
+        if (in_shard(E->cfg, i) && E->state[idx] == PS_UNKNOWN)
+            E->tries[idx] = 1;
+    }
+    return pos;
+}
+
+/* On a stop: where the first pass got to and every answer, for --resume. */
+static void progress_save(struct engine *E, size_t tech_index, uint64_t pos)
+{
+    struct scan_progress *p = E->cfg->progress;
+    if (!p)
+        return;
+    p->valid = 1;
+    p->tech = tech_index;
+    p->position = pos;
+    p->n = 0; /* the engine's state already holds whatever was resumed */
+    for (uint64_t idx = 0; idx < E->npairs; idx++) {
+        if (E->state[idx] == PS_UNKNOWN)
+            continue;
+        struct progress_item it = {.addr = E->h[idx / E->np].t->res->addr,
+                                   .port = E->ports[idx % E->np],
+                                   .proto = E->tech->proto,
+                                   .state = E->state[idx],
+                                   .reason = E->reason[idx],
+                                   .ttl = E->ttl[idx]};
+        progress_add(p, &it);
+    }
+}
+
 static int engine_setup(struct engine *E, const struct scan_config *cfg,
                         const struct technique *tech, struct rawio *io,
                         struct engine_target *targets, size_t nt, const uint16_t *ports,
@@ -548,10 +612,10 @@ static void engine_free(struct engine *E)
     free(E->sent_us);
 }
 
-int engine_run(const struct scan_config *cfg, const struct technique *tech, struct rawio *io,
-               struct engine_target *targets, size_t ntargets, const uint16_t *ports,
-               size_t nports, volatile sig_atomic_t *stop, struct engine_stats *st,
-               struct pr_error *e)
+int engine_run(const struct scan_config *cfg, const struct technique *tech, size_t tech_index,
+               struct rawio *io, struct engine_target *targets, size_t ntargets,
+               const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
+               struct engine_stats *st, struct pr_error *e)
 {
     (void)e;
     if (!ntargets || !nports)
@@ -563,10 +627,15 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
     struct perm perm;
     perm_init(&perm, E.npairs, &cfg->key);
+    uint64_t first = resume_apply(&E, &perm, tech_index);
+    uint64_t stopped_at = E.npairs;
 
     for (int round = 0; !(stop && *stop); round++) {
         int sent_any = 0;
-        for (uint64_t i = 0; i < E.npairs && !(stop && *stop); i++) {
+        uint64_t i;
+        for (i = round ? 0 : first; i < E.npairs && !(stop && *stop); i++) {
+            if (!in_shard(cfg, i))
+                continue;
             uint64_t idx = perm_at(&perm, i);
             if (E.state[idx] != PS_UNKNOWN || E.tries[idx] != round || E.h[idx / nports].paced)
                 continue;
@@ -575,9 +644,13 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
             rate_wait(&E);
             send_probe(&E, idx);
             sent_any = 1;
-            if ((E.st->sent & 63) == 0)
+            if ((E.st->sent & 63) == 0 && !cfg->dry_run)
                 tick(&E);
         }
+        if (round == 0)
+            stopped_at = i;
+        if (cfg->dry_run)
+            break;
         if (sent_any)
             wait_round(&E, now_us(), stop);
         if (round == 0 && tech->icmp_matters) {
@@ -600,8 +673,14 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
             break;
     }
     /* Let paced hosts finish. */
-    while (!(stop && *stop) && pace_all(&E))
+    while (!(stop && *stop) && !cfg->dry_run && pace_all(&E))
         wait_until(&E, now_us() + 10000, stop);
+    if (stop && *stop && !cfg->dry_run) {
+        /* collect the answers to probes still in flight, so that a resumed scan does
+         * not send them again */
+        wait_round(&E, now_us(), NULL);
+        progress_save(&E, tech_index, stopped_at);
+    }
 
     for (size_t h = 0; h < E.nh; h++) {
         struct host_result *res = E.h[h].t->res;
@@ -613,7 +692,10 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, stru
         for (size_t p = 0; p < nports; p++) {
             uint64_t idx = h * nports + p;
             struct port_result *pr = &res->ports[E.h[h].t->port_off + p];
-            if (E.state[idx] == PS_UNKNOWN) {
+            if (E.state[idx] == PS_UNKNOWN && (E.tries[idx] == 0 || cfg->dry_run)) {
+                pr->state = PS_UNKNOWN; /* never probed (another shard's, or a stop) */
+                pr->reason = RS_NONE;
+            } else if (E.state[idx] == PS_UNKNOWN) {
                 pr->state = tech->state_on_timeout;
                 pr->reason = RS_NO_RESPONSE;
                 pr->reason_ttl = 0;

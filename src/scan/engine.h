@@ -29,11 +29,15 @@ struct engine_stats {
     uint64_t sent, rcvd, bytes_sent, bytes_rcvd;
 };
 
-/* Runs tech over the targets and ports. Returns 0, or -1 with e filled. */
-int engine_run(const struct scan_config *cfg, const struct technique *tech, struct rawio *io,
-               struct engine_target *targets, size_t ntargets, const uint16_t *ports,
-               size_t nports, volatile sig_atomic_t *stop, struct engine_stats *st,
-               struct pr_error *e);
+/* Runs tech (the tech_index-th technique of cfg) over the targets and ports. With
+ * cfg->shard_count > 1 only every shard_count-th permutation position is probed; with
+ * cfg->dry_run the first-pass probes are printed, not sent; with cfg->progress valid for
+ * this technique the scan resumes where it stopped, and on a stop it is filled. Ports
+ * never probed are left PS_UNKNOWN. Returns 0, or -1 with e filled. */
+int engine_run(const struct scan_config *cfg, const struct technique *tech, size_t tech_index,
+               struct rawio *io, struct engine_target *targets, size_t ntargets,
+               const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
+               struct engine_stats *st, struct pr_error *e);
 
 /* 1 once --host-timeout has passed for the host since res->start (then sets res->timed_out). */
 int host_expired(const struct scan_config *cfg, struct host_result *res);

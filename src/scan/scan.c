@@ -39,6 +39,91 @@ void scan_timing_template(struct scan_timing *t, int level)
     t->max_rate = T[level].rate;
 }
 
+void progress_add(struct scan_progress *p, const struct progress_item *it)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->items = pr_reallocarray(p->items, p->cap, sizeof *p->items);
+    }
+    p->items[p->n++] = *it;
+}
+
+void progress_free(struct scan_progress *p)
+{
+    free(p->items);
+    free(p->up);
+    memset(p, 0, sizeof *p);
+}
+
+/* Marks the hosts that the saved progress found up (a resumed scan skips discovery). */
+static void progress_restore_up(const struct scan_progress *p, struct engine_target *tg, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < p->nup; k++)
+            if (addr_eq(&p->up[k], &tg[i].res->addr)) {
+                tg[i].res->up = 1;
+                tg[i].res->reason = RS_USER_SET;
+                break;
+            }
+}
+
+/* Fills the results of a technique that had finished before the stop. */
+static void progress_restore_ports(const struct scan_progress *p, struct engine_target *tg,
+                                   size_t n, uint8_t proto)
+{
+    for (size_t k = 0; k < p->n; k++) {
+        const struct progress_item *it = &p->items[k];
+        if (it->proto != proto)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            struct host_result *h = tg[i].res;
+            if (!addr_eq(&h->addr, &it->addr))
+                continue;
+            for (size_t q = 0; q < h->nports; q++)
+                if (h->ports[q].proto == proto && h->ports[q].port == it->port) {
+                    h->ports[q].state = it->state;
+                    h->ports[q].reason = it->reason;
+                    h->ports[q].reason_ttl = it->ttl;
+                }
+        }
+    }
+}
+
+/* On a stop: the hosts found up and the finished techniques' results join the progress
+ * that the interrupted engine saved. */
+static void progress_finish(struct scan_progress *p, struct engine_target *tg, size_t n,
+                            const uint8_t *done_protos, size_t ndone)
+{
+    free(p->up);
+    p->up = pr_calloc(n, sizeof *p->up);
+    p->nup = n;
+    for (size_t i = 0; i < n; i++) {
+        struct host_result *h = tg[i].res;
+        p->up[i] = h->addr;
+        for (size_t q = 0; q < h->nports; q++)
+            for (size_t d = 0; d < ndone; d++)
+                if (h->ports[q].proto == done_protos[d] && h->ports[q].state != PS_UNKNOWN) {
+                    struct progress_item it = {.addr = h->addr,
+                                               .port = h->ports[q].port,
+                                               .proto = h->ports[q].proto,
+                                               .state = h->ports[q].state,
+                                               .reason = h->ports[q].reason,
+                                               .ttl = h->ports[q].reason_ttl};
+                    progress_add(p, &it);
+                }
+    }
+}
+
+/* Drops ports that were never probed (other shards' ports, or after a stop). */
+static void drop_unprobed(struct host_result *h)
+{
+    size_t w = 0;
+    for (size_t q = 0; q < h->nports; q++)
+        if (h->ports[q].state != PS_UNKNOWN)
+            h->ports[w++] = h->ports[q];
+    h->nports = w;
+}
+
 static int family_bit(int family)
 {
     return family == AF_INET6 ? 2 : 1;
@@ -89,7 +174,14 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
 
     /* Techniques and whether any needs raw sockets. */
     const struct technique *tech[3] = {0};
-    int need_raw = !cfg->no_ping && !cfg->connect_only;
+    /* --resume: cfg->progress holds what an interrupted run saved; the engine picks up
+     * technique prog->tech where it stopped, and a stop of this run overwrites it. */
+    struct scan_progress *prog = cfg->progress;
+    int resuming = prog && prog->valid;
+    size_t resume_tech = resuming ? prog->tech : 0;
+    uint8_t done_protos[3];
+    size_t ndone = 0;
+    int need_raw = !cfg->no_ping && !cfg->connect_only && !resuming;
     int any_tcp = 0, any_udp = 0;
     for (size_t i = 0; i < cfg->ntech; i++) {
         if (!strcmp(cfg->techniques[i], "connect")) {
@@ -119,6 +211,8 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         families |= (unsigned)family_bit(h->addr.family);
     }
 
+    if (cfg->dry_run)
+        need_raw = 0;
     if (need_raw) {
         if (rawio_open(&io, families ? families : 1, cfg->iface, e) < 0)
             goto out;
@@ -140,7 +234,9 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             tg[nroutable++] = tg[i];
     for (size_t i = 0; i < nroutable; i++)
         gettimeofday(&tg[i].res->start, NULL);
-    if (cfg->no_ping) {
+    if (resuming) {
+        progress_restore_up(prog, tg, nroutable);
+    } else if (cfg->no_ping || cfg->dry_run) {
         for (size_t i = 0; i < nroutable; i++) {
             tg[i].res->up = 1;
             tg[i].res->reason = RS_USER_SET;
@@ -182,10 +278,22 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             si->proto = proto;
             si->ports = ports;
             si->nports = np;
+            if (resuming && k < resume_tech) { /* finished before the stop */
+                progress_restore_ports(prog, tg, nup, proto);
+                done_protos[ndone++] = proto;
+                continue;
+            }
             int k_rc = is_connect ? connect_run(cfg, tg, nup, ports, np, stop, &st, e)
-                                  : engine_run(cfg, tech[k], &io, tg, nup, ports, np, stop, &st, e);
+                                  : engine_run(cfg, tech[k], k, &io, tg, nup, ports, np, stop,
+                                               &st, e);
             if (k_rc < 0)
                 goto out;
+            if (stop && *stop) {
+                if (prog && !is_connect)
+                    progress_finish(prog, tg, nup, done_protos, ndone);
+                break;
+            }
+            done_protos[ndone++] = proto;
         }
     }
     if (cfg->version_detect && !cfg->ping_only && !(stop && *stop) &&
@@ -194,6 +302,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     for (size_t i = 0; i < nup; i++) {
         struct host_result *h = tg[i].res;
         gettimeofday(&h->end, NULL);
+        drop_unprobed(h);
         if (h->timed_out) { /* the outputs say "Skipping host ... due to host timeout" */
             free(h->ports);
             h->ports = NULL;

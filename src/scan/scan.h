@@ -18,6 +18,27 @@
 
 struct payload_db;
 
+/* What an interrupted scan has done, to resume it (--resume): the technique it was in,
+ * how far its first pass through the permutation got, and every answer so far. */
+struct progress_item {
+    struct pr_addr addr;
+    uint16_t port;
+    uint8_t proto, state, reason, ttl;
+};
+
+struct scan_progress {
+    int valid;              /* 1 when loaded from a resume file / saved by a stop */
+    size_t tech;            /* index into scan_config.techniques of the interrupted one */
+    uint64_t position;      /* first-pass permutation positions [0, position) were sent */
+    struct pr_addr *up;     /* hosts found up by discovery */
+    size_t nup;
+    struct progress_item *items;
+    size_t n, cap;
+};
+
+void progress_add(struct scan_progress *p, const struct progress_item *it);
+void progress_free(struct scan_progress *p);
+
 /* Timing: from -T0..-T5, then overridden by explicit options. Times in microseconds. */
 struct scan_timing {
     int level;                 /* 0..5 */
@@ -47,6 +68,9 @@ struct scan_config {
     struct sip_key key;
     int verbose;
     int stats_every_s;
+    unsigned shard_index, shard_count; /* --shard I/N: index is 0-based here; count 0 = off */
+    int dry_run;               /* --dry-run: print each first-pass probe, send nothing */
+    struct scan_progress *progress; /* in: where to resume (or NULL); out: filled on a stop */
     /* service detection (-sV, -A): see svc/version.h */
     int version_detect;
     int version_intensity;     /* 0..9, default 7 */
