@@ -37,13 +37,7 @@ struct cjob {
 
 static uint64_t job_timeout(const struct cjob *j)
 {
-    const struct scan_timing *t = &j->cfg->timing;
-    double to = j->srtt > 0 ? j->srtt + 4 * j->rttvar : (double)t->initial_rtt_us;
-    if (to < (double)t->min_rtt_us)
-        to = (double)t->min_rtt_us;
-    if (to > (double)t->max_rtt_us)
-        to = (double)t->max_rtt_us;
-    return (uint64_t)to;
+    return rtt_timeout(&j->cfg->timing, j->srtt, j->rttvar);
 }
 
 /* After a failed connect: was it an ICMP error (and which), or a reset? */
@@ -109,15 +103,8 @@ static void finish_slot(struct cjob *j, int ep, struct slot *s, int timed_out)
         socklen_t el = sizeof err;
         getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
         double rtt = (double)(now - s->started);
-        if (j->tries[s->pair] == 1 || j->srtt <= 0) {
-            if (j->srtt <= 0) {
-                j->srtt = rtt;
-                j->rttvar = rtt / 2 > 1000 ? rtt / 2 : 1000;
-            } else {
-                j->rttvar = 0.75 * j->rttvar + 0.25 * (rtt > j->srtt ? rtt - j->srtt : j->srtt - rtt);
-                j->srtt = 0.875 * j->srtt + 0.125 * rtt;
-            }
-        }
+        if (j->tries[s->pair] == 1 || j->srtt <= 0)
+            rtt_update(&j->srtt, &j->rttvar, rtt);
         if (err == 0)
             resolve(j, s->pair, PS_OPEN, RS_SYN_ACK);
         else if (err != EINPROGRESS) {

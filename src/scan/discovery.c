@@ -71,6 +71,24 @@ static int is_answer(const struct scan_config *cfg, const struct engine_target *
     return 0;
 }
 
+/* The target whose address is a; targets are in ascending address order (the target
+ * list is sorted), so a binary search finds it. */
+static struct engine_target *find_target(struct engine_target *t, size_t n, const struct pr_addr *a)
+{
+    size_t lo = 0, hi = n, len = a->family == AF_INET6 ? 16 : 4;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(t[mid].res->addr.a, a->a, len);
+        if (c == 0)
+            return t[mid].res->addr.family == a->family ? &t[mid] : NULL;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine_target *targets,
                   size_t ntargets, volatile sig_atomic_t *stop, struct engine_stats *st,
                   struct pr_error *e)
@@ -114,21 +132,19 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
                     continue;
                 st->rcvd++;
                 st->bytes_rcvd += (uint64_t)n;
-                for (size_t i = 0; i < ntargets; i++) { /* few hosts: linear is fine */
-                    struct host_result *r = targets[i].res;
-                    int why;
-                    if (r->up || !(why = is_answer(cfg, &targets[i], &pi)))
-                        continue;
-                    r->up = 1;
-                    r->reason = (uint8_t)why;
-                    r->reason_ttl = pi.ttl;
-                    double rtt = (double)(now_us() - sent_at);
-                    r->srtt_us = rtt;
-                    rtt_sum += rtt;
-                    rtt_n++;
-                    left--;
-                    break;
-                }
+                struct engine_target *t = find_target(targets, ntargets, &pi.src);
+                int why;
+                if (!t || t->res->up || !(why = is_answer(cfg, t, &pi)))
+                    continue;
+                struct host_result *r = t->res;
+                r->up = 1;
+                r->reason = (uint8_t)why;
+                r->reason_ttl = pi.ttl;
+                double rtt = (double)(now_us() - sent_at);
+                r->srtt_us = rtt;
+                rtt_sum += rtt;
+                rtt_n++;
+                left--;
             }
         }
     }

@@ -25,6 +25,7 @@ struct ehost {
     struct engine_target *t;
     double srtt, rttvar; /* microseconds; srtt 0 = no sample yet */
     uint32_t icmp_errors;
+    uint64_t last_icmp_us; /* when the last ICMP error from this host arrived */
     /* ICMP pacing */
     int paced;            /* 0 no, 1 active, 2 finished */
     double tokens;
@@ -34,7 +35,7 @@ struct ehost {
     double batch_tokens; /* tokens in the model when the batch was sent */
     uint64_t paced_sent, paced_icmp;
     uint64_t batch_deadline;
-    uint64_t batch[PACE_BATCH_MAX];
+    uint64_t *batch; /* PACE_BATCH_MAX entries, allocated when pacing starts */
     size_t nbatch;
     size_t cursor;
 };
@@ -124,13 +125,7 @@ static uint32_t cookie(const struct engine *E, const struct ehost *h, uint16_t t
 
 static uint64_t host_timeout(const struct engine *E, const struct ehost *h)
 {
-    const struct scan_timing *t = &E->cfg->timing;
-    double to = h->srtt > 0 ? h->srtt + 4 * h->rttvar : (double)t->initial_rtt_us;
-    if (to < (double)t->min_rtt_us)
-        to = (double)t->min_rtt_us;
-    if (to > (double)t->max_rtt_us)
-        to = (double)t->max_rtt_us;
-    return (uint64_t)to;
+    return rtt_timeout(&E->cfg->timing, h->srtt, h->rttvar);
 }
 
 static uint64_t max_timeout(const struct engine *E)
@@ -144,18 +139,6 @@ static uint64_t max_timeout(const struct engine *E)
     return m;
 }
 
-static void rtt_sample(struct ehost *h, double rtt)
-{
-    if (h->srtt <= 0) {
-        h->srtt = rtt;
-        h->rttvar = rtt / 2 > 1000 ? rtt / 2 : 1000; /* at least 1 ms of variance */
-        return;
-    }
-    double d = fabs(rtt - h->srtt);
-    h->rttvar = 0.75 * h->rttvar + 0.25 * d;
-    h->srtt = 0.875 * h->srtt + 0.125 * rtt;
-}
-
 /* ---- replies -------------------------------------------------------------------- */
 
 static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct port_result *pr,
@@ -163,7 +146,7 @@ static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct
 {
     if (try == E->tries[idx] - 1 && !E->fixed_sport) {
         uint32_t rtt = elapsed32(E, now) - E->sent_us[idx];
-        rtt_sample(h, (double)rtt);
+        rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
     if (E->state[idx] != PS_UNKNOWN)
         return; /* the first definite answer stands */
@@ -208,6 +191,7 @@ static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t no
                             &pr))
         return;
     h->icmp_errors++;
+    h->last_icmp_us = now;
     if (h->batch_open)
         h->batch_icmp++;
     uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
@@ -418,6 +402,23 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     return 1;
 }
 
+/* Starts pacing a host. The bucket cannot hold fewer tokens than have refilled since
+ * the last ICMP error we saw from it (or since this technique began, if none): errors it
+ * sent would have reached us, and suppressed ones cost nothing. The first batch size
+ * follows the share of first-pass probes that drew an ICMP error. */
+static void pace_start(struct engine *E, struct ehost *h)
+{
+    uint64_t now = now_us();
+    uint64_t since = h->last_icmp_us ? h->last_icmp_us : E->t0;
+    h->paced = 1;
+    h->tokens = fmin(ICMP_BURST, (double)(now - since) * ICMP_RATE_PER_S / 1e6);
+    h->tokens_at = now;
+    h->paced_sent = E->np;
+    h->paced_icmp = h->icmp_errors;
+    if (!h->batch)
+        h->batch = pr_calloc(PACE_BATCH_MAX, sizeof *h->batch);
+}
+
 static int pace_all(struct engine *E)
 {
     int busy = 0;
@@ -601,6 +602,8 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
 
 static void engine_free(struct engine *E)
 {
+    for (size_t i = 0; i < E->nh; i++)
+        free(E->h[i].batch);
     free(E->h);
     free(E->hash);
     free(E->portidx);
@@ -657,16 +660,12 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, size
             /* Whatever is unanswered after the first burst may be an ICMP error that the
              * target's rate limit suppressed (possibly because an earlier scan drained
              * its bucket): pace the rest of each such host to that limit. */
-            for (size_t h = 0; h < E.nh; h++) {
-                struct ehost *eh = &E.h[h];
+            for (size_t h = 0; h < E.nh; h++)
                 for (size_t p = 0; p < nports; p++)
                     if (E.state[h * nports + p] == PS_UNKNOWN) {
-                        eh->paced = 1;
-                        eh->tokens = 0;
-                        eh->tokens_at = now_us();
+                        pace_start(&E, &E.h[h]);
                         break;
                     }
-            }
         }
         update_tries_needed(&E);
         if (!sent_any) /* every unresolved pair was sent in each round so far */

@@ -97,6 +97,14 @@ int resume_load(const char *path, struct resume_file *rf, struct pr_error *e)
     FILE *f = fopen(path, "r");
     if (!f)
         return pr_errf(e, "--resume file '%s': %s", path, strerror(errno));
+    int rc = resume_parse(f, path, rf, e);
+    fclose(f);
+    return rc;
+}
+
+int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_error *e)
+{
+    memset(rf, 0, sizeof *rf);
     char line[8192];
     unsigned lineno = 0;
     int have_key = 0, ended = 0;
@@ -164,7 +172,6 @@ int resume_load(const char *path, struct resume_file *rf, struct pr_error *e)
             goto bad;
         }
     }
-    fclose(f);
     if (lineno == 0 || !have_key || !ended) {
         resume_free(rf);
         return pr_errf(e, "--resume file '%s': incomplete (no %s)", path,
@@ -173,11 +180,9 @@ int resume_load(const char *path, struct resume_file *rf, struct pr_error *e)
     rf->progress.valid = 1;
     return 0;
 bad_len:
-    fclose(f);
     resume_free(rf);
     return pr_errf(e, "--resume file '%s' line %u: line too long", path, lineno);
 bad:
-    fclose(f);
     resume_free(rf);
     return pr_errf(e, "--resume file '%s' line %u: not understood", path, lineno);
 }

@@ -12,6 +12,8 @@
 #include "core/siphash.h"
 #include "scan/scan.h"
 
+#include <stdio.h>
+
 #define RESUME_MAX_ARGS 256
 
 struct resume_file {
@@ -26,6 +28,8 @@ int resume_save(const char *path, int argc, char **argv, const struct sip_key *k
                 const struct scan_progress *p, struct pr_error *e);
 /* Reads path; errors name the file and the line. Returns 0 or -1. */
 int resume_load(const char *path, struct resume_file *rf, struct pr_error *e);
+/* The same from an open stream; path names it in errors. */
+int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_error *e);
 void resume_free(struct resume_file *rf);
 
 #endif

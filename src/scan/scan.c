@@ -124,6 +124,28 @@ static void drop_unprobed(struct host_result *h)
     h->nports = w;
 }
 
+void rtt_update(double *srtt, double *rttvar, double sample_us)
+{
+    if (*srtt <= 0) {
+        *srtt = sample_us;
+        *rttvar = sample_us / 2 > 1000 ? sample_us / 2 : 1000; /* at least 1 ms */
+        return;
+    }
+    double d = sample_us > *srtt ? sample_us - *srtt : *srtt - sample_us;
+    *rttvar = 0.75 * *rttvar + 0.25 * d;
+    *srtt = 0.875 * *srtt + 0.125 * sample_us;
+}
+
+uint64_t rtt_timeout(const struct scan_timing *t, double srtt, double rttvar)
+{
+    double to = srtt > 0 ? srtt + 4 * rttvar : (double)t->initial_rtt_us;
+    if (to < (double)t->min_rtt_us)
+        to = (double)t->min_rtt_us;
+    if (to > (double)t->max_rtt_us)
+        to = (double)t->max_rtt_us;
+    return (uint64_t)to;
+}
+
 static int family_bit(int family)
 {
     return family == AF_INET6 ? 2 : 1;

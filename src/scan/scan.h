@@ -85,6 +85,12 @@ struct scan_config {
 int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
              struct pr_error *e);
 
+/* Round-trip estimate shared by the engines (Jacobson/Karels, as RFC 6298): folds one
+ * sample into *srtt / *rttvar (microseconds; *srtt 0 means no sample yet). */
+void rtt_update(double *srtt, double *rttvar, double sample_us);
+/* Probe timeout from the estimate, clamped to the timing's min/max; initial without one. */
+uint64_t rtt_timeout(const struct scan_timing *t, double srtt, double rttvar);
+
 /* Sets timing defaults for -T level (0..5). */
 void scan_timing_template(struct scan_timing *t, int level);
 
