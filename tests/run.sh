@@ -32,6 +32,11 @@ run_one() { # name timeout_seconds command...
     fi
 }
 
+# style: every C file as .clang-format says (the same clang-format 14 as Debian 12's)
+if command -v clang-format >/dev/null; then
+    run_one "style/clang-format" 120 sh -c 'bad=0; for f in $(git ls-files "src/*.[ch]" "tests/unit/*.c" "tests/fuzz/*.c" "bench/*.c"); do
+        clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || { echo "not formatted: $f"; bad=1; }; done; exit $bad'
+fi
 for t in build/test_*; do
     [ -x "$t" ] && run_one "unit/$(basename "$t")" 120 "$t"
 done

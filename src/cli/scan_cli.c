@@ -94,8 +94,8 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
     errno = 0;
     long v = strtol(s, &end, 10);
     if (!*s || *end || errno || v < lo || v > hi) {
-        fprintf(stderr, "portreeve scan: %s: '%s' is not a whole number from %ld to %ld\n", opt,
-                s, lo, hi);
+        fprintf(stderr, "portreeve scan: %s: '%s' is not a whole number from %ld to %ld\n", opt, s,
+                lo, hi);
         return -1;
     }
     *out = v;
@@ -141,9 +141,8 @@ static int add_technique(struct scan_cli *c, char letter)
     static const struct {
         char l;
         const char *name;
-    } map[] = {{'S', "syn"},    {'T', "connect"}, {'F', "fin"},    {'N', "null"},
-               {'X', "xmas"},   {'A', "ack"},     {'M', "maimon"}, {'W', "window"},
-               {'U', "udp"}};
+    } map[] = {{'S', "syn"}, {'T', "connect"}, {'F', "fin"},    {'N', "null"}, {'X', "xmas"},
+               {'A', "ack"}, {'M', "maimon"},  {'W', "window"}, {'U', "udp"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (map[i].l != letter)
             continue;
@@ -412,8 +411,7 @@ static int finish_config(struct scan_cli *c)
                             "falling back to a connect scan (-sT)\n");
             c->tcp_name = "connect";
         } else {
-            fprintf(stderr, "portreeve scan: the %s scan needs root or CAP_NET_RAW\n",
-                    c->tcp_name);
+            fprintf(stderr, "portreeve scan: the %s scan needs root or CAP_NET_RAW\n", c->tcp_name);
             return -1;
         }
     }
@@ -455,15 +453,14 @@ static int finish_config(struct scan_cli *c)
             fprintf(stderr, "portreeve scan: -p: %s\n", e.msg);
             return -1;
         }
-    } else if (!cfg->ping_only &&
-               ports_top(cfg->svc, c->top_ports ? (size_t)c->top_ports : 1000, want, &cfg->ports,
-                         &e) < 0) {
+    } else if (!cfg->ping_only && ports_top(cfg->svc, c->top_ports ? (size_t)c->top_ports : 1000,
+                                            want, &cfg->ports, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         return -1;
     }
     if (!cfg->ping_only) {
-        size_t total = (c->tcp_name ? cfg->ports.n[PR_TCP] : 0) +
-                       (c->want_udp ? cfg->ports.n[PR_UDP] : 0);
+        size_t total =
+            (c->tcp_name ? cfg->ports.n[PR_TCP] : 0) + (c->want_udp ? cfg->ports.n[PR_UDP] : 0);
         if (!total) {
             fprintf(stderr, "portreeve scan: -p: no ports left for the chosen techniques\n");
             return -1;
@@ -693,8 +690,10 @@ int cmd_scan(int argc, char **argv)
             if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
                 fprintf(stderr, "portreeve scan: %s\n", e.msg);
             else
-                fprintf(stderr, "portreeve scan: interrupted; resume with: portreeve scan "
-                                "--resume %s\n", out);
+                fprintf(stderr,
+                        "portreeve scan: interrupted; resume with: portreeve scan "
+                        "--resume %s\n",
+                        out);
         }
         if (stop_flag)
             fprintf(stderr, "portreeve scan: interrupted; results so far follow\n");

@@ -36,6 +36,6 @@ void status_tick(struct status *s, uint64_t done, uint64_t total, double pps)
     if (s->rate > 0 && total >= done)
         hms(eta, sizeof eta, (uint64_t)((double)(total - done) / s->rate) + 1);
     fprintf(stderr, "Stats: %s elapsed; %s: %.1f%% done (%llu of %llu); %.0f pkt/s; ETA %s\n", el,
-            s->what, total ? 100.0 * (double)done / (double)total : 100.0,
-            (unsigned long long)done, (unsigned long long)total, pps, eta);
+            s->what, total ? 100.0 * (double)done / (double)total : 100.0, (unsigned long long)done,
+            (unsigned long long)total, pps, eta);
 }

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 struct status {
-    const char *what;      /* "SYN scan" */
+    const char *what; /* "SYN scan" */
     uint64_t start_us, last_us, period_us, after_us;
     uint64_t last_done;
-    double rate;           /* smoothed work units per second */
+    double rate; /* smoothed work units per second */
 };
 
 void status_init(struct status *s, const char *what, int verbose, int every_s);

@@ -33,10 +33,10 @@ struct pkt_ip {
 };
 
 struct pkt_tcp_opts {
-    uint16_t mss;    /* 0: no MSS option */
-    int8_t wscale;   /* -1: none */
-    uint8_t sackok;  /* SACK permitted */
-    uint8_t tstamp;  /* timestamp option with tsval */
+    uint16_t mss;   /* 0: no MSS option */
+    int8_t wscale;  /* -1: none */
+    uint8_t sackok; /* SACK permitted */
+    uint8_t tstamp; /* timestamp option with tsval */
     uint32_t tsval;
 };
 
@@ -58,11 +58,11 @@ enum pkt_l4 { PKT_L4_NONE = 0, PKT_L4_TCP, PKT_L4_UDP, PKT_L4_ICMP, PKT_L4_OTHER
 
 /* The transport header of a datagram, or of the datagram quoted in an ICMP error. */
 struct pkt_l4info {
-    uint8_t proto;      /* IP protocol number (6, 17, 1, 58, ...) */
+    uint8_t proto; /* IP protocol number (6, 17, 1, 58, ...) */
     uint16_t sport, dport;
-    uint32_t seq, ack;  /* TCP; only seq is guaranteed in a quoted header (8 bytes) */
-    uint8_t flags;      /* TCP */
-    uint16_t window;    /* TCP */
+    uint32_t seq, ack;            /* TCP; only seq is guaranteed in a quoted header (8 bytes) */
+    uint8_t flags;                /* TCP */
+    uint16_t window;              /* TCP */
     uint8_t icmp_type, icmp_code; /* ICMP/ICMPv6 */
     uint16_t icmp_id, icmp_seq;   /* echo/timestamp */
 };
@@ -70,16 +70,16 @@ struct pkt_l4info {
 struct pkt_info {
     struct pr_addr src, dst;
     uint8_t ttl;
-    uint16_t ip_id;      /* IPv4 */
-    uint8_t df;          /* IPv4 don't-fragment */
-    uint16_t ip_len;     /* total length from the header */
+    uint16_t ip_id;  /* IPv4 */
+    uint8_t df;      /* IPv4 don't-fragment */
+    uint16_t ip_len; /* total length from the header */
     enum pkt_l4 l4;
-    struct pkt_l4info t; /* transport of this datagram */
+    struct pkt_l4info t;    /* transport of this datagram */
     const uint8_t *payload; /* TCP/UDP payload within buf, or NULL */
     size_t payload_len;
     /* TCP options seen (for tool fingerprints); 0 when absent */
     uint16_t tcp_mss;
-    uint8_t tcp_nopts;   /* options seen, wire order, NOP (1) and EOL (0) included; max 16 */
+    uint8_t tcp_nopts; /* options seen, wire order, NOP (1) and EOL (0) included; max 16 */
     uint8_t tcp_optkinds[16];
     /* ICMP errors (dest unreachable, time exceeded, ...): the quoted datagram */
     int has_inner;

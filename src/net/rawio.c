@@ -53,15 +53,14 @@ int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr
             int snd = 8 << 20;
             if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof snd) < 0)
                 setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd);
-            if (iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
-                                    (socklen_t)strlen(iface)) < 0)
+            if (iface &&
+                setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface)) < 0)
                 goto fail;
         }
     }
     if (io->ifindex) {
-        struct sockaddr_ll sll = {.sll_family = AF_PACKET,
-                                  .sll_protocol = htons(ETH_P_ALL),
-                                  .sll_ifindex = io->ifindex};
+        struct sockaddr_ll sll = {
+            .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = io->ifindex};
         if (bind(io->recv, (struct sockaddr *)&sll, sizeof sll) < 0)
             goto fail;
     }
@@ -154,8 +153,7 @@ uint64_t rawio_drops(struct rawio *io)
     return st.tp_drops;
 }
 
-int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname,
-                 struct pr_error *e)
+int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname, struct pr_error *e)
 {
     char buf[PR_ADDRSTRLEN];
     struct sockaddr_storage ss;

@@ -20,7 +20,7 @@
 struct rawio {
     int send4, send6; /* -1 when not opened */
     int recv;
-    int ifindex;      /* 0: every interface */
+    int ifindex;       /* 0: every interface */
     uint64_t rx_drops; /* kernel drops seen on the receive socket so far */
 };
 
@@ -41,8 +41,7 @@ uint64_t rawio_drops(struct rawio *io);
 
 /* The source address the kernel would use towards dst, and its interface name
  * (ifname at least IF_NAMESIZE bytes). Returns 0, or -1 when there is no route. */
-int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname,
-                 struct pr_error *e);
+int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname, struct pr_error *e);
 /* 1 when the process may open raw sockets (root or CAP_NET_RAW). */
 int rawio_privileged(void);
 

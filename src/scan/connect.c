@@ -46,8 +46,8 @@ static void classify_error(int fd, int err, uint8_t *state, uint8_t *reason)
     char cbuf[512];
     char dummy[1];
     struct iovec iov = {dummy, sizeof dummy};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof cbuf};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
     if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
             if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
@@ -303,8 +303,9 @@ int connect_ping(const struct scan_config *cfg, struct engine_target *targets, s
     for (size_t h = 0; h < ntargets; h++) {
         uint8_t s = j.state[h * 2];
         targets[h].res->up = s == PS_OPEN || s == PS_CLOSED;
-        targets[h].res->reason = s == PS_OPEN ? RS_SYN_ACK : s == PS_CLOSED ? RS_CONN_REFUSED
-                                                                             : RS_NO_RESPONSE;
+        targets[h].res->reason = s == PS_OPEN     ? RS_SYN_ACK
+                                 : s == PS_CLOSED ? RS_CONN_REFUSED
+                                                  : RS_NO_RESPONSE;
     }
     job_free(&j);
     return rc;

@@ -31,10 +31,9 @@ static void send_probes(const struct scan_config *cfg, struct rawio *io,
                          NULL, 0);
     n[2] = pkt_build_tcp(bufs[2], sizeof bufs[2], &ip, DISC_SPORT, 80, c, ~c, TH_ACK, 1024, NULL,
                          NULL, 0);
-    n[3] = t->res->addr.family == AF_INET
-               ? pkt_build_icmp_echo(bufs[3], sizeof bufs[3], &ip, (uint16_t)c,
-                                     (uint16_t)(c >> 16), 1)
-               : 0;
+    n[3] = t->res->addr.family == AF_INET ? pkt_build_icmp_echo(bufs[3], sizeof bufs[3], &ip,
+                                                                (uint16_t)c, (uint16_t)(c >> 16), 1)
+                                          : 0;
     (void)pkt;
     for (int i = 0; i < 4; i++)
         if (n[i] && rawio_send(io, bufs[i], n[i], &ip.dst) == 0) {

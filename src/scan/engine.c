@@ -19,7 +19,7 @@
 #define ICMP_BURST 6.0
 #define PACE_BATCH_MAX 256
 #define PACE_MAX_TRIES 24 /* a port probed this often counts as tried, conclusive or not */
-#define SPORT_TRIES 8 /* low bits of the source port carry the try number */
+#define SPORT_TRIES 8     /* low bits of the source port carry the try number */
 
 struct ehost {
     struct engine_target *t;
@@ -27,7 +27,7 @@ struct ehost {
     uint32_t icmp_errors;
     uint64_t last_icmp_us; /* when the last ICMP error from this host arrived */
     /* ICMP pacing */
-    int paced;            /* 0 no, 1 active, 2 finished */
+    int paced; /* 0 no, 1 active, 2 finished */
     double tokens;
     uint64_t tokens_at;
     int batch_open;
@@ -183,12 +183,10 @@ static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t no
     int try = try_of(E, pi->inner.sport);
     if (pidx < 0 || try < 0)
         return;
-    if (E->tech->proto == PR_TCP &&
-        pi->inner.seq != cookie(E, h, pi->inner.dport, pi->inner.sport))
+    if (E->tech->proto == PR_TCP && pi->inner.seq != cookie(E, h, pi->inner.dport, pi->inner.sport))
         return;
     struct port_result pr = {0};
-    if (!tech_classify_icmp(E->tech->proto, pi->src.family, pi->t.icmp_type, pi->t.icmp_code,
-                            &pr))
+    if (!tech_classify_icmp(E->tech->proto, pi->src.family, pi->t.icmp_type, pi->t.icmp_code, &pr))
         return;
     h->icmp_errors++;
     h->last_icmp_us = now;
@@ -258,8 +256,8 @@ static void send_probe(struct engine *E, uint64_t idx)
         return;
     }
     int try = E->tries[idx];
-    uint16_t sport = E->fixed_sport ? E->sport_base
-                                    : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
+    uint16_t sport =
+        E->fixed_sport ? E->sport_base : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
     struct pkt_ip ip = {.src = h->t->src,
                         .dst = h->t->res->addr,
                         .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64),
@@ -551,8 +549,8 @@ static void progress_save(struct engine *E, size_t tech_index, uint64_t pos)
 
 static int engine_setup(struct engine *E, const struct scan_config *cfg,
                         const struct technique *tech, struct rawio *io,
-                        struct engine_target *targets, size_t nt, const uint16_t *ports,
-                        size_t np, struct engine_stats *st)
+                        struct engine_target *targets, size_t nt, const uint16_t *ports, size_t np,
+                        struct engine_stats *st)
 {
     memset(E, 0, sizeof *E);
     E->cfg = cfg;
@@ -589,8 +587,8 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     } else {
         /* above Linux's ephemeral range (32768-60999), so no local socket owns them */
         uint64_t r = siphash24(&cfg->key, "sport", 5);
-        E->sport_base = (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) *
-                                               SPORT_TRIES);
+        E->sport_base =
+            (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
     E->rate = cfg->timing.max_rate;
     E->burst = E->rate > 0 ? fmax(1.0, E->rate / 200.0) : 0;

@@ -149,12 +149,12 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
             struct pr_addr ad;
             if (sscanf(line, "up %46s", a) != 1 || addr_parse(a, &ad) < 0)
                 goto bad;
-            rf->progress.up = pr_reallocarray(rf->progress.up, rf->progress.nup + 1,
-                                              sizeof *rf->progress.up);
+            rf->progress.up =
+                pr_reallocarray(rf->progress.up, rf->progress.nup + 1, sizeof *rf->progress.up);
             rf->progress.up[rf->progress.nup++] = ad;
         } else if (!strcmp(word, "item")) {
-            if (sscanf(line, "item %46s %3s %u %u %u %u", a, proto, &port, &state, &reason,
-                       &ttl) != 6 ||
+            if (sscanf(line, "item %46s %3s %u %u %u %u", a, proto, &port, &state, &reason, &ttl) !=
+                    6 ||
                 addr_parse(a, &it.addr) < 0 || (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
                 port < 1 || port > 65535 || state == PS_UNKNOWN || state >= PS_COUNT ||
                 reason >= RS_COUNT || ttl > 255)

@@ -20,12 +20,9 @@ void scan_timing_template(struct scan_timing *t, int level)
         int retries;
         double rate;
     } T[6] = {
-        {300000, 100, 10000, 300000, 10, 0},
-        {15000, 100, 10000, 15000, 10, 0},
-        {1000, 100, 10000, 400, 10, 0},
-        {1000, 100, 10000, 0, 10, 10000},
-        {500, 100, 1250, 0, 6, 50000},
-        {250, 50, 300, 0, 2, 200000},
+        {300000, 100, 10000, 300000, 10, 0}, {15000, 100, 10000, 15000, 10, 0},
+        {1000, 100, 10000, 400, 10, 0},      {1000, 100, 10000, 0, 10, 10000},
+        {500, 100, 1250, 0, 6, 50000},       {250, 50, 300, 0, 2, 200000},
     };
     if (level < 0 || level > 5)
         level = 3;
@@ -283,7 +280,8 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             h->nports = ntcp + nudp;
             h->ports = pr_calloc(h->nports, sizeof *h->ports);
             for (size_t p = 0; p < ntcp; p++)
-                h->ports[p] = (struct port_result){.port = cfg->ports.p[PR_TCP][p], .proto = PR_TCP};
+                h->ports[p] =
+                    (struct port_result){.port = cfg->ports.p[PR_TCP][p], .proto = PR_TCP};
             for (size_t p = 0; p < nudp; p++)
                 h->ports[ntcp + p] =
                     (struct port_result){.port = cfg->ports.p[PR_UDP][p], .proto = PR_UDP};
@@ -305,9 +303,9 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                 done_protos[ndone++] = proto;
                 continue;
             }
-            int k_rc = is_connect ? connect_run(cfg, tg, nup, ports, np, stop, &st, e)
-                                  : engine_run(cfg, tech[k], k, &io, tg, nup, ports, np, stop,
-                                               &st, e);
+            int k_rc = is_connect
+                           ? connect_run(cfg, tg, nup, ports, np, stop, &st, e)
+                           : engine_run(cfg, tech[k], k, &io, tg, nup, ports, np, stop, &st, e);
             if (k_rc < 0)
                 goto out;
             if (stop && *stop) {

@@ -27,10 +27,10 @@ struct progress_item {
 };
 
 struct scan_progress {
-    int valid;              /* 1 when loaded from a resume file / saved by a stop */
-    size_t tech;            /* index into scan_config.techniques of the interrupted one */
-    uint64_t position;      /* first-pass permutation positions [0, position) were sent */
-    struct pr_addr *up;     /* hosts found up by discovery */
+    int valid;          /* 1 when loaded from a resume file / saved by a stop */
+    size_t tech;        /* index into scan_config.techniques of the interrupted one */
+    uint64_t position;  /* first-pass permutation positions [0, position) were sent */
+    struct pr_addr *up; /* hosts found up by discovery */
     size_t nup;
     struct progress_item *items;
     size_t n, cap;
@@ -45,8 +45,8 @@ struct scan_timing {
     double min_rate, max_rate; /* packets/s; 0 = unset */
     int max_retries;           /* retransmissions after the first probe */
     uint64_t initial_rtt_us, min_rtt_us, max_rtt_us;
-    uint64_t scan_delay_us;    /* --scan-delay / -T0..-T2: between probes to one host */
-    uint64_t host_timeout_us;  /* 0 = none */
+    uint64_t scan_delay_us;   /* --scan-delay / -T0..-T2: between probes to one host */
+    uint64_t host_timeout_us; /* 0 = none */
 };
 
 struct scan_config {
@@ -56,28 +56,28 @@ struct scan_config {
     struct payload_db *payloads;
     const char *techniques[3]; /* names from the technique table ("syn", "udp", ...) */
     size_t ntech;
-    int connect_only;          /* every TCP technique is connect (unprivileged) */
-    int no_ping;               /* -Pn */
-    int ping_only;             /* -sn */
-    int family;                /* AF_INET or AF_INET6 (-6) */
-    const char *iface;         /* -e */
-    struct pr_addr source;     /* -S; family 0 when unset */
-    int source_port;           /* -g; -1 when unset */
-    int ttl;                   /* --ttl; 0 = default 64 */
+    int connect_only;      /* every TCP technique is connect (unprivileged) */
+    int no_ping;           /* -Pn */
+    int ping_only;         /* -sn */
+    int family;            /* AF_INET or AF_INET6 (-6) */
+    const char *iface;     /* -e */
+    struct pr_addr source; /* -S; family 0 when unset */
+    int source_port;       /* -g; -1 when unset */
+    int ttl;               /* --ttl; 0 = default 64 */
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
     int stats_every_s;
     unsigned shard_index, shard_count; /* --shard I/N: index is 0-based here; count 0 = off */
-    int dry_run;               /* --dry-run: print each first-pass probe, send nothing */
-    struct scan_progress *progress; /* in: where to resume (or NULL); out: filled on a stop */
+    int dry_run;                       /* --dry-run: print each first-pass probe, send nothing */
+    struct scan_progress *progress;    /* in: where to resume (or NULL); out: filled on a stop */
     /* service detection (-sV, -A): see svc/version.h */
     int version_detect;
-    int version_intensity;     /* 0..9, default 7 */
-    const char *versiondb;     /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
-    const char *cve_feeds[8];  /* --cve-feed FILE (repeatable) */
-    size_t ncve_feeds;         /* status line period; 0 = auto */
-    char *args;                /* command line, for the outputs */
+    int version_intensity;    /* 0..9, default 7 */
+    const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
+    const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
+    size_t ncve_feeds;        /* status line period; 0 = auto */
+    char *args;               /* command line, for the outputs */
 };
 
 /* Runs the scan and fills r. Returns 0, or -1 with e filled (runtime failure).

@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 struct technique {
-    const char *name;      /* our name and nmap's <scaninfo type>: "syn", "fin", ... */
-    const char *flag;      /* command-line flag: "-sS" */
-    uint8_t proto;         /* PR_TCP or PR_UDP */
-    uint8_t tcp_flags;     /* flags of the TCP probe */
+    const char *name;  /* our name and nmap's <scaninfo type>: "syn", "fin", ... */
+    const char *flag;  /* command-line flag: "-sS" */
+    uint8_t proto;     /* PR_TCP or PR_UDP */
+    uint8_t tcp_flags; /* flags of the TCP probe */
     /* 1 when the states differ between "ICMP error" and "no answer", so ICMP rate
      * limiting at the target must be paced around (FIN/NULL/Xmas/Maimon, UDP). */
     uint8_t icmp_matters;

@@ -25,8 +25,8 @@ static void test_round_trip(void **state)
     addr_parse("198.18.0.3", &up[1]);
     p.up = up;
     p.nup = 2;
-    struct progress_item it = {.port = 443, .proto = PR_TCP, .state = PS_OPEN,
-                               .reason = RS_SYN_ACK, .ttl = 64};
+    struct progress_item it = {
+        .port = 443, .proto = PR_TCP, .state = PS_OPEN, .reason = RS_SYN_ACK, .ttl = 64};
     it.addr = up[0];
     progress_add(&p, &it);
     it.port = 53;
