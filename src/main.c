@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"scan", cmd_scan, "find open ports (connect, SYN, FIN, NULL, Xmas, UDP, ACK, ...)"},
     {"detect", cmd_detect, "notice port scans in live traffic, capture files and firewall logs"},
+    {"block", cmd_block, "list and undo the blocks made by detect --block"},
     {"audit", cmd_audit, "scan against a policy of allowed ports, keep history, flag CVEs"},
     {"history", cmd_history, "list the scans and audits kept in the history database"},
     {"diff", cmd_diff, "compare two scans (history ids or nmap XML files)"},

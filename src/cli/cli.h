@@ -12,6 +12,7 @@
 
 int cmd_scan(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_block(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -35,8 +35,16 @@ static void usage(FILE *f)
           "  --window SEC       threshold window (60)\n"
           "  --timeout SEC      unanswered probe counts as failed after SEC (3)\n"
           "  --duration SEC     stop a live capture or -F after SEC seconds\n"
-          "response:\n"
-          "  --block            not available yet (issue 5)\n",
+          "response (docs/block.md; needs CAP_NET_ADMIN unless --dry-run):\n"
+          "  --block            block scanners in nftables (table inet portreeve), only on\n"
+          "                     evidence a forged source cannot produce alone\n"
+          "  --block-time DUR   how long a block lasts: N, Ns, Nm, Nh, Nd (default 1h)\n"
+          "  --dry-run          decide and report (action would_block), touch nothing\n"
+          "  --allow CIDR       never block these sources (repeatable)\n"
+          "  --block-anyway CIDR  gateways or name servers that may be blocked (repeatable)\n"
+          "  --block-on-flags-only  stealth probes (FIN/NULL/Xmas) alone are enough to block\n"
+          "  --max-blocks-per-min N  cap on new blocks per minute (default 10)\n"
+          "  --keep-blocks      leave the table and its blocks when detect exits\n",
           f);
 }
 
@@ -69,7 +77,55 @@ enum {
     O_DURATION,
     O_BLOCK,
     O_METRICS,
+    O_BLOCKTIME,
+    O_DRYRUN,
+    O_ALLOW,
+    O_ANYWAY,
+    O_FLAGSONLY,
+    O_MAXBLOCKS,
+    O_KEEP,
 };
+
+/* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. BLK_MAX_SECONDS. */
+static int duration_opt(const char *name, const char *v, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    double mul = 1;
+    if (end != v && *end && !end[1]) {
+        mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+        if (mul > 0)
+            end++;
+    }
+    x *= mul;
+    if (errno || end == v || *end || !(x >= 1 && x <= BLK_MAX_SECONDS) ||
+        x != (double)(uint32_t)x) {
+        fprintf(stderr,
+                "portreeve detect: %s '%s': expected whole seconds from 1 to %u"
+                " (suffix s, m, h or d)\n",
+                name, v, BLK_MAX_SECONDS);
+        return -1;
+    }
+    *out = (uint32_t)x;
+    return 0;
+}
+
+static int cidr_opt(const char *name, const char *v, const char **list, unsigned *n)
+{
+    struct blk_cidr c;
+    struct pr_error e = {""};
+    if (blk_cidr_parse(v, &c, &e) < 0) {
+        fprintf(stderr, "portreeve detect: %s %s\n", name, e.msg);
+        return -1;
+    }
+    if (*n >= BLK_MAX_CIDRS) {
+        fprintf(stderr, "portreeve detect: at most %d %s entries\n", BLK_MAX_CIDRS, name);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
 
 int cmd_detect(int argc, char **argv)
 {
@@ -90,6 +146,13 @@ int cmd_detect(int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"duration", required_argument, NULL, O_DURATION},
         {"block", no_argument, NULL, O_BLOCK},
+        {"block-time", required_argument, NULL, O_BLOCKTIME},
+        {"dry-run", no_argument, NULL, O_DRYRUN},
+        {"allow", required_argument, NULL, O_ALLOW},
+        {"block-anyway", required_argument, NULL, O_ANYWAY},
+        {"block-on-flags-only", no_argument, NULL, O_FLAGSONLY},
+        {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
+        {"keep-blocks", no_argument, NULL, O_KEEP},
         {"metrics", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -97,6 +160,9 @@ int cmd_detect(int argc, char **argv)
     struct det_options o;
     memset(&o, 0, sizeof o);
     det_config_defaults(&o.cfg);
+    struct blk_options bo;
+    blk_options_defaults(&bo);
+    int block = 0, block_opts = 0;
     double x;
     int c;
     optind = 1;
@@ -175,8 +241,41 @@ int cmd_detect(int argc, char **argv)
             o.metrics = optarg;
             break;
         case O_BLOCK:
-            fputs("portreeve detect: --block is not available yet (issue 5)\n", stderr);
-            return PR_EXIT_USAGE;
+            block = 1;
+            break;
+        case O_BLOCKTIME:
+            if (duration_opt("--block-time", optarg, &bo.seconds) < 0)
+                return PR_EXIT_USAGE;
+            block_opts = 1;
+            break;
+        case O_DRYRUN:
+            bo.dry_run = true;
+            block_opts = 1;
+            break;
+        case O_ALLOW:
+            if (cidr_opt("--allow", optarg, bo.allow, &bo.nallow) < 0)
+                return PR_EXIT_USAGE;
+            block_opts = 1;
+            break;
+        case O_ANYWAY:
+            if (cidr_opt("--block-anyway", optarg, bo.anyway, &bo.nanyway) < 0)
+                return PR_EXIT_USAGE;
+            block_opts = 1;
+            break;
+        case O_FLAGSONLY:
+            bo.flags_only = true;
+            block_opts = 1;
+            break;
+        case O_MAXBLOCKS:
+            if (num_opt("--max-blocks-per-min", optarg, 1, BLK_MAX_PER_MIN, &x) < 0)
+                return PR_EXIT_USAGE;
+            bo.max_per_min = (uint32_t)x;
+            block_opts = 1;
+            break;
+        case O_KEEP:
+            bo.keep = true;
+            block_opts = 1;
+            break;
         case 'h':
             usage(stdout);
             return PR_EXIT_OK;
@@ -191,6 +290,14 @@ int cmd_detect(int argc, char **argv)
               stderr);
         return PR_EXIT_USAGE;
     }
+    if (block_opts && !block) {
+        fputs("portreeve detect: --block-time, --dry-run, --allow, --block-anyway,"
+              " --block-on-flags-only, --max-blocks-per-min and --keep-blocks need --block\n",
+              stderr);
+        return PR_EXIT_USAGE;
+    }
+    if (block)
+        o.block = &bo;
     if (o.follow && !o.fwlog) {
         fputs("portreeve detect: -F applies to --fwlog only\n", stderr);
         return PR_EXIT_USAGE;

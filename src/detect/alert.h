@@ -40,6 +40,13 @@ struct det_alert {
     double confidence;
     const char *tool_guess;
     const char *action; /* none | blocked | would_block */
+    /* Evidence about src that a forged source cannot produce alone, for the responder
+     * (docs/block.md): handshakes src completed by acknowledging our SYN-ACK's sequence
+     * number, RSTs from src answering our SYN-ACKs, RSTs from src for flows we never
+     * accepted (a sign of blind forgery), the range of hop counts (from the TTL) of those
+     * answers, stealth probes. */
+    uint32_t ev_handshakes, ev_halfopen, ev_stray_rst, ev_stealth;
+    uint8_t ev_hops_lo, ev_hops_hi;
 };
 
 /* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */

@@ -52,8 +52,9 @@ struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
     uint8_t proto, state, tech, counted, vote, ttl, a_data, prio;
-    uint64_t ts_us;   /* first packet */
-    uint64_t last_us; /* last packet */
+    uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
+    uint64_t ts_us;    /* first packet */
+    uint64_t last_us;  /* last packet */
 };
 
 /* The fields a lookup and the eviction choice read come first: with the table on a page
@@ -66,6 +67,10 @@ struct __attribute__((aligned(64))) src {
     uint32_t scan_idx, scan_id;
     uint64_t first_us, win_start;
     uint32_t probes, fails, succ, halfopen, connect_ev;
+    /* spoof-resistance evidence for the responder (alert.h): handshakes whose ACK
+     * acknowledged our SYN-ACK, RSTs for flows never SYN-ACKed, TTLs of src's answers */
+    uint16_t handshakes, stray_rst;
+    uint8_t ans_hops_lo, ans_hops_hi;
     double llr;
     uint32_t tech[T_N];
     uint16_t win_ports, win_hosts, win_pings;
@@ -91,6 +96,8 @@ struct scan {
                             the source's short exact list (an estimate) */
     uint32_t tech[T_N];
     uint32_t halfopen, connect_ev;
+    uint32_t handshakes, stray_rst; /* as in struct src */
+    uint8_t ans_hops_lo, ans_hops_hi;
     struct det_toolstats tool;
     uint16_t open[SCAN_OPEN];
     uint8_t nopen;
@@ -527,6 +534,17 @@ static uint32_t popcount_bytes(const uint8_t *a, const uint8_t *b, size_t n, int
     return c;
 }
 
+/* What the responder weighs before acting on the source (alert.h). */
+static void fill_evidence(const struct scan *sc, struct det_alert *a)
+{
+    a->ev_handshakes = sc->handshakes;
+    a->ev_halfopen = sc->halfopen;
+    a->ev_stray_rst = sc->stray_rst;
+    a->ev_hops_lo = sc->ans_hops_lo;
+    a->ev_hops_hi = sc->ans_hops_hi;
+    a->ev_stealth = sc->tech[T_FIN] + sc->tech[T_NULL] + sc->tech[T_XMAS] + sc->tech[T_ODD];
+}
+
 /* A group of scans of one target started together by several sources: the same ports
  * from each (nmap -D decoys) or a shared port list split between them (distributed). */
 static void fill_group(const struct det_engine *d, const struct scan *lead, struct det_alert *a,
@@ -574,8 +592,10 @@ static void fill_group(const struct det_engine *d, const struct scan *lead, stru
     /* the real source of a decoy scan is the one that behaves like a host (its kernel
      * resets the half-open connections, or it completes handshakes) */
     a->has_src = decoy && nreal == 1;
-    if (a->has_src)
+    if (a->has_src) {
         a->src = real->src;
+        fill_evidence(real, a);
+    }
 }
 
 static void fill_alert(const struct det_engine *d, const struct scan *sc, enum det_alert_kind kind,
@@ -593,6 +613,7 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->ports_probed = sc->nports + sc->ports_extra;
     a->src = sc->src;
     a->has_src = 1;
+    fill_evidence(sc, a);
     uint32_t hosts = scan_hosts(sc);
     if (sc->nmembers)
         fill_group(d, sc, a, tech, &halfopen, &connect_ev);
@@ -782,6 +803,10 @@ static void detect(struct det_engine *d, struct src *s, const char *detector, do
     memcpy(sc->tech, s->tech, sizeof sc->tech);
     sc->halfopen = s->halfopen;
     sc->connect_ev = s->connect_ev;
+    sc->handshakes = s->handshakes;
+    sc->stray_rst = s->stray_rst;
+    sc->ans_hops_lo = s->ans_hops_lo;
+    sc->ans_hops_hi = s->ans_hops_hi;
     sc->tool = s->tool;
     sc->from_fwlog = s->fwlog;
     for (unsigned i = 0; i < s->nrecent; i++)
@@ -1013,6 +1038,54 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
     check_source(d, s);
 }
 
+/* ---------------------------------------------------------------- spoof-resistance evidence */
+
+/* TTL consistency: every answer of one host travels the same number of hops, whatever
+ * initial TTL its stack or tool chose (32, 64, 128 or 255). */
+static void answer_hops(struct src *s, uint8_t ttl)
+{
+    uint8_t init = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+    uint8_t hops = (uint8_t)(init - ttl);
+    if (s->handshakes + s->halfopen <= 1 || hops < s->ans_hops_lo)
+        s->ans_hops_lo = hops;
+    if (s->handshakes + s->halfopen <= 1 || hops > s->ans_hops_hi)
+        s->ans_hops_hi = hops;
+}
+
+static void scan_answer_hops(struct scan *sc, const struct src *s)
+{
+    sc->ans_hops_lo = s->ans_hops_lo;
+    sc->ans_hops_hi = s->ans_hops_hi;
+}
+
+static void stray_rst(struct det_engine *d, const struct pr_addr *a)
+{
+    struct src *s = src_find(d, a, 0);
+    if (!s)
+        return;
+    if (s->stray_rst < UINT16_MAX)
+        s->stray_rst++;
+    struct scan *sc = src_scan(d, s);
+    if (sc)
+        sc->stray_rst++;
+}
+
+/* The first proof that a reported source is a real host: the responder may now act, so
+ * the scan (or the group it belongs to) is re-emitted at once rather than at its next
+ * update. */
+static void evidence_arrived(struct det_engine *d, struct scan *sc)
+{
+    if (!d->responder)
+        return;
+    if (sc->is_member) {
+        struct scan *l = &d->scans[sc->group_idx];
+        if (l->used && l->id == sc->group && l->emitted)
+            scan_emit(d, l, DET_ALERT_UPDATE);
+    } else if (sc->emitted) {
+        scan_emit(d, sc, DET_ALERT_UPDATE);
+    }
+}
+
 static void tcp_event(struct det_engine *d, const struct det_event *ev)
 {
     struct conn *c, *rc;
@@ -1034,14 +1107,35 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             if (ev->flags & TH_RST) { /* half-open: a SYN scanner's kernel or tool */
                 if (s) {
                     s->halfopen++;
+                    answer_hops(s, ev->ttl);
                     struct scan *sc = src_scan(d, s);
-                    if (sc)
+                    if (sc) {
                         sc->halfopen++;
+                        scan_answer_hops(sc, s);
+                        if (sc->halfopen + sc->handshakes == 1)
+                            evidence_arrived(d, sc);
+                    }
                 }
                 c->state = C_DONE;
             } else if (ev->flags & TH_ACK) {
                 c->state = C_EST;
+                /* only the real initiator saw our SYN-ACK and knows its sequence number */
+                if (s && (uint16_t)ev->ack == c->sa_ack16) {
+                    if (s->handshakes < UINT16_MAX)
+                        s->handshakes++;
+                    answer_hops(s, ev->ttl);
+                    struct scan *sc = src_scan(d, s);
+                    if (sc) {
+                        sc->handshakes++;
+                        scan_answer_hops(sc, s);
+                        if (sc->halfopen + sc->handshakes == 1)
+                            evidence_arrived(d, sc);
+                    }
+                }
             }
+        } else if ((ev->flags & TH_RST) &&
+                   (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
+            stray_rst(d, &c->a); /* a reset for a flow we never accepted */
         } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
             if (!c->a_data) { /* handshake then teardown without a byte: connect scan */
                 struct src *s = src_find(d, &c->a, 0);
@@ -1063,6 +1157,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             if ((ev->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
                 outcome(d, c, 1);
                 c->state = C_SYNACK;
+                c->sa_ack16 = (uint16_t)(ev->seq + 1u);
                 open_port(d, c);
             } else if (ev->flags & TH_RST) {
                 outcome(d, c, 0);

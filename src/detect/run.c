@@ -125,9 +125,21 @@ int det_run(const struct det_options *o)
         det_fwsrc_close(fw);
         return PR_EXIT_USAGE;
     }
-    /* --block (issue 5): the nftables blocker is opened here, before the drop, and
-     * registered with det_engine_set_responder(); it fills each alert's `action`. */
+    /* --block: the helper that keeps CAP_NET_ADMIN is forked before the drop */
+    struct blk_responder *blk = NULL;
+    if (o->block) {
+        if (blk_open(o->block, stderr, &blk, &e) < 0) {
+            fprintf(stderr, "portreeve detect: --block: %s\n", e.msg);
+            det_metrics_close(metrics);
+            det_engine_free(d);
+            det_capture_close(cap);
+            det_fwsrc_close(fw);
+            return PR_EXIT_RUNTIME;
+        }
+        det_engine_set_responder(d, blk_respond, blk);
+    }
     if (drop_privileges() < 0) {
+        blk_close(blk);
         det_metrics_close(metrics);
         det_engine_free(d);
         det_capture_close(cap);
@@ -176,6 +188,16 @@ int det_run(const struct det_options *o)
     det_metrics_poll(metrics, d);
     det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);
+    if (blk) {
+        const struct blk_stats *bs = blk_stats(blk);
+        printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
+               " over the cap %llu, errors %llu\n",
+               (unsigned long long)bs->blocked, (unsigned long long)bs->would_block,
+               (unsigned long long)bs->protected_, (unsigned long long)bs->no_evidence,
+               (unsigned long long)bs->capped, (unsigned long long)bs->errors);
+        fflush(stdout);
+        blk_close(blk);
+    }
     det_engine_free(d);
     det_capture_close(cap);
     det_fwsrc_close(fw);

@@ -1,0 +1,214 @@
+/* blockresp.c — see blockresp.h. */
+#include "detect/blockresp.h"
+
+#include "core/siphash.h"
+#include "detect/blockhelper.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RECENT_SLOTS 4096 /* addresses blocked by this run, with their expiry */
+#define RECENT_PROBE 8
+
+struct recent {
+    struct pr_addr addr;
+    uint64_t until_us; /* 0: free */
+    uint32_t scan_id;  /* the scan that was blocked */
+};
+
+struct blk_responder {
+    struct blk_options opt;
+    struct blk_policy pol;
+    struct blk_rate rate;
+    struct blk_stats st;
+    struct blk_helper helper;
+    int (*call)(void *ctx, const char *req, struct pr_error *e);
+    void *call_ctx;
+    FILE *log;
+    struct sip_key key;
+    struct recent recent[RECENT_SLOTS];
+};
+
+void blk_options_defaults(struct blk_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seconds = 3600;
+    o->max_per_min = 10;
+}
+
+static int parse_cidrs(const char *opt, const char *const *s, unsigned n, struct blk_cidr *out,
+                       struct pr_error *e)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct pr_error sub = {""};
+        if (blk_cidr_parse(s[i], &out[i], &sub) < 0)
+            return pr_errf(e, "%s %s", opt, sub.msg);
+    }
+    return 0;
+}
+
+static int helper_call(void *ctx, const char *req, struct pr_error *e)
+{
+    return blk_helper_call(ctx, req, e);
+}
+
+static struct blk_responder *alloc(const struct blk_options *o, FILE *log)
+{
+    struct blk_responder *r = pr_calloc(1, sizeof *r);
+    r->opt = *o;
+    r->log = log;
+    r->helper.fd = -1;
+    r->helper.pid = -1;
+    sip_key_init(&r->key, 0, 0);
+    if (blk_rate_init(&r->rate, o->max_per_min ? o->max_per_min : 1) < 0)
+        blk_rate_init(&r->rate, 1);
+    return r;
+}
+
+int blk_open(const struct blk_options *o, FILE *log, struct blk_responder **out, struct pr_error *e)
+{
+    *out = NULL;
+    if (o->seconds < 1 || o->seconds > BLK_MAX_SECONDS)
+        return pr_errf(e, "--block-time %u: must be from 1 s to %u s", o->seconds, BLK_MAX_SECONDS);
+    if (o->max_per_min < 1 || o->max_per_min > BLK_MAX_PER_MIN)
+        return pr_errf(e, "--max-blocks-per-min %u: must be from 1 to %u", o->max_per_min,
+                       BLK_MAX_PER_MIN);
+    if (o->nallow > BLK_MAX_CIDRS || o->nanyway > BLK_MAX_CIDRS)
+        return pr_errf(e, "at most %d --allow and %d --block-anyway entries", BLK_MAX_CIDRS,
+                       BLK_MAX_CIDRS);
+    struct blk_responder *r = alloc(o, log);
+    if (parse_cidrs("--allow", o->allow, o->nallow, r->pol.allow, e) < 0 ||
+        parse_cidrs("--block-anyway", o->anyway, o->nanyway, r->pol.anyway, e) < 0 ||
+        blk_policy_load_system(&r->pol, o->resolv, e) < 0) {
+        blk_close(r);
+        return -1;
+    }
+    r->pol.nallow = o->nallow;
+    r->pol.nanyway = o->nanyway;
+    if (!o->dry_run) {
+        struct blk_helper_cfg hc;
+        memset(&hc, 0, sizeof hc);
+        hc.policy = r->pol;
+        hc.max_seconds = o->seconds;
+        hc.max_per_min = o->max_per_min;
+        hc.keep = o->keep;
+        if (blk_helper_start(&hc, &r->helper, e) < 0) {
+            blk_close(r);
+            return -1;
+        }
+        r->call = helper_call;
+        r->call_ctx = &r->helper;
+    }
+    *out = r;
+    return 0;
+}
+
+struct blk_responder *blk_open_test(const struct blk_options *o, const struct blk_policy *p,
+                                    FILE *log,
+                                    int (*call)(void *ctx, const char *req, struct pr_error *e),
+                                    void *call_ctx)
+{
+    struct blk_responder *r = alloc(o, log);
+    r->pol = *p;
+    r->call = call;
+    r->call_ctx = call_ctx;
+    return r;
+}
+
+/* The slot of a (blocked by this run, perhaps expired), or NULL; with `insert`, a slot
+ * for it (the one that expires first is reused). */
+static struct recent *recent_slot(struct blk_responder *r, const struct pr_addr *a, int insert)
+{
+    uint64_t h = siphash24(&r->key, a, sizeof *a);
+    struct recent *victim = NULL;
+    for (unsigned i = 0; i < RECENT_PROBE; i++) {
+        struct recent *s = &r->recent[(h + i) % RECENT_SLOTS];
+        if (s->until_us && addr_eq(&s->addr, a))
+            return s;
+        if (!victim || s->until_us < victim->until_us)
+            victim = s;
+    }
+    return insert ? victim : NULL;
+}
+
+static void say(struct blk_responder *r, const struct det_alert *a, const char *what,
+                const char *why)
+{
+    if (!r->log)
+        return;
+    char as[PR_ADDRSTRLEN];
+    fprintf(r->log, "portreeve detect: scan %u from %s: %s%s%s\n", a->scan_id,
+            addr_str(&a->src, as, sizeof as), what, why ? ": " : "", why ? why : "");
+    fflush(r->log);
+}
+
+const char *blk_respond(void *ctx, const struct det_alert *a)
+{
+    struct blk_responder *r = ctx;
+    const char *done = r->opt.dry_run ? "would_block" : "blocked";
+    const char *why = blk_evidence_refusal(a, r->opt.flags_only);
+    if (why) {
+        r->st.no_evidence++;
+        if (a->kind == DET_ALERT_NEW)
+            say(r, a, "not blocked (yet)", why);
+        return "none";
+    }
+    why = blk_protected(&r->pol, &a->src);
+    if (why) {
+        r->st.protected_++;
+        if (a->kind == DET_ALERT_NEW || a->ev_halfopen + a->ev_handshakes <= 1)
+            say(r, a, "never blocked", why);
+        return "none";
+    }
+    struct recent *old = recent_slot(r, &a->src, 0);
+    if (old && old->until_us > a->ts_us) {
+        r->st.already++;
+        return done;
+    }
+    /* one block per scan: when it has run out, the source is blocked again for a new
+     * scan (after it has been silent long enough for this one to end), not for more of
+     * the same one */
+    if ((old && old->scan_id == a->scan_id) || a->kind == DET_ALERT_END)
+        return "none";
+    if (!blk_rate_take(&r->rate, a->ts_us)) {
+        r->st.capped++;
+        say(r, a, "not blocked", "the cap of new blocks per minute is reached");
+        return "none";
+    }
+    char as[PR_ADDRSTRLEN], req[BLK_REQ_MAX];
+    addr_str(&a->src, as, sizeof as);
+    if (!r->opt.dry_run) {
+        struct pr_error e = {""};
+        snprintf(req, sizeof req, "block %s %u", as, r->opt.seconds);
+        if (!r->call || r->call(r->call_ctx, req, &e) < 0) {
+            r->st.errors++;
+            say(r, a, "block failed", r->call ? e.msg : "no helper");
+            return "none";
+        }
+        r->st.blocked++;
+    } else {
+        r->st.would_block++;
+    }
+    struct recent *s = old ? old : recent_slot(r, &a->src, 1);
+    s->addr = a->src;
+    s->scan_id = a->scan_id;
+    s->until_us = a->ts_us + (uint64_t)r->opt.seconds * 1000000u;
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s for %u s", done, r->opt.seconds);
+    say(r, a, msg, NULL);
+    return done;
+}
+
+const struct blk_stats *blk_stats(const struct blk_responder *r)
+{
+    return &r->st;
+}
+
+void blk_close(struct blk_responder *r)
+{
+    if (!r)
+        return;
+    blk_helper_stop(&r->helper);
+    blk_rate_free(&r->rate);
+    free(r);
+}

@@ -1,0 +1,57 @@
+/* blockresp.h — the `detect --block` responder: the engine's hook (engine.h
+ * det_engine_set_responder) that turns a scan alert into a block.
+ *
+ * For every alert: is the source protected, is the evidence spoof-proof, is it already
+ * blocked, is the per-minute cap open (block.h)? If all say yes, it asks the helper
+ * (blockhelper.h) for "block ADDR SECONDS" and answers "blocked"; with --dry-run it
+ * touches nothing and answers "would_block". Reasons for not blocking a newly reported
+ * source go to stderr. blk_open() runs before the detector drops its capabilities. */
+#ifndef PR_DETECT_BLOCKRESP_H
+#define PR_DETECT_BLOCKRESP_H
+
+#include "core/error.h"
+#include "detect/alert.h"
+#include "detect/block.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct blk_options {
+    bool dry_run;                     /* --dry-run */
+    bool flags_only;                  /* --block-on-flags-only: stealth probes alone suffice */
+    bool keep;                        /* --keep-blocks */
+    uint32_t seconds;                 /* --block-time (default 3600) */
+    uint32_t max_per_min;             /* --max-blocks-per-min (default 10) */
+    const char *allow[BLK_MAX_CIDRS]; /* --allow CIDR */
+    unsigned nallow;
+    const char *anyway[BLK_MAX_CIDRS]; /* --block-anyway CIDR */
+    unsigned nanyway;
+    const char *resolv; /* resolv.conf to read (NULL: /etc/resolv.conf) */
+};
+
+void blk_options_defaults(struct blk_options *o);
+
+struct blk_stats {
+    uint64_t blocked, would_block, protected_, no_evidence, capped, already, errors;
+};
+
+struct blk_responder;
+
+/* Builds the policy (options + the system's addresses) and, unless dry_run, starts the
+ * helper, which creates the nftables table. log receives the reasons (stderr). */
+int blk_open(const struct blk_options *o, FILE *log, struct blk_responder **out,
+             struct pr_error *e);
+/* Same without the system's addresses and without a helper: for unit tests (dry run
+ * only, or with a call function standing in for the helper). */
+struct blk_responder *blk_open_test(const struct blk_options *o, const struct blk_policy *p,
+                                    FILE *log,
+                                    int (*call)(void *ctx, const char *req, struct pr_error *e),
+                                    void *call_ctx);
+/* The engine hook (det_responder_fn): returns "blocked", "would_block" or "none". */
+const char *blk_respond(void *ctx, const struct det_alert *a);
+const struct blk_stats *blk_stats(const struct blk_responder *r);
+/* Stops the helper (which removes the table unless --keep-blocks) and frees r. */
+void blk_close(struct blk_responder *r);
+
+#endif

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# t_block_nmap.sh — `detect --block` through real nftables in target A: an nmap -sS from
+# the scanner namespace is blocked (a second nmap sees the open ports filtered) and is let
+# in again after --block-time; the detecting process holds no CAP_NET_ADMIN (its helper
+# does); a clean exit leaves no table, rule or set. An allowlisted scanner is reported but
+# never blocked; --dry-run reports would_block and touches nothing.
+# timeout: 240
+set -u
+PR=${1:?usage: t_block_nmap.sh /path/to/portreeve}
+. "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/blocklib.sh"
+lab_up || exit $?
+OPEN="22,80,443"
+fail() { echo "FAIL: $*"; exit 1; }
+
+echo "== 1. nmap -sS is blocked, for 8 s"
+bl_start block --block --block-time 8s || exit 1
+bl_table_exists || fail "no table inet portreeve at start"
+ip netns exec "$LAB_NS_A" nft list table inet portreeve
+# privilege separation: the detector holds nothing, its helper only CAP_NET_ADMIN (bit 12)
+HPID=$(pgrep -P "$BL_PID" | head -1)
+[ -n "$HPID" ] || fail "no helper process under $BL_PID"
+grep -E '^Cap(Eff|Prm)' "/proc/$BL_PID/status" "/proc/$HPID/status"
+for f in CapEff CapPrm; do
+    grep -q "^$f:[[:space:]]*0000000000000000$" "/proc/$BL_PID/status" ||
+        fail "detector $f is not empty"
+    grep -q "^$f:[[:space:]]*0000000000001000$" "/proc/$HPID/status" ||
+        fail "helper $f is not exactly CAP_NET_ADMIN"
+done
+[ "$(cat /proc/$HPID/comm)" = portreeve-nft ] || fail "helper name"
+
+bl_nmap_states -p 1-1024 >"$LAB_DIR/nmap1.txt"
+echo "first nmap: $(tr '\n' ' ' <"$LAB_DIR/nmap1.txt")"
+bl_wait_elem "$LAB_SCANNER" 5 || fail "scanner $LAB_SCANNER not in the block set"
+t_block=$(date +%s.%N)
+bl_elems
+nft_list=$(ip netns exec "$LAB_NS_A" nft list set inet portreeve blocklist)
+echo "$nft_list" | grep -E 'timeout|expires'
+bl_nmap_states -p $OPEN >"$LAB_DIR/nmap2.txt"
+echo "second nmap: $(tr '\n' ' ' <"$LAB_DIR/nmap2.txt")"
+for p in 22 80 443; do
+    grep -qx "$p filtered" "$LAB_DIR/nmap2.txt" || fail "port $p not filtered while blocked"
+done
+# portreeve block list sees it too
+ip netns exec "$LAB_NS_A" "$PR" block list | tee "$LAB_DIR/list.txt"
+grep -q "^$LAB_SCANNER" "$LAB_DIR/list.txt" || fail "block list does not show the scanner"
+# after --block-time the element is gone and the ports are open again
+for i in $(seq 150); do
+    bl_elems | grep -qx "$LAB_SCANNER" || break
+    sleep 0.1
+done
+t_free=$(date +%s.%N)
+bl_elems | grep -qx "$LAB_SCANNER" && fail "block still there after 15 s"
+/usr/bin/python3 -c "import sys; print('block lasted about %.1f s' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t_block" "$t_free"
+bl_nmap_states -p $OPEN >"$LAB_DIR/nmap3.txt"
+echo "third nmap: $(tr '\n' ' ' <"$LAB_DIR/nmap3.txt")"
+for p in 22 80 443; do
+    grep -qx "$p open" "$LAB_DIR/nmap3.txt" || fail "port $p not open after the block time"
+done
+bl_stop || fail "detector exit code $BL_RC"
+grep -q '"action":"blocked"' "$LAB_DIR/block.json" || fail "no alert with action blocked"
+grep '"action":"blocked"' "$LAB_DIR/block.json" | grep -q "\"src_ip\":\"$LAB_SCANNER\"" ||
+    fail "the blocked alert is not the scanner's"
+ip netns exec "$LAB_NS_A" nft list ruleset >"$LAB_DIR/ruleset.txt"
+grep -q 'table inet portreeve' "$LAB_DIR/ruleset.txt" && fail "table left after a clean exit"
+grep -qE 'blocklist|portreeve' "$LAB_DIR/ruleset.txt" && fail "set or rule left after a clean exit"
+grep -q 'table inet lab' "$LAB_DIR/ruleset.txt" || fail "the lab's own table was touched"
+echo "clean exit: no table inet portreeve"
+
+echo "== 2. an allowlisted scanner is reported, never blocked"
+bl_start allow --block --allow 198.18.0.0/30 || exit 1
+bl_nmap_states -p 1-1024 >/dev/null
+sleep 2
+[ -z "$(bl_elems)" ] || fail "allowlisted scanner blocked: $(bl_elems)"
+bl_nmap_states -p $OPEN >"$LAB_DIR/nmap4.txt"
+grep -c ' open$' "$LAB_DIR/nmap4.txt" | grep -qx 3 || fail "ports not open for the allowlisted scanner"
+bl_stop || fail "detector exit code $BL_RC"
+grep -q "\"src_ip\":\"$LAB_SCANNER\"" "$LAB_DIR/allow.json" || fail "allowlisted scan not reported"
+grep -q '"action":"blocked"' "$LAB_DIR/allow.json" && fail "allowlisted scan has action blocked"
+grep -q 'never blocked: allowlisted' "$LAB_DIR/allow.err" || fail "no reason logged"
+
+echo "== 3. --dry-run blocks nothing"
+bl_start dry --block --dry-run || exit 1
+bl_table_exists && fail "--dry-run created the table"
+bl_nmap_states -p 1-1024 >/dev/null
+sleep 2
+bl_table_exists && fail "--dry-run created the table"
+bl_nmap_states -p $OPEN >"$LAB_DIR/nmap5.txt"
+grep -c ' open$' "$LAB_DIR/nmap5.txt" | grep -qx 3 || fail "ports not open under --dry-run"
+bl_stop || fail "detector exit code $BL_RC"
+grep -q '"action":"would_block"' "$LAB_DIR/dry.json" || fail "no would_block alert"
+grep -q '"action":"blocked"' "$LAB_DIR/dry.json" && fail "--dry-run says blocked"
+echo PASS
