@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 int rawio_privileged(void)
@@ -22,10 +24,27 @@ int rawio_privileged(void)
     return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW) || geteuid() == 0;
 }
 
+struct rawio_batch {
+    /* send queue */
+    uint8_t tx[RAWIO_BATCH][RAWIO_PKT];
+    struct sockaddr_storage txdst[RAWIO_BATCH];
+    struct mmsghdr txm[RAWIO_BATCH];
+    struct iovec txv[RAWIO_BATCH];
+    int txfd[RAWIO_BATCH];
+    size_t ntx;
+    /* receive batch */
+    uint8_t rx[RAWIO_BATCH][RAWIO_PKT];
+    struct sockaddr_ll rxfrom[RAWIO_BATCH];
+    struct mmsghdr rxm[RAWIO_BATCH];
+    struct iovec rxv[RAWIO_BATCH];
+    size_t nrx, rxnext;
+};
+
 int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr_error *e)
 {
     memset(io, 0, sizeof *io);
     io->send4 = io->send6 = io->recv = -1;
+    io->b = pr_calloc(1, sizeof *io->b);
     if (iface) {
         io->ifindex = (int)if_nametoindex(iface);
         if (!io->ifindex)
@@ -76,6 +95,10 @@ fail:;
 
 void rawio_close(struct rawio *io)
 {
+    if (io->b && io->recv >= 0)
+        rawio_flush(io);
+    free(io->b);
+    io->b = NULL;
     if (io->send4 >= 0)
         close(io->send4);
     if (io->send6 >= 0)
@@ -122,22 +145,90 @@ int rawio_send(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr
     return 0;
 }
 
+int rawio_queue(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr_addr *dst)
+{
+    struct rawio_batch *b = io->b;
+    int fd = dst->family == AF_INET6 ? io->send6 : io->send4;
+    if (fd < 0)
+        return -EAFNOSUPPORT;
+    if (len > RAWIO_PKT)
+        len = RAWIO_PKT;
+    size_t i = b->ntx++;
+    memcpy(b->tx[i], pkt, len);
+    socklen_t sl = addr_to_sockaddr(dst, 0, &b->txdst[i]);
+    b->txv[i] = (struct iovec){b->tx[i], len};
+    b->txm[i] = (struct mmsghdr){
+        .msg_hdr = {
+            .msg_name = &b->txdst[i], .msg_namelen = sl, .msg_iov = &b->txv[i], .msg_iovlen = 1}};
+    b->txfd[i] = fd;
+    if (b->ntx == RAWIO_BATCH)
+        rawio_flush(io);
+    return 0;
+}
+
+size_t rawio_flush(struct rawio *io)
+{
+    struct rawio_batch *b = io->b;
+    size_t lost = 0, i = 0;
+    int stalls = 0;
+    while (i < b->ntx) {
+        size_t run = 1; /* a run of datagrams for the same socket (family) */
+        while (i + run < b->ntx && b->txfd[i + run] == b->txfd[i])
+            run++;
+        int n = sendmmsg(b->txfd[i], &b->txm[i], (unsigned)run, 0);
+        if (n > 0) {
+            i += (size_t)n;
+            stalls = 0;
+        } else if ((errno == ENOBUFS || errno == EAGAIN || errno == EINTR) && stalls++ < 100) {
+            struct timespec ts = {0, 20000}; /* the device queue is full: let it drain */
+            nanosleep(&ts, NULL);
+        } else {
+            i++; /* refused: counted, and the engine's retries cover it */
+            lost++;
+            stalls = 0;
+        }
+    }
+    b->ntx = 0;
+    io->tx_lost += lost;
+    return lost;
+}
+
 ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap)
 {
+    struct rawio_batch *b = io->b;
     for (;;) {
-        struct sockaddr_ll sll;
-        socklen_t sl = sizeof sll;
-        ssize_t n = recvfrom(io->recv, buf, cap, MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
-        if (n < 0)
-            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
-        if (sll.sll_pkttype == PACKET_OUTGOING)
+        if (b->rxnext == b->nrx) {
+            for (size_t i = 0; i < RAWIO_BATCH; i++) {
+                b->rxv[i] = (struct iovec){b->rx[i], RAWIO_PKT};
+                b->rxm[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &b->rxfrom[i],
+                                                         .msg_namelen = sizeof b->rxfrom[i],
+                                                         .msg_iov = &b->rxv[i],
+                                                         .msg_iovlen = 1}};
+            }
+            int n = recvmmsg(io->recv, b->rxm, RAWIO_BATCH, MSG_DONTWAIT, NULL);
+            if (n <= 0)
+                return (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                           ? 0
+                           : -errno;
+            b->nrx = (size_t)n;
+            b->rxnext = 0;
+        }
+        size_t i = b->rxnext++;
+        if (b->rxfrom[i].sll_pkttype == PACKET_OUTGOING)
             continue;
-        return n;
+        size_t n = b->rxm[i].msg_len;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, b->rx[i], n);
+        return (ssize_t)n;
     }
 }
 
 int rawio_wait(struct rawio *io, uint64_t timeout_us)
 {
+    rawio_flush(io);
+    if (io->b->rxnext < io->b->nrx)
+        return 1; /* a received batch is still being handed out */
     struct pollfd p = {.fd = io->recv, .events = POLLIN};
     int ms = (int)((timeout_us + 999) / 1000);
     return poll(&p, 1, ms);

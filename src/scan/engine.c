@@ -270,7 +270,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
-        if (n && rawio_send(E->io, pkt, n, &ip.dst) == 0) {
+        if (n && rawio_queue(E->io, pkt, n, &ip.dst) == 0) {
             E->st->sent++;
             E->st->bytes_sent += n;
         }
@@ -280,7 +280,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
             size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
                                      npl ? pl[i].len : 0);
-            if (n && rawio_send(E->io, pkt, n, &ip.dst) == 0) {
+            if (n && rawio_queue(E->io, pkt, n, &ip.dst) == 0) {
                 E->st->sent++;
                 E->st->bytes_sent += n;
             }
@@ -308,7 +308,9 @@ static void rate_wait(struct engine *E)
         }
         uint64_t wait = (uint64_t)((1 - E->tokens) * 1e6 / E->rate);
         if (wait >= 1000)
-            rawio_wait(E->io, wait);
+            rawio_wait(E->io, wait); /* flushes the send queue first */
+        else
+            rawio_flush(E->io);
         drain(E);
     }
 }
