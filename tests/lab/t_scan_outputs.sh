@@ -72,6 +72,12 @@ check "ndiff reads two portreeve XML files and names the port that opened" \
     sh -c "ndiff '$W/a.xml' '$W/b.xml' | grep -Eq '^\+9090/tcp +open'"
 in_ns "$PORTREEVE" scan -sS --open -p 1-1024,8080,9090 127.0.0.1 >"$W/open.txt" 2>&1
 check "--open shows only the open ports" sh -c "grep -Eq '^8080/tcp +open' '$W/open.txt' && grep -Eq '^9090/tcp +open' '$W/open.txt' && ! grep -Eq '^[0-9]+/tcp +closed' '$W/open.txt' || { cat '$W/open.txt'; false; }"
+printf '127.0.0.4\n# a comment\n127.0.0.5 127.0.0.6\n' >"$W/targets.txt"
+echo 127.0.0.5 >"$W/exclude.txt"
+in_ns "$PORTREEVE" scan -sS -p 8080 localhost 127.0.0.1-3 -iL "$W/targets.txt" --exclude 127.0.0.2 \
+    --excludefile "$W/exclude.txt" -oG "$W/t.gnmap" >/dev/null 2>&1
+check "targets: name, range, -iL, --exclude and --excludefile give exactly the right hosts" \
+    sh -c "[ \"\$(grep -o '^Host: [0-9.]* ([a-z]*)' '$W/t.gnmap' | sort -u | tr '\n' ' ')\" = 'Host: 127.0.0.1 (localhost) Host: 127.0.0.3 () Host: 127.0.0.4 () Host: 127.0.0.6 () ' ] || { cat '$W/t.gnmap'; false; }"
 in_ns "$PORTREEVE" scan -sS -Pn --max-rate 500 --host-timeout 1s -p 1-5000 127.0.0.1 >"$W/ht.txt" 2>&1
 check "--host-timeout skips the host like nmap" grep -q 'Skipping host 127.0.0.1 due to host timeout' "$W/ht.txt"
 exit $fail
