@@ -25,6 +25,8 @@ struct blk_responder {
     int (*call)(void *ctx, const char *req, struct pr_error *e);
     void *call_ctx;
     FILE *log;
+    uint64_t capped_said_us; /* the last "cap reached" message (one per 10 s) */
+    uint64_t capped_unsaid;
     struct sip_key key;
     struct recent recent[RECENT_SLOTS];
 };
@@ -172,7 +174,18 @@ const char *blk_respond(void *ctx, const struct det_alert *a)
         return "none";
     if (!blk_rate_take(&r->rate, a->ts_us)) {
         r->st.capped++;
-        say(r, a, "not blocked", "the cap of new blocks per minute is reached");
+        if (!r->capped_said_us || a->ts_us >= r->capped_said_us + 10000000u) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "the cap of new blocks per minute is reached (%llu more not blocked since"
+                     " the last message)",
+                     (unsigned long long)r->capped_unsaid);
+            say(r, a, "not blocked", msg);
+            r->capped_said_us = a->ts_us;
+            r->capped_unsaid = 0;
+        } else {
+            r->capped_unsaid++;
+        }
         return "none";
     }
     char as[PR_ADDRSTRLEN], req[BLK_REQ_MAX];

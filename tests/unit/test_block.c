@@ -1,0 +1,514 @@
+/* The `detect --block` policy and its helper protocol: CIDRs, the system readers (resolv.conf,
+ * /proc/net/route, /proc/net/ipv6_route), protected addresses and --block-anyway, the
+ * spoof-resistance rules, the per-minute cap, strict parsing of helper requests (hostile
+ * ones too), and the engine + responder end to end on hand-built packets: a real SYN
+ * scanner is blocked once its kernel answers a SYN-ACK, forged scans are not. */
+#include "detect/block.h"
+#include "detect/blockhelper.h"
+#include "detect/blockresp.h"
+#include "detect/engine.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define T0 (1795661696ull * 1000000u)
+
+static struct pr_addr A(const char *s) {
+    struct pr_addr a;
+    assert_int_equal(addr_parse(s, &a), 0);
+    return a;
+}
+
+static void
+test_cidr(void **state)
+{
+    (void)state;
+    struct blk_cidr c;
+    struct pr_error e = {""};
+    assert_int_equal(blk_cidr_parse("198.18.0.0/15", &c, &e), 0);
+    struct pr_addr in = A("198.19.255.1"), out = A("198.20.0.1"), v6 = A("2001:2::1");
+    assert_true(blk_cidr_contains(&c, &in));
+    assert_false(blk_cidr_contains(&c, &out));
+    assert_false(blk_cidr_contains(&c, &v6));
+    assert_int_equal(blk_cidr_parse("2001:2::/48", &c, &e), 0);
+    assert_true(blk_cidr_contains(&c, &v6));
+    assert_int_equal(blk_cidr_parse("10.0.0.1", &c, &e), 0);
+    assert_int_equal(c.bits, 32);
+    assert_int_equal(blk_cidr_parse("0.0.0.0/0", &c, &e), 0);
+    assert_true(blk_cidr_contains(&c, &out));
+    static const char *const bad[] = {"",           "/8",           "10.0.0.0/",   "10.0.0.0/33",
+                                      "10.0.0.1/8", "10.0.0.0/8x",  "10.0.0.0/-1", "2001::/129",
+                                      "host.lab",   "10.0.0.0/0008"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        e.msg[0] = 0;
+        assert_int_equal(blk_cidr_parse(bad[i], &c, &e), -1);
+        assert_true(strlen(e.msg) > 0);
+    }
+    char longs[200];
+    memset(longs, '1', sizeof longs - 1);
+    longs[sizeof longs - 1] = 0;
+    assert_int_equal(blk_cidr_parse(longs, &c, &e), -1);
+}
+
+static char *tmpfile_with(const char *text)
+{
+    char *path = strdup("/tmp/pr_test_block_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_system_readers(void **state)
+{
+    (void)state;
+    struct blk_policy p;
+    memset(&p, 0, sizeof p);
+    struct pr_error e = {""};
+    char *r = tmpfile_with("# comment\nnameserver 198.18.0.3\nsearch lab\n"
+                           "nameserver fe80::1%eth0\nnameserver not-an-address\nnameserver\n"
+                           "nameserver 198.18.0.3\n");
+    assert_int_equal(blk_read_resolv(r, &p, &e), 0);
+    assert_int_equal(p.nnameserver, 2);
+    struct pr_addr ns = A("198.18.0.3"), ll = A("fe80::1");
+    assert_true(addr_eq(&p.nameserver[0], &ns));
+    assert_true(addr_eq(&p.nameserver[1], &ll));
+    /* /proc/net/route: the gateway is a little-endian hex word */
+    char *rt = tmpfile_with(
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        "eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+        "eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+        "eth0\tZZ\tjunk\n");
+    assert_int_equal(blk_read_routes4(rt, &p, &e), 0);
+    assert_int_equal(p.ngateway, 1);
+    struct pr_addr gw = A("192.168.0.1");
+    assert_true(addr_eq(&p.gateway[0], &gw));
+    char *rt6 = tmpfile_with("00000000000000000000000000000000 00 00000000000000000000000000000000"
+                             " 00 fe800000000000000000000000000001 00000400 00000001 00000000"
+                             " 00000003 eth0\n"
+                             "20010002000000000000000000000000 30 00000000000000000000000000000000"
+                             " 00 00000000000000000000000000000000 00000100 00000001 00000000"
+                             " 00000001 eth0\nshort line\n");
+    assert_int_equal(blk_read_routes6(rt6, &p, &e), 0);
+    assert_int_equal(p.ngateway, 2);
+    struct pr_addr gw6 = A("fe80::1");
+    assert_true(addr_eq(&p.gateway[1], &gw6));
+    assert_int_equal(blk_read_resolv("/nonexistent/resolv.conf", &p, &e), 0);
+    unlink(r);
+    unlink(rt);
+    unlink(rt6);
+    free(r);
+    free(rt);
+    free(rt6);
+    assert_int_equal(blk_read_own(&p, &e), 0);
+    assert_true(p.nown >= 1); /* at least lo */
+}
+
+static void test_protected(void **state)
+{
+    (void)state;
+    struct blk_policy p;
+    memset(&p, 0, sizeof p);
+    struct pr_error e = {""};
+    assert_int_equal(blk_cidr_parse("198.18.0.0/30", &p.allow[0], &e), 0);
+    p.nallow = 1;
+    p.own[p.nown++] = A("198.18.0.2");
+    p.gateway[p.ngateway++] = A("198.18.0.254");
+    p.nameserver[p.nnameserver++] = A("198.18.0.3");
+    struct pr_addr a;
+    a = A("198.18.0.1");
+    assert_non_null(strstr(blk_protected(&p, &a), "allowlisted"));
+    a = A("::ffff:198.18.0.1"); /* v4-mapped is judged as the IPv4 address */
+    assert_non_null(strstr(blk_protected(&p, &a), "allowlisted"));
+    a = A("127.0.0.9");
+    assert_string_equal(blk_protected(&p, &a), "loopback");
+    a = A("::1");
+    assert_string_equal(blk_protected(&p, &a), "loopback");
+    a = A("224.0.0.1");
+    assert_non_null(blk_protected(&p, &a));
+    a = A("0.0.0.0");
+    assert_non_null(blk_protected(&p, &a));
+    a = A("198.18.0.254");
+    assert_non_null(strstr(blk_protected(&p, &a), "gateway"));
+    a = A("198.18.0.10");
+    assert_null(blk_protected(&p, &a));
+    a = A("2001:2::9");
+    assert_null(blk_protected(&p, &a));
+    /* --block-anyway lifts the gateway and name-server rules, not --allow or loopback */
+    assert_int_equal(blk_cidr_parse("198.18.0.0/24", &p.anyway[0], &e), 0);
+    p.nanyway = 1;
+    a = A("198.18.0.254");
+    assert_null(blk_protected(&p, &a));
+    a = A("198.18.0.1");
+    assert_non_null(blk_protected(&p, &a));
+    p.nameserver[p.nnameserver++] = A("198.18.5.5");
+    a = A("198.18.5.5");
+    assert_non_null(strstr(blk_protected(&p, &a), "name server"));
+}
+
+static void test_evidence_rules(void **state)
+{
+    (void)state;
+    struct det_alert a;
+    memset(&a, 0, sizeof a);
+    a.has_src = 1;
+    assert_non_null(blk_evidence_refusal(&a, false)); /* failures alone: forgeable */
+    a.ev_stealth = 5;
+    assert_non_null(blk_evidence_refusal(&a, false));
+    assert_null(blk_evidence_refusal(&a, true)); /* --block-on-flags-only */
+    a.ev_stealth = 0;
+    a.ev_halfopen = 4;
+    a.ev_hops_lo = a.ev_hops_hi = 1;
+    assert_null(blk_evidence_refusal(&a, false));
+    a.ev_stray_rst = 2; /* resets for flows it never had: a blind forger */
+    assert_non_null(blk_evidence_refusal(&a, false));
+    a.ev_stray_rst = 1; /* one lost SYN-ACK in the capture is tolerated */
+    assert_null(blk_evidence_refusal(&a, false));
+    a.ev_stray_rst = 0;
+    a.ev_hops_hi = 9; /* answers from two distances: two senders */
+    assert_non_null(blk_evidence_refusal(&a, false));
+    a.ev_hops_hi = 2;
+    assert_null(blk_evidence_refusal(&a, false));
+    a.has_src = 0; /* a group whose real member is unknown */
+    assert_non_null(blk_evidence_refusal(&a, true));
+    memset(&a, 0, sizeof a);
+    a.has_src = 1;
+    a.ev_handshakes = 1;
+    assert_null(blk_evidence_refusal(&a, false));
+}
+
+static void test_rate_cap(void **state)
+{
+    (void)state;
+    struct blk_rate r;
+    assert_int_equal(blk_rate_init(&r, 0), -1);
+    assert_int_equal(blk_rate_init(&r, 3), 0);
+    assert_true(blk_rate_take(&r, T0));
+    assert_true(blk_rate_take(&r, T0 + 1000000));
+    assert_true(blk_rate_take(&r, T0 + 2000000));
+    for (int i = 0; i < 10000; i++) /* a flood inside the minute adds nothing */
+        assert_false(blk_rate_take(&r, T0 + 3000000 + (uint64_t)i * 5000));
+    assert_true(blk_rate_take(&r, T0 + 60000000)); /* the first one is a minute old */
+    assert_false(blk_rate_take(&r, T0 + 60500000));
+    assert_true(blk_rate_take(&r, T0 + 61000000));
+    assert_false(blk_rate_take(&r, T0)); /* the clock going back opens nothing */
+    blk_rate_free(&r);
+}
+
+static void test_requests(void **state)
+{
+    (void)state;
+    struct blk_req r;
+    struct pr_error e = {""};
+    assert_int_equal(blk_req_parse("block 198.18.0.1 8", 18, 3600, &r, &e), 0);
+    assert_int_equal(r.kind, BLK_REQ_BLOCK);
+    assert_int_equal(r.seconds, 8);
+    assert_int_equal(blk_req_parse("block 2001:2::1 3600\n", 21, 3600, &r, &e), 0);
+    assert_int_equal(r.addr.family, AF_INET6);
+    assert_int_equal(blk_req_parse("unblock 198.18.0.1", 18, 3600, &r, &e), 0);
+    assert_int_equal(r.kind, BLK_REQ_UNBLOCK);
+    static const char *const bad[] = {
+        "",
+        "block",
+        "block ",
+        "block 198.18.0.1",
+        "block 198.18.0.1 ",
+        "block 198.18.0.1 0",
+        "block 198.18.0.1 3601",
+        "block 198.18.0.1 99999999999999999999999",
+        "block 198.18.0.1 8 extra",
+        "block 198.18.0.1  8",
+        "block 198.18.0.1 -8",
+        "block 198.18.0.0/24 8",
+        "block lab.example 8",
+        "unblock 198.18.0.1 8",
+        "unblock",
+        "flush",
+        "BLOCK 198.18.0.1 8",
+        "block 198.18.0.1; delete table inet filter 8",
+        "block 198.18.0.1 8\n\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        e.msg[0] = 0;
+        assert_int_equal(blk_req_parse(bad[i], strlen(bad[i]), 3600, &r, &e), -1);
+        assert_true(strlen(e.msg) > 0);
+    }
+    static const char nul[] = "block 198.18.0.1\0 8";
+    assert_int_equal(blk_req_parse(nul, sizeof nul - 1, 3600, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "column 17"));
+    char big[BLK_REQ_MAX + 10];
+    memset(big, 'a', sizeof big);
+    assert_int_equal(blk_req_parse(big, sizeof big, 3600, &r, &e), -1);
+    /* the helper's own checks: the policy and its own cap, whatever the requester says */
+    struct blk_helper_cfg c;
+    memset(&c, 0, sizeof c);
+    c.policy.nameserver[c.policy.nnameserver++] = A("198.18.0.3");
+    c.max_seconds = 3600;
+    c.max_per_min = 2;
+    struct blk_rate rate;
+    assert_int_equal(blk_rate_init(&rate, c.max_per_min), 0);
+    assert_int_equal(blk_req_parse("block 198.18.0.3 8", 18, 3600, &r, &e), 0);
+    assert_non_null(blk_helper_check(&c, &rate, &r, T0));
+    assert_int_equal(blk_req_parse("block 127.0.0.1 8", 17, 3600, &r, &e), 0);
+    assert_non_null(blk_helper_check(&c, &rate, &r, T0));
+    assert_int_equal(blk_req_parse("block 198.18.0.1 8", 18, 3600, &r, &e), 0);
+    assert_null(blk_helper_check(&c, &rate, &r, T0));
+    assert_null(blk_helper_check(&c, &rate, &r, T0 + 1));
+    assert_non_null(blk_helper_check(&c, &rate, &r, T0 + 2));
+    assert_int_equal(blk_req_parse("unblock 198.18.0.3", 18, 3600, &r, &e), 0);
+    assert_null(blk_helper_check(&c, &rate, &r, T0 + 3));
+    blk_rate_free(&rate);
+}
+
+/* ---------------------------------------------------------------- engine + responder */
+
+struct calls {
+    int n;
+    char last[BLK_REQ_MAX];
+};
+
+static int fake_helper(void *ctx, const char *req, struct pr_error *e)
+{
+    (void)e;
+    struct calls *c = ctx;
+    c->n++;
+    snprintf(c->last, sizeof c->last, "%s", req);
+    return 0;
+}
+
+#define MAXA 256
+struct got {
+    int n;
+    char action[MAXA][16];
+};
+
+static int got_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    (void)e;
+    struct got *g = ctx;
+    if (g->n < MAXA)
+        snprintf(g->action[g->n], 16, "%s", a->action);
+    g->n++;
+    return 0;
+}
+
+static const struct det_sink_ops got_ops = {"test", got_emit, NULL};
+
+struct rig {
+    struct det_engine *d;
+    struct blk_responder *r;
+    struct got g;
+    struct calls c;
+};
+
+static void rig_up(struct rig *x, bool flags_only, uint32_t cap)
+{
+    memset(x, 0, sizeof *x);
+    struct det_config cfg;
+    det_config_defaults(&cfg);
+    cfg.max_sources = 4096;
+    struct pr_error e;
+    x->d = det_engine_new(&cfg, &e);
+    assert_non_null(x->d);
+    det_engine_set_key(x->d, 1, 2);
+    struct det_sink s = {&got_ops, &x->g};
+    det_engine_add_sink(x->d, &s);
+    struct blk_options o;
+    blk_options_defaults(&o);
+    o.seconds = 8;
+    o.flags_only = flags_only;
+    o.max_per_min = cap;
+    struct blk_policy p;
+    memset(&p, 0, sizeof p);
+    p.nameserver[p.nnameserver++] = A("198.18.0.3");
+    x->r = blk_open_test(&o, &p, NULL, fake_helper, &x->c);
+    det_engine_set_responder(x->d, blk_respond, x->r);
+}
+
+static void rig_down(struct rig *x)
+{
+    det_engine_free(x->d);
+    blk_close(x->r);
+}
+
+static void pkt(struct det_engine *d, uint64_t ts, uint32_t src, uint32_t dst, uint16_t sp,
+                uint16_t dp, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t ttl)
+{
+    struct det_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_us = ts;
+    addr_from_v4(&ev.src, src);
+    addr_from_v4(&ev.dst, dst);
+    ev.proto = DET_PROTO_TCP;
+    ev.sport = sp;
+    ev.dport = dp;
+    ev.flags = flags;
+    ev.seq = seq;
+    ev.ack = ack;
+    ev.ttl = ttl;
+    ev.window = 1024;
+    ev.nopts = 1;
+    ev.mss = 1460;
+    ev.opt_mask = 1u << 2;
+    ev.opts_known = 1;
+    det_engine_event(d, &ev);
+}
+
+#define SCANNER 0xc6120001u
+#define TARGET 0xc6120002u
+#define NAMESERVER 0xc6120003u
+#define SYN 0x02
+#define RST 0x04
+#define ACK 0x10
+#define SYNACK 0x12
+#define RSTACK 0x14
+
+/* A SYN scan of ports 1..n from src; port `open` answers SYN-ACK, which the scanner's side
+ * answers with `answer` (0: nothing) carrying ack `ack_ok ? right : wrong`; the others RST.
+ * forged_rsts: the scanner also sends RSTs for the closed ports (a blind forger). */
+static void scan(struct det_engine *d, uint64_t t, uint32_t src, int n, int open, uint8_t answer,
+                 int ack_ok, int forged_rsts, uint8_t answer_ttl)
+{
+    for (int p = 1; p <= n; p++) {
+        uint64_t ts = t + (uint64_t)p * 1000;
+        pkt(d, ts, src, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        if (p == open) {
+            pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
+            if (answer)
+                pkt(d, ts + 200, src, TARGET, 40000, (uint16_t)p, answer, 1001,
+                    ack_ok ? 777001 : 12345, answer_ttl);
+        } else {
+            pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, RSTACK, 0, 1001, 64);
+            if (forged_rsts)
+                pkt(d, ts + 200, src, TARGET, 40000, (uint16_t)p, RST, 1001, 0, 50);
+        }
+    }
+}
+
+static void test_engine_real_scanner_blocked(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    /* the alert comes first (failures), the block when the kernel's RST answers our SYN-ACK */
+    scan(x.d, T0, SCANNER, 20, 15, RST, 1, 0, 64);
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 198.18.0.1 8");
+    assert_true(x.g.n >= 2);
+    assert_string_equal(x.g.action[0], "none");
+    assert_string_equal(x.g.action[x.g.n - 1], "blocked");
+    /* more of the same scan while blocked: no second request */
+    scan(x.d, T0 + 6000000, SCANNER, 200, 0, 0, 0, 0, 64);
+    assert_int_equal(x.c.n, 1);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 1);
+    assert_int_equal(blk_stats(x.r)->blocked, 1);
+    rig_down(&x);
+}
+
+static void test_engine_handshake(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    /* an ACK that does not acknowledge our SYN-ACK's sequence number proves nothing */
+    scan(x.d, T0, SCANNER, 20, 15, ACK, 0, 0, 64);
+    assert_int_equal(x.c.n, 0);
+    rig_down(&x);
+    rig_up(&x, false, 10);
+    scan(x.d, T0, SCANNER, 20, 15, ACK, 1, 0, 64);
+    assert_int_equal(x.c.n, 1);
+    rig_down(&x);
+}
+
+static void test_engine_forgeries(void **state)
+{
+    (void)state;
+    struct rig x;
+    /* failures only (a forged source that answers nothing) */
+    rig_up(&x, false, 10);
+    scan(x.d, T0, SCANNER, 40, 0, 0, 0, 0, 64);
+    det_engine_finish(x.d);
+    assert_true(x.g.n >= 1);
+    assert_int_equal(x.c.n, 0);
+    rig_down(&x);
+    /* a blind forger resetting every port, the open one too: its resets for closed ports
+     * betray it */
+    rig_up(&x, false, 10);
+    scan(x.d, T0, SCANNER, 40, 15, RST, 1, 1, 50);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    rig_down(&x);
+    /* the name server's address, whose kernel really answers our SYN-ACK: protected */
+    rig_up(&x, false, 10);
+    scan(x.d, T0, NAMESERVER, 40, 15, RST, 1, 0, 64);
+    det_engine_finish(x.d);
+    assert_true(x.g.n >= 1);
+    assert_int_equal(x.c.n, 0);
+    assert_true(blk_stats(x.r)->protected_ >= 1);
+    rig_down(&x);
+    /* two open ports answered from two distances: two senders use the address */
+    rig_up(&x, false, 10);
+    for (int p = 1; p <= 20; p++) {
+        uint64_t ts = T0 + (uint64_t)p * 1000;
+        pkt(x.d, ts, SCANNER, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        if (p == 3 || p == 17) {
+            pkt(x.d, ts + 100, TARGET, SCANNER, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
+            pkt(x.d, ts + 200, SCANNER, TARGET, 40000, (uint16_t)p, RST, 1001, 0,
+                p == 3 ? 64 : 120);
+        } else {
+            pkt(x.d, ts + 100, TARGET, SCANNER, (uint16_t)p, 40000, RSTACK, 0, 1001, 64);
+        }
+    }
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 1); /* the first answer alone looked real */
+    rig_down(&x);
+}
+
+static void test_engine_flags_and_cap(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, true, 3);
+    /* 50 forged FIN scans from different sources to different targets each */
+    for (uint32_t s = 0; s < 50; s++) {
+        for (int p = 1; p <= 5; p++)
+            pkt(x.d, T0 + s * 100000 + (uint64_t)p, 0xc6130000u + s, TARGET + (uint32_t)p, 50000,
+                (uint16_t)p, 0x01, 0, 0, 50);
+    }
+    assert_int_equal(x.c.n, 3);
+    assert_true(blk_stats(x.r)->capped >= 1);
+    rig_down(&x);
+    rig_up(&x, false, 3); /* without the opt-in: none */
+    for (uint32_t s = 0; s < 50; s++)
+        for (int p = 1; p <= 5; p++)
+            pkt(x.d, T0 + s * 100000 + (uint64_t)p, 0xc6130000u + s, TARGET + (uint32_t)p, 50000,
+                (uint16_t)p, 0x01, 0, 0, 50);
+    assert_int_equal(x.c.n, 0);
+    rig_down(&x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cidr),
+        cmocka_unit_test(test_system_readers),
+        cmocka_unit_test(test_protected),
+        cmocka_unit_test(test_evidence_rules),
+        cmocka_unit_test(test_rate_cap),
+        cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_engine_real_scanner_blocked),
+        cmocka_unit_test(test_engine_handshake),
+        cmocka_unit_test(test_engine_forgeries),
+        cmocka_unit_test(test_engine_flags_and_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
