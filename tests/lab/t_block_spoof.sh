@@ -13,7 +13,11 @@ PR=${1:?usage: t_block_spoof.sh /path/to/portreeve}
 . "$(dirname "$0")/blocklib.sh"
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: needs python3-scapy"; exit 77; }
 lab_up || exit $?
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+    echo "FAIL: $*"
+    [ -n "${BL_PID:-}" ] && kill -0 "$BL_PID" 2>/dev/null && bl_stop
+    exit 1
+}
 # target A's resolver is target B: `ip netns exec` mounts /etc/netns/NS/resolv.conf
 mkdir -p "/etc/netns/$LAB_NS_A"
 lab_on_down "rm -rf '/etc/netns/$LAB_NS_A'"
