@@ -332,9 +332,14 @@ int host_expired(const struct scan_config *cfg, struct host_result *res)
 
 /* ---- ICMP pacing ---------------------------------------------------------------- */
 
+/* Conclusive paced tries a silent port needs: two (a probe lost on a busy link would
+ * otherwise pass for silence: the few direct replies of a UDP scan rarely measure the
+ * loss), more when the measured loss asks for it, never more than --max-retries allows. */
 static int paced_needed(const struct engine *E)
 {
-    return E->tries_needed > 2 ? E->tries_needed - 1 : 1;
+    int need = E->tries_needed - 1 > 2 ? E->tries_needed - 1 : 2;
+    int cap = E->cfg->timing.max_retries > 0 ? E->cfg->timing.max_retries : 1;
+    return need < cap ? need : cap;
 }
 
 /* Advances one paced host; returns 1 while it still has work.
@@ -395,6 +400,8 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         rate_wait(E);
         send_probe(E, h->batch[i]);
     }
+    if (!E->cfg->dry_run)
+        rawio_flush(E->io); /* the wait for answers starts when the batch is out */
     h->batch_open = 1;
     h->batch_icmp = 0;
     h->batch_tokens = h->tokens;
@@ -411,7 +418,8 @@ static void pace_start(struct engine *E, struct ehost *h)
     uint64_t now = now_us();
     uint64_t since = h->last_icmp_us ? h->last_icmp_us : E->t0;
     h->paced = 1;
-    h->tokens = fmin(ICMP_BURST, (double)(now - since) * ICMP_RATE_PER_S / 1e6);
+    /* one token less than the floor: an error may still be on its way to us */
+    h->tokens = fmax(0, fmin(ICMP_BURST, (double)(now - since) * ICMP_RATE_PER_S / 1e6) - 1);
     h->tokens_at = now;
     h->paced_sent = E->np;
     h->paced_icmp = h->icmp_errors;
@@ -671,9 +679,11 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, size
         if (!sent_any) /* every unresolved pair was sent in each round so far */
             break;
     }
-    /* Let paced hosts finish. */
+    /* Let paced hosts finish, then give the last answers one more timeout. */
     while (!(stop && *stop) && !cfg->dry_run && pace_all(&E))
         wait_until(&E, now_us() + 10000, stop);
+    if (tech->icmp_matters && !cfg->dry_run && !(stop && *stop))
+        wait_round(&E, now_us(), stop);
     if (stop && *stop && !cfg->dry_run) {
         /* collect the answers to probes still in flight, so that a resumed scan does
          * not send them again */

@@ -94,20 +94,33 @@ table inet t {
     }
 }
 NFT
-in_ns "$PORTREEVE" scan -sS -Pn --max-retries 6 --min-rtt-timeout 4s -p 9999 127.0.0.1 -oX "$W/stray.xml" >/dev/null 2>&1 &
-scan=$!
+# the injector sends rounds of forged SYN-ACKs (to every source port the scanner may use)
+# until told to stop; the scan runs while it does
 in_ns /usr/bin/python3 -c '
-import random, logging
+import os, random, sys, time, logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import IP, TCP, send, conf
 conf.verb = 0
+w = sys.argv[1]
 pkts = [IP(src="127.0.0.1", dst="127.0.0.1")/TCP(sport=9999, dport=p, flags="SA",
         seq=random.getrandbits(32), ack=random.getrandbits(32)) for p in range(61000, 65536)]
-for _ in range(2):
+open(w + "/inj.ready", "w").close()
+rounds, deadline = 0, time.time() + 90
+while not os.path.exists(w + "/inj.stop") and time.time() < deadline:
     send(pkts, iface="lo")
-'
-check "the forged SYN-ACKs arrived while the scan was still waiting for answers" kill -0 $scan
-wait $scan
+    rounds += 1
+    open(w + "/inj.rounds", "w").write(str(rounds))
+' "$W" &
+inj=$!
+pids+=($inj)
+for _ in $(seq 600); do [ -e "$W/inj.ready" ] && break; sleep 0.1; done
+sleep 0.5
+before=$(cat "$W/inj.rounds" 2>/dev/null || echo 0)
+in_ns "$PORTREEVE" scan -sS -Pn --max-retries 6 --min-rtt-timeout 3s -p 9999 127.0.0.1 -oX "$W/stray.xml" >/dev/null 2>&1
+after=$(cat "$W/inj.rounds" 2>/dev/null || echo 0)
+touch "$W/inj.stop"
+wait $inj
+check "forged SYN-ACKs kept arriving during the scan (rounds $before -> $after)" test "$after" -gt "$before"
 check "a filtered port stays filtered despite forged SYN-ACKs" \
     grep -q 'portid="9999"><state state="filtered"' "$W/stray.xml"
 exit $fail
