@@ -170,6 +170,8 @@ size_t rawio_flush(struct rawio *io)
 {
     struct rawio_batch *b = io->b;
     size_t lost = 0, i = 0;
+    if (!b) /* never opened */
+        return 0;
     int stalls = 0;
     while (i < b->ntx) {
         size_t run = 1; /* a run of datagrams for the same socket (family) */

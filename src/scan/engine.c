@@ -600,7 +600,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
         E->sport_base =
             (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
-    E->rate = cfg->timing.max_rate;
+    E->rate = cfg->dry_run ? 0 : cfg->timing.max_rate; /* a dry run sends nothing */
     E->burst = E->rate > 0 ? fmax(1.0, E->rate / 200.0) : 0;
     E->tokens = E->burst;
     E->t0 = E->tokens_at = now_us();
