@@ -4,6 +4,8 @@
 #  2. a forged SYN scan (scapy) with target A's name server (target B, a live host whose
 #     kernel answers A's SYN-ACKs with RSTs, just as a real scanner's would) as source is
 #     reported and blocks nothing;
+#  2b. the same forged scan from A's default gateway (target B again, now as A's gateway and
+#     no longer its name server) blocks nothing;
 #  3. 10,000 forged FIN scans from random sources block nothing by default, and with
 #     --block-on-flags-only add at most --max-blocks-per-min blocks.
 # timeout: 240
@@ -60,6 +62,29 @@ grep -q "\"src_ip\":\"$LAB_B\"" "$LAB_DIR/forged.json" || fail "the forged scan 
 grep -q "never blocked: a name server" "$LAB_DIR/forged.err" || fail "no name-server reason"
 # B's kernel did answer the SYN-ACKs: only the name-server rule stood between it and a block
 grep -q "protected [1-9]" "$LAB_DIR/forged.out" || fail "the protection was not what decided"
+
+echo "== 2b. a forged SYN scan from A's default gateway blocks nothing"
+rm -f "/etc/netns/$LAB_NS_A/resolv.conf"
+# B becomes A's default gateway: no lab namespace has an uplink, so nothing can leave
+ip -n "$LAB_NS_A" route add default via "$LAB_B" || fail "cannot add the default route"
+bl_start gw --block --block-time 60s || exit 1
+lab_scan_exec timeout 60 /usr/bin/python3 - "$LAB_B" "$LAB_A" <<'PY'
+import sys
+from scapy.all import IP, TCP, send, conf
+conf.verb = 0
+src, dst = sys.argv[1], sys.argv[2]
+ports = [22, 53, 80, 443] + list(range(2000, 2060))
+send([IP(src=src, dst=dst) / TCP(sport=41000 + i, dport=p, flags="S", seq=3000 + i)
+      for i, p in enumerate(ports)], inter=0.005)
+PY
+sleep 5
+bl_elems | tee "$LAB_DIR/gw-elems.txt"
+[ -s "$LAB_DIR/gw-elems.txt" ] && fail "the forged scan from the gateway made blocks"
+bl_stop || fail "detector exit code $BL_RC"
+grep -q "\"src_ip\":\"$LAB_B\"" "$LAB_DIR/gw.json" || fail "the gateway's forged scan was not reported"
+grep -q "never blocked: a default gateway" "$LAB_DIR/gw.err" || fail "no gateway reason"
+ip -n "$LAB_NS_A" route del default
+echo "nameserver $LAB_B" >"/etc/netns/$LAB_NS_A/resolv.conf"
 
 # 10,000 sources outside the lab's /24 (A has no route back: its RSTs go nowhere), 5 FIN
 # probes each: 3 to A and 2 to 198.18.0.9 (no such host; the frames carry A's MAC, so A's
