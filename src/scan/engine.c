@@ -463,6 +463,23 @@ static void wait_until(struct engine *E, uint64_t until, volatile sig_atomic_t *
     }
 }
 
+/* Replies the kernel dropped on our receive socket mean we outran ourselves: halve the
+ * rate for the next round (never below --min-rate); the retries recover what was lost. */
+static void slow_down_on_drops(struct engine *E)
+{
+    if (E->cfg->dry_run || E->rate <= 0)
+        return;
+    uint64_t drops = rawio_drops(E->io);
+    if (!drops)
+        return;
+    double floor_rate = E->cfg->timing.min_rate > 0 ? E->cfg->timing.min_rate : 100;
+    E->rate = E->rate / 2 > floor_rate ? E->rate / 2 : floor_rate;
+    E->burst = fmax(1.0, E->rate / 200.0);
+    if (E->cfg->verbose)
+        fprintf(stderr, "%s scan: %llu replies dropped by the kernel; rate now %.0f/s\n",
+                E->tech->name, (unsigned long long)drops, E->rate);
+}
+
 /* Waits for the replies to a round: until every pair is answered, or one timeout
  * (recomputed as RTT samples arrive) after the round's last probe. */
 static void wait_round(struct engine *E, uint64_t last_send, volatile sig_atomic_t *stop)
@@ -676,6 +693,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, size
                     }
         }
         update_tries_needed(&E);
+        slow_down_on_drops(&E);
         if (!sent_any) /* every unresolved pair was sent in each round so far */
             break;
     }
