@@ -43,46 +43,38 @@ grep -q '"event":"decoy_portscan"' "$LAB_DIR/decoy.json" || fail "not reported a
 grep '"action":"blocked"' "$LAB_DIR/decoy.json" | grep -q "\"src_ip\":\"$LAB_SCANNER\"" ||
     fail "the decoy alert does not name the blocked real scanner"
 
-echo "== 2. a forged SYN scan from A's name server blocks nothing"
-bl_start forged --block --block-time 60s || exit 1
-lab_scan_exec timeout 60 /usr/bin/python3 - "$LAB_B" "$LAB_A" <<'PY'
+# forged_scan NAME PORTBASE REASON: a detector with --block runs on A while a scapy SYN scan
+# forged from B's address arrives; B's kernel answers A's SYN-ACKs with resets (the evidence a
+# real scanner gives), so only the protection named by REASON can stop the block.
+forged_scan() {
+    local name=$1 base=$2 reason=$3
+    bl_start "$name" --block --block-time 60s || exit 1
+    lab_scan_exec timeout 60 /usr/bin/python3 - "$LAB_B" "$LAB_A" "$base" <<'PY'
 import sys
 from scapy.all import IP, TCP, send, conf
 conf.verb = 0
-src, dst = sys.argv[1], sys.argv[2]
-ports = [22, 53, 80, 443] + list(range(1000, 1060))
-send([IP(src=src, dst=dst) / TCP(sport=40000 + i, dport=p, flags="S", seq=1000 + i)
+src, dst, base = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ports = [22, 53, 80, 443] + list(range(base, base + 60))
+send([IP(src=src, dst=dst) / TCP(sport=base + 39000 + i, dport=p, flags="S", seq=base + i)
       for i, p in enumerate(ports)], inter=0.005)
 PY
-sleep 5
-bl_elems | tee "$LAB_DIR/forged-elems.txt"
-[ -s "$LAB_DIR/forged-elems.txt" ] && fail "the forged scan made blocks"
-bl_stop || fail "detector exit code $BL_RC"
-grep -q "\"src_ip\":\"$LAB_B\"" "$LAB_DIR/forged.json" || fail "the forged scan was not reported"
-grep -q "never blocked: a name server" "$LAB_DIR/forged.err" || fail "no name-server reason"
-# B's kernel did answer the SYN-ACKs: only the name-server rule stood between it and a block
-grep -q "protected [1-9]" "$LAB_DIR/forged.out" || fail "the protection was not what decided"
+    sleep 5
+    bl_elems | tee "$LAB_DIR/$name-elems.txt"
+    [ -s "$LAB_DIR/$name-elems.txt" ] && fail "$name: the forged scan made blocks"
+    bl_stop || fail "$name: detector exit code $BL_RC"
+    grep -q "\"src_ip\":\"$LAB_B\"" "$LAB_DIR/$name.json" || fail "$name: forged scan not reported"
+    grep -q "never blocked: $reason" "$LAB_DIR/$name.err" || fail "$name: no '$reason' reason"
+    grep -q "protected [1-9]" "$LAB_DIR/$name.out" || fail "$name: the protection was not what decided"
+}
+
+echo "== 2. a forged SYN scan from A's name server blocks nothing"
+forged_scan forged 1000 "a name server"
 
 echo "== 2b. a forged SYN scan from A's default gateway blocks nothing"
 rm -f "/etc/netns/$LAB_NS_A/resolv.conf"
 # B becomes A's default gateway: no lab namespace has an uplink, so nothing can leave
 ip -n "$LAB_NS_A" route add default via "$LAB_B" || fail "cannot add the default route"
-bl_start gw --block --block-time 60s || exit 1
-lab_scan_exec timeout 60 /usr/bin/python3 - "$LAB_B" "$LAB_A" <<'PY'
-import sys
-from scapy.all import IP, TCP, send, conf
-conf.verb = 0
-src, dst = sys.argv[1], sys.argv[2]
-ports = [22, 53, 80, 443] + list(range(2000, 2060))
-send([IP(src=src, dst=dst) / TCP(sport=41000 + i, dport=p, flags="S", seq=3000 + i)
-      for i, p in enumerate(ports)], inter=0.005)
-PY
-sleep 5
-bl_elems | tee "$LAB_DIR/gw-elems.txt"
-[ -s "$LAB_DIR/gw-elems.txt" ] && fail "the forged scan from the gateway made blocks"
-bl_stop || fail "detector exit code $BL_RC"
-grep -q "\"src_ip\":\"$LAB_B\"" "$LAB_DIR/gw.json" || fail "the gateway's forged scan was not reported"
-grep -q "never blocked: a default gateway" "$LAB_DIR/gw.err" || fail "no gateway reason"
+forged_scan gw 2000 "a default gateway"
 ip -n "$LAB_NS_A" route del default
 echo "nameserver $LAB_B" >"/etc/netns/$LAB_NS_A/resolv.conf"
 
