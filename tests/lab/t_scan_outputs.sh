@@ -5,15 +5,8 @@
 # files and names the port that opened between them; -oG and -oJ carry every port's state;
 # -oA writes the three files; --open and --reason shape the normal output.
 set -u
-PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-NS=prout$$
-W=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
-in_ns() { ip netns exec "$NS" "$@"; }
+. "$(dirname "$0")/nslib.sh"
+ns_test_setup prout "$@"
 listen_tcp() { # port
     in_ns timeout 100 /usr/bin/python3 -c '
 import socket, sys, time
@@ -22,11 +15,6 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(100)' "$1" &
     pids+=($!)
     for _ in $(seq 50); do in_ns ss -ltn | grep -q "127.0.0.1:$1 " && return 0; sleep 0.1; done
     echo "listener on $1 did not start"; exit 1
-}
-fail=0
-check() { # description, command...
-    local d=$1; shift
-    if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
 }
 listen_tcp 8080
 P="T:1-1024,8080,9090,U:53"

@@ -5,15 +5,9 @@
 # and exit 2. As root, once the raw sockets are open the scanning process holds no
 # capability at all and has no-new-privs set (read from /proc/PID/status mid-scan).
 set -u
-PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-NS=prpriv$$
-W=$(mktemp -d)
+. "$(dirname "$0")/nslib.sh"
+ns_test_setup prpriv "$@"
 chmod 755 "$W"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 ip netns exec "$NS" timeout 60 /usr/bin/python3 -c '
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 8080)); s.listen(8); time.sleep(60)' &
@@ -21,8 +15,6 @@ pids+=($!)
 sleep 0.5
 as_nobody() { ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup --clear-groups \
     --inh-caps=-all --bounding-set=-all "$@"; }
-fail=0
-check() { local d=$1; shift; if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi; }
 
 as_nobody "$PORTREEVE" scan -sS -p 1-100,8080 127.0.0.1 >"$W/u.out" 2>"$W/u.err"
 rc=$?

@@ -9,17 +9,8 @@
 #  - a stray SYN-ACK with a wrong cookie, aimed at every source port the scanner may use,
 #    does not make a filtered port look open.
 set -u
-PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-NS=prsr$$
-W=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
-in_ns() { ip netns exec "$NS" "$@"; }
-fail=0
-check() { local d=$1; shift; if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi; }
+. "$(dirname "$0")/nslib.sh"
+ns_test_setup prsr "$@"
 
 # -- shards (dry run: nothing is sent)
 for s in 1 2 3; do
