@@ -46,6 +46,9 @@ struct engine {
     struct rawio *io;
     struct ehost *h;
     size_t nh;
+    size_t *paced; /* indices of the hosts being paced (ehost.paced == 1) */
+    size_t npaced;
+    uint64_t max_to, max_to_at; /* largest probe timeout over the hosts, and when computed */
     const uint16_t *ports;
     size_t np;
     int32_t *portidx; /* port number -> index in ports, or -1 */
@@ -128,14 +131,21 @@ static uint64_t host_timeout(const struct engine *E, const struct ehost *h)
     return rtt_timeout(&E->cfg->timing, h->srtt, h->rttvar);
 }
 
-static uint64_t max_timeout(const struct engine *E)
+/* The largest probe timeout over the hosts; recomputed at most every 20 ms (a pass over
+ * every host), since RTT samples move it only gradually. */
+static uint64_t max_timeout(struct engine *E)
 {
+    uint64_t now = now_us();
+    if (E->max_to_at && now - E->max_to_at < 20000)
+        return E->max_to;
     uint64_t m = 0;
     for (size_t i = 0; i < E->nh; i++) {
         uint64_t to = host_timeout(E, &E->h[i]);
         if (to > m)
             m = to;
     }
+    E->max_to = m;
+    E->max_to_at = now;
     return m;
 }
 
@@ -425,16 +435,22 @@ static void pace_start(struct engine *E, struct ehost *h)
     h->paced_icmp = h->icmp_errors;
     if (!h->batch)
         h->batch = pr_calloc(PACE_BATCH_MAX, sizeof *h->batch);
+    E->paced[E->npaced++] = (size_t)(h - E->h);
 }
 
+/* Advances every paced host; those that finished leave the list. Returns 1 while any
+ * still has work. */
 static int pace_all(struct engine *E)
 {
-    int busy = 0;
     uint64_t now = now_us();
-    for (size_t i = 0; i < E->nh; i++)
-        if (E->h[i].paced == 1)
-            busy |= pace_host(E, &E->h[i], now);
-    return busy;
+    size_t w = 0;
+    for (size_t i = 0; i < E->npaced; i++) {
+        struct ehost *h = &E->h[E->paced[i]];
+        if (h->paced == 1 && pace_host(E, h, now))
+            E->paced[w++] = E->paced[i];
+    }
+    E->npaced = w;
+    return w > 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -588,6 +604,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->ports = ports;
     E->st = st;
     E->h = pr_calloc(nt, sizeof *E->h);
+    E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
         E->h[i].t = &targets[i];
         if (targets[i].res->srtt_us > 0) { /* discovery's sample */
@@ -630,6 +647,7 @@ static void engine_free(struct engine *E)
     for (size_t i = 0; i < E->nh; i++)
         free(E->h[i].batch);
     free(E->h);
+    free(E->paced);
     free(E->hash);
     free(E->portidx);
     free(E->state);

@@ -22,7 +22,9 @@
 struct engine_target {
     struct host_result *res;
     size_t port_off;
-    struct pr_addr src; /* our source address towards it */
+    struct pr_addr src;     /* our source address towards it */
+    struct pr_addr nexthop; /* the gateway towards it, or itself when directly reachable */
+    int oif;                /* output interface index; 0 when unknown */
 };
 
 struct engine_stats {

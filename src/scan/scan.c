@@ -5,8 +5,10 @@
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
+#include "net/route.h"
 #include "svc/version.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,43 @@ static int build_filter(const struct engine_target *t, size_t n, char *buf, size
     return 0;
 }
 
+/* Fills each target's address, route and source (rtnetlink, in batches). Targets without a
+ * route, or not looked up before a stop, keep src.family 0 and stay down. Returns 0, or -1
+ * when routing cannot be asked at all. */
+static int plan_routes(const struct scan_config *cfg, struct scan_result *r,
+                       struct engine_target *tg, size_t nh, volatile sig_atomic_t *stop,
+                       struct pr_error *e)
+{
+    struct pr_addr *dst = pr_calloc(nh ? nh : 1, sizeof *dst);
+    struct route_answer *ans = pr_calloc(nh ? nh : 1, sizeof *ans);
+    for (size_t i = 0; i < nh; i++) {
+        struct host_result *h = &r->hosts[i];
+        tgt_get(&cfg->targets, i, &h->addr, &h->hostname);
+        tg[i].res = h;
+        dst[i] = h->addr;
+    }
+    int rc = route_lookup_many(dst, nh, ans, stop, e);
+    if (rc >= 0)
+        for (size_t i = 0; i < nh; i++) {
+            if (rc > 0 && ans[i].err == ETIMEDOUT) {
+                tg[i].src.family = 0; /* stopped before its answer: not scanned */
+                continue;
+            }
+            tg[i].src = cfg->source.family ? cfg->source : ans[i].src;
+            tg[i].nexthop = ans[i].nexthop;
+            tg[i].oif = ans[i].oif;
+            if (ans[i].err) {
+                char a[PR_ADDRSTRLEN];
+                fprintf(stderr, "portreeve: target %s: no route (%s); skipping it\n",
+                        addr_str(&tg[i].res->addr, a, sizeof a), strerror(ans[i].err));
+                tg[i].src.family = 0;
+            }
+        }
+    free(dst);
+    free(ans);
+    return rc < 0 ? -1 : 0;
+}
+
 int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
              struct pr_error *e)
 {
@@ -214,21 +253,11 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     }
 
     unsigned families = 0;
-    for (size_t i = 0; i < nh; i++) {
-        struct host_result *h = &r->hosts[i];
-        tgt_get(&cfg->targets, i, &h->addr, &h->hostname);
-        tg[i].res = h;
-        if (cfg->source.family) {
-            tg[i].src = cfg->source;
-        } else if (route_source(&h->addr, &tg[i].src, NULL, e) < 0) {
-            char a[PR_ADDRSTRLEN];
-            fprintf(stderr, "portreeve: %s: %s; skipping it\n", addr_str(&h->addr, a, sizeof a),
-                    e->msg);
-            tg[i].src.family = 0;
-            continue;
-        }
-        families |= (unsigned)family_bit(h->addr.family);
-    }
+    if (plan_routes(cfg, r, tg, (size_t)nh, stop, e) < 0)
+        goto out;
+    for (size_t i = 0; i < nh; i++)
+        if (tg[i].src.family)
+            families |= (unsigned)family_bit(tg[i].res->addr.family);
 
     if (cfg->dry_run)
         need_raw = 0;
