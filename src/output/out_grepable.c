@@ -87,28 +87,36 @@ static void host_ports(FILE *f, const struct scan_result *r, const struct host_r
     fputc('\n', f);
 }
 
-int out_grepable(FILE *f, const struct scan_result *r, const struct out_opts *o)
+static int grepable_begin(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
-    char when[64], counts[128];
+    char when[64];
     out_ctime(r->start.tv_sec, when, sizeof when);
     fprintf(f, "# portreeve %s scan initiated %s as: ", out_version(r), when);
     out_put_text(f, r->args ? r->args : "portreeve");
     fputc('\n', f);
     if (o->verbose > 0)
         ports_scanned(f, r);
-    for (size_t i = 0; i < r->nhosts; i++) {
-        const struct host_result *h = &r->hosts[i];
-        if (!out_host_listed(r, h, o))
-            continue;
-        host_prefix(f, h);
-        fprintf(f, "Status: %s\n", h->up ? "Up" : "Down");
-        if (h->up && !r->ping_only)
-            host_ports(f, r, h, o);
-    }
+    return 0;
+}
+
+static int grepable_host(FILE *f, const struct scan_result *r, const struct host_result *h,
+                         const struct out_opts *o)
+{
+    host_prefix(f, h);
+    fprintf(f, "Status: %s\n", h->up ? "Up" : "Down");
+    if (h->up && !r->ping_only)
+        host_ports(f, r, h, o);
+    return 0;
+}
+
+static int grepable_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    char when[64], counts[128];
+    (void)o;
     out_ctime(r->end.tv_sec, when, sizeof when);
     out_done_counts(r, counts, sizeof counts);
     fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
-    if (fflush(f) != 0 || ferror(f))
-        return -1;
     return 0;
 }
+
+const struct out_format out_format_grepable = {'G', grepable_begin, grepable_host, grepable_end};

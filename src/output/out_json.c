@@ -99,49 +99,48 @@ static int may_be_open(unsigned st)
     return st == PS_OPEN || st == PS_OPEN_FILTERED || st == PS_UNFILTERED;
 }
 
-int out_json(FILE *f, const struct scan_result *r, const struct out_opts *o)
+static int json_none(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
-    for (size_t i = 0; i < r->nhosts; i++) {
-        const struct host_result *h = &r->hosts[i];
-        if (!out_host_listed(r, h, o))
-            continue;
-        if (!h->up || r->ping_only || h->nports == 0) {
-            int ok = 1;
-            json_t *j = host_base(h, &ok);
-            if (j) {
-                put(j, "status", json_string(h->up ? "up" : "down"), &ok);
-                put(j, "reason", json_string(rs_name((enum port_reason)out_reason(h->reason))),
-                    &ok);
-                put(j, "reason_ttl", json_integer(h->reason_ttl), &ok);
-            }
-            if (emit(f, j, ok) != 0)
-                return -1;
-            continue;
-        }
-        for (size_t k = 0; k < h->nports; k++) {
-            const struct port_result *p = &h->ports[k];
-            unsigned st = out_state(p);
-            if (o->open_only && !may_be_open(st))
-                continue;
-            int ok = 1;
-            json_t *j = host_base(h, &ok);
-            if (j) {
-                put(j, "proto", json_string(out_proto_name(p->proto)), &ok);
-                put(j, "port", json_integer(p->port), &ok);
-                put(j, "state", json_string(ps_name((enum port_state)st)), &ok);
-                put(j, "reason", json_string(rs_name((enum port_reason)out_reason(p->reason))),
-                    &ok);
-                put(j, "reason_ttl", json_integer(p->reason_ttl), &ok);
-                if (p->svc)
-                    put_service(j, p->svc, &ok);
-                else
-                    put(j, "service", str_or_null(out_svc(r, out_proto(p->proto), p->port)), &ok);
-            }
-            if (emit(f, j, ok) != 0)
-                return -1;
-        }
-    }
-    if (fflush(f) != 0 || ferror(f))
-        return -1;
+    (void)f, (void)r, (void)o;
     return 0;
 }
+
+static int json_host(FILE *f, const struct scan_result *r, const struct host_result *h,
+                     const struct out_opts *o)
+{
+    if (!h->up || r->ping_only || h->nports == 0) {
+        int ok = 1;
+        json_t *j = host_base(h, &ok);
+        if (j) {
+            put(j, "status", json_string(h->up ? "up" : "down"), &ok);
+            put(j, "reason", json_string(rs_name((enum port_reason)out_reason(h->reason))), &ok);
+            put(j, "reason_ttl", json_integer(h->reason_ttl), &ok);
+        }
+        return emit(f, j, ok);
+    }
+    for (size_t k = 0; k < h->nports; k++) {
+        const struct port_result *p = &h->ports[k];
+        unsigned st = out_state(p);
+        if (o->open_only && !may_be_open(st))
+            continue;
+        int ok = 1;
+        json_t *j = host_base(h, &ok);
+        if (j) {
+            put(j, "proto", json_string(out_proto_name(p->proto)), &ok);
+            put(j, "port", json_integer(p->port), &ok);
+            put(j, "state", json_string(ps_name((enum port_state)st)), &ok);
+            put(j, "reason", json_string(rs_name((enum port_reason)out_reason(p->reason))), &ok);
+            put(j, "reason_ttl", json_integer(p->reason_ttl), &ok);
+            if (p->svc)
+                put_service(j, p->svc, &ok);
+            else
+                put(j, "service", str_or_null(out_svc(r, out_proto(p->proto), p->port)), &ok);
+        }
+        if (emit(f, j, ok) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* JSON lines have no header or footer. */
+const struct out_format out_format_json = {'J', json_none, json_host, json_none};

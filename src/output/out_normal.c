@@ -261,9 +261,9 @@ static void bytecount(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.3fGB", (double)b / 1e9);
 }
 
-int out_normal(FILE *f, const struct scan_result *r, const struct out_opts *o)
+static int normal_begin(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
-    char when[64], counts[128];
+    char when[64];
     if (o->as_file) {
         out_ctime(r->start.tv_sec, when, sizeof when);
         fprintf(f, "# portreeve %s scan initiated %s as: ", out_version(r), when);
@@ -276,9 +276,19 @@ int out_normal(FILE *f, const struct scan_result *r, const struct out_opts *o)
             snprintf(when, sizeof when, "%lld", (long long)t);
         fprintf(f, "Starting portreeve %s at %s\n", out_version(r), when);
     }
-    for (size_t i = 0; i < r->nhosts; i++)
-        if (out_host_listed(r, &r->hosts[i], o))
-            host_report(f, r, &r->hosts[i], o);
+    return 0;
+}
+
+static int normal_host(FILE *f, const struct scan_result *r, const struct host_result *h,
+                       const struct out_opts *o)
+{
+    host_report(f, r, h, o);
+    return 0;
+}
+
+static int normal_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    char when[64], counts[128];
     out_done_counts(r, counts, sizeof counts);
     if (o->as_file) {
         out_ctime(r->end.tv_sec, when, sizeof when);
@@ -297,7 +307,7 @@ int out_normal(FILE *f, const struct scan_result *r, const struct out_opts *o)
                     (unsigned long long)r->pkts_sent, bs, (unsigned long long)r->pkts_rcvd, br);
         }
     }
-    if (fflush(f) != 0 || ferror(f))
-        return -1;
     return 0;
 }
+
+const struct out_format out_format_normal = {'N', normal_begin, normal_host, normal_end};

@@ -76,6 +76,19 @@ void out_clean(const char *s, char *buf, size_t len);
 /* malloc'd clean copy (valid UTF-8, control bytes '?'), NULL for NULL input. */
 char *out_clean_dup(const char *s);
 
+/* The three parts of each format, called by out_begin, out_host and out_end (output.c),
+ * which choose listed hosts, flush and check f for errors. Each returns 0, or -1 when it
+ * failed (JSON: a jansson error); stream errors may also be left for ferror(f). */
+struct out_format {
+    char code; /* 'N', 'X', 'G', 'J' */
+    int (*begin)(FILE *f, const struct scan_result *r, const struct out_opts *o);
+    int (*host)(FILE *f, const struct scan_result *r, const struct host_result *h,
+                const struct out_opts *o);
+    int (*end)(FILE *f, const struct scan_result *r, const struct out_opts *o);
+};
+extern const struct out_format out_format_normal, out_format_xml, out_format_grepable,
+    out_format_json;
+
 /* Writers; each returns 0 or -1 on a stream error. */
 int out_put_text(FILE *f, const char *s); /* terminal-safe */
 int out_put_xml(FILE *f, const char *s);  /* entities escaped, "--" as "-&#45;" */

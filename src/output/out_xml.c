@@ -202,14 +202,11 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
     fputs("</host>\n", f);
 }
 
-int out_xml(FILE *f, const struct scan_result *r, const struct out_opts *o)
+static int xml_begin(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
-    char start[64], end[64], counts[128];
+    char start[64];
     const char *args = r->args ? r->args : "portreeve";
     out_ctime(r->start.tv_sec, start, sizeof start);
-    out_ctime(r->end.tv_sec, end, sizeof end);
-    out_done_counts(r, counts, sizeof counts);
-
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
           "<?xml-stylesheet href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>\n",
           f);
@@ -224,9 +221,22 @@ int out_xml(FILE *f, const struct scan_result *r, const struct out_opts *o)
     if (!r->ping_only)
         scaninfo(f, r);
     fprintf(f, "<verbose level=\"%d\"/>\n<debugging level=\"%d\"/>\n", o->verbose, o->debug);
-    for (size_t i = 0; i < r->nhosts; i++)
-        if (out_host_listed(r, &r->hosts[i], o))
-            host(f, r, &r->hosts[i], o);
+    return 0;
+}
+
+static int xml_host(FILE *f, const struct scan_result *r, const struct host_result *h,
+                    const struct out_opts *o)
+{
+    host(f, r, h, o);
+    return 0;
+}
+
+static int xml_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    char end[64], counts[128];
+    (void)o;
+    out_ctime(r->end.tv_sec, end, sizeof end);
+    out_done_counts(r, counts, sizeof counts);
     fprintf(f, "<runstats><finished time=\"%lld\"", (long long)r->end.tv_sec);
     attr(f, "timestr", end);
     fprintf(f, " summary=\"portreeve done at ");
@@ -235,7 +245,7 @@ int out_xml(FILE *f, const struct scan_result *r, const struct out_opts *o)
     size_t down = r->nhosts > r->hosts_up ? r->nhosts - r->hosts_up : 0;
     fprintf(f, "<hosts up=\"%zu\" down=\"%zu\" total=\"%zu\"/>\n</runstats>\n</nmaprun>\n",
             r->hosts_up, down, r->nhosts);
-    if (fflush(f) != 0 || ferror(f))
-        return -1;
     return 0;
 }
+
+const struct out_format out_format_xml = {'X', xml_begin, xml_host, xml_end};

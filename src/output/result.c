@@ -78,16 +78,24 @@ void svc_info_free(struct svc_info *si)
     free(si);
 }
 
+void host_result_free(struct host_result *h)
+{
+    if (!h)
+        return;
+    for (size_t k = 0; h->ports && k < h->nports; k++)
+        svc_info_free(h->ports[k].svc);
+    free(h->ports);
+    h->ports = NULL;
+    h->nports = 0;
+}
+
 void result_free(struct scan_result *r)
 {
     if (!r)
         return;
     free(r->args);
-    for (size_t i = 0; i < r->nhosts; i++) {
-        for (size_t k = 0; r->hosts[i].ports && k < r->hosts[i].nports; k++)
-            svc_info_free(r->hosts[i].ports[k].svc);
-        free(r->hosts[i].ports);
-    }
+    for (size_t i = 0; r->hosts && i < r->nhosts; i++)
+        host_result_free(&r->hosts[i]);
     free(r->hosts);
     memset(r, 0, sizeof *r);
 }

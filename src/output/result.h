@@ -135,8 +135,14 @@ struct scan_result {
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);
 
+/* Frees a host's ports and their svc, and sets ports NULL and nports 0; the rest of h
+ * (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is
+ * fine. */
+void host_result_free(struct host_result *h);
+
 /* Frees what the result owns (args, hosts, each host's ports and their svc) and zeroes it. Not
- * freed: hostnames, scan_info port arrays, svc (owned elsewhere). NULL is fine. */
+ * freed: hostnames, scan_info port arrays, svc (owned elsewhere). NULL is fine, and so is
+ * hosts NULL with nhosts counted (a streaming scanner keeps no hosts). */
 void result_free(struct scan_result *r);
 
 #endif
