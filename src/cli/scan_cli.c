@@ -75,6 +75,7 @@ static void usage(FILE *f)
           "  --open  --reason  -v  -d  --stats-every T\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
+          "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
           f);
@@ -260,6 +261,12 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (parse_long(a, val, 0, 50, &v) < 0)
                 return -1;
             c->ov.max_retries = (int)v;
+        } else if (!strcmp(a, "--max-hostgroup")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 1, 1L << 30, &v) < 0)
+                return -1;
+            c->cfg.max_hostgroup = (size_t)v;
         } else if (!strcmp(a, "--host-timeout") || !strcmp(a, "--scan-delay") ||
                    !strcmp(a, "--initial-rtt-timeout") || !strcmp(a, "--min-rtt-timeout") ||
                    !strcmp(a, "--max-rtt-timeout") || !strcmp(a, "--stats-every")) {
@@ -530,37 +537,95 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
-static int write_outputs(struct scan_cli *c, const struct scan_result *r, int terminal)
+/* The open outputs of one scan: the terminal report and every -oN/-oX/-oG/-oJ file, each
+ * written host by host (output.h's streams). */
+struct outputs {
+    struct scan_cli *c;
+    struct out_stream st[MAX_OUT * 2 + 1];
+    FILE *f[MAX_OUT * 2 + 1];
+    const char *name[MAX_OUT * 2 + 1];
+    size_t n;
+    int failed, begun;
+};
+
+/* Opens every output file (before the scan, so that a bad path fails at once). */
+static int outputs_open(struct outputs *o, struct scan_cli *c, int terminal)
 {
-    int rc = 0;
-    struct out_opts oo = c->oo;
+    memset(o, 0, sizeof *o);
+    o->c = c;
     int to_stdout = 0; /* like nmap: an output file "-" replaces the terminal report */
     for (size_t i = 0; i < c->nout; i++)
         to_stdout |= !strcmp(c->out[i].path, "-");
-    if (terminal && !to_stdout && out_normal(stdout, r, &oo) < 0)
-        rc = -1;
-    fflush(stdout);
-    oo.as_file = 1;
+    if (terminal && !to_stdout) {
+        o->f[o->n] = stdout;
+        o->name[o->n++] = NULL;
+    }
     for (size_t i = 0; i < c->nout; i++) {
         FILE *f = strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, "w") : stdout;
         if (!f) {
             fprintf(stderr, "portreeve scan: cannot write '%s': %s\n", c->out[i].path,
                     strerror(errno));
-            rc = -1;
+            o->failed = 1;
             continue;
         }
-        int w = c->out[i].fmt == 'N'   ? out_normal(f, r, &oo)
-                : c->out[i].fmt == 'X' ? out_xml(f, r, &oo)
-                : c->out[i].fmt == 'G' ? out_grepable(f, r, &oo)
-                                       : out_json(f, r, &oo);
-        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+        o->f[o->n] = f;
+        o->name[o->n++] = c->out[i].path;
+    }
+    return o->failed ? -1 : 0;
+}
+
+static int outputs_begin(void *ud, const struct scan_result *r)
+{
+    struct outputs *o = ud;
+    o->begun = 1;
+    for (size_t i = 0; i < o->n; i++) {
+        struct out_opts oo = o->c->oo;
+        oo.as_file = o->name[i] != NULL;
+        char fmt = 'N';
+        for (size_t k = 0; o->name[i] && k < o->c->nout; k++)
+            if (o->c->out[k].path == o->name[i])
+                fmt = o->c->out[k].fmt;
+        out_begin(&o->st[i], fmt, o->f[i], r, &oo);
+    }
+    return 0;
+}
+
+static int outputs_hosts(void *ud, const struct scan_result *r, struct host_result *h, size_t n)
+{
+    struct outputs *o = ud;
+    for (size_t i = 0; i < o->n; i++)
+        for (size_t k = 0; k < n; k++)
+            out_host(&o->st[i], r, &h[k]);
+    return 0; /* a failed file is reported once, at the end */
+}
+
+/* Writes the footers (when the headers were written) and closes the files; reports each
+ * output that failed. */
+static int outputs_end(struct outputs *o, const struct scan_result *r)
+{
+    int rc = o->failed ? -1 : 0;
+    for (size_t i = 0; i < o->n; i++) {
+        int w = o->begun ? out_end(&o->st[i], r) : 0;
+        if (o->f[i] != stdout ? fclose(o->f[i]) != 0 : fflush(o->f[i]) != 0)
             w = -1;
         if (w < 0) {
-            fprintf(stderr, "portreeve scan: writing '%s' failed\n", c->out[i].path);
+            fprintf(stderr, "portreeve scan: writing '%s' failed\n",
+                    o->name[i] ? o->name[i] : "standard output");
             rc = -1;
         }
     }
+    o->n = 0;
     return rc;
+}
+
+/* Writes a whole result to every output. */
+static int write_outputs(struct scan_cli *c, const struct scan_result *r, int terminal)
+{
+    struct outputs o;
+    outputs_open(&o, c, terminal);
+    outputs_begin(&o, r);
+    outputs_hosts(&o, r, r->hosts, r->nhosts);
+    return outputs_end(&o, r);
 }
 
 /* ---- shared with `portreeve audit` (cli/scan_share.h) ---- */
@@ -679,24 +744,37 @@ int cmd_scan(int argc, char **argv)
     struct scan_result r;
     memset(&r, 0, sizeof r);
     int exit_code = PR_EXIT_OK;
+    /* Hosts go to the outputs as their group finishes, except for --db, which stores the
+     * whole result, and for a dry run, whose output is the probes. */
+    struct outputs o = {0};
+    struct scan_sink sink = {outputs_begin, outputs_hosts, &o};
+    int streamed = !c->db && !c->cfg.dry_run;
+    if (streamed) {
+        if (outputs_open(&o, c, 1) < 0) {
+            outputs_end(&o, &r);
+            scan_cli_free(c);
+            resume_free(&rf);
+            return PR_EXIT_RUNTIME;
+        }
+        c->cfg.sink = &sink;
+    }
     if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
-    } else if (c->cfg.dry_run) {
-        /* the probes were the output */
-    } else {
-        if (stop_flag && rf.progress.valid) {
-            const char *out = resume_path ? resume_path : RESUME_DEFAULT;
-            if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
-                fprintf(stderr, "portreeve scan: %s\n", e.msg);
-            else
-                fprintf(stderr,
-                        "portreeve scan: interrupted; resume with: portreeve scan "
-                        "--resume %s\n",
-                        out);
-        }
-        if (stop_flag)
-            fprintf(stderr, "portreeve scan: interrupted; results so far follow\n");
+    }
+    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag && rf.progress.valid) {
+        const char *out = resume_path ? resume_path : RESUME_DEFAULT;
+        if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        else
+            fprintf(stderr,
+                    "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);
+    }
+    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag)
+        fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
+    if (streamed && outputs_end(&o, &r) < 0)
+        exit_code = PR_EXIT_RUNTIME;
+    if (!streamed && exit_code == PR_EXIT_OK && !c->cfg.dry_run) {
         if (write_outputs(c, &r, 1) < 0)
             exit_code = PR_EXIT_RUNTIME;
         if (c->db && !stop_flag) {

@@ -68,6 +68,7 @@ struct engine {
     uint64_t responsive, late;
     int tries_needed;
     struct engine_stats *st;
+    const struct engine_span *span;
     struct status status;
 };
 
@@ -463,7 +464,7 @@ static void tick(struct engine *E)
     uint64_t el = now_us() - E->t0;
     if (el > 0)
         pps = (double)E->st->sent * 1e6 / (double)el;
-    status_tick(&E->status, E->resolved, E->npairs, pps);
+    status_tick(&E->status, E->span->done_before + E->resolved, E->span->total, pps);
 }
 
 /* Waits until `until` (absolute), receiving and pacing meanwhile. */
@@ -539,44 +540,62 @@ static int in_shard(const struct scan_config *cfg, uint64_t pos)
     return cfg->shard_count < 2 || pos % cfg->shard_count == cfg->shard_index;
 }
 
-/* Restores an interrupted pass: answers so far, and probes already sent once. */
-static uint64_t resume_apply(struct engine *E, const struct perm *perm, size_t tech_index)
+/* Applies the progress of an interrupted run to this span: marks the first-pass
+ * positions it had sent as tried once, fills each host's `rest` answer into its tried
+ * pairs, then the answers of single ports. Returns the first position still to send;
+ * *finished is 1 when the interrupted run had finished this span (nothing to send). */
+static uint64_t resume_apply(struct engine *E, const struct perm *perm,
+                             const struct engine_span *sp, int *finished)
 {
-    const struct scan_progress *p = E->cfg->progress;
-    if (!p || !p->valid || p->tech != tech_index)
+    const struct scan_progress *p = sp->resume;
+    *finished = 0;
+    if (!p || !p->valid)
         return 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct progress_item *it = &p->items[i];
-        struct ehost *h = it->proto == E->tech->proto ? host_find(E, &it->addr) : NULL;
-        if (!h || E->portidx[it->port] < 0)
-            continue;
-        uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)E->portidx[it->port];
-        if (E->state[idx] == PS_UNKNOWN) {
-            E->state[idx] = it->state;
-            E->reason[idx] = it->reason;
-            E->ttl[idx] = it->ttl;
-            E->resolved++;
+    int before = sp->group < p->group || (sp->group == p->group && sp->tech_index < p->tech);
+    if (!before && !(sp->group == p->group && sp->tech_index == p->tech))
+        return 0;
+    uint64_t pos = before ? E->npairs : p->position < E->npairs ? p->position : E->npairs;
+    for (uint64_t i = 0; i < pos; i++)
+        if (in_shard(E->cfg, sp->pos_base + i))
+            E->tries[perm_at(perm, i)] = 1;
+    for (int pass = 0; pass < 2; pass++) /* rest answers first, single ports over them */
+        for (size_t i = 0; i < p->n; i++) {
+            const struct progress_item *it = &p->items[i];
+            if (it->rest != !pass || it->proto != E->tech->proto)
+                continue;
+            struct ehost *h = host_find(E, &it->addr);
+            if (!h)
+                continue;
+            uint64_t first = (uint64_t)(h - E->h) * E->np;
+            for (uint64_t idx = first; it->rest && idx < first + E->np; idx++)
+                if (E->tries[idx] && E->state[idx] == PS_UNKNOWN) {
+                    E->state[idx] = it->state;
+                    E->reason[idx] = it->reason;
+                    E->ttl[idx] = it->ttl;
+                }
+            if (!it->rest && E->portidx[it->port] >= 0) {
+                uint64_t idx = first + (uint64_t)E->portidx[it->port];
+                E->state[idx] = it->state;
+                E->reason[idx] = it->reason;
+                E->ttl[idx] = it->ttl;
+            }
         }
-    }
-    uint64_t pos = p->position < E->npairs ? p->position : E->npairs;
-    for (uint64_t i = 0; i < pos; i++) {
-        uint64_t idx = perm_at(perm, i);
-        if (in_shard(E->cfg, i) && E->state[idx] == PS_UNKNOWN)
-            E->tries[idx] = 1;
-    }
+    for (uint64_t idx = 0; idx < E->npairs; idx++)
+        E->resolved += E->state[idx] != PS_UNKNOWN;
+    *finished = before;
     return pos;
 }
 
-/* On a stop: where the first pass got to and every answer, for --resume. */
-static void progress_save(struct engine *E, size_t tech_index, uint64_t pos)
+/* On a stop: where the first pass of this span got to, and its answers, for --resume. */
+static void progress_save(struct engine *E, const struct engine_span *sp, uint64_t pos)
 {
-    struct scan_progress *p = E->cfg->progress;
+    struct scan_progress *p = sp->save;
     if (!p)
         return;
     p->valid = 1;
-    p->tech = tech_index;
+    p->group = sp->group;
+    p->tech = sp->tech_index;
     p->position = pos;
-    p->n = 0; /* the engine's state already holds whatever was resumed */
     for (uint64_t idx = 0; idx < E->npairs; idx++) {
         if (E->state[idx] == PS_UNKNOWN)
             continue;
@@ -658,9 +677,9 @@ static void engine_free(struct engine *E)
     free(E->sent_us);
 }
 
-int engine_run(const struct scan_config *cfg, const struct technique *tech, size_t tech_index,
-               struct rawio *io, struct engine_target *targets, size_t ntargets,
-               const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
+int engine_run(const struct scan_config *cfg, const struct technique *tech,
+               const struct engine_span *span, struct rawio *io, struct engine_target *targets,
+               size_t ntargets, const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
                struct engine_stats *st, struct pr_error *e)
 {
     (void)e;
@@ -671,16 +690,18 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, size
     char what[32];
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
+    E.span = span;
     struct perm perm;
     perm_init(&perm, E.npairs, &cfg->key);
-    uint64_t first = resume_apply(&E, &perm, tech_index);
+    int finished;
+    uint64_t first = resume_apply(&E, &perm, span, &finished);
     uint64_t stopped_at = E.npairs;
 
-    for (int round = 0; !(stop && *stop); round++) {
+    for (int round = 0; !finished && !(stop && *stop); round++) {
         int sent_any = 0;
         uint64_t i;
         for (i = round ? 0 : first; i < E.npairs && !(stop && *stop); i++) {
-            if (!in_shard(cfg, i))
+            if (!in_shard(cfg, span->pos_base + i))
                 continue;
             uint64_t idx = perm_at(&perm, i);
             if (E.state[idx] != PS_UNKNOWN || E.tries[idx] != round || E.h[idx / nports].paced)
@@ -718,13 +739,13 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech, size
     /* Let paced hosts finish, then give the last answers one more timeout. */
     while (!(stop && *stop) && !cfg->dry_run && pace_all(&E))
         wait_until(&E, now_us() + 10000, stop);
-    if (tech->icmp_matters && !cfg->dry_run && !(stop && *stop))
+    if (tech->icmp_matters && !cfg->dry_run && !finished && !(stop && *stop))
         wait_round(&E, now_us(), stop);
-    if (stop && *stop && !cfg->dry_run) {
+    if (stop && *stop && !cfg->dry_run && !finished) {
         /* collect the answers to probes still in flight, so that a resumed scan does
          * not send them again */
         wait_round(&E, now_us(), NULL);
-        progress_save(&E, tech_index, stopped_at);
+        progress_save(&E, span, stopped_at);
     }
 
     for (size_t h = 0; h < E.nh; h++) {

@@ -27,18 +27,31 @@ struct engine_target {
     int oif;                /* output interface index; 0 when unknown */
 };
 
+/* Which part of the scan one engine run is: a technique over one host group. */
+struct engine_span {
+    size_t tech_index;                  /* index into cfg->techniques */
+    size_t group;                       /* host group index (scan_run) */
+    uint64_t pos_base;                  /* global first-pass position of the group's first
+                                           pair: --shard picks positions across groups */
+    uint64_t done_before, total;        /* pairs of earlier spans, and of the whole scan,
+                                           for the status line */
+    const struct scan_progress *resume; /* an interrupted run's progress, or NULL */
+    struct scan_progress *save;         /* on a stop: position set, answers appended */
+};
+
 struct engine_stats {
     uint64_t sent, rcvd, bytes_sent, bytes_rcvd;
 };
 
-/* Runs tech (the tech_index-th technique of cfg) over the targets and ports. With
- * cfg->shard_count > 1 only every shard_count-th permutation position is probed; with
- * cfg->dry_run the first-pass probes are printed, not sent; with cfg->progress valid for
- * this technique the scan resumes where it stopped, and on a stop it is filled. Ports
- * never probed are left PS_UNKNOWN. Returns 0, or -1 with e filled. */
-int engine_run(const struct scan_config *cfg, const struct technique *tech, size_t tech_index,
-               struct rawio *io, struct engine_target *targets, size_t ntargets,
-               const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
+/* Runs tech over the targets and ports of one span. With cfg->shard_count > 1 only every
+ * shard_count-th global permutation position is probed; with cfg->dry_run the first-pass
+ * probes are printed, not sent. With span->resume valid: a span the interrupted run had
+ * finished is restored from it without sending; the span it stopped in resumes where it
+ * stopped. On a stop span->save gets the position and the answers. Ports never probed are
+ * left PS_UNKNOWN. Returns 0, or -1 with e filled. */
+int engine_run(const struct scan_config *cfg, const struct technique *tech,
+               const struct engine_span *span, struct rawio *io, struct engine_target *targets,
+               size_t ntargets, const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
                struct engine_stats *st, struct pr_error *e);
 
 /* 1 once --host-timeout has passed for the host since res->start (then sets res->timed_out). */

@@ -3,10 +3,13 @@
  *   portreeve-resume 1
  *   key K0 K1                 the SipHash key, 16 hex digits each
  *   arg TEXT                  one per argument, with \\ and \n escaped
+ *   group G                   host group that was running (earlier ones are finished)
  *   tech K                    index of the technique that was running
  *   position P                first-pass permutation positions [0, P) were sent
  *   up ADDR                   a host that discovery found up
  *   item ADDR tcp|udp PORT STATE REASON TTL   an answer (numbers of result.h's enums)
+ *   rest ADDR tcp|udp STATE REASON TTL        the answer of every other probed port of
+ *                                             ADDR in a finished (group, technique)
  *   end
  */
 #include "scan/resume.h"
@@ -48,14 +51,19 @@ int resume_save(const char *path, int argc, char **argv, const struct sip_key *k
         put_escaped(f, argv[i]);
         fputc('\n', f);
     }
-    fprintf(f, "tech %zu\nposition %" PRIu64 "\n", p->tech, p->position);
+    fprintf(f, "group %zu\ntech %zu\nposition %" PRIu64 "\n", p->group, p->tech, p->position);
     char a[PR_ADDRSTRLEN];
     for (size_t i = 0; i < p->nup; i++)
         fprintf(f, "up %s\n", addr_str(&p->up[i], a, sizeof a));
     for (size_t i = 0; i < p->n; i++) {
         const struct progress_item *it = &p->items[i];
-        fprintf(f, "item %s %s %u %u %u %u\n", addr_str(&it->addr, a, sizeof a),
-                it->proto == PR_UDP ? "udp" : "tcp", it->port, it->state, it->reason, it->ttl);
+        const char *pn = it->proto == PR_UDP ? "udp" : "tcp";
+        if (it->rest)
+            fprintf(f, "rest %s %s %u %u %u\n", addr_str(&it->addr, a, sizeof a), pn, it->state,
+                    it->reason, it->ttl);
+        else
+            fprintf(f, "item %s %s %u %u %u %u\n", addr_str(&it->addr, a, sizeof a), pn, it->port,
+                    it->state, it->reason, it->ttl);
     }
     fputs("end\n", f);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
@@ -142,6 +150,9 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
         } else if (!strcmp(word, "tech")) {
             if (sscanf(line, "tech %zu", &rf->progress.tech) != 1 || rf->progress.tech > 2)
                 goto bad;
+        } else if (!strcmp(word, "group")) {
+            if (sscanf(line, "group %zu", &rf->progress.group) != 1)
+                goto bad;
         } else if (!strcmp(word, "position")) {
             if (sscanf(line, "position %" SCNu64, &rf->progress.position) != 1)
                 goto bad;
@@ -152,15 +163,18 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
             rf->progress.up =
                 pr_reallocarray(rf->progress.up, rf->progress.nup + 1, sizeof *rf->progress.up);
             rf->progress.up[rf->progress.nup++] = ad;
-        } else if (!strcmp(word, "item")) {
-            if (sscanf(line, "item %46s %3s %u %u %u %u", a, proto, &port, &state, &reason, &ttl) !=
-                    6 ||
+        } else if (!strcmp(word, "item") || !strcmp(word, "rest")) {
+            it.rest = word[0] == 'r';
+            port = 1; /* a rest item names no port */
+            if ((it.rest ? sscanf(line, "rest %46s %3s %u %u %u", a, proto, &state, &reason, &ttl)
+                         : sscanf(line, "item %46s %3s %u %u %u %u", a, proto, &port, &state,
+                                  &reason, &ttl)) != 6 - it.rest ||
                 addr_parse(a, &it.addr) < 0 || (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
                 port < 1 || port > 65535 || state == PS_UNKNOWN || state >= PS_COUNT ||
                 reason >= RS_COUNT || ttl > 255)
                 goto bad;
             it.proto = strcmp(proto, "udp") ? PR_TCP : PR_UDP;
-            it.port = (uint16_t)port;
+            it.port = it.rest ? 0 : (uint16_t)port;
             it.state = (uint8_t)state;
             it.reason = (uint8_t)reason;
             it.ttl = (uint8_t)ttl;

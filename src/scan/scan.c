@@ -66,51 +66,89 @@ static void progress_restore_up(const struct scan_progress *p, struct engine_tar
             }
 }
 
-/* Fills the results of a technique that had finished before the stop. */
+/* Fills a connect technique's results of hosts that an interrupted run had finished:
+ * each host's rest answer on every port of proto, then the answers of single ports. */
 static void progress_restore_ports(const struct scan_progress *p, struct engine_target *tg,
                                    size_t n, uint8_t proto)
 {
-    for (size_t k = 0; k < p->n; k++) {
-        const struct progress_item *it = &p->items[k];
-        if (it->proto != proto)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            struct host_result *h = tg[i].res;
-            if (!addr_eq(&h->addr, &it->addr))
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < p->n; k++) {
+            const struct progress_item *it = &p->items[k];
+            if (it->proto != proto || it->rest != !pass)
                 continue;
-            for (size_t q = 0; q < h->nports; q++)
-                if (h->ports[q].proto == proto && h->ports[q].port == it->port) {
-                    h->ports[q].state = it->state;
-                    h->ports[q].reason = it->reason;
-                    h->ports[q].reason_ttl = it->ttl;
-                }
+            for (size_t i = 0; i < n; i++) {
+                struct host_result *h = tg[i].res;
+                if (!addr_eq(&h->addr, &it->addr))
+                    continue;
+                for (size_t q = 0; q < h->nports; q++)
+                    if (h->ports[q].proto == proto && (it->rest || h->ports[q].port == it->port)) {
+                        h->ports[q].state = it->state;
+                        h->ports[q].reason = it->reason;
+                        h->ports[q].reason_ttl = it->ttl;
+                    }
+            }
+        }
+}
+
+/* Adds a finished technique's results for a host group to p, compactly: per host the
+ * answer most of its probed ports got as a rest item, and the ports that got another. */
+static void progress_keep(struct scan_progress *p, struct engine_target *tg, size_t n,
+                          uint8_t proto)
+{
+    enum { CANDIDATES = 8 };
+    for (size_t i = 0; i < n; i++) {
+        struct host_result *h = tg[i].res;
+        struct progress_item cand[CANDIDATES];
+        size_t count[CANDIDATES] = {0}, ncand = 0, best = 0;
+        for (size_t q = 0; q < h->nports; q++) {
+            const struct port_result *pr = &h->ports[q];
+            if (pr->proto != proto || pr->state == PS_UNKNOWN)
+                continue;
+            size_t c = 0;
+            while (c < ncand && !(cand[c].state == pr->state && cand[c].reason == pr->reason &&
+                                  cand[c].ttl == pr->reason_ttl))
+                c++;
+            if (c == ncand && ncand < CANDIDATES)
+                cand[ncand++] = (struct progress_item){.addr = h->addr,
+                                                       .proto = proto,
+                                                       .state = pr->state,
+                                                       .reason = pr->reason,
+                                                       .ttl = pr->reason_ttl,
+                                                       .rest = 1};
+            if (c < ncand && ++count[c] > count[best])
+                best = c;
+        }
+        if (!ncand)
+            continue;
+        progress_add(p, &cand[best]);
+        for (size_t q = 0; q < h->nports; q++) {
+            const struct port_result *pr = &h->ports[q];
+            if (pr->proto != proto || pr->state == PS_UNKNOWN ||
+                (pr->state == cand[best].state && pr->reason == cand[best].reason &&
+                 pr->reason_ttl == cand[best].ttl))
+                continue;
+            struct progress_item it = {.addr = h->addr,
+                                       .port = pr->port,
+                                       .proto = proto,
+                                       .state = pr->state,
+                                       .reason = pr->reason,
+                                       .ttl = pr->reason_ttl};
+            progress_add(p, &it);
         }
     }
 }
 
-/* On a stop: the hosts found up and the finished techniques' results join the progress
- * that the interrupted engine saved. */
-static void progress_finish(struct scan_progress *p, struct engine_target *tg, size_t n,
-                            const uint8_t *done_protos, size_t ndone)
+/* Hands r->hosts[from, to) to the sink, if any, and frees their ports. */
+static int sink_hosts(const struct scan_config *cfg, struct scan_result *r, size_t from, size_t to,
+                      struct pr_error *e)
 {
-    free(p->up);
-    p->up = pr_calloc(n, sizeof *p->up);
-    p->nup = n;
-    for (size_t i = 0; i < n; i++) {
-        struct host_result *h = tg[i].res;
-        p->up[i] = h->addr;
-        for (size_t q = 0; q < h->nports; q++)
-            for (size_t d = 0; d < ndone; d++)
-                if (h->ports[q].proto == done_protos[d] && h->ports[q].state != PS_UNKNOWN) {
-                    struct progress_item it = {.addr = h->addr,
-                                               .port = h->ports[q].port,
-                                               .proto = h->ports[q].proto,
-                                               .state = h->ports[q].state,
-                                               .reason = h->ports[q].reason,
-                                               .ttl = h->ports[q].reason_ttl};
-                    progress_add(p, &it);
-                }
-    }
+    if (!cfg->sink || from >= to)
+        return 0;
+    if (cfg->sink->hosts(cfg->sink->ud, r, r->hosts + from, to - from) < 0)
+        return pr_errf(e, "writing the results failed");
+    for (size_t i = from; i < to; i++)
+        host_result_free(&r->hosts[i]);
+    return 0;
 }
 
 /* Drops ports that were never probed (other shards' ports, or after a stop). */
@@ -236,20 +274,26 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
      * technique prog->tech where it stopped, and a stop of this run overwrites it. */
     struct scan_progress *prog = cfg->progress;
     int resuming = prog && prog->valid;
-    size_t resume_tech = resuming ? prog->tech : 0;
-    uint8_t done_protos[3];
-    size_t ndone = 0;
     int need_raw = !cfg->no_ping && !cfg->connect_only && !resuming;
     int any_tcp = 0, any_udp = 0;
     for (size_t i = 0; i < cfg->ntech; i++) {
-        if (!strcmp(cfg->techniques[i], "connect")) {
-            any_tcp = 1;
-            continue;
+        int is_connect = !strcmp(cfg->techniques[i], "connect");
+        if (!is_connect) {
+            tech[i] = tech_find(cfg->techniques[i]);
+            need_raw = 1;
         }
-        tech[i] = tech_find(cfg->techniques[i]);
-        need_raw = 1;
-        any_tcp |= tech[i]->proto == PR_TCP;
-        any_udp |= tech[i]->proto == PR_UDP;
+        uint8_t proto = is_connect ? PR_TCP : tech[i]->proto;
+        any_tcp |= proto == PR_TCP;
+        any_udp |= proto == PR_UDP;
+        if (!cfg->ping_only)
+            r->info[r->ninfo++] = (struct scan_info){.type = is_connect ? "connect" : tech[i]->name,
+                                                     .proto = proto,
+                                                     .ports = cfg->ports.p[proto],
+                                                     .nports = cfg->ports.n[proto]};
+    }
+    if (cfg->sink && cfg->sink->begin && cfg->sink->begin(cfg->sink->ud, r) < 0) {
+        pr_errf(e, "writing the results failed");
+        goto out;
     }
 
     unsigned families = 0;
@@ -301,13 +345,31 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             tg[nup++] = tg[i];
     r->hosts_up = nup;
 
-    if (!cfg->ping_only) {
-        size_t ntcp = any_tcp ? cfg->ports.n[PR_TCP] : 0;
-        size_t nudp = any_udp ? cfg->ports.n[PR_UDP] : 0;
-        for (size_t i = 0; i < nup; i++) {
-            struct host_result *h = tg[i].res;
+    /* Host groups: each is scanned by every technique (then -sV) before the next. */
+    size_t ntcp = any_tcp ? cfg->ports.n[PR_TCP] : 0;
+    size_t nudp = any_udp ? cfg->ports.n[PR_UDP] : 0;
+    size_t widest = ntcp > nudp ? ntcp : nudp;
+    size_t gsize = widest ? (size_t)(SCAN_GROUP_PAIRS / widest) : nup;
+    if (cfg->max_hostgroup && gsize > cfg->max_hostgroup)
+        gsize = cfg->max_hostgroup;
+    if (gsize < 1)
+        gsize = 1;
+    uint64_t total = 0, done = 0;
+    for (size_t k = 0; k < r->ninfo; k++)
+        total += (uint64_t)nup * r->info[k].nports;
+    struct scan_progress saved = {0}; /* what a stop of this run leaves for --resume */
+    size_t emitted = 0;               /* r->hosts[0, emitted) went to the sink */
+    int stopped = 0;
+    for (size_t g0 = 0; g0 < nup && !stopped; g0 += gsize) {
+        size_t gi = g0 / gsize, n = nup - g0 < gsize ? nup - g0 : gsize;
+        struct engine_target *gt = tg + g0;
+        for (size_t i = 0; i < n; i++) {
+            struct host_result *h = gt[i].res;
+            gettimeofday(&h->start, NULL);
+            if (cfg->ping_only)
+                continue;
             h->nports = ntcp + nudp;
-            h->ports = pr_calloc(h->nports, sizeof *h->ports);
+            h->ports = pr_calloc(h->nports ? h->nports : 1, sizeof *h->ports);
             for (size_t p = 0; p < ntcp; p++)
                 h->ports[p] =
                     (struct port_result){.port = cfg->ports.p[PR_TCP][p], .proto = PR_TCP};
@@ -315,48 +377,72 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                 h->ports[ntcp + p] =
                     (struct port_result){.port = cfg->ports.p[PR_UDP][p], .proto = PR_UDP};
         }
-        for (size_t k = 0; k < cfg->ntech && !(stop && *stop); k++) {
+        for (size_t k = 0; k < r->ninfo && !cfg->ping_only && !stopped; k++) {
             int is_connect = !tech[k];
-            uint8_t proto = is_connect ? PR_TCP : tech[k]->proto;
-            for (size_t i = 0; i < nup; i++)
-                tg[i].port_off = proto == PR_TCP ? 0 : ntcp;
-            const uint16_t *ports = cfg->ports.p[proto];
-            size_t np = cfg->ports.n[proto];
-            struct scan_info *si = &r->info[r->ninfo++];
-            si->type = is_connect ? "connect" : tech[k]->name;
-            si->proto = proto;
-            si->ports = ports;
-            si->nports = np;
-            if (resuming && k < resume_tech) { /* finished before the stop */
-                progress_restore_ports(prog, tg, nup, proto);
-                done_protos[ndone++] = proto;
-                continue;
+            uint8_t proto = r->info[k].proto;
+            size_t np = r->info[k].nports;
+            for (size_t i = 0; i < n; i++)
+                gt[i].port_off = proto == PR_TCP ? 0 : ntcp;
+            int k_rc;
+            if (is_connect && resuming &&
+                (gi < prog->group || (gi == prog->group && k < prog->tech))) {
+                progress_restore_ports(prog, gt, n, proto); /* finished before the stop */
+                k_rc = 0;
+            } else if (is_connect) {
+                k_rc = connect_run(cfg, gt, n, r->info[k].ports, np, stop, &st, e);
+            } else {
+                struct engine_span span = {.tech_index = k,
+                                           .group = gi,
+                                           .pos_base = (uint64_t)g0 * np,
+                                           .done_before = done,
+                                           .total = total,
+                                           .resume = resuming ? prog : NULL,
+                                           .save = &saved};
+                k_rc =
+                    engine_run(cfg, tech[k], &span, &io, gt, n, r->info[k].ports, np, stop, &st, e);
             }
-            int k_rc = is_connect
-                           ? connect_run(cfg, tg, nup, ports, np, stop, &st, e)
-                           : engine_run(cfg, tech[k], k, &io, tg, nup, ports, np, stop, &st, e);
-            if (k_rc < 0)
+            if (k_rc < 0) {
+                progress_free(&saved);
                 goto out;
-            if (stop && *stop) {
-                if (prog && !is_connect)
-                    progress_finish(prog, tg, nup, done_protos, ndone);
-                break;
             }
-            done_protos[ndone++] = proto;
+            done += (uint64_t)n * np;
+            if (stop && *stop)
+                stopped = 1;
+            else if (prog)
+                progress_keep(&saved, gt, n, proto);
         }
+        if (cfg->version_detect && !cfg->ping_only && !stopped &&
+            svc_version_run(cfg, r, stop, e) < 0) {
+            progress_free(&saved);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct host_result *h = gt[i].res;
+            gettimeofday(&h->end, NULL);
+            drop_unprobed(h);
+            if (h->timed_out) /* the outputs say "Skipping host ... due to host timeout" */
+                host_result_free(h);
+        }
+        size_t upto = g0 + n < nup ? (size_t)(gt[n - 1].res - r->hosts) + 1 : r->nhosts;
+        if (sink_hosts(cfg, r, emitted, upto, e) < 0) {
+            progress_free(&saved);
+            goto out;
+        }
+        emitted = upto;
     }
-    if (cfg->version_detect && !cfg->ping_only && !(stop && *stop) &&
-        svc_version_run(cfg, r, stop, e) < 0)
+    if (sink_hosts(cfg, r, emitted, r->nhosts, e) < 0) { /* down hosts after the last group */
+        progress_free(&saved);
         goto out;
-    for (size_t i = 0; i < nup; i++) {
-        struct host_result *h = tg[i].res;
-        gettimeofday(&h->end, NULL);
-        drop_unprobed(h);
-        if (h->timed_out) { /* the outputs say "Skipping host ... due to host timeout" */
-            free(h->ports);
-            h->ports = NULL;
-            h->nports = 0;
-        }
+    }
+    if (prog && saved.valid) { /* stopped in a raw technique: this is where to resume */
+        progress_free(prog);
+        *prog = saved;
+        prog->up = pr_calloc(nup ? nup : 1, sizeof *prog->up);
+        prog->nup = nup;
+        for (size_t i = 0; i < nup; i++)
+            prog->up[i] = tg[i].res->addr;
+    } else {
+        progress_free(&saved);
     }
     rc = 0;
 out:

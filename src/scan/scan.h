@@ -18,16 +18,21 @@
 
 struct payload_db;
 
-/* What an interrupted scan has done, to resume it (--resume): the technique it was in,
- * how far its first pass through the permutation got, and every answer so far. */
+/* What an interrupted scan has done, to resume it (--resume): the host group and the
+ * technique it was in, how far that technique's first pass through the group's
+ * permutation got, and every answer so far. Finished (group, technique) spans are kept
+ * compact: per host one `rest` item (the answer most of its probed ports got) and items
+ * only for the ports that got another; the interrupted span keeps one item per answer. */
 struct progress_item {
     struct pr_addr addr;
     uint16_t port;
     uint8_t proto, state, reason, ttl;
+    uint8_t rest; /* 1: the answer of every probed port of addr/proto without its own item */
 };
 
 struct scan_progress {
     int valid;          /* 1 when loaded from a resume file / saved by a stop */
+    size_t group;       /* host group that was being scanned; earlier groups are finished */
     size_t tech;        /* index into scan_config.techniques of the interrupted one */
     uint64_t position;  /* first-pass permutation positions [0, position) were sent */
     struct pr_addr *up; /* hosts found up by discovery */
@@ -47,6 +52,17 @@ struct scan_timing {
     uint64_t initial_rtt_us, min_rtt_us, max_rtt_us;
     uint64_t scan_delay_us;   /* --scan-delay / -T0..-T2: between probes to one host */
     uint64_t host_timeout_us; /* 0 = none */
+};
+
+/* Where finished hosts go while the scan runs (streamed outputs). Without a sink every
+ * host stays in the scan_result with its ports; with one, each finished host group is
+ * handed over in target order (up and down hosts) and its ports are freed afterwards, so
+ * memory stays bounded by the group size (scan_run). Callbacks return 0, or -1 to fail. */
+struct scan_sink {
+    /* once, before the first hosts: r->args, start, info[] and ping_only are set */
+    int (*begin)(void *ud, const struct scan_result *r);
+    int (*hosts)(void *ud, const struct scan_result *r, struct host_result *h, size_t n);
+    void *ud;
 };
 
 struct scan_config {
@@ -71,6 +87,8 @@ struct scan_config {
     unsigned shard_index, shard_count; /* --shard I/N: index is 0-based here; count 0 = off */
     int dry_run;                       /* --dry-run: print each first-pass probe, send nothing */
     struct scan_progress *progress;    /* in: where to resume (or NULL); out: filled on a stop */
+    struct scan_sink *sink;            /* NULL: keep every host's ports in the result */
+    size_t max_hostgroup;              /* --max-hostgroup: hosts per group; 0 = by pairs */
     /* service detection (-sV, -A): see svc/version.h */
     int version_detect;
     int version_intensity;    /* 0..9, default 7 */
@@ -80,10 +98,16 @@ struct scan_config {
     char *args;               /* command line, for the outputs */
 };
 
-/* Runs the scan and fills r. Returns 0, or -1 with e filled (runtime failure).
+/* Runs the scan and fills r. Hosts are scanned in groups of at most SCAN_GROUP_PAIRS
+ * (host, port) pairs per technique, each group finished (every technique, then -sV)
+ * before the next starts; with cfg->sink the group's hosts go to it and their ports are
+ * freed. Returns 0, or -1 with e filled (runtime failure).
  * `stop` is polled: when it becomes non-zero the scan ends early with what it has. */
 int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
              struct pr_error *e);
+
+/* Pairs in one host group: the engine keeps ~10 bytes per pair and the result 16. */
+#define SCAN_GROUP_PAIRS ((uint64_t)1 << 22)
 
 /* Round-trip estimate shared by the engines (Jacobson/Karels, as RFC 6298): folds one
  * sample into *srtt / *rttvar (microseconds; *srtt 0 means no sample yet). */

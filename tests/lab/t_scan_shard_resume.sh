@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# timeout: 180
+# timeout: 300
 # Large-scan machinery, in a fresh namespace scanning its own loopback:
 #  - --shard 1/3, 2/3, 3/3 (same --seed) together probe every (host, port) exactly once,
 #    and the union equals the unsharded plan (checked with --dry-run);
+#  - the same across host groups (--max-hostgroup), and a grouped plan finishes a group
+#    before starting the next;
 #  - a scan interrupted by SIGINT and resumed with --resume ends with the same port states
 #    as an uninterrupted scan, and across both runs each port got exactly one first probe
-#    (counted in a packet capture);
+#    (counted in a packet capture), for one host and for four hosts in four groups;
 #  - a stray SYN-ACK with a wrong cookie, aimed at every source port the scanner may use,
 #    does not make a filtered port look open.
 set -u
@@ -24,57 +26,100 @@ check "shards are disjoint and together complete" \
 check "every shard has a third of the work" \
     sh -c "for s in 1 2 3; do n=\$(wc -l < '$W'/shard\$s); [ \$n -ge 3300 ] && [ \$n -le 3367 ] || exit 1; done"
 
-# -- resume after SIGINT
+# -- shards across host groups: --max-hostgroup 2 splits the 5 hosts into 3 groups, and the
+#    shards still pick disjoint, complete positions
+for s in 1 2 3; do
+    in_ns "$PORTREEVE" scan --dry-run --seed 11 --shard $s/3 --max-hostgroup 2 -Pn -p 1-2000 127.0.0.1-5 >"$W/gshard$s" || fail=1
+done
+check "grouped shards are disjoint and together the whole plan" \
+    sh -c "cat '$W'/gshard1 '$W'/gshard2 '$W'/gshard3 | sort > '$W/gunion'; sort '$W/all' | cmp -s - '$W/gunion'"
+check "a grouped plan finishes one group before the next" /usr/bin/python3 -c '
+import sys
+hosts = [l.split()[2] for l in open(sys.argv[1])]
+firsts = {}
+for i, h in enumerate(hosts):
+    firsts.setdefault(h, i)
+last = {h: i for i, h in enumerate(hosts)}
+groups = [["127.0.0.1", "127.0.0.2"], ["127.0.0.3", "127.0.0.4"], ["127.0.0.5"]]
+for a, b in zip(groups, groups[1:]):
+    assert max(last[h] for h in a) < min(firsts[h] for h in b), (a, b)
+' "$W/gshard1"
+
+# -- resume after SIGINT: one host in one group, then four hosts in four groups (the stop
+#    falls in a later group: finished groups come back from the resume file's compact form)
 for p in 22 80 443 2000 2500; do
-    in_ns timeout 120 /usr/bin/python3 -c '
+    in_ns timeout 150 /usr/bin/python3 -c '
 import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(120)' $p &
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(150)' $p &
     pids+=($!)
 done
+in_ns timeout 150 /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.3", 1234)); s.listen(8); time.sleep(150)' &
+pids+=($!)
 sleep 0.5
-in_ns "$PORTREEVE" scan -sS -Pn -p 1-3000 127.0.0.1 -oX "$W/full.xml" >/dev/null 2>&1 || fail=1
-in_ns tcpdump -i lo -w "$W/cap.pcap" -U 'tcp[tcpflags] == tcp-syn and dst host 127.0.0.1' 2>/dev/null &
-tcpd=$!
-pids+=($tcpd)
-sleep 1
-( cd "$W" && exec ip netns exec "$NS" "$PORTREEVE" scan -sS -Pn --max-rate 1000 -p 1-3000 127.0.0.1 -oX "$W/part.xml" >"$W/part.txt" 2>&1 ) &
-scan=$!
-sleep 1.2
-kill -INT $scan
-wait $scan
-check "an interrupted scan leaves a resume file" test -s "$W/portreeve.resume"
-check "and says how to resume" grep -q "resume with: portreeve scan --resume portreeve.resume" "$W/part.txt"
-( cd "$W" && ip netns exec "$NS" "$PORTREEVE" scan --resume portreeve.resume >"$W/resumed.txt" 2>&1 )
-check "the resumed scan completes" grep -q "portreeve done" "$W/resumed.txt"
-sleep 1
-kill $tcpd; wait $tcpd 2>/dev/null
-# states of the resumed scan (the resumed run rewrote part.xml: same -oX in the saved command)
-check "resumed results equal the uninterrupted scan's" /usr/bin/python3 -c '
+resume_case() { # NAME STOP_AFTER_S TARGETS... : interrupt, resume, compare, count first probes
+    local name=$1 after=$2
+    shift 2
+    local opts=(-sS -Pn -p 1-3000 --max-hostgroup 1)
+    rm -f "$W/portreeve.resume"
+    in_ns "$PORTREEVE" scan "${opts[@]}" "$@" -oX "$W/$name.full.xml" >/dev/null 2>&1 || fail=1
+    in_ns tcpdump -i lo -w "$W/$name.pcap" -U 'tcp[tcpflags] == tcp-syn and dst net 127.0.0.0/8 and src portrange 61000-65535' 2>/dev/null &
+    local tcpd=$!
+    pids+=($tcpd)
+    sleep 1
+    ( cd "$W" && exec ip netns exec "$NS" "$PORTREEVE" scan "${opts[@]}" --max-rate 1000 "$@" -oX "$W/$name.part.xml" >"$W/$name.part.txt" 2>&1 ) &
+    local scan=$!
+    sleep "$after"
+    kill -INT $scan
+    wait $scan
+    cp "$W/portreeve.resume" "$W/$name.resume" 2>/dev/null
+    check "$name: an interrupted scan leaves a resume file" test -s "$W/portreeve.resume"
+    check "$name: and says how to resume" grep -q "resume with: portreeve scan --resume portreeve.resume" "$W/$name.part.txt"
+    ( cd "$W" && ip netns exec "$NS" "$PORTREEVE" scan --resume portreeve.resume >"$W/$name.resumed.txt" 2>&1 )
+    check "$name: the resumed scan completes" grep -q "portreeve done" "$W/$name.resumed.txt"
+    sleep 1
+    kill $tcpd; wait $tcpd 2>/dev/null
+    # the resumed run rewrote part.xml: the same -oX is in the saved command
+    check "$name: resumed results equal the uninterrupted scan's" /usr/bin/python3 -c '
 import sys, xml.etree.ElementTree as ET
 def states(path):
     out = {}
-    host = ET.parse(path).getroot().find("host")
-    ports = host.find("ports")
-    for p in ports.findall("port"):
-        out[int(p.get("portid"))] = p.find("state").get("state")
-    for ex in ports.findall("extraports"):
-        for r in ex.findall("extrareasons"):
-            for part in r.get("ports").split(","):
-                a, _, b = part.partition("-")
-                for q in range(int(a), int(b or a) + 1):
-                    out[q] = ex.get("state")
+    for host in ET.parse(path).getroot().findall("host"):
+        addr = host.find("address").get("addr")
+        ports = host.find("ports")
+        for p in ports.findall("port"):
+            out[addr, int(p.get("portid"))] = p.find("state").get("state")
+        for ex in ports.findall("extraports"):
+            for r in ex.findall("extrareasons"):
+                for part in r.get("ports").split(","):
+                    a, _, b = part.partition("-")
+                    for q in range(int(a), int(b or a) + 1):
+                        out[addr, q] = ex.get("state")
     return out
 a, b = states(sys.argv[1]), states(sys.argv[2])
-assert len(a) == 3000 and a == b, [(k, a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)][:10]
-' "$W/full.xml" "$W/part.xml"
-check "across both runs each port got exactly one SYN (no repeat, no gap)" /usr/bin/python3 -c '
+n = int(sys.argv[3])
+assert len(a) == 3000 * n and a == b, [(k, a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)][:10]
+assert ("127.0.0.1", 2500) in a and a["127.0.0.1", 2500] == "open"
+' "$W/$name.full.xml" "$W/$name.part.xml" $#
+    check "$name: across both runs each port got exactly one SYN (no repeat, no gap)" /usr/bin/python3 -c '
 import subprocess, sys, collections
 out = subprocess.run(["tcpdump", "-nr", sys.argv[1]], capture_output=True, text=True).stdout
-ports = collections.Counter(int(l.split(" > ")[1].split(":")[0].rsplit(".", 1)[1]) for l in out.splitlines() if " > " in l)
-missing = [p for p in range(1, 3001) if ports[p] == 0]
-dup = [p for p, n in ports.items() if n > 1]
+seen = collections.Counter()
+for l in out.splitlines():
+    if " > " not in l:
+        continue
+    dst = l.split(" > ")[1].split(":")[0].rsplit(".", 1)
+    seen[dst[0], int(dst[1])] += 1
+hosts = sys.argv[2:]
+missing = [(h, p) for h in hosts for p in range(1, 3001) if seen[h, p] == 0]
+dup = [k for k, n in seen.items() if n > 1]
 assert not missing and not dup, (missing[:10], dup[:10])
-' "$W/cap.pcap"
+' "$W/$name.pcap" "$@"
+}
+resume_case one 1.2 127.0.0.1
+resume_case groups 6.5 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4
+check "groups: the stop fell in a later group" grep -q '^group [1-3]$' "$W/groups.resume"
 
 # -- stray SYN-ACKs with wrong cookies
 in_ns nft -f - <<'NFT'
