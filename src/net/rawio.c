@@ -1,11 +1,16 @@
 /* rawio.c — see rawio.h. */
 #include "net/rawio.h"
 
+#include "core/clock.h"
+#include "net/neigh.h"
+#include "net/txring.h"
+
 #include <arpa/inet.h>
 #include <cap-ng.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <linux/filter.h>
+#include <linux/if_arp.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
@@ -38,6 +43,16 @@ struct rawio_batch {
     struct mmsghdr rxm[RAWIO_BATCH];
     struct iovec rxv[RAWIO_BATCH];
     size_t nrx, rxnext;
+};
+
+#define RING_RELOAD_US 1000000u /* neighbour table reload on a miss, at most this often */
+#define RING_WAIT_TRIES 100     /* a full ring: waits of 1 ms before using the socket */
+
+struct rawio_ring {
+    struct txring tx;
+    struct link_info li;
+    struct neigh_table neigh;
+    uint64_t loaded_us; /* when neigh was last loaded */
 };
 
 int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr_error *e)
@@ -93,10 +108,21 @@ fail:;
                    strerror(err));
 }
 
+static void ring_close(struct rawio *io)
+{
+    if (!io->ring)
+        return;
+    txring_close(&io->ring->tx);
+    neigh_free(&io->ring->neigh);
+    free(io->ring);
+    io->ring = NULL;
+}
+
 void rawio_close(struct rawio *io)
 {
     if (io->b && io->recv >= 0)
         rawio_flush(io);
+    ring_close(io);
     free(io->b);
     io->b = NULL;
     if (io->send4 >= 0)
@@ -142,6 +168,7 @@ int rawio_send(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr
         return -EAFNOSUPPORT;
     if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0)
         return -errno;
+    io->sock_sent++;
     return 0;
 }
 
@@ -166,10 +193,92 @@ int rawio_queue(struct rawio *io, const uint8_t *pkt, size_t len, const struct p
     return 0;
 }
 
+int rawio_ring(struct rawio *io, int ifindex, struct pr_error *e)
+{
+    ring_close(io);
+    struct rawio_ring *R = pr_calloc(1, sizeof *R);
+    R->tx.fd = -1;
+    if (link_info(ifindex, &R->li, e) < 0)
+        goto fail;
+    char name[IF_NAMESIZE] = "?";
+    if (!if_indextoname((unsigned)ifindex, name))
+        snprintf(name, sizeof name, "#%d", ifindex);
+    if (R->li.type == ARPHRD_ETHER) {
+        if (R->li.mac_len != NEIGH_MAC_LEN) {
+            pr_errf(e, "interface %s: no Ethernet address, TX ring not used", name);
+            goto fail;
+        }
+        if (neigh_load(&R->neigh, ifindex, e) < 0)
+            goto fail;
+    } else if (R->li.type == ARPHRD_LOOPBACK) {
+        /* Frames from a packet socket reach the stack on lo without the route an IP
+         * socket's packet carries, and the kernel drops those with a local source
+         * address as martians (unless net.ipv4.conf.lo.accept_local=1): measured, see
+         * tests/lab/t_txring.sh. The raw socket does the job on lo. */
+        pr_errf(e,
+                "interface %s: loopback, TX ring not used (the kernel drops frames from "
+                "a local address sent into lo through a packet socket)",
+                name);
+        goto fail;
+    } else {
+        pr_errf(e, "interface %s: link type %u is not Ethernet, TX ring not used", name,
+                (unsigned)R->li.type);
+        goto fail;
+    }
+    if (txring_open(&R->tx, ifindex, R->li.mac, e) < 0)
+        goto fail;
+    R->loaded_us = now_us();
+    io->ring = R;
+    return 0;
+fail:
+    neigh_free(&R->neigh);
+    free(R);
+    return -1;
+}
+
+/* The next hop's MAC for a frame on the ring, or NULL. */
+static const uint8_t *ring_mac(struct rawio_ring *R, const struct pr_addr *nexthop)
+{
+    const uint8_t *mac = neigh_lookup(&R->neigh, nexthop);
+    if (!mac) {
+        uint64_t now = now_us();
+        if (now - R->loaded_us >= RING_RELOAD_US) {
+            R->loaded_us = now;
+            if (neigh_load(&R->neigh, R->tx.ifindex, NULL) >= 0)
+                mac = neigh_lookup(&R->neigh, nexthop);
+        }
+    }
+    return mac;
+}
+
+int rawio_queue_via(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr_addr *dst,
+                    const struct pr_addr *nexthop, int oif)
+{
+    struct rawio_ring *R = io->ring;
+    if (R && oif == R->tx.ifindex && (!R->li.mtu || len <= R->li.mtu) &&
+        len <= R->tx.max_len - TXRING_ETH_HLEN) {
+        const uint8_t *mac = ring_mac(R, nexthop ? nexthop : dst);
+        uint16_t type = dst->family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP;
+        for (int tries = 0; mac && tries <= RING_WAIT_TRIES; tries++) {
+            int rc = txring_put(&R->tx, mac, type, pkt, len);
+            if (rc == 0) {
+                io->ring_sent++;
+                return 0;
+            }
+            if (rc != -EAGAIN)
+                break;
+            txring_wait(&R->tx, 1000); /* the device is behind: let it drain */
+        }
+    }
+    return rawio_queue(io, pkt, len, dst);
+}
+
 size_t rawio_flush(struct rawio *io)
 {
     struct rawio_batch *b = io->b;
     size_t lost = 0, i = 0;
+    if (io->ring)
+        (void)txring_flush(&io->ring->tx);
     if (!b) /* never opened */
         return 0;
     int stalls = 0;
@@ -180,6 +289,7 @@ size_t rawio_flush(struct rawio *io)
         int n = sendmmsg(b->txfd[i], &b->txm[i], (unsigned)run, 0);
         if (n > 0) {
             i += (size_t)n;
+            io->sock_sent += (uint64_t)n;
             stalls = 0;
         } else if ((errno == ENOBUFS || errno == EAGAIN || errno == EINTR) && stalls++ < 100) {
             struct timespec ts = {0, 20000}; /* the device queue is full: let it drain */

@@ -7,7 +7,12 @@
  * packets we sent ourselves (PACKET_OUTGOING) are skipped. Both sockets need
  * CAP_NET_RAW at open time only. Sends can be queued and go out RAWIO_BATCH at a time
  * with sendmmsg(2); receives are read RAWIO_BATCH at a time with recvmmsg(2). One rawio
- * belongs to one thread. */
+ * belongs to one thread.
+ *
+ * Optionally (rawio_ring) one Ethernet interface also gets a PACKET_TX_RING
+ * (net/txring.h) and a copy of its neighbour table (net/neigh.h): rawio_queue_via() then
+ * writes whole frames into the ring when it knows the next hop's MAC, and uses the raw
+ * socket otherwise (the kernel resolves that neighbour, so a later reload knows it). */
 #ifndef PR_NET_RAWIO_H
 #define PR_NET_RAWIO_H
 
@@ -23,14 +28,18 @@
 #define RAWIO_PKT 1600
 
 struct rawio_batch; /* private: the queued sends and the received batch */
+struct rawio_ring;  /* private: the TX ring, its link and the neighbour table */
 
 struct rawio {
     int send4, send6; /* -1 when not opened */
     int recv;
-    int ifindex;       /* 0: every interface */
-    uint64_t rx_drops; /* kernel drops seen on the receive socket so far */
-    uint64_t tx_lost;  /* queued datagrams the kernel refused (ENOBUFS after retries) */
+    int ifindex;        /* 0: every interface */
+    uint64_t rx_drops;  /* kernel drops seen on the receive socket so far */
+    uint64_t tx_lost;   /* queued datagrams the kernel refused (ENOBUFS after retries) */
+    uint64_t ring_sent; /* frames put into the TX ring (rawio_queue_via) */
+    uint64_t sock_sent; /* datagrams the raw sockets accepted (send, queue, queue_via) */
     struct rawio_batch *b;
+    struct rawio_ring *ring; /* NULL unless rawio_ring() succeeded */
 };
 
 /* Opens the sockets for the families in use (bit 1: IPv4, bit 2: IPv6). iface may be
@@ -44,7 +53,21 @@ int rawio_send(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr
 /* Queues one datagram to dst (copied); the queue goes out when it is full, on
  * rawio_flush() and before rawio_wait() sleeps. Returns 0, or -EAFNOSUPPORT. */
 int rawio_queue(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr_addr *dst);
-/* Sends whatever is queued. Returns how many datagrams the kernel refused. */
+/* Opens a TX ring on ifindex (an Ethernet interface) and loads its neighbour table.
+ * Returns 0, or -1 with e saying why (loopback: the kernel drops such frames from a
+ * local address; other link types; no privilege; no PACKET_TX_RING); the raw sockets
+ * keep working either way. Frames in the ring go out byte for byte: unlike IP_HDRINCL
+ * the kernel fills in neither an IPv4 ID of 0 nor the header checksum. */
+int rawio_ring(struct rawio *io, int ifindex, struct pr_error *e);
+/* Like rawio_queue(), with the route already known: nexthop is the gateway or dst
+ * itself when on-link (NULL: dst), oif the outgoing interface. The datagram goes into
+ * the ring when the ring is open on oif, it fits the MTU and a frame, and nexthop's MAC
+ * is known (on a miss the neighbour table is reloaded, at most once a second); else
+ * through rawio_queue(). Returns 0, or -EAFNOSUPPORT. */
+int rawio_queue_via(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr_addr *dst,
+                    const struct pr_addr *nexthop, int oif);
+/* Sends whatever is queued (and kicks the TX ring). Returns how many datagrams the
+ * kernel refused. */
 size_t rawio_flush(struct rawio *io);
 /* Receives one datagram without blocking; returns its length, 0 when none is waiting. */
 ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap);
