@@ -154,7 +154,10 @@ table inet bench {
     chain input { type filter hook input priority 0; policy accept; udp dport 9 drop; }
 }
 EOF
-    in_target bash -c 'for i in $(seq 1 200000); do echo t >/dev/udp/'"$SCAN_IP"'/9; sleep 0.05; done' \
+    # (not through in_target: a function runs in a subshell, and killing that would leave
+    # the loop running after the lab is gone; ip netns exec execs timeout, which $! names)
+    ip netns exec "$NS_T" timeout 7200 bash -c \
+        'for i in $(seq 1 200000); do echo t >/dev/udp/'"$SCAN_IP"'/9; sleep 0.05; done' \
         >/dev/null 2>&1 &
     LAB_PIDS+=($!)
     # no route out anywhere: only connected routes and the AnyIP route towards the target

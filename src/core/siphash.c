@@ -31,7 +31,7 @@ static uint64_t load_le64(const uint8_t *p)
         v2 = ROTL(v2, 32);                                                                         \
     } while (0)
 
-uint64_t siphash24(const struct sip_key *key, const void *data, size_t len)
+void sip_prefix(struct sip_state *st, const struct sip_key *key, const void *data, size_t len)
 {
     const uint8_t *in = data;
     uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
@@ -46,8 +46,23 @@ uint64_t siphash24(const struct sip_key *key, const void *data, size_t len)
         SIPROUND;
         v0 ^= m;
     }
-    uint64_t b = (uint64_t)len << 56;
-    for (size_t i = 0; i < (len & 7); i++)
+    *st = (struct sip_state){v0, v1, v2, v3, full};
+}
+
+uint64_t sip_finish(const struct sip_state *st, const void *tail, size_t tlen)
+{
+    const uint8_t *in = tail;
+    uint64_t v0 = st->v0, v1 = st->v1, v2 = st->v2, v3 = st->v3;
+    size_t full = tlen & ~(size_t)7;
+    for (size_t i = 0; i < full; i += 8) {
+        uint64_t m = load_le64(in + i);
+        v3 ^= m;
+        SIPROUND;
+        SIPROUND;
+        v0 ^= m;
+    }
+    uint64_t b = (uint64_t)(st->absorbed + tlen) << 56;
+    for (size_t i = 0; i < (tlen & 7); i++)
         b |= (uint64_t)in[full + i] << (8 * i);
     v3 ^= b;
     SIPROUND;
@@ -59,6 +74,14 @@ uint64_t siphash24(const struct sip_key *key, const void *data, size_t len)
     SIPROUND;
     SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash24(const struct sip_key *key, const void *data, size_t len)
+{
+    struct sip_state st;
+    size_t full = len & ~(size_t)7;
+    sip_prefix(&st, key, data, full);
+    return sip_finish(&st, (const uint8_t *)data + full, len - full);
 }
 
 void sip_key_init(struct sip_key *key, int seed_set, uint64_t seed)

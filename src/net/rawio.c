@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <cap-ng.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
@@ -354,49 +353,4 @@ uint64_t rawio_drops(struct rawio *io)
         return 0;
     io->rx_drops += st.tp_drops;
     return st.tp_drops;
-}
-
-int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname, struct pr_error *e)
-{
-    char buf[PR_ADDRSTRLEN];
-    struct sockaddr_storage ss;
-    socklen_t sl = addr_to_sockaddr(dst, 9, &ss);
-    int fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return pr_errf(e, "socket: %s", strerror(errno));
-    if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
-        int err = errno;
-        close(fd);
-        return pr_errf(e, "target %s: no route (%s)", addr_str(dst, buf, sizeof buf),
-                       strerror(err));
-    }
-    struct sockaddr_storage me;
-    socklen_t ml = sizeof me;
-    getsockname(fd, (struct sockaddr *)&me, &ml);
-    close(fd);
-    memset(src, 0, sizeof *src);
-    src->family = dst->family;
-    if (dst->family == AF_INET6)
-        memcpy(src->a, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
-    else
-        memcpy(src->a, &((struct sockaddr_in *)&me)->sin_addr, 4);
-    if (ifname) {
-        ifname[0] = 0;
-        struct ifaddrs *ifa = NULL;
-        if (getifaddrs(&ifa) == 0) {
-            for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-                if (!i->ifa_addr || i->ifa_addr->sa_family != dst->family)
-                    continue;
-                const void *a = dst->family == AF_INET6
-                                    ? (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr
-                                    : (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-                if (!memcmp(a, src->a, dst->family == AF_INET6 ? 16 : 4)) {
-                    snprintf(ifname, IF_NAMESIZE, "%s", i->ifa_name);
-                    break;
-                }
-            }
-            freeifaddrs(ifa);
-        }
-    }
-    return 0;
 }

@@ -76,9 +76,6 @@ int rawio_wait(struct rawio *io, uint64_t timeout_us);
 /* Reads and resets the kernel's drop counter into io->rx_drops; returns the new drops. */
 uint64_t rawio_drops(struct rawio *io);
 
-/* The source address the kernel would use towards dst, and its interface name
- * (ifname at least IF_NAMESIZE bytes). Returns 0, or -1 when there is no route. */
-int route_source(const struct pr_addr *dst, struct pr_addr *src, char *ifname, struct pr_error *e);
 /* 1 when the process may open raw sockets (root or CAP_NET_RAW). */
 int rawio_privileged(void);
 

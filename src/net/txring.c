@@ -63,7 +63,7 @@ int txring_open(struct txring *r, int ifindex, const uint8_t src_mac[6], struct 
         goto fail;
     size_t len = (size_t)TXRING_BLOCK * TXRING_BLOCKS;
     step = "mmap";
-    void *ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (ring == MAP_FAILED)
         goto fail;
     r->fd = fd;

@@ -214,6 +214,34 @@ static int build_filter(const struct engine_target *t, size_t n, char *buf, size
     return 0;
 }
 
+/* Opens a TX ring on the interface that most targets are routed through (or -e's), so
+ * that probes go out as whole frames; without one (loopback, another link type) the raw
+ * sockets carry everything. */
+static void open_ring(const struct scan_config *cfg, struct rawio *io,
+                      const struct engine_target *tg, size_t n)
+{
+    int best = io->ifindex;
+    if (!best) {
+        enum { SLOTS = 16 };
+        int oif[SLOTS];
+        size_t cnt[SLOTS] = {0}, used = 0, top = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            while (k < used && oif[k] != tg[i].oif)
+                k++;
+            if (k == used && used < SLOTS)
+                oif[used++] = tg[i].oif;
+            if (k < used && tg[i].src.family && ++cnt[k] > top) {
+                top = cnt[k];
+                best = oif[k];
+            }
+        }
+    }
+    struct pr_error e;
+    if (best && rawio_ring(io, best, &e) < 0 && cfg->verbose >= 2)
+        fprintf(stderr, "portreeve: no TX ring (%s); sending through raw sockets\n", e.msg);
+}
+
 /* Fills each target's address, route and source (rtnetlink, in batches). Targets without a
  * route, or not looked up before a stop, keep src.family 0 and stay down. Returns 0, or -1
  * when routing cannot be asked at all. */
@@ -312,6 +340,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         if (build_filter(tg, (size_t)nh, filter, sizeof filter) < 0 ||
             rawio_filter(&io, filter, e) < 0)
             goto out;
+        open_ring(cfg, &io, tg, (size_t)nh);
     }
     /* Every privileged handle is open: keep no capability from here on, except
      * CAP_NET_RAW when connect sockets must be bound to an interface (-e). */
