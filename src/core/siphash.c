@@ -31,13 +31,10 @@ static uint64_t load_le64(const uint8_t *p)
         v2 = ROTL(v2, 32);                                                                         \
     } while (0)
 
-void sip_prefix(struct sip_state *st, const struct sip_key *key, const void *data, size_t len)
+/* Absorbs the whole 8-byte blocks of in[0, len) into st. */
+static void absorb(struct sip_state *st, const uint8_t *in, size_t len)
 {
-    const uint8_t *in = data;
-    uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
-    uint64_t v1 = 0x646f72616e646f6dULL ^ key->k1;
-    uint64_t v2 = 0x6c7967656e657261ULL ^ key->k0;
-    uint64_t v3 = 0x7465646279746573ULL ^ key->k1;
+    uint64_t v0 = st->v0, v1 = st->v1, v2 = st->v2, v3 = st->v3;
     size_t full = len & ~(size_t)7;
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = load_le64(in + i);
@@ -46,22 +43,24 @@ void sip_prefix(struct sip_state *st, const struct sip_key *key, const void *dat
         SIPROUND;
         v0 ^= m;
     }
-    *st = (struct sip_state){v0, v1, v2, v3, full};
+    *st = (struct sip_state){v0, v1, v2, v3, st->absorbed + full};
 }
 
-uint64_t sip_finish(const struct sip_state *st, const void *tail, size_t tlen)
+void sip_prefix(struct sip_state *st, const struct sip_key *key, const void *data, size_t len)
+{
+    *st = (struct sip_state){0x736f6d6570736575ULL ^ key->k0, 0x646f72616e646f6dULL ^ key->k1,
+                             0x6c7967656e657261ULL ^ key->k0, 0x7465646279746573ULL ^ key->k1, 0};
+    absorb(st, data, len);
+}
+
+uint64_t sip_finish(const struct sip_state *prefix, const void *tail, size_t tlen)
 {
     const uint8_t *in = tail;
-    uint64_t v0 = st->v0, v1 = st->v1, v2 = st->v2, v3 = st->v3;
+    struct sip_state st = *prefix;
+    absorb(&st, in, tlen);
     size_t full = tlen & ~(size_t)7;
-    for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = load_le64(in + i);
-        v3 ^= m;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= m;
-    }
-    uint64_t b = (uint64_t)(st->absorbed + tlen) << 56;
+    uint64_t v0 = st.v0, v1 = st.v1, v2 = st.v2, v3 = st.v3;
+    uint64_t b = (uint64_t)(prefix->absorbed + tlen) << 56;
     for (size_t i = 0; i < (tlen & 7); i++)
         b |= (uint64_t)in[full + i] << (8 * i);
     v3 ^= b;
