@@ -593,9 +593,11 @@ static int outputs_begin(void *ud, const struct scan_result *r)
 static int outputs_hosts(void *ud, const struct scan_result *r, struct host_result *h, size_t n)
 {
     struct outputs *o = ud;
-    for (size_t i = 0; i < o->n; i++)
+    for (size_t i = 0; i < o->n; i++) {
         for (size_t k = 0; k < n; k++)
             out_host(&o->st[i], r, &h[k]);
+        out_flush(&o->st[i]); /* whole host groups on disk */
+    }
     return 0; /* a failed file is reported once, at the end */
 }
 

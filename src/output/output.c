@@ -3,7 +3,7 @@
  * as begin, every host, end.
  *
  * Here, not in the formats: which hosts are listed (out_host_listed), flushing after the
- * header and after each host, and turning stream errors into -1 that sticks. */
+ * header and the footer (and on out_flush), and turning stream errors into -1 that sticks. */
 #include "output/out_util.h"
 
 #include <string.h>
@@ -18,10 +18,10 @@ static const struct out_format *format_of(char fmt)
     return NULL;
 }
 
-/* Flushes s->f after a part that returned rc; any failure marks s failed. */
-static int settle(struct out_stream *s, int rc)
+/* After a part that returned rc: flushes s->f when asked; any failure marks s failed. */
+static int settle(struct out_stream *s, int rc, int flush)
 {
-    if (rc != 0 || fflush(s->f) != 0 || ferror(s->f))
+    if (rc != 0 || (flush && fflush(s->f) != 0) || ferror(s->f))
         s->err = 1;
     return s->err ? -1 : 0;
 }
@@ -38,7 +38,7 @@ int out_begin(struct out_stream *s, char fmt, FILE *f, const struct scan_result 
         s->err = 1;
         return -1;
     }
-    return settle(s, fm->begin(f, r, &s->opts));
+    return settle(s, fm->begin(f, r, &s->opts), 1);
 }
 
 int out_host(struct out_stream *s, const struct scan_result *r, const struct host_result *h)
@@ -47,14 +47,19 @@ int out_host(struct out_stream *s, const struct scan_result *r, const struct hos
         return -1;
     if (!out_host_listed(r, h, &s->opts))
         return 0;
-    return settle(s, format_of(s->fmt)->host(s->f, r, h, &s->opts));
+    return settle(s, format_of(s->fmt)->host(s->f, r, h, &s->opts), 0);
 }
 
 int out_end(struct out_stream *s, const struct scan_result *r)
 {
     if (s->err)
         return -1;
-    return settle(s, format_of(s->fmt)->end(s->f, r, &s->opts));
+    return settle(s, format_of(s->fmt)->end(s->f, r, &s->opts), 1);
+}
+
+int out_flush(struct out_stream *s)
+{
+    return s->err ? -1 : settle(s, 0, 1);
 }
 
 static int whole(char fmt, FILE *f, const struct scan_result *r, const struct out_opts *o)

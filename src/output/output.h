@@ -50,11 +50,15 @@ int out_begin(struct out_stream *s, char fmt, FILE *f, const struct scan_result 
               const struct out_opts *o);
 
 /* Writes one finished host (nothing when out_host_listed's rules leave it out: down hosts
- * without -v, hosts with no possibly-open port under --open) and flushes f, so that what is
- * on disk is always whole hosts, like nmap. Reads h and, from r, only svc and ping_only;
- * keeps nothing of either, so h and its ports may be freed right after. h need not be in
- * r->hosts. Hosts appear in the order they are handed in. Returns 0, or -1 on failure. */
+ * without -v, hosts with no possibly-open port under --open). Reads h and, from r, only
+ * svc and ping_only; keeps nothing of either, so h and its ports may be freed right after.
+ * h need not be in r->hosts. Hosts appear in the order they are handed in. Does not flush
+ * (a /16 would cost a write per host): see out_flush. Returns 0, or -1 on failure. */
 int out_host(struct out_stream *s, const struct scan_result *r, const struct host_result *h);
+
+/* Flushes f, so that what is on disk is whole hosts (the scan CLI calls it after each
+ * host group, as nmap does). Returns 0, or -1 when this or an earlier call failed. */
+int out_flush(struct out_stream *s);
 
 /* Writes the footer (runstats, "N IP addresses (M hosts up) scanned in S seconds", raw
  * packet counts) and flushes f; f stays open. Reads r->nhosts (every target, listed or
