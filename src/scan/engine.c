@@ -21,6 +21,7 @@
 #define PACE_MAX_TRIES 24 /* a port probed this often counts as tried, conclusive or not */
 #define SPORT_TRIES 8     /* low bits of the source port carry the try number */
 #define PERM_AHEAD 16     /* pair records prefetched ahead of the send loop */
+#define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
 
 struct ehost {
     struct engine_target *t;
@@ -40,6 +41,11 @@ struct ehost {
     uint64_t *batch; /* PACE_BATCH_MAX entries, allocated when pacing starts */
     size_t nbatch;
     size_t cursor;
+    /* canary: a pair of this host that drew an ICMP error; sent last in a batch, its
+     * error proves the limiter still had a token after the ports before it */
+    int64_t canary; /* pair index, -1 none */
+    int canary_sent, canary_seen;
+    unsigned canary_misses;
 };
 
 struct pair {
@@ -209,6 +215,11 @@ static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t no
     if (h->batch_open)
         h->batch_icmp++;
     uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
+    if (h->canary < 0)
+        h->canary = (int64_t)idx;
+    else if (h->batch_open && h->canary_sent && idx == (uint64_t)h->canary &&
+             (E->fixed_sport || try == (E->pair[idx].tries - 1) % SPORT_TRIES))
+        h->canary_seen = 1;
     record(E, h, idx, &pr, pi->ttl, try, 1, now);
 }
 
@@ -367,33 +378,51 @@ int host_expired(const struct scan_config *cfg, struct host_result *res)
 
 /* ---- ICMP pacing ---------------------------------------------------------------- */
 
-/* Conclusive paced tries a silent port needs: two (a probe lost on a busy link would
- * otherwise pass for silence: the few direct replies of a UDP scan rarely measure the
- * loss), more when the measured loss asks for it, never more than --max-retries allows. */
+/* Conclusive paced tries a silent port needs, after its unpaced first try: as many as
+ * the measured loss asks for (tries_needed - 1), but two when fewer than LOSS_SAMPLE
+ * direct replies measured the loss (a UDP scan's few answers: a probe lost on a busy
+ * link would otherwise pass for silence); never more than --max-retries allows. */
 static int paced_needed(const struct engine *E)
 {
-    int need = E->tries_needed - 1 > 2 ? E->tries_needed - 1 : 2;
+    int need = E->tries_needed - 1;
+    if (E->responsive < LOSS_SAMPLE && need < 2)
+        need = 2;
+    if (need < 1)
+        need = 1;
     int cap = E->cfg->timing.max_retries > 0 ? E->cfg->timing.max_retries : 1;
     return need < cap ? need : cap;
 }
 
 /* Advances one paced host; returns 1 while it still has work.
  *
- * The target's ICMP limiter is modelled as a token bucket (ICMP_RATE_PER_S, ICMP_BURST).
- * A batch is conclusive when it drew fewer ICMP errors than the tokens the bucket held
- * when it was sent: then no error of the batch can have been suppressed, and its
- * unanswered ports count one paced try. Otherwise its unanswered ports are probed again.
+ * A batch of unanswered ports is conclusive when no ICMP error it drew can have been
+ * suppressed by the target's rate limiter; then its still unanswered ports count one
+ * paced try, otherwise they are probed again. Two ways to know:
+ *  - a canary: a port of this host that drew an ICMP error before, sent last in the
+ *    batch. If its error comes back, the limiter had a token after the other ports'
+ *    probes, so none of their errors was suppressed (the target answers in order). Used
+ *    when few of the paced ports draw errors (silent ports: FIN/NULL/Xmas, UDP behind a
+ *    DROP firewall) and the model below says to wait for a token: the batch goes out at
+ *    once. After the first canary that does not come back, only the model paces.
+ *  - the model: the limiter as a token bucket (ICMP_RATE_PER_S, ICMP_BURST); the batch
+ *    drew fewer errors than the tokens the bucket held when it was sent.
  * The batch size follows the share of probes that draw an ICMP error, so a host whose
- * ports are mostly silent (DROP) is paced by its RTT, not by its ICMP rate. */
+ * ports are mostly silent is paced by its RTT, not by its ICMP rate. */
 static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
 {
     size_t hi = (size_t)(h - E->h);
     if (h->batch_open) {
         if (now < h->batch_deadline)
             return 1;
-        int conclusive = (double)h->batch_icmp < floor(h->batch_tokens);
+        int conclusive =
+            h->canary_sent ? h->canary_seen : (double)h->batch_icmp < floor(h->batch_tokens);
+        h->canary_misses += h->canary_sent && !h->canary_seen;
+        if (E->cfg->verbose >= 3)
+            fprintf(stderr, "pace host %zu: batch of %zu%s drew %u ICMP errors: %s\n", hi,
+                    h->nbatch, h->canary_sent ? " + canary" : "", h->batch_icmp,
+                    conclusive ? "conclusive" : "inconclusive");
         h->paced_sent += h->nbatch;
-        h->paced_icmp += h->batch_icmp;
+        h->paced_icmp += h->batch_icmp - (uint32_t)h->canary_seen;
         h->tokens -= h->batch_icmp;
         if (h->tokens < 0)
             h->tokens = 0;
@@ -408,11 +437,15 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     h->tokens_at = now;
     if (h->tokens > ICMP_BURST)
         h->tokens = ICMP_BURST;
-    if (h->tokens < 1)
-        return 1;
-    /* expect about half the tokens to be drawn */
     double share = ((double)h->paced_icmp + 1) / ((double)h->paced_sent + 1);
-    double want_d = floor(h->tokens) / (2 * share);
+    /* the canary only where the model would make us wait, and until it first fails */
+    int canary = h->canary >= 0 && share < 0.1 && h->tokens < 1 && !h->canary_misses;
+    if (h->tokens < 1 && !canary)
+        return 1;
+    /* expect about half the tokens to be drawn (with the canary: as if the bucket were
+     * full, less the canary's token; a miss sends us back to the model) */
+    double tokens = canary ? ICMP_BURST - 1 : floor(h->tokens);
+    double want_d = tokens / (2 * share);
     size_t want = want_d < 1 ? 1 : want_d > PACE_BATCH_MAX ? PACE_BATCH_MAX : (size_t)want_d;
     h->nbatch = 0;
     int need = paced_needed(E);
@@ -431,14 +464,16 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         return 0;
     }
     h->cursor = (size_t)(h->batch[h->nbatch - 1] % E->np) + 1;
-    for (size_t i = 0; i < h->nbatch; i++) {
+    for (size_t i = 0; i < h->nbatch + (size_t)canary; i++) {
         rate_wait(E);
-        send_probe(E, h->batch[i]);
+        send_probe(E, i < h->nbatch ? h->batch[i] : (uint64_t)h->canary);
     }
     if (!E->cfg->dry_run)
         rawio_flush(E->io); /* the wait for answers starts when the batch is out */
     h->batch_open = 1;
     h->batch_icmp = 0;
+    h->canary_sent = canary;
+    h->canary_seen = 0;
     h->batch_tokens = h->tokens;
     h->batch_deadline = now_us() + host_timeout(E, h);
     return 1;
@@ -453,8 +488,8 @@ static void pace_start(struct engine *E, struct ehost *h)
     uint64_t now = now_us();
     uint64_t since = h->last_icmp_us ? h->last_icmp_us : E->t0;
     h->paced = 1;
-    /* one token less than the floor: an error may still be on its way to us */
-    h->tokens = fmax(0, fmin(ICMP_BURST, (double)(now - since) * ICMP_RATE_PER_S / 1e6) - 1);
+    /* no error can still be on its way: pacing starts one timeout after the last probe */
+    h->tokens = fmin(ICMP_BURST, (double)(now - since) * ICMP_RATE_PER_S / 1e6);
     h->tokens_at = now;
     h->paced_sent = E->np;
     h->paced_icmp = h->icmp_errors;
@@ -649,6 +684,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
         E->h[i].t = &targets[i];
+        E->h[i].canary = -1;
         uint8_t a[32];
         memcpy(a, targets[i].res->addr.a, 16);
         memcpy(a + 16, targets[i].src.a, 16);
