@@ -138,13 +138,14 @@ static void progress_keep(struct scan_progress *p, struct engine_target *tg, siz
     }
 }
 
-/* Hands r->hosts[from, to) to the sink, if any, and frees their ports. */
+/* Hands r->hosts[from, to) to the sink, if any, and frees their ports (a dry run keeps
+ * none: its output was the probes). */
 static int sink_hosts(const struct scan_config *cfg, struct scan_result *r, size_t from, size_t to,
                       struct pr_error *e)
 {
-    if (!cfg->sink || from >= to)
+    if ((!cfg->sink && !cfg->dry_run) || from >= to)
         return 0;
-    if (cfg->sink->hosts(cfg->sink->ud, r, r->hosts + from, to - from) < 0)
+    if (cfg->sink && cfg->sink->hosts(cfg->sink->ud, r, r->hosts + from, to - from) < 0)
         return pr_errf(e, "writing the results failed");
     for (size_t i = from; i < to; i++)
         host_result_free(&r->hosts[i]);
