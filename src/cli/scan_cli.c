@@ -490,6 +490,11 @@ static int finish_config(struct scan_cli *c)
         t->scan_delay_us = (uint64_t)c->ov.scan_delay;
         t->max_rate = c->ov.scan_delay ? 1e6 / (double)c->ov.scan_delay : t->max_rate;
     }
+    /* -T3..-T5 without --max-rate or a scan delay: the engine searches for the rate,
+     * from the template's up to 100 times it */
+    t->rate_auto =
+        c->ov.max_rate <= 0 && c->ov.scan_delay < 0 && !t->scan_delay_us && t->max_rate > 0;
+    t->rate_ceiling = t->max_rate * 100;
     if (c->ov.max_rate > 0)
         t->max_rate = c->ov.max_rate;
     if (c->ov.min_rate > 0) {

@@ -5,6 +5,7 @@
 #include "core/perm.h"
 #include "core/status.h"
 #include "net/payloads.h"
+#include "scan/ratectl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -83,6 +84,7 @@ struct engine {
     /* loss estimate from direct (non-ICMP) replies */
     uint64_t responsive, late;
     int tries_needed;
+    struct ratectl rc; /* the rate search without --max-rate */
     struct engine_stats *st;
     const struct engine_span *span;
     struct status status;
@@ -171,7 +173,11 @@ static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
     if (E->pair[idx].state != PS_UNKNOWN)
-        return; /* the first definite answer stands */
+        return;                                             /* the first definite answer stands */
+    if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
+        uint64_t t = now - E->t0;
+        ratectl_reply(&E->rc, t - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), t);
+    }
     E->pair[idx].state = pr->state;
     E->pair[idx].reason = pr->reason;
     E->pair[idx].ttl = ttl;
@@ -313,6 +319,8 @@ static void send_probe(struct engine *E, uint64_t idx)
         }
     }
     E->pair[idx].sent_us = elapsed32(E, E->now);
+    if (try == 0)
+        ratectl_sent(&E->rc, E->now - E->t0);
     if (E->pair[idx].tries < 255)
         E->pair[idx].tries++;
 }
@@ -519,6 +527,11 @@ static void tick(struct engine *E)
 {
     drain(E);
     pace_all(E);
+    if (ratectl_update(&E->rc, now_us() - E->t0)) {
+        set_rate(E, E->rc.rate);
+        if (E->cfg->verbose >= 2)
+            fprintf(stderr, "%s scan: rate now %.0f/s\n", E->tech->name, E->rate);
+    }
     double pps = 0;
     uint64_t el = now_us() - E->t0;
     if (el > 0)
@@ -550,6 +563,7 @@ static void slow_down_on_drops(struct engine *E)
         return;
     double floor_rate = E->cfg->timing.min_rate > 0 ? E->cfg->timing.min_rate : 100;
     set_rate(E, E->rate / 2 > floor_rate ? E->rate / 2 : floor_rate);
+    ratectl_overrun(&E->rc);
     if (E->cfg->verbose)
         fprintf(stderr, "%s scan: %llu replies dropped by the kernel; rate now %.0f/s\n",
                 E->tech->name, (unsigned long long)drops, E->rate);
@@ -713,6 +727,8 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
             (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
     set_rate(E, cfg->dry_run ? 0 : cfg->timing.max_rate); /* a dry run sends nothing */
+    ratectl_init(&E->rc, cfg->timing.rate_auto && !cfg->dry_run, cfg->timing.max_rate,
+                 cfg->timing.min_rate, cfg->timing.rate_ceiling);
     E->tokens = E->burst;
     E->t0 = E->tokens_at = now_us();
     E->tries_needed = cfg->timing.max_retries + 1 < 2 ? cfg->timing.max_retries + 1 : 2;
@@ -850,6 +866,11 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
                 (unsigned long long)E.st->sent, (unsigned long long)io->ring_sent,
                 (unsigned long long)io->sock_sent, (unsigned long long)E.responsive,
                 (unsigned long long)E.late, E.tries_needed);
+    if (cfg->verbose >= 1 && E.rc.active)
+        fprintf(stderr,
+                "%s scan: rate search from %.0f/s: ended at %.0f/s (%u up, %u down; replies "
+                "lost from %.0f/s)\n",
+                tech->name, E.rc.start, E.rc.rate, E.rc.ups, E.rc.downs, E.rc.lossy);
     engine_free(&E);
     return 0;
 }

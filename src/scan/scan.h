@@ -48,7 +48,10 @@ void progress_free(struct scan_progress *p);
 struct scan_timing {
     int level;                 /* 0..5 */
     double min_rate, max_rate; /* packets/s; 0 = unset */
-    int max_retries;           /* retransmissions after the first probe */
+    int rate_auto;             /* no --max-rate: max_rate is where the search starts
+                                  (scan/ratectl.h), rate_ceiling where it stops */
+    double rate_ceiling;
+    int max_retries; /* retransmissions after the first probe */
     uint64_t initial_rtt_us, min_rtt_us, max_rtt_us;
     uint64_t scan_delay_us;   /* --scan-delay / -T0..-T2: between probes to one host */
     uint64_t host_timeout_us; /* 0 = none */

@@ -6,11 +6,7 @@
 # Uses PORTREEVE, WORK and the lab variables; keeps scans to a few ports.
 
 fail=0
-check() {
-    local d=$1
-    shift
-    if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 AUDIT_PORTS=22,53,80,443,8000-8003
 NEW_PORT=8001

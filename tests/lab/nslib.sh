@@ -20,8 +20,4 @@ ns_test_cleanup() {
     rm -rf "$W"
 }
 in_ns() { ip netns exec "$NS" "$@"; }
-check() {
-    local d=$1
-    shift
-    if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"

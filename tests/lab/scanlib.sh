@@ -6,7 +6,9 @@
 #   nmap_disagreements TECH ADDR PORTS XML ALLOWED_CLASSES
 #                                prints where nmap differs from the truth; fails when a
 #                                difference is on a port whose class is not in ALLOWED_CLASSES
+#   check DESC COMMAND...        ok/FAIL line, fail=1 on failure (check.sh)
 # Tests set PORTREEVE (absolute path of the binary) and WORK (a scratch directory).
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 pr_scan() { ip netns exec "$LAB_NS_SCAN" "$PORTREEVE" scan "$@"; }
 nmap_scan() { ip netns exec "$LAB_NS_SCAN" nmap -n "$@"; }

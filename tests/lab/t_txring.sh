@@ -24,11 +24,7 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-check() {
-    local d=$1
-    shift
-    if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
-}
+. "$(dirname "$0")/check.sh"
 ip netns add "$S" && ip netns add "$T" &&
     ip link add "${S}0" netns "$S" type veth peer name "${T}0" netns "$T" &&
     ip -n "$S" link set lo up && ip -n "$T" link set lo up &&
