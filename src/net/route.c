@@ -56,7 +56,7 @@ int route_parse(const uint8_t *buf, size_t len, uint32_t base, const struct pr_a
             if (ne.error == 0)
                 continue; /* an acknowledgement: the answer comes separately */
             memset(a, 0, sizeof *a);
-            a->err = ne.error < 0 ? -ne.error : ne.error;
+            a->err = ne.error < 0 && ne.error > -4096 ? -ne.error : EINVAL; /* -errno */
         } else if (nh.nlmsg_type == RTM_NEWROUTE) {
             if (blen < sizeof(struct rtmsg))
                 return -1;
@@ -140,10 +140,10 @@ static int lookup_batch(int fd, uint32_t base, const struct pr_addr *dst, size_t
             break; /* the rest stay ETIMEDOUT */
         ssize_t len = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (len < 0) {
-            if (errno == EAGAIN || errno == EINTR)
+            /* ENOBUFS: some answers were dropped (they stay ETIMEDOUT and are asked again
+             * one by one); those still queued come with the next reads */
+            if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS)
                 continue;
-            if (errno == ENOBUFS)
-                break; /* answers were lost: the caller retries the unanswered ones */
             return pr_errf(e, "rtnetlink route lookup: %s", strerror(errno));
         }
         int f = route_parse(buf, (size_t)len, base, dst, n, out, answered);

@@ -44,8 +44,8 @@ struct ehost {
     size_t cursor;
     /* canary: a pair of this host that drew an ICMP error; sent last in a batch, its
      * error proves the limiter still had a token after the ports before it */
-    int64_t canary; /* pair index, -1 none */
-    int canary_sent, canary_seen;
+    int64_t canary;                           /* pair index, -1 none */
+    int canary_sent, canary_seen, canary_try; /* canary_try: source-port try it went with */
     unsigned canary_misses;
 };
 
@@ -84,7 +84,8 @@ struct engine {
     /* loss estimate from direct (non-ICMP) replies */
     uint64_t responsive, late;
     int tries_needed;
-    struct ratectl rc; /* the rate search without --max-rate */
+    struct ratectl *rc; /* the rate search (span->rc), or rc_fixed: inactive */
+    struct ratectl rc_fixed;
     struct engine_stats *st;
     const struct engine_span *span;
     struct status status;
@@ -175,8 +176,7 @@ static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct
     if (E->pair[idx].state != PS_UNKNOWN)
         return;                                             /* the first definite answer stands */
     if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
-        uint64_t t = now - E->t0;
-        ratectl_reply(&E->rc, t - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), t);
+        ratectl_reply(E->rc, now - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), now);
     }
     E->pair[idx].state = pr->state;
     E->pair[idx].reason = pr->reason;
@@ -221,11 +221,14 @@ static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t no
     if (h->batch_open)
         h->batch_icmp++;
     uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
-    if (h->canary < 0)
-        h->canary = (int64_t)idx;
-    else if (h->batch_open && h->canary_sent && idx == (uint64_t)h->canary &&
-             (E->fixed_sport || try == (E->pair[idx].tries - 1) % SPORT_TRIES))
-        h->canary_seen = 1;
+    /* a canary must be the target's own limiter talking, not a router's on the path */
+    if (addr_eq(&pi->src, &h->t->res->addr) && !E->fixed_sport) {
+        if (h->canary < 0)
+            h->canary = (int64_t)idx;
+        else if (h->batch_open && h->canary_sent && idx == (uint64_t)h->canary &&
+                 try == h->canary_try)
+            h->canary_seen = 1;
+    }
     record(E, h, idx, &pr, pi->ttl, try, 1, now);
 }
 
@@ -320,7 +323,7 @@ static void send_probe(struct engine *E, uint64_t idx)
     }
     E->pair[idx].sent_us = elapsed32(E, E->now);
     if (try == 0)
-        ratectl_sent(&E->rc, E->now - E->t0);
+        ratectl_sent(E->rc, E->now);
     if (E->pair[idx].tries < 255)
         E->pair[idx].tries++;
 }
@@ -472,6 +475,8 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         return 0;
     }
     h->cursor = (size_t)(h->batch[h->nbatch - 1] % E->np) + 1;
+    if (canary) /* send_probe uses the try count before it increments it (capped) */
+        h->canary_try = E->pair[h->canary].tries % SPORT_TRIES;
     for (size_t i = 0; i < h->nbatch + (size_t)canary; i++) {
         rate_wait(E);
         send_probe(E, i < h->nbatch ? h->batch[i] : (uint64_t)h->canary);
@@ -527,8 +532,8 @@ static void tick(struct engine *E)
 {
     drain(E);
     pace_all(E);
-    if (ratectl_update(&E->rc, now_us() - E->t0)) {
-        set_rate(E, E->rc.rate);
+    if (ratectl_update(E->rc, now_us())) {
+        set_rate(E, E->rc->rate);
         if (E->cfg->verbose >= 2)
             fprintf(stderr, "%s scan: rate now %.0f/s\n", E->tech->name, E->rate);
     }
@@ -563,7 +568,7 @@ static void slow_down_on_drops(struct engine *E)
         return;
     double floor_rate = E->cfg->timing.min_rate > 0 ? E->cfg->timing.min_rate : 100;
     set_rate(E, E->rate / 2 > floor_rate ? E->rate / 2 : floor_rate);
-    ratectl_overrun(&E->rc);
+    ratectl_overrun(E->rc);
     if (E->cfg->verbose)
         fprintf(stderr, "%s scan: %llu replies dropped by the kernel; rate now %.0f/s\n",
                 E->tech->name, (unsigned long long)drops, E->rate);
@@ -682,12 +687,13 @@ static void progress_save(struct engine *E, const struct engine_span *sp, uint64
 }
 
 static int engine_setup(struct engine *E, const struct scan_config *cfg,
-                        const struct technique *tech, struct rawio *io,
-                        struct engine_target *targets, size_t nt, const uint16_t *ports, size_t np,
-                        struct engine_stats *st)
+                        const struct technique *tech, const struct engine_span *span,
+                        struct rawio *io, struct engine_target *targets, size_t nt,
+                        const uint16_t *ports, size_t np, struct engine_stats *st)
 {
     memset(E, 0, sizeof *E);
     E->cfg = cfg;
+    E->span = span;
     E->tech = tech;
     E->io = io;
     E->nh = nt;
@@ -726,11 +732,11 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
         E->sport_base =
             (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
-    set_rate(E, cfg->dry_run ? 0 : cfg->timing.max_rate); /* a dry run sends nothing */
-    ratectl_init(&E->rc, cfg->timing.rate_auto && !cfg->dry_run, cfg->timing.max_rate,
-                 cfg->timing.min_rate, cfg->timing.rate_ceiling);
+    /* a dry run sends nothing; a rate search goes on where the last span left it */
+    E->rc = span->rc && span->rc->active && !cfg->dry_run ? span->rc : &E->rc_fixed;
+    set_rate(E, cfg->dry_run ? 0 : E->rc->active ? E->rc->rate : cfg->timing.max_rate);
     E->tokens = E->burst;
-    E->t0 = E->tokens_at = now_us();
+    E->t0 = E->tokens_at = E->now = now_us();
     E->tries_needed = cfg->timing.max_retries + 1 < 2 ? cfg->timing.max_retries + 1 : 2;
     return 0;
 }
@@ -756,17 +762,16 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     if (!ntargets || !nports)
         return 0;
     struct engine E;
-    engine_setup(&E, cfg, tech, io, targets, ntargets, ports, nports, st);
+    engine_setup(&E, cfg, tech, span, io, targets, ntargets, ports, nports, st);
     char what[32];
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
-    E.span = span;
     struct perm perm;
     perm_init(&perm, E.npairs, &cfg->key);
     int finished;
     uint64_t first = resume_apply(&E, &perm, span, &finished);
     uint64_t sent0 = E.st->sent, pass_sent = 0, pass_us = 0;
-    uint64_t stopped_at = E.npairs;
+    uint64_t stopped_at = first; /* where the first pass got to, should it not run */
 
     for (int round = 0; !finished && !(stop && *stop); round++) {
         int sent_any = 0;
@@ -866,11 +871,6 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
                 (unsigned long long)E.st->sent, (unsigned long long)io->ring_sent,
                 (unsigned long long)io->sock_sent, (unsigned long long)E.responsive,
                 (unsigned long long)E.late, E.tries_needed);
-    if (cfg->verbose >= 1 && E.rc.active)
-        fprintf(stderr,
-                "%s scan: rate search from %.0f/s: ended at %.0f/s (%u up, %u down; replies "
-                "lost from %.0f/s)\n",
-                tech->name, E.rc.start, E.rc.rate, E.rc.ups, E.rc.downs, E.rc.lossy);
     engine_free(&E);
     return 0;
 }

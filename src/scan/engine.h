@@ -12,6 +12,7 @@
 #define PR_SCAN_ENGINE_H
 
 #include "net/rawio.h"
+#include "scan/ratectl.h"
 #include "scan/scan.h"
 #include "scan/technique.h"
 
@@ -35,6 +36,7 @@ struct engine_span {
                                            pair: --shard picks positions across groups */
     uint64_t done_before, total;        /* pairs of earlier spans, and of the whole scan,
                                            for the status line */
+    struct ratectl *rc;                 /* the technique's rate search, or NULL */
     const struct scan_progress *resume; /* an interrupted run's progress, or NULL */
     struct scan_progress *save;         /* on a stop: position set, answers appended */
 };

@@ -148,7 +148,8 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
             }
             rf->argv[rf->argc++] = v;
         } else if (!strcmp(word, "tech")) {
-            if (sscanf(line, "tech %zu", &rf->progress.tech) != 1 || rf->progress.tech > 2)
+            /* 3 = every technique of the group done (stopped in -sV) */
+            if (sscanf(line, "tech %zu", &rf->progress.tech) != 1 || rf->progress.tech > 3)
                 goto bad;
         } else if (!strcmp(word, "group")) {
             if (sscanf(line, "group %zu", &rf->progress.group) != 1)

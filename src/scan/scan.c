@@ -138,6 +138,18 @@ static void progress_keep(struct scan_progress *p, struct engine_target *tg, siz
     }
 }
 
+/* A stop outside the engine (between techniques, in a connect scan, in -sV): resume at
+ * technique k of group g from its start. The engine's own save, if any, stands. */
+static void stop_at(struct scan_progress *p, size_t g, size_t k)
+{
+    if (p->valid)
+        return;
+    p->valid = 1;
+    p->group = g;
+    p->tech = k;
+    p->position = 0;
+}
+
 /* Hands r->hosts[from, to) to the sink, if any, and frees their ports (a dry run keeps
  * none: its output was the probes). */
 static int sink_hosts(const struct scan_config *cfg, struct scan_result *r, size_t from, size_t to,
@@ -388,7 +400,11 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     for (size_t k = 0; k < r->ninfo; k++)
         total += (uint64_t)nup * r->info[k].nports;
     struct scan_progress saved = {0}; /* what a stop of this run leaves for --resume */
-    size_t emitted = 0;               /* r->hosts[0, emitted) went to the sink */
+    struct ratectl search[4];         /* each technique's rate search, across groups */
+    for (size_t k = 0; k < r->ninfo; k++)
+        ratectl_init(&search[k], cfg->timing.rate_auto && !cfg->dry_run && tech[k],
+                     cfg->timing.max_rate, cfg->timing.min_rate, cfg->timing.rate_ceiling);
+    size_t emitted = 0; /* r->hosts[0, emitted) went to the sink */
     int stopped = 0;
     for (size_t g0 = 0; g0 < nup && !stopped; g0 += gsize) {
         size_t gi = g0 / gsize, n = nup - g0 < gsize ? nup - g0 : gsize;
@@ -408,6 +424,11 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                     (struct port_result){.port = cfg->ports.p[PR_UDP][p], .proto = PR_UDP};
         }
         for (size_t k = 0; k < r->ninfo && !cfg->ping_only && !stopped; k++) {
+            if (stop && *stop) { /* between techniques: resume at this one */
+                stop_at(&saved, gi, k);
+                stopped = 1;
+                break;
+            }
             int is_connect = !tech[k];
             uint8_t proto = r->info[k].proto;
             size_t np = r->info[k].nports;
@@ -426,6 +447,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                                            .pos_base = (uint64_t)g0 * np,
                                            .done_before = done,
                                            .total = total,
+                                           .rc = &search[k],
                                            .resume = resuming ? prog : NULL,
                                            .save = &saved};
                 k_rc =
@@ -436,15 +458,26 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                 goto out;
             }
             done += (uint64_t)n * np;
-            if (stop && *stop)
-                stopped = 1;
-            else if (prog)
+            stopped = stop && *stop;
+            if (stopped && is_connect) {
+                stop_at(&saved, gi, k); /* a connect scan restarts for this group */
+                break;
+            }
+            if (stopped && saved.valid)
+                break; /* the engine saved where it stopped */
+            if (prog)
                 progress_keep(&saved, gt, n, proto);
+            if (stopped) /* the technique had finished: resume at the next one */
+                stop_at(&saved, gi, k + 1);
         }
         if (cfg->version_detect && !cfg->ping_only && !stopped &&
             svc_version_run(cfg, r, stop, e) < 0) {
             progress_free(&saved);
             goto out;
+        }
+        if (!stopped && stop && *stop) { /* during -sV: the group's -sV runs again */
+            stop_at(&saved, gi, r->ninfo);
+            stopped = 1;
         }
         for (size_t i = 0; i < n; i++) {
             struct host_result *h = gt[i].res;
@@ -464,7 +497,14 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         progress_free(&saved);
         goto out;
     }
-    if (prog && saved.valid) { /* stopped in a raw technique: this is where to resume */
+    for (size_t k = 0; k < r->ninfo && cfg->verbose >= 1; k++)
+        if (search[k].active)
+            fprintf(stderr,
+                    "%s scan: rate search from %.0f/s: ended at %.0f/s (%u up, %u down; replies "
+                    "lost from %.0f/s)\n",
+                    r->info[k].type, search[k].start, search[k].rate, search[k].ups,
+                    search[k].downs, search[k].lossy);
+    if (prog && saved.valid) { /* stopped: this is where to resume */
         progress_free(prog);
         *prog = saved;
         prog->up = pr_calloc(nup ? nup : 1, sizeof *prog->up);

@@ -676,6 +676,8 @@ static void engine_free(struct engine *E)
 
 static int wanted(const struct sv_probedb *db, const struct port_result *p)
 {
+    if (p->svc) /* an earlier host group's port, already probed */
+        return 0;
     if (p->proto == PR_TCP && p->state != PS_OPEN)
         return 0;
     if (p->proto == PR_UDP && p->state != PS_OPEN && p->state != PS_OPEN_FILTERED)
