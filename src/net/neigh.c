@@ -1,10 +1,7 @@
-/* neigh.c — see neigh.h.
- *
- * The netlink walk does what NLMSG_OK/NLMSG_NEXT and RTA_OK/RTA_NEXT do (header length
- * at least the header, at most what is left; next message at the aligned length), but
- * copies each header out with memcpy first, so a buffer at any alignment (a fuzzer's)
- * is read safely. */
+/* neigh.c — see neigh.h. Messages and sockets: net/netlink.h. */
 #include "net/neigh.h"
+
+#include "net/netlink.h"
 
 #include <errno.h>
 #include <linux/if_arp.h>
@@ -19,10 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NL_BUF 65536           /* one recvmsg; the kernel's dump skbs are smaller */
-#define NL_MAX_RECV 4096       /* bound on recvmsg calls per request */
-#define NEIGH_MIN_CAP 64       /* first table size (slots) */
-#define NL_TIMEOUT_US 1000000u /* per recvmsg */
+#define NL_MAX_RECV 4096 /* bound on recvmsg calls per request */
+#define NEIGH_MIN_CAP 64 /* first table size (slots) */
 
 /* ---- the hash table ---- */
 
@@ -35,12 +30,6 @@ static size_t slot_of(const struct neigh_table *t, const struct pr_addr *a)
     return (size_t)siphash24(&t->key, k, 1 + alen) & (t->cap - 1);
 }
 
-static int same(const struct pr_addr *x, const struct pr_addr *y)
-{
-    size_t alen = x->family == AF_INET6 ? 16 : 4;
-    return x->family == y->family && !memcmp(x->a, y->a, alen);
-}
-
 static struct neigh_entry *find(const struct neigh_table *t, const struct pr_addr *a)
 {
     if (!t->slots)
@@ -50,7 +39,7 @@ static struct neigh_entry *find(const struct neigh_table *t, const struct pr_add
         struct neigh_entry *s = &t->slots[i];
         if (!s->used)
             return NULL;
-        if (same(&s->addr, a))
+        if (addr_eq(&s->addr, a))
             return s;
     }
     return NULL;
@@ -120,55 +109,13 @@ void neigh_free(struct neigh_table *t)
 
 /* ---- netlink parsing ---- */
 
-/* One message of buf at off: its header, payload start and payload length. Returns 1
- * and advances *off past it, 0 at the end of the buffer, -1 when the header's length
- * is impossible. */
-static int nl_next(const uint8_t *buf, size_t len, size_t *off, struct nlmsghdr *h,
-                   const uint8_t **payload, size_t *plen)
-{
-    size_t left = len - *off;
-    if (left < sizeof *h)
-        return left ? -1 : 0;
-    memcpy(h, buf + *off, sizeof *h);
-    if (h->nlmsg_len < sizeof *h || h->nlmsg_len > left)
-        return -1;
-    *payload = buf + *off + NLMSG_HDRLEN;
-    *plen = h->nlmsg_len - NLMSG_HDRLEN;
-    size_t step = NLMSG_ALIGN(h->nlmsg_len);
-    *off += step < left ? step : left;
-    return 1;
-}
-
-/* One attribute of p at off (same contract as nl_next). */
-static int rta_next(const uint8_t *p, size_t len, size_t *off, uint16_t *type, const uint8_t **data,
-                    size_t *dlen)
-{
-    size_t left = len - *off;
-    struct rtattr ra;
-    if (left < sizeof ra)
-        return 0; /* trailing padding shorter than a header is not an attribute */
-    memcpy(&ra, p + *off, sizeof ra);
-    if (ra.rta_len < sizeof ra || ra.rta_len > left)
-        return -1;
-    *type = ra.rta_type & NLA_TYPE_MASK;
-    *data = p + *off + RTA_LENGTH(0);
-    *dlen = ra.rta_len - RTA_LENGTH(0);
-    size_t step = RTA_ALIGN(ra.rta_len);
-    *off += step < left ? step : left;
-    return 1;
-}
-
 /* NLMSG_ERROR: -1 with the kernel's errno in e, or 1 for an acknowledgement. */
 static int nl_error(const uint8_t *payload, size_t plen, const char *what, struct pr_error *e)
 {
-    struct nlmsgerr err;
-    if (plen < sizeof err.error)
+    int code = nl_errno(payload, plen);
+    if (code < 0)
         return pr_errf(e, "netlink %s: truncated error message", what);
-    memcpy(&err.error, payload, sizeof err.error);
-    if (err.error == 0)
-        return 1;
-    int code = err.error < 0 && err.error > -4096 ? -err.error : EPROTO;
-    return pr_errf(e, "netlink %s: %s", what, strerror(code));
+    return code == 0 ? 1 : pr_errf(e, "netlink %s: %s", what, strerror(code));
 }
 
 int neigh_parse(struct neigh_table *t, const uint8_t *buf, size_t len, uint32_t seq,
@@ -270,70 +217,6 @@ int link_parse(struct link_info *li, const uint8_t *buf, size_t len, uint32_t se
 }
 
 /* ---- netlink I/O ---- */
-
-struct nl_sock {
-    int fd;
-    uint32_t seq;
-    uint8_t *buf; /* NL_BUF bytes */
-};
-
-static int nl_open(struct nl_sock *s, struct pr_error *e)
-{
-    s->buf = NULL;
-    s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (s->fd < 0)
-        return pr_errf(e, "netlink socket: %s", strerror(errno));
-    struct timeval tv = {.tv_sec = NL_TIMEOUT_US / 1000000u, .tv_usec = NL_TIMEOUT_US % 1000000u};
-    (void)setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-    if (bind(s->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int err = errno;
-        close(s->fd);
-        return pr_errf(e, "netlink bind: %s", strerror(err));
-    }
-    s->seq = (uint32_t)time(NULL) | 1u;
-    s->buf = pr_calloc(1, NL_BUF);
-    return 0;
-}
-
-static void nl_close(struct nl_sock *s)
-{
-    close(s->fd);
-    free(s->buf);
-    s->buf = NULL;
-}
-
-static int nl_request(struct nl_sock *s, const void *req, size_t len, struct pr_error *e)
-{
-    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    if (sendto(s->fd, req, len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
-        return pr_errf(e, "netlink send: %s", strerror(errno));
-    return 0;
-}
-
-/* One datagram from the kernel into s->buf; its length, or -1. */
-static ssize_t nl_recv(struct nl_sock *s, struct pr_error *e)
-{
-    for (int tries = 0; tries < 16; tries++) {
-        struct sockaddr_nl from;
-        struct iovec iov = {s->buf, NL_BUF};
-        struct msghdr m = {
-            .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1};
-        ssize_t n = recvmsg(s->fd, &m, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return pr_errf(e, "netlink receive: %s",
-                           errno == EAGAIN ? "no answer from the kernel" : strerror(errno));
-        }
-        if (m.msg_flags & MSG_TRUNC)
-            return pr_errf(e, "netlink receive: message larger than %d bytes", NL_BUF);
-        if (m.msg_namelen < sizeof from || from.nl_pid != 0)
-            continue; /* not from the kernel */
-        return n;
-    }
-    return pr_errf(e, "netlink receive: interrupted");
-}
 
 int link_info(int ifindex, struct link_info *li, struct pr_error *e)
 {
