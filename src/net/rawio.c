@@ -51,7 +51,9 @@ struct rawio_ring {
     struct txring tx;
     struct link_info li;
     struct neigh_table neigh;
-    uint64_t loaded_us; /* when neigh was last loaded */
+    uint64_t loaded_us;      /* when neigh was last loaded */
+    struct pr_addr last_hop; /* ring_mac's last answer: this next hop */
+    const uint8_t *last_mac; /* has this MAC (in neigh), or NULL */
 };
 
 int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr_error *e)
@@ -235,17 +237,25 @@ fail:
     return -1;
 }
 
-/* The next hop's MAC for a frame on the ring, or NULL. */
+/* The next hop's MAC for a frame on the ring, or NULL. Most probes share a next hop: the
+ * last answer is kept (until the table is reloaded), so the table is not hashed per frame. */
 static const uint8_t *ring_mac(struct rawio_ring *R, const struct pr_addr *nexthop)
 {
+    if (R->last_mac && addr_eq(&R->last_hop, nexthop))
+        return R->last_mac;
     const uint8_t *mac = neigh_lookup(&R->neigh, nexthop);
     if (!mac) {
         uint64_t now = now_us();
         if (now - R->loaded_us >= RING_RELOAD_US) {
             R->loaded_us = now;
+            R->last_mac = NULL; /* points into the table being replaced */
             if (neigh_load(&R->neigh, R->tx.ifindex, NULL) >= 0)
                 mac = neigh_lookup(&R->neigh, nexthop);
         }
+    }
+    if (mac) {
+        R->last_hop = *nexthop;
+        R->last_mac = mac;
     }
     return mac;
 }

@@ -1,6 +1,8 @@
 /* ratectl.c — see ratectl.h. */
 #include "scan/ratectl.h"
 
+#include "scan/scan.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -43,14 +45,7 @@ void ratectl_reply(struct ratectl *rc, uint64_t sent_t, uint64_t t)
     unsigned s = (unsigned)(e % RATECTL_EPOCHS);
     if (rc->epoch[s] == e + 1)
         rc->replied[s]++;
-    double rtt = (double)(t - sent_t);
-    if (rc->srtt <= 0) {
-        rc->srtt = rtt;
-        rc->rttvar = rtt / 2;
-    } else {
-        rc->rttvar = 0.75 * rc->rttvar + 0.25 * fabs(rtt - rc->srtt);
-        rc->srtt = 0.875 * rc->srtt + 0.125 * rtt;
-    }
+    rtt_update(&rc->srtt, &rc->rttvar, (double)(t - sent_t));
 }
 
 static void set(struct ratectl *rc, double rate, uint64_t now_epoch, int up)
