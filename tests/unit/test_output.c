@@ -18,32 +18,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "output_fixtures.h"
+
 #define T0 1795661696
 
 static const char *const evil_name = "evil\x1b[31m\xff\xfe--x\"'";
-
-static struct svc_db *mkdb(void)
-{
-    struct svc_db *db = calloc(1, sizeof *db);
-    assert_non_null(db);
-    db->name[PR_TCP][22] = "ssh";
-    db->name[PR_TCP][23] = "telnet";
-    db->name[PR_TCP][80] = "http";
-    db->name[PR_TCP][443] = "https";
-    db->name[PR_TCP][100] = "newacct";
-    db->name[PR_TCP][110] = "pop3";
-    db->name[PR_UDP][53] = "domain";
-    db->name[PR_UDP][161] = "snmp";
-    return db;
-}
-
-static void add(struct host_result *h, uint8_t proto, uint16_t port, uint8_t st, uint8_t rs,
-                uint8_t ttl)
-{
-    h->ports = realloc(h->ports, (h->nports + 1) * sizeof *h->ports);
-    assert_non_null(h->ports);
-    h->ports[h->nports++] = (struct port_result){port, proto, st, rs, ttl, NULL};
-}
 
 static uint16_t tcp_list[1000], udp_list[36];
 

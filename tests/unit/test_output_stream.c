@@ -20,6 +20,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "output_fixtures.h"
+
 #define T0 1795661696
 
 enum scenario { SC_MIXED, SC_SVC, SC_PING, SC_DOWN1, SC_EMPTY, SC_COUNT };
@@ -27,42 +29,6 @@ enum scenario { SC_MIXED, SC_SVC, SC_PING, SC_DOWN1, SC_EMPTY, SC_COUNT };
 static const size_t nhosts_of[SC_COUNT] = {7, 3, 4, 1, 0};
 
 static uint16_t tcp_list[1000], udp_list[36], svc_list[5] = {22, 443, 2000, 6000, 8080};
-
-static struct svc_db *mkdb(void)
-{
-    struct svc_db *db = calloc(1, sizeof *db);
-    assert_non_null(db);
-    db->name[PR_TCP][22] = "ssh";
-    db->name[PR_TCP][80] = "http";
-    db->name[PR_TCP][443] = "https";
-    db->name[PR_TCP][100] = "newacct";
-    db->name[PR_UDP][53] = "domain";
-    db->name[PR_UDP][161] = "snmp";
-    return db;
-}
-
-static void add(struct host_result *h, uint8_t proto, uint16_t port, uint8_t st, uint8_t rs,
-                uint8_t ttl)
-{
-    h->ports = realloc(h->ports, (h->nports + 1) * sizeof *h->ports);
-    assert_non_null(h->ports);
-    h->ports[h->nports++] = (struct port_result){port, proto, st, rs, ttl, NULL};
-}
-
-static struct svc_info *mksvc(const char *name, const char *product, const char *version,
-                              const char *extra, int tunnel)
-{
-    struct svc_info *si = calloc(1, sizeof *si);
-    assert_non_null(si);
-    si->name = strdup(name);
-    si->product = product ? strdup(product) : NULL;
-    si->version = version ? strdup(version) : NULL;
-    si->extrainfo = extra ? strdup(extra) : NULL;
-    si->probed = 1;
-    si->conf = 10;
-    si->tunnel_ssl = tunnel;
-    return si;
-}
 
 /* Everything of a scan but its hosts, as known before the first host; the counts and the
  * end time are set apart (set_totals) because a streaming caller knows them only at the

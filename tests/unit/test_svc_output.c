@@ -14,20 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static struct svc_info *mk(const char *name, const char *product, const char *version,
-                           const char *extra, int tunnel)
-{
-    struct svc_info *si = calloc(1, sizeof *si);
-    assert_non_null(si);
-    si->name = strdup(name);
-    si->product = product ? strdup(product) : NULL;
-    si->version = version ? strdup(version) : NULL;
-    si->extrainfo = extra ? strdup(extra) : NULL;
-    si->probed = 1;
-    si->conf = 10;
-    si->tunnel_ssl = tunnel;
-    return si;
-}
+#include "output_fixtures.h"
 
 static void build(struct scan_result *r)
 {
@@ -46,7 +33,7 @@ static void build(struct scan_result *r)
     uint16_t ports[] = {22, 443, 2000, 6000};
     for (size_t i = 0; i < 4; i++)
         h->ports[i] = (struct port_result){ports[i], PR_TCP, PS_OPEN, RS_SYN_ACK, 64, NULL};
-    struct svc_info *s = mk("ssh", "OpenSSH", "9.2p1 Debian 2+deb12u3", "protocol 2.0", 0);
+    struct svc_info *s = mksvc("ssh", "OpenSSH", "9.2p1 Debian 2+deb12u3", "protocol 2.0", 0);
     s->ostype = strdup("Linux");
     s->cpes[s->ncpes++] = strdup("cpe:/a:openbsd:openssh:9.2p1");
     s->cpes[s->ncpes++] = strdup("cpe:/o:linux:linux_kernel");
@@ -57,13 +44,13 @@ static void build(struct scan_result *r)
     snprintf(s->cves[1].id, sizeof s->cves[1].id, "CVE-2099-0002");
     s->cves[1].cvss = -1;
     h->ports[0].svc = s;
-    h->ports[1].svc = mk("http", "nginx", "1.22.1", NULL, 1);
+    h->ports[1].svc = mksvc("http", "nginx", "1.22.1", NULL, 1);
     /* What a hostile server can put in fields through $1 templates. */
-    struct svc_info *evil = mk("x-evil", "Ev\"il<b>/,\x1b[31m", "1/2,3", NULL, 0);
+    struct svc_info *evil = mksvc("x-evil", "Ev\"il<b>/,\x1b[31m", "1/2,3", NULL, 0);
     evil->hostname = strdup("h\"<>&");
     evil->note = strdup("endless response: cut at 65536 bytes");
     h->ports[2].svc = evil;
-    struct svc_info *t = mk("unknown", NULL, NULL, NULL, 0);
+    struct svc_info *t = mksvc("unknown", NULL, NULL, NULL, 0);
     t->probed = 0;
     t->conf = 3;
     h->ports[3].svc = t;
