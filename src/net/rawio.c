@@ -79,6 +79,11 @@ int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr
     io->recv = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
     if (io->recv < 0)
         goto fail;
+    /* our own probes never reach the tap: without this the kernel clones every sent
+     * frame for this socket and runs the filter on it (Linux >= 4.20; older kernels
+     * hand them over marked PACKET_OUTGOING, skipped in rawio_recv) */
+    int one = 1;
+    (void)setsockopt(io->recv, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
     int sz = 32 << 20;
     if (setsockopt(io->recv, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
         setsockopt(io->recv, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);

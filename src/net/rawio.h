@@ -4,7 +4,8 @@
  * IPPROTO_RAW); the kernel routes and resolves neighbours. Receiving uses one
  * AF_PACKET SOCK_DGRAM socket (network header first) with a classic BPF filter
  * compiled by libpcap, so only replies addressed to the scanner reach user space;
- * packets we sent ourselves (PACKET_OUTGOING) are skipped. Both sockets need
+ * packets we sent ourselves never reach it (PACKET_IGNORE_OUTGOING; on kernels before
+ * 4.20 they arrive marked PACKET_OUTGOING and are skipped). Both sockets need
  * CAP_NET_RAW at open time only. Sends can be queued and go out RAWIO_BATCH at a time
  * with sendmmsg(2); receives are read RAWIO_BATCH at a time with recvmmsg(2). One rawio
  * belongs to one thread.
