@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define TXRING_KICK 256u /* default kick_every */
+#define TXRING_KICK_MIN 64u
 /* Where a TPACKET_V2 transmit frame's data starts (no PACKET_TX_HAS_OFF). */
 #define TXRING_DATA_OFF TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
 
@@ -123,6 +124,12 @@ int txring_put(struct txring *r, const uint8_t dst_mac[6], uint16_t ethertype,
     if (++r->unkicked >= r->kick_every)
         (void)kick(r);
     return 0;
+}
+
+void txring_kick_every(struct txring *r, uint32_t n)
+{
+    uint32_t max = r->frame_nr / 2;
+    r->kick_every = n < TXRING_KICK_MIN ? TXRING_KICK_MIN : n > max ? max : n;
 }
 
 int txring_flush(struct txring *r)

@@ -43,6 +43,9 @@ int txring_open(struct txring *r, int ifindex, const uint8_t src_mac[6], struct 
  * kick (try later: txring_wait()); -EMSGSIZE when len does not fit a frame. */
 int txring_put(struct txring *r, const uint8_t dst_mac[6], uint16_t ethertype,
                const uint8_t *ip_pkt, size_t len);
+/* Sets how many frames txring_put() collects before it kicks by itself (clamped to
+ * 64 .. half the ring): more frames per kick cost fewer system calls, fewer wait longer. */
+void txring_kick_every(struct txring *r, uint32_t n);
 /* Asks the kernel to send the frames put so far, without waiting. Returns 0 or -errno
  * (ENOBUFS/EAGAIN are not errors: the frames stay queued for the next kick). */
 int txring_flush(struct txring *r);
