@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "net/neigh.h"
+#include "net/rxring.h"
 #include "net/txring.h"
 
 #include <arpa/inet.h>
@@ -42,6 +43,7 @@ struct rawio_batch {
     struct mmsghdr rxm[RAWIO_BATCH];
     struct iovec rxv[RAWIO_BATCH];
     size_t nrx, rxnext;
+    struct rxring rxr; /* rxr.ring NULL: the recvmmsg batch above is used */
 };
 
 #define RING_RELOAD_US 1000000u /* neighbour table reload on a miss, at most this often */
@@ -84,9 +86,13 @@ int rawio_open(struct rawio *io, unsigned families, const char *iface, struct pr
      * hand them over marked PACKET_OUTGOING, skipped in rawio_recv) */
     int one = 1;
     (void)setsockopt(io->recv, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-    int sz = 32 << 20;
-    if (setsockopt(io->recv, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
-        setsockopt(io->recv, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    /* the ring holds what arrives between reads; without one (no PACKET_RX_RING), a
+     * large socket buffer does */
+    if (rxring_open(&io->b->rxr, io->recv, NULL) < 0) {
+        int sz = 32 << 20;
+        if (setsockopt(io->recv, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+            setsockopt(io->recv, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    }
     for (int s = 0; s < 2; s++) {
         int fd = s ? io->send6 : io->send4;
         if (fd >= 0) {
@@ -129,6 +135,8 @@ void rawio_close(struct rawio *io)
     if (io->b && io->recv >= 0)
         rawio_flush(io);
     ring_close(io);
+    if (io->b)
+        rxring_close(&io->b->rxr);
     free(io->b);
     io->b = NULL;
     if (io->send4 >= 0)
@@ -159,8 +167,8 @@ int rawio_filter(struct rawio *io, const char *expr, struct pr_error *e)
     if (rc < 0)
         return pr_errf(e, "cannot attach BPF filter: %s", strerror(errno));
     /* Drain what arrived before the filter was in place. */
-    uint8_t junk[2048];
-    while (recv(io->recv, junk, sizeof junk, MSG_DONTWAIT) > 0)
+    uint8_t junk[RAWIO_PKT];
+    while (rawio_recv(io, junk, sizeof junk) > 0)
         ;
     return 0;
 }
@@ -287,6 +295,13 @@ int rawio_queue_via(struct rawio *io, const uint8_t *pkt, size_t len, const stru
     return rawio_queue(io, pkt, len, dst);
 }
 
+void rawio_rate_hint(struct rawio *io, double rate)
+{
+    if (io->ring)
+        txring_kick_every(&io->ring->tx,
+                          rate > 0 && rate < 4e9 ? (uint32_t)(rate / 1000) : UINT32_MAX);
+}
+
 size_t rawio_flush(struct rawio *io)
 {
     struct rawio_batch *b = io->b;
@@ -322,6 +337,20 @@ size_t rawio_flush(struct rawio *io)
 ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap)
 {
     struct rawio_batch *b = io->b;
+    if (b->rxr.ring) {
+        const uint8_t *pkt;
+        size_t len, wire;
+        uint8_t type;
+        while (rxring_next(&b->rxr, &pkt, &len, &wire, &type)) {
+            size_t n = len < cap ? len : cap;
+            if (type != PACKET_OUTGOING)
+                memcpy(buf, pkt, n);
+            rxring_release(&b->rxr);
+            if (type != PACKET_OUTGOING)
+                return (ssize_t)n;
+        }
+        return 0;
+    }
     for (;;) {
         if (b->rxnext == b->nrx) {
             for (size_t i = 0; i < RAWIO_BATCH; i++) {

@@ -7,8 +7,12 @@
  * packets we sent ourselves never reach it (PACKET_IGNORE_OUTGOING; on kernels before
  * 4.20 they arrive marked PACKET_OUTGOING and are skipped). Both sockets need
  * CAP_NET_RAW at open time only. Sends can be queued and go out RAWIO_BATCH at a time
- * with sendmmsg(2); receives are read RAWIO_BATCH at a time with recvmmsg(2). One rawio
- * belongs to one thread.
+ * with sendmmsg(2). Receives come from a PACKET_RX_RING (net/rxring.h) mapped into the
+ * process, or, where the kernel refuses one, RAWIO_BATCH at a time from recvmmsg(2).
+ *
+ * Threads: the send half (rawio_send, _queue, _queue_via, _rate_hint, _flush, _drops)
+ * and the receive half (rawio_recv, poll(2) on io->recv) may each be used by a different
+ * thread; rawio_wait() and rawio_filter() use both halves, as do open and close.
  *
  * Optionally (rawio_ring) one Ethernet interface also gets a PACKET_TX_RING
  * (net/txring.h) and a copy of its neighbour table (net/neigh.h): rawio_queue_via() then
@@ -67,6 +71,10 @@ int rawio_ring(struct rawio *io, int ifindex, struct pr_error *e);
  * through rawio_queue(). Returns 0, or -EAFNOSUPPORT. */
 int rawio_queue_via(struct rawio *io, const uint8_t *pkt, size_t len, const struct pr_addr *dst,
                     const struct pr_addr *nexthop, int oif);
+/* Tells the TX ring the send rate (packets/s, 0: unlimited), so that it hands frames to
+ * the kernel in batches of about 1 ms of probes: fewer, larger kicks at high rates.
+ * rawio_flush() and rawio_wait() still send everything queued at once. */
+void rawio_rate_hint(struct rawio *io, double rate);
 /* Sends whatever is queued (and kicks the TX ring). Returns how many datagrams the
  * kernel refused. */
 size_t rawio_flush(struct rawio *io);
