@@ -5,6 +5,7 @@
 #include "core/perm.h"
 #include "core/status.h"
 #include "net/payloads.h"
+#include "net/rxq.h"
 #include "scan/ratectl.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #define SPORT_TRIES 8     /* low bits of the source port carry the try number */
 #define PERM_AHEAD 16     /* pair records prefetched ahead of the send loop */
 #define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
+#define RXQ_CAP 65536     /* replies queued between the receive thread and the engine */
 
 struct ehost {
     struct engine_target *t;
@@ -54,10 +56,21 @@ struct pair {
     uint8_t state, reason, ttl, tries;
 };
 
+/* A reply the receive thread matched to a probe (classify_reply), for the engine thread
+ * to record (apply_reply). */
+struct reply {
+    uint64_t idx; /* the pair */
+    uint64_t now; /* when it was read */
+    uint8_t state, reason, ttl;
+    uint8_t try;  /* the try it answers (source-port offset) */
+    uint8_t icmp; /* 0 a direct reply; 1 an ICMP error; 2 one from the target itself */
+};
+
 struct engine {
     const struct scan_config *cfg;
     const struct technique *tech;
     struct rawio *io;
+    struct rxq *rxq; /* the receive thread; NULL in a dry run */
     struct ehost *h;
     size_t nh;
     size_t *paced; /* indices of the hosts being paced (ehost.paced == 1) */
@@ -166,9 +179,10 @@ static uint64_t max_timeout(struct engine *E)
 
 /* ---- replies -------------------------------------------------------------------- */
 
-static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct port_result *pr,
-                   uint8_t ttl, int try, int via_icmp, uint64_t now)
+static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
+    uint64_t idx = r->idx, now = r->now;
+    int try = r->try, via_icmp = r->icmp != 0;
     if (try == E->pair[idx].tries - 1 && !E->fixed_sport) {
         uint32_t rtt = elapsed32(E, now) - E->pair[idx].sent_us;
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
@@ -178,9 +192,9 @@ static void record(struct engine *E, struct ehost *h, uint64_t idx, const struct
     if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
         ratectl_reply(E->rc, now - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), now);
     }
-    E->pair[idx].state = pr->state;
-    E->pair[idx].reason = pr->reason;
-    E->pair[idx].ttl = ttl;
+    E->pair[idx].state = r->state;
+    E->pair[idx].reason = r->reason;
+    E->pair[idx].ttl = r->ttl;
     E->resolved++;
     if (!via_icmp) {
         E->responsive++;
@@ -197,84 +211,112 @@ static int try_of(const struct engine *E, uint16_t sport)
     return (d >= 0 && d < SPORT_TRIES) ? d : -1;
 }
 
-static void handle_icmp(struct engine *E, const struct pkt_info *pi, uint64_t now)
+/* ---- on the receive thread: which probe a packet answers ------------------------
+ * These read only what engine_setup() built and the send loop leaves alone: the hosts'
+ * addresses and hash states, the host table, the port index, the source ports. */
+
+static int classify_icmp(const struct engine *E, const struct pkt_info *pi, uint64_t now,
+                         struct reply *r)
 {
     if (!pi->has_inner)
-        return;
+        return 0;
     uint8_t want = E->tech->proto == PR_TCP ? 6 : 17;
     if (pi->inner.proto != want)
-        return;
-    struct ehost *h = host_find(E, &pi->inner_dst);
+        return 0;
+    const struct ehost *h = host_find(E, &pi->inner_dst);
     if (!h || !addr_eq(&h->t->src, &pi->inner_src))
-        return;
+        return 0;
     int32_t pidx = E->portidx[pi->inner.dport];
     int try = try_of(E, pi->inner.sport);
     if (pidx < 0 || try < 0)
-        return;
+        return 0;
     if (E->tech->proto == PR_TCP && pi->inner.seq != cookie(E, h, pi->inner.dport, pi->inner.sport))
-        return;
+        return 0;
     struct port_result pr = {0};
     if (!tech_classify_icmp(E->tech->proto, pi->src.family, pi->t.icmp_type, pi->t.icmp_code, &pr))
-        return;
-    h->icmp_errors++;
-    h->last_icmp_us = now;
-    if (h->batch_open)
-        h->batch_icmp++;
-    uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
-    /* a canary must be the target's own limiter talking, not a router's on the path */
-    if (addr_eq(&pi->src, &h->t->res->addr) && !E->fixed_sport) {
-        if (h->canary < 0)
-            h->canary = (int64_t)idx;
-        else if (h->batch_open && h->canary_sent && idx == (uint64_t)h->canary &&
-                 try == h->canary_try)
-            h->canary_seen = 1;
-    }
-    record(E, h, idx, &pr, pi->ttl, try, 1, now);
+        return 0;
+    *r = (struct reply){.idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx,
+                        .now = now,
+                        .state = (uint8_t)pr.state,
+                        .reason = (uint8_t)pr.reason,
+                        .ttl = pi->ttl,
+                        .try = (uint8_t)try,
+                        .icmp = addr_eq(&pi->src, &h->t->res->addr) ? 2 : 1};
+    return 1;
 }
 
-static void handle_packet(struct engine *E, const uint8_t *buf, size_t len, uint64_t now)
+static int classify_reply(void *ud, const uint8_t *buf, size_t len, uint64_t now, void *out)
 {
+    const struct engine *E = ud;
+    struct reply *r = out;
     struct pkt_info pi;
     if (pkt_parse(buf, len, &pi) < 0)
-        return;
-    E->st->rcvd++;
-    E->st->bytes_rcvd += len;
-    if (pi.l4 == PKT_L4_ICMP) {
-        handle_icmp(E, &pi, now);
-        return;
-    }
+        return 0;
+    if (pi.l4 == PKT_L4_ICMP)
+        return classify_icmp(E, &pi, now, r);
     if ((E->tech->proto == PR_TCP && pi.l4 != PKT_L4_TCP) ||
         (E->tech->proto == PR_UDP && pi.l4 != PKT_L4_UDP))
-        return;
-    struct ehost *h = host_find(E, &pi.src);
+        return 0;
+    const struct ehost *h = host_find(E, &pi.src);
     if (!h || !addr_eq(&h->t->src, &pi.dst))
-        return;
+        return 0;
     int32_t pidx = E->portidx[pi.t.sport];
     int try = try_of(E, pi.t.dport);
     if (pidx < 0 || try < 0)
-        return;
+        return 0;
     if (E->tech->proto == PR_TCP) {
         uint32_t c = cookie(E, h, pi.t.sport, pi.t.dport);
         int ok = (pi.t.flags & TH_ACK) ? (uint32_t)(pi.t.ack - c) <= 1 : pi.t.seq == ~c;
         if (!ok)
-            return; /* a stray, or a forged reply: not ours */
+            return 0; /* a stray, or a forged reply: not ours */
     }
     struct port_result pr = {0};
     if (!E->tech->classify(E->tech, &pi, &pr))
-        return;
-    uint64_t idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx;
-    record(E, h, idx, &pr, pi.ttl, try, 0, now);
+        return 0;
+    *r = (struct reply){.idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx,
+                        .now = now,
+                        .state = (uint8_t)pr.state,
+                        .reason = (uint8_t)pr.reason,
+                        .ttl = pi.ttl,
+                        .try = (uint8_t)try};
+    return 1;
+}
+
+/* ---- on the engine thread: recording what the receive thread matched ------------ */
+
+static void apply_reply(struct engine *E, const struct reply *r)
+{
+    struct ehost *h = &E->h[r->idx / E->np];
+    if (r->icmp) {
+        h->icmp_errors++;
+        h->last_icmp_us = r->now;
+        if (h->batch_open)
+            h->batch_icmp++;
+        /* a canary must be the target's own limiter talking, not a router's on the path */
+        if (r->icmp == 2 && !E->fixed_sport) {
+            if (h->canary < 0)
+                h->canary = (int64_t)r->idx;
+            else if (h->batch_open && h->canary_sent && r->idx == (uint64_t)h->canary &&
+                     r->try == h->canary_try)
+                h->canary_seen = 1;
+        }
+    }
+    record(E, h, r);
 }
 
 static void drain(struct engine *E)
 {
-    uint8_t buf[PKT_MAX];
-    for (int i = 0; i < 4096; i++) {
-        ssize_t n = rawio_recv(E->io, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        handle_packet(E, buf, (size_t)n, now_us());
-    }
+    struct reply r;
+    for (int i = 0; i < 4096 && E->rxq && rxq_pop(E->rxq, &r); i++)
+        apply_reply(E, &r);
+}
+
+/* Sends what is queued, then sleeps until a reply is queued or timeout_us passed. */
+static void engine_wait(struct engine *E, uint64_t timeout_us)
+{
+    rawio_flush(E->io);
+    if (E->rxq)
+        rxq_wait(E->rxq, timeout_us);
 }
 
 /* ---- probes --------------------------------------------------------------------- */
@@ -333,6 +375,7 @@ static void send_probe(struct engine *E, uint64_t idx)
 static void set_rate(struct engine *E, double rate)
 {
     E->rate = rate;
+    rawio_rate_hint(E->io, rate);
     E->burst = rate > 0 ? fmax(1.0, rate / 200.0) : 0;
     double every = rate / 200000.0;
     E->clock_every = every < 1 ? 1 : every > 16 ? 16 : (unsigned)every;
@@ -365,7 +408,7 @@ static void rate_wait(struct engine *E)
         }
         uint64_t wait = (uint64_t)((1 - E->tokens) * 1e6 / E->rate);
         if (wait >= 1000)
-            rawio_wait(E->io, wait); /* flushes the send queue first */
+            engine_wait(E, wait); /* flushes the send queue first */
         else
             rawio_flush(E->io);
         drain(E);
@@ -552,7 +595,7 @@ static void wait_until(struct engine *E, uint64_t until, volatile sig_atomic_t *
         if (now >= until || (stop && *stop))
             return;
         uint64_t left = until - now;
-        rawio_wait(E->io, left < 10000 ? left : 10000);
+        engine_wait(E, left < 10000 ? left : 10000);
         tick(E);
     }
 }
@@ -583,7 +626,7 @@ static void wait_round(struct engine *E, uint64_t last_send, volatile sig_atomic
         if (now >= until)
             return;
         uint64_t left = until - now;
-        rawio_wait(E->io, left < 10000 ? left : 10000);
+        engine_wait(E, left < 10000 ? left : 10000);
         tick(E);
     }
 }
@@ -758,11 +801,17 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
                size_t ntargets, const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
                struct engine_stats *st, struct pr_error *e)
 {
-    (void)e;
     if (!ntargets || !nports)
         return 0;
     struct engine E;
     engine_setup(&E, cfg, tech, span, io, targets, ntargets, ports, nports, st);
+    if (!cfg->dry_run) {
+        E.rxq = rxq_start(io, sizeof(struct reply), RXQ_CAP, classify_reply, &E, e);
+        if (!E.rxq) {
+            engine_free(&E);
+            return -1;
+        }
+    }
     char what[32];
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
@@ -837,6 +886,10 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         wait_round(&E, now_us(), NULL);
         progress_save(&E, span, stopped_at);
     }
+    struct rxq_stats rs = {0};
+    rxq_stop(E.rxq, &rs);
+    st->rcvd += rs.packets;
+    st->bytes_rcvd += rs.bytes;
 
     for (size_t h = 0; h < E.nh; h++) {
         struct host_result *res = E.h[h].t->res;

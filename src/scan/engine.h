@@ -7,7 +7,9 @@
  * so that it retries as often as the observed loss requires (up to --max-retries).
  * Techniques whose states depend on ICMP errors (UDP, FIN, NULL, Xmas, Maimon) are
  * paced per host to the target's ICMP rate limit once the first burst shows one,
- * so that closed ports are told from open|filtered ones. Single-threaded. */
+ * so that closed ports are told from open|filtered ones. Replies are read, parsed and
+ * matched to their probe on a receive thread (net/rxq.h); everything else, every
+ * piece of mutable scan state included, stays on the calling thread. */
 #ifndef PR_SCAN_ENGINE_H
 #define PR_SCAN_ENGINE_H
 
