@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int pr_errf(struct pr_error *e, const char *fmt, ...)
 {
@@ -49,4 +50,40 @@ char *pr_strdup(const char *s)
     if (!d)
         oom();
     return d;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* The mapping's length for n x size bytes; 0: small enough for calloc. */
+static size_t big_len(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        oom();
+    size_t bytes = n * size;
+    if (bytes < HUGE_PAGE)
+        return 0;
+    if (bytes > SIZE_MAX - HUGE_PAGE)
+        oom();
+    return (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
+
+void *pr_calloc_big(size_t n, size_t size)
+{
+    size_t len = big_len(n, size);
+    if (!len)
+        return pr_calloc(n, size);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        oom();
+    (void)madvise(p, len, MADV_HUGEPAGE); /* a hint: without THP the pages stay small */
+    return p;
+}
+
+void pr_free_big(void *p, size_t n, size_t size)
+{
+    size_t len = big_len(n, size);
+    if (!len)
+        free(p);
+    else if (p)
+        munmap(p, len);
 }

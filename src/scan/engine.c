@@ -764,7 +764,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     for (size_t i = 0; i < np; i++)
         E->portidx[ports[i]] = (int32_t)i;
     E->npairs = (uint64_t)nt * np;
-    E->pair = pr_calloc(E->npairs ? E->npairs : 1, sizeof *E->pair);
+    E->pair = pr_calloc_big(E->npairs, sizeof *E->pair);
     E->ptries = tech->icmp_matters ? pr_calloc(E->npairs ? E->npairs : 1, 1) : NULL;
     if (cfg->source_port >= 0) {
         E->fixed_sport = 1;
@@ -792,7 +792,7 @@ static void engine_free(struct engine *E)
     free(E->paced);
     free(E->hash);
     free(E->portidx);
-    free(E->pair);
+    pr_free_big(E->pair, E->npairs, sizeof *E->pair);
     free(E->ptries);
 }
 
@@ -842,7 +842,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             if (E.pair[idx].state != PS_UNKNOWN || E.pair[idx].tries != round ||
                 E.h[idx / nports].paced)
                 continue;
-            if (round >= E.tries_needed || host_expired(cfg, E.h[idx / nports].t->res))
+            if (round >= E.tries_needed ||
+                (cfg->timing.host_timeout_us && host_expired(cfg, E.h[idx / nports].t->res)))
                 continue;
             rate_wait(&E);
             send_probe(&E, idx);
