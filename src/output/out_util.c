@@ -319,9 +319,11 @@ char *out_clean_dup(const char *s)
     return d;
 }
 
+enum { PUT_TEXT, PUT_XML, PUT_JSON };
+
 struct filectx {
     FILE *f;
-    int xml;
+    int mode; /* PUT_TEXT, PUT_XML, PUT_JSON */
     char prev;
     int err;
 };
@@ -331,36 +333,39 @@ static void put_file(void *ctx, const char *p, size_t n)
     struct filectx *c = ctx;
     if (c->err)
         return;
-    if (!c->xml || n > 1) {
+    if (c->mode == PUT_TEXT || n > 1) {
         if (fwrite(p, 1, n, c->f) != n)
             c->err = 1;
         c->prev = 0;
         return;
     }
     const char *rep = NULL;
-    switch (p[0]) {
-    case '&':
-        rep = "&amp;";
-        break;
-    case '<':
-        rep = "&lt;";
-        break;
-    case '>':
-        rep = "&gt;";
-        break;
-    case '"':
-        rep = "&quot;";
-        break;
-    case '\'':
-        rep = "&apos;";
-        break;
-    case '-':
-        if (c->prev == '-')
-            rep = "&#45;";
-        break;
-    default:
-        break;
-    }
+    if (c->mode == PUT_JSON) /* control bytes are '?' already: only these two are left */
+        rep = p[0] == '"' ? "\\\"" : p[0] == '\\' ? "\\\\" : NULL;
+    else
+        switch (p[0]) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        case '-':
+            if (c->prev == '-')
+                rep = "&#45;";
+            break;
+        default:
+            break;
+        }
     if (rep) {
         if (fputs(rep, c->f) == EOF)
             c->err = 1;
@@ -374,7 +379,7 @@ static void put_file(void *ctx, const char *p, size_t n)
 
 int out_put_text(FILE *f, const char *s)
 {
-    struct filectx c = {f, 0, 0, 0};
+    struct filectx c = {f, PUT_TEXT, 0, 0};
     if (s)
         clean_walk(s, put_file, &c);
     return c.err ? -1 : 0;
@@ -382,10 +387,21 @@ int out_put_text(FILE *f, const char *s)
 
 int out_put_xml(FILE *f, const char *s)
 {
-    struct filectx c = {f, 1, 0, 0};
+    struct filectx c = {f, PUT_XML, 0, 0};
     if (s)
         clean_walk(s, put_file, &c);
     return c.err ? -1 : 0;
+}
+
+int out_put_json(FILE *f, const char *s)
+{
+    if (!s || !*s)
+        return fputs("null", f) == EOF ? -1 : 0;
+    struct filectx c = {f, PUT_JSON, 0, 0};
+    if (fputc('"', f) == EOF)
+        return -1;
+    clean_walk(s, put_file, &c);
+    return c.err || fputc('"', f) == EOF ? -1 : 0;
 }
 
 /* Range writer shared by the two list writers below. */

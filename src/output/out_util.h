@@ -78,7 +78,7 @@ char *out_clean_dup(const char *s);
 
 /* The three parts of each format, called by out_begin, out_host and out_end (output.c),
  * which choose listed hosts, flush and check f for errors. Each returns 0, or -1 when it
- * failed (JSON: a jansson error); stream errors may also be left for ferror(f). */
+ * failed; stream errors may also be left for ferror(f). */
 struct out_format {
     char code; /* 'N', 'X', 'G', 'J' */
     int (*begin)(FILE *f, const struct scan_result *r, const struct out_opts *o);
@@ -92,6 +92,8 @@ extern const struct out_format out_format_normal, out_format_xml, out_format_gre
 /* Writers; each returns 0 or -1 on a stream error. */
 int out_put_text(FILE *f, const char *s); /* terminal-safe */
 int out_put_xml(FILE *f, const char *s);  /* entities escaped, "--" as "-&#45;" */
+/* A JSON string: quoted, cleaned like out_clean, '"' and '\\' escaped; null for NULL or "". */
+int out_put_json(FILE *f, const char *s);
 /* Compact ranges "1-21,23-79,81" of a sorted list. */
 int out_put_ranges(FILE *f, const uint16_t *p, size_t n);
 /* Compact ranges of h's ports in (state, proto, reason). */
