@@ -168,7 +168,7 @@ int rawio_filter(struct rawio *io, const char *expr, struct pr_error *e)
         return pr_errf(e, "cannot attach BPF filter: %s", strerror(errno));
     /* Drain what arrived before the filter was in place. */
     uint8_t junk[RAWIO_PKT];
-    while (rawio_recv(io, junk, sizeof junk) > 0)
+    while (rawio_recv(io, junk, sizeof junk, NULL) > 0)
         ;
     return 0;
 }
@@ -334,20 +334,26 @@ size_t rawio_flush(struct rawio *io)
     return lost;
 }
 
-ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap)
+ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap, size_t *wire)
 {
     struct rawio_batch *b = io->b;
     if (b->rxr.ring) {
         const uint8_t *pkt;
-        size_t len, wire;
+        size_t len, wlen;
         uint8_t type;
-        while (rxring_next(&b->rxr, &pkt, &len, &wire, &type)) {
+        while (rxring_next(&b->rxr, &pkt, &len, &wlen, &type)) {
+            /* our own frames, and empty ones (a header rxring_next refused), are skipped:
+             * 0 must keep meaning "nothing waiting" */
+            int keep = type != PACKET_OUTGOING && len > 0 && cap > 0;
             size_t n = len < cap ? len : cap;
-            if (type != PACKET_OUTGOING)
+            if (keep)
                 memcpy(buf, pkt, n);
             rxring_release(&b->rxr);
-            if (type != PACKET_OUTGOING)
+            if (keep) {
+                if (wire)
+                    *wire = wlen;
                 return (ssize_t)n;
+            }
         }
         return 0;
     }
@@ -369,9 +375,11 @@ ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap)
             b->rxnext = 0;
         }
         size_t i = b->rxnext++;
-        if (b->rxfrom[i].sll_pkttype == PACKET_OUTGOING)
+        if (b->rxfrom[i].sll_pkttype == PACKET_OUTGOING || !b->rxm[i].msg_len || !cap)
             continue;
         size_t n = b->rxm[i].msg_len;
+        if (wire)
+            *wire = n;
         if (n > cap)
             n = cap;
         memcpy(buf, b->rx[i], n);

@@ -78,10 +78,10 @@ void rawio_rate_hint(struct rawio *io, double rate);
 /* Sends whatever is queued (and kicks the TX ring). Returns how many datagrams the
  * kernel refused. */
 size_t rawio_flush(struct rawio *io);
-/* Receives one datagram without blocking; returns its length, 0 when none is waiting.
- * With the RX ring only its first RXRING_SNAP bytes (net/rxring.h) are kept: the
- * headers; the IP length field still gives the length on the wire. */
-ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap);
+/* Receives one datagram without blocking; returns the bytes copied to buf, 0 when none
+ * is waiting. With the RX ring only its first RXRING_SNAP bytes (net/rxring.h) are
+ * kept: the headers. *wire (may be NULL) gets its length on the wire. */
+ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap, size_t *wire);
 /* Waits up to timeout_us for the receive socket to become readable; returns >0 when it is. */
 int rawio_wait(struct rawio *io, uint64_t timeout_us);
 /* Reads and resets the kernel's drop counter into io->rx_drops; returns the new drops. */

@@ -47,7 +47,8 @@ static int nonempty(struct rxq *q)
     return atomic_load(&q->head) != atomic_load_explicit(&q->tail, memory_order_relaxed);
 }
 
-/* Queues rec; waits while the queue is full. Returns 0, or -1 when stopped meanwhile. */
+/* Queues rec; waits while the queue is full. Returns 0, or -1 when stopped while it was
+ * full (the record is lost: the consumer stopped taking them). */
 static int push(struct rxq *q, const void *rec)
 {
     size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -74,11 +75,12 @@ static void *rx_main(void *arg)
     while (!atomic_load_explicit(&q->stop, memory_order_relaxed)) {
         int got = 0, queued = 0;
         for (; got < RXQ_READ_BATCH; got++) {
-            ssize_t n = rawio_recv(q->io, buf, sizeof buf);
+            size_t wire = 0;
+            ssize_t n = rawio_recv(q->io, buf, sizeof buf, &wire);
             if (n <= 0)
                 break;
             q->st.packets++;
-            q->st.bytes += (uint64_t)n;
+            q->st.bytes += wire;
             if (q->fn(q->ud, buf, (size_t)n, now_us(), rec)) {
                 if (push(q, rec) < 0)
                     return NULL;
@@ -128,10 +130,15 @@ struct rxq *rxq_start(struct rawio *io, size_t rec_size, size_t cap, rxq_classif
         pr_errf(e, "receive queue: eventfd: %s", strerror(errno));
         goto fail;
     }
-    /* signals (Ctrl-C, SIGTERM) stay with the thread that sends and handles them */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* asynchronous signals (Ctrl-C, SIGTERM, ...) stay with the thread that sends and
+     * handles them */
+    sigset_t async, old;
+    sigemptyset(&async);
+    static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
+                               SIGUSR2, SIGPIPE, SIGALRM, SIGCHLD, SIGWINCH};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&async, sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &async, &old);
     int rc = pthread_create(&q->th, NULL, rx_main, q);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
@@ -170,7 +177,8 @@ int rxq_wait(struct rxq *q, uint64_t timeout_us)
         (void)poll(&p, 1, (int)((timeout_us + 999) / 1000));
         uint64_t v;
         ssize_t n = read(q->wake_fd, &v, sizeof v); /* reset; EAGAIN when nothing came */
-        (void)n;
+        (void)n; /* a wake written after this read is left for the next rxq_wait, which
+                  * then returns at once: callers loop, so that costs one spin */
     }
     atomic_store(&q->waiting, 0);
     return nonempty(q);
@@ -180,11 +188,20 @@ void rxq_stop(struct rxq *q, struct rxq_stats *st)
 {
     if (!q)
         return;
-    atomic_store(&q->stop, 1);
-    wake(q->stop_fd);
-    pthread_join(q->th, NULL);
+    if (!atomic_load(&q->stop)) {
+        atomic_store(&q->stop, 1);
+        wake(q->stop_fd);
+        pthread_join(q->th, NULL);
+    }
     if (st)
         *st = q->st;
+}
+
+void rxq_free(struct rxq *q)
+{
+    if (!q)
+        return;
+    rxq_stop(q, NULL);
     close(q->wake_fd);
     close(q->stop_fd);
     free(q->recs);

@@ -41,8 +41,10 @@ struct rxq *rxq_start(struct rawio *io, size_t rec_size, size_t cap, rxq_classif
 int rxq_pop(struct rxq *q, void *rec);
 /* Waits up to timeout_us for a record; >0 when one is waiting. */
 int rxq_wait(struct rxq *q, uint64_t timeout_us);
-/* Stops and joins the thread, frees q; records still queued are lost (pop them first).
- * st (may be NULL) gets the thread's counts. Safe with q NULL. */
+/* Stops and joins the thread; the records it queued can still be popped. st (may be
+ * NULL) gets the thread's counts. Safe with q NULL and when stopped already. */
 void rxq_stop(struct rxq *q, struct rxq_stats *st);
+/* Stops the thread if it runs, and frees q with whatever is still queued. Safe with NULL. */
+void rxq_free(struct rxq *q);
 
 #endif

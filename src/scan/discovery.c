@@ -125,12 +125,13 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
             rawio_wait(io, 10000);
             uint8_t buf[PKT_MAX];
             ssize_t n;
-            while ((n = rawio_recv(io, buf, sizeof buf)) > 0) {
+            size_t wire;
+            while ((n = rawio_recv(io, buf, sizeof buf, &wire)) > 0) {
+                st->rcvd++; /* every packet read, as the engine counts them */
+                st->bytes_rcvd += wire;
                 struct pkt_info pi;
                 if (pkt_parse(buf, (size_t)n, &pi) < 0)
                     continue;
-                st->rcvd++;
-                st->bytes_rcvd += (uint64_t)n;
                 struct engine_target *t = find_target(targets, ntargets, &pi.src);
                 int why;
                 if (!t || t->res->up || !(why = is_answer(cfg, t, &pi)))

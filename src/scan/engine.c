@@ -26,10 +26,16 @@
 #define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
 #define RXQ_CAP 65536     /* replies queued between the receive thread and the engine */
 
+/* What the receive thread reads of a host, apart from the engine thread's writes to
+ * struct ehost (no cache line of it changes during a run). */
+struct hkey {
+    const struct engine_target *t;
+    struct sip_state sip; /* the cookie's hash state after the host's addresses */
+};
+
 struct ehost {
     struct engine_target *t;
-    struct sip_state sip; /* the cookie's hash state after the host's addresses */
-    double srtt, rttvar;  /* microseconds; srtt 0 = no sample yet */
+    double srtt, rttvar; /* microseconds; srtt 0 = no sample yet */
     uint32_t icmp_errors;
     uint64_t last_icmp_us; /* when the last ICMP error from this host arrived */
     /* ICMP pacing */
@@ -72,6 +78,7 @@ struct engine {
     struct rawio *io;
     struct rxq *rxq; /* the receive thread; NULL in a dry run */
     struct ehost *h;
+    struct hkey *hk; /* per host, like h */
     size_t nh;
     size_t *paced; /* indices of the hosts being paced (ehost.paced == 1) */
     size_t npaced;
@@ -125,33 +132,33 @@ static void hash_build(struct engine *E)
     E->hash = pr_calloc(cap, sizeof *E->hash);
     E->hash_mask = cap - 1;
     for (size_t i = 0; i < E->nh; i++) {
-        size_t s = addr_hash(&E->h[i].t->res->addr) & E->hash_mask;
+        size_t s = addr_hash(&E->hk[i].t->res->addr) & E->hash_mask;
         while (E->hash[s])
             s = (s + 1) & E->hash_mask;
         E->hash[s] = i + 1;
     }
 }
 
-static struct ehost *host_find(const struct engine *E, const struct pr_addr *a)
+/* The index of the host with address a, or -1. */
+static int64_t host_find(const struct engine *E, const struct pr_addr *a)
 {
     size_t s = addr_hash(a) & E->hash_mask;
     while (E->hash[s]) {
-        struct ehost *h = &E->h[E->hash[s] - 1];
-        if (addr_eq(&h->t->res->addr, a))
-            return h;
+        size_t i = E->hash[s] - 1;
+        if (addr_eq(&E->hk[i].t->res->addr, a))
+            return (int64_t)i;
         s = (s + 1) & E->hash_mask;
     }
-    return NULL;
+    return -1;
 }
 
 /* The probe cookie: a keyed hash of everything that identifies the probe. The host's
- * addresses (32 bytes) are absorbed once per host (ehost.sip). */
-static uint32_t cookie(const struct engine *E, const struct ehost *h, uint16_t tport,
-                       uint16_t sport)
+ * addresses (32 bytes) are absorbed once per host (hkey.sip). */
+static uint32_t cookie(const struct engine *E, const struct hkey *k, uint16_t tport, uint16_t sport)
 {
     uint8_t b[5] = {(uint8_t)(tport >> 8), (uint8_t)tport, (uint8_t)(sport >> 8), (uint8_t)sport,
                     E->tech->proto};
-    return (uint32_t)sip_finish(&h->sip, b, sizeof b);
+    return (uint32_t)sip_finish(&k->sip, b, sizeof b);
 }
 
 static uint64_t host_timeout(const struct engine *E, const struct ehost *h)
@@ -223,32 +230,34 @@ static int classify_icmp(const struct engine *E, const struct pkt_info *pi, uint
     uint8_t want = E->tech->proto == PR_TCP ? 6 : 17;
     if (pi->inner.proto != want)
         return 0;
-    const struct ehost *h = host_find(E, &pi->inner_dst);
-    if (!h || !addr_eq(&h->t->src, &pi->inner_src))
+    int64_t hi = host_find(E, &pi->inner_dst);
+    if (hi < 0)
+        return 0;
+    const struct hkey *k = &E->hk[hi];
+    if (!addr_eq(&k->t->src, &pi->inner_src))
         return 0;
     int32_t pidx = E->portidx[pi->inner.dport];
     int try = try_of(E, pi->inner.sport);
     if (pidx < 0 || try < 0)
         return 0;
-    if (E->tech->proto == PR_TCP && pi->inner.seq != cookie(E, h, pi->inner.dport, pi->inner.sport))
+    if (E->tech->proto == PR_TCP && pi->inner.seq != cookie(E, k, pi->inner.dport, pi->inner.sport))
         return 0;
     struct port_result pr = {0};
     if (!tech_classify_icmp(E->tech->proto, pi->src.family, pi->t.icmp_type, pi->t.icmp_code, &pr))
         return 0;
-    *r = (struct reply){.idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx,
+    *r = (struct reply){.idx = (uint64_t)hi * E->np + (uint64_t)pidx,
                         .now = now,
                         .state = (uint8_t)pr.state,
                         .reason = (uint8_t)pr.reason,
                         .ttl = pi->ttl,
                         .try = (uint8_t)try,
-                        .icmp = addr_eq(&pi->src, &h->t->res->addr) ? 2 : 1};
+                        .icmp = addr_eq(&pi->src, &k->t->res->addr) ? 2 : 1};
     return 1;
 }
 
-static int classify_reply(void *ud, const uint8_t *buf, size_t len, uint64_t now, void *out)
+static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len, uint64_t now,
+                          struct reply *r)
 {
-    const struct engine *E = ud;
-    struct reply *r = out;
     struct pkt_info pi;
     if (pkt_parse(buf, len, &pi) < 0)
         return 0;
@@ -257,15 +266,18 @@ static int classify_reply(void *ud, const uint8_t *buf, size_t len, uint64_t now
     if ((E->tech->proto == PR_TCP && pi.l4 != PKT_L4_TCP) ||
         (E->tech->proto == PR_UDP && pi.l4 != PKT_L4_UDP))
         return 0;
-    const struct ehost *h = host_find(E, &pi.src);
-    if (!h || !addr_eq(&h->t->src, &pi.dst))
+    int64_t hi = host_find(E, &pi.src);
+    if (hi < 0)
+        return 0;
+    const struct hkey *k = &E->hk[hi];
+    if (!addr_eq(&k->t->src, &pi.dst))
         return 0;
     int32_t pidx = E->portidx[pi.t.sport];
     int try = try_of(E, pi.t.dport);
     if (pidx < 0 || try < 0)
         return 0;
     if (E->tech->proto == PR_TCP) {
-        uint32_t c = cookie(E, h, pi.t.sport, pi.t.dport);
+        uint32_t c = cookie(E, k, pi.t.sport, pi.t.dport);
         int ok = (pi.t.flags & TH_ACK) ? (uint32_t)(pi.t.ack - c) <= 1 : pi.t.seq == ~c;
         if (!ok)
             return 0; /* a stray, or a forged reply: not ours */
@@ -273,12 +285,22 @@ static int classify_reply(void *ud, const uint8_t *buf, size_t len, uint64_t now
     struct port_result pr = {0};
     if (!E->tech->classify(E->tech, &pi, &pr))
         return 0;
-    *r = (struct reply){.idx = (uint64_t)(h - E->h) * E->np + (uint64_t)pidx,
+    *r = (struct reply){.idx = (uint64_t)hi * E->np + (uint64_t)pidx,
                         .now = now,
                         .state = (uint8_t)pr.state,
                         .reason = (uint8_t)pr.reason,
                         .ttl = pi.ttl,
                         .try = (uint8_t)try};
+    return 1;
+}
+
+/* The receive thread's classifier (rxq_classify_fn): out is the queue's byte buffer. */
+static int classify_cb(void *ud, const uint8_t *buf, size_t len, uint64_t now, void *out)
+{
+    struct reply r;
+    if (!classify_reply(ud, buf, len, now, &r))
+        return 0;
+    memcpy(out, &r, sizeof r);
     return 1;
 }
 
@@ -340,7 +362,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         .src = h->t->src, .dst = h->t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
     uint8_t pkt[PKT_MAX];
     if (E->tech->proto == PR_TCP) {
-        uint32_t c = cookie(E, h, tport, sport);
+        uint32_t c = cookie(E, &E->hk[idx / E->np], tport, sport);
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
@@ -683,10 +705,10 @@ static uint64_t resume_apply(struct engine *E, const struct perm *perm,
             const struct progress_item *it = &p->items[i];
             if (it->rest != !pass || it->proto != E->tech->proto)
                 continue;
-            struct ehost *h = host_find(E, &it->addr);
-            if (!h)
+            int64_t hi = host_find(E, &it->addr);
+            if (hi < 0)
                 continue;
-            uint64_t first = (uint64_t)(h - E->h) * E->np;
+            uint64_t first = (uint64_t)hi * E->np;
             for (uint64_t idx = first; it->rest && idx < first + E->np; idx++)
                 if (E->pair[idx].tries && E->pair[idx].state == PS_UNKNOWN) {
                     E->pair[idx].state = it->state;
@@ -744,14 +766,16 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->ports = ports;
     E->st = st;
     E->h = pr_calloc(nt, sizeof *E->h);
+    E->hk = pr_calloc(nt, sizeof *E->hk);
     E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
         E->h[i].t = &targets[i];
+        E->hk[i].t = &targets[i];
         E->h[i].canary = -1;
         uint8_t a[32];
         memcpy(a, targets[i].res->addr.a, 16);
         memcpy(a + 16, targets[i].src.a, 16);
-        sip_prefix(&E->h[i].sip, &cfg->key, a, sizeof a);
+        sip_prefix(&E->hk[i].sip, &cfg->key, a, sizeof a);
         if (targets[i].res->srtt_us > 0) { /* discovery's sample */
             E->h[i].srtt = targets[i].res->srtt_us;
             E->h[i].rttvar = targets[i].res->srtt_us;
@@ -789,6 +813,7 @@ static void engine_free(struct engine *E)
     for (size_t i = 0; i < E->nh; i++)
         free(E->h[i].batch);
     free(E->h);
+    free(E->hk);
     free(E->paced);
     free(E->hash);
     free(E->portidx);
@@ -806,7 +831,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     struct engine E;
     engine_setup(&E, cfg, tech, span, io, targets, ntargets, ports, nports, st);
     if (!cfg->dry_run) {
-        E.rxq = rxq_start(io, sizeof(struct reply), RXQ_CAP, classify_reply, &E, e);
+        (void)rawio_drops(io); /* drops while nobody read (before this span) are not its own */
+        E.rxq = rxq_start(io, sizeof(struct reply), RXQ_CAP, classify_cb, &E, e);
         if (!E.rxq) {
             engine_free(&E);
             return -1;
@@ -881,16 +907,20 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         wait_until(&E, now_us() + 10000, stop);
     if (tech->icmp_matters && !cfg->dry_run && !finished && !(stop && *stop))
         wait_round(&E, now_us(), stop);
-    if (stop && *stop && !cfg->dry_run && !finished) {
-        /* collect the answers to probes still in flight, so that a resumed scan does
-         * not send them again */
+    int save = stop && *stop && !cfg->dry_run && !finished;
+    if (save) /* collect the answers to probes still in flight, so that a resumed scan
+               * does not send them again */
         wait_round(&E, now_us(), NULL);
-        progress_save(&E, span, stopped_at);
-    }
     struct rxq_stats rs = {0};
     rxq_stop(E.rxq, &rs);
+    for (struct reply r; E.rxq && rxq_pop(E.rxq, &r);)
+        apply_reply(&E, &r); /* what the thread queued before it stopped still counts */
+    rxq_free(E.rxq);
+    E.rxq = NULL;
     st->rcvd += rs.packets;
     st->bytes_rcvd += rs.bytes;
+    if (save)
+        progress_save(&E, span, stopped_at);
 
     for (size_t h = 0; h < E.nh; h++) {
         struct host_result *res = E.h[h].t->res;

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     while (now_us() < stop) {
         rawio_wait(&io, 10000);
         ssize_t n;
-        while ((n = rawio_recv(&io, buf, sizeof buf)) > 0) {
+        while ((n = rawio_recv(&io, buf, sizeof buf, NULL)) > 0) {
             struct pkt_info pi;
             if (is_own_syn(buf, (size_t)n, &ip.src))
                 own++;
