@@ -72,9 +72,17 @@ void *pr_calloc_big(size_t n, size_t size)
     size_t len = big_len(n, size);
     if (!len)
         return pr_calloc(n, size);
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    /* one huge page more than needed, then cut to a 2 MiB boundary: kernels before 6.7
+     * do not align large anonymous mappings, and an unaligned one gets no huge page */
+    uint8_t *m =
+        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
         oom();
+    uint8_t *p = (uint8_t *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (p > m)
+        munmap(m, (size_t)(p - m));
+    if (p + len < m + len + HUGE_PAGE)
+        munmap(p + len, (size_t)(m + len + HUGE_PAGE - (p + len)));
     (void)madvise(p, len, MADV_HUGEPAGE); /* a hint: without THP the pages stay small */
     return p;
 }

@@ -128,8 +128,9 @@ int txring_put(struct txring *r, const uint8_t dst_mac[6], uint16_t ethertype,
 
 void txring_kick_every(struct txring *r, uint32_t n)
 {
-    uint32_t max = r->frame_nr / 2;
-    r->kick_every = n < TXRING_KICK_MIN ? TXRING_KICK_MIN : n > max ? max : n;
+    uint32_t max = r->frame_nr / 2 ? r->frame_nr / 2 : 1;
+    uint32_t min = TXRING_KICK_MIN < max ? TXRING_KICK_MIN : max;
+    r->kick_every = n < min ? min : n > max ? max : n;
 }
 
 int txring_flush(struct txring *r)

@@ -14,6 +14,7 @@
  * '"' and '\' are escaped. Key names and the state, reason and protocol names are ours. */
 #include "output/out_util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,13 +25,15 @@ static int put_str(FILE *f, const char *key, const char *s)
 }
 
 /* A real as JSON with 4 significant digits, always with a '.' or an exponent, so that a
- * reader keeps it a real (9.8, 10.0). */
+ * reader keeps it a real (9.8, 10.0); null when not finite (JSON has no inf or nan). */
 static int put_real(FILE *f, const char *key, double v)
 {
-    char b[32];
-    snprintf(b, sizeof b, "%.4g", v);
-    if (!strpbrk(b, ".eEn")) /* no dot, exponent, inf or nan */
-        strncat(b, ".0", sizeof b - strlen(b) - 1);
+    char b[32] = "null";
+    if (isfinite(v)) {
+        snprintf(b, sizeof b, "%.4g", v);
+        if (!strpbrk(b, ".eE"))
+            strncat(b, ".0", sizeof b - strlen(b) - 1);
+    }
     return fprintf(f, ",\"%s\":%s", key, b) < 0 ? -1 : 0;
 }
 
