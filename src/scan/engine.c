@@ -26,15 +26,15 @@
 #define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
 #define RXQ_CAP 65536     /* replies queued between the receive thread and the engine */
 
-/* What the receive thread reads of a host, apart from the engine thread's writes to
- * struct ehost (no cache line of it changes during a run). */
+/* A host's target and cookie state: read by both threads, written by neither during a
+ * run, and kept apart from struct ehost's writes (no cache line shared with them). */
 struct hkey {
     const struct engine_target *t;
     struct sip_state sip; /* the cookie's hash state after the host's addresses */
 };
 
+/* The engine thread's per-host state. */
 struct ehost {
-    struct engine_target *t;
     double srtt, rttvar; /* microseconds; srtt 0 = no sample yet */
     uint32_t icmp_errors;
     uint64_t last_icmp_us; /* when the last ICMP error from this host arrived */
@@ -345,12 +345,13 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
 
 static void send_probe(struct engine *E, uint64_t idx)
 {
-    struct ehost *h = &E->h[idx / E->np];
+    const struct hkey *k = &E->hk[idx / E->np];
+    const struct engine_target *t = k->t;
     uint16_t tport = E->ports[idx % E->np];
     if (E->cfg->dry_run) {
         char a[PR_ADDRSTRLEN];
         printf("probe %s %s %u\n", E->tech->proto == PR_TCP ? "tcp" : "udp",
-               addr_str(&h->t->res->addr, a, sizeof a), tport);
+               addr_str(&t->res->addr, a, sizeof a), tport);
         E->st->sent++;
         E->pair[idx].tries++;
         return;
@@ -359,16 +360,16 @@ static void send_probe(struct engine *E, uint64_t idx)
     uint16_t sport =
         E->fixed_sport ? E->sport_base : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
     struct pkt_ip ip = {
-        .src = h->t->src, .dst = h->t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
+        .src = t->src, .dst = t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
     uint8_t pkt[PKT_MAX];
     if (E->tech->proto == PR_TCP) {
-        uint32_t c = cookie(E, &E->hk[idx / E->np], tport, sport);
+        uint32_t c = cookie(E, k, tport, sport);
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
-        if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &h->t->nexthop, h->t->oif) == 0) {
+        if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
             E->st->sent++;
             E->st->bytes_sent += n;
         }
@@ -379,7 +380,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
             size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
                                      npl ? pl[i].len : 0);
-            if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &h->t->nexthop, h->t->oif) == 0) {
+            if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
                 E->st->sent++;
                 E->st->bytes_sent += n;
             }
@@ -525,7 +526,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     size_t want = want_d < 1 ? 1 : want_d > PACE_BATCH_MAX ? PACE_BATCH_MAX : (size_t)want_d;
     h->nbatch = 0;
     int need = paced_needed(E);
-    if (host_expired(E->cfg, h->t->res)) {
+    if (host_expired(E->cfg, E->hk[hi].t->res)) {
         h->paced = 2;
         return 0;
     }
@@ -741,7 +742,7 @@ static void progress_save(struct engine *E, const struct engine_span *sp, uint64
     for (uint64_t idx = 0; idx < E->npairs; idx++) {
         if (E->pair[idx].state == PS_UNKNOWN)
             continue;
-        struct progress_item it = {.addr = E->h[idx / E->np].t->res->addr,
+        struct progress_item it = {.addr = E->hk[idx / E->np].t->res->addr,
                                    .port = E->ports[idx % E->np],
                                    .proto = E->tech->proto,
                                    .state = E->pair[idx].state,
@@ -769,7 +770,6 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->hk = pr_calloc(nt, sizeof *E->hk);
     E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
-        E->h[i].t = &targets[i];
         E->hk[i].t = &targets[i];
         E->h[i].canary = -1;
         uint8_t a[32];
@@ -869,7 +869,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
                 E.h[idx / nports].paced)
                 continue;
             if (round >= E.tries_needed ||
-                (cfg->timing.host_timeout_us && host_expired(cfg, E.h[idx / nports].t->res)))
+                (cfg->timing.host_timeout_us && host_expired(cfg, E.hk[idx / nports].t->res)))
                 continue;
             rate_wait(&E);
             send_probe(&E, idx);
@@ -923,7 +923,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         progress_save(&E, span, stopped_at);
 
     for (size_t h = 0; h < E.nh; h++) {
-        struct host_result *res = E.h[h].t->res;
+        struct host_result *res = E.hk[h].t->res;
         if (E.h[h].srtt > 0) {
             res->srtt_us = E.h[h].srtt;
             res->rttvar_us = E.h[h].rttvar;
@@ -931,7 +931,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         }
         for (size_t p = 0; p < nports; p++) {
             uint64_t idx = h * nports + p;
-            struct port_result *pr = &res->ports[E.h[h].t->port_off + p];
+            struct port_result *pr = &res->ports[E.hk[h].t->port_off + p];
             if (E.pair[idx].state == PS_UNKNOWN && (E.pair[idx].tries == 0 || cfg->dry_run)) {
                 pr->state = PS_UNKNOWN; /* never probed (another shard's, or a stop) */
                 pr->reason = RS_NONE;
