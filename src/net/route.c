@@ -1,9 +1,11 @@
 /* route.c — see route.h. */
 #include "net/route.h"
 
+#include "net/fibcells.h"
 #include "net/netlink.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -53,6 +55,7 @@ int route_parse(const uint8_t *buf, size_t len, uint32_t base, const struct pr_a
                 return -1;
             memset(a, 0, sizeof *a);
             a->nexthop = dst[k];
+            a->type = rt.rtm_type;
             int have_src = 0, arc;
             size_t aoff = NLMSG_ALIGN(sizeof rt), vlen;
             uint16_t type;
@@ -63,6 +66,7 @@ int route_parse(const uint8_t *buf, size_t len, uint32_t base, const struct pr_a
                     have_src = 1;
                 } else if (type == RTA_GATEWAY && vlen == alen) {
                     copy_addr(&a->nexthop, rt.rtm_family, val, alen);
+                    a->via_gateway = 1;
                 } else if (type == RTA_OIF && vlen == 4) {
                     uint32_t oif;
                     memcpy(&oif, val, 4);
@@ -125,7 +129,7 @@ static int lookup_batch(struct nl_sock *s, uint32_t base, const struct pr_addr *
     return 0;
 }
 
-int route_lookup_many(const struct pr_addr *dst, size_t n, struct route_answer *out,
+int route_lookup_each(const struct pr_addr *dst, size_t n, struct route_answer *out,
                       volatile sig_atomic_t *stop, struct pr_error *e)
 {
     struct nl_sock s;
@@ -153,4 +157,102 @@ int route_lookup_many(const struct pr_addr *dst, size_t n, struct route_answer *
     }
     nl_close(&s);
     return rc;
+}
+
+/* Looks up dst[idx[0..n)] into out[idx[...]]. */
+static int lookup_some(const struct pr_addr *dst, const size_t *idx, size_t n,
+                       struct route_answer *out, volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    struct pr_addr *d = pr_calloc(n, sizeof *d);
+    struct route_answer *a = pr_calloc(n, sizeof *a);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = dst[idx[i]];
+        a[i].err = ETIMEDOUT;
+    }
+    int rc = route_lookup_each(d, n, a, stop, e);
+    for (size_t i = 0; i < n; i++)
+        out[idx[i]] = a[i];
+    free(d);
+    free(a);
+    return rc;
+}
+
+/* Addresses the kernel routes by more than the tables (this network, loopback,
+ * multicast, reserved and the limited broadcast): always asked one by one. */
+static int special_v4(const struct pr_addr *a)
+{
+    return a->a[0] == 0 || a->a[0] == 127 || a->a[0] >= 224;
+}
+
+/* An answer that holds for every member of its cell: a plain unicast route (the source
+ * of a local route is the destination itself; broadcast and the like are single
+ * addresses anyway) or an error of the route (unreachable, prohibit, no route). */
+static int shareable(const struct route_answer *a)
+{
+    return a->err ? a->err != ETIMEDOUT : a->type == RTN_UNICAST;
+}
+
+#define NO_CELL UINT32_MAX
+
+/* One lookup per cell (fibcells.h) for its first member, which the others share; a
+ * member of a cell whose answer cannot be shared, and every IPv6 or special address,
+ * is asked on its own. Returns as route_lookup_many, or 2 when cells cannot be used. */
+static int lookup_by_cells(const struct pr_addr *dst, size_t n, struct route_answer *out,
+                           volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    struct fib_cells fc;
+    if (fibcells_load(&fc, n < UINT32_MAX ? (uint32_t)n : UINT32_MAX, NULL) != 0) {
+        fibcells_free(&fc);
+        return 2;
+    }
+    uint32_t nc = fibcells_ncells(&fc);
+    size_t *rep = pr_calloc(nc, sizeof *rep); /* cell -> 1 + its first member */
+    uint32_t *cell = pr_calloc(n, sizeof *cell);
+    size_t *ask = pr_calloc(n, sizeof *ask), na = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (struct route_answer){.err = ETIMEDOUT};
+        if (dst[i].family != AF_INET || special_v4(&dst[i])) {
+            cell[i] = NO_CELL;
+            ask[na++] = i;
+            continue;
+        }
+        uint32_t c = fibcells_cell(&fc, dst[i].a);
+        cell[i] = c;
+        if (!rep[c]) {
+            rep[c] = i + 1;
+            ask[na++] = i;
+        }
+    }
+    int rc = lookup_some(dst, ask, na, out, stop, e);
+    size_t nb = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (cell[i] == NO_CELL || rep[cell[i]] == i + 1)
+            continue;
+        const struct route_answer *r = &out[rep[cell[i]] - 1];
+        if (!shareable(r)) {
+            ask[nb++] = i;
+            continue;
+        }
+        out[i] = *r;
+        if (!r->via_gateway && !r->err)
+            out[i].nexthop = dst[i];
+    }
+    if (rc == 0 && nb)
+        rc = lookup_some(dst, ask, nb, out, stop, e);
+    free(rep);
+    free(cell);
+    free(ask);
+    fibcells_free(&fc);
+    return rc;
+}
+
+int route_lookup_many(const struct pr_addr *dst, size_t n, struct route_answer *out,
+                      volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    if (n >= ROUTE_CELLS_MIN) {
+        int rc = lookup_by_cells(dst, n, out, stop, e);
+        if (rc != 2)
+            return rc;
+    }
+    return route_lookup_each(dst, n, out, stop, e);
 }

@@ -1,4 +1,6 @@
-/* libFuzzer target: the rtnetlink route answer parser on arbitrary bytes. */
+/* libFuzzer target: the rtnetlink route answer parser and the route/rule dump parser
+ * (net/fibcells.h) on arbitrary bytes. */
+#include "net/fibcells.h"
 #include "net/route.h"
 
 #include <stdint.h>
@@ -15,5 +17,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct route_answer out[4];
     uint8_t answered[4] = {0};
     route_parse(data, size, 0, dst, 4, out, answered);
+
+    struct fib_cells fc = {.limit = 64};
+    struct pr_error e;
+    if (fibcells_parse(&fc, data, size, 0, &e) >= 0) {
+        uint8_t a[4] = {198, 18, 0, 1};
+        if (size >= 4)
+            memcpy(a, data, 4);
+        (void)fibcells_cell(&fc, a);
+    }
+    fibcells_free(&fc);
     return 0;
 }
