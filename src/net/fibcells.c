@@ -159,10 +159,6 @@ static int dump(struct fib_cells *fc, struct nl_sock *s, uint16_t type, uint32_t
     req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     req.h.nlmsg_seq = seq;
     req.rt.rtm_family = AF_INET;
-    /* routes: RTM_F_CLONED adds the cached exceptions (Linux 5.3+; without strict
-     * checking the kernel dumps the routes too) */
-    if (type == RTM_GETROUTE)
-        req.rt.rtm_flags = RTM_F_CLONED;
     if (nl_request(s, &req, req.h.nlmsg_len, e) < 0)
         return -1;
     for (int i = 0; i < DUMP_MAX_RECV; i++) {
@@ -183,6 +179,9 @@ int fibcells_load(struct fib_cells *fc, uint32_t limit, struct pr_error *e)
     struct nl_sock s;
     if (nl_open(&s, e) < 0)
         return -1;
+    /* Without strict checking, Linux 5.3 and later dump the cached exceptions along with
+     * the routes; older kernels show them to no one (a redirected destination then keeps
+     * its route's gateway, which still forwards). */
     int rc = dump(fc, &s, RTM_GETROUTE, s.seq, e);
     if (rc == 0)
         rc = dump(fc, &s, RTM_GETRULE, s.seq + 1, e);

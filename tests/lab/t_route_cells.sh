@@ -6,7 +6,8 @@
 # inside larger ones, host routes, blackhole/unreachable/prohibit routes, a second table
 # reached by `to` rules (one of them splits a route of that table: only part of it is
 # reached by the rule, the rest falls through to the main table), a local range (whose source is each destination itself), a route with its
-# own source, broadcast addresses; loopback addresses go one by one. A multipath route
+# own source, broadcast addresses, a cached exception (an ICMP redirect for one address);
+# loopback addresses go one by one. A multipath route
 # makes the cells unusable (and the answers still agree). Route lookups only: no packet
 # is sent. Runs build/route_check (tests/tools/).
 set -u
@@ -35,6 +36,41 @@ n link add d0 type veth peer name p0 && n link add d1 type veth peer name p1 &&
     n route add local 198.19.12.0/24 dev lo &&
     n route add 198.19.13.0/24 via 198.18.0.252 src 198.18.1.1 ||
     { echo "FAIL lab set-up"; exit 1; }
+
+# A cached exception: an ICMP redirect from the default gateway (198.18.0.254) for
+# 198.18.77.7 to 198.18.0.250 (a permanent neighbour), injected on d0's peer. The kernel
+# takes redirects quoting an ICMP echo reply without a socket (icmp_err).
+n neigh add 198.18.0.250 lladdr 02:00:00:00:00:fa dev d0 nud permanent &&
+    in_ns /usr/bin/python3 - <<'PY' ||
+import socket, struct
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+def ip(src, dst, proto, payload):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+def icmp(t, code, rest, data):
+    b = struct.pack("!BBH4s", t, code, 0, rest) + data
+    return b[:2] + struct.pack("!H", csum(b)) + b[4:]
+inner = ip("198.18.0.1", "198.18.77.7", 1, icmp(0, 0, b"\0\1\0\1", b""))
+pkt = ip("198.18.0.254", "198.18.0.1", 1, icmp(5, 1, socket.inet_aton("198.18.0.250"), inner))
+mac = open("/sys/class/net/d0/address").read().strip()
+eth = bytes.fromhex(mac.replace(":", "")) + bytes.fromhex("020000000001") + b"\x08\x00"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("p0", 0))
+s.send(eth + pkt)
+PY
+    { echo "FAIL redirect set-up"; exit 1; }
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    n route get 198.18.77.7 | grep -q "via 198.18.0.250" && break
+    sleep 0.1
+done
+check "the kernel took the redirect" sh -c "ip -n $NS route get 198.18.77.7 | grep -q 'via 198.18.0.250'"
 
 run() { # CIDR...: route_check in the namespace; sets out and rc
     out=$(in_ns "$CHECK" "$@")
