@@ -1,8 +1,9 @@
 # nslib.sh — the prologue of tests that need one fresh namespace with only loopback up
 # (sourced). `ns_test_setup TAG "$@"` sets PORTREEVE (absolute path of the binary given as
 # the test's first argument), NS (a unique namespace), W (a scratch directory), pids (add
-# background processes to it: they are killed on exit), and defines in_ns CMD... and
-# check DESCRIPTION CMD... (prints ok/FAIL; a failure sets fail=1). Exits 77 without root.
+# background processes to it: they are killed on exit), and defines in_ns CMD...,
+# check DESCRIPTION CMD... (prints ok/FAIL; a failure sets fail=1), listen_tcp and
+# capture_start/capture_stop (below). Exits 77 without root.
 ns_test_setup() {
     PORTREEVE=$(readlink -f "${2:?usage: $0 /path/to/portreeve}")
     [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
@@ -20,4 +21,32 @@ ns_test_cleanup() {
     rm -rf "$W"
 }
 in_ns() { ip netns exec "$NS" "$@"; }
+# listen_tcp ADDR PORT: a TCP listener in the namespace (for 150 s); returns once it
+# listens, so that no scan races its start.
+listen_tcp() { # (not through in_ns: a backgrounded function is a subshell, not the process)
+    ip netns exec "$NS" timeout 150 /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64); time.sleep(150)' "$1" "$2" &
+    pids+=($!)
+    for _ in $(seq 100); do in_ns ss -ltn | grep -q " $1:$2 " && return 0; sleep 0.1; done
+    echo "listener on $1:$2 did not start"
+    exit 1
+}
+# capture_start FILE IFACE FILTER: tcpdump in the namespace, unbuffered, returning once it
+# captures (sets capture_pid); capture_stop lets the last packets in, then stops it.
+capture_start() {
+    ip netns exec "$NS" tcpdump -i "$2" --immediate-mode -U -w "$1" "$3" 2>"$1.err" &
+    capture_pid=$!
+    pids+=($capture_pid)
+    for _ in $(seq 100); do grep -q listening "$1.err" 2>/dev/null && return 0; sleep 0.1; done
+    echo "tcpdump did not start:"
+    cat "$1.err"
+    exit 1
+}
+capture_stop() {
+    sleep 0.3
+    kill -TERM "$capture_pid" 2>/dev/null
+    wait "$capture_pid" 2>/dev/null
+}
 . "$(dirname "${BASH_SOURCE[0]}")/check.sh"

@@ -17,8 +17,9 @@ fail() {
     exit 1
 }
 
-echo "== 1. nmap -sS is blocked, for 8 s"
-bl_start block --block --block-time 8s || exit 1
+# (20 s: the checks made while the block holds must fit in it on a loaded machine)
+echo "== 1. nmap -sS is blocked, for 20 s"
+bl_start block --block --block-time 20s || exit 1
 bl_table_exists || fail "no table inet portreeve at start"
 ip netns exec "$LAB_NS_A" nft list table inet portreeve
 # privilege separation: the detector holds nothing, its helper only CAP_NET_ADMIN (bit 12)
@@ -54,12 +55,12 @@ done
 ip netns exec "$LAB_NS_A" "$PR" block list | tee "$LAB_DIR/list.txt"
 grep -q "^$LAB_SCANNER" "$LAB_DIR/list.txt" || fail "block list does not show the scanner"
 # after --block-time the element is gone and the ports are open again
-for i in $(seq 150); do
+for i in $(seq 300); do
     bl_elems | grep -qx "$LAB_SCANNER" || break
     sleep 0.1
 done
 t_free=$(date +%s.%N)
-bl_elems | grep -qx "$LAB_SCANNER" && fail "block still there after 15 s"
+bl_elems | grep -qx "$LAB_SCANNER" && fail "block still there 30 s after it was seen"
 /usr/bin/python3 -c "import sys; print('block lasted about %.1f s' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t_block" "$t_free"
 bl_nmap_states -p $OPEN >"$LAB_DIR/nmap3.txt"
 echo "third nmap: $(tr '\n' ' ' <"$LAB_DIR/nmap3.txt")"

@@ -21,9 +21,9 @@ DPID=$! # ip netns exec execs the detector: this is its pid
 for i in $(seq 50); do grep -q listening "$DL_DIR/detect.err" && break; sleep 0.1; done
 grep -q listening "$DL_DIR/detect.err" || { cat "$DL_DIR/detect.err"; exit 1; }
 ip netns exec "$T" tcpdump -Z root --immediate-mode -tt -nn -l -i "$DL_TV" \
-    "tcp[tcpflags] == tcp-syn and src host $DL_SCANNER" >"$DL_DIR/syns.txt" 2>/dev/null &
+    "tcp[tcpflags] == tcp-syn and src host $DL_SCANNER" >"$DL_DIR/syns.txt" 2>"$DL_DIR/syns.err" &
 DL_PIDS+=($!)
-sleep 1
+for i in $(seq 100); do grep -q listening "$DL_DIR/syns.err" && break; sleep 0.1; done
 
 # 20 SYN probes at 5 per second to ports 1..20 (closed: answered by RST)
 ip netns exec "$S" timeout 20 hping3 -q -S -p ++1 -c 20 -i u200000 $DL_TARGET >/dev/null 2>&1

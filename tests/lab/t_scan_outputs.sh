@@ -7,16 +7,7 @@
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup prout "$@"
-listen_tcp() { # port
-    in_ns timeout 100 /usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(100)' "$1" &
-    pids+=($!)
-    for _ in $(seq 50); do in_ns ss -ltn | grep -q "127.0.0.1:$1 " && return 0; sleep 0.1; done
-    echo "listener on $1 did not start"; exit 1
-}
-listen_tcp 8080
+listen_tcp 127.0.0.1 8080
 P="T:1-1024,8080,9090,U:53"
 in_ns "$PORTREEVE" scan -sS -sU --reason -p "$P" 127.0.0.1 -oA "$W/a" -oJ "$W/a.json" >"$W/a.txt" 2>"$W/a.err" || { echo "scan failed"; cat "$W/a.err"; exit 1; }
 check "normal output lists 8080 open with its reason" grep -Eq '^8080/tcp +open +http-proxy +syn-ack' "$W/a.txt"
@@ -54,7 +45,7 @@ for ex in ports.findall("extraports"):
 assert len(seen) == 1026, len(seen)
 assert seen[8080] == "open" and seen[22] == "closed"
 ' "$W/a.xml"
-listen_tcp 9090
+listen_tcp 127.0.0.1 9090
 in_ns "$PORTREEVE" scan -sS -sU -p "$P" 127.0.0.1 -oX "$W/b.xml" >/dev/null 2>&1
 check "ndiff reads two portreeve XML files and names the port that opened" \
     sh -c "ndiff '$W/a.xml' '$W/b.xml' | grep -Eq '^\+9090/tcp +open'"

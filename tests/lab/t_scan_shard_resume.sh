@@ -47,27 +47,15 @@ for a, b in zip(groups, groups[1:]):
 
 # -- resume after SIGINT: one host in one group, then four hosts in four groups (the stop
 #    falls in a later group: finished groups come back from the resume file's compact form)
-for p in 22 80 443 2000 2500; do
-    in_ns timeout 150 /usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(150)' $p &
-    pids+=($!)
-done
-in_ns timeout 150 /usr/bin/python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.3", 1234)); s.listen(8); time.sleep(150)' &
-pids+=($!)
-sleep 0.5
+for p in 22 80 443 2000 2500; do listen_tcp 127.0.0.1 $p; done
+listen_tcp 127.0.0.3 1234
 resume_case() { # NAME STOP_AFTER_S TARGETS... : interrupt, resume, compare, count first probes
     local name=$1 after=$2
     shift 2
     local opts=(-sS -Pn -p 1-3000 --max-hostgroup 1)
     rm -f "$W/portreeve.resume"
     in_ns "$PORTREEVE" scan "${opts[@]}" "$@" -oX "$W/$name.full.xml" >/dev/null 2>&1 || fail=1
-    in_ns tcpdump -i lo -w "$W/$name.pcap" -U 'tcp[tcpflags] == tcp-syn and dst net 127.0.0.0/8 and src portrange 61000-65535' 2>/dev/null &
-    local tcpd=$!
-    pids+=($tcpd)
-    sleep 1
+    capture_start "$W/$name.pcap" lo 'tcp[tcpflags] == tcp-syn and dst net 127.0.0.0/8 and src portrange 61000-65535'
     ( cd "$W" && exec ip netns exec "$NS" "$PORTREEVE" scan "${opts[@]}" --max-rate 1000 "$@" -oX "$W/$name.part.xml" >"$W/$name.part.txt" 2>&1 ) &
     local scan=$!
     sleep "$after"
@@ -78,8 +66,7 @@ resume_case() { # NAME STOP_AFTER_S TARGETS... : interrupt, resume, compare, cou
     check "$name: and says how to resume" grep -q "resume with: portreeve scan --resume portreeve.resume" "$W/$name.part.txt"
     ( cd "$W" && ip netns exec "$NS" "$PORTREEVE" scan --resume portreeve.resume >"$W/$name.resumed.txt" 2>&1 )
     check "$name: the resumed scan completes" grep -q "portreeve done" "$W/$name.resumed.txt"
-    sleep 1
-    kill $tcpd; wait $tcpd 2>/dev/null
+    capture_stop
     # the resumed run rewrote part.xml: the same -oX is in the saved command
     check "$name: resumed results equal the uninterrupted scan's" /usr/bin/python3 -c '
 import sys, xml.etree.ElementTree as ET

@@ -19,6 +19,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -34,12 +35,13 @@ struct lab {
     struct rawio io;
     int tx;        /* UDP socket that sends to 127.0.0.1:port */
     uint16_t port; /* a port nothing listens on: the kernel drops the datagrams */
+    atomic_uint kept; /* datagrams classify() kept (it runs on the receive thread) */
 };
 
 /* Keeps our UDP datagrams (IPv4 header, UDP header, MAGIC, seq). */
 static int classify(void *ud, const uint8_t *pkt, size_t len, uint64_t now, void *out)
 {
-    const struct lab *L = ud;
+    struct lab *L = ud;
     (void)now;
     if (len < 20 + 8 + 8 || pkt[9] != IPPROTO_UDP)
         return 0;
@@ -54,6 +56,7 @@ static int classify(void *ud, const uint8_t *pkt, size_t len, uint64_t now, void
         return 0;
     struct rec r = {.seq = seq, .len = (uint32_t)len};
     memcpy(out, &r, sizeof r);
+    atomic_fetch_add(&L->kept, 1);
     return 1;
 }
 
@@ -195,9 +198,15 @@ static void test_stop_when_full(void **state)
     struct pr_error e = {0};
     struct rxq *q = rxq_start(&L->io, sizeof(struct rec), 2, classify, L, &e);
     assert_non_null(q);
+    atomic_store(&L->kept, 0);
     for (uint32_t i = 0; i < 50; i++)
         send_seq(L, i);
-    struct timespec ts = {0, 100000000L}; /* the thread fills the queue and waits */
+    /* the thread fills the queue (2) and then waits with the third: wait for that (up to
+     * 5 s on a loaded machine), and a little longer for it to start waiting */
+    struct timespec ts = {0, 10000000L};
+    for (int i = 0; i < 500 && atomic_load(&L->kept) < 3; i++)
+        nanosleep(&ts, NULL);
+    ts.tv_nsec = 50000000L;
     nanosleep(&ts, NULL);
     uint64_t t0 = now_us();
     struct rxq_stats st;
