@@ -33,8 +33,8 @@ struct rec {
 
 struct lab {
     struct rawio io;
-    int tx;        /* UDP socket that sends to 127.0.0.1:port */
-    uint16_t port; /* a port nothing listens on: the kernel drops the datagrams */
+    int tx;           /* UDP socket that sends to 127.0.0.1:port */
+    uint16_t port;    /* a port nothing listens on: the kernel drops the datagrams */
     atomic_uint kept; /* datagrams classify() kept (it runs on the receive thread) */
 };
 
