@@ -543,17 +543,21 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     h->cursor = (size_t)(h->batch[h->nbatch - 1] % E->np) + 1;
     if (canary) /* send_probe uses the try count before it increments it (capped) */
         h->canary_try = E->pair[h->canary].tries % SPORT_TRIES;
+    /* The batch is open before its first probe: rate_wait() takes in replies while the
+     * rest goes out, and an error drawn then is the batch's too (counting it late made a
+     * batch that emptied the limiter look conclusive, and its closed ports silent). */
+    h->batch_open = 1;
+    h->batch_icmp = 0;
+    h->canary_sent = canary;
+    h->canary_seen = 0;
+    h->batch_tokens = h->tokens;
+    h->batch_deadline = UINT64_MAX;
     for (size_t i = 0; i < h->nbatch + (size_t)canary; i++) {
         rate_wait(E);
         send_probe(E, i < h->nbatch ? h->batch[i] : (uint64_t)h->canary);
     }
     if (!E->cfg->dry_run)
         rawio_flush(E->io); /* the wait for answers starts when the batch is out */
-    h->batch_open = 1;
-    h->batch_icmp = 0;
-    h->canary_sent = canary;
-    h->canary_seen = 0;
-    h->batch_tokens = h->tokens;
     h->batch_deadline = now_us() + host_timeout(E, h);
     return 1;
 }

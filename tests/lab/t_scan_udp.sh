@@ -6,7 +6,8 @@
 #    REJECT port-unreachable and admin-prohibited, plain closed): every state equals the
 #    truth; nmap 7.93 on the same ports is run for contrast and only differs on ports whose
 #    answer is an ICMP error (the rate limit hides them from it);
-#  - target B with a default-deny UDP firewall: all 1100 ports 1-1100 exact.
+#  - target B with a default-deny UDP firewall: all 1100 ports 1-1100 exact;
+#  - 1000 dropped ports next to 16 closed ones on A: the closed ones right.
 set -u
 . "$(dirname "$0")/scanlib.sh"
 scan_test_setup "$@"
@@ -35,5 +36,23 @@ if check_truth udp "$LAB_B" 1-1100 "$WORK/b.xml" >"$WORK/b.cmp"; then
     echo "ok   target B: 1100 UDP ports behind a default-deny firewall, every state right (${took}s)"
 else
     echo "FAIL target B:"; tail -20 "$WORK/b.cmp"; fail=1
+fi
+# 1000 dropped ports (an extra nft rule) next to 17 ports of which 16 are closed (their
+# errors come at ~1/s): the paced batches are large.
+ip netns exec "$LAB_NS_A" nft -f - <<'NFT'
+table inet prsilent {
+    chain in {
+        type filter hook input priority -20; policy accept;
+        udp dport 3000-3999 drop
+    }
+}
+NFT
+pr_scan -sU -Pn -p 50-66,3000-3999 "$LAB_A" -oX "$WORK/s.xml" >"$WORK/s.txt" 2>&1 || fail=1
+ip netns exec "$LAB_NS_A" nft delete table inet prsilent
+# batches of many silent ports: errors drawn while a batch still goes out count for it
+if check_truth udp "$LAB_A" 50-66 "$WORK/s.xml" >"$WORK/s.cmp"; then
+    echo "ok   1000 dropped ports next to 17 others: the 17 states right"
+else
+    echo "FAIL 1000 dropped ports next to 17 others:"; cat "$WORK/s.cmp"; fail=1
 fi
 exit $fail
