@@ -21,10 +21,20 @@ static void hms(char *buf, size_t len, uint64_t secs)
              (unsigned)(secs % 60));
 }
 
+static int due_at(const struct status *s, uint64_t now)
+{
+    return now - s->last_us >= s->period_us && now - s->start_us >= s->after_us;
+}
+
+int status_due(const struct status *s)
+{
+    return due_at(s, now_us());
+}
+
 void status_tick(struct status *s, uint64_t done, uint64_t total, double pps)
 {
     uint64_t now = now_us();
-    if (now - s->last_us < s->period_us || now - s->start_us < s->after_us)
+    if (!due_at(s, now))
         return;
     double dt = (double)(now - s->last_us) / 1e6;
     double r = (double)(done - s->last_done) / dt;

@@ -16,6 +16,8 @@ struct status {
 };
 
 void status_init(struct status *s, const char *what, int verbose, int every_s);
+/* 1 when the next status_tick() would print: work that is costly to count can wait. */
+int status_due(const struct status *s);
 /* done/total in work units; pps is the current packet rate for the line. */
 void status_tick(struct status *s, uint64_t done, uint64_t total, double pps);
 

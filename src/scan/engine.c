@@ -93,6 +93,8 @@ struct engine {
     struct pair *pair;
     uint8_t *ptries;
     uint64_t npairs, resolved;
+    uint64_t settled; /* unanswered pairs of hosts whose pacing finished: no probe will go
+                         to them again, so the status line counts them as done */
     uint64_t t0;
     uint16_t sport_base;
     int fixed_sport;
@@ -203,6 +205,8 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
     E->pair[idx].reason = r->reason;
     E->pair[idx].ttl = r->ttl;
     E->resolved++;
+    if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
+        E->settled--;
     if (!via_icmp) {
         E->responsive++;
         if (try > 0)
@@ -470,6 +474,28 @@ static int paced_needed(const struct engine *E)
     return need < cap ? need : cap;
 }
 
+/* A paced host has no more work: its unanswered pairs are settled. */
+static void pace_finish(struct engine *E, struct ehost *h)
+{
+    uint64_t base = (uint64_t)(h - E->h) * E->np;
+    h->paced = 2;
+    for (size_t p = 0; p < E->np; p++)
+        E->settled += E->pair[base + p].state == PS_UNKNOWN;
+}
+
+/* Unanswered pairs of the hosts still being paced that need no more paced tries. */
+static uint64_t pace_settled(const struct engine *E)
+{
+    uint64_t n = 0;
+    int need = paced_needed(E);
+    for (size_t i = 0; i < E->npaced; i++) {
+        uint64_t base = (uint64_t)E->paced[i] * E->np;
+        for (size_t p = 0; p < E->np; p++)
+            n += E->pair[base + p].state == PS_UNKNOWN && E->ptries[base + p] >= need;
+    }
+    return n;
+}
+
 /* Advances one paced host; returns 1 while it still has work.
  *
  * A batch of unanswered ports is conclusive when no ICMP error it drew can have been
@@ -527,7 +553,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     h->nbatch = 0;
     int need = paced_needed(E);
     if (host_expired(E->cfg, E->hk[hi].t->res)) {
-        h->paced = 2;
+        pace_finish(E, h);
         return 0;
     }
     for (size_t k = 0; k < E->np && h->nbatch < want; k++) {
@@ -537,7 +563,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
             h->batch[h->nbatch++] = idx;
     }
     if (!h->nbatch) {
-        h->paced = 2;
+        pace_finish(E, h);
         return 0;
     }
     h->cursor = (size_t)(h->batch[h->nbatch - 1] % E->np) + 1;
@@ -611,7 +637,11 @@ static void tick(struct engine *E)
     uint64_t el = now_us() - E->t0;
     if (el > 0)
         pps = (double)E->st->sent * 1e6 / (double)el;
-    status_tick(&E->status, E->span->done_before + E->resolved, E->span->total, pps);
+    /* done: answered pairs, and unanswered ones that will get no more probes */
+    uint64_t done = E->span->done_before + E->resolved + E->settled;
+    if (E->npaced && status_due(&E->status))
+        done += pace_settled(E);
+    status_tick(&E->status, done, E->span->total, pps);
 }
 
 /* Waits until `until` (absolute), receiving and pacing meanwhile. */
