@@ -7,6 +7,7 @@
 
 #include "net/netlink.h"
 
+#include <arpa/inet.h>
 #include <linux/fib_rules.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,11 +70,6 @@ static int add(struct fib_cells *fc, uint32_t net, unsigned len)
     return 0;
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The prefix of one RTM_NEWROUTE (rtmsg) or RTM_NEWRULE (fib_rule_hdr) payload: both
  * headers start with family and dst_len, and RTA_DST and FRA_DST are both type 1. Sets
  * *multi for a route with several paths or a nexthop object. Returns 0 (also for other
@@ -97,7 +93,8 @@ static int add_message(struct fib_cells *fc, const uint8_t *body, size_t plen, i
         if (type == (is_rule ? FRA_DST : RTA_DST)) {
             if (vlen != 4)
                 return -1;
-            net = be32(val);
+            memcpy(&net, val, 4);
+            net = ntohl(net);
             have_dst = 1;
         } else if (!is_rule && (type == RTA_MULTIPATH || type == RTA_NH_ID)) {
             fc->multipath = 1;
@@ -195,11 +192,11 @@ int fibcells_load(struct fib_cells *fc, uint32_t limit, struct pr_error *e)
     return rc == 2 || fc->multipath;
 }
 
-uint32_t fibcells_cell(const struct fib_cells *fc, const uint8_t a[4])
+uint32_t fibcells_cell(const struct fib_cells *fc, const struct pr_addr *a)
 {
     if (!fc->n)
         return 0;
-    uint32_t v = be32(a);
+    uint32_t v = addr_v4(a);
     for (int len = 32; len >= 0; len--) {
         if (!(fc->lens >> len & 1))
             continue;

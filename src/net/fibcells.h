@@ -19,6 +19,7 @@
 #ifndef PR_NET_FIBCELLS_H
 #define PR_NET_FIBCELLS_H
 
+#include "core/addr.h"
 #include "core/error.h"
 
 #include <stddef.h>
@@ -50,9 +51,9 @@ int fibcells_load(struct fib_cells *fc, uint32_t limit, struct pr_error *e);
 int fibcells_parse(struct fib_cells *fc, const uint8_t *buf, size_t len, uint32_t seq,
                    struct pr_error *e);
 
-/* The cell of an IPv4 address (4 bytes, network order): a number below fibcells_ncells,
- * the same for two addresses exactly when their most specific containing prefix is. */
-uint32_t fibcells_cell(const struct fib_cells *fc, const uint8_t a[4]);
+/* The cell of an IPv4 address: a number below fibcells_ncells, the same for two
+ * addresses exactly when their most specific containing prefix is. */
+uint32_t fibcells_cell(const struct fib_cells *fc, const struct pr_addr *a);
 uint32_t fibcells_ncells(const struct fib_cells *fc);
 
 void fibcells_free(struct fib_cells *fc);

@@ -216,7 +216,7 @@ static int lookup_by_cells(const struct pr_addr *dst, size_t n, struct route_ans
             ask[na++] = i;
             continue;
         }
-        uint32_t c = fibcells_cell(&fc, dst[i].a);
+        uint32_t c = fibcells_cell(&fc, &dst[i]);
         cell[i] = c;
         if (!rep[c]) {
             rep[c] = i + 1;

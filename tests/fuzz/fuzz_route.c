@@ -21,10 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fib_cells fc = {.limit = 64};
     struct pr_error e;
     if (fibcells_parse(&fc, data, size, 0, &e) >= 0) {
-        uint8_t a[4] = {198, 18, 0, 1};
+        struct pr_addr a;
+        addr_from_v4(&a, 0xc6120001u);
         if (size >= 4)
-            memcpy(a, data, 4);
-        (void)fibcells_cell(&fc, a);
+            memcpy(a.a, data, 4);
+        (void)fibcells_cell(&fc, &a);
     }
     fibcells_free(&fc);
     return 0;

@@ -1,7 +1,7 @@
 /* route_check — test tool for route planning by cells (net/route.h, net/fibcells.h).
  *
  * Not installed; tests/lab/t_route_cells.sh runs it inside a namespace whose tables it
- * filled. Usage: route_check CIDR... (IPv4 only, at most 2^20 addresses in all). It
+ * filled. Usage: route_check TARGET... (IPv4 target specs, at most 2^20 addresses). It
  * looks up every address twice, with route_lookup_many (cells, from ROUTE_CELLS_MIN
  * addresses on) and route_lookup_each (one lookup per address), and prints
  *   cells=usable prefixes=P targets=N routed=R differ=D ms_many=X ms_each=Y
@@ -10,13 +10,13 @@
  * Exit status 0 when none differ, 1 when some do or a lookup failed, 2 on bad arguments. */
 #include "core/addr.h"
 #include "core/clock.h"
+#include "core/targets.h"
 #include "net/fibcells.h"
 #include "net/route.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define MAX_ADDRS (1u << 20)
 
@@ -34,49 +34,32 @@ static void show(const char *what, const struct route_answer *a)
            a->nexthop.family ? addr_str(&a->nexthop, h, sizeof h) : "-");
 }
 
-/* Appends the addresses of CIDR to dst; returns the new count, or 0 on a bad CIDR. */
-static size_t add_cidr(const char *arg, struct pr_addr *dst, size_t n)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", arg);
-    char *slash = strchr(buf, '/');
-    unsigned len = 32;
-    if (slash) {
-        *slash = 0;
-        len = (unsigned)atoi(slash + 1);
-    }
-    struct pr_addr base;
-    if (addr_parse(buf, &base) < 0 || base.family != AF_INET || len > 32 || len < 12)
-        return 0;
-    uint32_t v = (uint32_t)base.a[0] << 24 | (uint32_t)base.a[1] << 16 | (uint32_t)base.a[2] << 8 |
-                 base.a[3];
-    uint64_t count = 1ull << (32 - len);
-    if (n + count > MAX_ADDRS)
-        return 0;
-    v &= len ? ~0u << (32 - len) : 0;
-    for (uint64_t i = 0; i < count; i++)
-        addr_from_v4(&dst[n++], v + (uint32_t)i);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: route_check CIDR...\n");
+        fprintf(stderr, "usage: route_check TARGET...\n");
         return 2;
     }
-    struct pr_addr *dst = calloc(MAX_ADDRS, sizeof *dst);
-    size_t n = 0;
-    for (int i = 1; i < argc; i++) {
-        size_t m = add_cidr(argv[i], dst, n);
-        if (!m) {
-            fprintf(stderr, "route_check: bad or too large CIDR: %s\n", argv[i]);
+    struct target_list tl;
+    tgt_init(&tl, AF_INET);
+    tl.no_resolve = true;
+    struct pr_error e = {{0}};
+    for (int i = 1; i < argc; i++)
+        if (tgt_add(&tl, argv[i], "argument", &e) < 0) {
+            fprintf(stderr, "route_check: %s\n", e.msg);
             return 2;
         }
-        n = m;
+    if (tgt_finish(&tl, &e) < 0 || tgt_count(&tl) > MAX_ADDRS) {
+        fprintf(stderr, "route_check: %s\n",
+                tgt_count(&tl) > MAX_ADDRS ? "too many addresses" : e.msg);
+        return 2;
     }
+    size_t n = (size_t)tgt_count(&tl);
+    struct pr_addr *dst = calloc(n ? n : 1, sizeof *dst);
+    for (size_t i = 0; i < n; i++)
+        tgt_get(&tl, i, &dst[i], NULL);
+    tgt_free(&tl);
     struct fib_cells fc;
-    struct pr_error e = {{0}};
     int usable = fibcells_load(&fc, FIBCELLS_MAX, &e);
     if (usable == 0)
         printf("cells=usable prefixes=%u", fc.n);

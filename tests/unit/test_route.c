@@ -170,7 +170,7 @@ static uint32_t cell(const struct fib_cells *fc, const char *addr)
 {
     struct pr_addr a;
     assert_int_equal(addr_parse(addr, &a), 0);
-    return fibcells_cell(fc, a.a);
+    return fibcells_cell(fc, &a);
 }
 
 static void test_cells(void **state)
