@@ -14,7 +14,8 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
              postgresql chromium sqlite3 vsftpd redis-server memcached time wrk \
-             build-essential debhelper dpkg-dev lintian bash-completion man-db systemd
+             build-essential debhelper dpkg-dev lintian bash-completion man-db systemd \
+             python3-jsonschema
 NPROC     ?= $(shell nproc)
 
 .PHONY: all deps demo check unit fuzz lab bench deb clean
