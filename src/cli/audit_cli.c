@@ -27,9 +27,6 @@
 #include <unistd.h>
 
 #define AUDIT_ERR 2
-#ifndef PR_VERSION
-#define PR_VERSION "0.2.0"
-#endif
 #define CHART_RUNS 40
 
 static volatile sig_atomic_t audit_stop;

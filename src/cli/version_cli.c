@@ -13,9 +13,6 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-#ifndef PR_VERSION
-#define PR_VERSION "0.0.0"
-#endif
 #ifndef PR_GIT_DESCRIBE
 #define PR_GIT_DESCRIBE "unknown"
 #endif
