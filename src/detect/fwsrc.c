@@ -105,7 +105,8 @@ static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_erro
     else if (fl.has_time == 0) /* no time on the line */
         ev->ts_us = s->follow ? clock_us(CLOCK_REALTIME) : s->last_ts;
     s->last_ts = ev->ts_us;
-    s->last_read_mono = clock_us(CLOCK_MONOTONIC);
+    if (s->follow)
+        s->last_read_mono = clock_us(CLOCK_MONOTONIC);
     return 1;
 }
 

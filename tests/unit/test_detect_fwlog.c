@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -180,12 +181,182 @@ static void test_hostile(void **state)
     free(big);
 }
 
+/* Every protocol the kernel logs: names (AH, ESP with SPI=), numbers (GRE is PROTO=47),
+ * IPv6 ESP lines that end before PROTO=, as nf_log_syslog writes them (lines from the lab). */
+static void test_every_protocol(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    static const struct {
+        const char *line;
+        int proto;
+    } cases[] = {
+        {"[31313.733214] P: IN=v0 OUT= MAC=7e:c8:16:b1:f9:7f:2e:9b:82:aa:0c:9d:08:00 "
+         "SRC=198.18.0.1 DST=198.18.0.2 LEN=52 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=AH "
+         "SPI=0x1001 ",
+         51},
+        {"[31313.753422] P: IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=44 TOS=0x00 "
+         "PREC=0x00 TTL=64 ID=1 PROTO=ESP SPI=0xf1234567 ",
+         50},
+        {"[31313.774067] P: IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=44 TOS=0x00 "
+         "PREC=0x00 TTL=64 ID=1 PROTO=47 ",
+         47},
+        {"IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=20 TTL=50 ID=7 PROTO=255 ", 255},
+        {"IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=20 TTL=50 ID=7 PROTO=0 ", 0},
+        {"IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=28 TTL=50 ID=7 PROTO=2 ", 2},
+        {"IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=52 TTL=50 ID=7 PROTO=132 ", 132},
+        {"IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=28 TTL=50 ID=7 PROTO=UDPLITE SPT=1 "
+         "DPT=2 LEN=8 ",
+         136},
+        /* IPv6 ESP: the kernel stops at the extension header, with or without `flags ip
+         * options` */
+        {"[31313.821232] P: IN=v0 OUT= SRC=2001:0002:0000:0000:0000:0000:0000:0001 "
+         "DST=2001:0002:0000:0000:0000:0000:0000:0002 LEN=64 TC=0 HOPLIMIT=64 FLOWLBL=0 ",
+         50},
+        {"IN=v0 OUT= SRC=2001:2::1 DST=2001:2::2 LEN=64 TC=0 HOPLIMIT=64 FLOWLBL=0 "
+         "OPT ( ESP SPI=0x1003 )",
+         50},
+        {"IN=v0 OUT= SRC=2001:2::1 DST=2001:2::2 LEN=72 TC=0 HOPLIMIT=64 FLOWLBL=0 "
+         "OPT ( AH SPI=0x1004 ) PROTO=120 ",
+         120},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        e.msg[0] = 0;
+        assert_int_equal(parse(cases[i].line, &l, &e), 1);
+        assert_int_equal(l.ev.proto, cases[i].proto);
+        assert_false(l.partial);
+    }
+    /* numbers beyond a byte, and names the kernel never writes, are still errors */
+    assert_int_equal(parse("IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=256", &l, &e), -1);
+    assert_int_equal(parse("IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=AH SPI=0xZZ", &l, &e), -1);
+    /* an IPv6 line cut before FLOWLBL= is not taken for ESP */
+    assert_int_equal(parse("IN=v0 OUT= SRC=2001:2::1 DST=2001:2::2 LEN=64", &l, &e), -1);
+}
+
+/* Later fragments and packets cut short are valid lines that carry no probe. */
+static void test_fragments_and_incomplete(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=1500 TTL=64 ID=5 MF "
+                           "FRAG:185 PROTO=TCP ",
+                           &l, &e),
+                     1);
+    assert_true(l.partial);
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=24 TTL=64 ID=5 "
+                           "PROTO=TCP INCOMPLETE [4 bytes] ",
+                           &l, &e),
+                     1);
+    assert_true(l.partial);
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=22 TTL=64 ID=5 "
+                           "PROTO=ESP INCOMPLETE [2 bytes] ",
+                           &l, &e),
+                     1);
+    assert_false(l.partial);
+    assert_int_equal(l.ev.proto, 50);
+    /* an ICMP error quoting only 8 bytes of a TCP header */
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.9 DST=198.18.0.1 LEN=56 TTL=64 ID=5 "
+                           "PROTO=ICMP TYPE=3 CODE=13 [SRC=198.18.0.1 DST=198.18.0.2 LEN=44 "
+                           "TOS=0x00 PREC=0x00 TTL=49 ID=1 PROTO=TCP INCOMPLETE [8 bytes] ] ",
+                           &l, &e),
+                     1);
+    assert_false(l.partial);
+    assert_true(l.ev.has_inner);
+    assert_int_equal(l.ev.inner_proto, 6);
+    assert_int_equal(parse("IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 PROTO=TCP INCOMPLETE [8", &l, &e),
+                     -1);
+    assert_non_null(strstr(e.msg, "INCOMPLETE"));
+    /* IPv6: a later fragment with `flags ip options` */
+    assert_int_equal(parse("IN=v0 OUT= SRC=2001:2::1 DST=2001:2::2 LEN=1280 TC=0 HOPLIMIT=64 "
+                           "FLOWLBL=0 OPT ( FRAG:1232 ID:0000abcd ) PROTO=UDP ",
+                           &l, &e),
+                     1);
+    assert_true(l.partial);
+}
+
+/* IP options come before PROTO= and are not TCP options; LEN tells the TCP option bytes
+ * when OPT is not logged; SEQ= is noted. */
+static void test_traits(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    /* masscan (LEN 40: no options) */
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=40 TOS=0x00 PREC=0x00 "
+                           "TTL=255 ID=32061 PROTO=TCP SPT=48981 DPT=181 SEQ=1562148234 ACK=0 "
+                           "WINDOW=1024 RES=0x00 SYN URGP=0 ",
+                           &l, &e),
+                     1);
+    assert_true(l.ev.seq_known);
+    assert_int_equal(l.ev.seq, 1562148234u);
+    assert_true(l.ev.opts_known);
+    assert_int_equal(l.ev.nopts, 0);
+    assert_int_equal(l.ev.tcp_extra, 0);
+    /* nmap (LEN 44: 4 bytes of options), without SEQ= or OPT */
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=44 TTL=41 ID=9 "
+                           "PROTO=TCP SPT=4 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0",
+                           &l, &e),
+                     1);
+    assert_false(l.ev.seq_known);
+    assert_false(l.ev.opts_known);
+    assert_int_equal(l.ev.tcp_extra, 4);
+    /* IPv4 options logged before PROTO= (flags ip options) */
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=48 TTL=41 ID=9 "
+                           "OPT (07070400000000000000) PROTO=TCP SPT=4 DPT=22 WINDOW=1024 "
+                           "RES=0x00 SYN URGP=0 OPT (020405B4)",
+                           &l, &e),
+                     1);
+    assert_true(l.ev.opts_known);
+    assert_int_equal(l.ev.nopts, 1);
+    assert_int_equal(l.ev.mss, 1460);
+    assert_int_equal(parse("IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 LEN=48 TTL=41 ID=9 "
+                           "OPT (0101010101010101) PROTO=TCP SPT=4 DPT=22 WINDOW=1024 "
+                           "RES=0x00 FIN URGP=0",
+                           &l, &e),
+                     1);
+    assert_true(l.ev.opts_known); /* 48 - 28 - 20: none */
+    assert_int_equal(l.ev.nopts, 0);
+    /* IPv6 extension headers logged as OPT ( ... ) are not TCP options either */
+    assert_int_equal(parse("IN=v0 OUT= SRC=2001:2::1 DST=2001:2::2 LEN=60 TC=0 HOPLIMIT=50 "
+                           "FLOWLBL=0 PROTO=TCP SPT=4 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0",
+                           &l, &e),
+                     1);
+    assert_true(l.ev.opts_known); /* 60 - 40 - 20 */
+}
+
+/* Times: RFC 3339 with an offset, BSD syslog with the year given, dmesg seconds since boot. */
+static void test_times(void **state)
+{
+    (void)state;
+    struct det_fwlog_line l;
+    struct pr_error e;
+    const char *tail = " IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=20 TTL=1 ID=1 PROTO=47";
+    char b[256];
+    snprintf(b, sizeof b, "2026-01-02T03:04:05.5-02:00 h kernel:%s", tail);
+    assert_int_equal(parse(b, &l, &e), 1);
+    assert_int_equal(l.has_time, 1);
+    assert_int_equal(l.ev.ts_us, (1767323045ull + 7200) * 1000000u + 500000u);
+    snprintf(b, sizeof b, "Jan  2 03:04:05 h kernel:%s", tail);
+    assert_int_equal(parse(b, &l, &e), 1);
+    assert_int_equal(l.ev.ts_us, 1767323045ull * 1000000u);
+    snprintf(b, sizeof b, "[  100.000001] PFX:%s", tail);
+    assert_int_equal(parse(b, &l, &e), 1);
+    assert_int_equal(l.has_time, 2);
+    assert_int_equal(l.ev.ts_us, 100000001u);
+    assert_int_equal(parse(tail + 1, &l, &e), 1);
+    assert_int_equal(l.has_time, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kern_log_syn),  cmocka_unit_test(test_dmesg_and_journal),
-        cmocka_unit_test(test_ipv6_icmp),     cmocka_unit_test(test_icmp_error_and_opts),
-        cmocka_unit_test(test_not_log_lines), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_kern_log_syn),   cmocka_unit_test(test_dmesg_and_journal),
+        cmocka_unit_test(test_ipv6_icmp),      cmocka_unit_test(test_icmp_error_and_opts),
+        cmocka_unit_test(test_not_log_lines),  cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_every_protocol), cmocka_unit_test(test_fragments_and_incomplete),
+        cmocka_unit_test(test_traits),         cmocka_unit_test(test_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
