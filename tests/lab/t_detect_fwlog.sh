@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_detect_fwlog.sh — `portreeve detect --fwlog` on kernel LOG lines written during a real nmap
 # SYN scan by an nftables `log` rule and by an iptables `LOG` rule in the target namespace
-# (read back with dmesg), from a file, from stdin, and following a growing file (-F).
+# (read back with dmesg), from a file, from stdin, and following a growing file (-F), also
+# through a rotation and a truncation.
 # Sets net.netfilter.nf_log_all_netns=1 for the run and restores the old value on exit.
 # timeout: 120
 set -u
@@ -80,6 +81,26 @@ tail -n +51 "$DL_DIR/nft.log" >>"$DL_DIR/grow.log"
 wait $FPID
 cat "$DL_DIR/grow.out"
 check grow
+
+# follow through a rotation (lines appended to the old file first, then rename and a new file)
+# and a truncation: each of the 200 lines read exactly once
+head -n 50 "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
+"$PR" detect -q -F --fwlog "$DL_DIR/rot.log" --alerts "$DL_DIR/rot.json" --duration 6 \
+    >"$DL_DIR/rot.out" &
+FPID=$!
+sleep 1
+sed -n 51,100p "$DL_DIR/nft.log" >>"$DL_DIR/rot.log"
+mv "$DL_DIR/rot.log" "$DL_DIR/rot.log.1"
+sed -n 101,150p "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
+sleep 1.5
+: >"$DL_DIR/rot.log"
+sed -n '151,$p' "$DL_DIR/nft.log" >>"$DL_DIR/rot.log"
+wait $FPID
+cat "$DL_DIR/rot.out"
+n=$(wc -l <"$DL_DIR/nft.log")
+grep -q "lines $n (LOG $n," "$DL_DIR/rot.out" ||
+    { echo "FAIL: -F through rotation and truncation did not read each of $n lines once"; fails=$((fails + 1)); }
+check rot
 
 echo
 [ $fails -eq 0 ] && echo "all fwlog checks passed" || echo "$fails check(s) failed"
