@@ -20,8 +20,9 @@ enum det_tool det_tool_vote(const struct det_event *ev)
         if (ev->ip_id == ((d ^ ev->dport ^ ev->seq) & 0xffff) && ev->ip_id != 0)
             return DET_TOOL_MASSCAN;
     }
-    /* nmap's TTL is random in 37-59: one above 64 (masscan and zmap send 255) is not nmap */
-    if (!nmap_window(ev->window) || ev->ttl > 64)
+    /* nmap's IPv4 TTL is random in 37-59: one above 64 (masscan and zmap send 255) is not
+     * nmap (its IPv6 hop limits are higher) */
+    if (!nmap_window(ev->window) || (ev->src.family == AF_INET && ev->ttl > 64))
         return DET_TOOL_UNKNOWN;
     int syn = (ev->flags & TH_SYN) != 0;
     if (ev->opts_known) /* packets, LOG lines with OPT (...) or a LEN without options */
