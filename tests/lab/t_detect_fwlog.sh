@@ -11,10 +11,7 @@ PR=${1:?usage: t_detect_fwlog.sh /path/to/portreeve}
 for t in nft nmap dmesg; do command -v $t >/dev/null || dl_skip "needs $t"; done
 dl_up || exit 1
 S=$DL_S T=$DL_T SC=$DL_SCANNER TG=$DL_TARGET
-old=$(sysctl -n net.netfilter.nf_log_all_netns 2>/dev/null) || dl_skip "no nf_log_all_netns"
-sysctl -qw net.netfilter.nf_log_all_netns=1 || dl_skip "cannot set nf_log_all_netns"
-DL_ON_DOWN="sysctl -qw net.netfilter.nf_log_all_netns=$old"
-dmesg >/dev/null 2>&1 || dl_skip "kernel log not readable"
+dl_kernel_log
 fails=0
 TAG=PRD$$
 

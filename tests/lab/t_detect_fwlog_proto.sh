@@ -19,10 +19,7 @@ for t in nft nmap masscan dmesg; do command -v $t >/dev/null || dl_skip "needs $
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || dl_skip "needs python3-scapy"
 dl_up || exit 1
 S=$DL_S T=$DL_T SC=$DL_SCANNER TG=$DL_TARGET
-old=$(sysctl -n net.netfilter.nf_log_all_netns 2>/dev/null) || dl_skip "no nf_log_all_netns"
-sysctl -qw net.netfilter.nf_log_all_netns=1 || dl_skip "cannot set nf_log_all_netns"
-DL_ON_DOWN="sysctl -qw net.netfilter.nf_log_all_netns=$old"
-dmesg >/dev/null 2>&1 || dl_skip "kernel log not readable"
+dl_kernel_log
 fails=0
 TAG=PRP$$
 

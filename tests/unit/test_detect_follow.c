@@ -49,6 +49,16 @@ static void put(const char *path, const char *s, int flags)
     close(fd);
 }
 
+/* Writes content to the fixture's file and opens it. */
+static struct det_follow *start(struct fx *x, const char *content, int follow)
+{
+    struct det_follow *f;
+    struct pr_error e;
+    put(x->path, content, O_TRUNC);
+    assert_int_equal(det_follow_open(x->path, follow, 1, &f, &e), 0);
+    return f;
+}
+
 /* Reads until the follower is idle; returns what it read, restarts marked "|R|". */
 static const char *drain(struct det_follow *f)
 {
@@ -77,10 +87,7 @@ static const char *drain(struct det_follow *f)
 static void test_grow_rotate_truncate_rewrite(void **state)
 {
     struct fx *x = *state;
-    struct det_follow *f;
-    struct pr_error e;
-    put(x->path, "line-01\nline-02\n", O_TRUNC);
-    assert_int_equal(det_follow_open(x->path, 1, 1, &f, &e), 0);
+    struct det_follow *f = start(x, "line-01\nline-02\n", 1);
     assert_string_equal(drain(f), "line-01\nline-02\n");
     assert_string_equal(drain(f), "");
     /* growth */
@@ -114,10 +121,7 @@ static void test_grow_rotate_truncate_rewrite(void **state)
 static void test_same_content_is_growth(void **state)
 {
     struct fx *x = *state;
-    struct det_follow *f;
-    struct pr_error e;
-    put(x->path, "line-01\nline-02\n", O_TRUNC);
-    assert_int_equal(det_follow_open(x->path, 1, 1, &f, &e), 0);
+    struct det_follow *f = start(x, "line-01\nline-02\n", 1);
     assert_string_equal(drain(f), "line-01\nline-02\n");
     put(x->path, "line-01\nline-02\nline-03\n", O_TRUNC); /* copytruncate of the same */
     assert_string_equal(drain(f), "line-03\n");
@@ -129,11 +133,9 @@ static void test_same_content_is_growth(void **state)
 static void test_no_follow(void **state)
 {
     struct fx *x = *state;
-    struct det_follow *f;
+    struct det_follow *f = start(x, "a\nb\n", 0);
     struct pr_error e;
     char b[64];
-    put(x->path, "a\nb\n", O_TRUNC);
-    assert_int_equal(det_follow_open(x->path, 0, 1, &f, &e), 0);
     assert_int_equal(det_follow_read(f, b, sizeof b, &e), 4);
     assert_int_equal(det_follow_read(f, b, sizeof b, &e), 0);
     det_follow_close(f);
