@@ -2,6 +2,7 @@
  * journalctl, IPv4 and IPv6, TCP options, ICMP errors with the quoted datagram, and
  * hostile lines (every truncation of a valid line, bad values, huge and binary lines). */
 #include "detect/fwlog.h"
+#include "detect/fwsrc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static int parse(const char *s, struct det_fwlog_line *l, struct pr_error *e)
@@ -349,6 +351,58 @@ static void test_times(void **state)
     assert_int_equal(l.has_time, 0);
 }
 
+/* The file source: each event has its line's own time, a line without one the time of the
+ * line before (the epoch before any), dmesg's uptime is moved by /proc/stat's btime, later
+ * fragments count as LOG lines without an event, and a last line needs no newline. */
+static void test_fwsrc_times(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/prfwsrcXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *body = " IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=20 TTL=1 ID=1 PROTO=47\n";
+    char text[1024];
+    snprintf(text, sizeof text,
+             "IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=20 TTL=1 ID=1 PROTO=47\n"
+             "2026-01-02T03:04:05.25Z h kernel:%s"
+             "IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=20 TTL=1 ID=1 PROTO=50\n"
+             "2026-01-02T03:04:06Z h kernel: IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=9 TTL=1 "
+             "ID=1 FRAG:100 PROTO=TCP\n"
+             "[  100.000000] x:%s"
+             "IN=v0 OUT= SRC=1.1.1.1 DST=1.1.1.2 LEN=20 TTL=1 ID=1 PROTO=51",
+             body, body);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    unsigned long long btime = 0;
+    FILE *st = fopen("/proc/stat", "r");
+    char l[256];
+    while (st && fgets(l, sizeof l, st) && sscanf(l, "btime %llu", &btime) != 1)
+        ;
+    if (st)
+        fclose(st);
+    struct det_fwsrc *src;
+    struct pr_error e;
+    assert_int_equal(det_fwsrc_open(path, 0, &src, &e), 0);
+    const uint64_t t = 1767323045ull * 1000000u + 250000u;
+    const uint64_t want[] = {0, t, t, btime * 1000000u + 100000000u, btime * 1000000u + 100000000u};
+    const int proto[] = {47, 47, 50, 47, 51};
+    struct det_event ev;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(det_fwsrc_next(src, &ev, &e), 1);
+        assert_int_equal(ev.proto, proto[i]);
+        if (btime || i < 3)
+            assert_int_equal(ev.ts_us, want[i]);
+    }
+    assert_int_equal(det_fwsrc_next(src, &ev, &e), 2);
+    struct det_fwsrc_stats fs;
+    det_fwsrc_stats(src, &fs);
+    assert_int_equal(fs.lines, 6);
+    assert_int_equal(fs.log_lines, 6);
+    assert_int_equal(fs.bad_lines, 0);
+    det_fwsrc_close(src);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_not_log_lines),  cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_every_protocol), cmocka_unit_test(test_fragments_and_incomplete),
         cmocka_unit_test(test_traits),         cmocka_unit_test(test_times),
+        cmocka_unit_test(test_fwsrc_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
