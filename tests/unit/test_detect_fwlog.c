@@ -1,6 +1,7 @@
 /* Firewall LOG line parser: the formats of kern.log, syslog (RFC 3339), dmesg and
  * journalctl, IPv4 and IPv6, TCP options, ICMP errors with the quoted datagram, and
  * hostile lines (every truncation of a valid line, bad values, huge and binary lines). */
+#include "detect/engine.h"
 #include "detect/fwlog.h"
 #include "detect/fwsrc.h"
 
@@ -403,6 +404,114 @@ static void test_fwsrc_times(void **state)
     unlink(path);
 }
 
+/* Lines through the engine: the last alert of the one scan they make. */
+struct seen {
+    int n;
+    char scan_type[16], tool[16], detector[16];
+};
+
+static int seen_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    (void)e;
+    struct seen *s = ctx;
+    s->n++;
+    snprintf(s->scan_type, sizeof s->scan_type, "%s", a->scan_type);
+    snprintf(s->tool, sizeof s->tool, "%s", a->tool_guess);
+    snprintf(s->detector, sizeof s->detector, "%s", a->detector);
+    return 0;
+}
+
+static const struct det_sink_ops seen_ops = {"test", seen_emit, NULL};
+
+/* 20 probes of one source, made by fmt(i, buf): the scan the engine reports. */
+static struct seen run_lines(void (*fmt)(int i, char *b, size_t n))
+{
+    struct det_config c;
+    det_config_defaults(&c);
+    c.max_sources = 64;
+    struct det_engine *d = det_engine_new(&c, NULL);
+    assert_non_null(d);
+    struct seen s = {0};
+    struct det_sink sink = {&seen_ops, &s};
+    det_engine_add_sink(d, &sink);
+    for (int i = 0; i < 20; i++) {
+        char b[512];
+        struct det_fwlog_line l;
+        struct pr_error e;
+        fmt(i, b, sizeof b);
+        assert_int_equal(det_fwlog_parse(b, strlen(b), 2026, &l, &e), 1);
+        det_engine_event(d, &l.ev);
+    }
+    det_engine_finish(d);
+    det_engine_free(d);
+    return s;
+}
+
+static void proto_line(int i, char *b, size_t n)
+{
+    static const char *p[] = {"AH SPI=0x1", "ESP SPI=0x2", "47", "4", "41", "103", "132"};
+    char pr[16];
+    if (i < 7)
+        snprintf(pr, sizeof pr, "%s", p[i]);
+    else
+        snprintf(pr, sizeof pr, "%d", 130 + i);
+    snprintf(b, n,
+             "2026-01-02T03:04:05.%02dZ h kernel: IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 "
+             "LEN=20 TTL=%d ID=%d PROTO=%s ",
+             i, 40 + i % 7, 100 + i, pr);
+}
+
+/* masscan: TTL 255, window 1024, LEN 40, ID = (dst ^ dport ^ seq) & 0xffff */
+static void masscan_line(int i, char *b, size_t n, int with_seq)
+{
+    unsigned seq = 123456789u + (unsigned)i, port = 1000u + (unsigned)i * 7;
+    unsigned id = ((0x0002u) ^ port ^ seq) & 0xffff; /* dst 198.18.0.2: low 16 bits 0x0002 */
+    char seqs[64] = "";
+    if (with_seq)
+        snprintf(seqs, sizeof seqs, "SEQ=%u ACK=0 ", seq);
+    snprintf(b, n,
+             "2026-01-02T03:04:05.%02dZ h kernel: IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 "
+             "LEN=40 TOS=0x00 PREC=0x00 TTL=254 ID=%u PROTO=TCP SPT=40000 DPT=%u %sWINDOW=1024 "
+             "RES=0x00 SYN URGP=0 ",
+             i, id, port, seqs);
+}
+
+static void masscan_seq(int i, char *b, size_t n)
+{
+    masscan_line(i, b, n, 1);
+}
+
+static void masscan_noseq(int i, char *b, size_t n)
+{
+    masscan_line(i, b, n, 0);
+}
+
+/* nmap -sS from a rule that logs neither SEQ= nor OPT: window, TTL and LEN 44 (MSS) */
+static void nmap_line(int i, char *b, size_t n)
+{
+    snprintf(b, n,
+             "2026-01-02T03:04:05.%02dZ h kernel: IN=v0 OUT= SRC=198.18.0.1 DST=198.18.0.2 "
+             "LEN=44 TOS=0x00 PREC=0x00 TTL=%d ID=%d PROTO=TCP SPT=51000 DPT=%d WINDOW=1024 "
+             "RES=0x00 SYN URGP=0 ",
+             i, 37 + (i * 7) % 23, 3000 + i * 11, 1 + i);
+}
+
+static void test_engine_scans(void **state)
+{
+    (void)state;
+    struct seen s = run_lines(proto_line);
+    assert_true(s.n >= 1);
+    assert_string_equal(s.scan_type, "ipproto");
+    assert_string_equal(s.detector, "fwlog");
+    s = run_lines(masscan_seq);
+    assert_string_equal(s.scan_type, "syn");
+    assert_string_equal(s.tool, "masscan");
+    s = run_lines(masscan_noseq); /* without SEQ=: not nmap, unknown */
+    assert_string_equal(s.tool, "unknown");
+    s = run_lines(nmap_line);
+    assert_string_equal(s.tool, "nmap");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,7 +520,7 @@ int main(void)
         cmocka_unit_test(test_not_log_lines),  cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_every_protocol), cmocka_unit_test(test_fragments_and_incomplete),
         cmocka_unit_test(test_traits),         cmocka_unit_test(test_times),
-        cmocka_unit_test(test_fwsrc_times),
+        cmocka_unit_test(test_fwsrc_times),    cmocka_unit_test(test_engine_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
