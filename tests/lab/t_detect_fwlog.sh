@@ -79,10 +79,11 @@ wait $FPID
 cat "$DL_DIR/grow.out"
 check grow
 
-# follow through a rotation (lines appended to the old file first, then rename and a new file)
-# and a truncation: each of the 200 lines read exactly once
+# follow through a rotation (lines appended to the old file first, then rename and a new file),
+# a truncation, and a rewrite to the same size (the last part with another prefix of the same
+# length): each line read exactly once, the rewritten ones again
 head -n 50 "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
-"$PR" detect -q -F --fwlog "$DL_DIR/rot.log" --alerts "$DL_DIR/rot.json" --duration 6 \
+"$PR" detect -q -F --fwlog "$DL_DIR/rot.log" --alerts "$DL_DIR/rot.json" --duration 8 \
     >"$DL_DIR/rot.out" &
 FPID=$!
 sleep 1
@@ -92,11 +93,15 @@ sed -n 101,150p "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
 sleep 1.5
 : >"$DL_DIR/rot.log"
 sed -n '151,$p' "$DL_DIR/nft.log" >>"$DL_DIR/rot.log"
+sleep 1.5
+sed "s/$TAG-nft/$TAG-NFT/" "$DL_DIR/rot.log" >"$DL_DIR/rot.new"
+cmp -s "$DL_DIR/rot.log" "$DL_DIR/rot.new" && { echo "FAIL: the rewrite changed nothing"; fails=$((fails + 1)); }
+cat "$DL_DIR/rot.new" >"$DL_DIR/rot.log"
 wait $FPID
 cat "$DL_DIR/rot.out"
-n=$(wc -l <"$DL_DIR/nft.log")
+n=$(($(wc -l <"$DL_DIR/nft.log") + $(wc -l <"$DL_DIR/rot.new")))
 grep -q "lines $n (LOG $n," "$DL_DIR/rot.out" ||
-    { echo "FAIL: -F through rotation and truncation did not read each of $n lines once"; fails=$((fails + 1)); }
+    { echo "FAIL: -F did not read each of the $n lines once"; fails=$((fails + 1)); }
 check rot
 
 echo
