@@ -4,7 +4,6 @@
 #include "detect/follow.h"
 #include "detect/fwlog.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
