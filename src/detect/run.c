@@ -5,6 +5,7 @@
 #include "detect/capture.h"
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
+#include "detect/tablekey.h"
 
 #include "core/privs.h"
 #include <signal.h>
@@ -98,6 +99,15 @@ int det_run(const struct det_options *o)
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return PR_EXIT_USAGE;
     }
+    uint64_t k0, k1; /* offline: the same alerts on every run (tablekey.h) */
+    if (!o->iface && !o->follow) {
+        if (det_table_key_stable("/etc/machine-id", &k0, &k1) == 0)
+            det_engine_set_key(d, k0, k1);
+        else
+            fputs("portreeve detect: no /etc/machine-id: the table key is random, so runs over"
+                  " the same input may differ\n",
+                  stderr);
+    }
     struct det_sink sink;
     if (!o->quiet) {
         det_sink_text(stdout, &sink);
@@ -166,8 +176,8 @@ int det_run(const struct det_options *o)
             if (metrics && (++events & 1023) == 0) /* scrapers are served under load too */
                 det_metrics_poll(metrics, d);
         } else if (r == 0) {
-            if (o->iface || o->follow)
-                det_engine_tick(d, wall_us());
+            if (o->iface || o->follow) /* a log is ticked on its own clock (fwsrc.h) */
+                det_engine_tick(d, fw ? det_fwsrc_clock(fw) : wall_us());
             det_metrics_poll(metrics, d);
         } else if (r == 2) {
             break;
