@@ -28,6 +28,8 @@ struct scan_progress {
     uint64_t position;  /* first-pass permutation positions [0, position) were sent */
     struct pr_addr *up; /* hosts found up by discovery (none with -Pn: every host is up) */
     size_t nup;
+    uint64_t discovered; /* targets [0, discovered) went through discovery (up lists those
+                            found up); later ones are discovered again on resume */
     struct progress_item *items;
     size_t n, cap;
 };
