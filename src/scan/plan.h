@@ -20,9 +20,9 @@
 #define SCAN_KEEP_MAX ((uint64_t)1 << 20)
 /* Most first-pass probes a --dry-run lists one by one; larger plans print the summary. */
 #define SCAN_DRY_LIST_MAX ((uint64_t)1 << 20)
-/* Most answers a scan keeps for --resume (about 32 bytes each; one per finished host in
- * most scans); a scan stopped beyond that says it cannot be resumed. */
-#define SCAN_RESUME_ITEMS_MAX ((size_t)1 << 21)
+/* Most answers a scan keeps for --resume (24 bytes each; one per finished host in most
+ * scans, ~24 MiB); a scan stopped beyond that says it cannot be resumed. */
+#define SCAN_RESUME_ITEMS_MAX ((size_t)1 << 20)
 
 struct scan_plan {
     uint64_t targets;  /* after merging and exclusions */
