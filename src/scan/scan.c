@@ -545,6 +545,10 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     if (nh == 0 && run_window(R, 0, 0) < 0) /* opens and drops privileges all the same */
         goto out;
     for (uint64_t w0 = 0; w0 < nh && !R->stopped; w0 += R->plan.window) {
+        if (w0 && stop && *stop) { /* between windows: resume at the next group */
+            stop_at(&R->saved, R->group, 0);
+            break;
+        }
         if (!keep_all)
             free_hosts(r);
         size_t wn = (size_t)(nh - w0 < R->plan.window ? nh - w0 : R->plan.window);
@@ -561,8 +565,9 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     if (R->prog && R->saved.valid && R->keep_full) {
         fprintf(stderr,
                 "portreeve: too many finished hosts to save for --resume (more than %zu "
-                "answers); no resume file\n",
+                "answers); the progress is not saved\n",
                 (size_t)SCAN_RESUME_ITEMS_MAX);
+        R->prog->valid = 0;                 /* an older resume file, if any, is left as it was */
     } else if (R->prog && R->saved.valid) { /* stopped: this is where to resume */
         progress_free(R->prog);
         *R->prog = R->saved;

@@ -5,7 +5,8 @@
 #  - `scan --dry-run -Pn -p22 198.18.0.0/1` completes under 64 MiB peak RSS and prints the
 #    plan: 2^31 targets, 2^31 first-pass probes, 32768 host groups; 0.0.0.0/0 the same with
 #    2^32 targets (nothing excluded silently); an --exclude and a --shard change the counts
-#    exactly; a small plan still lists every probe;
+#    exactly; a small plan still lists every probe, and a listed plan over two windows has
+#    disjoint, complete shards;
 #  - -6 2001:2::/96 (2^32 addresses) is planned the same way; a /95 is refused with a
 #    message (exit 2, no abort);
 #  - audit with a policy naming 198.18.0.0/1: --dry-run prints the plan in bounded memory;
@@ -58,6 +59,20 @@ check "/1 shard 3/3: positions 2, 5, 8, ... (715827882 probes)" \
 measured small "$PORTREEVE" scan --dry-run -Pn -p 1-4 127.0.0.1-3
 check "a small plan lists every probe (12) and sums them up" \
     sh -c "[ \$(sort -u '$W/small.out' | grep -c '^probe tcp 127.0.0.[123] [1-4]$') = 12 ] && grep -qF 'plan: 12 first-pass probes' '$W/small.err'"
+
+# -- a listed plan over two windows (127.0.0.0/15 x 2 ports): shards disjoint and complete,
+#    and the first window's group is finished before the second's starts
+for s in 1 2; do
+    in_ns "$PORTREEVE" scan --dry-run --seed 5 --shard $s/2 -Pn -p 1-2 127.0.0.0/15 >"$W/wshard$s" 2>/dev/null || fail=1
+done
+in_ns "$PORTREEVE" scan --dry-run --seed 5 -Pn -p 1-2 127.0.0.0/15 >"$W/wall" 2>/dev/null || fail=1
+check "two windows: every probe once (262144)" \
+    test "$(sort -u "$W/wall" | wc -l)" -eq 262144 -a "$(wc -l <"$W/wall")" -eq 262144
+sort "$W/wshard1" "$W/wshard2" >"$W/wunion"
+sort "$W/wall" >"$W/wsorted"
+check "two windows: shards disjoint and together the plan" cmp -s "$W/wunion" "$W/wsorted"
+check "two windows: 127.0/16 finished before 127.1/16 starts" \
+    sh -c "[ \"\$(awk '{print \$3}' '$W/wall' | cut -d. -f2 | uniq | tr '\n' ' ')\" = '0 1 ' ]"
 
 # -- IPv6
 measured v6 "$PORTREEVE" scan -6 --dry-run -Pn -p22 2001:2::/96
