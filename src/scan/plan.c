@@ -68,8 +68,7 @@ void scan_plan_print(FILE *f, const struct scan_config *cfg, const struct scan_p
         fprintf(f, "host discovery only\n");
         return;
     }
-    fprintf(f, "%zu TCP and %zu UDP port%s, technique%s", p->ntcp, p->nudp,
-            p->ntcp + p->nudp == 1 ? "" : "s", p->ntech == 1 ? "" : "s");
+    fprintf(f, "ports %zu TCP, %zu UDP; technique%s", p->ntcp, p->nudp, p->ntech == 1 ? "" : "s");
     for (size_t i = 0; i < p->ntech; i++)
         fprintf(f, "%s%s", i ? ", " : " ", cfg->techniques[i]);
     fprintf(f, "\nplan: %llu first-pass probe%s", (unsigned long long)p->probes,

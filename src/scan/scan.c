@@ -1,4 +1,9 @@
-/* scan.c — runs a configured scan: routes, privileges, discovery, each technique. */
+/* scan.c — runs a configured scan: routes, privileges, discovery, each technique.
+ *
+ * Targets are taken one window at a time (scan/plan.h): a window's results, routes and
+ * engine state exist only while it is scanned, then its hosts go to the sink and are
+ * freed, so memory does not depend on the size of the target range. Host groups and
+ * first-pass positions are numbered across windows, for --shard and --resume. */
 #include "scan/scan.h"
 
 #include "core/privs.h"
