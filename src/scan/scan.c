@@ -469,6 +469,11 @@ static int run_window(struct run *R, uint64_t first, size_t wn)
         if (tg[i].res->up)
             tg[nup++] = tg[i];
     r->hosts_up += nup;
+    if (R->plan.targets <= R->plan.window) { /* one window: the status line's exact total */
+        R->total = 0;
+        for (size_t k = 0; k < r->ninfo; k++)
+            R->total += (uint64_t)nup * r->info[k].nports;
+    }
     if (R->stop && *R->stop && R->discovered < first + wn && !R->cfg->no_ping &&
         !R->cfg->dry_run) { /* stopped in discovery: this window starts again */
         stop_at(&R->saved, R->group, 0);
