@@ -337,6 +337,11 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "portreeve audit: interrupted; nothing stored, no verdict\n");
         goto out;
     }
+    if (cfg->dry_run) { /* the plan was printed; nothing was scanned */
+        fprintf(stderr, "portreeve audit: --dry-run: nothing stored, no verdict\n");
+        exit_code = PR_EXIT_OK;
+        goto out;
+    }
 
     struct violation *v = NULL;
     size_t nv = 0, counted = audit_eval(&pol, &r, &v, &nv);
