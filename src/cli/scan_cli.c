@@ -76,7 +76,7 @@ static void usage(FILE *f)
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
-          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
+          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
           f);
 }
@@ -321,6 +321,8 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (parse_long(a, val, 1, 255, &v) < 0)
                 return -1;
             c->cfg.ttl = (int)v;
+        } else if (!strcmp(a, "--badsum")) {
+            c->cfg.badsum = 1;
         } else if (!strcmp(a, "--seed")) {
             NEED_VAL();
             char *end;

@@ -521,6 +521,7 @@ out:
     r->pkts_rcvd = st.rcvd;
     r->bytes_sent = st.bytes_sent;
     r->bytes_rcvd = st.bytes_rcvd;
+    r->pkts_badsum = io.rx_badsum;
     rawio_close(&io);
     free(tg);
     return rc;

@@ -83,6 +83,7 @@ struct scan_config {
     struct pr_addr source; /* -S; family 0 when unset */
     int source_port;       /* -g; -1 when unset */
     int ttl;               /* --ttl; 0 = default 64 */
+    int badsum;            /* --badsum: probes with a wrong TCP/UDP checksum */
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
