@@ -196,6 +196,19 @@ uint64_t rtt_timeout(const struct scan_timing *t, double srtt, double rttvar)
     return (uint64_t)to;
 }
 
+size_t scan_group_size(const struct scan_config *cfg, size_t nup)
+{
+    size_t widest = 0;
+    for (size_t i = 0; i < cfg->ntech; i++) {
+        size_t n = cfg->ports.n[strcmp(cfg->techniques[i], "udp") ? PR_TCP : PR_UDP];
+        widest = n > widest ? n : widest;
+    }
+    size_t gsize = widest ? (size_t)(SCAN_GROUP_PAIRS / widest) : nup;
+    if (cfg->max_hostgroup && gsize > cfg->max_hostgroup)
+        gsize = cfg->max_hostgroup;
+    return gsize < 1 ? 1 : gsize;
+}
+
 static int family_bit(int family)
 {
     return family == AF_INET6 ? 2 : 1;
@@ -299,6 +312,8 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     struct rawio io = {.send4 = -1, .send6 = -1, .recv = -1};
     struct engine_target *tg = NULL;
     struct engine_stats st = {0};
+    size_t emitted = 0, reached = 0; /* r->hosts[0, emitted) went to the sink; [0, reached)
+                                        were scanned or are being scanned */
     uint64_t nh = tgt_count(&cfg->targets);
     gettimeofday(&r->start, NULL);
     r->args = cfg->args;
@@ -390,12 +405,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     /* Host groups: each is scanned by every technique (then -sV) before the next. */
     size_t ntcp = any_tcp ? cfg->ports.n[PR_TCP] : 0;
     size_t nudp = any_udp ? cfg->ports.n[PR_UDP] : 0;
-    size_t widest = ntcp > nudp ? ntcp : nudp;
-    size_t gsize = widest ? (size_t)(SCAN_GROUP_PAIRS / widest) : nup;
-    if (cfg->max_hostgroup && gsize > cfg->max_hostgroup)
-        gsize = cfg->max_hostgroup;
-    if (gsize < 1)
-        gsize = 1;
+    size_t gsize = scan_group_size(cfg, nup);
     uint64_t total = 0, done = 0;
     for (size_t k = 0; k < r->ninfo; k++)
         total += (uint64_t)nup * r->info[k].nports;
@@ -404,11 +414,11 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     for (size_t k = 0; k < r->ninfo; k++)
         ratectl_init(&search[k], cfg->timing.rate_auto && !cfg->dry_run && tech[k],
                      cfg->timing.max_rate, cfg->timing.min_rate, cfg->timing.rate_ceiling);
-    size_t emitted = 0; /* r->hosts[0, emitted) went to the sink */
     int stopped = 0;
     for (size_t g0 = 0; g0 < nup && !stopped; g0 += gsize) {
         size_t gi = g0 / gsize, n = nup - g0 < gsize ? nup - g0 : gsize;
         struct engine_target *gt = tg + g0;
+        reached = (size_t)(gt[n - 1].res - r->hosts) + 1;
         for (size_t i = 0; i < n; i++) {
             struct host_result *h = gt[i].res;
             gettimeofday(&h->start, NULL);
@@ -470,8 +480,8 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             if (stopped) /* the technique had finished: resume at the next one */
                 stop_at(&saved, gi, k + 1);
         }
-        if (cfg->version_detect && !cfg->ping_only && !stopped &&
-            svc_version_run(cfg, r, stop, e) < 0) {
+        if (cfg->version_detect && cfg->sv && !cfg->ping_only && !stopped &&
+            svc_version_run(cfg->sv, cfg->version_intensity, &cfg->source, r, stop, e) < 0) {
             progress_free(&saved);
             goto out;
         }
@@ -516,6 +526,12 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     }
     rc = 0;
 out:
+    if (rc < 0 && cfg->sink && emitted < reached) { /* a failure: what was found still goes out */
+        for (size_t i = emitted; i < reached; i++)
+            drop_unprobed(&r->hosts[i]);
+        struct pr_error e2;
+        (void)sink_hosts(cfg, r, emitted, reached, &e2);
+    }
     gettimeofday(&r->end, NULL);
     r->pkts_sent = st.sent;
     r->pkts_rcvd = st.rcvd;

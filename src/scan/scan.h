@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct payload_db;
+struct svc_version;
 
 /* What an interrupted scan has done, to resume it (--resume): the host group and the
  * technique it was in, how far that technique's first pass through the group's
@@ -95,6 +96,7 @@ struct scan_config {
     size_t max_hostgroup;              /* --max-hostgroup: hosts per group; 0 = by pairs */
     /* service detection (-sV, -A): see svc/version.h */
     int version_detect;
+    struct svc_version *sv;   /* opened by the caller before scan_run when version_detect */
     int version_intensity;    /* 0..9, default 7 */
     const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
@@ -112,6 +114,9 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
 
 /* Pairs in one host group: the engine keeps ~10 bytes per pair and the result 16. */
 #define SCAN_GROUP_PAIRS ((uint64_t)1 << 22)
+
+/* Hosts per group when nup hosts are up (scan_run's groups; --resume checks with it). */
+size_t scan_group_size(const struct scan_config *cfg, size_t nup);
 
 /* Round-trip estimate shared by the engines (Jacobson/Karels, as RFC 6298): folds one
  * sample into *srtt / *rttvar (microseconds; *srtt 0 means no sample yet). */

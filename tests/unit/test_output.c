@@ -628,6 +628,54 @@ static void test_garbage_model(void **state)
     free(t);
 }
 
+/* A scan that failed part way: every format keeps the hosts and says it is incomplete;
+ * the XML says so as nmap does (exit="error" errormsg=...) and stays DTD-valid. */
+static void test_incomplete(void **state)
+{
+    struct fixture *fx = *state;
+    struct out_opts o = {.verbose = 1};
+    fx->r.errormsg = "service detection: epoll_wait: <bad> & \"worse\"";
+    fx->r.pkts_sent = 10, fx->r.pkts_rcvd = 5, fx->r.pkts_badsum = 3;
+    char *t = run(out_xml, &fx->r, &o);
+    has(t, "exit=\"error\" errormsg=\"service detection: epoll_wait: &lt;bad&gt; &amp; "
+           "&quot;worse&quot;\"/>");
+    has(t, "(incomplete)");
+    has(t, "portid=\"80\"");
+    if (have_tool("/usr/bin/xmllint")) {
+        struct tmpdir d;
+        char a[128];
+        mktmp(&d);
+        snprintf(a, sizeof a, "%s/i.xml", d.path);
+        write_file(a, t);
+        assert_int_equal(sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", a),
+                         0);
+        rmtmp(&d);
+    }
+    free(t);
+    t = run(out_normal, &fx->r, &o);
+    has(t, "INCOMPLETE: the scan failed: service detection: epoll_wait:");
+    has(t, "Replies with a wrong checksum ignored: 3\n");
+    free(t);
+    o.as_file = 1;
+    t = run(out_normal, &fx->r, &o);
+    has(t, "# INCOMPLETE: the scan failed: service detection");
+    free(t);
+    t = run(out_grepable, &fx->r, &o);
+    has(t, "# INCOMPLETE: the scan failed: service detection");
+    free(t);
+    t = run(out_json, &fx->r, &o);
+    has(t, "\n{\"incomplete\":true,\"error\":\"service detection: epoll_wait: <bad> & "
+           "\\\"worse\\\"\"}\n");
+    free(t);
+    fx->r.errormsg = NULL;
+    t = run(out_json, &fx->r, &o);
+    hasnt(t, "incomplete");
+    free(t);
+    t = run(out_xml, &fx->r, &o);
+    has(t, "exit=\"success\"/>");
+    free(t);
+}
+
 /* A closed stream is reported as an error, not ignored. */
 static void test_write_error(void **state)
 {
@@ -656,6 +704,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xml_tools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incomplete, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
