@@ -556,6 +556,9 @@ int pkt_csum_check(const uint8_t *buf, size_t len, unsigned flags)
         return PKT_CSUM_BAD_IP;
     if (!(flags & PKT_CSUM_L4) || l.fragment || tot > len || l.end < l.off)
         return PKT_CSUM_OK; /* the segment is not all here */
+    if ((flags & PKT_CSUM_TCP_BARE) && l.proto == PROTO_TCP && l.end - l.off >= TCP_HDR &&
+        l.end - l.off > (size_t)(buf[l.off + 12] >> 4) * 4)
+        return PKT_CSUM_OK; /* TCP data: maybe segments merged by GRO (first one's checksum) */
     const uint8_t *p = buf + l.off;
     size_t n = l.end - l.off;
     size_t field;
@@ -595,29 +598,32 @@ void pkt_spoil_cksum(uint8_t *buf, size_t len)
     put16(c, v ? v : 0xffff);
 }
 
-int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out)
+int pkt_ether_ip(const uint8_t *buf, size_t len, size_t *off)
 {
-    memset(out, 0, sizeof *out);
     if (!buf || len < 14)
         return -1;
-    size_t off = 12;
-    uint16_t type = get16(buf + off);
+    size_t o = 12;
+    uint16_t type = get16(buf + o);
     for (int i = 0; i < MAX_VLAN_TAGS && (type == 0x8100 || type == 0x88a8 || type == 0x9100);
          i++) {
-        if (len - off < 6)
+        if (len - o < 6)
             return -1;
-        off += 4;
-        type = get16(buf + off);
+        o += 4;
+        type = get16(buf + o);
     }
-    off += 2;
-    if (type == 0x0800) {
-        if (len - off < 1 || buf[off] >> 4 != 4)
-            return -1;
-    } else if (type == 0x86dd) {
-        if (len - off < 1 || buf[off] >> 4 != 6)
-            return -1;
-    } else {
+    o += 2;
+    if (len - o < 1 || (type != 0x0800 && type != 0x86dd) ||
+        buf[o] >> 4 != (type == 0x0800 ? 4 : 6))
         return -1;
-    }
+    *off = o;
+    return 0;
+}
+
+int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out)
+{
+    size_t off;
+    memset(out, 0, sizeof *out);
+    if (pkt_ether_ip(buf, len, &off) < 0)
+        return -1;
     return pkt_parse(buf + off, len - off, out);
 }

@@ -92,12 +92,16 @@ struct pkt_info {
  * fragmented beyond the first fragment. Checksums are not verified here (pkt_csum_check). */
 int pkt_parse(const uint8_t *buf, size_t len, struct pkt_info *out);
 
-/* pkt_csum_check() flags. */
-#define PKT_CSUM_L4 1 /* verify the TCP, UDP, ICMP or ICMPv6 checksum too */
-#define PKT_CSUM_PARTIAL                                                                           \
-    2 /* accept a TCP/UDP checksum field that holds only the folded                                \
-         pseudo-header sum: a packet sent by this host whose checksum                              \
-         the NIC was to finish (CHECKSUM_PARTIAL), as captures show */
+/* pkt_csum_check() flags:
+ * PKT_CSUM_L4: verify the TCP, UDP, ICMP or ICMPv6 checksum too;
+ * PKT_CSUM_PARTIAL: accept a TCP/UDP checksum field that holds only the folded
+ *   pseudo-header sum: a packet sent by this host whose checksum the NIC was to finish
+ *   (CHECKSUM_PARTIAL), as captures of its own traffic show;
+ * PKT_CSUM_TCP_BARE: verify TCP checksums only of segments without data (libpcap hands
+ *   over GRO-merged segments with the first one's checksum). */
+#define PKT_CSUM_L4 1
+#define PKT_CSUM_PARTIAL 2
+#define PKT_CSUM_TCP_BARE 4
 
 enum { PKT_CSUM_OK = 0, PKT_CSUM_BAD_IP = -1, PKT_CSUM_BAD_L4 = -2 };
 
@@ -115,5 +119,7 @@ void pkt_spoil_cksum(uint8_t *buf, size_t len);
 
 /* Same, for a frame that starts with an Ethernet header (VLAN tags skipped). */
 int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out);
+/* Where the IPv4/IPv6 datagram of an Ethernet frame starts: 0 with *off set, or -1. */
+int pkt_ether_ip(const uint8_t *buf, size_t len, size_t *off);
 
 #endif

@@ -186,6 +186,16 @@ static void test_csum_check(void **state)
     put16(b + 10, 0);
     put16(b + 10, pkt_cksum(b, 20, 0));
     assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    /* TCP data (maybe GRO-merged in a capture) is left unjudged with PKT_CSUM_TCP_BARE */
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_ACK, 1024, NULL,
+                      (const uint8_t *)"data", 4);
+    b[n - 1] ^= 0x20;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_TCP_BARE), PKT_CSUM_OK);
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_SYN, 1024, NULL, NULL, 0);
+    b[37] ^= 0x01;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_TCP_BARE), PKT_CSUM_BAD_L4);
+
     /* --badsum: every probe we build comes out with a checksum that does not verify */
     for (uint32_t seq = 0; seq < 4000; seq++) {
         n = pkt_build_tcp(b, sizeof b, &ip4, 61000, 80, seq * 7919u, 0, TH_SYN, 1024, NULL, NULL,
