@@ -480,7 +480,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             if (stopped) /* the technique had finished: resume at the next one */
                 stop_at(&saved, gi, k + 1);
         }
-        if (cfg->version_detect && cfg->sv && !cfg->ping_only && !stopped &&
+        if (cfg->version_detect && !cfg->ping_only && !stopped &&
             svc_version_run(cfg->sv, cfg->version_intensity, &cfg->source, r, stop, e) < 0) {
             progress_free(&saved);
             goto out;

@@ -716,6 +716,8 @@ void svc_version_close(struct svc_version *sv)
 int svc_version_run(const struct svc_version *sv, int intensity, const struct pr_addr *source,
                     struct scan_result *r, volatile sig_atomic_t *stop, struct pr_error *e)
 {
+    if (!sv)
+        return pr_errf(e, "service detection: the probe file was not loaded");
     struct engine E = {.intensity = intensity,
                        .source = *source,
                        .r = r,
