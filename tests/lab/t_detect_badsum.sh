@@ -12,18 +12,10 @@
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup prdb "$@"
-T=prdt$$
-trap 'ns_test_cleanup; ip netns del "$T" 2>/dev/null' EXIT
-ip netns add "$T" && ip -n "$T" link set lo up || exit 1
-ip link add "db$$" netns "$NS" type veth peer name "dt$$" netns "$T" || exit 1
-in_ns ip addr add 198.18.0.1/24 dev "db$$"
-for a in 11 12 13; do in_ns ip addr add 198.18.0.$a/24 dev "db$$"; done
-in_ns ip link set "db$$" up
-ip -n "$T" addr add 198.18.0.2/24 dev "dt$$"
-ip -n "$T" link set "dt$$" up
+ns_peer prdt 198.18.0.1 198.18.0.2
+for a in 11 12 13; do in_ns ip addr add 198.18.0.$a/24 dev "$NS_IF"; done
 
-
-ip netns exec "$T" timeout 60 "$PORTREEVE" detect -i "dt$$" --alerts "$W/alerts.json" -q \
+ip netns exec "$PEER" timeout 60 "$PORTREEVE" detect -i "$PEER_IF" --alerts "$W/alerts.json" -q \
     >"$W/detect.out" 2>&1 &
 det=$!
 pids+=($det)
@@ -48,7 +40,7 @@ for src, bad in (("198.18.0.11", "tcp"), ("198.18.0.12", "ip"), ("198.18.0.13", 
             f[IP].chksum ^= 0x1111
         frames.append(f)
 sendp(frames, iface=iface, inter=0.002)
-' "db$$"
+' "$NS_IF"
 in_ns "$PORTREEVE" scan -sT -Pn -p 2000-2060 198.18.0.2 >/dev/null 2>&1
 sleep 1
 kill -INT $det

@@ -14,16 +14,8 @@
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup prcs "$@"
-T=prct$$
-trap 'ns_test_cleanup; ip netns del "$T" 2>/dev/null' EXIT
-ip netns add "$T" && ip -n "$T" link set lo up || exit 1
-ip link add "cs$$" netns "$NS" type veth peer name "ct$$" netns "$T" || exit 1
-in_ns ip addr add 198.18.0.1/24 dev "cs$$"
-in_ns ip link set "cs$$" up
-ip -n "$T" addr add 198.18.0.2/24 dev "ct$$"
-ip -n "$T" link set "ct$$" up
-in_t() { ip netns exec "$T" "$@"; }
-in_t nft -f - <<'NFT'
+ns_peer prct 198.18.0.1 198.18.0.2
+in_peer nft -f - <<'NFT'
 table inet t {
     chain in {
         type filter hook input priority 0;
@@ -31,7 +23,7 @@ table inet t {
     }
 }
 NFT
-ip netns exec "$T" timeout 100 /usr/bin/python3 -c '
+ip netns exec "$PEER" timeout 100 /usr/bin/python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.18.0.2", 7004)); s.listen(64); time.sleep(100)' &
@@ -39,7 +31,7 @@ pids+=($!)
 
 # the responder: one forged SYN/ACK per SYN it sees to 7001-7003, sent as a whole frame
 # (AF_PACKET: nothing fills in a checksum on the way)
-ip netns exec "$T" timeout 100 /usr/bin/python3 -c '
+ip netns exec "$PEER" timeout 100 /usr/bin/python3 -c '
 import sys, logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import Ether, IP, TCP, sendp, sniff, conf
@@ -61,11 +53,11 @@ def answer(p):
     open(w + "/sent.%d" % p[TCP].dport, "a").write("x")
 sniff(iface=iface, filter="tcp and dst portrange 7001-7003", prn=answer, store=0, timeout=95,
       started_callback=lambda: open(w + "/resp.ready", "w").close())
-' "ct$$" "$W" &
+' "$PEER_IF" "$W" &
 pids+=($!)
 for _ in $(seq 300); do [ -e "$W/resp.ready" ] && break; sleep 0.1; done
 check "the responder started" test -e "$W/resp.ready"
-for _ in $(seq 100); do in_t ss -ltn | grep -q ":7004 " && break; sleep 0.1; done
+for _ in $(seq 100); do in_peer ss -ltn | grep -q ":7004 " && break; sleep 0.1; done
 
 in_ns "$PORTREEVE" scan -sS -Pn -v --max-retries 2 -p 7001-7005 198.18.0.2 -oX "$W/scan.xml" \
     >"$W/scan.out" 2>"$W/scan.err"
@@ -82,10 +74,10 @@ sent=$(($(wc -c <"$W/sent.7002") + $(wc -c <"$W/sent.7003")))
 check "the summary counts the wrong checksums (${bad:-none}, $sent forged)" \
     test "${bad:-0}" -ge 2 -a "${bad:-0}" -le "$sent"
 
-before=$(in_t nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+before=$(in_peer nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 in_ns "$PORTREEVE" scan -sS -Pn --badsum --max-retries 1 -p 7004,7005 198.18.0.2 -oX "$W/bad.xml" \
     >/dev/null 2>&1
-after=$(in_t nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+after=$(in_peer nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 check "--badsum: the target dropped the probes for their checksum ($before -> $after)" \
     test "$((after - before))" -ge 2
 check "--badsum: a listening port gets no answer (filtered)" \
