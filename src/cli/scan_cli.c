@@ -829,11 +829,13 @@ int cmd_scan(int argc, char **argv)
         char name[64];
         resume_default_name(name, sizeof name);
         const char *out = resume_path ? resume_path : name;
-        if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0)
+        if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0) {
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
-        else
+            exit_code = PR_EXIT_RUNTIME; /* the scan cannot be resumed */
+        } else {
             fprintf(stderr,
                     "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);
+        }
     }
     if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag)
         fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
