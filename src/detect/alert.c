@@ -69,7 +69,7 @@ static void text_close(void *ctx)
     fflush((FILE *)ctx);
 }
 
-static const struct det_sink_ops text_ops = {"text", text_emit, text_close};
+static const struct det_sink_ops text_ops = {"text", text_emit, text_close, NULL};
 
 int det_sink_text(FILE *f, struct det_sink *out)
 {
@@ -122,34 +122,74 @@ char *det_alert_json(const struct det_alert *a)
     return s;
 }
 
+/* A sink that appends lines to a named file ("-": stdout), reopened on SIGHUP. */
+struct det_file_sink {
+    FILE *f;
+    char *path; /* NULL for stdout */
+};
+
 static int json_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     char *s = det_alert_json(a);
     if (!s)
         return pr_errf(e, "alerts file: out of memory");
-    int r = fprintf((FILE *)ctx, "%s\n", s) < 0 || fflush((FILE *)ctx) != 0;
+    int r = det_file_sink_line(ctx, s);
     free(s);
     return r ? pr_errf(e, "writing the alerts file failed") : 0;
 }
 
-static void json_close(void *ctx)
+int det_file_sink_line(void *ctx, const char *line)
 {
-    FILE *f = ctx;
-    if (f != stdout)
-        fclose(f);
-    else
-        fflush(f);
+    FILE *f = ((struct det_file_sink *)ctx)->f;
+    return fprintf(f, "%s\n", line) < 0 || fflush(f) != 0 ? -1 : 0;
 }
 
-static const struct det_sink_ops json_ops = {"json", json_emit, json_close};
+void det_file_sink_close(void *ctx)
+{
+    struct det_file_sink *s = ctx;
+    if (s->path)
+        fclose(s->f);
+    else
+        fflush(s->f);
+    free(s->path);
+    free(s);
+}
 
-int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
+int det_file_sink_reopen(void *ctx, struct pr_error *e)
+{
+    struct det_file_sink *s = ctx;
+    if (!s->path)
+        return 0;
+    FILE *f = fopen(s->path, "ae");
+    if (!f)
+        return pr_errf(e, "'%s': cannot reopen for writing", s->path);
+    fclose(s->f);
+    s->f = f;
+    return 0;
+}
+
+int det_file_sink_open(const char *path, const struct det_sink_ops *ops, struct det_sink *out,
+                       struct pr_error *e)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
     if (!f)
-        return pr_errf(e, "alerts file '%s': cannot open for writing", path);
-    out->ops = &json_ops;
-    out->ctx = f;
+        return pr_errf(e, "'%s': cannot open for writing", path);
+    struct det_file_sink *s = pr_calloc(1, sizeof *s);
+    s->f = f;
+    s->path = f == stdout ? NULL : pr_strdup(path);
+    out->ops = ops;
+    out->ctx = s;
+    return 0;
+}
+
+static const struct det_sink_ops json_ops = {"json", json_emit, det_file_sink_close,
+                                             det_file_sink_reopen};
+
+int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
+{
+    struct pr_error sub = {""};
+    if (det_file_sink_open(path, &json_ops, out, &sub) < 0)
+        return pr_errf(e, "alerts file %s", sub.msg);
     return 0;
 }
 
@@ -171,7 +211,7 @@ static void syslog_close(void *ctx)
     closelog();
 }
 
-static const struct det_sink_ops syslog_ops = {"syslog", syslog_emit, syslog_close};
+static const struct det_sink_ops syslog_ops = {"syslog", syslog_emit, syslog_close, NULL};
 
 int det_sink_syslog(struct det_sink *out)
 {

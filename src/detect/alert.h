@@ -57,6 +57,9 @@ struct det_sink_ops {
     /* Writes one alert; returns 0 or -1 with e filled. */
     int (*emit)(void *ctx, const struct det_alert *a, struct pr_error *e);
     void (*close)(void *ctx);
+    /* Reopens the sink's file by its name (SIGHUP after logrotate moved it); NULL when
+     * the sink has no file. Returns 0, or -1 with e filled (the old file stays in use). */
+    int (*reopen)(void *ctx, struct pr_error *e);
 };
 
 struct det_sink {
@@ -68,6 +71,14 @@ struct det_sink {
 int det_sink_text(FILE *f, struct det_sink *out);
 /* JSON lines appended to path ("-" for stdout). */
 int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e);
+/* The file half of the JSON-lines sinks (--alerts here, --eve in eve.h): ctx of
+ * det_file_sink_open() holds the FILE and its name. det_file_sink_line() appends one line
+ * and flushes (0 or -1); close and reopen are the sink ops. */
+int det_file_sink_open(const char *path, const struct det_sink_ops *ops, struct det_sink *out,
+                       struct pr_error *e);
+int det_file_sink_line(void *ctx, const char *line);
+void det_file_sink_close(void *ctx);
+int det_file_sink_reopen(void *ctx, struct pr_error *e);
 /* syslog(3), facility LOG_AUTH (openlog done here, closelog on close). */
 int det_sink_syslog(struct det_sink *out);
 
