@@ -75,7 +75,7 @@ static int parse_line(const char *name, char *p, size_t n, unsigned ln,
         vcol = i + 1;
         size_t v0 = i, vend = i;
         for (; i < n; i++) { /* up to a comment (a '#' after a blank) or the end */
-            if (p[i] == '#' && i > v0 && is_blank(p[i - 1]))
+            if (p[i] == '#' && (i == v0 || is_blank(p[i - 1])))
                 break;
             if (!is_blank(p[i]))
                 vend = i + 1;
