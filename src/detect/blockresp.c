@@ -221,16 +221,25 @@ const char *blk_respond(void *ctx, const struct det_alert *a)
         return "none";
     }
     struct recent *old = recent_slot(r, &a->src, 0);
-    if (old && old->until_us > a->ts_us) {
+    bool same_scan = old && old->scan_id == a->scan_id;
+    if (same_scan && old->until_us > a->ts_us) {
         r->st.already++;
         return done;
     }
     /* one block per scan: when it has run out, the source is blocked again for a new
      * scan (after it has been silent long enough for this one to end), not for more of
      * the same one */
-    if ((old && old->scan_id == a->scan_id) || a->kind == DET_ALERT_END)
+    if (same_scan || a->kind == DET_ALERT_END)
         return "none";
-    if (!blk_rate_take(&r->rate, a->ts_us)) {
+    /* a new scan from an address blocked for an earlier one: nftables, not this memory,
+     * says whether the block still holds (`portreeve block unblock` may have lifted it),
+     * so the helper is asked again; it answers with the time left and charges no cap */
+    bool believed = old && old->until_us > a->ts_us;
+    if (believed && r->opt.dry_run) {
+        r->st.already++;
+        return done;
+    }
+    if (!believed && !blk_rate_take(&r->rate, a->ts_us)) {
         r->st.capped++;
         if (!r->capped_said_us || a->ts_us >= r->capped_said_us + 10000000u) {
             char msg[160];

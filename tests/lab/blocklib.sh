@@ -7,6 +7,7 @@
 # bl_wait_elem ADDR SEC  wait until ADDR is in the set (0) or SEC pass (1)
 # bl_table_exists        0 when A has table inet portreeve
 # bl_nmap_states ARGS    nmap -sS -Pn from the scanner; prints "port state" lines
+# bl_elem_info ADDR      timeout, time left and comment of ADDR in the block sets
 
 bl_start() {
     local name=$1
@@ -82,4 +83,25 @@ for line in sys.stdin:
         for p in m.group(1).split(", "):
             f = p.split("/")
             print(f[0], f[1])'
+}
+
+# bl_elem_info ADDR [SET...]  "TIMEOUT EXPIRES COMMENT" of ADDR in A's block sets (or the
+#                        sets named, e.g. offences), nothing when it is not there
+bl_elem_info() {
+    local a=$1 s
+    shift
+    local sets=${*:-blocklist blocklist6}
+    for s in $sets; do
+        ip netns exec "$LAB_NS_A" nft -j list set inet portreeve "$s" 2>/dev/null
+    done | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    for it in json.loads(line)["nftables"]:
+        for e in it.get("set", {}).get("elem", []):
+            if isinstance(e, dict) and e["elem"]["val"] == sys.argv[1]:
+                x = e["elem"]
+                print(x.get("timeout", 0), x.get("expires", 0), x.get("comment", "-").replace(" ", "_"))' "$a"
 }
