@@ -18,22 +18,22 @@ fail() {
 }
 CONF=$LAB_DIR/detect.conf
 EVE=$LAB_DIR/eve.json
-# the file says 1h, the command line 20s (flags override); block-time-max = 50s comes from
-# the file only: the 2nd offence is blocked 40 s (doubled), the 3rd 50 s (capped by it)
+# the file says 1h, the command line 60s (flags override); block-time-max = 150s comes from
+# the file only: the 2nd offence is blocked 120 s (doubled), the 3rd 150 s (capped by it)
 cat >"$CONF" <<CONF
 # portreeve detect configuration of the ops test
 block
 block-time = 1h          # overridden by --block-time on the command line
-block-time-max = 50s
+block-time-max = 150s
 eve = $EVE
 max-blocks-per-min = 20
 CONF
 
 # scan_until_blocked NAME: an nmap -sS of A from the scanner, stopped once it is blocked
 scan_until_blocked() {
-    lab_scan_exec timeout 60 nmap -n -Pn -sS -T4 --max-retries 1 -p 1-1024 "$LAB_A" \
-        >"$LAB_DIR/$1.nmap" 2>&1 &
-    local npid=$!
+    ip netns exec "$LAB_NS_SCAN" timeout 60 nmap -n -Pn -sS -T4 --max-retries 1 -p 1-1024 \
+        "$LAB_A" >"$LAB_DIR/$1.nmap" 2>&1 &
+    local npid=$! # ip netns exec execs timeout: TERM reaches nmap through it
     bl_wait_elem "$LAB_SCANNER" 20
     local rc=$?
     kill -TERM $npid 2>/dev/null
@@ -43,12 +43,12 @@ scan_until_blocked() {
 # info_field N: field N (1 timeout, 2 expires, 3 comment) of the scanner's block
 info_field() { bl_elem_info "$LAB_SCANNER" | awk -v n="$1" '{print $n}'; }
 
-echo "== 1. settings from $CONF, --block-time 20s from the command line"
-bl_start ops1 --config "$CONF" --block-time 20s || exit 1
+echo "== 1. settings from $CONF, --block-time 60s from the command line"
+bl_start ops1 --config "$CONF" --block-time 60s || exit 1
 scan_until_blocked scan1 || fail "scanner not blocked"
 info=$(bl_elem_info "$LAB_SCANNER")
 echo "block: $info"
-[ "$(info_field 1)" = 20 ] || fail "block timeout is not the command line's 20 s: $info"
+[ "$(info_field 1)" = 60 ] || fail "block timeout is not the command line's 60 s: $info"
 [ "$(info_field 3)" = offence_1 ] || fail "first block is not offence 1: $info"
 [ "$(bl_elem_info "$LAB_SCANNER" offences | awk '{print $3}')" = 1 ] ||
     fail "offence count not in the offences set"
@@ -71,11 +71,15 @@ kill -0 "$BL_PID" 2>/dev/null || fail "SIGHUP killed the detector"
 [ -e "$EVE" ] || fail "no new EVE file after SIGHUP"
 bl_elems | grep -qx "$LAB_SCANNER" || fail "the block was lifted by SIGHUP"
 # a new scan (IPv6) is written to the new files, not to the moved ones
-lab_scan_exec timeout 60 nmap -6 -n -Pn -sS -T4 --max-retries 1 -p 1-300 "$LAB_A6" >/dev/null 2>&1
-for i in $(seq 50); do
+ip netns exec "$LAB_NS_SCAN" timeout 60 nmap -6 -n -Pn -sS -T4 --max-retries 1 -p 1-300 \
+    "$LAB_A6" >/dev/null 2>&1 &
+npid=$!
+for i in $(seq 200); do
     grep -q "\"src_ip\":\"$LAB_SCANNER6\"" "$LAB_DIR/ops1.json" && break
     sleep 0.1
 done
+kill -TERM $npid 2>/dev/null
+wait $npid
 grep -q "\"src_ip\":\"$LAB_SCANNER6\"" "$LAB_DIR/ops1.json" || fail "new alerts file not written"
 grep -q "\"src_ip\":\"$LAB_SCANNER6\"" "$EVE" || fail "new EVE file not written"
 grep -q "$LAB_SCANNER6" "$LAB_DIR/ops1.json.1" "$EVE.1" && fail "moved file written after SIGHUP"
@@ -83,13 +87,13 @@ grep -q "$LAB_SCANNER6" "$LAB_DIR/ops1.json.1" "$EVE.1" && fail "moved file writ
 echo "new files written: $(wc -l <"$LAB_DIR/ops1.json") alert(s), $(wc -l <"$EVE") EVE record(s)"
 # a broken file on SIGHUP: said with its line and column, the running configuration stays
 cp "$CONF" "$CONF.good"
-echo "block-time = soon" >>"$CONF"
+echo "max-scans = lots" >>"$CONF"
 kill -HUP "$BL_PID"
 for i in $(seq 50); do
     grep -q 'configuration in use stays' "$LAB_DIR/ops1.err" && break
     sleep 0.1
 done
-grep -q "SIGHUP: $CONF:9:14: --block-time 'soon'" "$LAB_DIR/ops1.err" ||
+grep -q "SIGHUP: $CONF:8:13: --max-scans 'lots'" "$LAB_DIR/ops1.err" ||
     fail "broken file on SIGHUP not reported with line and column"
 kill -0 "$BL_PID" 2>/dev/null || fail "a broken file on SIGHUP killed the detector"
 cp "$CONF.good" "$CONF"
@@ -101,7 +105,7 @@ bl_stop || fail "detector exit code $BL_RC"
 bl_table_exists || fail "table deleted on a clean exit (blocks must outlive detect)"
 bl_elems | grep -qx "$LAB_SCANNER" || fail "block lifted by a clean exit"
 grep -q 'table inet lab' <(ip netns exec "$LAB_NS_A" nft list tables) || fail "lab table touched"
-bl_start ops2 --config "$CONF" --block-time 20s || exit 1
+bl_start ops2 --config "$CONF" --block-time 60s || exit 1
 grep -q 'blocks kept from an earlier run' "$LAB_DIR/ops2.err" || fail "kept blocks not reported"
 info=$(bl_elem_info "$LAB_SCANNER")
 echo "after the restart: $info (left before the stop: $left_before)"
@@ -109,8 +113,8 @@ echo "after the restart: $info (left before the stop: $left_before)"
 [ "$(info_field 2)" -le "$left_before" ] || fail "the restart renewed the block's time"
 [ "$(info_field 3)" = offence_1 ] || fail "offence count changed by the restart"
 
-echo "== 4. repeat offender: 40 s the second time, 50 s (block-time-max) the third"
-for want in "40 offence_2" "50 offence_3"; do
+echo "== 4. repeat offender: 120 s the second time, 150 s (block-time-max) the third"
+for want in "120 offence_2" "150 offence_3"; do
     ip netns exec "$LAB_NS_A" "$PR" block unblock "$LAB_SCANNER" || fail "unblock"
     bl_elems | grep -qx "$LAB_SCANNER" && fail "unblock left the block"
     sleep 31 # the earlier scan must end (30 s of silence) before a new one is reported
@@ -119,7 +123,7 @@ for want in "40 offence_2" "50 offence_3"; do
     echo "block: $got"
     [ "$got" = "$want" ] || fail "repeat offender: block '$got', want '$want'"
 done
-grep -E "blocked for (40|50) s \(offence [23]\)" "$LAB_DIR/ops2.err" || fail "offence not logged"
+grep -E "blocked for (120|150) s \(offence [23]\)" "$LAB_DIR/ops2.err" || fail "offence not logged"
 bl_stop || fail "detector exit code $BL_RC"
 
 echo "== 5. EVE records, field by field"
