@@ -118,19 +118,14 @@ static void do_block(int fd, const struct blk_helper_cfg *c, struct blk_rate *ra
                      struct blk_nft *nft, const struct blk_req *r)
 {
     struct pr_error e = {""};
-    uint32_t left = 0, count = 0;
-    int found = blk_nft_lookup(nft, BLK_NFT_BLOCKS, &r->addr, &left, &count, &e);
-    if (found < 0) {
+    uint32_t left = 0, remembered = 0, count = 0, unused;
+    int found = blk_nft_lookup(nft, BLK_NFT_BLOCKS, &r->addr, &left, &unused, &e);
+    if (found < 0 || blk_nft_lookup(nft, BLK_NFT_OFFENCES, &r->addr, &remembered, &count, &e) < 0) {
         reply(fd, "err", e.msg);
         return;
     }
     char ans[64];
     if (found && left > 0) {
-        uint32_t dummy;
-        if (blk_nft_lookup(nft, BLK_NFT_OFFENCES, &r->addr, &dummy, &count, &e) < 0) {
-            reply(fd, "err", e.msg);
-            return;
-        }
         snprintf(ans, sizeof ans, "%u %u", left, count ? count : 1);
         reply(fd, "ok", ans);
         return;
@@ -138,11 +133,6 @@ static void do_block(int fd, const struct blk_helper_cfg *c, struct blk_rate *ra
     const char *why = blk_helper_check(c, rate, r, mono_us());
     if (why) {
         reply(fd, "err", why);
-        return;
-    }
-    uint32_t ttl;
-    if (blk_nft_lookup(nft, BLK_NFT_OFFENCES, &r->addr, &ttl, &count, &e) < 0) {
-        reply(fd, "err", e.msg);
         return;
     }
     count = count < 1000000 ? count + 1 : count;

@@ -86,18 +86,24 @@ static const char *oset_of(const struct pr_addr *a)
 int blk_nft_add(struct blk_nft *n, const struct pr_addr *a, uint32_t seconds, uint32_t count,
                 struct pr_error *e)
 {
-    char as[PR_ADDRSTRLEN], cmd[768];
+    char as[PR_ADDRSTRLEN], block[160], cmd[768];
     addr_str(a, as, sizeof as);
+    snprintf(block, sizeof block,
+             "add element inet " BLK_TABLE " %s { %s timeout %us comment \"offence %u\" }\n",
+             set_of(a), as, seconds, count);
     /* an element's comment cannot be changed in place: add (so that the delete cannot
-     * fail), delete and add again, in one transaction */
+     * fail), delete and add again, in one transaction with the block */
     snprintf(cmd, sizeof cmd,
-             "add element inet " BLK_TABLE " %s { %s timeout %us comment \"offence %u\" }\n"
+             "%s"
              "add element inet " BLK_TABLE " %s { %s timeout %us }\n"
              "delete element inet " BLK_TABLE " %s { %s }\n"
              "add element inet " BLK_TABLE " %s { %s timeout %us comment \"%u\" }\n",
-             set_of(a), as, seconds, count, oset_of(a), as, BLK_OFFENCE_MEMORY, oset_of(a), as,
-             oset_of(a), as, BLK_OFFENCE_MEMORY, count);
-    return run(n, cmd, e);
+             block, oset_of(a), as, BLK_OFFENCE_MEMORY, oset_of(a), as, oset_of(a), as,
+             BLK_OFFENCE_MEMORY, count);
+    if (run(n, cmd, e) == 0)
+        return 0;
+    /* the offence set is full (or was deleted by hand): block all the same */
+    return run(n, block, e);
 }
 
 /* The first number in a comment ("offence 3" or "3"); 0 when there is none. */
