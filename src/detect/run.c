@@ -30,6 +30,19 @@ struct file_sinks {
     unsigned n;
 };
 
+/* Opens a file sink (det_sink_json, det_sink_eve) and gives it to the engine. */
+static int add_file_sink(struct det_engine *d, struct file_sinks *fs,
+                         int (*opener)(const char *path, struct det_sink *out, struct pr_error *e),
+                         const char *path, struct pr_error *e)
+{
+    struct det_sink sink;
+    if (opener(path, &sink, e) < 0)
+        return -1;
+    det_engine_add_sink(d, &sink);
+    fs->s[fs->n++] = sink;
+    return 0;
+}
+
 /* SIGHUP: reopen the alert files (a file logrotate moved away is left to it, a new one
  * is created), then reread the configuration and apply what can change while running. */
 static void on_hup(const struct det_options *o, struct file_sinks *fs, struct blk_responder *blk)
@@ -141,27 +154,13 @@ int det_run(const struct det_options *o)
         det_sink_text(stdout, &sink);
         det_engine_add_sink(d, &sink);
     }
-    if (o->alerts) {
-        if (det_sink_json(o->alerts, &sink, &e) < 0) {
-            fprintf(stderr, "portreeve detect: %s\n", e.msg);
-            det_engine_free(d);
-            det_capture_close(cap);
-            det_fwsrc_close(fw);
-            return DET_EXIT_USAGE;
-        }
-        det_engine_add_sink(d, &sink);
-        fs.s[fs.n++] = sink;
-    }
-    if (o->eve) {
-        if (det_sink_eve(o->eve, &sink, &e) < 0) {
-            fprintf(stderr, "portreeve detect: %s\n", e.msg);
-            det_engine_free(d);
-            det_capture_close(cap);
-            det_fwsrc_close(fw);
-            return DET_EXIT_USAGE;
-        }
-        det_engine_add_sink(d, &sink);
-        fs.s[fs.n++] = sink;
+    if ((o->alerts && add_file_sink(d, &fs, det_sink_json, o->alerts, &e) < 0) ||
+        (o->eve && add_file_sink(d, &fs, det_sink_eve, o->eve, &e) < 0)) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_engine_free(d);
+        det_capture_close(cap);
+        det_fwsrc_close(fw);
+        return DET_EXIT_USAGE;
     }
     if (o->syslog) {
         det_sink_syslog(&sink);

@@ -40,6 +40,15 @@ scan_until_blocked() {
     wait $npid
     return $rc
 }
+# wait_for PATTERN FILE: up to 10 s until FILE has a line matching PATTERN
+wait_for() {
+    local i
+    for i in $(seq 100); do
+        grep -q -- "$1" "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
 # info_field N: field N (1 timeout, 2 expires, 3 comment) of the scanner's block
 info_field() { bl_elem_info "$LAB_SCANNER" | awk -v n="$1" '{print $n}'; }
 
@@ -60,10 +69,7 @@ mv "$EVE" "$EVE.1"
 lines_old=$(wc -l <"$LAB_DIR/ops1.json.1")
 echo "# reread on SIGHUP" >>"$CONF"
 kill -HUP "$BL_PID"
-for i in $(seq 50); do
-    grep -q 'SIGHUP: alert files reopened' "$LAB_DIR/ops1.err" && break
-    sleep 0.1
-done
+wait_for 'SIGHUP: alert files reopened' "$LAB_DIR/ops1.err"
 grep 'SIGHUP' "$LAB_DIR/ops1.err"
 grep -q 'configuration reread' "$LAB_DIR/ops1.err" || fail "no reread after SIGHUP"
 kill -0 "$BL_PID" 2>/dev/null || fail "SIGHUP killed the detector"
@@ -74,10 +80,7 @@ bl_elems | grep -qx "$LAB_SCANNER" || fail "the block was lifted by SIGHUP"
 ip netns exec "$LAB_NS_SCAN" timeout 60 nmap -6 -n -Pn -sS -T4 --max-retries 1 -p 1-300 \
     "$LAB_A6" >/dev/null 2>&1 &
 npid=$!
-for i in $(seq 200); do
-    grep -q "\"src_ip\":\"$LAB_SCANNER6\"" "$LAB_DIR/ops1.json" && break
-    sleep 0.1
-done
+wait_for "\"src_ip\":\"$LAB_SCANNER6\"" "$LAB_DIR/ops1.json"
 kill -TERM $npid 2>/dev/null
 wait $npid
 grep -q "\"src_ip\":\"$LAB_SCANNER6\"" "$LAB_DIR/ops1.json" || fail "new alerts file not written"
@@ -89,10 +92,7 @@ echo "new files written: $(wc -l <"$LAB_DIR/ops1.json") alert(s), $(wc -l <"$EVE
 cp "$CONF" "$CONF.good"
 echo "max-scans = lots" >>"$CONF"
 kill -HUP "$BL_PID"
-for i in $(seq 50); do
-    grep -q 'configuration in use stays' "$LAB_DIR/ops1.err" && break
-    sleep 0.1
-done
+wait_for 'configuration in use stays' "$LAB_DIR/ops1.err"
 grep -q "SIGHUP: $CONF:8:13: --max-scans 'lots'" "$LAB_DIR/ops1.err" ||
     fail "broken file on SIGHUP not reported with line and column"
 kill -0 "$BL_PID" 2>/dev/null || fail "a broken file on SIGHUP killed the detector"
