@@ -122,31 +122,29 @@ char *det_alert_json(const struct det_alert *a)
     return s;
 }
 
-/* A sink that appends lines to a named file ("-": stdout), reopened on SIGHUP. */
-struct det_file_sink {
+/* A sink that appends one line per alert to a named file ("-": stdout), reopened on
+ * SIGHUP: --alerts (det_alert_json) and --eve (eve.h). */
+struct lines_sink {
     FILE *f;
-    char *path; /* NULL for stdout */
+    char *path;       /* NULL for stdout */
+    const char *what; /* "alerts file", "EVE file" */
+    char *(*to_line)(const struct det_alert *a);
 };
 
-static int json_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+static int lines_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
-    char *s = det_alert_json(a);
-    if (!s)
-        return pr_errf(e, "alerts file: out of memory");
-    int r = det_file_sink_line(ctx, s);
-    free(s);
-    return r ? pr_errf(e, "writing the alerts file failed") : 0;
+    struct lines_sink *s = ctx;
+    char *line = s->to_line(a);
+    if (!line)
+        return pr_errf(e, "%s: out of memory", s->what);
+    int r = fprintf(s->f, "%s\n", line) < 0 || fflush(s->f) != 0;
+    free(line);
+    return r ? pr_errf(e, "writing the %s failed", s->what) : 0;
 }
 
-int det_file_sink_line(void *ctx, const char *line)
+static void lines_close(void *ctx)
 {
-    FILE *f = ((struct det_file_sink *)ctx)->f;
-    return fprintf(f, "%s\n", line) < 0 || fflush(f) != 0 ? -1 : 0;
-}
-
-void det_file_sink_close(void *ctx)
-{
-    struct det_file_sink *s = ctx;
+    struct lines_sink *s = ctx;
     if (s->path)
         fclose(s->f);
     else
@@ -155,42 +153,40 @@ void det_file_sink_close(void *ctx)
     free(s);
 }
 
-int det_file_sink_reopen(void *ctx, struct pr_error *e)
+static int lines_reopen(void *ctx, struct pr_error *e)
 {
-    struct det_file_sink *s = ctx;
+    struct lines_sink *s = ctx;
     if (!s->path)
         return 0;
     FILE *f = fopen(s->path, "ae");
     if (!f)
-        return pr_errf(e, "'%s': cannot reopen for writing", s->path);
+        return pr_errf(e, "%s '%s': cannot reopen for writing", s->what, s->path);
     fclose(s->f);
     s->f = f;
     return 0;
 }
 
-int det_file_sink_open(const char *path, const struct det_sink_ops *ops, struct det_sink *out,
-                       struct pr_error *e)
+static const struct det_sink_ops lines_ops = {"lines", lines_emit, lines_close, lines_reopen};
+
+int det_sink_lines(const char *path, const char *what, char *(*to_line)(const struct det_alert *a),
+                   struct det_sink *out, struct pr_error *e)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
     if (!f)
-        return pr_errf(e, "'%s': cannot open for writing", path);
-    struct det_file_sink *s = pr_calloc(1, sizeof *s);
+        return pr_errf(e, "%s '%s': cannot open for writing", what, path);
+    struct lines_sink *s = pr_calloc(1, sizeof *s);
     s->f = f;
     s->path = f == stdout ? NULL : pr_strdup(path);
-    out->ops = ops;
+    s->what = what;
+    s->to_line = to_line;
+    out->ops = &lines_ops;
     out->ctx = s;
     return 0;
 }
 
-static const struct det_sink_ops json_ops = {"json", json_emit, det_file_sink_close,
-                                             det_file_sink_reopen};
-
 int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
 {
-    struct pr_error sub = {""};
-    if (det_file_sink_open(path, &json_ops, out, &sub) < 0)
-        return pr_errf(e, "alerts file %s", sub.msg);
-    return 0;
+    return det_sink_lines(path, "alerts file", det_alert_json, out, e);
 }
 
 /* ---- syslog sink ---- */

@@ -71,14 +71,11 @@ struct det_sink {
 int det_sink_text(FILE *f, struct det_sink *out);
 /* JSON lines appended to path ("-" for stdout). */
 int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e);
-/* The file half of the JSON-lines sinks (--alerts here, --eve in eve.h): ctx of
- * det_file_sink_open() holds the FILE and its name. det_file_sink_line() appends one line
- * and flushes (0 or -1); close and reopen are the sink ops. */
-int det_file_sink_open(const char *path, const struct det_sink_ops *ops, struct det_sink *out,
-                       struct pr_error *e);
-int det_file_sink_line(void *ctx, const char *line);
-void det_file_sink_close(void *ctx);
-int det_file_sink_reopen(void *ctx, struct pr_error *e);
+/* One line per alert, made by to_line (its result freed with free(); NULL: out of
+ * memory), appended to path ("-" for stdout) and flushed; reopened by name on SIGHUP.
+ * what names the file in messages ("alerts file"). --alerts and --eve (eve.h) use it. */
+int det_sink_lines(const char *path, const char *what, char *(*to_line)(const struct det_alert *a),
+                   struct det_sink *out, struct pr_error *e);
 /* syslog(3), facility LOG_AUTH (openlog done here, closelog on close). */
 int det_sink_syslog(struct det_sink *out);
 

@@ -93,23 +93,7 @@ char *det_eve_json(const struct det_alert *a)
     return s;
 }
 
-static int eve_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
-{
-    char *s = det_eve_json(a);
-    if (!s)
-        return pr_errf(e, "EVE file: out of memory");
-    int r = det_file_sink_line(ctx, s);
-    free(s);
-    return r ? pr_errf(e, "writing the EVE file failed") : 0;
-}
-
-static const struct det_sink_ops eve_ops = {"eve", eve_emit, det_file_sink_close,
-                                            det_file_sink_reopen};
-
 int det_sink_eve(const char *path, struct det_sink *out, struct pr_error *e)
 {
-    struct pr_error sub = {""};
-    if (det_file_sink_open(path, &eve_ops, out, &sub) < 0)
-        return pr_errf(e, "EVE file %s", sub.msg);
-    return 0;
+    return det_sink_lines(path, "EVE file", det_eve_json, out, e);
 }
