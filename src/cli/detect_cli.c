@@ -181,6 +181,7 @@ struct detect_args {
     struct blk_options bo;
     int block, block_opts;
     int cmdline_inputs; /* inputs given on the command line (they replace the file's) */
+    int cmdline_filter; /* -f on the command line (trailing words may not add another) */
     char filter[4096];
     char *conf; /* the configuration file's text (values point into it) */
     const char *conf_path;
@@ -214,6 +215,7 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case 'f':
         o->filter = v;
+        a->cmdline_filter |= from_cmdline;
         break;
     case O_ALERTS:
         o->alerts = v;
@@ -408,7 +410,7 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
     if (o->follow && !o->fwlog)
         return pr_errf(e, "-F applies to --fwlog only"), PR_EXIT_USAGE;
     if (optind < argc) {
-        if (o->filter || o->fwlog)
+        if (a->cmdline_filter || o->fwlog) /* (trailing words replace the file's filter) */
             return pr_errf(e, "unexpected argument '%s'", argv[optind]), PR_EXIT_USAGE;
         size_t n = 0;
         a->filter[0] = 0;

@@ -129,6 +129,14 @@ int det_run(const struct det_options *o)
     struct det_fwsrc *fw = NULL;
     int rc = DET_EXIT_OK;
 
+    /* first of all: a SIGHUP (systemctl reload) during start-up must not kill us */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
     if (o->file) {
         if (det_capture_open_file(o->file, o->filter, &cap, &e) < 0)
             goto input_error;
@@ -200,13 +208,6 @@ int det_run(const struct det_options *o)
         det_fwsrc_close(fw);
         return DET_EXIT_RUNTIME;
     }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
 
     if (o->iface)
         fprintf(stderr, "portreeve detect: listening on %s\n", o->iface);
