@@ -12,7 +12,7 @@ BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
 LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsmasq snmpd \
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
-             postgresql chromium sqlite3 vsftpd redis-server memcached time wrk
+             postgresql chromium sqlite3 vsftpd redis-server memcached time wrk systemd
 NPROC     ?= $(shell nproc)
 
 .PHONY: all deps demo check unit fuzz lab bench clean
