@@ -12,9 +12,11 @@ static void usage(FILE *f)
     fputs("usage: portreeve block list | unblock ADDR | flush\n"
           "\n"
           "  list          the addresses blocked by detect --block, with their time left\n"
-          "  unblock ADDR  remove one address from the block sets\n"
-          "  flush         remove every block (the table and its drop rule stay while\n"
-          "                detect runs; detect removes them when it exits)\n"
+          "                and offence number\n"
+          "  unblock ADDR  remove one address from the block sets (its offence count\n"
+          "                stays: a repeat offence is still blocked longer)\n"
+          "  flush         remove every block and offence count (the table and its drop\n"
+          "                rule stay; `nft delete table inet portreeve` removes them)\n"
           "Needs CAP_NET_ADMIN. See docs/block.md.\n",
           f);
 }

@@ -1,6 +1,12 @@
-/* detect_cli.c — `portreeve detect` options → struct det_options; det_run does the work. */
+/* detect_cli.c — `portreeve detect` options → struct det_options; det_run does the work.
+ *
+ * Settings come from the configuration file (/etc/portreeve/detect.conf, or --config
+ * FILE; detect/detconf.h: the long option names as keys) and then from the command line,
+ * which overrides the file (repeatable options add to it; an input given on the command
+ * line replaces the file's). On SIGHUP det_run calls reload(), which parses both again. */
 #include "cli/cli.h"
 
+#include "detect/detconf.h"
 #include "detect/run.h"
 
 #include <errno.h>
@@ -14,14 +20,15 @@ static void usage(FILE *f)
     fputs("usage: portreeve detect (-r FILE | -i IFACE | --fwlog FILE|- [-F]) [options] [BPF]\n"
           "\n"
           "inputs (exactly one):\n"
-          "  -r FILE            read a pcap or pcapng capture\n"
-          "  -i IFACE           capture live on an interface\n"
+          "  -r, --read FILE    read a pcap or pcapng capture\n"
+          "  -i, --interface IFACE  capture live on an interface\n"
           "  --fwlog FILE|-     read iptables/nftables LOG lines (kern.log, syslog, dmesg,\n"
           "                     journalctl -k); '-' is standard input\n"
           "  -F, --follow       with --fwlog: keep reading as the file grows\n"
           "  -f, --filter EXPR  BPF filter for -r/-i (also: trailing arguments)\n"
           "outputs:\n"
           "  --alerts FILE      append alerts as JSON lines ('-' for stdout)\n"
+          "  --eve FILE         append alerts as Suricata EVE JSON records ('-' for stdout)\n"
           "  --syslog           also send alerts to syslog (LOG_AUTH)\n"
           "  -q, --quiet        no human alert lines on stdout (summary still printed)\n"
           "  --metrics ADDR:PORT  serve counters in the Prometheus text format (-i, -F)\n"
@@ -38,26 +45,32 @@ static void usage(FILE *f)
           "response (docs/block.md; needs CAP_NET_ADMIN unless --dry-run):\n"
           "  --block            block scanners in nftables (table inet portreeve), only on\n"
           "                     evidence a forged source cannot produce alone\n"
-          "  --block-time DUR   how long a block lasts: N, Ns, Nm, Nh, Nd (default 1h)\n"
+          "  --block-time DUR   how long a first block lasts: N, Ns, Nm, Nh, Nd (default 1h)\n"
+          "  --block-time-max DUR  repeat offenders: the time doubles per offence up to\n"
+          "                     this (default 7d)\n"
           "  --dry-run          decide and report (action would_block), touch nothing\n"
           "  --allow CIDR       never block these sources (repeatable)\n"
           "  --block-anyway CIDR  gateways or name servers that may be blocked (repeatable)\n"
           "  --block-on-flags-only  stealth probes (FIN/NULL/Xmas) alone are enough to block\n"
           "  --max-blocks-per-min N  cap on new blocks per minute (default 10)\n"
-          "  --keep-blocks      leave the table and its blocks when detect exits\n",
+          "  --flush-on-exit    delete the table and its blocks when detect exits (default:\n"
+          "                     blocks outlive detect; `portreeve block flush` lifts them)\n"
+          "  --keep-blocks      (the default; accepted for older command lines)\n"
+          "configuration:\n"
+          "  --config FILE      settings file (default " DET_CONF_DEFAULT " when it exists):\n"
+          "                     'long-option = value' lines, '#' comments; the command line\n"
+          "                     overrides it. SIGHUP rereads it and reopens --alerts/--eve.\n",
           f);
 }
 
-static int num_opt(const char *name, const char *v, double lo, double hi, double *out)
+static int num_opt(const char *name, const char *v, double lo, double hi, double *out,
+                   struct pr_error *e)
 {
     char *end;
     errno = 0;
     double x = strtod(v, &end);
-    if (errno || end == v || *end || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "portreeve detect: %s '%s': expected a number from %.15g to %.15g\n", name,
-                v, lo, hi);
-        return -1;
-    }
+    if (errno || end == v || *end || !(x >= lo && x <= hi))
+        return pr_errf(e, "%s '%s': expected a number from %.15g to %.15g", name, v, lo, hi);
     *out = x;
     return 0;
 }
@@ -84,10 +97,15 @@ enum {
     O_FLAGSONLY,
     O_MAXBLOCKS,
     O_KEEP,
+    O_EVE,
+    O_CONFIG,
+    O_BLOCKTIMEMAX,
+    O_FLUSH,
 };
 
-/* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. BLK_MAX_SECONDS. */
-static int duration_opt(const char *name, const char *v, uint32_t *out)
+/* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
+static int duration_opt(const char *name, const char *v, uint32_t max, uint32_t *out,
+                        struct pr_error *e)
 {
     char *end;
     errno = 0;
@@ -99,230 +117,357 @@ static int duration_opt(const char *name, const char *v, uint32_t *out)
             end++;
     }
     x *= mul;
-    if (errno || end == v || *end || !(x >= 1 && x <= BLK_MAX_SECONDS) ||
-        x != (double)(uint32_t)x) {
-        fprintf(stderr,
-                "portreeve detect: %s '%s': expected whole seconds from 1 to %u"
-                " (suffix s, m, h or d)\n",
-                name, v, BLK_MAX_SECONDS);
-        return -1;
-    }
+    if (errno || end == v || *end || !(x >= 1 && x <= max) || x != (double)(uint32_t)x)
+        return pr_errf(e, "%s '%s': expected whole seconds from 1 to %u (suffix s, m, h or d)",
+                       name, v, max);
     *out = (uint32_t)x;
     return 0;
 }
 
-static int cidr_opt(const char *name, const char *v, const char **list, unsigned *n)
+static int cidr_opt(const char *name, const char *v, const char **list, unsigned *n,
+                    struct pr_error *e)
 {
     struct blk_cidr c;
-    struct pr_error e = {""};
-    if (blk_cidr_parse(v, &c, &e) < 0) {
-        fprintf(stderr, "portreeve detect: %s %s\n", name, e.msg);
-        return -1;
-    }
-    if (*n >= BLK_MAX_CIDRS) {
-        fprintf(stderr, "portreeve detect: at most %d %s entries\n", BLK_MAX_CIDRS, name);
-        return -1;
-    }
+    struct pr_error sub = {""};
+    if (blk_cidr_parse(v, &c, &sub) < 0)
+        return pr_errf(e, "%s %s", name, sub.msg);
+    if (*n >= BLK_MAX_CIDRS)
+        return pr_errf(e, "at most %d %s entries", BLK_MAX_CIDRS, name);
     list[(*n)++] = v;
+    return 0;
+}
+
+static const struct option longopts[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"interface", required_argument, NULL, 'i'},
+    {"fwlog", required_argument, NULL, O_FWLOG},
+    {"follow", no_argument, NULL, 'F'},
+    {"filter", required_argument, NULL, 'f'},
+    {"alerts", required_argument, NULL, O_ALERTS},
+    {"eve", required_argument, NULL, O_EVE},
+    {"syslog", no_argument, NULL, O_SYSLOG},
+    {"quiet", no_argument, NULL, 'q'},
+    {"max-sources", required_argument, NULL, O_MAXSRC},
+    {"max-scans", required_argument, NULL, O_MAXSCANS},
+    {"flags-threshold", required_argument, NULL, O_FLAGS},
+    {"trw-min-fail", required_argument, NULL, O_TRWFAIL},
+    {"port-threshold", required_argument, NULL, O_PORTS},
+    {"host-threshold", required_argument, NULL, O_HOSTS},
+    {"window", required_argument, NULL, O_WINDOW},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"block", no_argument, NULL, O_BLOCK},
+    {"block-time", required_argument, NULL, O_BLOCKTIME},
+    {"block-time-max", required_argument, NULL, O_BLOCKTIMEMAX},
+    {"dry-run", no_argument, NULL, O_DRYRUN},
+    {"allow", required_argument, NULL, O_ALLOW},
+    {"block-anyway", required_argument, NULL, O_ANYWAY},
+    {"block-on-flags-only", no_argument, NULL, O_FLAGSONLY},
+    {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
+    {"flush-on-exit", no_argument, NULL, O_FLUSH},
+    {"keep-blocks", no_argument, NULL, O_KEEP},
+    {"metrics", required_argument, NULL, O_METRICS},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+#define NLONGOPTS (sizeof longopts / sizeof longopts[0] - 1)
+
+/* Everything one parse of the file and the command line yields; det_options points into
+ * it (block → bo, filter → filter, strings → argv or conf), so it lives as long as they
+ * are used: the first one for the whole run, a reread one until the next SIGHUP. */
+struct detect_args {
+    struct det_options o;
+    struct blk_options bo;
+    int block, block_opts;
+    int cmdline_inputs; /* inputs given on the command line (they replace the file's) */
+    int cmdline_filter; /* -f on the command line (trailing words may not add another) */
+    char filter[4096];
+    char *conf; /* the configuration file's text (values point into it) */
+    const char *conf_path;
+    int argc;
+    char **argv;
+    struct detect_args *reread; /* the latest SIGHUP parse (freed by the next one) */
+};
+
+/* Applies one option (from the file or the command line). Returns 0, 1 for --help, or
+ * -1 with e filled. */
+static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdline,
+                     struct pr_error *e)
+{
+    struct det_options *o = &a->o;
+    struct blk_options *bo = &a->bo;
+    double x;
+    if (from_cmdline && (c == 'r' || c == 'i' || c == O_FWLOG) && !a->cmdline_inputs++)
+        o->file = o->iface = o->fwlog = NULL; /* the file's input is replaced */
+    switch (c) {
+    case 'r':
+        o->file = v;
+        break;
+    case 'i':
+        o->iface = v;
+        break;
+    case O_FWLOG:
+        o->fwlog = v;
+        break;
+    case 'F':
+        o->follow = 1;
+        break;
+    case 'f':
+        o->filter = v;
+        a->cmdline_filter |= from_cmdline;
+        break;
+    case O_ALERTS:
+        o->alerts = v;
+        break;
+    case O_EVE:
+        o->eve = v;
+        break;
+    case O_SYSLOG:
+        o->syslog = 1;
+        break;
+    case 'q':
+        o->quiet = 1;
+        break;
+    case O_MAXSRC:
+        if (num_opt("--max-sources", v, 8, 1 << 26, &x, e) < 0)
+            return -1;
+        o->cfg.max_sources = (uint32_t)x;
+        break;
+    case O_MAXSCANS:
+        if (num_opt("--max-scans", v, 8, 65536, &x, e) < 0)
+            return -1;
+        o->cfg.max_scans = (uint32_t)x;
+        break;
+    case O_FLAGS:
+        if (num_opt("--flags-threshold", v, 1, 65535, &x, e) < 0)
+            return -1;
+        o->cfg.flags_threshold = (uint32_t)x;
+        break;
+    case O_TRWFAIL:
+        if (num_opt("--trw-min-fail", v, 1, 65535, &x, e) < 0)
+            return -1;
+        o->cfg.trw_min_fail = (uint32_t)x;
+        break;
+    case O_PORTS:
+        if (num_opt("--port-threshold", v, 2, 65535, &x, e) < 0)
+            return -1;
+        o->cfg.port_threshold = (uint32_t)x;
+        break;
+    case O_HOSTS:
+        if (num_opt("--host-threshold", v, 2, 65535, &x, e) < 0)
+            return -1;
+        o->cfg.host_threshold = (uint32_t)x;
+        break;
+    case O_WINDOW:
+        if (num_opt("--window", v, 0.001, 86400, &x, e) < 0)
+            return -1;
+        o->cfg.window_us = (uint64_t)(x * 1e6);
+        break;
+    case O_TIMEOUT:
+        if (num_opt("--timeout", v, 0.001, 3600, &x, e) < 0)
+            return -1;
+        o->cfg.conn_timeout_us = (uint64_t)(x * 1e6);
+        break;
+    case O_DURATION:
+        if (num_opt("--duration", v, 0.001, 1e7, &x, e) < 0)
+            return -1;
+        o->stop_after_us = (uint64_t)(x * 1e6);
+        break;
+    case O_METRICS:
+        o->metrics = v;
+        break;
+    case O_BLOCK:
+        a->block = 1;
+        break;
+    case O_BLOCKTIME:
+        if (duration_opt("--block-time", v, BLK_MAX_SECONDS, &bo->seconds, e) < 0)
+            return -1;
+        a->block_opts = 1;
+        break;
+    case O_BLOCKTIMEMAX:
+        if (duration_opt("--block-time-max", v, BLK_MAX_SECONDS_CAP, &bo->seconds_max, e) < 0)
+            return -1;
+        a->block_opts = 1;
+        break;
+    case O_DRYRUN:
+        bo->dry_run = true;
+        a->block_opts = 1;
+        break;
+    case O_ALLOW:
+        if (cidr_opt("--allow", v, bo->allow, &bo->nallow, e) < 0)
+            return -1;
+        a->block_opts = 1;
+        break;
+    case O_ANYWAY:
+        if (cidr_opt("--block-anyway", v, bo->anyway, &bo->nanyway, e) < 0)
+            return -1;
+        a->block_opts = 1;
+        break;
+    case O_FLAGSONLY:
+        bo->flags_only = true;
+        a->block_opts = 1;
+        break;
+    case O_MAXBLOCKS:
+        if (num_opt("--max-blocks-per-min", v, 1, BLK_MAX_PER_MIN, &x, e) < 0)
+            return -1;
+        bo->max_per_min = (uint32_t)x;
+        a->block_opts = 1;
+        break;
+    case O_FLUSH:
+        bo->flush_on_exit = true;
+        a->block_opts = 1;
+        break;
+    case O_KEEP: /* the default since blocks outlive detect */
+        a->block_opts = 1;
+        break;
+    case O_CONFIG: /* read before the other options (parse_args) */
+        break;
+    case 'h':
+        return 1;
+    default:
+        return pr_errf(e, "unknown option");
+    }
+    return 0;
+}
+
+static int conf_apply(void *ctx, int code, const char *value, struct pr_error *e)
+{
+    return apply_opt(ctx, code, value, 0, e) == 0 ? 0 : -1;
+}
+
+/* The configuration file's keys: every long option but --config and --help. */
+static size_t conf_keys(struct det_conf_key *keys)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NLONGOPTS; i++) {
+        if (longopts[i].val == O_CONFIG || longopts[i].val == 'h')
+            continue;
+        keys[n].name = longopts[i].name;
+        keys[n].has_value = longopts[i].has_arg == required_argument;
+        keys[n].repeatable = longopts[i].val == O_ALLOW || longopts[i].val == O_ANYWAY;
+        keys[n].code = longopts[i].val;
+        n++;
+    }
+    return n;
+}
+
+/* Parses the configuration file and then argv into a (already zeroed). Returns -1 when
+ * the options are complete, else the exit code (help, or a usage error with e filled
+ * and usage_shown when getopt printed its own message). */
+static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_error *e)
+{
+    a->argc = argc;
+    a->argv = argv;
+    det_config_defaults(&a->o.cfg);
+    blk_options_defaults(&a->bo);
+    /* --config first: the file is applied before the rest of the command line */
+    const char *conf = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+r:i:Ff:qh", longopts, NULL)) != -1)
+        if (c == O_CONFIG)
+            conf = optarg;
+    opterr = 1;
+    a->conf_path = conf ? conf : DET_CONF_DEFAULT;
+    size_t len = 0;
+    int found = det_conf_read(a->conf_path, conf == NULL, &a->conf, &len, e);
+    if (found < 0)
+        return PR_EXIT_USAGE;
+    if (found) {
+        struct det_conf_key keys[NLONGOPTS];
+        size_t nkeys = conf_keys(keys);
+        if (det_conf_parse(a->conf_path, a->conf, len, keys, nkeys, conf_apply, a, e) < 0)
+            return PR_EXIT_USAGE;
+    }
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+r:i:Ff:qh", longopts, NULL)) != -1) {
+        if (c == '?')
+            return pr_errf(e, "see 'portreeve detect --help'"), PR_EXIT_USAGE;
+        int r = apply_opt(a, c, optarg, 1, e);
+        if (r < 0)
+            return PR_EXIT_USAGE;
+        if (r > 0)
+            return PR_EXIT_OK;
+    }
+    struct det_options *o = &a->o;
+    int inputs = !!o->file + !!o->iface + !!o->fwlog;
+    if (inputs != 1)
+        return pr_errf(e, "give exactly one input: -r FILE, -i IFACE or --fwlog FILE"),
+               PR_EXIT_USAGE;
+    if (a->block_opts && !a->block)
+        return pr_errf(e, "--block-time, --block-time-max, --dry-run, --allow, --block-anyway,"
+                          " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
+                          " --keep-blocks need --block"),
+               PR_EXIT_USAGE;
+    if (a->block)
+        o->block = &a->bo;
+    if (a->block && a->bo.seconds_max < a->bo.seconds)
+        return pr_errf(e, "--block-time-max (%u s) is shorter than --block-time (%u s)",
+                       a->bo.seconds_max, a->bo.seconds),
+               PR_EXIT_USAGE;
+    if (o->follow && !o->fwlog)
+        return pr_errf(e, "-F applies to --fwlog only"), PR_EXIT_USAGE;
+    if (optind < argc) {
+        if (a->cmdline_filter || o->fwlog) /* (trailing words replace the file's filter) */
+            return pr_errf(e, "unexpected argument '%s'", argv[optind]), PR_EXIT_USAGE;
+        size_t n = 0;
+        a->filter[0] = 0;
+        for (int i = optind; i < argc; i++) {
+            int w = snprintf(a->filter + n, sizeof a->filter - n, "%s%s", i > optind ? " " : "",
+                             argv[i]);
+            if (w < 0 || (size_t)w >= sizeof a->filter - n)
+                return pr_errf(e, "filter expression too long"), PR_EXIT_USAGE;
+            n += (size_t)w;
+        }
+        o->filter = a->filter;
+    }
+    if (o->filter && o->fwlog)
+        return pr_errf(e, "a BPF filter applies to -r and -i only"), PR_EXIT_USAGE;
+    return -1;
+}
+
+static void free_args(struct detect_args *a)
+{
+    if (!a)
+        return;
+    free_args(a->reread);
+    free(a->conf);
+    free(a);
+}
+
+/* det_reload_fn: the file and the same command line again, into a fresh parse. */
+static int reload(void *ctx, struct det_options *out, struct pr_error *e)
+{
+    struct detect_args *first = ctx;
+    struct detect_args *a = pr_calloc(1, sizeof *a);
+    if (parse_args(a, first->argc, first->argv, e) != -1) {
+        free_args(a);
+        return -1;
+    }
+    free_args(first->reread);
+    first->reread = a;
+    *out = a->o;
     return 0;
 }
 
 int cmd_detect(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"fwlog", required_argument, NULL, O_FWLOG},
-        {"follow", no_argument, NULL, 'F'},
-        {"filter", required_argument, NULL, 'f'},
-        {"alerts", required_argument, NULL, O_ALERTS},
-        {"syslog", no_argument, NULL, O_SYSLOG},
-        {"quiet", no_argument, NULL, 'q'},
-        {"max-sources", required_argument, NULL, O_MAXSRC},
-        {"max-scans", required_argument, NULL, O_MAXSCANS},
-        {"flags-threshold", required_argument, NULL, O_FLAGS},
-        {"trw-min-fail", required_argument, NULL, O_TRWFAIL},
-        {"port-threshold", required_argument, NULL, O_PORTS},
-        {"host-threshold", required_argument, NULL, O_HOSTS},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"duration", required_argument, NULL, O_DURATION},
-        {"block", no_argument, NULL, O_BLOCK},
-        {"block-time", required_argument, NULL, O_BLOCKTIME},
-        {"dry-run", no_argument, NULL, O_DRYRUN},
-        {"allow", required_argument, NULL, O_ALLOW},
-        {"block-anyway", required_argument, NULL, O_ANYWAY},
-        {"block-on-flags-only", no_argument, NULL, O_FLAGSONLY},
-        {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
-        {"keep-blocks", no_argument, NULL, O_KEEP},
-        {"metrics", required_argument, NULL, O_METRICS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct det_options o;
-    memset(&o, 0, sizeof o);
-    det_config_defaults(&o.cfg);
-    struct blk_options bo;
-    blk_options_defaults(&bo);
-    int block = 0, block_opts = 0;
-    double x;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+r:i:Ff:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            o.file = optarg;
-            break;
-        case 'i':
-            o.iface = optarg;
-            break;
-        case O_FWLOG:
-            o.fwlog = optarg;
-            break;
-        case 'F':
-            o.follow = 1;
-            break;
-        case 'f':
-            o.filter = optarg;
-            break;
-        case O_ALERTS:
-            o.alerts = optarg;
-            break;
-        case O_SYSLOG:
-            o.syslog = 1;
-            break;
-        case 'q':
-            o.quiet = 1;
-            break;
-        case O_MAXSRC:
-            if (num_opt("--max-sources", optarg, 8, 1 << 26, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.max_sources = (uint32_t)x;
-            break;
-        case O_MAXSCANS:
-            if (num_opt("--max-scans", optarg, 8, 65536, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.max_scans = (uint32_t)x;
-            break;
-        case O_FLAGS:
-            if (num_opt("--flags-threshold", optarg, 1, 65535, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.flags_threshold = (uint32_t)x;
-            break;
-        case O_TRWFAIL:
-            if (num_opt("--trw-min-fail", optarg, 1, 65535, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.trw_min_fail = (uint32_t)x;
-            break;
-        case O_PORTS:
-            if (num_opt("--port-threshold", optarg, 2, 65535, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.port_threshold = (uint32_t)x;
-            break;
-        case O_HOSTS:
-            if (num_opt("--host-threshold", optarg, 2, 65535, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.host_threshold = (uint32_t)x;
-            break;
-        case O_WINDOW:
-            if (num_opt("--window", optarg, 0.001, 86400, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.window_us = (uint64_t)(x * 1e6);
-            break;
-        case O_TIMEOUT:
-            if (num_opt("--timeout", optarg, 0.001, 3600, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.cfg.conn_timeout_us = (uint64_t)(x * 1e6);
-            break;
-        case O_DURATION:
-            if (num_opt("--duration", optarg, 0.001, 1e7, &x) < 0)
-                return PR_EXIT_USAGE;
-            o.stop_after_us = (uint64_t)(x * 1e6);
-            break;
-        case O_METRICS:
-            o.metrics = optarg;
-            break;
-        case O_BLOCK:
-            block = 1;
-            break;
-        case O_BLOCKTIME:
-            if (duration_opt("--block-time", optarg, &bo.seconds) < 0)
-                return PR_EXIT_USAGE;
-            block_opts = 1;
-            break;
-        case O_DRYRUN:
-            bo.dry_run = true;
-            block_opts = 1;
-            break;
-        case O_ALLOW:
-            if (cidr_opt("--allow", optarg, bo.allow, &bo.nallow) < 0)
-                return PR_EXIT_USAGE;
-            block_opts = 1;
-            break;
-        case O_ANYWAY:
-            if (cidr_opt("--block-anyway", optarg, bo.anyway, &bo.nanyway) < 0)
-                return PR_EXIT_USAGE;
-            block_opts = 1;
-            break;
-        case O_FLAGSONLY:
-            bo.flags_only = true;
-            block_opts = 1;
-            break;
-        case O_MAXBLOCKS:
-            if (num_opt("--max-blocks-per-min", optarg, 1, BLK_MAX_PER_MIN, &x) < 0)
-                return PR_EXIT_USAGE;
-            bo.max_per_min = (uint32_t)x;
-            block_opts = 1;
-            break;
-        case O_KEEP:
-            bo.keep = true;
-            block_opts = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return PR_EXIT_OK;
-        default:
+    struct detect_args *a = pr_calloc(1, sizeof *a);
+    struct pr_error e = {""};
+    int rc = parse_args(a, argc, argv, &e);
+    if (rc == PR_EXIT_OK && !e.msg[0]) {
+        usage(stdout);
+    } else if (rc >= 0) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        if (strstr(e.msg, "--help"))
             usage(stderr);
-            return PR_EXIT_USAGE;
-        }
+    } else {
+        a->o.reload = reload;
+        a->o.reload_ctx = a;
+        rc = det_run(&a->o);
     }
-    int inputs = !!o.file + !!o.iface + !!o.fwlog;
-    if (inputs != 1) {
-        fputs("portreeve detect: give exactly one input: -r FILE, -i IFACE or --fwlog FILE\n",
-              stderr);
-        return PR_EXIT_USAGE;
-    }
-    if (block_opts && !block) {
-        fputs("portreeve detect: --block-time, --dry-run, --allow, --block-anyway,"
-              " --block-on-flags-only, --max-blocks-per-min and --keep-blocks need --block\n",
-              stderr);
-        return PR_EXIT_USAGE;
-    }
-    if (block)
-        o.block = &bo;
-    if (o.follow && !o.fwlog) {
-        fputs("portreeve detect: -F applies to --fwlog only\n", stderr);
-        return PR_EXIT_USAGE;
-    }
-    char filter[4096];
-    if (optind < argc) {
-        if (o.filter || o.fwlog) {
-            fprintf(stderr, "portreeve detect: unexpected argument '%s'\n", argv[optind]);
-            return PR_EXIT_USAGE;
-        }
-        size_t n = 0;
-        filter[0] = 0;
-        for (int i = optind; i < argc; i++) {
-            int w = snprintf(filter + n, sizeof filter - n, "%s%s", i > optind ? " " : "", argv[i]);
-            if (w < 0 || (size_t)w >= sizeof filter - n) {
-                fputs("portreeve detect: filter expression too long\n", stderr);
-                return PR_EXIT_USAGE;
-            }
-            n += (size_t)w;
-        }
-        o.filter = filter;
-    }
-    if (o.filter && o.fwlog) {
-        fputs("portreeve detect: a BPF filter applies to -r and -i only\n", stderr);
-        return PR_EXIT_USAGE;
-    }
-    return det_run(&o);
+    free_args(a);
+    return rc;
 }

@@ -69,7 +69,7 @@ static void text_close(void *ctx)
     fflush((FILE *)ctx);
 }
 
-static const struct det_sink_ops text_ops = {"text", text_emit, text_close};
+static const struct det_sink_ops text_ops = {"text", text_emit, text_close, NULL};
 
 int det_sink_text(FILE *f, struct det_sink *out)
 {
@@ -122,35 +122,71 @@ char *det_alert_json(const struct det_alert *a)
     return s;
 }
 
-static int json_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+/* A sink that appends one line per alert to a named file ("-": stdout), reopened on
+ * SIGHUP: --alerts (det_alert_json) and --eve (eve.h). */
+struct lines_sink {
+    FILE *f;
+    char *path;       /* NULL for stdout */
+    const char *what; /* "alerts file", "EVE file" */
+    char *(*to_line)(const struct det_alert *a);
+};
+
+static int lines_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
-    char *s = det_alert_json(a);
-    if (!s)
-        return pr_errf(e, "alerts file: out of memory");
-    int r = fprintf((FILE *)ctx, "%s\n", s) < 0 || fflush((FILE *)ctx) != 0;
-    free(s);
-    return r ? pr_errf(e, "writing the alerts file failed") : 0;
+    struct lines_sink *s = ctx;
+    char *line = s->to_line(a);
+    if (!line)
+        return pr_errf(e, "%s: out of memory", s->what);
+    int r = fprintf(s->f, "%s\n", line) < 0 || fflush(s->f) != 0;
+    free(line);
+    return r ? pr_errf(e, "writing the %s failed", s->what) : 0;
 }
 
-static void json_close(void *ctx)
+static void lines_close(void *ctx)
 {
-    FILE *f = ctx;
-    if (f != stdout)
-        fclose(f);
+    struct lines_sink *s = ctx;
+    if (s->path)
+        fclose(s->f);
     else
-        fflush(f);
+        fflush(s->f);
+    free(s->path);
+    free(s);
 }
 
-static const struct det_sink_ops json_ops = {"json", json_emit, json_close};
+static int lines_reopen(void *ctx, struct pr_error *e)
+{
+    struct lines_sink *s = ctx;
+    if (!s->path)
+        return 0;
+    FILE *f = fopen(s->path, "ae");
+    if (!f)
+        return pr_errf(e, "%s '%s': cannot reopen for writing", s->what, s->path);
+    fclose(s->f);
+    s->f = f;
+    return 0;
+}
 
-int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
+static const struct det_sink_ops lines_ops = {"lines", lines_emit, lines_close, lines_reopen};
+
+int det_sink_lines(const char *path, const char *what, char *(*to_line)(const struct det_alert *a),
+                   struct det_sink *out, struct pr_error *e)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "ae") : stdout;
     if (!f)
-        return pr_errf(e, "alerts file '%s': cannot open for writing", path);
-    out->ops = &json_ops;
-    out->ctx = f;
+        return pr_errf(e, "%s '%s': cannot open for writing", what, path);
+    struct lines_sink *s = pr_calloc(1, sizeof *s);
+    s->f = f;
+    s->path = f == stdout ? NULL : pr_strdup(path);
+    s->what = what;
+    s->to_line = to_line;
+    out->ops = &lines_ops;
+    out->ctx = s;
     return 0;
+}
+
+int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e)
+{
+    return det_sink_lines(path, "alerts file", det_alert_json, out, e);
 }
 
 /* ---- syslog sink ---- */
@@ -171,7 +207,7 @@ static void syslog_close(void *ctx)
     closelog();
 }
 
-static const struct det_sink_ops syslog_ops = {"syslog", syslog_emit, syslog_close};
+static const struct det_sink_ops syslog_ops = {"syslog", syslog_emit, syslog_close, NULL};
 
 int det_sink_syslog(struct det_sink *out)
 {

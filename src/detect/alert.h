@@ -57,6 +57,9 @@ struct det_sink_ops {
     /* Writes one alert; returns 0 or -1 with e filled. */
     int (*emit)(void *ctx, const struct det_alert *a, struct pr_error *e);
     void (*close)(void *ctx);
+    /* Reopens the sink's file by its name (SIGHUP after logrotate moved it); NULL when
+     * the sink has no file. Returns 0, or -1 with e filled (the old file stays in use). */
+    int (*reopen)(void *ctx, struct pr_error *e);
 };
 
 struct det_sink {
@@ -68,6 +71,11 @@ struct det_sink {
 int det_sink_text(FILE *f, struct det_sink *out);
 /* JSON lines appended to path ("-" for stdout). */
 int det_sink_json(const char *path, struct det_sink *out, struct pr_error *e);
+/* One line per alert, made by to_line (its result freed with free(); NULL: out of
+ * memory), appended to path ("-" for stdout) and flushed; reopened by name on SIGHUP.
+ * what names the file in messages ("alerts file"). --alerts and --eve (eve.h) use it. */
+int det_sink_lines(const char *path, const char *what, char *(*to_line)(const struct det_alert *a),
+                   struct det_sink *out, struct pr_error *e);
 /* syslog(3), facility LOG_AUTH (openlog done here, closelog on close). */
 int det_sink_syslog(struct det_sink *out);
 

@@ -311,6 +311,18 @@ const char *blk_evidence_refusal(const struct det_alert *a, bool flags_ok)
     return "no evidence that the source is real (its probes could be forged)";
 }
 
+/* ---------------------------------------------------------------- repeat offenders */
+
+uint32_t blk_repeat_seconds(uint32_t base, uint32_t max, uint32_t count)
+{
+    uint64_t t = base;
+    for (uint32_t i = 1; i < count && t < max; i++)
+        t *= 2;
+    if (t > max)
+        t = max;
+    return t < base ? base : (uint32_t)t;
+}
+
 /* ---------------------------------------------------------------- rate cap */
 
 int blk_rate_init(struct blk_rate *r, uint32_t cap)

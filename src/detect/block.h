@@ -18,9 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BLK_MAX_CIDRS 64   /* --allow and --block-anyway entries each */
-#define BLK_MAX_PROTECT 64 /* own addresses, gateways, name servers each */
-#define BLK_MAX_SECONDS (7u * 86400u)
+#define BLK_MAX_CIDRS 64                    /* --allow and --block-anyway entries each */
+#define BLK_MAX_PROTECT 64                  /* own addresses, gateways, name servers each */
+#define BLK_MAX_SECONDS (7u * 86400u)       /* --block-time */
+#define BLK_MAX_SECONDS_CAP (365u * 86400u) /* --block-time-max */
 #define BLK_MAX_PER_MIN 100000u
 
 struct blk_cidr {
@@ -64,6 +65,11 @@ const char *blk_protected(const struct blk_policy *p, const struct pr_addr *a);
 /* Spoof resistance: NULL when the alert proves that its source is a real host that
  * scanned (or, with flags_ok, sent stealth probes); else the reason for not blocking. */
 const char *blk_evidence_refusal(const struct det_alert *a, bool flags_ok);
+
+/* Repeat offenders (like fail2ban's bantime.increment): the block time of offence number
+ * count (1 the first) is base doubled for each earlier offence, at most max (and at least
+ * base). */
+uint32_t blk_repeat_seconds(uint32_t base, uint32_t max, uint32_t count);
 
 /* The cap of new blocks per minute: a sliding window of the last `cap` block times. */
 struct blk_rate {

@@ -112,6 +112,39 @@ static void reply(int fd, const char *word, const char *why)
     (void)send(fd, buf, (size_t)n, MSG_NOSIGNAL);
 }
 
+/* A block request that passed the policy: already blocked (the time left is kept), or
+ * a new block for as long as the offence count in nftables says. */
+static void do_block(int fd, const struct blk_helper_cfg *c, struct blk_rate *rate,
+                     struct blk_nft *nft, const struct blk_req *r)
+{
+    struct pr_error e = {""};
+    uint32_t left = 0, remembered = 0, count = 0, unused;
+    int found = blk_nft_lookup(nft, BLK_NFT_BLOCKS, &r->addr, &left, &unused, &e);
+    if (found < 0 || blk_nft_lookup(nft, BLK_NFT_OFFENCES, &r->addr, &remembered, &count, &e) < 0) {
+        reply(fd, "err", e.msg);
+        return;
+    }
+    char ans[64];
+    if (found && left > 0) {
+        snprintf(ans, sizeof ans, "%u %u", left, count ? count : 1);
+        reply(fd, "ok", ans);
+        return;
+    }
+    const char *why = blk_helper_check(c, rate, r, mono_us());
+    if (why) {
+        reply(fd, "err", why);
+        return;
+    }
+    count = count < 1000000 ? count + 1 : count;
+    uint32_t secs = blk_repeat_seconds(r->seconds, c->max_seconds_cap, count);
+    if (blk_nft_add(nft, &r->addr, secs, count, &e) < 0) {
+        reply(fd, "err", e.msg);
+        return;
+    }
+    snprintf(ans, sizeof ans, "%u %u", secs, count);
+    reply(fd, "ok", ans);
+}
+
 static void serve(int fd, const struct blk_helper_cfg *c, struct blk_nft *nft)
 {
     struct blk_rate rate;
@@ -130,13 +163,15 @@ static void serve(int fd, const struct blk_helper_cfg *c, struct blk_nft *nft)
             reply(fd, "err", (size_t)n > BLK_REQ_MAX + 1 ? "request too long" : e.msg);
             continue;
         }
-        const char *why = blk_helper_check(c, &rate, &r, mono_us());
-        if (why) {
-            reply(fd, "err", why);
+        if (r.kind == BLK_REQ_BLOCK) {
+            const char *why = blk_protected(&c->policy, &r.addr);
+            if (why)
+                reply(fd, "err", why);
+            else
+                do_block(fd, c, &rate, nft, &r);
             continue;
         }
-        int rc = r.kind == BLK_REQ_BLOCK ? blk_nft_add(nft, &r.addr, r.seconds, &e)
-                                         : blk_nft_del(nft, &r.addr, &e);
+        int rc = blk_nft_del(nft, &r.addr, &e);
         reply(fd, rc < 0 ? "err" : "ok", rc < 0 ? e.msg : NULL);
     }
     blk_rate_free(&rate);
@@ -166,10 +201,17 @@ static void helper_main(int fd, const struct blk_helper_cfg *c)
         reply(fd, "err", e.msg);
         _exit(1);
     }
-    reply(fd, "ready", NULL);
+    int kept = blk_nft_list(nft, NULL, &e);
+    if (kept < 0) {
+        reply(fd, "err", e.msg);
+        _exit(1);
+    }
+    char n[16];
+    snprintf(n, sizeof n, "%d", kept);
+    reply(fd, "ready", n);
     serve(fd, c, nft);
     int rc = 0;
-    if (!c->keep && blk_nft_teardown(nft, &e) < 0) {
+    if (c->flush_on_exit && blk_nft_teardown(nft, &e) < 0) {
         fprintf(stderr, "portreeve detect: removing the blocks: %s\n", e.msg);
         rc = 1;
     }
@@ -226,15 +268,19 @@ int blk_helper_start(const struct blk_helper_cfg *c, struct blk_helper *h, struc
         blk_helper_stop(h);
         return -1;
     }
-    if (strcmp(buf, "ready") != 0) {
+    char *end = NULL;
+    unsigned long kept = strncmp(buf, "ready ", 6) == 0 ? strtoul(buf + 6, &end, 10) : 0;
+    if (!end || *end || end == buf + 6) {
         pr_errf(e, "%s", strncmp(buf, "err ", 4) == 0 ? buf + 4 : buf);
         blk_helper_stop(h);
         return -1;
     }
+    h->kept = (uint32_t)kept;
     return 0;
 }
 
-int blk_helper_call(struct blk_helper *h, const char *req, struct pr_error *e)
+int blk_helper_call(struct blk_helper *h, const char *req, char *ans, size_t anslen,
+                    struct pr_error *e)
 {
     if (h->fd < 0)
         return pr_errf(e, "the nftables helper is not running");
@@ -243,8 +289,11 @@ int blk_helper_call(struct blk_helper *h, const char *req, struct pr_error *e)
     char buf[700];
     if (recv_wait(h->fd, buf, sizeof buf, 2000, e) < 0)
         return -1;
-    if (strcmp(buf, "ok") == 0)
+    if (strcmp(buf, "ok") == 0 || strncmp(buf, "ok ", 3) == 0) {
+        if (anslen)
+            snprintf(ans, anslen, "%s", buf[2] ? buf + 3 : "");
         return 0;
+    }
     return pr_errf(e, "%s", strncmp(buf, "err ", 4) == 0 ? buf + 4 : buf);
 }
 

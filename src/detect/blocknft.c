@@ -50,6 +50,8 @@ int blk_nft_setup(struct blk_nft *n, struct pr_error *e)
         "add table inet " BLK_TABLE "\n"
         "add set inet " BLK_TABLE " " BLK_SET4 " { type ipv4_addr; flags timeout; size 65536; }\n"
         "add set inet " BLK_TABLE " " BLK_SET6 " { type ipv6_addr; flags timeout; size 65536; }\n"
+        "add set inet " BLK_TABLE " " BLK_OSET4 " { type ipv4_addr; flags timeout; size 65536; }\n"
+        "add set inet " BLK_TABLE " " BLK_OSET6 " { type ipv6_addr; flags timeout; size 65536; }\n"
         "add chain inet " BLK_TABLE
         " input { type filter hook input priority -10; policy accept; }\n"
         "flush chain inet " BLK_TABLE " input\n"
@@ -76,40 +78,56 @@ static const char *set_of(const struct pr_addr *a)
     return a->family == AF_INET6 ? BLK_SET6 : BLK_SET4;
 }
 
-int blk_nft_add(struct blk_nft *n, const struct pr_addr *a, uint32_t seconds, struct pr_error *e)
+static const char *oset_of(const struct pr_addr *a)
 {
-    char as[PR_ADDRSTRLEN], cmd[256];
-    snprintf(cmd, sizeof cmd, "add element inet " BLK_TABLE " %s { %s timeout %us }\n", set_of(a),
-             addr_str(a, as, sizeof as), seconds);
-    return run(n, cmd, e);
+    return a->family == AF_INET6 ? BLK_OSET6 : BLK_OSET4;
 }
 
-int blk_nft_del(struct blk_nft *n, const struct pr_addr *a, struct pr_error *e)
+int blk_nft_add(struct blk_nft *n, const struct pr_addr *a, uint32_t seconds, uint32_t count,
+                struct pr_error *e)
 {
-    char as[PR_ADDRSTRLEN], cmd[256];
-    snprintf(cmd, sizeof cmd, "delete element inet " BLK_TABLE " %s { %s }\n", set_of(a),
-             addr_str(a, as, sizeof as));
-    return run(n, cmd, e);
+    char as[PR_ADDRSTRLEN], block[160], cmd[768];
+    addr_str(a, as, sizeof as);
+    snprintf(block, sizeof block,
+             "add element inet " BLK_TABLE " %s { %s timeout %us comment \"offence %u\" }\n",
+             set_of(a), as, seconds, count);
+    /* an element's comment cannot be changed in place: add (so that the delete cannot
+     * fail), delete and add again, in one transaction with the block */
+    snprintf(cmd, sizeof cmd,
+             "%s"
+             "add element inet " BLK_TABLE " %s { %s timeout %us }\n"
+             "delete element inet " BLK_TABLE " %s { %s }\n"
+             "add element inet " BLK_TABLE " %s { %s timeout %us comment \"%u\" }\n",
+             block, oset_of(a), as, BLK_OFFENCE_MEMORY, oset_of(a), as, oset_of(a), as,
+             BLK_OFFENCE_MEMORY, count);
+    if (run(n, cmd, e) == 0)
+        return 0;
+    /* the offence set is full (or was deleted by hand): block all the same */
+    return run(n, block, e);
 }
 
-int blk_nft_flush(struct blk_nft *n, struct pr_error *e)
+/* The first number in a comment ("offence 3" or "3"); 0 when there is none. */
+static uint32_t comment_count(const char *c)
 {
-    return run(n,
-               "flush set inet " BLK_TABLE " " BLK_SET4 "\n"
-               "flush set inet " BLK_TABLE " " BLK_SET6 "\n",
-               e);
+    if (!c)
+        return 0;
+    while (*c && (*c < '0' || *c > '9'))
+        c++;
+    uint64_t v = 0;
+    for (; *c >= '0' && *c <= '9' && v < 1000000; c++)
+        v = v * 10 + (uint64_t)(*c - '0');
+    return (uint32_t)v;
 }
 
-int blk_nft_teardown(struct blk_nft *n, struct pr_error *e)
-{
-    return run(n, "delete table inet " BLK_TABLE "\n", e);
-}
-
-/* One set's elements from nft's JSON output: {"nftables":[..., {"set":{"elem":[...]}}]}. */
-static int list_json(const char *text, FILE *out, struct pr_error *e)
+/* Calls fn for every element of nft's JSON listing of sets; returns the number of
+ * elements or -1. */
+static int each_elem(const char *text,
+                     void (*fn)(void *ctx, const char *val, json_int_t timeout, json_int_t expires,
+                                const char *comment),
+                     void *ctx, struct pr_error *e)
 {
     json_error_t je;
-    json_t *root = json_loads(text, 0, &je);
+    json_t *root = json_loads(text ? text : "", 0, &je);
     if (!root)
         return pr_errf(e, "nftables: unreadable JSON listing at line %d: %s", je.line, je.text);
     int count = 0;
@@ -125,10 +143,9 @@ static int list_json(const char *text, FILE *out, struct pr_error *e)
             const char *val = json_string_value(inner ? json_object_get(inner, "val") : el);
             if (!val)
                 continue;
-            json_int_t timeout = json_integer_value(json_object_get(inner, "timeout"));
-            json_int_t expires = json_integer_value(json_object_get(inner, "expires"));
-            fprintf(out, "%s\texpires in %llds (of %llds)\n", val, (long long)expires,
-                    (long long)timeout);
+            fn(ctx, val, json_integer_value(json_object_get(inner, "timeout")),
+               json_integer_value(json_object_get(inner, "expires")),
+               json_string_value(json_object_get(inner, "comment")));
             count++;
         }
     }
@@ -136,21 +153,94 @@ static int list_json(const char *text, FILE *out, struct pr_error *e)
     return count;
 }
 
-int blk_nft_list(struct blk_nft *n, FILE *out, struct pr_error *e)
+/* Runs a list command with JSON output and calls fn for each element. */
+static int list_elems(struct blk_nft *n, const char *cmd,
+                      void (*fn)(void *ctx, const char *val, json_int_t timeout, json_int_t expires,
+                                 const char *comment),
+                      void *ctx, struct pr_error *e)
 {
     unsigned flags = nft_ctx_output_get_flags(n->ctx);
     nft_ctx_output_set_flags(n->ctx, flags | NFT_CTX_OUTPUT_JSON);
+    int c = run(n, cmd, e);
+    if (c == 0)
+        c = each_elem(nft_ctx_get_output_buffer(n->ctx), fn, ctx, e);
+    nft_ctx_output_set_flags(n->ctx, flags);
+    return c;
+}
+
+struct lookup {
+    const char *want;
+    int found;
+    uint32_t expires, count;
+};
+
+static void lookup_one(void *ctx, const char *val, json_int_t timeout, json_int_t expires,
+                       const char *comment)
+{
+    (void)timeout;
+    struct lookup *l = ctx;
+    if (l->found || strcmp(val, l->want) != 0)
+        return;
+    l->found = 1;
+    l->expires = expires > 0 && expires < UINT32_MAX ? (uint32_t)expires : 0;
+    l->count = comment_count(comment);
+}
+
+int blk_nft_lookup(struct blk_nft *n, enum blk_nft_set which, const struct pr_addr *a,
+                   uint32_t *expires, uint32_t *count, struct pr_error *e)
+{
+    char as[PR_ADDRSTRLEN], cmd[128];
+    struct lookup l = {addr_str(a, as, sizeof as), 0, 0, 0};
+    snprintf(cmd, sizeof cmd, "list set inet " BLK_TABLE " %s",
+             which == BLK_NFT_BLOCKS ? set_of(a) : oset_of(a));
+    if (list_elems(n, cmd, lookup_one, &l, e) < 0)
+        return -1;
+    *expires = l.expires;
+    *count = l.count;
+    return l.found;
+}
+
+int blk_nft_del(struct blk_nft *n, const struct pr_addr *a, struct pr_error *e)
+{
+    char as[PR_ADDRSTRLEN], cmd[256];
+    snprintf(cmd, sizeof cmd, "delete element inet " BLK_TABLE " %s { %s }\n", set_of(a),
+             addr_str(a, as, sizeof as));
+    return run(n, cmd, e);
+}
+
+int blk_nft_flush(struct blk_nft *n, struct pr_error *e)
+{
+    return run(n,
+               "flush set inet " BLK_TABLE " " BLK_SET4 "\n"
+               "flush set inet " BLK_TABLE " " BLK_SET6 "\n"
+               "flush set inet " BLK_TABLE " " BLK_OSET4 "\n"
+               "flush set inet " BLK_TABLE " " BLK_OSET6 "\n",
+               e);
+}
+
+int blk_nft_teardown(struct blk_nft *n, struct pr_error *e)
+{
+    return run(n, "delete table inet " BLK_TABLE "\n", e);
+}
+
+static void print_one(void *ctx, const char *val, json_int_t timeout, json_int_t expires,
+                      const char *comment)
+{
+    if (ctx)
+        fprintf(ctx, "%s\texpires in %llds (of %llds), offence %u\n", val, (long long)expires,
+                (long long)timeout, comment_count(comment));
+}
+
+int blk_nft_list(struct blk_nft *n, FILE *out, struct pr_error *e)
+{
     int total = 0;
     static const char *const cmds[] = {"list set inet " BLK_TABLE " " BLK_SET4,
                                        "list set inet " BLK_TABLE " " BLK_SET6};
-    for (size_t i = 0; i < 2 && total >= 0; i++) {
-        if (run(n, cmds[i], e) < 0) {
-            total = -1;
-            break;
-        }
-        int c = list_json(nft_ctx_get_output_buffer(n->ctx), out, e);
-        total = c < 0 ? -1 : total + c;
+    for (size_t i = 0; i < 2; i++) {
+        int c = list_elems(n, cmds[i], print_one, out, e);
+        if (c < 0)
+            return -1;
+        total += c;
     }
-    nft_ctx_output_set_flags(n->ctx, flags);
     return total;
 }

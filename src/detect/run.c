@@ -1,8 +1,8 @@
 /* run.c — see run.h. */
 #include "detect/run.h"
 
-#include "cli/cli.h"
 #include "detect/capture.h"
+#include "detect/eve.h"
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
 #include "detect/tablekey.h"
@@ -15,12 +15,62 @@
 
 #define MAX_LINE_ERRORS 20 /* malformed-line messages shown before they are only counted */
 
-static volatile sig_atomic_t det_stop;
+static volatile sig_atomic_t det_stop, det_hup;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    det_stop = 1;
+    if (sig == SIGHUP)
+        det_hup = 1;
+    else
+        det_stop = 1;
+}
+
+/* The sinks that write to named files (--alerts, --eve), reopened on SIGHUP. */
+struct file_sinks {
+    struct det_sink s[2];
+    unsigned n;
+};
+
+/* Opens a file sink (det_sink_json, det_sink_eve) and gives it to the engine. */
+static int add_file_sink(struct det_engine *d, struct file_sinks *fs,
+                         int (*opener)(const char *path, struct det_sink *out, struct pr_error *e),
+                         const char *path, struct pr_error *e)
+{
+    struct det_sink sink;
+    if (opener(path, &sink, e) < 0)
+        return -1;
+    det_engine_add_sink(d, &sink);
+    fs->s[fs->n++] = sink;
+    return 0;
+}
+
+/* SIGHUP: reopen the alert files (a file logrotate moved away is left to it, a new one
+ * is created), then reread the configuration and apply what can change while running. */
+static void on_hup(const struct det_options *o, struct file_sinks *fs, struct blk_responder *blk)
+{
+    struct pr_error e = {""};
+    for (unsigned i = 0; i < fs->n; i++)
+        if (fs->s[i].ops->reopen && fs->s[i].ops->reopen(fs->s[i].ctx, &e) < 0)
+            fprintf(stderr, "portreeve detect: SIGHUP: %s\n", e.msg);
+    if (!o->reload) {
+        fputs("portreeve detect: SIGHUP: alert files reopened\n", stderr);
+        return;
+    }
+    struct det_options n;
+    memset(&n, 0, sizeof n);
+    if (o->reload(o->reload_ctx, &n, &e) < 0) {
+        fprintf(stderr, "portreeve detect: SIGHUP: %s; the configuration in use stays\n", e.msg);
+        return;
+    }
+    if (blk && n.block && blk_reconfigure(blk, n.block, &e) < 0) {
+        fprintf(stderr, "portreeve detect: SIGHUP: %s; the configuration in use stays\n", e.msg);
+        return;
+    }
+    if (!!blk != !!n.block)
+        fputs("portreeve detect: SIGHUP: turning --block on or off needs a restart\n", stderr);
+    fputs("portreeve detect: SIGHUP: alert files reopened, configuration reread (block"
+          " settings applied; the others take effect at a restart)\n",
+          stderr);
 }
 
 static uint64_t wall_us(void)
@@ -78,7 +128,15 @@ int det_run(const struct det_options *o)
     struct pr_error e = {""};
     struct det_capture *cap = NULL;
     struct det_fwsrc *fw = NULL;
-    int rc = PR_EXIT_OK;
+    int rc = DET_EXIT_OK;
+
+    /* first of all: a SIGHUP (systemctl reload) during start-up must not kill us */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     if (o->file) {
         if (det_capture_open_file(o->file, o->filter, &cap, &e) < 0)
@@ -86,7 +144,7 @@ int det_run(const struct det_options *o)
     } else if (o->iface) {
         if (det_capture_open_live(o->iface, o->filter, &cap, &e) < 0) {
             fprintf(stderr, "portreeve detect: %s\n", e.msg);
-            return PR_EXIT_RUNTIME;
+            return DET_EXIT_RUNTIME;
         }
     } else if (det_fwsrc_open(o->fwlog, o->follow, &fw, &e) < 0) {
         goto input_error;
@@ -97,7 +155,7 @@ int det_run(const struct det_options *o)
         det_capture_close(cap);
         det_fwsrc_close(fw);
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
-        return PR_EXIT_USAGE;
+        return DET_EXIT_USAGE;
     }
     uint64_t k0, k1; /* offline: the same alerts on every run (tablekey.h) */
     if (!o->iface && !o->follow) {
@@ -109,19 +167,18 @@ int det_run(const struct det_options *o)
                   stderr);
     }
     struct det_sink sink;
+    struct file_sinks fs = {.n = 0};
     if (!o->quiet) {
         det_sink_text(stdout, &sink);
         det_engine_add_sink(d, &sink);
     }
-    if (o->alerts) {
-        if (det_sink_json(o->alerts, &sink, &e) < 0) {
-            fprintf(stderr, "portreeve detect: %s\n", e.msg);
-            det_engine_free(d);
-            det_capture_close(cap);
-            det_fwsrc_close(fw);
-            return PR_EXIT_USAGE;
-        }
-        det_engine_add_sink(d, &sink);
+    if ((o->alerts && add_file_sink(d, &fs, det_sink_json, o->alerts, &e) < 0) ||
+        (o->eve && add_file_sink(d, &fs, det_sink_eve, o->eve, &e) < 0)) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_engine_free(d);
+        det_capture_close(cap);
+        det_fwsrc_close(fw);
+        return DET_EXIT_USAGE;
     }
     if (o->syslog) {
         det_sink_syslog(&sink);
@@ -133,7 +190,7 @@ int det_run(const struct det_options *o)
         det_engine_free(d);
         det_capture_close(cap);
         det_fwsrc_close(fw);
-        return PR_EXIT_USAGE;
+        return DET_EXIT_USAGE;
     }
     /* --block: the helper that keeps CAP_NET_ADMIN is forked before the drop */
     struct blk_responder *blk = NULL;
@@ -144,9 +201,14 @@ int det_run(const struct det_options *o)
             det_engine_free(d);
             det_capture_close(cap);
             det_fwsrc_close(fw);
-            return PR_EXIT_RUNTIME;
+            return DET_EXIT_RUNTIME;
         }
         det_engine_set_responder(d, blk_respond, blk);
+        if (blk_kept(blk))
+            fprintf(stderr,
+                    "portreeve detect: --block: %u blocks kept from an earlier run (they run"
+                    " out by their own timeouts; `portreeve block flush` lifts them)\n",
+                    blk_kept(blk));
     }
     if (drop_privileges() < 0) {
         blk_close(blk);
@@ -154,14 +216,8 @@ int det_run(const struct det_options *o)
         det_engine_free(d);
         det_capture_close(cap);
         det_fwsrc_close(fw);
-        return PR_EXIT_RUNTIME;
+        return DET_EXIT_RUNTIME;
     }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     if (o->iface)
         fprintf(stderr, "portreeve detect: listening on %s\n", o->iface);
@@ -169,6 +225,10 @@ int det_run(const struct det_options *o)
     unsigned line_errors = 0;
     uint64_t events = 0;
     while (!det_stop) {
+        if (det_hup) {
+            det_hup = 0;
+            on_hup(o, &fs, blk);
+        }
         struct det_event ev;
         int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
         if (r == 1) {
@@ -188,7 +248,7 @@ int det_run(const struct det_options *o)
                 fputs("portreeve detect: further malformed lines are only counted\n", stderr);
         } else {
             fprintf(stderr, "portreeve detect: %s; reporting what was found so far\n", e.msg);
-            rc = PR_EXIT_USAGE;
+            rc = DET_EXIT_USAGE;
             break;
         }
         if (o->stop_after_us && (o->iface || o->follow) && wall_us() - started >= o->stop_after_us)
@@ -215,5 +275,5 @@ int det_run(const struct det_options *o)
 
 input_error:
     fprintf(stderr, "portreeve detect: %s\n", e.msg);
-    return PR_EXIT_USAGE;
+    return DET_EXIT_USAGE;
 }

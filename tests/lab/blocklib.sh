@@ -7,6 +7,7 @@
 # bl_wait_elem ADDR SEC  wait until ADDR is in the set (0) or SEC pass (1)
 # bl_table_exists        0 when A has table inet portreeve
 # bl_nmap_states ARGS    nmap -sS -Pn from the scanner; prints "port state" lines
+# bl_elem_info ADDR      timeout, time left and comment of ADDR in the block sets
 
 bl_start() {
     local name=$1
@@ -44,19 +45,32 @@ bl_stop() {
     return "$BL_RC"
 }
 
-bl_elems() {
+# bl__set_elems SET...  "ADDR TIMEOUT EXPIRES COMMENT" for every element of A's sets named
+bl__set_elems() {
     local s
-    for s in blocklist blocklist6; do
-        ip netns exec "$LAB_NS_A" nft -j list set inet portreeve $s 2>/dev/null
+    for s in "$@"; do
+        ip netns exec "$LAB_NS_A" nft -j list set inet portreeve "$s" 2>/dev/null
     done | /usr/bin/python3 -c '
 import json, sys
+out = []  # one write at the end: a reader that stops early (grep -q) breaks nothing
 for line in sys.stdin:
     line = line.strip()
     if not line:
         continue
     for it in json.loads(line)["nftables"]:
         for e in it.get("set", {}).get("elem", []):
-            print(e["elem"]["val"] if isinstance(e, dict) else e)'
+            x = e["elem"] if isinstance(e, dict) else {"val": e}
+            out.append("%s %s %s %s\n" % (x["val"], x.get("timeout", 0), x.get("expires", 0),
+                                         x.get("comment", "-").replace(" ", "_")))
+try:
+    sys.stdout.write("".join(out))
+    sys.stdout.flush()
+except BrokenPipeError:
+    pass'
+}
+
+bl_elems() {
+    bl__set_elems blocklist blocklist6 | awk '{print $1}'
 }
 
 bl_wait_elem() {
@@ -82,4 +96,13 @@ for line in sys.stdin:
         for p in m.group(1).split(", "):
             f = p.split("/")
             print(f[0], f[1])'
+}
+
+# bl_elem_info ADDR [SET...]  "TIMEOUT EXPIRES COMMENT" of ADDR in A's block sets (or the
+#                        sets named, e.g. offences), nothing when it is not there
+bl_elem_info() {
+    local a=$1
+    shift
+    # shellcheck disable=SC2086 # the default is two set names
+    bl__set_elems ${*:-blocklist blocklist6} | awk -v a="$a" '$1 == a {print $2, $3, $4}'
 }

@@ -2,8 +2,11 @@
 # t_block_nmap.sh — `detect --block` through real nftables in target A: an nmap -sS from
 # the scanner namespace is blocked (a second nmap sees the open ports filtered) and is let
 # in again after --block-time; the detecting process holds no CAP_NET_ADMIN (its helper
-# does); a clean exit leaves no table, rule or set. An allowlisted scanner is reported but
-# never blocked; --dry-run reports would_block and touches nothing.
+# does); a clean exit leaves the table as it is (blocks outlive detect: exactly the
+# portreeve table with its drop rules, sets and the scanner's offence count), `block flush`
+# empties it, and with --flush-on-exit a clean exit leaves no table, rule or set. An
+# allowlisted scanner is reported but never blocked; --dry-run reports would_block and
+# touches nothing.
 # timeout: 240
 set -u
 PR=${1:?usage: t_block_nmap.sh /path/to/portreeve}
@@ -71,11 +74,52 @@ bl_stop || fail "detector exit code $BL_RC"
 grep -q '"action":"blocked"' "$LAB_DIR/block.json" || fail "no alert with action blocked"
 grep '"action":"blocked"' "$LAB_DIR/block.json" | grep -q "\"src_ip\":\"$LAB_SCANNER\"" ||
     fail "the blocked alert is not the scanner's"
+# a clean exit keeps the table as it is: the drop rules, the four sets, the (expired, so
+# empty) block set and the scanner's offence count; nothing else of ours, the lab's untouched
+ip netns exec "$LAB_NS_A" nft list ruleset >"$LAB_DIR/ruleset.txt"
+ip netns exec "$LAB_NS_A" nft -j list table inet portreeve >"$LAB_DIR/table.json" ||
+    fail "table deleted on a clean exit (blocks must outlive detect)"
+/usr/bin/python3 - "$LAB_DIR/table.json" "$LAB_SCANNER" <<'PY' || fail "table after a clean exit"
+import json, sys
+items = json.load(open(sys.argv[1]))["nftables"]
+sets = {i["set"]["name"]: i["set"].get("elem", []) for i in items if "set" in i}
+chains = [i["chain"]["name"] for i in items if "chain" in i]
+rules = [json.dumps(i["rule"]["expr"]) for i in items if "rule" in i]
+if sorted(sets) != ["blocklist", "blocklist6", "offences", "offences6"]:
+    sys.exit("sets: %s" % sorted(sets))
+if chains != ["input"] or len(rules) != 2 or not all("@blocklist" in r and "drop" in r for r in rules):
+    sys.exit("chains %s rules %s" % (chains, rules))
+if sets["blocklist"] or sets["blocklist6"] or sets["offences6"]:
+    sys.exit("unexpected elements: %s" % sets)
+off = [e["elem"] for e in sets["offences"]]
+if len(off) != 1 or off[0]["val"] != sys.argv[2] or off[0].get("comment") != "1":
+    sys.exit("offences: %s" % off)
+print("kept after a clean exit: rules %d, sets %s, offence %s" % (len(rules), sorted(sets), off[0]))
+PY
+[ "$(grep -c '^table ' "$LAB_DIR/ruleset.txt")" = 2 ] || fail "tables other than lab and portreeve"
+grep -q 'table inet lab' "$LAB_DIR/ruleset.txt" || fail "the lab's own table was touched"
+# `block flush` lifts everything (blocks and offence counts)
+ip netns exec "$LAB_NS_A" "$PR" block flush || fail "block flush"
+ip netns exec "$LAB_NS_A" nft -j list table inet portreeve | grep -q '"elem"' &&
+    fail "elements left after block flush"
+echo "block flush: table empty"
+
+echo "== 1b. --flush-on-exit: a clean exit leaves no table, rule or set"
+bl_start flush --block --block-time 20s --flush-on-exit || exit 1
+bl_table_exists || fail "no table inet portreeve at start"
+ip netns exec "$LAB_NS_SCAN" timeout 60 nmap -n -Pn -sS -T4 --max-retries 1 -p 1-1024 "$LAB_A" \
+    >"$LAB_DIR/nmapf.txt" 2>&1 &
+NPID=$!
+bl_wait_elem "$LAB_SCANNER" 20 || fail "scanner $LAB_SCANNER not in the block set"
+kill -TERM $NPID 2>/dev/null
+wait $NPID
+bl_stop || fail "detector exit code $BL_RC"
 ip netns exec "$LAB_NS_A" nft list ruleset >"$LAB_DIR/ruleset.txt"
 grep -q 'table inet portreeve' "$LAB_DIR/ruleset.txt" && fail "table left after a clean exit"
-grep -qE 'blocklist|portreeve' "$LAB_DIR/ruleset.txt" && fail "set or rule left after a clean exit"
+grep -qE 'blocklist|offences|portreeve' "$LAB_DIR/ruleset.txt" &&
+    fail "set or rule left after a clean exit"
 grep -q 'table inet lab' "$LAB_DIR/ruleset.txt" || fail "the lab's own table was touched"
-echo "clean exit: no table inet portreeve"
+echo "clean exit with --flush-on-exit: no table inet portreeve"
 
 echo "== 2. an allowlisted scanner is reported, never blocked"
 bl_start allow --block --allow 198.18.0.0/30 || exit 1
@@ -90,6 +134,7 @@ grep -q '"action":"blocked"' "$LAB_DIR/allow.json" && fail "allowlisted scan has
 grep -q 'never blocked: allowlisted' "$LAB_DIR/allow.err" || fail "no reason logged"
 
 echo "== 3. --dry-run blocks nothing"
+ip netns exec "$LAB_NS_A" nft delete table inet portreeve 2>/dev/null # left by section 2
 bl_start dry --block --dry-run || exit 1
 bl_table_exists && fail "--dry-run created the table"
 bl_nmap_states -p 1-1024 >/dev/null

@@ -25,9 +25,10 @@ mkdir -p "/etc/netns/$LAB_NS_A"
 lab_on_down "rm -rf '/etc/netns/$LAB_NS_A'"
 echo "nameserver $LAB_B" >"/etc/netns/$LAB_NS_A/resolv.conf"
 
+# (each detector here runs with --flush-on-exit, so that each section starts without blocks)
 echo "== 1. decoys: only the real scanner is blocked"
 D1=198.18.0.50 D2=198.18.0.51
-bl_start decoy --block --block-time 120s || exit 1
+bl_start decoy --block --block-time 120s --flush-on-exit || exit 1
 # once blocked, nmap's probes are dropped and it slows down: stop it when the block is seen
 ip netns exec "$LAB_NS_SCAN" timeout 40 nmap -n -Pn -sS -T4 --max-retries 1 -D $D1,$D2,ME \
     -p 1-1024 "$LAB_A" >"$LAB_DIR/nmap-decoy.txt" 2>&1 &
@@ -48,7 +49,7 @@ grep '"action":"blocked"' "$LAB_DIR/decoy.json" | grep -q "\"src_ip\":\"$LAB_SCA
 # real scanner gives), so only the protection named by REASON can stop the block.
 forged_scan() {
     local name=$1 base=$2 reason=$3
-    bl_start "$name" --block --block-time 60s || exit 1
+    bl_start "$name" --block --block-time 60s --flush-on-exit || exit 1
     lab_scan_exec timeout 60 /usr/bin/python3 - "$LAB_B" "$LAB_A" "$base" <<'PY'
 import sys
 from scapy.all import IP, TCP, send, conf
@@ -123,7 +124,7 @@ PY
 }
 
 echo "== 3a. 10,000 forged FIN scans: no block without --block-on-flags-only"
-bl_start flood1 --block --max-blocks-per-min 5 -q || exit 1
+bl_start flood1 --block --max-blocks-per-min 5 --flush-on-exit -q || exit 1
 flood
 sleep 3
 n=$(bl_elems | wc -l)
@@ -134,7 +135,7 @@ grep -E '^(summary|block):' "$LAB_DIR/flood1.stop"
 grep -q 'stealth probes alone can be forged' "$LAB_DIR/flood1.err" || fail "no reason given"
 
 echo "== 3b. with --block-on-flags-only: at most --max-blocks-per-min 5 blocks"
-bl_start flood2 --block --block-on-flags-only --max-blocks-per-min 5 -q || exit 1
+bl_start flood2 --block --block-on-flags-only --max-blocks-per-min 5 --flush-on-exit -q || exit 1
 t0=$(date +%s)
 flood
 sleep 3

@@ -235,6 +235,24 @@ static void test_requests(void **state)
         "BLOCK 198.18.0.1 8",
         "block 198.18.0.1; delete table inet filter 8",
         "block 198.18.0.1 8\n\n",
+        "block 198.18.0.1 8 2",
+        "block  198.18.0.1 8",
+        " block 198.18.0.1 8",
+        "block 198.18.0.1 8\r",
+        "block 198.18.0.1\t8",
+        "block 198.18.0.1 08x",
+        "block 198.18.0.1 1e3",
+        "block 198.18.0.1 +8",
+        "block 0x7f000001 8",
+        "block 198.18.0.1%eth0 8",
+        "block fe80::1%eth0 8",
+        "block [2001:2::1] 8",
+        "ready",
+        "ok 8 1",
+        "reload",
+        "list",
+        "unblock 198.18.0.1 ",
+        "block 198.18.0.1 4294967297",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         e.msg[0] = 0;
@@ -268,19 +286,40 @@ static void test_requests(void **state)
     blk_rate_free(&rate);
 }
 
+/* Repeat offenders: the time doubles per offence, within [base, max]. */
+static void test_repeat_times(void **state)
+{
+    (void)state;
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 0), 3600);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 1), 3600);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 2), 7200);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 3), 14400);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 8), 128 * 3600);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 9), 7 * 86400); /* 256 h > 7 d */
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, 1000000), 7 * 86400);
+    assert_int_equal(blk_repeat_seconds(3600, 7 * 86400, UINT32_MAX), 7 * 86400);
+    assert_int_equal(blk_repeat_seconds(20, 40, 2), 40);
+    assert_int_equal(blk_repeat_seconds(20, 40, 3), 40);
+    assert_int_equal(blk_repeat_seconds(20, 10, 5), 20); /* never below the first time */
+    assert_int_equal(blk_repeat_seconds(BLK_MAX_SECONDS, BLK_MAX_SECONDS_CAP, 40),
+                     BLK_MAX_SECONDS_CAP);
+}
+
 /* ---------------------------------------------------------------- engine + responder */
 
 struct calls {
     int n;
     char last[BLK_REQ_MAX];
+    const char *answer; /* what the helper answers after "ok " (NULL: nothing) */
 };
 
-static int fake_helper(void *ctx, const char *req, struct pr_error *e)
+static int fake_helper(void *ctx, const char *req, char *ans, size_t anslen, struct pr_error *e)
 {
     (void)e;
     struct calls *c = ctx;
     c->n++;
     snprintf(c->last, sizeof c->last, "%s", req);
+    snprintf(ans, anslen, "%s", c->answer ? c->answer : "");
     return 0;
 }
 
@@ -300,7 +339,7 @@ static int got_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
     return 0;
 }
 
-static const struct det_sink_ops got_ops = {"test", got_emit, NULL};
+static const struct det_sink_ops got_ops = {"test", got_emit, NULL, NULL};
 
 struct rig {
     struct det_engine *d;
@@ -414,6 +453,44 @@ static void test_engine_real_scanner_blocked(void **state)
     rig_down(&x);
 }
 
+/* The helper decides the time (a repeat offender's is longer): the responder counts the
+ * block as lasting what the helper answered, not its own --block-time; a new scan from an
+ * address it believes blocked is asked again (nftables is the state). */
+static void test_engine_repeat_offender(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    x.c.answer = "32 3";
+    scan(x.d, T0, SCANNER, 20, 15, RST, 1, 0, 64);
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 198.18.0.1 8");
+    /* more of the same scan 20 s later (ports 21-60): an 8 s block would have run out */
+    int before = x.g.n;
+    scan(x.d, T0 + 20000000, SCANNER, 60, 45, RST, 1, 0, 64);
+    assert_true(x.g.n > before);
+    assert_string_equal(x.g.action[x.g.n - 1], "blocked");
+    assert_int_equal(x.c.n, 1);
+    /* a new scan (after the first ended) at +25 s, while this memory says blocked until
+     * +32 s: the helper is asked again (an admin may have lifted the block) */
+    det_engine_finish(x.d);
+    x.c.answer = "7 3";
+    scan(x.d, T0 + 25000000, SCANNER, 120, 105, RST, 1, 0, 64);
+    assert_int_equal(x.c.n, 2);
+    assert_string_equal(x.g.action[x.g.n - 1], "blocked");
+    rig_down(&x);
+    /* the same with the helper's answer 8 s: the update says none, no new request */
+    rig_up(&x, false, 10);
+    x.c.answer = "8 1";
+    scan(x.d, T0, SCANNER, 20, 15, RST, 1, 0, 64);
+    before = x.g.n;
+    scan(x.d, T0 + 20000000, SCANNER, 60, 45, RST, 1, 0, 64);
+    assert_true(x.g.n > before);
+    assert_string_equal(x.g.action[x.g.n - 1], "none");
+    assert_int_equal(x.c.n, 1);
+    rig_down(&x);
+}
+
 static void test_engine_handshake(void **state)
 {
     (void)state;
@@ -505,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_evidence_rules),
         cmocka_unit_test(test_rate_cap),
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_repeat_times),
+        cmocka_unit_test(test_engine_repeat_offender),
         cmocka_unit_test(test_engine_real_scanner_blocked),
         cmocka_unit_test(test_engine_handshake),
         cmocka_unit_test(test_engine_forgeries),

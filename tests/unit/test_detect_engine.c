@@ -39,7 +39,7 @@ static int got_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
     return 0;
 }
 
-static const struct det_sink_ops got_ops = {"test", got_emit, NULL};
+static const struct det_sink_ops got_ops = {"test", got_emit, NULL, NULL};
 
 static struct det_engine *mk(struct got *g, uint32_t max_sources)
 {

@@ -421,7 +421,7 @@ static int seen_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
     return 0;
 }
 
-static const struct det_sink_ops seen_ops = {"test", seen_emit, NULL};
+static const struct det_sink_ops seen_ops = {"test", seen_emit, NULL, NULL};
 
 /* 20 probes of one source, made by fmt(i, buf): the scan the engine reports. */
 static struct seen run_lines(void (*fmt)(int i, char *b, size_t n))
