@@ -12,13 +12,18 @@
 static void usage(FILE *f)
 {
     fputs("usage: portreeve detect (-r FILE | -i IFACE | --fwlog FILE|- [-F]) [options] [BPF]\n"
+          "       portreeve detect [-r FILE | -i IFACE | --fwlog FILE] --http-log FILE|- ... [-F]\n"
           "\n"
-          "inputs (exactly one):\n"
+          "inputs (at most one of -r, -i, --fwlog; any number of --http-log):\n"
           "  -r FILE            read a pcap or pcapng capture\n"
           "  -i IFACE           capture live on an interface\n"
           "  --fwlog FILE|-     read iptables/nftables LOG lines (kern.log, syslog, dmesg,\n"
           "                     journalctl -k); '-' is standard input\n"
-          "  -F, --follow       with --fwlog: keep reading as the file grows\n"
+          "  --http-log FILE|-  read an HTTP server or WAF log (nginx/Apache access logs,\n"
+          "                     JSON access logs, ModSecurity audit logs; docs/web.md)\n"
+          "  --http-log-format NAME|TEXT  combined, common, vhost_combined, json, modsec,\n"
+          "                     modsec-json, auto (default), or an nginx log_format text\n"
+          "  -F, --follow       with --fwlog/--http-log: keep reading as the files grow\n"
           "  -f, --filter EXPR  BPF filter for -r/-i (also: trailing arguments)\n"
           "outputs:\n"
           "  --alerts FILE      append alerts as JSON lines ('-' for stdout)\n"
@@ -84,6 +89,8 @@ enum {
     O_FLAGSONLY,
     O_MAXBLOCKS,
     O_KEEP,
+    O_HTTPLOG,
+    O_HTTPFMT,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. BLK_MAX_SECONDS. */
@@ -154,6 +161,8 @@ int cmd_detect(int argc, char **argv)
         {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
         {"keep-blocks", no_argument, NULL, O_KEEP},
         {"metrics", required_argument, NULL, O_METRICS},
+        {"http-log", required_argument, NULL, O_HTTPLOG},
+        {"http-log-format", required_argument, NULL, O_HTTPFMT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -179,6 +188,16 @@ int cmd_detect(int argc, char **argv)
             break;
         case 'F':
             o.follow = 1;
+            break;
+        case O_HTTPLOG:
+            if (o.nhttp_logs >= DET_MAX_HTTP_LOGS) {
+                fprintf(stderr, "portreeve detect: at most %d --http-log\n", DET_MAX_HTTP_LOGS);
+                return PR_EXIT_USAGE;
+            }
+            o.http_logs[o.nhttp_logs++] = optarg;
+            break;
+        case O_HTTPFMT:
+            o.http_format = optarg;
             break;
         case 'f':
             o.filter = optarg;
@@ -285,9 +304,14 @@ int cmd_detect(int argc, char **argv)
         }
     }
     int inputs = !!o.file + !!o.iface + !!o.fwlog;
-    if (inputs != 1) {
-        fputs("portreeve detect: give exactly one input: -r FILE, -i IFACE or --fwlog FILE\n",
+    if (inputs > 1 || (inputs == 0 && !o.nhttp_logs)) {
+        fputs("portreeve detect: give one input: -r FILE, -i IFACE or --fwlog FILE (HTTP logs"
+              " may be added with --http-log FILE)\n",
               stderr);
+        return PR_EXIT_USAGE;
+    }
+    if (o.http_format && !o.nhttp_logs) {
+        fputs("portreeve detect: --http-log-format needs --http-log\n", stderr);
         return PR_EXIT_USAGE;
     }
     if (block_opts && !block) {
@@ -298,13 +322,13 @@ int cmd_detect(int argc, char **argv)
     }
     if (block)
         o.block = &bo;
-    if (o.follow && !o.fwlog) {
-        fputs("portreeve detect: -F applies to --fwlog only\n", stderr);
+    if (o.follow && !o.fwlog && !o.nhttp_logs) {
+        fputs("portreeve detect: -F applies to --fwlog and --http-log only\n", stderr);
         return PR_EXIT_USAGE;
     }
     char filter[4096];
     if (optind < argc) {
-        if (o.filter || o.fwlog) {
+        if (o.filter || (!o.file && !o.iface)) {
             fprintf(stderr, "portreeve detect: unexpected argument '%s'\n", argv[optind]);
             return PR_EXIT_USAGE;
         }

@@ -51,6 +51,17 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
              ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
              a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess,
              a->action);
+    if (a->web) {
+        size_t n = strlen(buf);
+        n += (size_t)snprintf(buf + n, len > n ? len - n : 0, ", incident %u, threat %u, statuses",
+                              a->web->incident_id, a->web->threat_level);
+        for (unsigned i = 0; i < a->web->nstatus && n < len; i++)
+            n += (size_t)snprintf(buf + n, len - n, " %u:%u", a->web->status_code[i],
+                                  a->web->status_count[i]);
+        for (unsigned i = 0; i < a->web->nsamples && n < len; i++)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : ", paths ",
+                                  a->web->sample_paths[i]);
+    }
 }
 
 /* ---- text sink ---- */
@@ -79,6 +90,26 @@ int det_sink_text(FILE *f, struct det_sink *out)
 }
 
 /* ---- JSON lines sink ---- */
+
+static void web_json(json_t *o, const struct det_web_info *w)
+{
+    json_object_set_new(o, "incident_id", json_integer(w->incident_id));
+    json_object_set_new(o, "threat_level", json_integer(w->threat_level));
+    json_object_set_new(o, "paths_probed", json_integer(w->paths_probed));
+    json_t *st = json_object();
+    for (unsigned i = 0; i < w->nstatus && i < DET_WEB_MAX_STATUS; i++) {
+        char code[8];
+        snprintf(code, sizeof code, "%u", w->status_code[i]);
+        json_object_set_new(st, code, json_integer(w->status_count[i]));
+    }
+    json_object_set_new(o, "status_counts", st);
+    json_t *sp = json_array();
+    for (unsigned i = 0; i < w->nsamples && i < DET_WEB_MAX_SAMPLES; i++)
+        json_array_append_new(sp, json_string(w->sample_paths[i]));
+    json_object_set_new(o, "sample_paths", sp);
+    if (w->block_evidence)
+        json_object_set_new(o, "block_evidence", json_string(w->block_evidence));
+}
 
 char *det_alert_json(const struct det_alert *a)
 {
@@ -117,6 +148,8 @@ char *det_alert_json(const struct det_alert *a)
     json_object_set_new(o, "confidence", json_real((double)(int)(a->confidence * 1000) / 1000.0));
     json_object_set_new(o, "tool_guess", json_string(a->tool_guess));
     json_object_set_new(o, "action", json_string(a->action));
+    if (a->web)
+        web_json(o, a->web);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;

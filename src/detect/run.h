@@ -12,11 +12,16 @@
 
 #include <stdint.h>
 
+#define DET_MAX_HTTP_LOGS 16
+
 struct det_options {
-    const char *iface;               /* -i */
-    const char *file;                /* -r */
-    const char *fwlog;               /* --fwlog */
-    int follow;                      /* -F */
+    const char *iface;                        /* -i */
+    const char *file;                         /* -r */
+    const char *fwlog;                        /* --fwlog */
+    int follow;                               /* -F */
+    const char *http_logs[DET_MAX_HTTP_LOGS]; /* --http-log (web.h) */
+    unsigned nhttp_logs;
+    const char *http_format;         /* --http-log-format: a format name or nginx log_format text */
     const char *filter;              /* BPF filter (-f or trailing expression) */
     const char *alerts;              /* --alerts FILE */
     int syslog;                      /* --syslog */
