@@ -25,8 +25,30 @@ static const char *kind_word(enum det_alert_kind k)
     return k == DET_ALERT_NEW ? "ALERT" : k == DET_ALERT_UPDATE ? "UPDATE" : "END";
 }
 
+/* A web alert (web.h): requests and paths instead of ports and hosts. */
+static void format_web_line(const struct det_alert *a, char *buf, size_t len)
+{
+    char ts[40], src[PR_ADDRSTRLEN];
+    const struct det_web_info *w = a->web;
+    det_fmt_time(a->ts_us, ts, sizeof ts);
+    size_t n = (size_t)snprintf(buf, len, "%s %s #%u %s from %s: %u requests, %u paths, statuses",
+                                ts, kind_word(a->kind), a->scan_id, a->event,
+                                addr_str(&a->src, src, sizeof src), a->probes, w->paths_probed);
+    for (unsigned i = 0; i < w->nstatus && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, " %u:%u", w->status_code[i], w->status_count[i]);
+    for (unsigned i = 0; i < w->nsamples && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : ", sample ", w->sample_paths[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, ", incident %u, threat %u, tool %s, action %s", w->incident_id,
+                 w->threat_level, a->tool_guess, a->action);
+}
+
 static void format_line(const struct det_alert *a, char *buf, size_t len)
 {
+    if (a->web) {
+        format_web_line(a, buf, len);
+        return;
+    }
     char ts[40], src[PR_ADDRSTRLEN + 24], dst[PR_ADDRSTRLEN + 16], open[DET_ALERT_MAX_OPEN * 6 + 8];
     det_fmt_time(a->ts_us, ts, sizeof ts);
     if (a->nsrcs > 1 && a->has_src) {
@@ -51,17 +73,6 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
              ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
              a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess,
              a->action);
-    if (a->web) {
-        size_t n = strlen(buf);
-        n += (size_t)snprintf(buf + n, len > n ? len - n : 0, ", incident %u, threat %u, statuses",
-                              a->web->incident_id, a->web->threat_level);
-        for (unsigned i = 0; i < a->web->nstatus && n < len; i++)
-            n += (size_t)snprintf(buf + n, len - n, " %u:%u", a->web->status_code[i],
-                                  a->web->status_count[i]);
-        for (unsigned i = 0; i < a->web->nsamples && n < len; i++)
-            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : ", paths ",
-                                  a->web->sample_paths[i]);
-    }
 }
 
 /* ---- text sink ---- */

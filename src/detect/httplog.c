@@ -408,6 +408,24 @@ static int fmt_parse(const struct fmt *f, const char *s, size_t len, struct det_
     return 1;
 }
 
+/* A ModSecurity message of severity ERROR or worse ([severity "CRITICAL"]); CRS marks
+ * protocol oddities (a numeric Host header, a missing Accept) WARNING or NOTICE, and
+ * those are not counted. */
+static int waf_severe(const char *m, size_t len)
+{
+    static const char key[] = "[severity \"";
+    static const char *const bad[] = {"EMERGENCY", "ALERT", "CRITICAL", "ERROR", NULL};
+    const char *p = memmem(m, len, key, sizeof key - 1);
+    if (!p)
+        return 0;
+    p += sizeof key - 1;
+    size_t rest = len - (size_t)(p - m);
+    for (const char *const *b = bad; *b; b++)
+        if (rest > strlen(*b) && !strncmp(p, *b, strlen(*b)) && p[strlen(*b)] == '"')
+            return 1;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- JSON helpers */
 
 static const char *jstr(json_t *o, const char *const *keys, size_t *len)
@@ -646,8 +664,17 @@ static int parse_modsec_json(struct det_httplog *p, const char *s, size_t len,
     static const char *const k_status[] = {"status", "http_code", NULL};
     if (json_is_object(rs))
         jstatus(rs, k_status, &r->status);
-    if (json_is_array(msgs))
-        r->waf_rules = (uint16_t)(json_array_size(msgs) > 65535 ? 65535 : json_array_size(msgs));
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        json_t *sev = json_object_get(json_object_get(m, "details"), "severity"); /* v3 */
+        int severe = json_is_string(m)     ? waf_severe(json_string_value(m), json_string_length(m))
+                     : json_is_string(sev) ? (atoi(json_string_value(sev)) <= 3)
+                                           : json_is_integer(sev) && json_integer_value(sev) <= 3;
+        if (severe && r->waf_rules < 65535)
+            r->waf_rules++;
+    }
     rc = 1;
 out:
     json_decref(o);
@@ -751,7 +778,7 @@ static int parse_modsec(struct det_httplog *p, const char *s, size_t len, struct
         if (!sp || (size_t)(s + len - sp) < 4 || parse_status(sp + 1, 3, &p->cur.status) < 0)
             return pr_errf(e, "part F: bad status line at column 1");
     } else if (p->part == 'H') {
-        if (len > 8 && !strncmp(s, "Message:", 8) && p->cur.waf_rules < 65535)
+        if (len > 8 && !strncmp(s, "Message:", 8) && waf_severe(s, len) && p->cur.waf_rules < 65535)
             p->cur.waf_rules++;
     }
     return 0;

@@ -31,8 +31,10 @@ static const struct {
     {"masscan", "masscan"},
     {"zgrab", "zgrab"},
     {"DirBuster", "dirbuster"},
-    /* dirb's default: a 2001 browser nobody runs any more */
+    /* defaults of tools that pose as browsers nobody runs any more: dirb's Internet
+     * Explorer 6 (2001), wapiti 3.1's Firefox 45 (2016) */
     {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)", "dirb"},
+    {"Mozilla/5.0 (Windows NT 6.1; rv:45.0) Gecko/20100101 Firefox/45.0", "wapiti"},
 };
 
 /* As det_web_tool_of; *weak set when only a bare "GET / HTTP/1.0" without a user agent
@@ -46,7 +48,8 @@ static const char *tool_of(const struct det_http_req *r, int *weak)
     /* nmap -sV: its service probes (nmap-service-probes GetRequest, HTTPOptions,
      * RTSPRequest, FourOhFourRequest) carry no user agent */
     int no_ua = !r->ua[0] || !strcmp(r->ua, "-");
-    if (strstr(r->path, "/nice%20ports%2C/Tri%6Eity.txt%2ebak"))
+    if (strstr(r->path, "/nice%20ports%2C/Tri%6Eity.txt%2ebak") ||
+        !strncmp(r->path, "/nmaplowercheck", 15))
         return "nmap";
     if (no_ua && !strcmp(r->proto, "RTSP/1.0"))
         return "nmap";
@@ -264,7 +267,7 @@ static int method_usual(const struct det_http_req *r)
 
 struct wsrc {
     struct pr_addr addr;
-    uint8_t used, emitted, pending, dirty, scan, nsamples, nstatus, ntools;
+    uint8_t used, emitted, pending, dirty, scan, nsamples, nstatus, ntools, evidence;
     uint32_t id, incident;
     uint64_t first_us, last_us, last_emit_us, win_start;
     uint32_t requests, req_at_emit, paths, win_miss, misses, sensitive, attacks, odd, waf;
@@ -527,6 +530,13 @@ static void sweep(struct det_web *w, int final)
 {
     for (uint32_t i = 0; i < w->cfg.max_sources; i++) {
         struct wsrc *s = &w->srcs[i];
+        if (s->used && !s->emitted && s->evidence && !s->incident) {
+            /* a log's one-second stamps may put the requests before the packets of the
+             * port scan that preceded them: look again for the scan */
+            s->incident = det_engine_incident_of(w->eng, &s->addr);
+            if (s->incident && judged(w, s))
+                emit(w, s, DET_ALERT_NEW);
+        }
         if (!s->used || (!s->emitted && !s->pending))
             continue;
         if (final || s->last_us + w->cfg.idle_us <= w->now_us)
@@ -596,6 +606,7 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
         s->voted++;
         suspicious = 1;
     }
+    s->evidence |= (uint8_t)suspicious;
     if (suspicious && fresh && s->nsamples < DET_WEB_MAX_SAMPLES) {
         size_t k = strnlen(r->path, SAMPLE_LEN - 1);
         memcpy(s->samples[s->nsamples], r->path, k);
