@@ -501,7 +501,13 @@ static int jtime(json_t *o, const char *const *keys, uint64_t *ts)
 static json_t *load_object(const char *s, size_t len, struct pr_error *e)
 {
     json_error_t je;
-    json_t *o = json_loadb(s, len, JSON_REJECT_DUPLICATES, &je);
+    /* nginx's escape=json passes bytes above 0x7f through, which need not be UTF-8:
+     * they become '?' (only ASCII is kept of any field anyway) */
+    char *copy = pr_calloc(1, len + 1);
+    for (size_t i = 0; i < len; i++)
+        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    json_t *o = json_loadb(copy, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    free(copy);
     if (!o) {
         pr_errf(e, "bad JSON (%.80s) at column %d", je.text, je.column > 0 ? je.column : 1);
         return NULL;

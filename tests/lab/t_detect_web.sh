@@ -217,3 +217,85 @@ check "the port scan raises the web prober's threat level (${t0:-no alert} -> ${
 act=$(jq -r 'select(.event == "webscan") | .action' "$D/all.json" | sort -u | tr '\n' ' ')
 check "--block --dry-run: web scanners would be blocked on http-request evidence ($act)" \
     [ "$act" = "would_block " ]
+
+# ---- each format alone: the same sources flagged as from the combined log of that server
+flagged() { jq -r 'select(.event == "webscan" or .event == "webprobe") | "\(.src_ip) \(.tool_guess)"' \
+    "$1" | sort -u | tr '\n' ' '; }
+run "$D/nginx.json" --http-log "$D/nginx-access.log"
+run "$D/msec.json" --http-log "$D/nginx-msec.log" \
+    --http-log-format '$remote_addr [$msec] "$request" $status "$http_user_agent"'
+run "$D/jlog.json" --http-log "$D/nginx-json.log"
+run "$D/apache.json" --http-log "$D/apache-access.log"
+run "$D/vhost.json" --http-log "$D/apache-vhost.log"
+want=$(flagged "$D/nginx.json")
+echo "nginx combined: $want"
+check "custom nginx log_format (\$msec) flags the same sources" [ "$(flagged "$D/msec.json")" = "$want" ]
+check "nginx JSON log (escape=json) flags the same sources" [ "$(flagged "$D/jlog.json")" = "$want" ]
+check "apache vhost_combined flags what apache combined does" \
+    [ "$(flagged "$D/vhost.json")" = "$(flagged "$D/apache.json")" ]
+for f in msec jlog vhost; do
+    check "$f: recognised and parsed without malformed lines" \
+        grep -q "requests [1-9][0-9]*, malformed 0," "$D/$f.json.out"
+done
+check "formats recognised: json, vhost_combined" \
+    bash -c "grep -q '(json)' '$D/jlog.json.out' && grep -q '(vhost_combined)' '$D/vhost.json.out'"
+
+# ---- ModSecurity + CRS and fail2ban on the same logs: every source they flag, portreeve flags
+all=$(flagged "$D/all.json")
+modsec=$( (grep -B30 'severity "\(CRITICAL\|ERROR\|ALERT\|EMERGENCY\)"' "$D/modsec_audit.log" |
+    sed -n 's/^\[[^]]*\] [^ ]* \([0-9.]*\) .*/\1/p'
+    jq -r 'select([.audit_data.messages[]? | test("severity \"(CRITICAL|ERROR)")] | any)
+        | .transaction.remote_address' "$D/modsec_audit.json") | sort -u)
+echo "ModSecurity (CRS, severity ERROR or worse) flags: $(echo $modsec)"
+check "ModSecurity flags someone" [ -n "$modsec" ]
+for ip in $modsec; do
+    check "ModSecurity flags $ip: portreeve too" bash -c "echo '$all' | grep -q '$ip '"
+done
+f2b() { # LOG FILTER MAXRETRY: sources with at least MAXRETRY matching lines
+    timeout 60 fail2ban-regex --print-all-matched "$1" "/etc/fail2ban/filter.d/$2.conf" 2>/dev/null |
+        grep -oE '(client: |^\| +)[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+' | grep -oE '[0-9.]+$' |
+        sort | uniq -c | awk -v m="$3" '$1 >= m { print $2 }'
+}
+if command -v fail2ban-regex >/dev/null; then
+    bots=$(f2b "$D/nginx-error.log" nginx-botsearch 5) # jail.conf: maxretry 5 (DEFAULT)
+    bad=$(f2b "$D/apache-access.log" apache-badbots 1)  # jail.conf: maxretry 1
+    echo "fail2ban nginx-botsearch bans: $(echo $bots); apache-badbots bans: $(echo $bad)"
+    for ip in $bots $bad; do
+        check "fail2ban bans $ip: portreeve flags it" bash -c "echo '$all' | grep -q '$ip '"
+        n=$(jq -r --arg s "$ip" 'select(.src_ip == $s and .event != "portscan") | .probes' \
+            "$D/nginx.json" | head -n 1)
+        check "  ... on the nginx log alone after ${n:-no} requests (fail2ban: 5 matches)" \
+            [ -n "$n" ] && [ "${n:-99}" -le 5 ]
+    done
+fi
+
+# ---- hostile lines on stdin are counted and skipped, never fatal
+{
+    head -n 3 "$D/nginx-access.log"
+    printf 'garbage\n\n198.18.0.99 - - [99/Xyz/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n'
+    printf '198.18.0.99 - - [03/Dec/2026:00:00:00 +0000] "GET / HTTP/1.1" 2000 1 "-" "-"\n'
+    printf '198.18.0.99 - - [03/Dec/2026:00:00:00 +0000] "\x00\xff\x01" 400 1 "-" "-"\n'
+    head -c 40000 /dev/zero | tr '\0' A; echo
+    printf '999.1.1.1 - - [03/Dec/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n'
+} | "$PR" detect --http-log - >"$D/stdin.out" 2>"$D/stdin.err"
+rc=$?
+cat "$D/stdin.err"
+grep '^http log' "$D/stdin.out"
+check "hostile stdin: exit 0 (got $rc)" [ $rc = 0 ]
+check "hostile stdin: 5 malformed lines counted, 4 requests read" \
+    grep -q "requests 4, malformed 5," "$D/stdin.out"
+check "hostile stdin: errors name the line and the column" \
+    grep -q "<stdin>:6: bad time at column 18" "$D/stdin.err"
+
+# ---- -F: a growing log is followed
+: >"$D/grow.log"
+"$PR" detect -F --duration 6 --http-log "$D/grow.log" --alerts "$D/grow.json" >"$D/grow.out" 2>&1 &
+fpid=$!
+sleep 1
+grep "^${SRC[gobuster]} " "$D/nginx-access.log" | head -n 6 >>"$D/grow.log"
+wait $fpid
+check "-F: a scanner appended to a followed log is reported" \
+    [ "$(web "$D/grow.json" "${SRC[gobuster]}")" = gobuster ]
+
+[ $fails = 0 ] && echo "all checks passed" || echo "$fails checks failed"
+exit $((fails > 0))
