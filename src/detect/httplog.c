@@ -326,7 +326,7 @@ static long find_lit(const char *s, size_t len, size_t from, const char *lit, si
             i++;
             continue;
         }
-        if (!memcmp(s + i, lit, n))
+        if (s[i] == lit[0] && !memcmp(s + i, lit, n))
             return (long)i;
     }
     return -1;

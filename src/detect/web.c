@@ -9,7 +9,7 @@
 
 #define PROBE_WINDOW 8 /* slots examined per lookup */
 #define PATH_BITS 2048 /* distinct paths of a source (approximate count) */
-#define SENS_BITS 256
+#define SENS_EXACT 8   /* distinct sensitive paths remembered exactly */
 #define SAMPLE_LEN 64
 
 /* ---------------------------------------------------------------- traits */
@@ -37,18 +37,27 @@ static const struct {
     {"Mozilla/5.0 (Windows NT 6.1; rv:45.0) Gecko/20100101 Firefox/45.0", "wapiti"},
 };
 
-/* As det_web_tool_of; *weak set when only a bare "GET / HTTP/1.0" without a user agent
- * (nmap -sV's GetRequest, but also a hand-made health check) pointed at the tool. */
-static const char *tool_of(const struct det_http_req *r, int *weak)
+/* The tool a user agent names, or "". */
+static const char *ua_tool(const char *ua)
+{
+    for (size_t i = 0; i < sizeof ua_traits / sizeof ua_traits[0]; i++)
+        if (strcasestr(ua, ua_traits[i].ua))
+            return ua_traits[i].tool;
+    return "";
+}
+
+/* As det_web_tool_of, with the user agent's verdict given (ua_tool); *weak set when only
+ * a bare "GET / HTTP/1.0" without a user agent (nmap -sV's GetRequest, but also a
+ * hand-made health check) pointed at the tool. */
+static const char *tool_of(const struct det_http_req *r, const char *by_ua, int *weak)
 {
     *weak = 0;
-    for (size_t i = 0; i < sizeof ua_traits / sizeof ua_traits[0]; i++)
-        if (strcasestr(r->ua, ua_traits[i].ua))
-            return ua_traits[i].tool;
+    if (*by_ua)
+        return by_ua;
     /* nmap -sV: its service probes (nmap-service-probes GetRequest, HTTPOptions,
      * RTSPRequest, FourOhFourRequest) carry no user agent */
     int no_ua = !r->ua[0] || !strcmp(r->ua, "-");
-    if (strstr(r->path, "/nice%20ports%2C/Tri%6Eity.txt%2ebak") ||
+    if (!strncmp(r->path, "/nice%20ports%2C/Tri%6Eity.txt%2ebak", 36) ||
         !strncmp(r->path, "/nmaplowercheck", 15))
         return "nmap";
     if (no_ua && !strcmp(r->proto, "RTSP/1.0"))
@@ -67,68 +76,87 @@ static const char *tool_of(const struct det_http_req *r, int *weak)
 const char *det_web_tool_of(const struct det_http_req *r)
 {
     int weak;
-    return tool_of(r, &weak);
+    return tool_of(r, ua_tool(r->ua), &weak);
+}
+
+/* FNV-1a of a user agent's length and first and last 32 bytes: a source keeps its agent,
+ * so its verdict is remembered (a source that varies only the middle of its own agent
+ * fools only itself about its own name). */
+static uint32_t ua_hash(const char *ua)
+{
+    size_t n = strlen(ua);
+    uint32_t h = 2166136261u ^ (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (uint8_t)ua[i]) * 16777619u;
+        if (i == 31 && n > 64)
+            i = n - 33;
+    }
+    return h | 1; /* 0: nothing remembered */
 }
 
 /* Paths scanners try because they hold secrets or run administration. `always`: a
  * request for it is suspicious whatever the answer (dot files, backups); otherwise only
  * when it failed (an administrator may open his own /admin). */
+#define S(text, suffix, always)                                                                    \
+    {                                                                                              \
+        text, sizeof text - 1, suffix, always                                                      \
+    }
 static const struct {
     const char *s;
-    uint8_t suffix, always;
+    uint8_t len, suffix, always;
 } sensitive[] = {
-    {"/.env", 0, 1},
-    {"/.git", 0, 1},
-    {"/.svn", 0, 1},
-    {"/.hg/", 0, 1},
-    {"/.ds_store", 0, 1},
-    {"/.htaccess", 0, 1},
-    {"/.htpasswd", 0, 1},
-    {"/.aws", 0, 1},
-    {"/.ssh", 0, 1},
-    {"/.bash_history", 0, 1},
-    {"/.vscode", 0, 1},
-    {"/.idea", 0, 1},
-    {"/id_rsa", 0, 1},
-    {"/wp-config", 0, 1},
-    {"/web.config", 0, 1},
-    {"/etc/passwd", 0, 1},
-    {"/vendor/phpunit", 0, 1},
-    {"/wp-admin", 0, 0},
-    {"/wp-login", 0, 0},
-    {"/xmlrpc.php", 0, 0},
-    {"/phpmyadmin", 0, 0},
-    {"/pma/", 0, 0},
-    {"/admin", 0, 0},
-    {"/administrator", 0, 0},
-    {"/server-status", 0, 0},
-    {"/server-info", 0, 0},
-    {"/manager/html", 0, 0},
-    {"/actuator", 0, 0},
-    {"/console", 0, 0},
-    {"/cgi-bin/", 0, 0},
-    {"/backup", 0, 0},
-    {"/config.php", 0, 0},
-    {"/phpinfo", 0, 0},
-    {"/jmx-console", 0, 0},
-    {"/solr/", 0, 0},
-    {".bak", 1, 1},
-    {".old", 1, 1},
-    {".orig", 1, 1},
-    {".swp", 1, 1},
-    {"~", 1, 1},
-    {".sql", 1, 1},
-    {".tar.gz", 1, 1},
-    {".tgz", 1, 1},
-    {".zip", 1, 0},
-    {".7z", 1, 1},
-    {".rar", 1, 0},
-    {".pem", 1, 1},
-    {".key", 1, 1},
-    {".inc", 1, 0},
-    {".conf", 1, 0},
-    {".log", 1, 0},
-    {".save", 1, 1},
+    S("/.env", 0, 1),
+    S("/.git", 0, 1),
+    S("/.svn", 0, 1),
+    S("/.hg/", 0, 1),
+    S("/.ds_store", 0, 1),
+    S("/.htaccess", 0, 1),
+    S("/.htpasswd", 0, 1),
+    S("/.aws", 0, 1),
+    S("/.ssh", 0, 1),
+    S("/.bash_history", 0, 1),
+    S("/.vscode", 0, 1),
+    S("/.idea", 0, 1),
+    S("/id_rsa", 0, 1),
+    S("/wp-config", 0, 1),
+    S("/web.config", 0, 1),
+    S("/etc/passwd", 0, 1),
+    S("/vendor/phpunit", 0, 1),
+    S("/wp-admin", 0, 0),
+    S("/wp-login", 0, 0),
+    S("/xmlrpc.php", 0, 0),
+    S("/phpmyadmin", 0, 0),
+    S("/pma/", 0, 0),
+    S("/admin", 0, 0),
+    S("/administrator", 0, 0),
+    S("/server-status", 0, 0),
+    S("/server-info", 0, 0),
+    S("/manager/html", 0, 0),
+    S("/actuator", 0, 0),
+    S("/console", 0, 0),
+    S("/cgi-bin/", 0, 0),
+    S("/backup", 0, 0),
+    S("/config.php", 0, 0),
+    S("/phpinfo", 0, 0),
+    S("/jmx-console", 0, 0),
+    S("/solr/", 0, 0),
+    S(".bak", 1, 1),
+    S(".old", 1, 1),
+    S(".orig", 1, 1),
+    S(".swp", 1, 1),
+    S("~", 1, 1),
+    S(".sql", 1, 1),
+    S(".tar.gz", 1, 1),
+    S(".tgz", 1, 1),
+    S(".zip", 1, 0),
+    S(".7z", 1, 1),
+    S(".rar", 1, 0),
+    S(".pem", 1, 1),
+    S(".key", 1, 1),
+    S(".inc", 1, 0),
+    S(".conf", 1, 0),
+    S(".log", 1, 0),
+    S(".save", 1, 1),
 };
 
 /* The path without its query, lower-cased, into buf. */
@@ -148,13 +176,18 @@ int det_web_is_sensitive(const char *path)
 {
     char p[DET_HTTP_PATH_MAX];
     size_t n = path_only(path, p, sizeof p);
-    for (size_t i = 0; i < sizeof sensitive / sizeof sensitive[0]; i++) {
-        size_t k = strlen(sensitive[i].s);
-        int hit = sensitive[i].suffix ? (n > k + 1 && !strcmp(p + n - k, sensitive[i].s))
-                                      : strstr(p, sensitive[i].s) != NULL;
-        if (hit)
+    size_t nsens = sizeof sensitive / sizeof sensitive[0];
+    for (size_t i = 0; i < nsens; i++) { /* suffixes */
+        size_t k = sensitive[i].len;
+        if (sensitive[i].suffix && n > k + 1 && !memcmp(p + n - k, sensitive[i].s, k))
             return sensitive[i].always ? 2 : 1;
     }
+    for (const char *q = p; q; q = strchr(q + 1, '/')) /* "/name" starting a segment */
+        for (size_t i = 0; i < nsens; i++) {
+            const char *x = sensitive[i].s;
+            if (!sensitive[i].suffix && q[1] == x[1] && !strncmp(q, x, sensitive[i].len))
+                return sensitive[i].always ? 2 : 1;
+        }
     return 0;
 }
 
@@ -181,47 +214,53 @@ static int hexval(char c)
 }
 
 /* Traversal, file inclusion, SQL, script and command injection in the target (once
- * percent-decoded, '+' as space, lower-cased). */
+ * percent-decoded, '+' as space, lower-cased). Each pattern is looked for only when its
+ * key character occurs in the target (0: the plain-character patterns, looked for when
+ * "/e", "/b", ".i" or ".e" occurs), so that an ordinary target costs a few compares. */
 int det_web_is_attack(const char *path)
 {
-    static const char *const pats[] = {"../",
-                                       "..\\",
-                                       "/etc/passwd",
-                                       "/etc/shadow",
-                                       "win.ini",
-                                       "boot.ini",
-                                       "cmd.exe",
-                                       "/bin/sh",
-                                       "php://",
-                                       "file://",
-                                       "expect://",
-                                       "<script",
-                                       "javascript:",
-                                       "onerror=",
-                                       "onload=",
-                                       "union select",
-                                       "union all select",
-                                       "' or ",
-                                       "' and ",
-                                       "\" or ",
-                                       "or 1=1",
-                                       "and 1=1",
-                                       "sleep(",
-                                       "benchmark(",
-                                       "waitfor delay",
-                                       "information_schema",
-                                       "xp_cmdshell",
-                                       "${jndi:",
-                                       ";wget ",
-                                       ";curl ",
-                                       "|id",
-                                       ";id;",
-                                       "$(",
-                                       "`",
-                                       "%00",
-                                       "<?php",
-                                       "order by 1",
-                                       NULL};
+    static const struct {
+        const char *p;
+        char key;
+    } pats[] = {
+        {"/etc/passwd", 0},
+        {"/etc/shadow", 0},
+        {"win.ini", 0},
+        {"boot.ini", 0},
+        {"cmd.exe", 0},
+        {"/bin/sh", 0},
+        {"../", '.'},
+        {"..\\", '\\'},
+        {"php://", ':'},
+        {"file://", ':'},
+        {"expect://", ':'},
+        {"<script", '<'},
+        {"javascript:", ':'},
+        {"onerror=", '='},
+        {"onload=", '='},
+        {"union select", ' '},
+        {"union all select", ' '},
+        {"' or ", '\''},
+        {"' and ", '\''},
+        {"\" or ", '"'},
+        {"or 1=1", '='},
+        {"and 1=1", '='},
+        {"sleep(", '('},
+        {"benchmark(", '('},
+        {"waitfor delay", ' '},
+        {"information_schema", '_'},
+        {"xp_cmdshell", '_'},
+        {"${jndi:", '$'},
+        {";wget ", ';'},
+        {";curl ", ';'},
+        {"|id", '|'},
+        {";id;", ';'},
+        {"$(", '$'},
+        {"`", '`'},
+        {"%00", '%'},
+        {"<?php", '<'},
+        {"order by 1", ' '},
+    };
     char d[DET_HTTP_PATH_MAX * 2];
     size_t n = 0;
     for (size_t i = 0; path[i] && n < sizeof d - 1; i++) {
@@ -243,9 +282,19 @@ int det_web_is_attack(const char *path)
         d[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
     d[n] = 0;
-    for (const char *const *p = pats; *p; p++)
-        if (strstr(d, *p))
+    uint8_t has[32] = {0};
+    int plain = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)d[i];
+        char x = d[i + 1];
+        has[c >> 3] |= (uint8_t)(1u << (c & 7));
+        plain |= (c == '.' && (x == 'i' || x == 'e')) || (c == '/' && (x == 'e' || x == 'b'));
+    }
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        unsigned char k = (unsigned char)pats[i].key;
+        if ((k ? (has[k >> 3] >> (k & 7)) & 1 : plain) && strstr(d, pats[i].p))
             return 1;
+    }
     return 0;
 }
 
@@ -267,18 +316,20 @@ static int method_usual(const struct det_http_req *r)
 
 struct wsrc {
     struct pr_addr addr;
-    uint8_t used, emitted, pending, dirty, scan, nsamples, nstatus, ntools, evidence;
+    uint8_t used, emitted, pending, dirty, scan, nsamples, nstatus, ntools, evidence, recheck;
     uint32_t id, incident;
-    uint64_t first_us, last_us, last_emit_us, win_start;
+    uint64_t first_us, last_us, last_emit_us, win_start, incident_us;
     uint32_t requests, req_at_emit, paths, win_miss, misses, sensitive, attacks, odd, waf;
     uint32_t tool_votes[NTOOLS], voted, strong;
+    uint32_t ua_hash; /* the last user agent and what it named */
+    const char *ua_tool;
     const char *tools[NTOOLS];
     uint16_t status_code[DET_WEB_MAX_STATUS];
     uint32_t status_count[DET_WEB_MAX_STATUS];
     char samples[DET_WEB_MAX_SAMPLES][SAMPLE_LEN];
     uint8_t path_bits[PATH_BITS / 8];
     uint8_t miss_bits[PATH_BITS / 8];
-    uint8_t sens_bits[SENS_BITS / 8];
+    uint32_t sens_h[SENS_EXACT]; /* the first distinct sensitive paths, exactly */
 };
 
 struct det_web {
@@ -367,6 +418,19 @@ static int bit_new(uint8_t *bits, size_t nbits, uint64_t h)
     return 1;
 }
 
+/* A sensitive path not seen from this source before? The first SENS_EXACT are compared
+ * exactly (the thresholds are small numbers), later ones all count. */
+static int sens_new(struct wsrc *s, uint32_t h)
+{
+    unsigned n = s->sensitive < SENS_EXACT ? s->sensitive : SENS_EXACT;
+    for (unsigned i = 0; i < n; i++)
+        if (s->sens_h[i] == h)
+            return 0;
+    if (n < SENS_EXACT)
+        s->sens_h[n] = h;
+    return 1;
+}
+
 static struct wsrc *src_find(struct det_web *w, const struct pr_addr *a)
 {
     uint8_t k[17];
@@ -426,6 +490,13 @@ static void add_status(struct wsrc *s, uint16_t code)
     }
 }
 
+/* The incident of a source that port-scanned (engine.h), 0 when it did not; no lookup
+ * at all while the engine has seen no scan (a run on HTTP logs alone). */
+static uint32_t incident(const struct det_web *w, const struct pr_addr *a)
+{
+    return det_engine_stats(w->eng)->scans ? det_engine_incident_of(w->eng, a) : 0;
+}
+
 /* Is the source a web scanner or prober yet? The thresholds drop to one piece of
  * evidence for a source that port-scanned first. */
 static int judged(const struct det_web *w, const struct wsrc *s)
@@ -433,8 +504,8 @@ static int judged(const struct det_web *w, const struct wsrc *s)
     const struct det_web_config *c = &w->cfg;
     int scanned = s->incident != 0;
     int named = strcmp(tool_verdict(s), "unknown") != 0;
-    if (s->win_miss >= c->forced_paths)
-        return 1;
+    if (s->win_miss >= c->forced_paths && s->misses * 2 >= s->requests)
+        return 1; /* forced browsing: many distinct misses, most requests failing */
     if (s->sensitive >= (scanned ? 1 : c->sensitive) || s->attacks >= (scanned ? 1 : c->attacks))
         return 1;
     if (s->odd >= (scanned ? 1 : c->odd) || s->waf >= (scanned ? 1 : c->waf_flagged))
@@ -463,7 +534,7 @@ static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind)
 {
     struct det_web_info info;
     memset(&info, 0, sizeof info);
-    uint32_t inc = det_engine_incident_of(w->eng, &s->addr);
+    uint32_t inc = incident(w, &s->addr);
     if (inc)
         s->incident = inc;
     if (!s->id)
@@ -530,10 +601,11 @@ static void sweep(struct det_web *w, int final)
 {
     for (uint32_t i = 0; i < w->cfg.max_sources; i++) {
         struct wsrc *s = &w->srcs[i];
-        if (s->used && !s->emitted && s->evidence && !s->incident) {
+        if (s->used && s->recheck && (final || w->now_us >= s->last_us + 1000000u)) {
             /* a log's one-second stamps may put the requests before the packets of the
-             * port scan that preceded them: look again for the scan */
-            s->incident = det_engine_incident_of(w->eng, &s->addr);
+             * port scan that preceded them: look again for the scan, once */
+            s->recheck = 0;
+            s->incident = incident(w, &s->addr);
             if (s->incident && judged(w, s))
                 emit(w, s, DET_ALERT_NEW);
         }
@@ -554,8 +626,6 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
     struct wsrc *s = src_find(w, &r->src);
     s->last_us = w->now_us;
     s->requests++;
-    if (!s->incident)
-        s->incident = det_engine_incident_of(w->eng, &r->src);
     if (r->status)
         add_status(s, r->status);
     if (w->now_us > s->win_start + w->cfg.window_us) {
@@ -565,19 +635,19 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
     }
     char p[DET_HTTP_PATH_MAX];
     size_t n = path_only(r->path, p, sizeof p);
-    int fresh = bit_new(s->path_bits, PATH_BITS, hash_bytes(w, 2, p, n));
+    uint64_t ph = hash_bytes(w, 2, p, n); /* low bits: all paths, high bits: misses */
+    int fresh = bit_new(s->path_bits, PATH_BITS, ph);
     s->paths += (uint32_t)fresh;
     int failed = r->status >= 400 || r->bad_request;
-    int harmless = det_web_is_harmless(r->path);
     int suspicious = 0;
-    if (failed && r->status != 408 && r->status != 429 && !harmless) {
+    if (failed && r->status != 408 && r->status != 429 && !det_web_is_harmless(r->path)) {
         s->misses++;
-        s->win_miss += (uint32_t)bit_new(s->miss_bits, PATH_BITS, hash_bytes(w, 3, p, n));
+        s->win_miss += (uint32_t)bit_new(s->miss_bits, PATH_BITS, ph >> 32);
         suspicious = 1;
     }
     int sens = det_web_is_sensitive(r->path);
     if (sens == 2 || (sens == 1 && (failed || !r->status))) {
-        s->sensitive += (uint32_t)bit_new(s->sens_bits, SENS_BITS, hash_bytes(w, 4, p, n));
+        s->sensitive += (uint32_t)sens_new(s, (uint32_t)(ph >> 32));
         suspicious = 1;
     }
     if (det_web_is_attack(r->path)) {
@@ -592,8 +662,13 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
         s->waf++;
         suspicious = 1;
     }
+    uint32_t uh = ua_hash(r->ua);
+    if (uh != s->ua_hash) {
+        s->ua_hash = uh;
+        s->ua_tool = ua_tool(r->ua);
+    }
     int weak;
-    const char *tool = tool_of(r, &weak);
+    const char *tool = tool_of(r, s->ua_tool, &weak);
     if (*tool) {
         s->strong += (uint32_t)!weak;
         unsigned i = 0;
@@ -607,6 +682,12 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
         suspicious = 1;
     }
     s->evidence |= (uint8_t)suspicious;
+    if (suspicious && !s->incident && w->now_us >= s->incident_us + 1000000u) {
+        /* did it port-scan first? (looked up when needed, at most once a second) */
+        s->incident = incident(w, &r->src);
+        s->incident_us = w->now_us;
+        s->recheck = !s->incident && !s->emitted;
+    }
     if (suspicious && fresh && s->nsamples < DET_WEB_MAX_SAMPLES) {
         size_t k = strnlen(r->path, SAMPLE_LEN - 1);
         memcpy(s->samples[s->nsamples], r->path, k);
