@@ -12,7 +12,9 @@ BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
 LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsmasq snmpd \
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
-             postgresql chromium sqlite3 vsftpd redis-server memcached time wrk
+             postgresql chromium sqlite3 vsftpd redis-server memcached time wrk \
+             apache2 libapache2-mod-security2 modsecurity-crs gobuster dirb ffuf wfuzz \
+             whatweb wapiti sqlmap fail2ban wget curl jq
 NPROC     ?= $(shell nproc)
 
 .PHONY: all deps demo check unit fuzz lab bench clean
