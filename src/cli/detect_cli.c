@@ -310,6 +310,13 @@ int cmd_detect(int argc, char **argv)
               stderr);
         return PR_EXIT_USAGE;
     }
+    int stdins = o.fwlog && !strcmp(o.fwlog, "-");
+    for (unsigned i = 0; i < o.nhttp_logs; i++)
+        stdins += !strcmp(o.http_logs[i], "-");
+    if (stdins > 1) {
+        fputs("portreeve detect: only one input can be standard input ('-')\n", stderr);
+        return PR_EXIT_USAGE;
+    }
     if (o.http_format && !o.nhttp_logs) {
         fputs("portreeve detect: --http-log-format needs --http-log\n", stderr);
         return PR_EXIT_USAGE;

@@ -312,6 +312,8 @@ int det_run(const struct det_options *o)
         } else if (idle) {
             if (web && live)
                 det_web_tick(web, wall_us());
+            if (pstate == DONE)
+                det_metrics_poll(metrics, d);
             if (pstate == DONE) { /* only HTTP logs, all idle: nobody else waits */
                 struct timespec ts = {0, 100 * 1000000};
                 nanosleep(&ts, NULL);
