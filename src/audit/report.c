@@ -50,7 +50,64 @@ static const char *style =
     "th{background:#f0f0f0}.bad{color:#a00;font-weight:bold}.ok{color:#070;font-weight:bold}"
     ".warn{color:#a60}tr.v td{background:#fee}tr.w td{background:#ffd}"
     ".summary{font-size:1.1em;padding:.6em;border:2px solid #ccc;display:inline-block}"
-    "code{background:#f4f4f4;padding:0 .2em}";
+    "code{background:#f4f4f4;padding:0 .2em}"
+    ".risk{font-weight:bold;text-transform:uppercase;font-size:.8em;padding:.1em .4em;"
+    "border-radius:.3em;color:#fff}.r4{background:#7a0019}.r3{background:#c33}"
+    ".r2{background:#d80}.r1{background:#48a}.r0{background:#888}"
+    "td.fix code{display:block;white-space:pre-wrap;word-break:break-all;margin-top:.3em}";
+
+/* Counts by risk, then every finding with its reasons and fix, highest risk first. */
+static void diagnosis(FILE *f, const struct report_input *in)
+{
+    size_t by[RISK_COUNT] = {0};
+    for (size_t i = 0; i < in->nfindings; i++)
+        by[in->findings[i].risk]++;
+    fputs("<h2>Diagnosis</h2>\n<table id=\"risk-summary\"><tr>", f);
+    for (int r = RISK_CRITICAL; r >= RISK_INFO; r--)
+        fprintf(f, "<th><span class=\"risk r%d\">%s</span></th>", r, risk_name(r));
+    fputs("</tr><tr>", f);
+    for (int r = RISK_CRITICAL; r >= RISK_INFO; r--)
+        fprintf(f, "<td id=\"risk-%s\">%zu</td>", risk_name(r), by[r]);
+    fputs("</tr></table>\n", f);
+    if (!in->nfindings) {
+        fputs("<p>No finding.</p>\n", f);
+        return;
+    }
+    fputs("<table id=\"findings\"><tr><th>risk</th><th>finding</th><th>host</th><th>port</th>"
+          "<th>service</th><th>why</th><th>fix</th></tr>\n",
+          f);
+    for (size_t i = 0; i < in->nfindings; i++) {
+        const struct finding *x = &in->findings[i];
+        fprintf(f, "<tr><td><span class=\"risk r%d\">%s</span></td><td>", x->risk,
+                risk_name(x->risk));
+        html_escape(f, finding_kind_name(x->kind));
+        fputs("</td><td>", f);
+        html_escape(f, x->addr);
+        if (x->port)
+            fprintf(f, "</td><td>%u/%s</td><td>", x->port, x->proto == 1 ? "udp" : "tcp");
+        else
+            fputs("</td><td></td><td>", f);
+        html_escape(f, x->service);
+        if (x->product[0]) {
+            fputs(" (", f);
+            html_escape(f, x->product);
+            fputs(x->version[0] ? " " : "", f);
+            html_escape(f, x->version);
+            fputs(")", f);
+        }
+        fputs("</td><td>", f);
+        html_escape(f, x->reasons);
+        fputs("</td><td class=\"fix\">", f);
+        html_escape(f, x->remediation);
+        if (x->nft_rule[0]) {
+            fputs("<code>", f);
+            html_escape(f, x->nft_rule);
+            fputs("</code>", f);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
 
 static void chart(FILE *f, const struct hist_run *runs, size_t n)
 {
@@ -167,6 +224,8 @@ int report_html(FILE *f, const struct report_input *in)
                     : "<span class=\"ok\">COMPLIANT</span>",
             counted, counted == 1 ? "" : "s", warns, warns == 1 ? "" : "s", in->run->hosts_up,
             in->run->nhosts, in->run->open_ports);
+
+    diagnosis(f, in);
 
     fputs("<h2>Violations</h2>\n", f);
     if (!in->nviol) {

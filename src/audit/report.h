@@ -6,6 +6,7 @@
 #define PR_AUDIT_REPORT_H
 
 #include "audit/diff.h"
+#include "audit/finding.h"
 #include "audit/history.h"
 #include "audit/policy.h"
 #include "audit/snapshot.h"
@@ -19,6 +20,8 @@ struct report_input {
     const struct snapshot *snap;
     const struct violation *viol;
     size_t nviol;
+    const struct finding *findings; /* the diagnosis, highest risk first */
+    size_t nfindings;
     const struct diff_change *changes; /* since prev_label; NULL/0 when none */
     size_t nchanges;
     const char *prev_label;      /* "run 3", or NULL when there is no previous run */

@@ -10,6 +10,7 @@
 
 #include "audit/audit.h"
 #include "audit/diff.h"
+#include "audit/finding.h"
 #include "audit/history.h"
 #include "audit/policy.h"
 #include "audit/report.h"
@@ -39,18 +40,22 @@ static void on_signal(int sig)
 static void audit_usage(FILE *f)
 {
     fputs("usage: portreeve audit --policy FILE [--db PATH|postgresql://...] [--no-db]\n"
-          "                       [--html FILE] [scan options]\n"
+          "                       [--html FILE] [--json FILE] [--sarif FILE]\n"
+          "                       [--fail-on critical|high|medium|low|info] [scan options]\n"
           "Scans the hosts of the policy (its allowed ports plus -p, the policy's 'ports', or\n"
           "the scan's default ports), reports unexpected open ports and allowed ports that\n"
           "are closed, shows what changed since the previous run of the same policy and\n"
           "stores the run in the history (default: ~/.local/share/portreeve/history.sqlite).\n"
           "Scan options are those of 'portreeve scan' (-sS -sU -p -T4 -Pn -sV --cve-feed\n"
-          "-oX -oJ ...). Exit: 0 compliant, 1 violations, 2 errors.\n",
+          "-oX -oJ ...). Every finding gets a risk level and a fix (portreeve-audit(1),\n"
+          "RISK LEVELS); --json writes them as JSON lines, --sarif as a SARIF 2.1.0 log.\n"
+          "Exit: 0 compliant, 1 violations (with --fail-on: a finding at or above that\n"
+          "risk), 2 errors.\n",
           f);
 }
 
 struct audit_opts {
-    const char *policy, *db, *html;
+    const char *policy, *db, *html, *json, *sarif, *fail_on;
     int no_db;
 };
 
@@ -61,10 +66,13 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
     rest[(*nrest)++] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char **slot = !strcmp(a, "--policy") ? &o->policy
-                            : !strcmp(a, "--db")   ? &o->db
-                            : !strcmp(a, "--html") ? &o->html
-                                                   : NULL;
+        const char **slot = !strcmp(a, "--policy")    ? &o->policy
+                            : !strcmp(a, "--db")      ? &o->db
+                            : !strcmp(a, "--html")    ? &o->html
+                            : !strcmp(a, "--json")    ? &o->json
+                            : !strcmp(a, "--sarif")   ? &o->sarif
+                            : !strcmp(a, "--fail-on") ? &o->fail_on
+                                                      : NULL;
         if (slot) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "portreeve audit: option '%s' needs a value\n", a);
@@ -84,7 +92,58 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
                         "--help')\n");
         return -1;
     }
+    if (o->fail_on && risk_from_name(o->fail_on) < 0) {
+        fprintf(stderr,
+                "portreeve audit: --fail-on '%s': not a risk level (critical, high, medium, "
+                "low, info)\n",
+                o->fail_on);
+        return -1;
+    }
     return 0;
+}
+
+/* Opens an output file before the scan, so a bad path costs no scan. */
+static FILE *open_output(const char *opt, const char *path)
+{
+    if (!path)
+        return NULL;
+    FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "portreeve audit: %s: cannot write '%s': %s\n", opt, path, strerror(errno));
+    return f;
+}
+
+static int close_output(const char *opt, const char *path, FILE *f, int rc)
+{
+    if (!f)
+        return 0;
+    if ((f == stdout ? fflush(f) : fclose(f)) != 0)
+        rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "portreeve audit: %s: writing '%s' failed\n", opt, path);
+    return rc;
+}
+
+/* The diagnosis on the terminal: counts by risk, then each finding with its fix. */
+static void print_findings(const struct finding *f, size_t n)
+{
+    size_t by[RISK_COUNT] = {0};
+    for (size_t i = 0; i < n; i++)
+        by[f[i].risk]++;
+    printf("\nDiagnosis: %zu finding%s (", n, n == 1 ? "" : "s");
+    for (int r = RISK_CRITICAL; r >= RISK_INFO; r--)
+        printf("%zu %s%s", by[r], risk_name(r), r > RISK_INFO ? ", " : ")\n");
+    for (size_t i = 0; i < n; i++) {
+        char where[PR_ADDRSTRLEN + 16];
+        if (f[i].port)
+            snprintf(where, sizeof where, "%s %u/%s", f[i].addr, f[i].port,
+                     f[i].proto == PR_UDP ? "udp" : "tcp");
+        else
+            snprintf(where, sizeof where, "%s", f[i].addr);
+        printf("  %-8s %s %s%s%s%s\n", risk_name(f[i].risk), finding_kind_name(f[i].kind), where,
+               f[i].service[0] ? " (" : "", f[i].service, f[i].service[0] ? ")" : "");
+        printf("           why: %s\n           fix: %s\n", f[i].reasons, f[i].remediation);
+    }
 }
 
 static bool has_port_option(char **rest, int n)
@@ -252,6 +311,15 @@ int cmd_audit(int argc, char **argv)
             goto db_err;
     }
 
+    FILE *json_out = NULL, *sarif_out = NULL;
+    if ((o.json && !(json_out = open_output("--json", o.json))) ||
+        (o.sarif && !(sarif_out = open_output("--sarif", o.sarif)))) {
+        close_output("--json", o.json, json_out, 0);
+        hist_close(db);
+        scan_cli_free(sc);
+        goto usage_err;
+    }
+
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -267,6 +335,11 @@ int cmd_audit(int argc, char **argv)
     }
     if (audit_stop) {
         fprintf(stderr, "portreeve audit: interrupted; nothing stored, no verdict\n");
+        goto out;
+    }
+    if (cfg->dry_run) { /* the plan was printed; nothing was scanned */
+        fprintf(stderr, "portreeve audit: --dry-run: nothing stored, no verdict\n");
+        exit_code = PR_EXIT_OK;
         goto out;
     }
 
@@ -315,6 +388,24 @@ int cmd_audit(int argc, char **argv)
     }
 
     print_report(o.policy, &run, v, nv, counted, have_prev ? prev_label : NULL, ch, nch, db_where);
+    struct finding *fnd = NULL;
+    size_t nfnd = 0;
+    findings_build(&pol, o.policy, &r, v, nv, ch, nch, &fnd, &nfnd);
+    if (findings_first_seen(fnd, nfnd, io_err ? NULL : db, policy_abs, run.started, &e) < 0) {
+        fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
+        io_err = 1;
+    }
+    print_findings(fnd, nfnd);
+    fflush(stdout);
+    if (json_out &&
+        close_output("--json", o.json, json_out, findings_write_json(json_out, fnd, nfnd)) < 0)
+        io_err = 1;
+    json_out = NULL;
+    if (sarif_out &&
+        close_output("--sarif", o.sarif, sarif_out,
+                     findings_write_sarif(sarif_out, fnd, nfnd, o.policy, &pol, PR_VERSION)) < 0)
+        io_err = 1;
+    sarif_out = NULL;
     if (scan_cli_write(sc, &r, 0) < 0)
         io_err = 1;
     if (o.html) {
@@ -337,6 +428,8 @@ int cmd_audit(int argc, char **argv)
                                   .snap = &snap,
                                   .viol = v,
                                   .nviol = nv,
+                                  .findings = fnd,
+                                  .nfindings = nfnd,
                                   .changes = ch,
                                   .nchanges = nch,
                                   .prev_label = have_prev ? prev_label : NULL,
@@ -346,11 +439,15 @@ int cmd_audit(int argc, char **argv)
             io_err = 1;
         free(runs);
     }
-    exit_code = io_err ? AUDIT_ERR : counted ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    int fail = o.fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o.fail_on) : counted > 0;
+    exit_code = io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    free(fnd);
     free(ch);
     free(v);
     snap_free(&snap);
 out:
+    close_output("--json", o.json, json_out, 0);
+    close_output("--sarif", o.sarif, sarif_out, 0);
     result_free(&r);
     hist_close(db);
     scan_cli_free(sc);

@@ -1018,6 +1018,8 @@ static enum tech tcp_tech(const struct det_event *ev, int *candidate)
     return T_ODD;
 }
 
+static int multicast(const struct pr_addr *a);
+
 /* A firewall LOG line: a logged packet is a contact that failed (it was dropped). */
 static void fwlog_event(struct det_engine *d, const struct det_event *ev)
 {
@@ -1035,6 +1037,10 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
     } else if (det_event_is_ping(ev)) {
         t = T_ICMP;
         port = 0;
+    } else if (ev->proto != DET_PROTO_ICMP && ev->proto != DET_PROTO_ICMP6 &&
+               !multicast(&ev->dst)) {
+        t = T_PROTO; /* AH, ESP, GRE, any protocol number: nmap -sO (see other_event) */
+        port = ev->proto;
     } else {
         return;
     }

@@ -33,9 +33,12 @@ struct det_event {
     uint16_t window;
     uint32_t seq, ack;
     uint16_t mss;       /* 0: no MSS option seen */
-    uint8_t nopts;      /* number of TCP option kinds (0 for fwlog lines) */
+    uint8_t nopts;      /* number of TCP option kinds (LOG lines: from OPT (...)) */
     uint32_t opt_mask;  /* bit k set when option kind k (< 32) is present */
-    uint8_t opts_known; /* 1 when the options were visible (packets), 0 for fwlog */
+    uint8_t opts_known; /* 1 when the options were visible (packets; LOG lines with OPT or LEN) */
+    uint8_t seq_known;  /* LOG lines: 1 when SEQ= was logged (packets: always known) */
+    int16_t tcp_extra;  /* LOG lines without OPT: TCP option + payload bytes that LEN= implies
+                           (-1 unknown; packets: unused, see opts_known) */
     uint32_t payload_len;
     uint8_t icmp_type, icmp_code;
     uint16_t icmp_id; /* echo/timestamp identifier */

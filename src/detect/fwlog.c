@@ -220,11 +220,12 @@ static int parse_ip(const char *v, size_t vl, struct pr_addr *a)
 
 static int proto_num(const char *v, size_t vl, uint8_t *out)
 {
+    /* the names nf_log_syslog prints; every other protocol is logged by its number */
     static const struct {
         const char *n;
         uint8_t p;
-    } names[] = {{"TCP", 6},     {"UDP", 17},      {"ICMP", 1},
-                 {"ICMPv6", 58}, {"UDPLITE", 136}, {"SCTP", 132}};
+    } names[] = {{"TCP", 6},       {"UDP", 17}, {"ICMP", 1}, {"ICMPv6", 58},
+                 {"UDPLITE", 136}, {"AH", 51},  {"ESP", 50}, {"SCTP", 132}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i].n) == vl && !memcmp(names[i].n, v, vl)) {
             *out = names[i].p;
@@ -266,6 +267,35 @@ static void tcp_opts_from_hex(const char *v, size_t vl, struct det_event *ev)
         if (kind == 2 && b[i + 1] == 4 && i + 3 < n)
             ev->mss = (uint16_t)(b[i + 2] << 8 | b[i + 3]);
         i += b[i + 1];
+    }
+}
+
+/* The "OPT ( ... )" before PROTO=: IPv4 options as hex, or the IPv6 extension headers
+ * ("FRAG:N ID:x", "AH SPI=0x..", "ESP SPI=0x.."). Adds the option bytes, notes ESP and a
+ * fragment that is not the first. */
+static void ip_opts(const char *v, size_t vl, size_t *optbytes, int *esp, int *later_frag)
+{
+    size_t i = 0;
+    while (i < vl) {
+        while (i < vl && v[i] == ' ')
+            i++;
+        size_t w = i;
+        while (i < vl && v[i] != ' ')
+            i++;
+        size_t wl = i - w;
+        if (wl == 3 && !memcmp(v + w, "ESP", 3)) {
+            *esp = 1;
+        } else if (wl > 5 && !memcmp(v + w, "FRAG:", 5)) {
+            unsigned long off;
+            if (parse_uint(v + w + 5, wl - 5, 65535, &off) == 0 && off > 0)
+                *later_frag = 1;
+        } else if (wl && wl % 2 == 0) {
+            size_t k = 0;
+            while (k < wl && hexval(v[w + k]) >= 0)
+                k++;
+            if (k == wl)
+                *optbytes += wl / 2;
+        }
     }
 }
 
@@ -328,6 +358,10 @@ int det_fwlog_parse(const char *line, size_t len, int year, struct det_fwlog_lin
     ev->origin = DET_ORIG_FWLOG;
     ev->ts_us = ts;
     int have_src = 0, have_dst = 0, have_proto = 0, inner = 0, have_inner_proto = 0;
+    int have_ports = 0, have_type = 0, have_flowlbl = 0, esp6 = 0, later_frag = 0;
+    long ip_len = -1;
+    size_t ip_optbytes = 0;
+    ev->tcp_extra = -1;
     const char *p = inp;
     while (p < end) {
         while (p < end && *p == ' ')
@@ -361,10 +395,28 @@ int det_fwlog_parse(const char *line, size_t len, int year, struct det_fwlog_lin
                         p++;
                     if (p >= end)
                         return pr_errf(e, "unterminated OPT ( at column %zu", col);
-                    if (!inner)
+                    if (!inner && have_proto && ev->proto == DET_PROTO_TCP)
                         tcp_opts_from_hex(v, (size_t)(p - v), ev);
+                    else if (!inner && !have_proto)
+                        ip_opts(v, (size_t)(p - v), &ip_optbytes, &esp6, &later_frag);
                     p++;
                 }
+            } else if (wl == 10 && !memcmp(w, "INCOMPLETE", 10)) {
+                /* "INCOMPLETE [N bytes]": the packet ends before the header */
+                while (p < end && *p == ' ')
+                    p++;
+                if (p < end && *p == '[') {
+                    const char *rb = memchr(p, ']', (size_t)(end - p));
+                    if (!rb)
+                        return pr_errf(e, "unterminated INCOMPLETE [ at column %zu", col);
+                    p = rb + 1;
+                }
+            } else if (!inner && wl > 5 && !memcmp(w, "FRAG:", 5)) {
+                unsigned long off;
+                if (parse_uint(w + 5, wl - 5, 65535, &off) < 0)
+                    return pr_errf(e, "bad FRAG offset at column %zu", col);
+                if (off > 0)
+                    later_frag = 1;
             } else if (!inner) {
                 for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0]; i++)
                     if (wl == 3 && !memcmp(w, flag_words[i].w, 3))
@@ -433,21 +485,25 @@ int det_fwlog_parse(const char *line, size_t len, int year, struct det_fwlog_lin
         } else if (KEY("SPT")) {
             NUM(65535);
             ev->sport = (uint16_t)x;
+            have_ports = 1;
         } else if (KEY("DPT")) {
             NUM(65535);
             ev->dport = (uint16_t)x;
+            have_ports = 1;
         } else if (KEY("WINDOW")) {
             NUM(65535);
             ev->window = (uint16_t)x;
         } else if (KEY("SEQ") && ev->proto == DET_PROTO_TCP) {
             NUM(4294967295ul);
             ev->seq = (uint32_t)x;
+            ev->seq_known = 1;
         } else if (KEY("ACK") && ev->proto == DET_PROTO_TCP) {
             NUM(4294967295ul);
             ev->ack = (uint32_t)x;
         } else if (KEY("TYPE")) {
             NUM(255);
             ev->icmp_type = (uint8_t)x;
+            have_type = 1;
         } else if (KEY("CODE")) {
             NUM(255);
             ev->icmp_code = (uint8_t)x;
@@ -455,9 +511,17 @@ int det_fwlog_parse(const char *line, size_t len, int year, struct det_fwlog_lin
             NUM(65535);
             if (ev->proto == DET_PROTO_UDP && x >= 8)
                 ev->payload_len = (uint32_t)(x - 8);
+        } else if (KEY("LEN")) {
+            NUM(65535);
+            ip_len = (long)x;
+        } else if (KEY("FLOWLBL")) {
+            have_flowlbl = 1;
         } else if (KEY("RES")) {
             if (parse_hex(v, vl, 0xff, &x) < 0)
                 return pr_errf(e, "bad RES value at column %zu", col);
+        } else if (KEY("SPI")) {
+            if (parse_hex(v, vl, 0xfffffffful, &x) < 0)
+                return pr_errf(e, "bad SPI value at column %zu", col);
         }
 #undef NUM
 #undef KEY
@@ -470,8 +534,27 @@ int det_fwlog_parse(const char *line, size_t len, int year, struct det_fwlog_lin
         return pr_errf(e, "LOG line without DST= (column %ld)", in + 1);
     if (ev->src.family != ev->dst.family)
         return pr_errf(e, "SRC and DST of different address families");
+    if (!have_proto && ev->src.family == AF_INET6 && have_flowlbl) {
+        /* the kernel ends an IPv6 line at an ESP header (or at the extension header of a
+         * later fragment) without PROTO= */
+        ev->proto = later_frag && !esp6 ? 44 : 50;
+        have_proto = 1;
+    }
     if (!have_proto)
         return pr_errf(e, "LOG line without PROTO= (column %ld)", in + 1);
+    int l4 = ev->proto == DET_PROTO_TCP || ev->proto == DET_PROTO_UDP || ev->proto == 136;
+    int icmp = ev->proto == DET_PROTO_ICMP || ev->proto == DET_PROTO_ICMP6;
+    if (later_frag || ev->proto == 44 || (l4 && !have_ports) || (icmp && !have_type))
+        out->partial = 1;
+    if (ev->proto == DET_PROTO_TCP && !ev->opts_known && ip_len >= 0 && !out->partial) {
+        /* LEN counts the IP header (IPv4: 20 + logged options; IPv6: 40) and 20 bytes of
+         * TCP header: the rest is options and payload, and none of it means no options */
+        long extra = ip_len - (ev->src.family == AF_INET6 ? 40 : 20 + (long)ip_optbytes) - 20;
+        if (extra == 0)
+            ev->opts_known = 1;
+        if (extra >= 0 && extra <= INT16_MAX)
+            ev->tcp_extra = (int16_t)extra;
+    }
     if (ev->has_inner && (!have_inner_proto || ev->inner_src.family != ev->inner_dst.family))
         ev->has_inner = 0;
     if (ev->src.family != AF_INET)

@@ -4,8 +4,11 @@
  * SRC=... DST=... PROTO=TCP SPT=... DPT=... SYN ..."), bare or wrapped by dmesg
  * ("[  12.345678] "), kern.log/syslog ("Nov 26 10:00:00 host kernel: "), RFC 3339
  * syslog and `journalctl -k` (short and short-iso). IPv4 and IPv6, TCP (with the
- * "OPT (...)" option dump when logged), UDP, ICMP/ICMPv6 with the quoted datagram
- * of errors. Pure function over one line; every field is length-checked. */
+ * "OPT (...)" option dump and SEQ= when logged), UDP, ICMP/ICMPv6 with the quoted
+ * datagram of errors, and every other IP protocol the kernel logs (PROTO=AH and ESP
+ * with their SPI=, PROTO=N for the rest, IPv6 ESP lines that end before PROTO=).
+ * Later fragments and packets cut short ("INCOMPLETE [N bytes]") are recognised and
+ * marked `partial`. Pure function over one line; every field is length-checked. */
 #ifndef PR_DETECT_FWLOG_H
 #define PR_DETECT_FWLOG_H
 
@@ -21,6 +24,8 @@ struct det_fwlog_line {
     struct det_event ev;
     char prefix[DET_FWLOG_PREFIX_MAX]; /* the rule's log prefix, trimmed */
     int has_time; /* 0: no time on the line; 1: wall clock; 2: seconds since boot (dmesg) */
+    int partial;  /* 1: no transport header (a later fragment, or a packet cut short): the
+                     line is valid but the event is not a probe */
 };
 
 /* Parses one line (without or with its newline; need not be NUL-terminated).

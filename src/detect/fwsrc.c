@@ -1,106 +1,75 @@
 /* fwsrc.c — see fwsrc.h. */
 #include "detect/fwsrc.h"
 
+#include "detect/follow.h"
 #include "detect/fwlog.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define CHUNK 65536
+#define WAIT_MS 200
+#define CLOCK_LAG_US (2ull * 1000000u)
 
 struct det_fwsrc {
-    int fd, follow, is_stdin, skipping;
+    struct det_follow *in;
+    int follow, skipping;
     char name[256];
-    char path[4096];
     uint64_t lineno;
     int year;
     uint64_t boot_us;
-    off_t pos;
-    char *buf; /* CHUNK + line space */
+    uint64_t last_ts, last_read_mono; /* the last line's time, and when it was read */
+    char *buf;                        /* CHUNK */
     size_t have, start;
     char line[DET_FWLOG_MAX_LINE + 1];
     size_t llen;
     struct det_fwsrc_stats st;
 };
 
-static uint64_t wall_us(void)
+static uint64_t clock_us(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The boot time: "btime" of /proc/stat (whole seconds, the same on every run), else
+ * the wall clock less the time since boot. */
+static uint64_t boot_time_us(void)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    char l[256];
+    unsigned long long bt = 0;
+    while (f && fgets(l, sizeof l, f))
+        if (sscanf(l, "btime %llu", &bt) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (bt)
+        return (uint64_t)bt * 1000000u;
+    return clock_us(CLOCK_REALTIME) - clock_us(CLOCK_BOOTTIME);
 }
 
 int det_fwsrc_open(const char *path, int follow, struct det_fwsrc **out, struct pr_error *e)
 {
     *out = NULL;
+    struct det_follow *in;
+    if (det_follow_open(path, follow, WAIT_MS, &in, e) < 0)
+        return -1;
     struct det_fwsrc *s = pr_calloc(1, sizeof *s);
-    s->is_stdin = !strcmp(path, "-");
+    s->in = in;
     s->follow = follow;
-    snprintf(s->name, sizeof s->name, "%s", s->is_stdin ? "<stdin>" : path);
-    snprintf(s->path, sizeof s->path, "%s", path);
-    s->fd = s->is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        int err = errno;
-        free(s);
-        return pr_errf(e, "%s: %s", path, strerror(err));
-    }
+    snprintf(s->name, sizeof s->name, "%s", strcmp(path, "-") ? path : "<stdin>");
     s->buf = pr_calloc(1, CHUNK);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     s->year = tm.tm_year + 1900;
-    struct timespec bt;
-    clock_gettime(CLOCK_BOOTTIME, &bt);
-    uint64_t up = (uint64_t)bt.tv_sec * 1000000u + (uint64_t)bt.tv_nsec / 1000u;
-    s->boot_us = wall_us() - up;
+    s->boot_us = boot_time_us();
     *out = s;
     return 0;
-}
-
-/* Refills buf; returns bytes read, 0 at EOF, -1 on error. */
-static ssize_t refill(struct det_fwsrc *s)
-{
-    for (;;) {
-        ssize_t n = read(s->fd, s->buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            return -2; /* let the caller look at its stop flag */
-        if (n > 0)
-            s->pos += n;
-        return n;
-    }
-}
-
-/* Follow mode at EOF: wait a little; reopen if the file was truncated or replaced. */
-static void follow_wait(struct det_fwsrc *s)
-{
-    if (s->is_stdin) {
-        struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
-        poll(&pfd, 1, 200);
-        return;
-    }
-    struct timespec ts = {0, 200 * 1000000};
-    nanosleep(&ts, NULL);
-    struct stat a, b;
-    if (fstat(s->fd, &a) == 0 && stat(s->path, &b) == 0) {
-        if (a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-            int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-            if (fd >= 0) {
-                close(s->fd);
-                s->fd = fd;
-                s->pos = 0;
-            }
-        } else if (b.st_size < s->pos) {
-            lseek(s->fd, 0, SEEK_SET);
-            s->pos = 0;
-        }
-    }
 }
 
 static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
@@ -127,12 +96,27 @@ static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_erro
         return 0;
     }
     s->st.log_lines++;
+    if (fl.partial) /* a later fragment or a packet cut short: no probe */
+        return 0;
     *ev = fl.ev;
     if (fl.has_time == 2)
         ev->ts_us += s->boot_us;
-    else if (fl.has_time == 0)
-        ev->ts_us = wall_us();
+    else if (fl.has_time == 0) /* no time on the line */
+        ev->ts_us = s->follow ? clock_us(CLOCK_REALTIME) : s->last_ts;
+    s->last_ts = ev->ts_us;
+    if (s->follow)
+        s->last_read_mono = clock_us(CLOCK_MONOTONIC);
     return 1;
+}
+
+/* Ends the line in s->line; returns what handle_line returns (0 when there is none). */
+static int end_line(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
+{
+    if (!s->llen && !s->skipping)
+        return 0;
+    int r = handle_line(s, ev, e);
+    s->llen = 0;
+    return r;
 }
 
 int det_fwsrc_next(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
@@ -160,28 +144,35 @@ int det_fwsrc_next(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e
                     return r;
             }
         }
-        ssize_t n = refill(s);
-        if (n == -2)
+        ssize_t n = det_follow_read(s->in, s->buf, CHUNK, e);
+        if (n == DET_FOLLOW_IDLE)
             return 0;
-        if (n < 0)
-            return pr_errf(e, "%s: read error after line %llu: %s", s->name,
-                           (unsigned long long)s->lineno, strerror(errno));
+        if (n == DET_FOLLOW_RESTART) { /* the old file's last line, if it had no newline */
+            int r = end_line(s, ev, e);
+            if (r != 0)
+                return r;
+            continue;
+        }
+        if (n < 0) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            return pr_errf(e, "%s after line %llu", msg, (unsigned long long)s->lineno);
+        }
         if (n == 0) {
-            if (s->follow) {
-                follow_wait(s);
-                return 0;
-            }
-            if (s->llen || s->skipping) { /* last line without a newline */
-                int r = handle_line(s, ev, e);
-                s->llen = 0;
-                if (r != 0)
-                    return r;
-            }
-            return 2;
+            int r = end_line(s, ev, e); /* last line without a newline */
+            return r != 0 ? r : 2;
         }
         s->have = (size_t)n;
         s->start = 0;
     }
+}
+
+uint64_t det_fwsrc_clock(const struct det_fwsrc *s)
+{
+    if (!s->last_read_mono)
+        return 0;
+    uint64_t t = s->last_ts + (clock_us(CLOCK_MONOTONIC) - s->last_read_mono);
+    return t > s->last_ts + CLOCK_LAG_US ? t - CLOCK_LAG_US : s->last_ts;
 }
 
 void det_fwsrc_stats(const struct det_fwsrc *s, struct det_fwsrc_stats *st)
@@ -193,8 +184,7 @@ void det_fwsrc_close(struct det_fwsrc *s)
 {
     if (!s)
         return;
-    if (!s->is_stdin && s->fd >= 0)
-        close(s->fd);
+    det_follow_close(s->in);
     free(s->buf);
     free(s);
 }

@@ -5,6 +5,7 @@
 #include "detect/capture.h"
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
+#include "detect/tablekey.h"
 #include "detect/web.h"
 #include "detect/websrc.h"
 
@@ -169,6 +170,18 @@ int det_run(const struct det_options *o)
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return PR_EXIT_USAGE;
     }
+    uint64_t k0, k1; /* offline: the same alerts on every run (tablekey.h) */
+    int stable = 0;
+    if (!o->iface && !o->follow) {
+        if (det_table_key_stable("/etc/machine-id", &k0, &k1) == 0) {
+            det_engine_set_key(d, k0, k1);
+            stable = 1;
+        } else {
+            fputs("portreeve detect: no /etc/machine-id: the table key is random, so runs over"
+                  " the same input may differ\n",
+                  stderr);
+        }
+    }
     struct det_web *web = NULL;
     if (in.nweb) {
         struct det_web_config wc;
@@ -180,6 +193,8 @@ int det_run(const struct det_options *o)
             fprintf(stderr, "portreeve detect: %s\n", e.msg);
             return PR_EXIT_USAGE;
         }
+        if (stable)
+            det_web_set_key(web, k1, k0); /* another key from the same stable pair */
     }
     struct det_sink sink;
     if (!o->quiet) {
@@ -258,8 +273,8 @@ int det_run(const struct det_options *o)
                 pstate = HAVE;
             } else if (r == 0) {
                 idle = 1;
-                if (live)
-                    det_engine_tick(d, wall_us());
+                if (live) /* a log is ticked on its own clock (fwsrc.h) */
+                    det_engine_tick(d, fw ? det_fwsrc_clock(fw) : wall_us());
                 det_metrics_poll(metrics, d);
             } else if (r == 2) {
                 pstate = DONE;

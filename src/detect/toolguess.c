@@ -12,20 +12,25 @@ enum det_tool det_tool_vote(const struct det_event *ev)
         return DET_TOOL_ZMAP;
     if (ev->proto != DET_PROTO_TCP)
         return DET_TOOL_UNKNOWN;
-    if (ev->has_ip_id && ev->src.family == AF_INET) {
+    /* masscan's relation needs the sequence number: packets have it, LOG lines only with
+     * SEQ= (nftables `flags tcp sequence`, iptables --log-tcp-sequence) */
+    int seq_known = ev->origin == DET_ORIG_PACKET || ev->seq_known;
+    if (seq_known && ev->has_ip_id && ev->src.family == AF_INET) {
         uint32_t d = (uint32_t)ev->dst.a[2] << 8 | ev->dst.a[3];
         if (ev->ip_id == ((d ^ ev->dport ^ ev->seq) & 0xffff) && ev->ip_id != 0)
             return DET_TOOL_MASSCAN;
     }
-    if (nmap_window(ev->window)) {
-        if (!ev->opts_known)
-            return DET_TOOL_NMAP;
-        if ((ev->flags & TH_SYN) && ev->nopts == 1 && ev->mss == 1460)
-            return DET_TOOL_NMAP;
-        if (!(ev->flags & TH_SYN) && ev->nopts == 0)
-            return DET_TOOL_NMAP;
-    }
-    return DET_TOOL_UNKNOWN;
+    /* nmap's IPv4 TTL is random in 37-59: one above 64 (masscan and zmap send 255) is not
+     * nmap (its IPv6 hop limits are higher) */
+    if (!nmap_window(ev->window) || (ev->src.family == AF_INET && ev->ttl > 64))
+        return DET_TOOL_UNKNOWN;
+    int syn = (ev->flags & TH_SYN) != 0;
+    if (ev->opts_known) /* packets, LOG lines with OPT (...) or a LEN without options */
+        return (syn ? ev->nopts == 1 && ev->mss == 1460 : ev->nopts == 0) ? DET_TOOL_NMAP
+                                                                          : DET_TOOL_UNKNOWN;
+    if (ev->tcp_extra >= 0) /* LOG line: LEN tells the option bytes, MSS alone is 4 */
+        return (syn ? ev->tcp_extra == 4 : ev->tcp_extra == 0) ? DET_TOOL_NMAP : DET_TOOL_UNKNOWN;
+    return DET_TOOL_NMAP; /* a LOG line with neither: the window and the TTL */
 }
 
 void det_tool_account(struct det_toolstats *st, enum det_tool vote, uint8_t ttl, uint16_t sport,

@@ -6,10 +6,11 @@
  * documented in docs/detect.md):
  *   zmap    — IPv4 ID 54321, window 65535, no TCP options;
  *   masscan — IPv4 ID == (dst address ^ dst port ^ seq) & 0xffff, window 1024;
- *   nmap    — raw TCP probes with window 1024/2048/3072/4096, SYN with exactly one
- *             option (MSS 1460), other flags with none; TTL that changes from
- *             probe to probe; one source port for most of a scan.
- * Pure functions. */
+ *   nmap    — raw TCP probes with window 1024/2048/3072/4096 and IPv4 TTL 37-59, SYN with
+ *             exactly one option (MSS 1460), other flags with none; TTL that changes
+ *             from probe to probe; one source port for most of a scan.
+ * For LOG lines the masscan relation needs SEQ=; the options come from OPT (...) or,
+ * when not logged, from the length (LEN=) of the packet. Pure functions. */
 #ifndef PR_DETECT_TOOLGUESS_H
 #define PR_DETECT_TOOLGUESS_H
 

@@ -115,7 +115,7 @@ struct scan_info {
 };
 
 /* Default for scan_result.version when the engine leaves it NULL. */
-#define PR_VERSION "0.1"
+/* PR_VERSION (the program version) is defined by CMakeLists.txt from project(VERSION). */
 
 struct scan_result {
     char *args;          /* the command line, owned (freed by result_free) */

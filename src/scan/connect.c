@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/perm.h"
 #include "core/status.h"
+#include "scan/rtt.h"
 
 #include <errno.h>
 #include <linux/errqueue.h>

@@ -7,6 +7,7 @@
 #include "net/payloads.h"
 #include "net/rxq.h"
 #include "scan/ratectl.h"
+#include "scan/rtt.h"
 
 #include <errno.h>
 #include <math.h>

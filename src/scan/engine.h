@@ -15,7 +15,7 @@
 
 #include "net/rawio.h"
 #include "scan/ratectl.h"
-#include "scan/scan.h"
+#include "scan/config.h"
 #include "scan/technique.h"
 
 #include <signal.h>

@@ -1,7 +1,7 @@
 /* ratectl.c — see ratectl.h. */
 #include "scan/ratectl.h"
 
-#include "scan/scan.h"
+#include "scan/rtt.h"
 
 #include <math.h>
 #include <string.h>

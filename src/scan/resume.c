@@ -6,6 +6,7 @@
  *   group G                   host group that was running (earlier ones are finished)
  *   tech K                    index of the technique that was running
  *   position P                first-pass permutation positions [0, P) were sent
+ *   discovered N              targets [0, N) went through discovery (absent: all)
  *   up ADDR                   a host that discovery found up
  *   item ADDR tcp|udp PORT STATE REASON TTL   an answer (numbers of result.h's enums)
  *   rest ADDR tcp|udp STATE REASON TTL        the answer of every other probed port of
@@ -52,6 +53,7 @@ int resume_save(const char *path, int argc, char **argv, const struct sip_key *k
         fputc('\n', f);
     }
     fprintf(f, "group %zu\ntech %zu\nposition %" PRIu64 "\n", p->group, p->tech, p->position);
+    fprintf(f, "discovered %" PRIu64 "\n", p->discovered);
     char a[PR_ADDRSTRLEN];
     for (size_t i = 0; i < p->nup; i++)
         fprintf(f, "up %s\n", addr_str(&p->up[i], a, sizeof a));
@@ -117,6 +119,7 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
     unsigned lineno = 0;
     int have_key = 0, ended = 0;
     rf->argv[rf->argc++] = pr_strdup("scan");
+    rf->progress.discovered = UINT64_MAX; /* files without the line: discovery was done */
     while (fgets(line, sizeof line, f)) {
         lineno++;
         size_t len = strlen(line);
@@ -156,6 +159,9 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
                 goto bad;
         } else if (!strcmp(word, "position")) {
             if (sscanf(line, "position %" SCNu64, &rf->progress.position) != 1)
+                goto bad;
+        } else if (!strcmp(word, "discovered")) {
+            if (sscanf(line, "discovered %" SCNu64, &rf->progress.discovered) != 1)
                 goto bad;
         } else if (!strcmp(word, "up")) {
             struct pr_addr ad;

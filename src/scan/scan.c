@@ -1,10 +1,16 @@
-/* scan.c — runs a configured scan: routes, privileges, discovery, each technique. */
+/* scan.c — runs a configured scan: routes, privileges, discovery, each technique.
+ *
+ * Targets are taken one window at a time (scan/plan.h): a window's results, routes and
+ * engine state exist only while it is scanned, then its hosts go to the sink and are
+ * freed, so memory does not depend on the size of the target range. Host groups and
+ * first-pass positions are numbered across windows, for --shard and --resume. */
 #include "scan/scan.h"
 
 #include "core/privs.h"
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
+#include "scan/plan.h"
 #include "net/route.h"
 #include "svc/version.h"
 
@@ -14,56 +20,23 @@
 #include <string.h>
 #include <sys/time.h>
 
-void scan_timing_template(struct scan_timing *t, int level)
+static int addr_order(const void *x, const void *y)
 {
-    /* nmap's -T values for RTT and retries; rates are ours (see docs/portreeve-scan.1) */
-    static const struct {
-        uint64_t init_ms, min_ms, max_ms, delay_ms;
-        int retries;
-        double rate;
-    } T[6] = {
-        {300000, 100, 10000, 300000, 10, 0}, {15000, 100, 10000, 15000, 10, 0},
-        {1000, 100, 10000, 400, 10, 0},      {1000, 100, 10000, 0, 10, 10000},
-        {500, 100, 1250, 0, 6, 50000},       {250, 50, 300, 0, 2, 200000},
-    };
-    if (level < 0 || level > 5)
-        level = 3;
-    memset(t, 0, sizeof *t);
-    t->level = level;
-    t->initial_rtt_us = T[level].init_ms * 1000;
-    t->min_rtt_us = T[level].min_ms * 1000;
-    t->max_rtt_us = T[level].max_ms * 1000;
-    t->scan_delay_us = T[level].delay_ms * 1000;
-    t->max_retries = T[level].retries;
-    t->max_rate = T[level].rate;
+    const struct pr_addr *a = x, *b = y;
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->a, b->a, sizeof a->a);
 }
 
-void progress_add(struct scan_progress *p, const struct progress_item *it)
-{
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 256;
-        p->items = pr_reallocarray(p->items, p->cap, sizeof *p->items);
-    }
-    p->items[p->n++] = *it;
-}
-
-void progress_free(struct scan_progress *p)
-{
-    free(p->items);
-    free(p->up);
-    memset(p, 0, sizeof *p);
-}
-
-/* Marks the hosts that the saved progress found up (a resumed scan skips discovery). */
-static void progress_restore_up(const struct scan_progress *p, struct engine_target *tg, size_t n)
+/* Marks the hosts that the saved progress found up (up: sorted by addr_order). */
+static void progress_restore_up(const struct pr_addr *up, size_t nup, struct engine_target *tg,
+                                size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < p->nup; k++)
-            if (addr_eq(&p->up[k], &tg[i].res->addr)) {
-                tg[i].res->up = 1;
-                tg[i].res->reason = RS_USER_SET;
-                break;
-            }
+        if (nup && bsearch(&tg[i].res->addr, up, nup, sizeof *up, addr_order)) {
+            tg[i].res->up = 1;
+            tg[i].res->reason = RS_USER_SET;
+        }
 }
 
 /* Fills a connect technique's results of hosts that an interrupted run had finished:
@@ -91,12 +64,14 @@ static void progress_restore_ports(const struct scan_progress *p, struct engine_
 }
 
 /* Adds a finished technique's results for a host group to p, compactly: per host the
- * answer most of its probed ports got as a rest item, and the ports that got another. */
-static void progress_keep(struct scan_progress *p, struct engine_target *tg, size_t n,
-                          uint8_t proto)
+ * answer most of its probed ports got as a rest item, and the ports that got another.
+ * Returns -1 (and adds nothing more) once p holds SCAN_RESUME_ITEMS_MAX items. */
+static int progress_keep(struct scan_progress *p, struct engine_target *tg, size_t n, uint8_t proto)
 {
     enum { CANDIDATES = 8 };
     for (size_t i = 0; i < n; i++) {
+        if (p->n >= SCAN_RESUME_ITEMS_MAX)
+            return -1;
         struct host_result *h = tg[i].res;
         struct progress_item cand[CANDIDATES];
         size_t count[CANDIDATES] = {0}, ncand = 0, best = 0;
@@ -136,6 +111,7 @@ static void progress_keep(struct scan_progress *p, struct engine_target *tg, siz
             progress_add(p, &it);
         }
     }
+    return 0;
 }
 
 /* A stop outside the engine (between techniques, in a connect scan, in -sV): resume at
@@ -164,6 +140,16 @@ static int sink_hosts(const struct scan_config *cfg, struct scan_result *r, size
     return 0;
 }
 
+/* Frees r->hosts with their ports (a window of a streamed scan, after the sink). */
+static void free_hosts(struct scan_result *r)
+{
+    for (size_t i = 0; r->hosts && i < r->nhosts; i++)
+        host_result_free(&r->hosts[i]);
+    free(r->hosts);
+    r->hosts = NULL;
+    r->nhosts = 0;
+}
+
 /* Drops ports that were never probed (other shards' ports, or after a stop). */
 static void drop_unprobed(struct host_result *h)
 {
@@ -172,28 +158,6 @@ static void drop_unprobed(struct host_result *h)
         if (h->ports[q].state != PS_UNKNOWN)
             h->ports[w++] = h->ports[q];
     h->nports = w;
-}
-
-void rtt_update(double *srtt, double *rttvar, double sample_us)
-{
-    if (*srtt <= 0) {
-        *srtt = sample_us;
-        *rttvar = sample_us / 2 > 1000 ? sample_us / 2 : 1000; /* at least 1 ms */
-        return;
-    }
-    double d = sample_us > *srtt ? sample_us - *srtt : *srtt - sample_us;
-    *rttvar = 0.75 * *rttvar + 0.25 * d;
-    *srtt = 0.875 * *srtt + 0.125 * sample_us;
-}
-
-uint64_t rtt_timeout(const struct scan_timing *t, double srtt, double rttvar)
-{
-    double to = srtt > 0 ? srtt + 4 * rttvar : (double)t->initial_rtt_us;
-    if (to < (double)t->min_rtt_us)
-        to = (double)t->min_rtt_us;
-    if (to > (double)t->max_rtt_us)
-        to = (double)t->max_rtt_us;
-    return (uint64_t)to;
 }
 
 static int family_bit(int family)
@@ -255,10 +219,11 @@ static void open_ring(const struct scan_config *cfg, struct rawio *io,
         fprintf(stderr, "portreeve: no TX ring (%s); sending through raw sockets\n", e.msg);
 }
 
-/* Fills each target's address, route and source (rtnetlink, in batches). Targets without a
+/* Fills the address, route and source of targets first.. first+nh-1 into r->hosts[0..nh-1]
+ * and tg (rtnetlink, in batches). Targets without a
  * route, or not looked up before a stop, keep src.family 0 and stay down. Returns 0, or -1
  * when routing cannot be asked at all. */
-static int plan_routes(const struct scan_config *cfg, struct scan_result *r,
+static int plan_routes(const struct scan_config *cfg, struct scan_result *r, uint64_t first,
                        struct engine_target *tg, size_t nh, volatile sig_atomic_t *stop,
                        struct pr_error *e)
 {
@@ -266,7 +231,7 @@ static int plan_routes(const struct scan_config *cfg, struct scan_result *r,
     struct route_answer *ans = pr_calloc(nh ? nh : 1, sizeof *ans);
     for (size_t i = 0; i < nh; i++) {
         struct host_result *h = &r->hosts[i];
-        tgt_get(&cfg->targets, i, &h->addr, &h->hostname);
+        tgt_get(&cfg->targets, first + i, &h->addr, &h->hostname);
         tg[i].res = h;
         dst[i] = h->addr;
     }
@@ -292,122 +257,111 @@ static int plan_routes(const struct scan_config *cfg, struct scan_result *r,
     return rc < 0 ? -1 : 0;
 }
 
-int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
-             struct pr_error *e)
+/* One scan_run: what lasts across target windows. */
+struct run {
+    struct scan_config *cfg;
+    struct scan_result *r;
+    volatile sig_atomic_t *stop;
+    struct pr_error *e;
+    struct scan_plan plan;
+    const struct technique *tech[3]; /* NULL for connect */
+    int need_raw, io_ready, resuming, stopped, keep_full;
+    struct rawio io;
+    struct engine_stats st;
+    struct scan_progress *prog; /* --resume: what an interrupted run saved, or NULL */
+    struct scan_progress saved; /* what a stop of this run leaves for --resume */
+    struct pr_addr *prog_up;    /* prog->up sorted, for lookups */
+    struct pr_addr *ups;        /* hosts found up so far, for a save (not with -Pn) */
+    size_t nups, capups;
+    uint64_t discovered;      /* targets [0, discovered) went through discovery */
+    struct ratectl search[4]; /* each technique's rate search, across groups */
+    size_t group;             /* index of the next host group */
+    uint64_t hosts_before;    /* up hosts in earlier groups (first-pass positions) */
+    uint64_t done, total;     /* pairs, for the status line */
+};
+
+/* Opens the raw sockets (when needed) from the first window's routes, then drops every
+ * capability, except CAP_NET_RAW when connect sockets must be bound to an interface. With
+ * more than one window the receive filter takes every packet of the family: later windows
+ * may be routed from other source addresses. */
+static int run_open(struct run *R, const struct engine_target *tg, size_t n)
 {
-    int rc = -1;
-    struct rawio io = {.send4 = -1, .send6 = -1, .recv = -1};
-    struct engine_target *tg = NULL;
-    struct engine_stats st = {0};
-    uint64_t nh = tgt_count(&cfg->targets);
-    gettimeofday(&r->start, NULL);
-    r->args = cfg->args;
-    cfg->args = NULL;
-    r->svc = cfg->svc;
-    r->ping_only = cfg->ping_only;
-    r->hosts = pr_calloc((size_t)nh, sizeof *r->hosts);
-    r->nhosts = (size_t)nh;
-    tg = pr_calloc((size_t)nh, sizeof *tg);
-
-    /* Techniques and whether any needs raw sockets. */
-    const struct technique *tech[3] = {0};
-    /* --resume: cfg->progress holds what an interrupted run saved; the engine picks up
-     * technique prog->tech where it stopped, and a stop of this run overwrites it. */
-    struct scan_progress *prog = cfg->progress;
-    int resuming = prog && prog->valid;
-    int need_raw = !cfg->no_ping && !cfg->connect_only && !resuming;
-    int any_tcp = 0, any_udp = 0;
-    for (size_t i = 0; i < cfg->ntech; i++) {
-        int is_connect = !strcmp(cfg->techniques[i], "connect");
-        if (!is_connect) {
-            tech[i] = tech_find(cfg->techniques[i]);
-            need_raw = 1;
-        }
-        uint8_t proto = is_connect ? PR_TCP : tech[i]->proto;
-        any_tcp |= proto == PR_TCP;
-        any_udp |= proto == PR_UDP;
-        if (!cfg->ping_only)
-            r->info[r->ninfo++] = (struct scan_info){.type = is_connect ? "connect" : tech[i]->name,
-                                                     .proto = proto,
-                                                     .ports = cfg->ports.p[proto],
-                                                     .nports = cfg->ports.n[proto]};
-    }
-    if (cfg->sink && cfg->sink->begin && cfg->sink->begin(cfg->sink->ud, r) < 0) {
-        pr_errf(e, "writing the results failed");
-        goto out;
-    }
-
-    unsigned families = 0;
-    if (plan_routes(cfg, r, tg, (size_t)nh, stop, e) < 0)
-        goto out;
-    for (size_t i = 0; i < nh; i++)
-        if (tg[i].src.family)
-            families |= (unsigned)family_bit(tg[i].res->addr.family);
-
-    if (cfg->dry_run)
-        need_raw = 0;
-    if (need_raw) {
-        if (rawio_open(&io, families ? families : 1, cfg->iface, e) < 0)
-            goto out;
+    const struct scan_config *cfg = R->cfg;
+    R->io_ready = 1;
+    if (R->need_raw && !cfg->dry_run) {
+        unsigned families = 0;
+        for (size_t i = 0; i < n; i++)
+            if (tg[i].src.family)
+                families |= (unsigned)family_bit(tg[i].res->addr.family);
+        if (R->plan.targets > R->plan.window)
+            families |= (unsigned)family_bit(cfg->family);
+        if (rawio_open(&R->io, families ? families : 1, cfg->iface, R->e) < 0)
+            return -1;
         char filter[1024];
-        if (build_filter(tg, (size_t)nh, filter, sizeof filter) < 0 ||
-            rawio_filter(&io, filter, e) < 0)
-            goto out;
-        open_ring(cfg, &io, tg, (size_t)nh);
+        if (R->plan.targets > R->plan.window)
+            snprintf(filter, sizeof filter, "%s", cfg->family == AF_INET6 ? "ip6" : "ip");
+        else if (build_filter(tg, n, filter, sizeof filter) < 0)
+            return pr_errf(R->e, "cannot build the receive filter");
+        if (rawio_filter(&R->io, filter, R->e) < 0)
+            return -1;
+        open_ring(cfg, &R->io, tg, n);
     }
-    /* Every privileged handle is open: keep no capability from here on, except
-     * CAP_NET_RAW when connect sockets must be bound to an interface (-e). */
     static const int keep_raw[] = {13 /* CAP_NET_RAW */, -1};
-    if (privs_drop(cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL, e) < 0)
-        goto out;
+    int any_tcp = R->plan.ntcp > 0;
+    return privs_drop(cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL, R->e);
+}
 
-    /* Discovery. Hosts without a route stay down. */
-    size_t nroutable = 0;
-    for (size_t i = 0; i < nh; i++)
-        if (tg[i].src.family)
-            tg[nroutable++] = tg[i];
-    for (size_t i = 0; i < nroutable; i++)
+/* Host discovery of one window's routable targets tg[0..n-1] (targets first..first+wn-1):
+ * sets res->up. Returns 0, or -1 with R->e filled. A stop during discovery leaves the
+ * window undiscovered (R->discovered stays first). */
+static int run_discover(struct run *R, struct engine_target *tg, size_t n, uint64_t first,
+                        uint64_t wn)
+{
+    const struct scan_config *cfg = R->cfg;
+    for (size_t i = 0; i < n; i++)
         gettimeofday(&tg[i].res->start, NULL);
-    if (resuming) {
-        progress_restore_up(prog, tg, nroutable);
-    } else if (cfg->no_ping || cfg->dry_run) {
-        for (size_t i = 0; i < nroutable; i++) {
+    if (cfg->no_ping || cfg->dry_run) {
+        for (size_t i = 0; i < n; i++) {
             tg[i].res->up = 1;
             tg[i].res->reason = RS_USER_SET;
         }
-    } else if (cfg->connect_only) {
-        if (connect_ping(cfg, tg, nroutable, stop, e) < 0)
-            goto out;
-    } else if (discovery_run(cfg, &io, tg, nroutable, stop, &st, e) < 0) {
-        goto out;
+        return 0;
     }
-    size_t nup = 0;
-    for (size_t i = 0; i < nroutable; i++)
-        if (tg[i].res->up)
-            tg[nup++] = tg[i];
-    r->hosts_up = nup;
+    if (R->resuming && first + wn <= R->prog->discovered) {
+        progress_restore_up(R->prog_up, R->prog->nup, tg, n);
+    } else if (cfg->connect_only) {
+        if (connect_ping(cfg, tg, n, R->stop, R->e) < 0)
+            return -1;
+    } else if (discovery_run(cfg, &R->io, tg, n, R->stop, &R->st, R->e) < 0) {
+        return -1;
+    }
+    if (R->stop && *R->stop)
+        return 0;
+    R->discovered = first + wn;
+    for (size_t i = 0; i < n; i++) {
+        if (!tg[i].res->up)
+            continue;
+        if (R->nups == R->capups) {
+            R->capups = R->capups ? R->capups * 2 : 256;
+            R->ups = pr_reallocarray(R->ups, R->capups, sizeof *R->ups);
+        }
+        R->ups[R->nups++] = tg[i].res->addr;
+    }
+    return 0;
+}
 
-    /* Host groups: each is scanned by every technique (then -sV) before the next. */
-    size_t ntcp = any_tcp ? cfg->ports.n[PR_TCP] : 0;
-    size_t nudp = any_udp ? cfg->ports.n[PR_UDP] : 0;
-    size_t widest = ntcp > nudp ? ntcp : nudp;
-    size_t gsize = widest ? (size_t)(SCAN_GROUP_PAIRS / widest) : nup;
-    if (cfg->max_hostgroup && gsize > cfg->max_hostgroup)
-        gsize = cfg->max_hostgroup;
-    if (gsize < 1)
-        gsize = 1;
-    uint64_t total = 0, done = 0;
-    for (size_t k = 0; k < r->ninfo; k++)
-        total += (uint64_t)nup * r->info[k].nports;
-    struct scan_progress saved = {0}; /* what a stop of this run leaves for --resume */
-    struct ratectl search[4];         /* each technique's rate search, across groups */
-    for (size_t k = 0; k < r->ninfo; k++)
-        ratectl_init(&search[k], cfg->timing.rate_auto && !cfg->dry_run && tech[k],
-                     cfg->timing.max_rate, cfg->timing.min_rate, cfg->timing.rate_ceiling);
+/* Scans the up hosts tg[0..nup-1] of the window in r->hosts[0..wn-1] in host groups:
+ * each group by every technique, then -sV, then to the sink with the down hosts before
+ * it. Returns 0, or -1 with R->e filled. */
+static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_t wn)
+{
+    struct scan_config *cfg = R->cfg;
+    struct scan_result *r = R->r;
+    const struct scan_progress *prog = R->prog;
+    size_t ntcp = R->plan.ntcp, nudp = R->plan.nudp, gsize = R->plan.group_hosts;
     size_t emitted = 0; /* r->hosts[0, emitted) went to the sink */
-    int stopped = 0;
-    for (size_t g0 = 0; g0 < nup && !stopped; g0 += gsize) {
-        size_t gi = g0 / gsize, n = nup - g0 < gsize ? nup - g0 : gsize;
+    for (size_t g0 = 0; g0 < nup && !R->stopped; g0 += gsize) {
+        size_t gi = R->group++, n = nup - g0 < gsize ? nup - g0 : gsize;
         struct engine_target *gt = tg + g0;
         for (size_t i = 0; i < n; i++) {
             struct host_result *h = gt[i].res;
@@ -423,61 +377,58 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
                 h->ports[ntcp + p] =
                     (struct port_result){.port = cfg->ports.p[PR_UDP][p], .proto = PR_UDP};
         }
-        for (size_t k = 0; k < r->ninfo && !cfg->ping_only && !stopped; k++) {
-            if (stop && *stop) { /* between techniques: resume at this one */
-                stop_at(&saved, gi, k);
-                stopped = 1;
+        for (size_t k = 0; k < r->ninfo && !cfg->ping_only && !R->stopped; k++) {
+            if (R->stop && *R->stop) { /* between techniques: resume at this one */
+                stop_at(&R->saved, gi, k);
+                R->stopped = 1;
                 break;
             }
-            int is_connect = !tech[k];
+            int is_connect = !R->tech[k];
             uint8_t proto = r->info[k].proto;
             size_t np = r->info[k].nports;
             for (size_t i = 0; i < n; i++)
                 gt[i].port_off = proto == PR_TCP ? 0 : ntcp;
             int k_rc;
-            if (is_connect && resuming &&
+            if (is_connect && R->resuming &&
                 (gi < prog->group || (gi == prog->group && k < prog->tech))) {
                 progress_restore_ports(prog, gt, n, proto); /* finished before the stop */
                 k_rc = 0;
             } else if (is_connect) {
-                k_rc = connect_run(cfg, gt, n, r->info[k].ports, np, stop, &st, e);
+                k_rc = connect_run(cfg, gt, n, r->info[k].ports, np, R->stop, &R->st, R->e);
             } else {
                 struct engine_span span = {.tech_index = k,
                                            .group = gi,
-                                           .pos_base = (uint64_t)g0 * np,
-                                           .done_before = done,
-                                           .total = total,
-                                           .rc = &search[k],
-                                           .resume = resuming ? prog : NULL,
-                                           .save = &saved};
-                k_rc =
-                    engine_run(cfg, tech[k], &span, &io, gt, n, r->info[k].ports, np, stop, &st, e);
+                                           .pos_base = R->hosts_before * np,
+                                           .done_before = R->done,
+                                           .total = R->total,
+                                           .rc = &R->search[k],
+                                           .resume = R->resuming ? prog : NULL,
+                                           .save = &R->saved};
+                k_rc = engine_run(cfg, R->tech[k], &span, &R->io, gt, n, r->info[k].ports, np,
+                                  R->stop, &R->st, R->e);
             }
-            if (k_rc < 0) {
-                progress_free(&saved);
-                goto out;
-            }
-            done += (uint64_t)n * np;
-            stopped = stop && *stop;
-            if (stopped && is_connect) {
-                stop_at(&saved, gi, k); /* a connect scan restarts for this group */
+            if (k_rc < 0)
+                return -1;
+            R->done += (uint64_t)n * np;
+            R->stopped = R->stop && *R->stop;
+            if (R->stopped && is_connect) {
+                stop_at(&R->saved, gi, k); /* a connect scan restarts for this group */
                 break;
             }
-            if (stopped && saved.valid)
+            if (R->stopped && R->saved.valid)
                 break; /* the engine saved where it stopped */
-            if (prog)
-                progress_keep(&saved, gt, n, proto);
-            if (stopped) /* the technique had finished: resume at the next one */
-                stop_at(&saved, gi, k + 1);
+            if (prog && !R->keep_full && progress_keep(&R->saved, gt, n, proto) < 0)
+                R->keep_full = 1;
+            if (R->stopped) /* the technique had finished: resume at the next one */
+                stop_at(&R->saved, gi, k + 1);
         }
-        if (cfg->version_detect && !cfg->ping_only && !stopped &&
-            svc_version_run(cfg, r, stop, e) < 0) {
-            progress_free(&saved);
-            goto out;
-        }
-        if (!stopped && stop && *stop) { /* during -sV: the group's -sV runs again */
-            stop_at(&saved, gi, r->ninfo);
-            stopped = 1;
+        R->hosts_before += n;
+        if (cfg->version_detect && !cfg->ping_only && !R->stopped &&
+            svc_version_run(cfg, r, R->stop, R->e) < 0)
+            return -1;
+        if (!R->stopped && R->stop && *R->stop) { /* during -sV: the group's -sV runs again */
+            stop_at(&R->saved, gi, r->ninfo);
+            R->stopped = 1;
         }
         for (size_t i = 0; i < n; i++) {
             struct host_result *h = gt[i].res;
@@ -486,42 +437,171 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             if (h->timed_out) /* the outputs say "Skipping host ... due to host timeout" */
                 host_result_free(h);
         }
-        size_t upto = g0 + n < nup ? (size_t)(gt[n - 1].res - r->hosts) + 1 : r->nhosts;
-        if (sink_hosts(cfg, r, emitted, upto, e) < 0) {
-            progress_free(&saved);
-            goto out;
-        }
+        size_t upto = g0 + n < nup ? (size_t)(gt[n - 1].res - r->hosts) + 1 : wn;
+        if (sink_hosts(cfg, r, emitted, upto, R->e) < 0)
+            return -1;
         emitted = upto;
     }
-    if (sink_hosts(cfg, r, emitted, r->nhosts, e) < 0) { /* down hosts after the last group */
-        progress_free(&saved);
+    return sink_hosts(cfg, r, emitted, wn, R->e); /* down hosts after the last group */
+}
+
+/* One window: targets first..first+wn-1 get results, routes, discovery and their groups.
+ * The window's results stay in r->hosts when the scan keeps its whole result. */
+static int run_window(struct run *R, uint64_t first, size_t wn)
+{
+    struct scan_result *r = R->r;
+    r->hosts = pr_calloc(wn, sizeof *r->hosts);
+    r->nhosts = wn;
+    struct engine_target *tg = pr_calloc(wn, sizeof *tg);
+    int rc = -1;
+    if (plan_routes(R->cfg, r, first, tg, wn, R->stop, R->e) < 0)
+        goto out;
+    if (!R->io_ready && run_open(R, tg, wn) < 0)
+        goto out;
+    size_t nroutable = 0; /* hosts without a route stay down */
+    for (size_t i = 0; i < wn; i++)
+        if (tg[i].src.family)
+            tg[nroutable++] = tg[i];
+    if (run_discover(R, tg, nroutable, first, wn) < 0)
+        goto out;
+    size_t nup = 0;
+    for (size_t i = 0; i < nroutable; i++)
+        if (tg[i].res->up)
+            tg[nup++] = tg[i];
+    r->hosts_up += nup;
+    if (R->plan.targets <= R->plan.window) { /* one window: the status line's exact total */
+        R->total = 0;
+        for (size_t k = 0; k < r->ninfo; k++)
+            R->total += (uint64_t)nup * r->info[k].nports;
+    }
+    if (R->stop && *R->stop && R->discovered < first + wn && !R->cfg->no_ping &&
+        !R->cfg->dry_run) { /* stopped in discovery: this window starts again */
+        stop_at(&R->saved, R->group, 0);
+        R->stopped = 1;
+        nup = 0;
+    }
+    rc = run_groups(R, tg, nup, wn);
+out:
+    free(tg);
+    return rc;
+}
+
+int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic_t *stop,
+             struct pr_error *e)
+{
+    struct run *R = pr_calloc(1, sizeof *R);
+    *R = (struct run){.cfg = cfg, .r = r, .stop = stop, .e = e};
+    R->io = (struct rawio){.send4 = -1, .send6 = -1, .recv = -1};
+    int keep_all = !cfg->sink && !cfg->dry_run;
+    scan_plan_make(cfg, keep_all, &R->plan);
+    uint64_t nh = R->plan.targets;
+    gettimeofday(&r->start, NULL);
+    r->args = cfg->args;
+    cfg->args = NULL;
+    r->svc = cfg->svc;
+    r->ping_only = cfg->ping_only;
+    int rc = -1;
+    if (keep_all && nh > SCAN_KEEP_MAX) {
+        pr_errf(e,
+                "%llu targets: a scan that keeps its whole result (--db, audit) takes at most "
+                "%llu; scan the range in parts",
+                (unsigned long long)nh, (unsigned long long)SCAN_KEEP_MAX);
         goto out;
     }
+
+    if (cfg->dry_run) { /* the summary, then the probes of a plan small enough to list */
+        scan_plan_print(stderr, cfg, &R->plan);
+        if (R->plan.probes > SCAN_DRY_LIST_MAX) {
+            fprintf(stderr, "plan: more than %llu probes: not listed one by one\n",
+                    (unsigned long long)SCAN_DRY_LIST_MAX);
+            rc = 0;
+            goto out;
+        }
+    }
+
+    /* --resume: cfg->progress holds what an interrupted run saved; the engine picks up
+     * technique prog->tech where it stopped, and a stop of this run overwrites it. */
+    R->prog = cfg->progress;
+    R->resuming = R->prog && R->prog->valid;
+    if (R->resuming && R->prog->nup) {
+        R->prog_up = pr_calloc(R->prog->nup, sizeof *R->prog_up);
+        memcpy(R->prog_up, R->prog->up, R->prog->nup * sizeof *R->prog_up);
+        qsort(R->prog_up, R->prog->nup, sizeof *R->prog_up, addr_order);
+    }
+    R->need_raw = !cfg->no_ping && !cfg->connect_only;
+    for (size_t i = 0; i < cfg->ntech; i++) {
+        int is_connect = !strcmp(cfg->techniques[i], "connect");
+        if (!is_connect) {
+            R->tech[i] = tech_find(cfg->techniques[i]);
+            R->need_raw = 1;
+        }
+        uint8_t proto = is_connect ? PR_TCP : R->tech[i]->proto;
+        if (!cfg->ping_only)
+            r->info[r->ninfo++] =
+                (struct scan_info){.type = is_connect ? "connect" : R->tech[i]->name,
+                                   .proto = proto,
+                                   .ports = cfg->ports.p[proto],
+                                   .nports = cfg->ports.n[proto]};
+    }
+    if (cfg->sink && cfg->sink->begin && cfg->sink->begin(cfg->sink->ud, r) < 0) {
+        pr_errf(e, "writing the results failed");
+        goto out;
+    }
+    for (size_t k = 0; k < r->ninfo; k++) {
+        R->total += nh * r->info[k].nports; /* every target up: the status line's estimate */
+        ratectl_init(&R->search[k], cfg->timing.rate_auto && !cfg->dry_run && R->tech[k],
+                     cfg->timing.max_rate, cfg->timing.min_rate, cfg->timing.rate_ceiling);
+    }
+    if (nh == 0 && run_window(R, 0, 0) < 0) /* opens and drops privileges all the same */
+        goto out;
+    for (uint64_t w0 = 0; w0 < nh && !R->stopped; w0 += R->plan.window) {
+        if (w0 && stop && *stop) { /* between windows: resume at the next group */
+            stop_at(&R->saved, R->group, 0);
+            break;
+        }
+        if (!keep_all)
+            free_hosts(r);
+        size_t wn = (size_t)(nh - w0 < R->plan.window ? nh - w0 : R->plan.window);
+        if (run_window(R, w0, wn) < 0)
+            goto out;
+    }
     for (size_t k = 0; k < r->ninfo && cfg->verbose >= 1; k++)
-        if (search[k].active)
+        if (R->search[k].active)
             fprintf(stderr,
                     "%s scan: rate search from %.0f/s: ended at %.0f/s (%u up, %u down; replies "
                     "lost from %.0f/s)\n",
-                    r->info[k].type, search[k].start, search[k].rate, search[k].ups,
-                    search[k].downs, search[k].lossy);
-    if (prog && saved.valid) { /* stopped: this is where to resume */
-        progress_free(prog);
-        *prog = saved;
-        prog->up = pr_calloc(nup ? nup : 1, sizeof *prog->up);
-        prog->nup = nup;
-        for (size_t i = 0; i < nup; i++)
-            prog->up[i] = tg[i].res->addr;
-    } else {
-        progress_free(&saved);
+                    r->info[k].type, R->search[k].start, R->search[k].rate, R->search[k].ups,
+                    R->search[k].downs, R->search[k].lossy);
+    if (R->prog && R->saved.valid && R->keep_full) {
+        fprintf(stderr,
+                "portreeve: too many finished hosts to save for --resume (more than %zu "
+                "answers); the progress is not saved\n",
+                (size_t)SCAN_RESUME_ITEMS_MAX);
+        R->prog->valid = 0;                 /* an older resume file, if any, is left as it was */
+    } else if (R->prog && R->saved.valid) { /* stopped: this is where to resume */
+        progress_free(R->prog);
+        *R->prog = R->saved;
+        R->saved = (struct scan_progress){0};
+        R->prog->up = R->ups;
+        R->prog->nup = R->nups;
+        R->prog->discovered = R->discovered;
+        R->ups = NULL;
     }
     rc = 0;
 out:
+    if (!keep_all) { /* streamed or a dry run: the hosts went to the sink */
+        free_hosts(r);
+        r->nhosts = (size_t)nh;
+    }
+    progress_free(&R->saved);
     gettimeofday(&r->end, NULL);
-    r->pkts_sent = st.sent;
-    r->pkts_rcvd = st.rcvd;
-    r->bytes_sent = st.bytes_sent;
-    r->bytes_rcvd = st.bytes_rcvd;
-    rawio_close(&io);
-    free(tg);
+    r->pkts_sent = R->st.sent;
+    r->pkts_rcvd = R->st.rcvd;
+    r->bytes_sent = R->st.bytes_sent;
+    r->bytes_rcvd = R->st.bytes_rcvd;
+    rawio_close(&R->io);
+    free(R->prog_up);
+    free(R->ups);
+    free(R);
     return rc;
 }

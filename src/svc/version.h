@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "output/result.h"
-#include "scan/scan.h"
+#include "scan/config.h"
 
 #include <signal.h>
 

@@ -51,6 +51,16 @@ dl_up() {
     return 0
 }
 
+# dl_kernel_log: lets the kernel log netfilter lines from the lab's namespaces
+# (net.netfilter.nf_log_all_netns=1, the old value restored by dl_down); skips without dmesg.
+dl_kernel_log() {
+    local old
+    old=$(sysctl -n net.netfilter.nf_log_all_netns 2>/dev/null) || dl_skip "no nf_log_all_netns"
+    sysctl -qw net.netfilter.nf_log_all_netns=1 || dl_skip "cannot set nf_log_all_netns"
+    DL_ON_DOWN="sysctl -qw net.netfilter.nf_log_all_netns=$old"
+    dmesg >/dev/null 2>&1 || dl_skip "kernel log not readable"
+}
+
 # dl_bg NS CMD...: starts CMD in namespace NS in the background, remembered for dl_down.
 dl_bg() {
     local ns=$1; shift

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_detect_fwlog.sh — `portreeve detect --fwlog` on kernel LOG lines written during a real nmap
 # SYN scan by an nftables `log` rule and by an iptables `LOG` rule in the target namespace
-# (read back with dmesg), from a file, from stdin, and following a growing file (-F).
+# (read back with dmesg), from a file, from stdin, and following a growing file (-F), also
+# through a rotation and a truncation.
 # Sets net.netfilter.nf_log_all_netns=1 for the run and restores the old value on exit.
 # timeout: 120
 set -u
@@ -10,10 +11,7 @@ PR=${1:?usage: t_detect_fwlog.sh /path/to/portreeve}
 for t in nft nmap dmesg; do command -v $t >/dev/null || dl_skip "needs $t"; done
 dl_up || exit 1
 S=$DL_S T=$DL_T SC=$DL_SCANNER TG=$DL_TARGET
-old=$(sysctl -n net.netfilter.nf_log_all_netns 2>/dev/null) || dl_skip "no nf_log_all_netns"
-sysctl -qw net.netfilter.nf_log_all_netns=1 || dl_skip "cannot set nf_log_all_netns"
-DL_ON_DOWN="sysctl -qw net.netfilter.nf_log_all_netns=$old"
-dmesg >/dev/null 2>&1 || dl_skip "kernel log not readable"
+dl_kernel_log
 fails=0
 TAG=PRD$$
 
@@ -80,6 +78,31 @@ tail -n +51 "$DL_DIR/nft.log" >>"$DL_DIR/grow.log"
 wait $FPID
 cat "$DL_DIR/grow.out"
 check grow
+
+# follow through a rotation (lines appended to the old file first, then rename and a new file),
+# a truncation, and a rewrite to the same size (the last part with another prefix of the same
+# length): each line read exactly once, the rewritten ones again
+head -n 50 "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
+"$PR" detect -q -F --fwlog "$DL_DIR/rot.log" --alerts "$DL_DIR/rot.json" --duration 8 \
+    >"$DL_DIR/rot.out" &
+FPID=$!
+sleep 1
+sed -n 51,100p "$DL_DIR/nft.log" >>"$DL_DIR/rot.log"
+mv "$DL_DIR/rot.log" "$DL_DIR/rot.log.1"
+sed -n 101,150p "$DL_DIR/nft.log" >"$DL_DIR/rot.log"
+sleep 1.5
+: >"$DL_DIR/rot.log"
+sed -n '151,$p' "$DL_DIR/nft.log" >>"$DL_DIR/rot.log"
+sleep 1.5
+sed "s/$TAG-nft/$TAG-NFT/" "$DL_DIR/rot.log" >"$DL_DIR/rot.new"
+cmp -s "$DL_DIR/rot.log" "$DL_DIR/rot.new" && { echo "FAIL: the rewrite changed nothing"; fails=$((fails + 1)); }
+cat "$DL_DIR/rot.new" >"$DL_DIR/rot.log"
+wait $FPID
+cat "$DL_DIR/rot.out"
+n=$(($(wc -l <"$DL_DIR/nft.log") + $(wc -l <"$DL_DIR/rot.new")))
+grep -q "lines $n (LOG $n," "$DL_DIR/rot.out" ||
+    { echo "FAIL: -F did not read each of the $n lines once"; fails=$((fails + 1)); }
+check rot
 
 echo
 [ $fails -eq 0 ] && echo "all fwlog checks passed" || echo "$fails check(s) failed"

@@ -175,7 +175,7 @@ static void test_normal(void **state)
     struct fixture *fx = *state;
     struct out_opts o = {0};
     char *t = run(out_normal, &fx->r, &o);
-    has(t, "Starting portreeve 0.1 at 2026-11-26 ");
+    has(t, "Starting portreeve " PR_VERSION " at 2026-11-26 ");
     has(t, "\nportreeve scan report for web&<lab> (198.18.0.2)\nHost is up (0.00012s latency).\n"
            "Not shown: 979 closed tcp ports (reset), 3 closed udp ports (port-unreach), "
            "32 open|filtered udp ports (no-response), 5 open|filtered tcp ports (no-response)\n"
@@ -200,7 +200,8 @@ static void test_normal(void **state)
     o.as_file = 1;
     fx->r.pkts_sent = 5;
     t = run(out_normal, &fx->r, &o);
-    has(t, "# portreeve 0.1 scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS -sU");
+    has(t, "# portreeve " PR_VERSION
+           " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS -sU");
     has(t, "Host is up, received echo-reply ttl 64 (0.00012s latency).\n");
     /* -v: up to 50 ports per state are listed, so open|filtered shows. */
     has(t, "Not shown: 979 closed tcp ports (reset), 3 closed udp ports (port-unreach)\n"
@@ -270,7 +271,8 @@ static void test_grepable(void **state)
     struct fixture *fx = *state;
     struct out_opts o = {0};
     char *t = run(out_grepable, &fx->r, &o);
-    has(t, "# portreeve 0.1 scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS");
+    has(t, "# portreeve " PR_VERSION
+           " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS");
     has(t, "\nHost: 198.18.0.2 (web&<lab>)\tStatus: Up\n"
            "Host: 198.18.0.2 (web&<lab>)\tPorts: 22/open/tcp//ssh///, 80/open/tcp//http///, "
            "100/filtered/tcp//newacct///, ");
@@ -461,13 +463,15 @@ static void test_xml_text(void **state)
     struct out_opts o = {0};
     char *t = run(out_xml, &fx->r, &o);
     has(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n");
-    has(t, "<!-- portreeve 0.1 scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS "
+    has(t, "<!-- portreeve " PR_VERSION
+           " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS "
            "-sU -p T:1-1000 -&#45;reason &quot;a&amp;b&quot; &lt;x&gt; &apos;q&apos; -&#45; "
            "198.18.0.2 -->\n");
     has(t,
         "<nmaprun scanner=\"nmap\" args=\"portreeve scan -sS -sU -p T:1-1000 -&#45;reason "
         "&quot;a&amp;b&quot; &lt;x&gt; &apos;q&apos; -&#45; 198.18.0.2\" start=\"1795661696\" "
-        "startstr=\"Thu Nov 26 02:54:56 2026\" version=\"0.1\" xmloutputversion=\"1.05\">\n"
+        "startstr=\"Thu Nov 26 02:54:56 2026\" version=\"" PR_VERSION
+        "\" xmloutputversion=\"1.05\">\n"
         "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"1000\" services=\"1-1000\"/>\n"
         "<scaninfo type=\"udp\" protocol=\"udp\" numservices=\"36\" "
         "services=\"53,67-69,120-150,161\"/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");

@@ -1,0 +1,70 @@
+/* config.h — the configuration of one scan, shared by everything under scan/.
+ *
+ * cli/scan_cli.c fills a `struct scan_config` from the command line (no work done
+ * there); scan_run() (scan.h) and the engines it calls (engine.h, connect.h,
+ * discovery.h) and -sV (svc/version.h) read it. Types only: this header includes no
+ * other scan/ header but rtt.h and progress.h, so the engines need not include scan.h
+ * and no include cycle runs through it. */
+#ifndef PR_SCAN_CONFIG_H
+#define PR_SCAN_CONFIG_H
+
+#include "core/error.h"
+#include "core/ports.h"
+#include "core/siphash.h"
+#include "core/targets.h"
+#include "output/result.h"
+#include "scan/progress.h"
+#include "scan/rtt.h"
+
+#include <stdint.h>
+
+struct payload_db;
+
+/* Where finished hosts go while the scan runs (streamed outputs). Without a sink every
+ * host stays in the scan_result with its ports; with one, each finished host group is
+ * handed over in target order (up and down hosts) and its ports are freed afterwards, so
+ * memory stays bounded by the group size (scan_run). Callbacks return 0, or -1 to fail. */
+struct scan_sink {
+    /* once, before the first hosts: r->args, start, info[] and ping_only are set */
+    int (*begin)(void *ud, const struct scan_result *r);
+    int (*hosts)(void *ud, const struct scan_result *r, struct host_result *h, size_t n);
+    void *ud;
+};
+
+struct scan_config {
+    struct target_list targets;
+    struct port_list ports;
+    struct svc_db *svc;
+    struct payload_db *payloads;
+    const char *techniques[3]; /* names from the technique table ("syn", "udp", ...) */
+    size_t ntech;
+    int connect_only;      /* every TCP technique is connect (unprivileged) */
+    int no_ping;           /* -Pn */
+    int ping_only;         /* -sn */
+    int family;            /* AF_INET or AF_INET6 (-6) */
+    const char *iface;     /* -e */
+    struct pr_addr source; /* -S; family 0 when unset */
+    int source_port;       /* -g; -1 when unset */
+    int ttl;               /* --ttl; 0 = default 64 */
+    struct scan_timing timing;
+    struct sip_key key;
+    int verbose;
+    int stats_every_s;
+    unsigned shard_index, shard_count; /* --shard I/N: index is 0-based here; count 0 = off */
+    int dry_run;                       /* --dry-run: print each first-pass probe, send nothing */
+    struct scan_progress *progress;    /* in: where to resume (or NULL); out: filled on a stop */
+    struct scan_sink *sink;            /* NULL: keep every host's ports in the result */
+    size_t max_hostgroup;              /* --max-hostgroup: hosts per group; 0 = by pairs */
+    /* service detection (-sV, -A): see svc/version.h */
+    int version_detect;
+    int version_intensity;    /* 0..9, default 7 */
+    const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
+    const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
+    size_t ncve_feeds;        /* status line period; 0 = auto */
+    char *args;               /* command line, for the outputs */
+};
+
+/* Pairs in one host group: the engine keeps ~10 bytes per pair and the result 16. */
+#define SCAN_GROUP_PAIRS ((uint64_t)1 << 22)
+
+#endif
