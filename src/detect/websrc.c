@@ -1,23 +1,20 @@
 /* websrc.c — see websrc.h. */
 #include "detect/websrc.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "detect/follow.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define CHUNK 65536
 
 struct det_websrc {
-    int fd, follow, is_stdin, skipping, eof;
+    struct det_follow *in;
+    int skipping;
     char name[256];
-    char path[4096];
     uint64_t lineno;
-    off_t pos;
     struct det_httplog *parser;
     char *buf;
     size_t have, start;
@@ -40,42 +37,20 @@ int det_websrc_open(const char *path, int follow, const char *format, const char
     struct det_httplog *p;
     if (det_httplog_new(format, custom, &p, e) < 0)
         return -1;
+    struct det_follow *in;
+    /* no wait at the end: det_run sleeps once when every input is idle */
+    if (det_follow_open(path, follow, 0, &in, e) < 0) {
+        det_httplog_free(p);
+        return -1;
+    }
     struct det_websrc *s = pr_calloc(1, sizeof *s);
     s->parser = p;
-    s->is_stdin = !strcmp(path, "-");
-    s->follow = follow;
-    snprintf(s->name, sizeof s->name, "%s", s->is_stdin ? "<stdin>" : path);
-    snprintf(s->path, sizeof s->path, "%s", path);
-    s->fd = s->is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        int err = errno;
-        det_websrc_close(s);
-        return pr_errf(e, "%s: %s", path, strerror(err));
-    }
+    s->in = in;
+    snprintf(s->name, sizeof s->name, "%s", strcmp(path, "-") ? path : "<stdin>");
     s->buf = pr_calloc(1, CHUNK);
     s->line = pr_calloc(1, DET_HTTPLOG_MAX_LINE + 1);
     *out = s;
     return 0;
-}
-
-/* Follow mode at the end of the file: reopen it when it was replaced (rotation), rewind
- * when it was truncated. */
-static void follow_check(struct det_websrc *s)
-{
-    struct stat a, b;
-    if (s->is_stdin || fstat(s->fd, &a) != 0 || stat(s->path, &b) != 0)
-        return;
-    if (a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            close(s->fd);
-            s->fd = fd;
-            s->pos = 0;
-        }
-    } else if (b.st_size < s->pos) {
-        lseek(s->fd, 0, SEEK_SET);
-        s->pos = 0;
-    }
 }
 
 static int handle_line(struct det_websrc *s, struct det_http_req *r, struct pr_error *e)
@@ -131,26 +106,25 @@ int det_websrc_next(struct det_websrc *s, struct det_http_req *r, struct pr_erro
                     return rc;
             }
         }
-        ssize_t n = read(s->fd, s->buf, CHUNK);
-        if (n < 0 && errno == EINTR)
+        ssize_t n = det_follow_read(s->in, s->buf, CHUNK, e);
+        if (n == DET_FOLLOW_IDLE)
             return 0;
-        if (n < 0)
-            return pr_errf(e, "%s: read error after line %llu: %s", s->name,
-                           (unsigned long long)s->lineno, strerror(errno));
-        if (n == 0) {
-            if (s->follow) {
-                follow_check(s);
-                return 0;
-            }
-            if (s->llen || s->skipping) { /* last line without a newline */
+        if (n == DET_FOLLOW_RESTART || n == 0) { /* a last line without its newline */
+            if (s->llen || s->skipping) {
                 int rc = handle_line(s, r, e);
                 s->llen = 0;
                 if (rc != 0)
                     return rc;
             }
-            return 2;
+            if (n == 0)
+                return 2;
+            continue;
         }
-        s->pos += n;
+        if (n < 0) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            return pr_errf(e, "%s after line %llu", msg, (unsigned long long)s->lineno);
+        }
         s->have = (size_t)n;
         s->start = 0;
     }
@@ -175,8 +149,7 @@ void det_websrc_close(struct det_websrc *s)
 {
     if (!s)
         return;
-    if (!s->is_stdin && s->fd >= 0)
-        close(s->fd);
+    det_follow_close(s->in);
     det_httplog_free(s->parser);
     free(s->line);
     free(s->buf);

@@ -3,9 +3,8 @@
  * Reads a file or stdin in bounded chunks (a line longer than DET_HTTPLOG_MAX_LINE is
  * skipped and counted, never buffered), parses each line with httplog.h and hands out
  * one request record at a time. Requests without a time on their line get the wall
- * clock. With `follow` it keeps reading as the file grows and reopens it when it is
- * rotated or truncated (a minimal loop of its own: switch to the shared follower,
- * follow.h, once it exists). Owned by the caller; one thread. */
+ * clock. With `follow` it keeps reading as the file grows, through rotations and
+ * truncations (follow.h). Owned by the caller; one thread. */
 #ifndef PR_DETECT_WEBSRC_H
 #define PR_DETECT_WEBSRC_H
 
