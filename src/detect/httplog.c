@@ -179,11 +179,21 @@ static int parse_addr(const char *s, size_t len, struct pr_addr *a)
         return -1;
     memcpy(buf, s, len);
     buf[len] = 0;
+    int r;
     if (buf[0] == '[' && len > 2 && buf[len - 1] == ']') { /* [v6] */
         buf[len - 1] = 0;
-        return addr_parse(buf + 1, a);
+        r = addr_parse(buf + 1, a);
+    } else {
+        r = addr_parse(buf, a);
     }
-    return addr_parse(buf, a);
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (r == 0 && a->family == AF_INET6 && !memcmp(a->a, mapped, 12)) {
+        /* ::ffff:a.b.c.d (a dual-stack socket's IPv4 client) is the IPv4 address */
+        memmove(a->a, a->a + 12, 4);
+        memset(a->a + 4, 0, 12);
+        a->family = AF_INET;
+    }
+    return r;
 }
 
 static int parse_status(const char *s, size_t len, uint16_t *st)

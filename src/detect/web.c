@@ -431,6 +431,8 @@ static int sens_new(struct wsrc *s, uint32_t h)
     return 1;
 }
 
+static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind);
+
 static struct wsrc *src_find(struct det_web *w, const struct pr_addr *a)
 {
     uint8_t k[17];
@@ -441,7 +443,7 @@ static struct wsrc *src_find(struct det_web *w, const struct pr_addr *a)
     struct wsrc *victim = NULL;
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
         struct wsrc *x = &w->srcs[base + i];
-        if (x->used && x->addr.family == a->family && !memcmp(x->addr.a, a->a, 16)) {
+        if (x->used && addr_eq(&x->addr, a)) {
             if (x->emitted || x->last_us + w->cfg.horizon_us >= w->now_us)
                 return x;
             victim = x; /* silent beyond the horizon: start afresh */
@@ -456,8 +458,11 @@ static struct wsrc *src_find(struct det_web *w, const struct pr_addr *a)
             victim = x;
         }
     }
-    if (victim->used && !addr_eq(&victim->addr, a))
+    if (victim->used && !addr_eq(&victim->addr, a)) {
         w->st.sources_evicted++;
+        if (victim->emitted && (victim->pending || victim->requests != victim->req_at_emit))
+            emit(w, victim, DET_ALERT_END); /* its last word before the slot is reused */
+    }
     memset(victim, 0, sizeof *victim);
     victim->used = 1;
     victim->addr = *a;

@@ -64,6 +64,12 @@ static void test_combined_and_auto(void **state)
     addr_is(&r.src, "2001:2::1");
     assert_true(r.ts_us == T_1000 + 250000);
     assert_string_equal(r.ua, "Mozilla/5.0 \\\"x\\\"");
+    assert_int_equal(feed(p,
+                          "::ffff:198.18.0.7 - - [03/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" "
+                          "200 1 \"-\" \"-\"",
+                          &r, &e),
+                     1);
+    addr_is(&r.src, "198.18.0.7"); /* the IPv4 client of a dual-stack socket */
     /* nmap's binary probe as nginx logs it: a bad request, the raw text as its path */
     assert_int_equal(
         feed(p,
