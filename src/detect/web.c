@@ -18,31 +18,35 @@
  * packages (docs/web.md). */
 static const struct {
     const char *ua, *tool;
+    uint8_t sure; /* the tool's own name: reported on its first request */
 } ua_traits[] = {
-    {"Nmap Scripting Engine", "nmap"},
-    {"Nikto", "nikto"},
-    {"gobuster", "gobuster"},
-    {"Fuzz Faster U Fool", "ffuf"},
-    {"Wfuzz", "wfuzz"},
-    {"WhatWeb", "whatweb"},
-    {"wapiti", "wapiti"},
-    {"sqlmap", "sqlmap"},
-    {"Nuclei", "nuclei"},
-    {"masscan", "masscan"},
-    {"zgrab", "zgrab"},
-    {"DirBuster", "dirbuster"},
+    {"Nmap Scripting Engine", "nmap", 1},
+    {"Nikto", "nikto", 1},
+    {"gobuster", "gobuster", 1},
+    {"Fuzz Faster U Fool", "ffuf", 1},
+    {"Wfuzz", "wfuzz", 1},
+    {"WhatWeb", "whatweb", 1},
+    {"wapiti", "wapiti", 1},
+    {"sqlmap", "sqlmap", 1},
+    {"Nuclei", "nuclei", 1},
+    {"masscan", "masscan", 1},
+    {"zgrab", "zgrab", 1},
+    {"DirBuster", "dirbuster", 1},
     /* defaults of tools that pose as browsers nobody runs any more: dirb's Internet
-     * Explorer 6 (2001), wapiti 3.1's Firefox 45 (2016) */
-    {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)", "dirb"},
-    {"Mozilla/5.0 (Windows NT 6.1; rv:45.0) Gecko/20100101 Firefox/45.0", "wapiti"},
+     * Explorer 6 (2001), wapiti 3.0's Firefox 45 (2016); they need more evidence */
+    {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)", "dirb", 0},
+    {"Mozilla/5.0 (Windows NT 6.1; rv:45.0) Gecko/20100101 Firefox/45.0", "wapiti", 0},
 };
 
-/* The tool a user agent names, or "". */
-static const char *ua_tool(const char *ua)
+/* The tool a user agent names, or ""; *sure when the agent is the tool's own name. */
+static const char *ua_tool(const char *ua, int *sure)
 {
+    *sure = 0;
     for (size_t i = 0; i < sizeof ua_traits / sizeof ua_traits[0]; i++)
-        if (strcasestr(ua, ua_traits[i].ua))
+        if (strcasestr(ua, ua_traits[i].ua)) {
+            *sure = ua_traits[i].sure;
             return ua_traits[i].tool;
+        }
     return "";
 }
 
@@ -75,8 +79,8 @@ static const char *tool_of(const struct det_http_req *r, const char *by_ua, int 
 
 const char *det_web_tool_of(const struct det_http_req *r)
 {
-    int weak;
-    return tool_of(r, ua_tool(r->ua), &weak);
+    int weak, sure;
+    return tool_of(r, ua_tool(r->ua, &sure), &weak);
 }
 
 /* FNV-1a of a user agent's length and first and last 32 bytes: a source keeps its agent,
@@ -323,6 +327,7 @@ struct wsrc {
     uint32_t tool_votes[NTOOLS], voted, strong;
     uint32_t ua_hash; /* the last user agent and what it named */
     const char *ua_tool;
+    int ua_sure, sure;
     const char *tools[NTOOLS];
     uint16_t status_code[DET_WEB_MAX_STATUS];
     uint32_t status_count[DET_WEB_MAX_STATUS];
@@ -516,7 +521,8 @@ static int judged(const struct det_web *w, const struct wsrc *s)
     if (s->odd >= (scanned ? 1 : c->odd) || s->waf >= (scanned ? 1 : c->waf_flagged))
         return 1;
     /* a scanner's own user agent, or nmap's service probes, with anything else */
-    return named && (s->strong >= 2 || scanned || (s->strong && (s->misses || s->odd)));
+    return s->sure ||
+           (named && (s->strong >= 2 || scanned || (s->strong && (s->misses || s->odd))));
 }
 
 static unsigned threat(const struct wsrc *s, const struct det_web_config *c)
@@ -670,8 +676,9 @@ void det_web_request(struct det_web *w, const struct det_http_req *r)
     uint32_t uh = ua_hash(r->ua);
     if (uh != s->ua_hash) {
         s->ua_hash = uh;
-        s->ua_tool = ua_tool(r->ua);
+        s->ua_tool = ua_tool(r->ua, &s->ua_sure);
     }
+    s->sure |= s->ua_sure;
     int weak;
     const char *tool = tool_of(r, s->ua_tool, &weak);
     if (*tool) {

@@ -251,6 +251,47 @@ check "ModSecurity flags someone" [ -n "$modsec" ]
 for ip in $modsec; do
     check "ModSecurity flags $ip: portreeve too" bash -c "echo '$all' | grep -q '$ip '"
 done
+# requests each ModSecurity-flagged source made up to its first flagged one (by request line,
+# in the order of the apache access log), against portreeve's on the apache log alone
+/usr/bin/python3 - "$D" >"$D/modsec_first.txt" <<'PY'
+import json, re, sys
+d = sys.argv[1]
+sev = re.compile(r'\[severity "(CRITICAL|ERROR|ALERT|EMERGENCY)"\]')
+first = {}
+part = ip = req = None
+for line in open(d + "/modsec_audit.log", errors="replace"):
+    line = line.rstrip("\n")
+    m = re.match(r"--[0-9a-zA-Z]+-([A-Z])--$", line)
+    if m:
+        part, fresh = m.group(1), True
+        continue
+    if part == "A" and fresh:
+        ip = line.split("] ", 1)[1].split()[1]
+    elif part == "B" and fresh:
+        req = line
+    elif part == "H" and sev.search(line) and ip not in first:
+        first[ip] = req
+    fresh = False
+for line in open(d + "/modsec_audit.json", errors="replace"):
+    o = json.loads(line)
+    ip = o["transaction"]["remote_address"]
+    if ip not in first and any(sev.search(m) for m in o.get("audit_data", {}).get("messages", [])):
+        first[ip] = o["request"]["request_line"]
+seen = {}
+for line in open(d + "/apache-access.log", errors="replace"):
+    ip, req = line.split()[0], line.split('"')[1]
+    seen[ip] = seen.get(ip, 0) + 1
+    if first.get(ip) == req:
+        print(ip, seen[ip])
+        first[ip] = None
+PY
+for ip in $modsec; do
+    m=$(awk -v i="$ip" '$1 == i { print $2; exit }' "$D/modsec_first.txt")
+    n=$(jq -r --arg s "$ip" 'select(.src_ip == $s and .event != "portscan") | .probes' \
+        "$D/apache.json" | head -n 1)
+    check "  $ip on the apache log alone: portreeve after ${n:-no} requests, ModSecurity after ${m:-?}" \
+        [ -n "$n" ] && [ -n "$m" ] && [ "${n:-99}" -le "${m:-0}" ]
+done
 f2b() { # LOG FILTER MAXRETRY: sources with at least MAXRETRY matching lines
     timeout 60 fail2ban-regex --print-all-matched "$1" "/etc/fail2ban/filter.d/$2.conf" 2>/dev/null |
         grep -oE '(client: |^\| +)[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+' | grep -oE '[0-9.]+$' |
