@@ -11,7 +11,8 @@
 #   - wget -r crawl, curl with a browser's user agent, a health check loop, a favicon miss:
 #     no alert;
 #   - every source ModSecurity's audit log or fail2ban's filters (nginx-botsearch on the
-#     error log, apache-badbots) name is flagged by portreeve too;
+#     error log, apache-badbots) name is flagged by portreeve too, after no more requests
+#     than ModSecurity needed and fewer than fail2ban's maxretry;
 #   - the audit logs (serial and JSON) and the other formats parse without malformed lines;
 #     hostile lines on stdin are counted, not fatal.
 # nikto is not in Debian 12, so it is not run here (its traits are in the unit test).

@@ -278,8 +278,16 @@ static void test_forced_browsing_and_probers(void **state)
     req(l, t2, "198.18.0.33", "PROPFIND", "/", "HTTP/1.1", 405, fx);
     req(l, t2 + 1, "198.18.0.33", "TRACE", "/", "HTTP/1.1", 405, fx);
     req(l, t2 + 2, "198.18.0.33", "DEBUG", "/", "HTTP/1.1", 405, fx);
+    /* a scanner's own name: its first request; a browser-like tool agent alone: nothing */
+    req(l, t2, "198.18.0.34", "GET", "/", "HTTP/1.1", 200, "sqlmap/1.7.2#stable");
+    req(l, t2, "198.18.0.35", "GET", "/", "HTTP/1.1", 200,
+        "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)");
     done(l);
     int last = -1;
+    assert_int_equal(alerts_of(l, "198.18.0.34", &last), 1);
+    assert_true(l->g.a[last].probes == 1);
+    assert_string_equal(l->g.tool[last], "sqlmap");
+    assert_int_equal(alerts_of(l, "198.18.0.35", &last), 0);
     assert_true(alerts_of(l, "198.18.0.30", &last) >= 1);
     assert_string_equal(l->g.event[last], "webscan");
     assert_string_equal(l->g.tool[last], "unknown");
