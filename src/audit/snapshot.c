@@ -220,6 +220,11 @@ static int xml_host(struct snapshot *s, xmlNode *hn, const char *path, struct pr
     if (!addr[0])
         return pr_errf(e, "%s line %ld: <host> without an IP <address>", path,
                        (long)xmlGetLineNo(hn));
+    struct pr_addr parsed;
+    if (addr_parse(addr, &parsed) < 0)
+        return pr_errf(e, "%s line %ld: address '%.60s' is not an IP address", path,
+                       (long)xmlGetLineNo(hn), addr);
+    addr_str(&parsed, addr, sizeof addr); /* one spelling per address ("::0:1" is "::1") */
     if (s->nhosts >= SNAP_MAX_HOSTS)
         return pr_errf(e, "%s: more than %d hosts", path, SNAP_MAX_HOSTS);
     for (size_t i = 0; i < s->nhosts; i++)
@@ -229,6 +234,8 @@ static int xml_host(struct snapshot *s, xmlNode *hn, const char *path, struct pr
     struct snap_host *h = snap_add_host(s, addr, name, up, "");
     if (!ports)
         return 0;
+    uint8_t seen[2][65536 / 8]; /* (proto, port) pairs listed so far */
+    memset(seen, 0, sizeof seen);
     for (xmlNode *p = ports->children; p; p = p->next) {
         if (!is(p, "port"))
             continue;
@@ -255,6 +262,11 @@ static int xml_host(struct snapshot *s, xmlNode *hn, const char *path, struct pr
         }
         if (product[0])
             snprintf(ver, sizeof ver, "%.90s%s%.60s", product, version[0] ? " " : "", version);
+        int pi = strcmp(proto, "udp") ? 0 : 1;
+        if (seen[pi][pn / 8] & (1u << (pn % 8)))
+            return pr_errf(e, "%s line %ld: port %ld/%s of host %s listed twice", path,
+                           (long)xmlGetLineNo(p), pn, proto, addr);
+        seen[pi][pn / 8] |= (uint8_t)(1u << (pn % 8));
         if (h->nports >= 2 * 65535)
             return pr_errf(e, "%s: too many ports", path);
         snap_add_port(h, strcmp(proto, "udp") ? PR_TCP : PR_UDP, (uint16_t)pn,

@@ -12,6 +12,7 @@
 #include "scan/resume.h"
 #include "scan/scan.h"
 #include "scan/technique.h"
+#include "svc/version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -76,7 +77,7 @@ static void usage(FILE *f)
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
-          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
+          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
           f);
 }
@@ -321,6 +322,8 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (parse_long(a, val, 1, 255, &v) < 0)
                 return -1;
             c->cfg.ttl = (int)v;
+        } else if (!strcmp(a, "--badsum")) {
+            c->cfg.badsum = 1;
         } else if (!strcmp(a, "--seed")) {
             NEED_VAL();
             char *end;
@@ -481,6 +484,20 @@ static int finish_config(struct scan_cli *c)
         }
     }
 
+    /* Service detection: the probe file and the CVE feeds are read now, so that a bad
+     * one fails before any packet is sent */
+    if (cfg->version_detect) {
+        cfg->sv = svc_version_open(cfg->versiondb, cfg->cve_feeds, cfg->ncve_feeds, &e);
+        if (!cfg->sv) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            return -1;
+        }
+    } else if (cfg->ncve_feeds || cfg->versiondb) {
+        fprintf(stderr, "portreeve scan: %s needs -sV (or -A)\n",
+                cfg->ncve_feeds ? "--cve-feed" : "--versiondb");
+        return -1;
+    }
+
     /* Timing */
     scan_timing_template(&cfg->timing, c->timing_level);
     struct scan_timing *t = &cfg->timing;
@@ -543,15 +560,34 @@ static char *join_args(int argc, char **argv)
 }
 
 /* The open outputs of one scan: the terminal report and every -oN/-oX/-oG/-oJ file, each
- * written host by host (output.h's streams). */
+ * written host by host (output.h's streams). A write error is reported on stderr when it
+ * happens, the other outputs go on, and the terminal report's summary lists it. */
 struct outputs {
     struct scan_cli *c;
     struct out_stream st[MAX_OUT * 2 + 1];
     FILE *f[MAX_OUT * 2 + 1];
-    const char *name[MAX_OUT * 2 + 1];
+    const char *name[MAX_OUT * 2 + 1]; /* NULL: the terminal report */
+    int reported[MAX_OUT * 2 + 1];     /* its failure was reported */
     size_t n;
     int failed, begun;
 };
+
+static const char *output_name(const struct outputs *o, size_t i)
+{
+    return o->name[i] && strcmp(o->name[i], "-") ? o->name[i] : "standard output";
+}
+
+/* Reports every output that failed since the last look, once each, at once. */
+static void outputs_check(struct outputs *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->st[i].err && !o->reported[i]) {
+            fprintf(stderr, "portreeve scan: writing '%s' failed: %s\n", output_name(o, i),
+                    strerror(o->st[i].errnum));
+            o->reported[i] = 1;
+            o->failed = 1;
+        }
+}
 
 /* Opens every output file (before the scan, so that a bad path fails at once). */
 static int outputs_open(struct outputs *o, struct scan_cli *c, int terminal)
@@ -592,6 +628,7 @@ static int outputs_begin(void *ud, const struct scan_result *r)
                 fmt = o->c->out[k].fmt;
         out_begin(&o->st[i], fmt, o->f[i], r, &oo);
     }
+    outputs_check(o);
     return 0;
 }
 
@@ -603,26 +640,39 @@ static int outputs_hosts(void *ud, const struct scan_result *r, struct host_resu
             out_host(&o->st[i], r, &h[k]);
         out_flush(&o->st[i]); /* whole host groups on disk */
     }
-    return 0; /* a failed file is reported once, at the end */
+    outputs_check(o);
+    return 0; /* the scan goes on for the outputs that work */
 }
 
-/* Writes the footers (when the headers were written) and closes the files; reports each
- * output that failed. */
+/* Writes the footers (when the headers were written) and closes the files, the
+ * terminal report last, so that its summary can list every output that failed.
+ * Returns -1 when any output failed. */
 static int outputs_end(struct outputs *o, const struct scan_result *r)
 {
-    int rc = o->failed ? -1 : 0;
-    for (size_t i = 0; i < o->n; i++) {
-        int w = o->begun ? out_end(&o->st[i], r) : 0;
-        if (o->f[i] != stdout ? fclose(o->f[i]) != 0 : fflush(o->f[i]) != 0)
-            w = -1;
-        if (w < 0) {
-            fprintf(stderr, "portreeve scan: writing '%s' failed\n",
-                    o->name[i] ? o->name[i] : "standard output");
-            rc = -1;
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < o->n; i++) {
+            if ((o->name[i] == NULL) != pass)
+                continue; /* files first, then the terminal */
+            if (pass && o->failed && !o->st[i].err) {
+                for (size_t k = 0; k < o->n; k++)
+                    if (o->st[k].err)
+                        fprintf(o->f[i],
+                                "WARNING: output '%s' is incomplete: writing it failed (%s)\n",
+                                output_name(o, k), strerror(o->st[k].errnum));
+            }
+            if (o->begun)
+                out_end(&o->st[i], r);
+            errno = 0;
+            if (o->f[i] != stdout ? fclose(o->f[i]) != 0 : fflush(o->f[i]) != 0) {
+                if (!o->st[i].err) {
+                    o->st[i].err = 1;
+                    o->st[i].errnum = errno ? errno : EIO;
+                }
+            }
+            outputs_check(o);
         }
-    }
     o->n = 0;
-    return rc;
+    return o->failed ? -1 : 0;
 }
 
 /* Writes a whole result to every output. */
@@ -646,6 +696,7 @@ void scan_cli_free(struct scan_cli *c)
     ports_free(&c->cfg.ports);
     svc_free(c->cfg.svc);
     payload_free(c->cfg.payloads);
+    svc_version_close(c->cfg.sv);
     free(c);
 }
 
@@ -710,8 +761,6 @@ int scan_cli_write(struct scan_cli *c, const struct scan_result *r, int terminal
 
 /* ---- end of the shared part ---- */
 
-#define RESUME_DEFAULT "portreeve.resume"
-
 int cmd_scan(int argc, char **argv)
 {
     int status;
@@ -735,8 +784,11 @@ int cmd_scan(int argc, char **argv)
     }
     if (resume_path) {
         c->cfg.key = rf.key; /* same permutation and cookies as the interrupted run */
-        if (c->cfg.dry_run || c->cfg.connect_only) {
-            fprintf(stderr, "portreeve scan: --resume: this scan cannot be resumed\n");
+        if (c->cfg.dry_run || c->cfg.connect_only)
+            pr_errf(&e, "--resume: this scan cannot be resumed");
+        if (c->cfg.dry_run || c->cfg.connect_only ||
+            resume_check(&rf, resume_path, &c->cfg, &e) < 0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
             scan_cli_free(c);
             resume_free(&rf);
             return PR_EXIT_USAGE;
@@ -751,47 +803,55 @@ int cmd_scan(int argc, char **argv)
     struct scan_result r;
     memset(&r, 0, sizeof r);
     int exit_code = PR_EXIT_OK;
-    /* Hosts go to the outputs as their group finishes, except for --db, which stores the
-     * whole result, and for a dry run, whose output is the probes. */
+    /* Every output is opened before the scan, so that a bad path fails before any packet.
+     * Hosts go to the outputs as their group finishes, except for --db, which stores the
+     * whole result (and writes it at the end), and for a dry run, whose output is the
+     * probes. */
     struct outputs o = {0};
     struct scan_sink sink = {outputs_begin, outputs_hosts, &o};
     int streamed = !c->db && !c->cfg.dry_run;
-    if (streamed) {
+    if (!c->cfg.dry_run) {
         if (outputs_open(&o, c, 1) < 0) {
             outputs_end(&o, &r);
             scan_cli_free(c);
             resume_free(&rf);
             return PR_EXIT_RUNTIME;
         }
-        c->cfg.sink = &sink;
+        if (streamed)
+            c->cfg.sink = &sink;
     }
     if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
+        r.errormsg = e.msg; /* the outputs keep what was found and say it is incomplete */
     }
     if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag && rf.progress.valid) {
-        const char *out = resume_path ? resume_path : RESUME_DEFAULT;
-        if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
+        char name[64];
+        resume_default_name(name, sizeof name);
+        const char *out = resume_path ? resume_path : name;
+        if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0) {
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
-        else
+            exit_code = PR_EXIT_RUNTIME; /* the scan cannot be resumed */
+        } else {
             fprintf(stderr,
                     "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);
+        }
     }
     if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag)
         fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
-    if (streamed && outputs_end(&o, &r) < 0)
+    if (!streamed && !c->cfg.dry_run) {
+        outputs_begin(&o, &r);
+        outputs_hosts(&o, &r, r.hosts, r.nhosts);
+    }
+    if (!c->cfg.dry_run && outputs_end(&o, &r) < 0)
         exit_code = PR_EXIT_RUNTIME;
-    if (!streamed && exit_code == PR_EXIT_OK && !c->cfg.dry_run) {
-        if (write_outputs(c, &r, 1) < 0)
+    if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !stop_flag) {
+        int64_t id;
+        if (hist_store_scan(c->db, &r, &id, &e) < 0) {
+            fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
             exit_code = PR_EXIT_RUNTIME;
-        if (c->db && !stop_flag) {
-            int64_t id;
-            if (hist_store_scan(c->db, &r, &id, &e) < 0) {
-                fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
-                exit_code = PR_EXIT_RUNTIME;
-            } else if (c->oo.verbose) {
-                fprintf(stderr, "portreeve scan: stored as run %lld\n", (long long)id);
-            }
+        } else if (c->oo.verbose) {
+            fprintf(stderr, "portreeve scan: stored as run %lld\n", (long long)id);
         }
     }
     result_free(&r);

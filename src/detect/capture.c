@@ -23,31 +23,31 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static int ip_by_ethertype(uint16_t et, const uint8_t *p, size_t len, struct pkt_info *out)
+/* Where the IP datagram of a frame of link type dlt starts: 0 with *off set, or -1. */
+static int ip_offset(int dlt, const uint8_t *f, size_t len, size_t *off)
 {
-    if (et != 0x0800 && et != 0x86dd)
-        return -1;
-    return pkt_parse(p, len, out);
-}
-
-int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
-{
+    uint16_t et;
     switch (dlt) {
     case DLT_EN10MB:
-        return pkt_parse_ether(f, len, p);
+        return pkt_ether_ip(f, len, off);
     case DLT_RAW:
     case 101: /* LINKTYPE_RAW, as stored in files */
     case 228: /* DLT_IPV4 */
     case 229: /* DLT_IPV6 */
-        return pkt_parse(f, len, p);
+        *off = 0;
+        return 0;
     case DLT_LINUX_SLL:
         if (len < 16)
             return -1;
-        return ip_by_ethertype(be16(f + 14), f + 16, len - 16, p);
+        et = be16(f + 14);
+        *off = 16;
+        return et == 0x0800 || et == 0x86dd ? 0 : -1;
     case DLT_LINUX_SLL2:
         if (len < 20)
             return -1;
-        return ip_by_ethertype(be16(f), f + 20, len - 20, p);
+        et = be16(f);
+        *off = 20;
+        return et == 0x0800 || et == 0x86dd ? 0 : -1;
     case DLT_NULL:
     case DLT_LOOP: {
         if (len < 4)
@@ -60,11 +60,21 @@ int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
         uint32_t fam = dlt == DLT_LOOP ? be : (le < 256 ? le : be);
         if (fam != 2 && fam != 10 && fam != 24 && fam != 28 && fam != 30)
             return -1;
-        return pkt_parse(f + 4, len - 4, p);
+        *off = 4;
+        return 0;
     }
     default:
         return -1;
     }
+}
+
+int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
+{
+    size_t off;
+    memset(p, 0, sizeof *p);
+    if (ip_offset(dlt, f, len, &off) < 0)
+        return -1;
+    return pkt_parse(f + off, len - off, p);
 }
 
 static int supported_dlt(int dlt)
@@ -180,8 +190,16 @@ int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_erro
                            (unsigned long long)c->st.frames, pcap_geterr(c->p));
         c->st.frames++;
         struct pkt_info p;
-        if (det_decode_frame(c->dlt, data, h->caplen, &p) < 0) {
+        size_t off;
+        if (ip_offset(c->dlt, data, h->caplen, &off) < 0 ||
+            pkt_parse(data + off, h->caplen - off, &p) < 0) {
             c->st.undecodable++;
+            continue;
+        }
+        /* a forged packet with a wrong checksum never reached a host's stack: not believed */
+        if (pkt_csum_check(data + off, h->caplen - off,
+                           PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE) != PKT_CSUM_OK) {
+            c->st.badsum++;
             continue;
         }
         uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;

@@ -19,6 +19,8 @@ struct det_capture_stats {
     uint64_t frames;       /* frames read */
     uint64_t undecodable;  /* frames that were not IPv4/IPv6 or failed to parse */
     uint64_t kernel_drops; /* live: dropped by the kernel (pcap_stats) */
+    uint64_t badsum;       /* IP datagrams with a wrong checksum, ignored (pkt_csum_check; a
+                              checksum left for the NIC and TCP data are not judged) */
 };
 
 /* Opens a capture file (pcap or pcapng); filter may be NULL. */

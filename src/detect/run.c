@@ -60,9 +60,9 @@ static void print_summary(const struct det_engine *d, const struct det_capture *
     if (cap) {
         struct det_capture_stats cs;
         det_capture_stats((struct det_capture *)cap, &cs);
-        fprintf(f, " frames %llu (undecodable %llu, kernel drops %llu),",
+        fprintf(f, " frames %llu (undecodable %llu, bad checksum %llu, kernel drops %llu),",
                 (unsigned long long)cs.frames, (unsigned long long)cs.undecodable,
-                (unsigned long long)cs.kernel_drops);
+                (unsigned long long)cs.badsum, (unsigned long long)cs.kernel_drops);
     }
     if (fw) {
         struct det_fwsrc_stats fs;

@@ -273,6 +273,7 @@ struct l3 {
     size_t off; /* offset of the transport header */
     size_t end; /* end of the datagram within the buffer (<= buffer length) */
     int later_fragment;
+    int fragment; /* any fragment (IPv4 MF or offset, an IPv6 fragment header) */
 };
 
 /* Parses an IPv4 header. Returns 0, or -1 when the header is short or inconsistent.
@@ -296,6 +297,7 @@ static int parse_ip4(const uint8_t *b, size_t len, int quoted, struct l3 *l, str
     l->off = ihl;
     l->end = tot < len ? tot : len;
     l->later_fragment = (frag & 0x1fff) != 0;
+    l->fragment = (frag & 0x3fff) != 0;
     if (out) {
         out->src.family = AF_INET;
         memcpy(out->src.a, b + 12, 4);
@@ -321,6 +323,7 @@ static int parse_ip6(const uint8_t *b, size_t len, int quoted, struct l3 *l, str
     l->family = AF_INET6;
     l->end = tot < len ? tot : len;
     l->later_fragment = 0;
+    l->fragment = 0;
     if (out) {
         out->src.family = AF_INET6;
         memcpy(out->src.a, b + 8, 16);
@@ -341,6 +344,7 @@ static int parse_ip6(const uint8_t *b, size_t len, int quoted, struct l3 *l, str
         const uint8_t *h = b + off;
         if (nh == PROTO_FRAGMENT) {
             hlen = 8;
+            l->fragment = 1;
             if ((get16(h + 2) >> 3) != 0)
                 l->later_fragment = 1;
         } else if (nh == PROTO_AH) {
@@ -532,29 +536,94 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt_info *out)
     return parse_l4(buf + l.off, l.end - l.off, l.family, l.proto, out);
 }
 
-int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out)
+/* Partial sum of the pseudo-header of a received datagram (addresses in the header). */
+static uint32_t rx_pseudo_sum(const uint8_t *b, uint8_t family, uint8_t proto, size_t l4len)
 {
-    memset(out, 0, sizeof *out);
+    struct pkt_ip ip = {.src.family = family, .dst.family = family};
+    size_t alen = family == AF_INET ? 4 : 16;
+    memcpy(ip.src.a, b + (family == AF_INET ? 12 : 8), alen);
+    memcpy(ip.dst.a, b + (family == AF_INET ? 16 : 24), alen);
+    return pseudo_sum(&ip, proto, l4len);
+}
+
+int pkt_csum_check(const uint8_t *buf, size_t len, unsigned flags)
+{
+    struct l3 l;
+    if (!buf || parse_l3(buf, len, 0, &l, NULL) < 0)
+        return PKT_CSUM_OK; /* not a datagram: pkt_parse refuses it */
+    size_t tot = l.family == AF_INET ? get16(buf + 2) : IP6_HDR + (size_t)get16(buf + 4);
+    if (l.family == AF_INET && pkt_cksum(buf, l.off, 0) != 0)
+        return PKT_CSUM_BAD_IP;
+    if (!(flags & PKT_CSUM_L4) || l.fragment || tot > len || l.end < l.off)
+        return PKT_CSUM_OK; /* the segment is not all here */
+    if ((flags & PKT_CSUM_TCP_BARE) && l.proto == PROTO_TCP && l.end - l.off >= TCP_HDR &&
+        l.end - l.off > (size_t)(buf[l.off + 12] >> 4) * 4)
+        return PKT_CSUM_OK; /* TCP data: maybe segments merged by GRO (first one's checksum) */
+    const uint8_t *p = buf + l.off;
+    size_t n = l.end - l.off;
+    size_t field;
+    if (l.proto == PROTO_TCP && n >= TCP_HDR)
+        field = 16;
+    else if (l.proto == PROTO_UDP && n >= UDP_HDR)
+        field = 6;
+    else if (l.proto == icmp_proto(l.family) && n >= ICMP_HDR)
+        field = 2;
+    else
+        return PKT_CSUM_OK;
+    if (l.proto == PROTO_UDP && l.family == AF_INET && get16(p + 6) == 0)
+        return PKT_CSUM_OK; /* IPv4 UDP without a checksum */
+    uint32_t seed = l.proto == PROTO_ICMP ? 0 : rx_pseudo_sum(buf, l.family, l.proto, n);
+    if (pkt_cksum(p, n, seed) == 0)
+        return PKT_CSUM_OK;
+    if ((flags & PKT_CSUM_PARTIAL) && l.proto != icmp_proto(l.family)) {
+        uint32_t s = seed;
+        while (s >> 16)
+            s = (s & 0xffff) + (s >> 16);
+        if (get16(p + field) == (uint16_t)s)
+            return PKT_CSUM_OK;
+    }
+    return PKT_CSUM_BAD_L4;
+}
+
+void pkt_spoil_cksum(uint8_t *buf, size_t len)
+{
+    struct l3 l;
+    if (!buf || parse_l3(buf, len, 0, &l, NULL) < 0 || l.later_fragment)
+        return;
+    size_t field = l.proto == PROTO_TCP ? 16 : l.proto == PROTO_UDP ? 6 : 0;
+    if (!field || l.end < l.off || l.end - l.off < field + 2)
+        return;
+    uint8_t *c = buf + l.off + field;
+    uint16_t v = get16(c) ^ 0x00ff; /* never the same value in ones' complement */
+    put16(c, v ? v : 0xffff);
+}
+
+int pkt_ether_ip(const uint8_t *buf, size_t len, size_t *off)
+{
     if (!buf || len < 14)
         return -1;
-    size_t off = 12;
-    uint16_t type = get16(buf + off);
+    size_t o = 12;
+    uint16_t type = get16(buf + o);
     for (int i = 0; i < MAX_VLAN_TAGS && (type == 0x8100 || type == 0x88a8 || type == 0x9100);
          i++) {
-        if (len - off < 6)
+        if (len - o < 6)
             return -1;
-        off += 4;
-        type = get16(buf + off);
+        o += 4;
+        type = get16(buf + o);
     }
-    off += 2;
-    if (type == 0x0800) {
-        if (len - off < 1 || buf[off] >> 4 != 4)
-            return -1;
-    } else if (type == 0x86dd) {
-        if (len - off < 1 || buf[off] >> 4 != 6)
-            return -1;
-    } else {
+    o += 2;
+    if (len - o < 1 || (type != 0x0800 && type != 0x86dd) ||
+        buf[o] >> 4 != (type == 0x0800 ? 4 : 6))
         return -1;
-    }
+    *off = o;
+    return 0;
+}
+
+int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out)
+{
+    size_t off;
+    memset(out, 0, sizeof *out);
+    if (pkt_ether_ip(buf, len, &off) < 0)
+        return -1;
     return pkt_parse(buf + off, len - off, out);
 }

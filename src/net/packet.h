@@ -89,10 +89,37 @@ struct pkt_info {
 
 /* Parses a datagram starting at its IP header. Returns 0 on success, or a negative
  * value for a packet too short, of unknown version, with a bad header length, or
- * fragmented beyond the first fragment. Checksums are not verified (the kernel did). */
+ * fragmented beyond the first fragment. Checksums are not verified here (pkt_csum_check). */
 int pkt_parse(const uint8_t *buf, size_t len, struct pkt_info *out);
+
+/* pkt_csum_check() flags:
+ * PKT_CSUM_L4: verify the TCP, UDP, ICMP or ICMPv6 checksum too;
+ * PKT_CSUM_PARTIAL: accept a TCP/UDP checksum field that holds only the folded
+ *   pseudo-header sum: a packet sent by this host whose checksum the NIC was to finish
+ *   (CHECKSUM_PARTIAL), as captures of its own traffic show;
+ * PKT_CSUM_TCP_BARE: verify TCP checksums only of segments without data (libpcap hands
+ *   over GRO-merged segments with the first one's checksum). */
+#define PKT_CSUM_L4 1
+#define PKT_CSUM_PARTIAL 2
+#define PKT_CSUM_TCP_BARE 4
+
+enum { PKT_CSUM_OK = 0, PKT_CSUM_BAD_IP = -1, PKT_CSUM_BAD_L4 = -2 };
+
+/* Verifies the checksums of a datagram starting at its IP header, len bytes of it
+ * present: the IPv4 header checksum always, the transport checksum with PKT_CSUM_L4
+ * when the whole transport segment is present (a capture cut short, a later fragment,
+ * or another protocol: not checked). A packet pkt_parse() refuses is not judged here.
+ * Returns PKT_CSUM_OK, PKT_CSUM_BAD_IP or PKT_CSUM_BAD_L4. */
+int pkt_csum_check(const uint8_t *buf, size_t len, unsigned flags);
+
+/* Makes the TCP or UDP checksum of a datagram we built wrong (--badsum: a host drops
+ * such a probe, so an answer comes from a middlebox that does not check); never 0, which
+ * means "no checksum" in UDP. Other datagrams are left alone. */
+void pkt_spoil_cksum(uint8_t *buf, size_t len);
 
 /* Same, for a frame that starts with an Ethernet header (VLAN tags skipped). */
 int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out);
+/* Where the IPv4/IPv6 datagram of an Ethernet frame starts: 0 with *off set, or -1. */
+int pkt_ether_ip(const uint8_t *buf, size_t len, size_t *off);
 
 #endif

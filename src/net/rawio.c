@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "net/neigh.h"
+#include "net/packet.h"
 #include "net/rxring.h"
 #include "net/txring.h"
 
@@ -341,10 +342,18 @@ ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap, size_t *wire)
         const uint8_t *pkt;
         size_t len, wlen;
         uint8_t type;
-        while (rxring_next(&b->rxr, &pkt, &len, &wlen, &type)) {
+        uint32_t status;
+        while (rxring_next(&b->rxr, &pkt, &len, &wlen, &type, &status)) {
             /* our own frames, and empty ones (a header rxring_next refused), are skipped:
-             * 0 must keep meaning "nothing waiting" */
+             * 0 must keep meaning "nothing waiting"; so are packets with a wrong checksum
+             * (the transport one only where the kernel has not finished or verified it) */
             int keep = type != PACKET_OUTGOING && len > 0 && cap > 0;
+            unsigned fl =
+                status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID) ? 0 : PKT_CSUM_L4;
+            if (keep && pkt_csum_check(pkt, len, fl) != PKT_CSUM_OK) {
+                io->rx_badsum++;
+                keep = 0;
+            }
             size_t n = len < cap ? len : cap;
             if (keep)
                 memcpy(buf, pkt, n);
@@ -378,6 +387,12 @@ ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap, size_t *wire)
         if (b->rxfrom[i].sll_pkttype == PACKET_OUTGOING || !b->rxm[i].msg_len || !cap)
             continue;
         size_t n = b->rxm[i].msg_len;
+        /* no ring status here: a checksum left for the NIC is recognised by its value */
+        if (pkt_csum_check(b->rx[i], n < RAWIO_PKT ? n : RAWIO_PKT,
+                           PKT_CSUM_L4 | PKT_CSUM_PARTIAL) != PKT_CSUM_OK) {
+            io->rx_badsum++;
+            continue;
+        }
         if (wire)
             *wire = n;
         if (n > cap)

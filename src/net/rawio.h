@@ -40,6 +40,7 @@ struct rawio {
     int recv;
     int ifindex;        /* 0: every interface */
     uint64_t rx_drops;  /* kernel drops seen on the receive socket so far */
+    uint64_t rx_badsum; /* received packets dropped for a wrong checksum (receive half) */
     uint64_t tx_lost;   /* queued datagrams the kernel refused (ENOBUFS after retries) */
     uint64_t ring_sent; /* frames put into the TX ring (rawio_queue_via) */
     uint64_t sock_sent; /* datagrams the raw sockets accepted (send, queue, queue_via) */
@@ -80,7 +81,10 @@ void rawio_rate_hint(struct rawio *io, double rate);
 size_t rawio_flush(struct rawio *io);
 /* Receives one datagram without blocking; returns the bytes copied to buf, 0 when none
  * is waiting. With the RX ring only its first RXRING_SNAP bytes (net/rxring.h) are
- * kept: the headers. *wire (may be NULL) gets its length on the wire. */
+ * kept: the headers. *wire (may be NULL) gets its length on the wire. Datagrams with a
+ * wrong checksum (pkt_csum_check: the IPv4 header; the transport checksum unless the
+ * kernel says it is unfinished or verified, or the datagram was cut short) are counted
+ * in io->rx_badsum and skipped. */
 ssize_t rawio_recv(struct rawio *io, uint8_t *buf, size_t cap, size_t *wire);
 /* Waits up to timeout_us for the receive socket to become readable; returns >0 when it is. */
 int rawio_wait(struct rawio *io, uint64_t timeout_us);

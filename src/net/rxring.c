@@ -45,11 +45,13 @@ int rxring_open(struct rxring *r, int fd, struct pr_error *e)
 }
 
 int rxring_next(struct rxring *r, const uint8_t **pkt, size_t *len, size_t *wire_len,
-                uint8_t *pkttype)
+                uint8_t *pkttype, uint32_t *status)
 {
     struct tpacket2_hdr *h = frame(r, r->head);
-    if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+    uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+    if (!(st & TP_STATUS_USER))
         return 0;
+    *status = st;
     /* the kernel's offsets, checked against the frame before use */
     size_t net = h->tp_net, snap = h->tp_snaplen;
     size_t hdr = TPACKET_ALIGN(sizeof *h);

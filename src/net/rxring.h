@@ -35,10 +35,12 @@ struct rxring {
  * header). Returns 0, or -1 with e saying why (the socket keeps working without it). */
 int rxring_open(struct rxring *r, int fd, struct pr_error *e);
 /* The oldest received packet: 1 with *pkt, *len (bytes kept), *wire_len (bytes on the
- * wire) and *pkttype (PACKET_HOST, PACKET_OUTGOING, ...) set; 0 when none is waiting.
- * The frame stays valid until rxring_release(). */
+ * wire), *pkttype (PACKET_HOST, PACKET_OUTGOING, ...) and *status (the frame's
+ * TP_STATUS_* bits: TP_STATUS_CSUMNOTREADY, a locally sent packet whose transport
+ * checksum is unfinished; TP_STATUS_CSUM_VALID, the NIC verified it) set; 0 when none
+ * is waiting. The frame stays valid until rxring_release(). */
 int rxring_next(struct rxring *r, const uint8_t **pkt, size_t *len, size_t *wire_len,
-                uint8_t *pkttype);
+                uint8_t *pkttype, uint32_t *status);
 /* Gives the frame rxring_next() returned back to the kernel. */
 void rxring_release(struct rxring *r);
 /* Unmaps the ring (the socket is the caller's). Safe on a zeroed or closed ring. */

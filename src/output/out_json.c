@@ -123,5 +123,17 @@ static int json_host(FILE *f, const struct scan_result *r, const struct host_res
     return 0;
 }
 
-/* JSON lines have no header or footer. */
-const struct out_format out_format_json = {'J', json_none, json_host, json_none};
+/* JSON lines have no header or footer, except a last line for a scan that failed:
+ * {"incomplete":true,"error":"..."}. */
+static int json_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    (void)o;
+    if (!r->errormsg)
+        return 0;
+    if (fputs("{\"incomplete\":true", f) == EOF || put_str(f, "error", r->errormsg) < 0 ||
+        fputs("}\n", f) == EOF)
+        return -1;
+    return 0;
+}
+
+const struct out_format out_format_json = {'J', json_none, json_host, json_end};

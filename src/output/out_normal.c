@@ -293,6 +293,11 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
     if (o->as_file) {
         out_ctime(r->end.tv_sec, when, sizeof when);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
+        if (r->errormsg) {
+            fputs("# INCOMPLETE: the scan failed: ", f);
+            out_put_text(f, r->errormsg);
+            fputc('\n', f);
+        }
     } else {
         if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only)
             fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
@@ -305,6 +310,14 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
             bytecount(r->bytes_rcvd, br, sizeof br);
             fprintf(f, "           Raw packets sent: %llu (%s) | Rcvd: %llu (%s)\n",
                     (unsigned long long)r->pkts_sent, bs, (unsigned long long)r->pkts_rcvd, br);
+        }
+        if (r->pkts_badsum)
+            fprintf(f, "Replies with a wrong checksum ignored: %llu\n",
+                    (unsigned long long)r->pkts_badsum);
+        if (r->errormsg) {
+            fputs("INCOMPLETE: the scan failed: ", f);
+            out_put_text(f, r->errormsg);
+            fputc('\n', f);
         }
     }
     return 0;

@@ -241,7 +241,11 @@ static int xml_end(FILE *f, const struct scan_result *r, const struct out_opts *
     attr(f, "timestr", end);
     fprintf(f, " summary=\"portreeve done at ");
     out_put_xml(f, end);
-    fprintf(f, "; %s\" elapsed=\"%.2f\" exit=\"success\"/>", counts, out_elapsed(r));
+    fprintf(f, "; %s%s\" elapsed=\"%.2f\" exit=\"%s\"", counts, r->errormsg ? " (incomplete)" : "",
+            out_elapsed(r), r->errormsg ? "error" : "success");
+    if (r->errormsg)
+        attr(f, "errormsg", r->errormsg);
+    fputs("/>", f);
     size_t down = r->nhosts > r->hosts_up ? r->nhosts - r->hosts_up : 0;
     fprintf(f, "<hosts up=\"%zu\" down=\"%zu\" total=\"%zu\"/>\n</runstats>\n</nmaprun>\n",
             r->hosts_up, down, r->nhosts);

@@ -6,6 +6,7 @@
  * header and the footer (and on out_flush), and turning stream errors into -1 that sticks. */
 #include "output/out_util.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const struct out_format *format_of(char fmt)
@@ -21,8 +22,19 @@ static const struct out_format *format_of(char fmt)
 /* After a part that returned rc: flushes s->f when asked; any failure marks s failed. */
 static int settle(struct out_stream *s, int rc, int flush)
 {
-    if (rc != 0 || (flush && fflush(s->f) != 0) || ferror(s->f))
+    if (s->err)
+        return -1;
+    int why = errno; /* a failed write of the part left its reason here */
+    if (rc == 0 && !ferror(s->f) && flush) {
+        errno = 0;
+        if (fflush(s->f) != 0)
+            rc = -1;
+        why = errno;
+    }
+    if (rc != 0 || ferror(s->f)) {
         s->err = 1;
+        s->errnum = why ? why : EIO;
+    }
     return s->err ? -1 : 0;
 }
 

@@ -38,6 +38,7 @@ struct out_stream {
     FILE *f;              /* not owned: the caller opens and closes it */
     struct out_opts opts; /* a copy of the caller's options */
     int err;              /* a write failed: later calls write nothing and return -1 */
+    int errnum;           /* errno of that first failure (EIO when unknown) */
 };
 
 /* Starts stream s of format fmt ('N', 'X', 'G' or 'J') on f and writes the header. Reads

@@ -130,6 +130,10 @@ struct scan_result {
     int ping_only;            /* -sn */
     /* Raw packet counters for the verbose footer; all 0 when unknown (line omitted). */
     uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
+    uint64_t pkts_badsum; /* replies dropped for a wrong checksum (shown when not 0) */
+    /* Set when the scan failed part way: the outputs hold what was found and say that
+     * the result is incomplete, with this reason (not owned). NULL: finished. */
+    const char *errormsg;
 };
 
 /* Frees a svc_info and everything it owns. NULL is fine. */

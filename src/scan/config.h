@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct payload_db;
+struct svc_version;
 
 /* Where finished hosts go while the scan runs (streamed outputs). Without a sink every
  * host stays in the scan_result with its ports; with one, each finished host group is
@@ -46,6 +47,7 @@ struct scan_config {
     struct pr_addr source; /* -S; family 0 when unset */
     int source_port;       /* -g; -1 when unset */
     int ttl;               /* --ttl; 0 = default 64 */
+    int badsum;            /* --badsum: probes with a wrong TCP/UDP checksum */
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
@@ -57,6 +59,7 @@ struct scan_config {
     size_t max_hostgroup;              /* --max-hostgroup: hosts per group; 0 = by pairs */
     /* service detection (-sV, -A): see svc/version.h */
     int version_detect;
+    struct svc_version *sv;   /* opened by the caller before scan_run when version_detect */
     int version_intensity;    /* 0..9, default 7 */
     const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */

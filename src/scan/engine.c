@@ -374,6 +374,8 @@ static void send_probe(struct engine *E, uint64_t idx)
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
+        if (E->cfg->badsum)
+            pkt_spoil_cksum(pkt, n);
         if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
             E->st->sent++;
             E->st->bytes_sent += n;
@@ -385,6 +387,8 @@ static void send_probe(struct engine *E, uint64_t idx)
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
             size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
                                      npl ? pl[i].len : 0);
+            if (E->cfg->badsum)
+                pkt_spoil_cksum(pkt, n);
             if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
                 E->st->sent++;
                 E->st->bytes_sent += n;

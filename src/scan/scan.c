@@ -353,6 +353,19 @@ static int run_discover(struct run *R, struct engine_target *tg, size_t n, uint6
 /* Scans the up hosts tg[0..nup-1] of the window in r->hosts[0..wn-1] in host groups:
  * each group by every technique, then -sV, then to the sink with the down hosts before
  * it. Returns 0, or -1 with R->e filled. */
+/* A failure in the middle of a window: what was found so far still goes to the outputs
+ * (r->hosts[emitted, reached): the hosts of earlier groups and the group being scanned). */
+static int fail_flush(struct run *R, size_t emitted, size_t reached)
+{
+    if (R->cfg->sink && emitted < reached) {
+        for (size_t i = emitted; i < reached; i++)
+            drop_unprobed(&R->r->hosts[i]);
+        struct pr_error e2;
+        (void)sink_hosts(R->cfg, R->r, emitted, reached, &e2);
+    }
+    return -1;
+}
+
 static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_t wn)
 {
     struct scan_config *cfg = R->cfg;
@@ -363,6 +376,7 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
     for (size_t g0 = 0; g0 < nup && !R->stopped; g0 += gsize) {
         size_t gi = R->group++, n = nup - g0 < gsize ? nup - g0 : gsize;
         struct engine_target *gt = tg + g0;
+        size_t reached = (size_t)(gt[n - 1].res - r->hosts) + 1; /* hosts being scanned */
         for (size_t i = 0; i < n; i++) {
             struct host_result *h = gt[i].res;
             gettimeofday(&h->start, NULL);
@@ -408,7 +422,7 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                                   R->stop, &R->st, R->e);
             }
             if (k_rc < 0)
-                return -1;
+                return fail_flush(R, emitted, reached);
             R->done += (uint64_t)n * np;
             R->stopped = R->stop && *R->stop;
             if (R->stopped && is_connect) {
@@ -424,8 +438,8 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
         }
         R->hosts_before += n;
         if (cfg->version_detect && !cfg->ping_only && !R->stopped &&
-            svc_version_run(cfg, r, R->stop, R->e) < 0)
-            return -1;
+            svc_version_run(cfg->sv, cfg->version_intensity, &cfg->source, r, R->stop, R->e) < 0)
+            return fail_flush(R, emitted, reached);
         if (!R->stopped && R->stop && *R->stop) { /* during -sV: the group's -sV runs again */
             stop_at(&R->saved, gi, r->ninfo);
             R->stopped = 1;
@@ -599,6 +613,7 @@ out:
     r->pkts_rcvd = R->st.rcvd;
     r->bytes_sent = R->st.bytes_sent;
     r->bytes_rcvd = R->st.bytes_rcvd;
+    r->pkts_badsum = R->io.rx_badsum;
     rawio_close(&R->io);
     free(R->prog_up);
     free(R->ups);

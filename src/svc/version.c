@@ -91,17 +91,23 @@ struct job {
     int truncated;
 };
 
-struct engine {
-    const struct scan_config *cfg;
-    struct scan_result *r;
+struct svc_version {
     struct sv_probedb *db;
+    struct cve_db *cves;
+};
+
+struct engine {
+    int intensity;
+    struct pr_addr source;
+    struct scan_result *r;
+    const struct sv_probedb *db;
     struct sv_matcher *mt;
     SSL_CTX *ssl;
     int ep;
     int inflight;
     struct job *jobs;
     size_t njobs;
-    struct cve_db *cves;
+    const struct cve_db *cves;
 };
 
 static uint64_t now_ms(void)
@@ -204,10 +210,9 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
         a->st = AT_DONE;
         return a;
     }
-    const struct scan_config *cfg = E->cfg;
-    if (cfg->source.family == J->addr.family) {
+    if (E->source.family == J->addr.family) {
         struct sockaddr_storage src;
-        socklen_t srcl = addr_to_sockaddr(&cfg->source, 0, &src);
+        socklen_t srcl = addr_to_sockaddr(&E->source, 0, &src);
         (void)bind(fd, (struct sockaddr *)&src, srcl);
     }
     a->fd = fd;
@@ -539,7 +544,7 @@ static void lane_start(struct engine *E, struct job *J, int l)
         return;
     L->started = 1;
     L->t_start = now_ms();
-    lane_build(E->db, L, J->proto, J->port, l == 1, E->cfg->version_intensity);
+    lane_build(E->db, L, J->proto, J->port, l == 1, E->intensity);
 }
 
 static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
@@ -670,8 +675,6 @@ static void engine_free(struct engine *E)
         close(E->ep);
     SSL_CTX_free(E->ssl);
     sv_matcher_free(E->mt);
-    sv_probes_free(E->db);
-    cve_free(E->cves);
 }
 
 static int wanted(const struct sv_probedb *db, const struct port_result *p)
@@ -687,19 +690,41 @@ static int wanted(const struct sv_probedb *db, const struct port_result *p)
     return !sv_in_ranges(db->exclude, db->nexclude, p->proto, p->port);
 }
 
-int svc_version_run(const struct scan_config *cfg, struct scan_result *r,
-                    volatile sig_atomic_t *stop, struct pr_error *e)
+struct svc_version *svc_version_open(const char *versiondb, const char *const *feeds, size_t nfeeds,
+                                     struct pr_error *e)
 {
-    struct engine E = {.cfg = cfg, .r = r, .ep = -1};
-    int rc = -1;
-    E.db = sv_probes_load(cfg->versiondb, 0, e);
-    if (!E.db)
-        return -1;
-    if (cfg->ncve_feeds) {
-        E.cves = cve_load(cfg->cve_feeds, cfg->ncve_feeds, e);
-        if (!E.cves)
-            goto out;
+    struct svc_version *sv = pr_calloc(1, sizeof *sv);
+    sv->db = sv_probes_load(versiondb, 0, e);
+    if (sv->db && nfeeds)
+        sv->cves = cve_load(feeds, nfeeds, e);
+    if (!sv->db || (nfeeds && !sv->cves)) {
+        svc_version_close(sv);
+        return NULL;
     }
+    return sv;
+}
+
+void svc_version_close(struct svc_version *sv)
+{
+    if (!sv)
+        return;
+    sv_probes_free(sv->db);
+    cve_free(sv->cves);
+    free(sv);
+}
+
+int svc_version_run(const struct svc_version *sv, int intensity, const struct pr_addr *source,
+                    struct scan_result *r, volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    if (!sv)
+        return pr_errf(e, "service detection: the probe file was not loaded");
+    struct engine E = {.intensity = intensity,
+                       .source = *source,
+                       .r = r,
+                       .ep = -1,
+                       .db = sv->db,
+                       .cves = sv->cves};
+    int rc = -1;
     E.mt = sv_matcher_new();
     E.ssl = SSL_CTX_new(TLS_client_method());
     E.ep = epoll_create1(EPOLL_CLOEXEC);

@@ -1,18 +1,34 @@
 /* version.h — service and version detection (-sV) over the open ports of a scan result.
  *
- * Called by scan_run() after the port scan when cfg->version_detect is set: probes each
- * open (and open|filtered UDP) port with nmap-service-probes, fills the port's service
- * fields in the result model, and (with --cve-feed) the CVEs of what it found. */
+ * The caller opens the detector before the scan (svc_version_open: the probe file and
+ * the CVE feeds are read and checked then, so a bad file fails before any packet is
+ * sent); scan_run() then calls svc_version_run() after each host group's port scan: it
+ * probes each open (and open|filtered UDP) port with nmap-service-probes, fills the
+ * port's service fields in the result model, and (with --cve-feed) the CVEs of what it
+ * found. */
 #ifndef PR_SVC_VERSION_H
 #define PR_SVC_VERSION_H
 
+#include "core/addr.h"
 #include "core/error.h"
 #include "output/result.h"
-#include "scan/config.h"
 
 #include <signal.h>
+#include <stddef.h>
 
-int svc_version_run(const struct scan_config *cfg, struct scan_result *r,
-                    volatile sig_atomic_t *stop, struct pr_error *e);
+struct svc_version; /* the loaded probes and CVE feeds; read-only while running */
+
+/* Reads the probe file (NULL: /usr/share/nmap/nmap-service-probes) and the nfeeds CVE
+ * feed files. Returns NULL with e naming the file and the line (and column) at fault. */
+struct svc_version *svc_version_open(const char *versiondb, const char *const *feeds, size_t nfeeds,
+                                     struct pr_error *e);
+/* Frees what svc_version_open loaded. NULL is fine. */
+void svc_version_close(struct svc_version *sv);
+
+/* Probes the wanted ports of r's up hosts that have no service yet, at intensity 0..9,
+ * from source (family 0: the kernel's choice). Returns 0 (also when stopped: the ports
+ * keep what is known), or -1 with e filled. */
+int svc_version_run(const struct svc_version *sv, int intensity, const struct pr_addr *source,
+                    struct scan_result *r, volatile sig_atomic_t *stop, struct pr_error *e);
 
 #endif

@@ -1,6 +1,7 @@
 /* libFuzzer target: the packet parser on hostile bytes, both as a datagram starting at
  * its IP header and as an Ethernet frame. Checks that what the parser reports stays
- * within the input. */
+ * within the input; the checksum check reads only the input, and --badsum's spoiling
+ * (on a copy) leaves a TCP/UDP datagram whose checksum no longer verifies. */
 #include "net/packet.h"
 
 #include <stdint.h>
@@ -25,5 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(data, size, &pi);
     if (pkt_parse_ether(data, size, &pi) == 0)
         check(data, size, &pi);
+    int before = pkt_csum_check(data, size, PKT_CSUM_L4);
+    (void)pkt_csum_check(data, size, PKT_CSUM_L4 | PKT_CSUM_PARTIAL);
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, data, size);
+    pkt_spoil_cksum(copy, size);
+    /* an unfragmented TCP segment, all present, that verified: spoiled, it must not */
+    int whole_tcp = size >= 40 &&
+                    ((data[0] >> 4 == 4 && data[9] == 6 && (data[6] & 0x3f) == 0 && data[7] == 0) ||
+                     (data[0] >> 4 == 6 && data[6] == 6));
+    if (whole_tcp && before == PKT_CSUM_OK && pkt_parse(copy, size, &pi) == 0 &&
+        pi.l4 == PKT_L4_TCP && pi.ip_len <= size &&
+        pkt_csum_check(copy, size, PKT_CSUM_L4) == PKT_CSUM_OK)
+        abort();
+    free(copy);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* libFuzzer target: rxring_next() on frames whose header (status, offsets, lengths) is
  * hostile bytes, as a kernel bug or a changed layout could leave them. Checks that the
- * packet it hands out lies inside its frame, and that the walk wraps at the ring's end. */
+ * packet it hands out lies inside its frame (and that the checksum check of rawio_recv reads
+ * only that packet), and that the walk wraps at the ring's end. */
+#include "net/packet.h"
 #include "net/rxring.h"
 
 #include <linux/if_packet.h>
@@ -22,11 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *pkt;
         size_t len, wire;
         uint8_t type;
+        uint32_t status;
         uint8_t *frame = ring + (size_t)r.head * RXRING_FRAME;
-        if (!rxring_next(&r, &pkt, &len, &wire, &type))
+        if (!rxring_next(&r, &pkt, &len, &wire, &type, &status))
             break;
         if (pkt < frame || len > RXRING_FRAME || pkt + len > frame + RXRING_FRAME)
             abort();
+        if (!(status & TP_STATUS_USER))
+            abort();
+        (void)pkt_csum_check(pkt, len, PKT_CSUM_L4 | PKT_CSUM_PARTIAL); /* reads only pkt */
         volatile uint8_t sink = 0;
         for (size_t k = 0; k < len; k++) /* ASan: every byte handed out is readable */
             sink ^= pkt[k];

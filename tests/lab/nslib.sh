@@ -2,8 +2,8 @@
 # (sourced). `ns_test_setup TAG "$@"` sets PORTREEVE (absolute path of the binary given as
 # the test's first argument), NS (a unique namespace), W (a scratch directory), pids (add
 # background processes to it: they are killed on exit), and defines in_ns CMD...,
-# check DESCRIPTION CMD... (prints ok/FAIL; a failure sets fail=1), listen_tcp and
-# capture_start/capture_stop (below). Exits 77 without root.
+# check DESCRIPTION CMD... (prints ok/FAIL; a failure sets fail=1), listen_tcp,
+# capture_start/capture_stop and ns_peer (below). Exits 77 without root.
 ns_test_setup() {
     PORTREEVE=$(readlink -f "${2:?usage: $0 /path/to/portreeve}")
     [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
@@ -18,9 +18,23 @@ ns_test_cleanup() {
     local p
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     ip netns del "$NS" 2>/dev/null
+    [ -n "${PEER:-}" ] && ip netns del "$PEER" 2>/dev/null
     rm -rf "$W"
 }
 in_ns() { ip netns exec "$NS" "$@"; }
+# ns_peer TAG ADDR PEER_ADDR: a second namespace, PEER (TAG and the pid), joined to NS by a
+# veth pair: NS_IF in NS with ADDR/24, PEER_IF in PEER with PEER_ADDR/24 (offloads as the
+# kernel creates them); deleted on exit. in_peer CMD... runs in it.
+ns_peer() {
+    PEER=$1$$ NS_IF=${1}s$$ PEER_IF=${1}p$$
+    ip netns add "$PEER" && ip -n "$PEER" link set lo up || exit 1
+    ip link add "$NS_IF" netns "$NS" type veth peer name "$PEER_IF" netns "$PEER" || exit 1
+    in_ns ip addr add "$2/24" dev "$NS_IF"
+    in_ns ip link set "$NS_IF" up
+    ip -n "$PEER" addr add "$3/24" dev "$PEER_IF"
+    ip -n "$PEER" link set "$PEER_IF" up
+}
+in_peer() { ip netns exec "$PEER" "$@"; }
 # listen_tcp ADDR PORT: a TCP listener in the namespace (for 150 s); returns once it
 # listens, so that no scan races its start.
 listen_tcp() { # (not through in_ns: a backgrounded function is a subshell, not the process)

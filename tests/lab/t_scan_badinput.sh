@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # timeout: 60
 # Bad input: an invalid target, bad port specs, an unknown option, a missing -iL file, an
-# interface that does not exist... each gives exactly one line on stderr that names the
+# interface that does not exist, a missing or broken --cve-feed or --versiondb file (read
+# before the first packet)... each gives exactly one line on stderr that names the
 # input, exit code 2, nothing on stdout, and no packet leaves (counted on the only
 # interface of a fresh namespace).
 set -u
@@ -14,6 +15,9 @@ ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 tx() { ip netns exec "$NS" cat /sys/class/net/lo/statistics/tx_packets; }
 
 fail=0
+# files that -sV reads before the first packet (a missing or broken feed or probe file)
+printf '{"vulnerabilities": [\n  {"cve": }\n]}\n' >"/tmp/prbad$$.feed"
+printf 'Probe TCP NULL q||\nmatch ssh m|^SSH-| p/x\n' >"/tmp/prbad$$.probes" # p/ never closed
 # each case: "expected text in the message|arguments..."
 cases=(
     "0-70000|-p 0-70000 127.0.0.1"
@@ -33,6 +37,11 @@ cases=(
     "::1|-p 80 ::1"
     "--top-ports|--top-ports 0 127.0.0.1"
     "--host-timeout|--host-timeout 5x 127.0.0.1"
+    "/nonexistent/feed.json|-sV --cve-feed /nonexistent/feed.json -p 22 127.0.0.1"
+    "prbad$$.feed line 2 column|-sV --cve-feed /tmp/prbad$$.feed -p 22 127.0.0.1"
+    "/nonexistent/probes|-sV --versiondb /nonexistent/probes -p 22 127.0.0.1"
+    "prbad$$.probes line 2|-sV --versiondb /tmp/prbad$$.probes -p 22 127.0.0.1"
+    "--cve-feed needs -sV|--cve-feed /tmp/prbad$$.feed -p 22 127.0.0.1"
 )
 for c in "${cases[@]}"; do
     want=${c%%|*}
@@ -55,5 +64,5 @@ for c in "${cases[@]}"; do
         echo "ok   scan ${args[*]}  ->  $msg"
     fi
 done
-rm -f "/tmp/prbad$$.out" "/tmp/prbad$$.err"
+rm -f "/tmp/prbad$$.out" "/tmp/prbad$$.err" "/tmp/prbad$$.feed" "/tmp/prbad$$.probes"
 exit $fail

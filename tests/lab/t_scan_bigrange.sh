@@ -123,20 +123,23 @@ sleep 4
 kill -INT $(pgrep -P $scan) 2>/dev/null # portreeve, the child of time (which ignores SIGINT)
 wait $scan
 sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/stop1.time" >"$W/stop1.rss"
-check "the interrupted /8 scan left a resume file, under 64 MiB" \
-    sh -c "[ -s '$W/portreeve.resume' ] && [ \$(cat '$W/stop1.rss') -lt $MAXKB ]"
-g1=$(sed -n 's/^group //p' "$W/portreeve.resume")
-echo "   stopped in host group ${g1:-?}; $(grep -c '^rest ' "$W/portreeve.resume") finished hosts saved"
-check "a -Pn resume file lists no up hosts (every target is up)" sh -c "! grep -q '^up ' '$W/portreeve.resume'"
-cp "$W/portreeve.resume" "$W/first.resume"
+# the file has a name of its own (portreeve-TIME-PID.resume), given in the message
+RF=$(sed -n 's/.*resume with: portreeve scan --resume \(portreeve-[0-9-]*\.resume\)$/\1/p' "$W/stop1.err")
+RF=${RF:-none}
+check "the interrupted /8 scan left a resume file ($RF), under 64 MiB" \
+    sh -c "[ -s '$W/$RF' ] && [ \$(cat '$W/stop1.rss') -lt $MAXKB ]"
+g1=$(sed -n 's/^group //p' "$W/$RF")
+echo "   stopped in host group ${g1:-?}; $(grep -c '^rest ' "$W/$RF") finished hosts saved"
+check "a -Pn resume file lists no up hosts (every target is up)" sh -c "[ -s '$W/$RF' ] && ! grep -q '^up ' '$W/$RF'"
+cp "$W/$RF" "$W/first.resume"
 ( cd "$W" && exec ip netns exec "$NS" /usr/bin/time -v -o "$W/stop2.time" "$PORTREEVE" scan \
-    --resume portreeve.resume >"$W/stop2.out" 2>"$W/stop2.err" ) &
+    --resume "$RF" >"$W/stop2.out" 2>"$W/stop2.err" ) &
 scan=$!
 sleep 4
 kill -INT $(pgrep -P $scan) 2>/dev/null # portreeve, the child of time (which ignores SIGINT)
 wait $scan
 sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/stop2.time" >"$W/stop2.rss"
-g2=$(sed -n 's/^group //p' "$W/portreeve.resume")
+g2=$(sed -n 's/^group //p' "$W/$RF")
 echo "   resumed run stopped in host group ${g2:-?}; peak RSS $(cat "$W/stop2.rss") KiB"
 check "the resumed /8 scan went on from the saved group, under 64 MiB" \
     sh -c "[ -n '$g1' ] && [ -n '$g2' ] && [ '$g2' -ge '$g1' ] && [ \$(cat '$W/stop2.rss') -lt $MAXKB ] && grep -q 'resume with' '$W/stop2.err'"

@@ -53,7 +53,7 @@ resume_case() { # NAME STOP_AFTER_S TARGETS... : interrupt, resume, compare, cou
     local name=$1 after=$2
     shift 2
     local opts=(-sS -Pn -p 1-3000 --max-hostgroup 1)
-    rm -f "$W/portreeve.resume"
+    rm -f "$W"/portreeve-*.resume
     in_ns "$PORTREEVE" scan "${opts[@]}" "$@" -oX "$W/$name.full.xml" >/dev/null 2>&1 || fail=1
     capture_start "$W/$name.pcap" lo 'tcp[tcpflags] == tcp-syn and dst net 127.0.0.0/8 and src portrange 61000-65535'
     ( cd "$W" && exec ip netns exec "$NS" "$PORTREEVE" scan "${opts[@]}" --max-rate 1000 "$@" -oX "$W/$name.part.xml" >"$W/$name.part.txt" 2>&1 ) &
@@ -61,10 +61,13 @@ resume_case() { # NAME STOP_AFTER_S TARGETS... : interrupt, resume, compare, cou
     sleep "$after"
     kill -INT $scan
     wait $scan
-    cp "$W/portreeve.resume" "$W/$name.resume" 2>/dev/null
-    check "$name: an interrupted scan leaves a resume file" test -s "$W/portreeve.resume"
-    check "$name: and says how to resume" grep -q "resume with: portreeve scan --resume portreeve.resume" "$W/$name.part.txt"
-    ( cd "$W" && ip netns exec "$NS" "$PORTREEVE" scan --resume portreeve.resume >"$W/$name.resumed.txt" 2>&1 )
+    # the file has a name of its own (portreeve-TIME-PID.resume), given in the message
+    local rfile
+    rfile=$(sed -n 's/.*resume with: portreeve scan --resume \(portreeve-[0-9-]*\.resume\)$/\1/p' "$W/$name.part.txt")
+    cp "$W/$rfile" "$W/$name.resume" 2>/dev/null
+    check "$name: an interrupted scan leaves a resume file ($rfile) and says how to resume" \
+        test -n "$rfile" -a -s "$W/$rfile"
+    ( cd "$W" && ip netns exec "$NS" "$PORTREEVE" scan --resume "$rfile" >"$W/$name.resumed.txt" 2>&1 )
     check "$name: the resumed scan completes" grep -q "portreeve done" "$W/$name.resumed.txt"
     capture_stop
     # the resumed run rewrote part.xml: the same -oX is in the saved command

@@ -327,6 +327,34 @@ static void test_xml(void **state)
     assert_int_equal(snap_from_xml(&sa, bad, &e), -1);
     assert_non_null(strstr(e.msg, "portid '99999'"));
     assert_int_equal(snap_from_xml(&sa, "/nonexistent.xml", &e), -1);
+    /* a port listed twice would make a false change: refused with its line */
+    write_file(bad, "<nmaprun><host><address addr=\"1.2.3.4\" addrtype=\"ipv4\"/><ports>\n"
+                    "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/></port>\n"
+                    "<port protocol=\"udp\" portid=\"22\"><state state=\"open\"/></port>\n"
+                    "<port protocol=\"tcp\" portid=\"22\"><state state=\"closed\"/></port>\n"
+                    "</ports></host></nmaprun>");
+    assert_int_equal(snap_from_xml(&sa, bad, &e), -1);
+    assert_non_null(strstr(e.msg, "bad.xml line 4: port 22/tcp of host 1.2.3.4 listed twice"));
+    /* addr must be an address; two spellings of one address are one host */
+    const char *notaddr[] = {"not-an-ip", "1.2.3.4.5", "", "1.2.3.4 ", "::g"};
+    for (size_t i = 0; i < sizeof notaddr / sizeof notaddr[0]; i++) {
+        char x[256];
+        snprintf(x, sizeof x,
+                 "<nmaprun>\n<host><address addr=\"%s\" addrtype=\"ipv4\"/></host></nmaprun>",
+                 notaddr[i]);
+        write_file(bad, x);
+        assert_int_equal(snap_from_xml(&sa, bad, &e), -1);
+        if (!strstr(e.msg, "bad.xml line 2: ") || !strstr(e.msg, "IP"))
+            fail_msg("'%s': %s", notaddr[i], e.msg);
+    }
+    write_file(bad, "<nmaprun><host><address addr=\"2001:2::1\" addrtype=\"ipv6\"/></host>\n"
+                    "<host><address addr=\"2001:2:0::0:1\" addrtype=\"ipv6\"/></host></nmaprun>");
+    assert_int_equal(snap_from_xml(&sa, bad, &e), -1);
+    assert_non_null(strstr(e.msg, "line 2: host 2001:2::1 listed twice"));
+    /* truncated XML: the file and the line */
+    write_file(bad, "<nmaprun>\n<host><address addr=\"1.2.3.4\" addrtype=\"ipv4\"/>\n<ports><port");
+    assert_int_equal(snap_from_xml(&sa, bad, &e), -1);
+    assert_non_null(strstr(e.msg, "bad.xml line 3"));
 }
 
 int main(void)

@@ -593,6 +593,22 @@ static void test_xml_tools(void **state)
     rmtmp(&d);
 }
 
+/* XML text valid against nmap.dtd (xmllint), when xmllint is installed. */
+static void assert_dtd_valid(const char *xml)
+{
+    if (!have_tool("/usr/bin/xmllint")) {
+        print_message("xmllint missing: DTD validation skipped\n");
+        return;
+    }
+    struct tmpdir d;
+    char a[128];
+    mktmp(&d);
+    snprintf(a, sizeof a, "%s/v.xml", d.path);
+    write_file(a, xml);
+    assert_int_equal(sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", a), 0);
+    rmtmp(&d);
+}
+
 /* Out-of-range bytes in the model (a bug elsewhere) still give valid, readable output. */
 static void test_garbage_model(void **state)
 {
@@ -611,16 +627,7 @@ static void test_garbage_model(void **state)
     t = run(out_xml, &fx->r, &o);
     hasnt(t, "bogus");
     has(t, "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"1000\" services=\"\"/>");
-    if (have_tool("/usr/bin/xmllint")) {
-        struct tmpdir d;
-        char a[128];
-        mktmp(&d);
-        snprintf(a, sizeof a, "%s/g.xml", d.path);
-        write_file(a, t);
-        assert_int_equal(sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", a),
-                         0);
-        rmtmp(&d);
-    }
+    assert_dtd_valid(t);
     free(t);
     t = run(out_json, &fx->r, &o);
     has(t, "{\"ip\":\"?\",\"hostname\":\"evil?[31m?\?--x\\\"'\",\"proto\":\"tcp\",\"port\":0,"
@@ -629,6 +636,45 @@ static void test_garbage_model(void **state)
     free(t);
     t = run(out_grepable, &fx->r, &o);
     has(t, "Host: ? (evil?[31m?\?--x\"')\tPorts: 0/unknown/tcp/////\n");
+    free(t);
+}
+
+/* A scan that failed part way: every format keeps the hosts and says it is incomplete;
+ * the XML says so as nmap does (exit="error" errormsg=...) and stays DTD-valid. */
+static void test_incomplete(void **state)
+{
+    struct fixture *fx = *state;
+    struct out_opts o = {.verbose = 1};
+    fx->r.errormsg = "service detection: epoll_wait: <bad> & \"worse\"";
+    fx->r.pkts_sent = 10, fx->r.pkts_rcvd = 5, fx->r.pkts_badsum = 3;
+    char *t = run(out_xml, &fx->r, &o);
+    has(t, "exit=\"error\" errormsg=\"service detection: epoll_wait: &lt;bad&gt; &amp; "
+           "&quot;worse&quot;\"/>");
+    has(t, "(incomplete)");
+    has(t, "portid=\"80\"");
+    assert_dtd_valid(t);
+    free(t);
+    t = run(out_normal, &fx->r, &o);
+    has(t, "INCOMPLETE: the scan failed: service detection: epoll_wait:");
+    has(t, "Replies with a wrong checksum ignored: 3\n");
+    free(t);
+    o.as_file = 1;
+    t = run(out_normal, &fx->r, &o);
+    has(t, "# INCOMPLETE: the scan failed: service detection");
+    free(t);
+    t = run(out_grepable, &fx->r, &o);
+    has(t, "# INCOMPLETE: the scan failed: service detection");
+    free(t);
+    t = run(out_json, &fx->r, &o);
+    has(t, "\n{\"incomplete\":true,\"error\":\"service detection: epoll_wait: <bad> & "
+           "\\\"worse\\\"\"}\n");
+    free(t);
+    fx->r.errormsg = NULL;
+    t = run(out_json, &fx->r, &o);
+    hasnt(t, "incomplete");
+    free(t);
+    t = run(out_xml, &fx->r, &o);
+    has(t, "exit=\"success\"/>");
     free(t);
 }
 
@@ -660,6 +706,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xml_tools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incomplete, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,100 @@ static void test_udp6_matches_scapy(void **state)
     assert_checksums_ok(b, n);
 }
 
+/* pkt_csum_check on scapy's bytes and on built packets: a flipped byte in the IPv4
+ * header or the transport part is caught, truncated or header-only checks pass, and a
+ * NIC-pending (pseudo-header only) TCP checksum passes only with PKT_CSUM_PARTIAL. */
+static void test_csum_check(void **state)
+{
+    (void)state;
+    uint8_t b[PKT_MAX];
+    memcpy(b, scapy_syn4, sizeof scapy_syn4);
+    size_t n = sizeof scapy_syn4;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    b[37] ^= 0x01; /* TCP checksum */
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    assert_int_equal(pkt_csum_check(b, n, 0), PKT_CSUM_OK);               /* L4 not asked */
+    assert_int_equal(pkt_csum_check(b, n - 4, PKT_CSUM_L4), PKT_CSUM_OK); /* cut short */
+    b[37] ^= 0x01;
+    b[50] ^= 0x80; /* TCP payload/option byte */
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    b[50] ^= 0x80;
+    b[11] ^= 0x10; /* IPv4 header checksum */
+    assert_int_equal(pkt_csum_check(b, n, 0), PKT_CSUM_BAD_IP);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_IP);
+    b[11] ^= 0x10;
+    b[8] = 1; /* TTL changed without updating the header checksum */
+    assert_int_equal(pkt_csum_check(b, n, 0), PKT_CSUM_BAD_IP);
+    b[8] = 64;
+
+    /* a checksum left for the NIC: the folded pseudo-header sum */
+    uint32_t ps = pseudo(b, 6, n - 20);
+    while (ps >> 16)
+        ps = (ps & 0xffff) + (ps >> 16);
+    put16(b + 36, (uint16_t)ps);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_PARTIAL), PKT_CSUM_OK);
+
+    memcpy(b, scapy_udp6, sizeof scapy_udp6);
+    n = sizeof scapy_udp6;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    b[n - 1] ^= 0x01;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+
+    /* UDP over IPv4: 0 means no checksum; otherwise verified */
+    struct pkt_ip ip4 = mkip("198.18.0.2", "198.18.0.1");
+    n = pkt_build_udp(b, sizeof b, &ip4, 53, 61000, dns_status, sizeof dns_status);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    b[n - 2] ^= 0x04;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    put16(b + 26, 0);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+
+    /* ICMP (no pseudo-header) and ICMPv6 (with one) */
+    n = pkt_build_icmp_echo(b, sizeof b, &ip4, 7, 9, 0);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    b[25] ^= 0x01;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_PARTIAL), PKT_CSUM_BAD_L4);
+    struct pkt_ip ip6 = mkip("2001:2::2", "2001:2::1");
+    n = pkt_build_icmp_echo(b, sizeof b, &ip6, 7, 9, 0);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    b[8] ^= 0x01; /* source address: only the pseudo-header sees it */
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+
+    /* a later IPv4 fragment: the segment is not all here, only the header is checked */
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_SYN | TH_ACK, 1024, NULL, NULL, 0);
+    b[37] ^= 0x01;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    b[6] |= 0x20; /* more fragments */
+    put16(b + 10, 0);
+    put16(b + 10, pkt_cksum(b, 20, 0));
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_OK);
+    /* TCP data (maybe GRO-merged in a capture) is left unjudged with PKT_CSUM_TCP_BARE */
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_ACK, 1024, NULL,
+                      (const uint8_t *)"data", 4);
+    b[n - 1] ^= 0x20;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_TCP_BARE), PKT_CSUM_OK);
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_SYN, 1024, NULL, NULL, 0);
+    b[37] ^= 0x01;
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_TCP_BARE), PKT_CSUM_BAD_L4);
+
+    /* --badsum: every probe we build comes out with a checksum that does not verify */
+    for (uint32_t seq = 0; seq < 4000; seq++) {
+        n = pkt_build_tcp(b, sizeof b, &ip4, 61000, 80, seq * 7919u, 0, TH_SYN, 1024, NULL, NULL,
+                          0);
+        pkt_spoil_cksum(b, n);
+        assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+        uint8_t d[2] = {(uint8_t)seq, (uint8_t)(seq >> 8)};
+        n = pkt_build_udp(b, sizeof b, seq & 1 ? &ip4 : &ip6, 61000, 53, d, 2);
+        pkt_spoil_cksum(b, n);
+        assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_L4);
+    }
+    /* garbage is left to pkt_parse */
+    assert_int_equal(pkt_csum_check(b, 3, PKT_CSUM_L4), PKT_CSUM_OK);
+    assert_int_equal(pkt_csum_check(NULL, 0, PKT_CSUM_L4), PKT_CSUM_OK);
+}
+
 static void test_cksum_basics(void **state)
 {
     (void)state;
@@ -767,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_syn4_matches_scapy),
         cmocka_unit_test(test_udp6_matches_scapy),
         cmocka_unit_test(test_cksum_basics),
+        cmocka_unit_test(test_csum_check),
         cmocka_unit_test(test_syn_roundtrip_v4),
         cmocka_unit_test(test_syn_roundtrip_v6),
         cmocka_unit_test(test_tcp_option_layouts),
