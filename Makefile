@@ -14,6 +14,8 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
              postgresql chromium sqlite3 vsftpd redis-server memcached time wrk \
+             apache2 libapache2-mod-security2 modsecurity-crs gobuster dirb ffuf wfuzz \
+             whatweb wapiti sqlmap fail2ban wget curl jq \
              build-essential debhelper dpkg-dev lintian bash-completion man-db systemd \
              python3-jsonschema
 NPROC     ?= $(shell nproc)

@@ -18,13 +18,18 @@
 static void usage(FILE *f)
 {
     fputs("usage: portreeve detect (-r FILE | -i IFACE | --fwlog FILE|- [-F]) [options] [BPF]\n"
+          "       portreeve detect [-r FILE | -i IFACE | --fwlog FILE] --http-log FILE|- ... [-F]\n"
           "\n"
-          "inputs (exactly one):\n"
+          "inputs (at most one of -r, -i, --fwlog; any number of --http-log):\n"
           "  -r, --read FILE    read a pcap or pcapng capture\n"
           "  -i, --interface IFACE  capture live on an interface\n"
           "  --fwlog FILE|-     read iptables/nftables LOG lines (kern.log, syslog, dmesg,\n"
           "                     journalctl -k); '-' is standard input\n"
-          "  -F, --follow       with --fwlog: keep reading as the file grows\n"
+          "  --http-log FILE|-  read an HTTP server or WAF log (nginx/Apache access logs,\n"
+          "                     JSON access logs, ModSecurity audit logs; docs/web.md)\n"
+          "  --http-log-format NAME|TEXT  combined, common, vhost_combined, json, modsec,\n"
+          "                     modsec-json, auto (default), or an nginx log_format text\n"
+          "  -F, --follow       with --fwlog/--http-log: keep reading as the files grow\n"
           "  -f, --filter EXPR  BPF filter for -r/-i (also: trailing arguments)\n"
           "outputs:\n"
           "  --alerts FILE      append alerts as JSON lines ('-' for stdout)\n"
@@ -101,6 +106,8 @@ enum {
     O_CONFIG,
     O_BLOCKTIMEMAX,
     O_FLUSH,
+    O_HTTPLOG,
+    O_HTTPFMT,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -142,6 +149,8 @@ static const struct option longopts[] = {
     {"interface", required_argument, NULL, 'i'},
     {"fwlog", required_argument, NULL, O_FWLOG},
     {"follow", no_argument, NULL, 'F'},
+    {"http-log", required_argument, NULL, O_HTTPLOG},
+    {"http-log-format", required_argument, NULL, O_HTTPFMT},
     {"filter", required_argument, NULL, 'f'},
     {"alerts", required_argument, NULL, O_ALERTS},
     {"eve", required_argument, NULL, O_EVE},
@@ -198,8 +207,11 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
     struct det_options *o = &a->o;
     struct blk_options *bo = &a->bo;
     double x;
-    if (from_cmdline && (c == 'r' || c == 'i' || c == O_FWLOG) && !a->cmdline_inputs++)
-        o->file = o->iface = o->fwlog = NULL; /* the file's input is replaced */
+    if (from_cmdline && (c == 'r' || c == 'i' || c == O_FWLOG || c == O_HTTPLOG) &&
+        !a->cmdline_inputs++) { /* the file's inputs are replaced */
+        o->file = o->iface = o->fwlog = NULL;
+        o->nhttp_logs = 0;
+    }
     switch (c) {
     case 'r':
         o->file = v;
@@ -212,6 +224,14 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case 'F':
         o->follow = 1;
+        break;
+    case O_HTTPLOG:
+        if (o->nhttp_logs >= DET_MAX_HTTP_LOGS)
+            return pr_errf(e, "at most %d --http-log", DET_MAX_HTTP_LOGS);
+        o->http_logs[o->nhttp_logs++] = v;
+        break;
+    case O_HTTPFMT:
+        o->http_format = v;
         break;
     case 'f':
         o->filter = v;
@@ -393,9 +413,17 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
     }
     struct det_options *o = &a->o;
     int inputs = !!o->file + !!o->iface + !!o->fwlog;
-    if (inputs != 1)
-        return pr_errf(e, "give exactly one input: -r FILE, -i IFACE or --fwlog FILE"),
+    if (inputs > 1 || (inputs == 0 && !o->nhttp_logs))
+        return pr_errf(e, "give one input: -r FILE, -i IFACE or --fwlog FILE (HTTP logs may be"
+                          " added with --http-log FILE)"),
                PR_EXIT_USAGE;
+    int stdins = o->fwlog && !strcmp(o->fwlog, "-");
+    for (unsigned i = 0; i < o->nhttp_logs; i++)
+        stdins += !strcmp(o->http_logs[i], "-");
+    if (stdins > 1)
+        return pr_errf(e, "only one input can be standard input ('-')"), PR_EXIT_USAGE;
+    if (o->http_format && !o->nhttp_logs)
+        return pr_errf(e, "--http-log-format needs --http-log"), PR_EXIT_USAGE;
     if (a->block_opts && !a->block)
         return pr_errf(e, "--block-time, --block-time-max, --dry-run, --allow, --block-anyway,"
                           " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
@@ -407,10 +435,10 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
         return pr_errf(e, "--block-time-max (%u s) is shorter than --block-time (%u s)",
                        a->bo.seconds_max, a->bo.seconds),
                PR_EXIT_USAGE;
-    if (o->follow && !o->fwlog)
-        return pr_errf(e, "-F applies to --fwlog only"), PR_EXIT_USAGE;
+    if (o->follow && !o->fwlog && !o->nhttp_logs)
+        return pr_errf(e, "-F applies to --fwlog and --http-log only"), PR_EXIT_USAGE;
     if (optind < argc) {
-        if (a->cmdline_filter || o->fwlog) /* (trailing words replace the file's filter) */
+        if (a->cmdline_filter || (!o->file && !o->iface)) /* (they replace the file's filter) */
             return pr_errf(e, "unexpected argument '%s'", argv[optind]), PR_EXIT_USAGE;
         size_t n = 0;
         a->filter[0] = 0;

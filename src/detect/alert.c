@@ -25,8 +25,30 @@ static const char *kind_word(enum det_alert_kind k)
     return k == DET_ALERT_NEW ? "ALERT" : k == DET_ALERT_UPDATE ? "UPDATE" : "END";
 }
 
+/* A web alert (web.h): requests and paths instead of ports and hosts. */
+static void format_web_line(const struct det_alert *a, char *buf, size_t len)
+{
+    char ts[40], src[PR_ADDRSTRLEN];
+    const struct det_web_info *w = a->web;
+    det_fmt_time(a->ts_us, ts, sizeof ts);
+    size_t n = (size_t)snprintf(buf, len, "%s %s #%u %s from %s: %u requests, %u paths, statuses",
+                                ts, kind_word(a->kind), a->scan_id, a->event,
+                                addr_str(&a->src, src, sizeof src), a->probes, w->paths_probed);
+    for (unsigned i = 0; i < w->nstatus && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, " %u:%u", w->status_code[i], w->status_count[i]);
+    for (unsigned i = 0; i < w->nsamples && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : ", sample ", w->sample_paths[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, ", incident %u, threat %u, tool %s, action %s", w->incident_id,
+                 w->threat_level, a->tool_guess, a->action);
+}
+
 static void format_line(const struct det_alert *a, char *buf, size_t len)
 {
+    if (a->web) {
+        format_web_line(a, buf, len);
+        return;
+    }
     char ts[40], src[PR_ADDRSTRLEN + 24], dst[PR_ADDRSTRLEN + 16], open[DET_ALERT_MAX_OPEN * 6 + 8];
     det_fmt_time(a->ts_us, ts, sizeof ts);
     if (a->nsrcs > 1 && a->has_src) {
@@ -80,6 +102,26 @@ int det_sink_text(FILE *f, struct det_sink *out)
 
 /* ---- JSON lines sink ---- */
 
+static void web_json(json_t *o, const struct det_web_info *w)
+{
+    json_object_set_new(o, "incident_id", json_integer(w->incident_id));
+    json_object_set_new(o, "threat_level", json_integer(w->threat_level));
+    json_object_set_new(o, "paths_probed", json_integer(w->paths_probed));
+    json_t *st = json_object();
+    for (unsigned i = 0; i < w->nstatus && i < DET_WEB_MAX_STATUS; i++) {
+        char code[8];
+        snprintf(code, sizeof code, "%u", w->status_code[i]);
+        json_object_set_new(st, code, json_integer(w->status_count[i]));
+    }
+    json_object_set_new(o, "status_counts", st);
+    json_t *sp = json_array();
+    for (unsigned i = 0; i < w->nsamples && i < DET_WEB_MAX_SAMPLES; i++)
+        json_array_append_new(sp, json_string(w->sample_paths[i]));
+    json_object_set_new(o, "sample_paths", sp);
+    if (w->block_evidence)
+        json_object_set_new(o, "block_evidence", json_string(w->block_evidence));
+}
+
 char *det_alert_json(const struct det_alert *a)
 {
     char ts[40], first[40], last[40], buf[PR_ADDRSTRLEN];
@@ -117,6 +159,8 @@ char *det_alert_json(const struct det_alert *a)
     json_object_set_new(o, "confidence", json_real((double)(int)(a->confidence * 1000) / 1000.0));
     json_object_set_new(o, "tool_guess", json_string(a->tool_guess));
     json_object_set_new(o, "action", json_string(a->action));
+    if (a->web)
+        web_json(o, a->web);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;

@@ -20,6 +20,21 @@
 
 enum det_alert_kind { DET_ALERT_NEW = 0, DET_ALERT_UPDATE, DET_ALERT_END };
 
+/* What a web alert (`webscan`, `webprobe`; web.h) adds; NULL in port scan alerts. */
+#define DET_WEB_MAX_STATUS 8
+#define DET_WEB_MAX_SAMPLES 5
+struct det_web_info {
+    uint32_t incident_id;  /* the port scan's incident when the source scanned first */
+    uint8_t threat_level;  /* 0-100 */
+    uint32_t paths_probed; /* distinct paths requested */
+    unsigned nstatus;      /* status_counts: code → requests */
+    uint16_t status_code[DET_WEB_MAX_STATUS];
+    uint32_t status_count[DET_WEB_MAX_STATUS];
+    unsigned nsamples;
+    char sample_paths[DET_WEB_MAX_SAMPLES][64];
+    const char *block_evidence; /* "http-request": completed requests, not forgeable */
+};
+
 struct det_alert {
     uint32_t scan_id;
     enum det_alert_kind kind;
@@ -47,6 +62,7 @@ struct det_alert {
      * answers, stealth probes. */
     uint32_t ev_handshakes, ev_halfopen, ev_stray_rst, ev_stealth;
     uint8_t ev_hops_lo, ev_hops_hi;
+    const struct det_web_info *web; /* web alerts only */
 };
 
 /* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */

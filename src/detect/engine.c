@@ -635,22 +635,32 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->action = "none";
 }
 
-/* Emits the scan's alert through the global token bucket. */
-static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind kind)
+/* One token of the global alert bucket at time now: 1, or 0 (counted) when it is empty. */
+static int take_token(struct det_engine *d, uint64_t now)
 {
-    if (sc->is_member)
-        return;
-    double dt = d->now_us > d->tokens_us ? (double)(d->now_us - d->tokens_us) / 1e6 : 0;
-    d->tokens_us = d->now_us;
+    double dt = now > d->tokens_us ? (double)(now - d->tokens_us) / 1e6 : 0;
+    if (now > d->tokens_us)
+        d->tokens_us = now;
     d->tokens += dt * d->cfg.alert_rate;
     if (d->tokens > d->cfg.alert_burst)
         d->tokens = d->cfg.alert_burst;
     if (d->tokens < 1) {
         d->st.alerts_suppressed++;
+        return 0;
+    }
+    d->tokens -= 1;
+    return 1;
+}
+
+/* Emits the scan's alert through the global token bucket. */
+static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind kind)
+{
+    if (sc->is_member)
+        return;
+    if (!take_token(d, d->now_us)) {
         sc->pending = 1;
         return;
     }
-    d->tokens -= 1;
     if (!sc->emitted)
         kind = DET_ALERT_NEW;
     struct det_alert a;
@@ -1404,4 +1414,45 @@ void det_engine_finish(struct det_engine *d)
     /* time moves on past every timeout, so that the last probes get their outcome */
     d->now_us += d->cfg.conn_timeout_us;
     sweep(d, 1);
+}
+
+/* ---------------------------------------------------------------- alerts from outside */
+
+uint32_t det_engine_next_id(struct det_engine *d)
+{
+    return d->next_scan_id++;
+}
+
+int det_engine_emit(struct det_engine *d, struct det_alert *a)
+{
+    if (!take_token(d, a->ts_us > d->now_us ? a->ts_us : d->now_us))
+        return -1;
+    if (d->responder) {
+        const char *act = d->responder(d->responder_ctx, a);
+        if (act)
+            a->action = act;
+    }
+    for (unsigned i = 0; i < d->nsinks; i++) {
+        struct pr_error e;
+        if (d->sinks[i].ops->emit(d->sinks[i].ctx, a, &e) < 0)
+            d->st.sink_errors++;
+    }
+    if (a->kind == DET_ALERT_NEW)
+        d->st.alerts++;
+    else
+        d->st.updates++;
+    return 0;
+}
+
+/* merged with H1's version */
+uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src)
+{
+    uint32_t n = d->cfg.max_sources;
+    uint32_t base = (uint32_t)(hash_addr(d, src, 1) % (n - PROBE_WINDOW + 1));
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        const struct src *x = &d->srcs[base + i];
+        if (x->used && addr_eq(&x->addr, src))
+            return x->scan_id;
+    }
+    return 0;
 }

@@ -84,4 +84,15 @@ size_t det_engine_scan_bytes(void);
 
 void det_engine_free(struct det_engine *d);
 
+/* An alert made outside the engine (the web analyzer, web.h): takes the next alert id
+ * (det_engine_next_id) and, in det_engine_emit, passes the responder, the global token
+ * bucket and the sinks like a scan alert. det_engine_emit returns 0, or -1 when the
+ * bucket suppressed it (counted; the caller retries later). */
+uint32_t det_engine_next_id(struct det_engine *d);
+int det_engine_emit(struct det_engine *d, struct det_alert *a);
+
+/* The incident a source belongs to: the id of its most recent scan, or 0 when it has
+ * no scan record. */ /* merged with H1's version */
+uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src);
+
 #endif

@@ -6,6 +6,8 @@
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
 #include "detect/tablekey.h"
+#include "detect/web.h"
+#include "detect/websrc.h"
 
 #include "core/privs.h"
 #include <signal.h>
@@ -123,11 +125,75 @@ static void print_summary(const struct det_engine *d, const struct det_capture *
     fflush(f);
 }
 
+/* The first MAX_LINE_ERRORS malformed lines are shown, then they are only counted. */
+static void report_line_error(unsigned *n, const struct pr_error *e)
+{
+    if (++*n <= MAX_LINE_ERRORS)
+        fprintf(stderr, "portreeve detect: %s (line skipped)\n", e->msg);
+    else if (*n == MAX_LINE_ERRORS + 1)
+        fputs("portreeve detect: further malformed lines are only counted\n", stderr);
+}
+
+/* One line per HTTP log and one for the web analyzer (after the summary line). */
+static void print_web_summary(struct det_websrc *const *ws, unsigned n, const struct det_web *w,
+                              FILE *f)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct det_websrc_stats st;
+        det_websrc_stats(ws[i], &st);
+        fprintf(f, "http log %s (%s): lines %llu, requests %llu, malformed %llu, other %llu\n",
+                det_websrc_name(ws[i]), det_websrc_format(ws[i]), (unsigned long long)st.lines,
+                (unsigned long long)st.requests, (unsigned long long)st.bad_lines,
+                (unsigned long long)st.other_lines);
+    }
+    if (w) {
+        const struct det_web_stats *st = det_web_stats(w);
+        fprintf(f,
+                "web: requests %llu, sources %llu (evicted %llu), alerts %llu, updates %llu,"
+                " suppressed %llu, table memory %zu bytes\n",
+                (unsigned long long)st->requests, (unsigned long long)st->sources_seen,
+                (unsigned long long)st->sources_evicted, (unsigned long long)st->alerts,
+                (unsigned long long)st->updates, (unsigned long long)st->suppressed,
+                det_web_bytes(w));
+    }
+    fflush(f);
+}
+
+/* The inputs of one run: at most one packet or LOG line source and the HTTP logs, read
+ * in the order of their events' times (files), or as they come (live, -F). */
+struct inputs {
+    struct det_capture *cap;
+    struct det_fwsrc *fw;
+    struct det_websrc *web[DET_MAX_HTTP_LOGS];
+    unsigned nweb;
+};
+
+static void close_inputs(struct inputs *in)
+{
+    det_capture_close(in->cap);
+    det_fwsrc_close(in->fw);
+    for (unsigned i = 0; i < in->nweb; i++)
+        det_websrc_close(in->web[i]);
+}
+
+static int open_web_logs(const struct det_options *o, struct inputs *in, struct pr_error *e)
+{
+    const char *fmt = o->http_format, *custom = NULL;
+    if (fmt && strchr(fmt, '$')) /* nginx log_format text rather than a name */
+        custom = fmt, fmt = NULL;
+    for (unsigned i = 0; i < o->nhttp_logs; i++) {
+        if (det_websrc_open(o->http_logs[i], o->follow, fmt, custom, &in->web[i], e) < 0)
+            return -1;
+        in->nweb = i + 1;
+    }
+    return 0;
+}
+
 int det_run(const struct det_options *o)
 {
     struct pr_error e = {""};
-    struct det_capture *cap = NULL;
-    struct det_fwsrc *fw = NULL;
+    struct inputs in;
+    memset(&in, 0, sizeof in);
     int rc = DET_EXIT_OK;
 
     /* first of all: a SIGHUP (systemctl reload) during start-up must not kill us */
@@ -139,32 +205,54 @@ int det_run(const struct det_options *o)
     sigaction(SIGHUP, &sa, NULL);
 
     if (o->file) {
-        if (det_capture_open_file(o->file, o->filter, &cap, &e) < 0)
+        if (det_capture_open_file(o->file, o->filter, &in.cap, &e) < 0)
             goto input_error;
     } else if (o->iface) {
-        if (det_capture_open_live(o->iface, o->filter, &cap, &e) < 0) {
+        if (det_capture_open_live(o->iface, o->filter, &in.cap, &e) < 0) {
             fprintf(stderr, "portreeve detect: %s\n", e.msg);
             return DET_EXIT_RUNTIME;
         }
-    } else if (det_fwsrc_open(o->fwlog, o->follow, &fw, &e) < 0) {
+    } else if (o->fwlog && det_fwsrc_open(o->fwlog, o->follow, &in.fw, &e) < 0) {
+        goto input_error;
+    }
+    struct det_capture *cap = in.cap;
+    struct det_fwsrc *fw = in.fw;
+    if (open_web_logs(o, &in, &e) < 0) {
+        close_inputs(&in);
         goto input_error;
     }
 
     struct det_engine *d = det_engine_new(&o->cfg, &e);
     if (!d) {
-        det_capture_close(cap);
-        det_fwsrc_close(fw);
+        close_inputs(&in);
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return DET_EXIT_USAGE;
     }
     uint64_t k0, k1; /* offline: the same alerts on every run (tablekey.h) */
+    int stable = 0;
     if (!o->iface && !o->follow) {
-        if (det_table_key_stable("/etc/machine-id", &k0, &k1) == 0)
+        if (det_table_key_stable("/etc/machine-id", &k0, &k1) == 0) {
             det_engine_set_key(d, k0, k1);
-        else
+            stable = 1;
+        } else {
             fputs("portreeve detect: no /etc/machine-id: the table key is random, so runs over"
                   " the same input may differ\n",
                   stderr);
+        }
+    }
+    struct det_web *web = NULL;
+    if (in.nweb) {
+        struct det_web_config wc;
+        det_web_config_defaults(&wc);
+        web = det_web_new(&wc, d, &e);
+        if (!web) {
+            det_engine_free(d);
+            close_inputs(&in);
+            fprintf(stderr, "portreeve detect: %s\n", e.msg);
+            return DET_EXIT_USAGE;
+        }
+        if (stable)
+            det_web_set_key(web, k1, k0); /* another key from the same stable pair */
     }
     struct det_sink sink;
     struct file_sinks fs = {.n = 0};
@@ -175,9 +263,9 @@ int det_run(const struct det_options *o)
     if ((o->alerts && add_file_sink(d, &fs, det_sink_json, o->alerts, &e) < 0) ||
         (o->eve && add_file_sink(d, &fs, det_sink_eve, o->eve, &e) < 0)) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_web_free(web);
         det_engine_free(d);
-        det_capture_close(cap);
-        det_fwsrc_close(fw);
+        close_inputs(&in);
         return DET_EXIT_USAGE;
     }
     if (o->syslog) {
@@ -187,9 +275,9 @@ int det_run(const struct det_options *o)
     struct det_metrics *metrics = NULL;
     if (o->metrics && det_metrics_open(o->metrics, &metrics, &e) < 0) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_web_free(web);
         det_engine_free(d);
-        det_capture_close(cap);
-        det_fwsrc_close(fw);
+        close_inputs(&in);
         return DET_EXIT_USAGE;
     }
     /* --block: the helper that keeps CAP_NET_ADMIN is forked before the drop */
@@ -198,9 +286,9 @@ int det_run(const struct det_options *o)
         if (blk_open(o->block, stderr, &blk, &e) < 0) {
             fprintf(stderr, "portreeve detect: --block: %s\n", e.msg);
             det_metrics_close(metrics);
+            det_web_free(web);
             det_engine_free(d);
-            det_capture_close(cap);
-            det_fwsrc_close(fw);
+            close_inputs(&in);
             return DET_EXIT_RUNTIME;
         }
         det_engine_set_responder(d, blk_respond, blk);
@@ -213,9 +301,9 @@ int det_run(const struct det_options *o)
     if (drop_privileges() < 0) {
         blk_close(blk);
         det_metrics_close(metrics);
+        det_web_free(web);
         det_engine_free(d);
-        det_capture_close(cap);
-        det_fwsrc_close(fw);
+        close_inputs(&in);
         return DET_EXIT_RUNTIME;
     }
 
@@ -224,40 +312,97 @@ int det_run(const struct det_options *o)
     uint64_t started = wall_us();
     unsigned line_errors = 0;
     uint64_t events = 0;
+    /* Each input is NEED (call its next), HAVE (an event waits) or DONE. The waiting
+     * event with the earliest time goes first, so files are merged in time order; an
+     * input with nothing new (live, -F) holds nobody back. */
+    enum { NEED = 0, HAVE, DONE };
+    int pstate = cap || fw ? NEED : DONE;
+    int wstate[DET_MAX_HTTP_LOGS] = {0};
+    struct det_event ev;
+    struct det_http_req req[DET_MAX_HTTP_LOGS];
+    int live = o->iface || o->follow;
     while (!det_stop) {
         if (det_hup) {
             det_hup = 0;
             on_hup(o, &fs, blk);
         }
-        struct det_event ev;
-        int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
-        if (r == 1) {
+        int idle = 0;
+        if (pstate == NEED) {
+            int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
+            if (r == 1) {
+                pstate = HAVE;
+            } else if (r == 0) {
+                idle = 1;
+                if (live) /* a log is ticked on its own clock (fwsrc.h) */
+                    det_engine_tick(d, fw ? det_fwsrc_clock(fw) : wall_us());
+                det_metrics_poll(metrics, d);
+            } else if (r == 2) {
+                pstate = DONE;
+            } else if (r == 3) {
+                report_line_error(&line_errors, &e);
+            } else {
+                fprintf(stderr, "portreeve detect: %s; reporting what was found so far\n", e.msg);
+                rc = DET_EXIT_USAGE;
+                break;
+            }
+        }
+        for (unsigned i = 0; i < in.nweb; i++) {
+            if (wstate[i] != NEED)
+                continue;
+            int r = det_websrc_next(in.web[i], &req[i], &e);
+            if (r == 1)
+                wstate[i] = HAVE;
+            else if (r == 0)
+                idle = 1;
+            else if (r == 2)
+                wstate[i] = DONE;
+            else if (r == 3)
+                report_line_error(&line_errors, &e);
+            else {
+                fprintf(stderr, "portreeve detect: %s\n", e.msg);
+                rc = DET_EXIT_USAGE;
+                wstate[i] = DONE;
+            }
+        }
+        int pick = -2; /* -1: the packet/LOG event; i: HTTP log i */
+        uint64_t best = UINT64_MAX;
+        if (pstate == HAVE)
+            pick = -1, best = ev.ts_us;
+        for (unsigned i = 0; i < in.nweb; i++)
+            if (wstate[i] == HAVE && req[i].ts_us < best)
+                pick = (int)i, best = req[i].ts_us;
+        int all_done = pstate == DONE;
+        for (unsigned i = 0; i < in.nweb; i++)
+            all_done &= wstate[i] == DONE;
+        if (pick == -1) {
             det_engine_event(d, &ev);
+            pstate = NEED;
             if (metrics && (++events & 1023) == 0) /* scrapers are served under load too */
                 det_metrics_poll(metrics, d);
-        } else if (r == 0) {
-            if (o->iface || o->follow) /* a log is ticked on its own clock (fwsrc.h) */
-                det_engine_tick(d, fw ? det_fwsrc_clock(fw) : wall_us());
-            det_metrics_poll(metrics, d);
-        } else if (r == 2) {
+        } else if (pick >= 0) {
+            det_web_request(web, &req[pick]);
+            wstate[pick] = NEED;
+        } else if (all_done) {
             break;
-        } else if (r == 3) {
-            if (++line_errors <= MAX_LINE_ERRORS)
-                fprintf(stderr, "portreeve detect: %s (line skipped)\n", e.msg);
-            else if (line_errors == MAX_LINE_ERRORS + 1)
-                fputs("portreeve detect: further malformed lines are only counted\n", stderr);
-        } else {
-            fprintf(stderr, "portreeve detect: %s; reporting what was found so far\n", e.msg);
-            rc = DET_EXIT_USAGE;
-            break;
+        } else if (idle) {
+            if (web && live)
+                det_web_tick(web, wall_us());
+            if (pstate == DONE) { /* only HTTP logs, all idle: nobody else waits */
+                det_metrics_poll(metrics, d);
+                struct timespec ts = {0, 100 * 1000000};
+                nanosleep(&ts, NULL);
+            }
         }
-        if (o->stop_after_us && (o->iface || o->follow) && wall_us() - started >= o->stop_after_us)
+        if (o->stop_after_us && live && wall_us() - started >= o->stop_after_us)
             break;
     }
+    if (web)
+        det_web_finish(web);
     det_engine_finish(d);
     det_metrics_poll(metrics, d);
     det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);
+    print_web_summary(in.web, in.nweb, web, stdout);
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
@@ -268,9 +413,9 @@ int det_run(const struct det_options *o)
         fflush(stdout);
         blk_close(blk);
     }
+    det_web_free(web);
     det_engine_free(d);
-    det_capture_close(cap);
-    det_fwsrc_close(fw);
+    close_inputs(&in);
     return rc;
 
 input_error:

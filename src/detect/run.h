@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#define DET_MAX_HTTP_LOGS 16
+
 /* Exit codes (the values of cli.h's PR_EXIT_*; the detect layer does not include cli). */
 enum { DET_EXIT_OK = 0, DET_EXIT_USAGE = 2, DET_EXIT_RUNTIME = 3 };
 
@@ -24,10 +26,13 @@ struct det_options;
 typedef int (*det_reload_fn)(void *ctx, struct det_options *out, struct pr_error *e);
 
 struct det_options {
-    const char *iface;               /* -i */
-    const char *file;                /* -r */
-    const char *fwlog;               /* --fwlog */
-    int follow;                      /* -F */
+    const char *iface;                        /* -i */
+    const char *file;                         /* -r */
+    const char *fwlog;                        /* --fwlog */
+    int follow;                               /* -F */
+    const char *http_logs[DET_MAX_HTTP_LOGS]; /* --http-log (web.h) */
+    unsigned nhttp_logs;
+    const char *http_format;         /* --http-log-format: a format name or nginx log_format text */
     const char *filter;              /* BPF filter (-f or trailing expression) */
     const char *alerts;              /* --alerts FILE */
     const char *eve;                 /* --eve FILE (Suricata EVE JSON, eve.h) */
