@@ -44,7 +44,11 @@ static void usage(FILE *f)
           "  --block-anyway CIDR  gateways or name servers that may be blocked (repeatable)\n"
           "  --block-on-flags-only  stealth probes (FIN/NULL/Xmas) alone are enough to block\n"
           "  --max-blocks-per-min N  cap on new blocks per minute (default 10)\n"
-          "  --keep-blocks      leave the table and its blocks when detect exits\n",
+          "  --keep-blocks      leave the table and its blocks when detect exits\n"
+          "privileges (docs/privileges.md):\n"
+          "  --user NAME        account after start-up when run as root (default: portreeve\n"
+          "                     if it exists, else nobody)\n"
+          "  --no-sandbox       no seccomp filter (for debugging)\n",
           f);
 }
 
@@ -77,6 +81,8 @@ enum {
     O_DURATION,
     O_BLOCK,
     O_METRICS,
+    O_USER,
+    O_NOSANDBOX,
     O_BLOCKTIME,
     O_DRYRUN,
     O_ALLOW,
@@ -154,6 +160,8 @@ int cmd_detect(int argc, char **argv)
         {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
         {"keep-blocks", no_argument, NULL, O_KEEP},
         {"metrics", required_argument, NULL, O_METRICS},
+        {"user", required_argument, NULL, O_USER},
+        {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -236,6 +244,12 @@ int cmd_detect(int argc, char **argv)
             if (num_opt("--duration", optarg, 0.001, 1e7, &x) < 0)
                 return PR_EXIT_USAGE;
             o.stop_after_us = (uint64_t)(x * 1e6);
+            break;
+        case O_USER:
+            o.run_user = optarg;
+            break;
+        case O_NOSANDBOX:
+            o.no_sandbox = 1;
             break;
         case O_METRICS:
             o.metrics = optarg;

@@ -77,7 +77,9 @@ static void usage(FILE *f)
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE\n"
-          "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
+          "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
+          "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
+          "  --no-sandbox (no seccomp filter; for debugging)\n",
           f);
 }
 
@@ -305,6 +307,11 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "-e")) {
             NEED_VAL();
             c->cfg.iface = val;
+        } else if (!strcmp(a, "--user")) {
+            NEED_VAL();
+            c->cfg.run_user = val;
+        } else if (!strcmp(a, "--no-sandbox")) {
+            c->cfg.no_sandbox = 1;
         } else if (!strcmp(a, "-S")) {
             NEED_VAL();
             if (addr_parse(val, &c->cfg.source) < 0)
@@ -743,6 +750,10 @@ int cmd_scan(int argc, char **argv)
         }
     }
     c->cfg.progress = &rf.progress;
+    /* --db stores the history and writes the outputs after the scan: stay uid 0 */
+    if (c->db)
+        c->cfg.stay_root = 1;
+    int was_root = geteuid() == 0;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -772,7 +783,11 @@ int cmd_scan(int argc, char **argv)
     if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag && rf.progress.valid) {
         const char *out = resume_path ? resume_path : RESUME_DEFAULT;
         if (resume_save(out, argc, argv, &c->cfg.key, &rf.progress, &e) < 0)
-            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            fprintf(stderr, "portreeve scan: %s%s\n", e.msg,
+                    was_root && geteuid() != 0
+                        ? " (the scan switched to an unprivileged account after start-up:"
+                          " run it from a directory that account can write, see --user)"
+                        : "");
         else
             fprintf(stderr,
                     "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);

@@ -2,6 +2,7 @@
 #include "detect/blockhelper.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include "detect/blocknft.h"
 
 #include <errno.h>
@@ -163,6 +164,10 @@ static void helper_main(int fd, const struct blk_helper_cfg *c)
     }
     struct blk_nft *nft = blk_nft_open(&e);
     if (!nft || blk_nft_setup(nft, &e) < 0) {
+        reply(fd, "err", e.msg);
+        _exit(1);
+    }
+    if (sbx_install(SBX_NFT, &e) < 0) {
         reply(fd, "err", e.msg);
         _exit(1);
     }

@@ -7,6 +7,7 @@
 #include "detect/metrics.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,12 +30,17 @@ static uint64_t wall_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* After the inputs and outputs are open nothing needs a capability any more. */
-static int drop_privileges(void)
+/* After the inputs and outputs are open nothing needs a capability any more: switch to
+ * the unprivileged account, then the seccomp allowlist. */
+static int drop_privileges(const struct det_options *o)
 {
     struct pr_error e = {""};
-    if (privs_drop(NULL, &e) < 0) {
+    if (privs_drop_user(o->run_user, NULL, &e) < 0) {
         fprintf(stderr, "portreeve detect: dropping privileges: %s\n", e.msg);
+        return -1;
+    }
+    if (!o->no_sandbox && sbx_install(SBX_WORKER, &e) < 0) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return -1;
     }
     return 0;
@@ -138,7 +144,7 @@ int det_run(const struct det_options *o)
         }
         det_engine_set_responder(d, blk_respond, blk);
     }
-    if (drop_privileges() < 0) {
+    if (drop_privileges(o) < 0) {
         blk_close(blk);
         det_metrics_close(metrics);
         det_engine_free(d);

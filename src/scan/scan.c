@@ -2,6 +2,7 @@
 #include "scan/scan.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
@@ -355,10 +356,14 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
             goto out;
         open_ring(cfg, &io, tg, (size_t)nh);
     }
-    /* Every privileged handle is open: keep no capability from here on, except
-     * CAP_NET_RAW when connect sockets must be bound to an interface (-e). */
+    /* Every privileged handle is open: switch to the unprivileged account and keep no
+     * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
+     * an interface (-e); then the seccomp allowlist for the rest of the scan. */
     static const int keep_raw[] = {13 /* CAP_NET_RAW */, -1};
-    if (privs_drop(cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL, e) < 0)
+    const int *keep = cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL;
+    if ((cfg->stay_root ? privs_drop(keep, e) : privs_drop_user(cfg->run_user, keep, e)) < 0)
+        goto out;
+    if (!cfg->no_sandbox && sbx_install(SBX_WORKER, e) < 0)
         goto out;
 
     /* Discovery. Hosts without a route stay down. */

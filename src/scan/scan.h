@@ -99,6 +99,10 @@ struct scan_config {
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
     size_t ncve_feeds;        /* status line period; 0 = auto */
     char *args;               /* command line, for the outputs */
+    /* after start-up (core/privs.h, core/sandbox.h) */
+    const char *run_user; /* --user: account to switch to as root; NULL = the default */
+    int stay_root;        /* keep the uid: files are created after the scan (--db, audit) */
+    int no_sandbox;       /* --no-sandbox: no seccomp filter (debugging) */
 };
 
 /* Runs the scan and fills r. Hosts are scanned in groups of at most SCAN_GROUP_PAIRS
