@@ -20,7 +20,8 @@ static const char *const common_calls[] = {
     "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list",
     "get_robust_list", "rseq", "exit", "exit_group", "gettid", "getpid", "clock_gettime",
     "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time", "rt_sigaction",
-    "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "poll", "ppoll", "getrandom",
+    "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall", "poll", "ppoll", "select",
+    "pselect6", "getrandom",
     /* socket I/O, identity (read only) */
     "recvfrom", "sendto", "recvmsg", "sendmsg", "bind", "getsockname", "setsockopt", "getsockopt",
     "sched_yield", "uname", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid"};
@@ -37,9 +38,9 @@ static const char *const worker_calls[] = {
     "connect", "listen", "accept", "accept4", "getpeername", "shutdown", "sendmmsg", "recvmmsg",
     "socketpair",
     /* waiting */
-    "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
-    "epoll_pwait2", "eventfd", "eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime",
-    "rt_sigtimedwait", "rt_sigsuspend", "pause", "sigaltstack", "alarm", "setitimer", "getitimer",
+    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+    "eventfd", "eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+    "rt_sigtimedwait", "rt_sigsuspend", "pause", "alarm", "setitimer", "getitimer",
     /* threads and processes: the receive thread, waiting for the nftables helper */
     "membarrier", "sched_getaffinity", "tgkill", "tkill", "kill", "wait4", "waitid", "getppid",
     "getpgrp", "getgroups", "getrusage", "times", "sysinfo", "capget", "mincore"};

@@ -1,11 +1,14 @@
 /* alert.c — see alert.h. */
 #include "detect/alert.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 void det_fmt_time(uint64_t ts_us, char *buf, size_t len)
 {
@@ -122,14 +125,49 @@ char *det_alert_json(const struct det_alert *a)
     return s;
 }
 
+/* Writes len bytes of line to fd in whole or not at all: a short write (a full disk)
+ * on a regular file is cut back, so the file never ends in half a JSON object. Returns
+ * 0, or -1 with errno set. */
+static int write_line(int fd, const char *line, size_t len)
+{
+    struct stat st;
+    off_t start = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_END) : -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, line + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = w < 0 ? errno : ENOSPC;
+            /* if the cut fails too, half a line stays; the error is reported anyway */
+            int cut = done && start >= 0 ? ftruncate(fd, start) : 0;
+            (void)cut;
+            errno = err;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
 static int json_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     char *s = det_alert_json(a);
     if (!s)
         return pr_errf(e, "alerts file: out of memory");
-    int r = fprintf((FILE *)ctx, "%s\n", s) < 0 || fflush((FILE *)ctx) != 0;
-    free(s);
-    return r ? pr_errf(e, "writing the alerts file failed") : 0;
+    size_t n = strlen(s);
+    char *line = realloc(s, n + 2);
+    if (!line) {
+        free(s);
+        return pr_errf(e, "alerts file: out of memory");
+    }
+    line[n++] = '\n';
+    FILE *f = ctx;
+    fflush(f); /* nothing is buffered here, but stdout may be shared with the text sink */
+    int r = write_line(fileno(f), line, n);
+    int err = errno;
+    free(line);
+    return r < 0 ? pr_errf(e, "writing the alerts file failed: %s", strerror(err)) : 0;
 }
 
 static void json_close(void *ctx)

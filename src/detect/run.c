@@ -75,6 +75,9 @@ static void print_summary(const struct det_engine *d, const struct det_capture *
             (unsigned long long)st->scans_evicted, (unsigned long long)st->alerts,
             (unsigned long long)st->updates, (unsigned long long)st->alerts_suppressed,
             det_engine_bytes(d));
+    if (st->sink_errors)
+        fprintf(f, "summary: alert sink write errors %llu (some alerts were not written)\n",
+                (unsigned long long)st->sink_errors);
     fflush(f);
 }
 
@@ -191,6 +194,8 @@ int det_run(const struct det_options *o)
             break;
     }
     det_engine_finish(d);
+    if (det_engine_stats(d)->sink_errors && rc == PR_EXIT_OK)
+        rc = PR_EXIT_RUNTIME; /* alerts were lost: the exit code says so */
     det_metrics_poll(metrics, d);
     det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);

@@ -100,12 +100,14 @@ static int unlisted_syscall(void)
     /* a packet socket (the raw handles are opened before the filter) */
     if (socket(AF_PACKET, SOCK_RAW, 0) >= 0 || errno != EPERM)
         return 2;
+#if !defined(__SANITIZE_ADDRESS__) /* sanitizer builds let clone through for LeakSanitizer */
     /* a new process */
     pid_t pid = fork();
     if (pid == 0)
         _exit(0);
     if (pid != -1 || errno != EPERM)
         return 3;
+#endif
     return 0;
 }
 
@@ -190,6 +192,8 @@ static void test_nft_profile(void **state)
     (void)state;
     char err[1024];
     int st = in_child(SBX_NFT, nft_limits, err, sizeof err);
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        fprintf(stderr, "child: status %#x, stderr: %s\n", (unsigned)st, err);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
 }
