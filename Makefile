@@ -5,6 +5,7 @@
 #   make demo     install missing Debian packages, build, run the namespace lab demo (root)
 #   make check    install missing Debian packages, build everything, run every test (root)
 #   make bench    side-by-side benchmarks against nmap, masscan, zmap (root)
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 300) each over its corpus
 
 BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
              libcap-ng-dev libjansson-dev libpcre2-dev libssl-dev libclang-rt-14-dev \
@@ -14,6 +15,7 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
              postgresql chromium sqlite3 vsftpd redis-server memcached time wrk
 NPROC     ?= $(shell nproc)
+FUZZ_SECONDS ?= 300
 
 .PHONY: all deps demo check unit fuzz lab bench clean
 
@@ -45,6 +47,9 @@ demo: deps all
 
 check: deps all build-asan/.built build-fuzz/.built
 	@tests/run.sh
+
+fuzz: build-fuzz/.built
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ONLY='^fuzz/' tests/run.sh
 
 bench: deps all
 	@bench/run

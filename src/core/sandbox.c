@@ -134,6 +134,10 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const char *const *nam
 
 #define ADD_LIST(ctx, act, l) add_list(ctx, act, l, sizeof l / sizeof *l)
 
+/* Argument n compared with op to a (and b for SCMP_CMP_MASKED_EQ: (arg & a) == b); every
+ * field set, unlike libseccomp's SCMP_An macros. */
+#define ARG(n, op, a, b) ((struct scmp_arg_cmp){(n), (op), (scmp_datum_t)(a), (scmp_datum_t)(b)})
+
 /* Calls allowed only with some arguments. */
 static int add_conditional(scmp_filter_ctx ctx, enum sbx_profile p)
 {
@@ -143,32 +147,32 @@ static int add_conditional(scmp_filter_ctx ctx, enum sbx_profile p)
     static const int worker_families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_UNIX};
     for (size_t i = 0; p == SBX_WORKER && i < 4; i++)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)worker_families[i]));
+                               ARG(0, SCMP_CMP_EQ, (scmp_datum_t)worker_families[i], 0));
     if (p == SBX_NFT)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK));
+                               ARG(0, SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK, 0));
     /* threads only (glibc's pthread_create); no new processes. clone3 passes its flags
      * in memory a filter cannot read: ENOSYS makes glibc fall back to clone. */
     if (p == SBX_WORKER)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+                               ARG(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* ioctl: everything but pushing characters into a terminal */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                           SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)TIOCSTI));
+                           ARG(1, SCMP_CMP_NE, (scmp_datum_t)TIOCSTI, 0));
     /* prctl: thread names only */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-                           SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+                           ARG(0, SCMP_CMP_EQ, PR_SET_NAME, 0));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-                           SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+                           ARG(0, SCMP_CMP_EQ, PR_GET_NAME, 0));
     /* resource limits: read only */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, ARG(2, SCMP_CMP_EQ, 0, 0));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrlimit), 0);
     if (p == SBX_NFT) {
         /* the helper is still uid 0: it may read (libnftables' tables), never write */
         const scmp_datum_t mask = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                               SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_RDONLY));
+                               ARG(2, SCMP_CMP_MASKED_EQ, mask, O_RDONLY));
     }
     return rc < 0 ? -1 : 0;
 }
@@ -201,7 +205,7 @@ int sbx_install(enum sbx_profile p, struct pr_error *e)
      * builds (never installed) let it through. */
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+                              ARG(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ptrace), 0);
 #endif
