@@ -37,7 +37,7 @@ build-asan/.built: $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c) CMakeL
 	@cmake --build build-asan -j $(NPROC)
 	@touch $@
 
-build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c) CMakeLists.txt
+build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c tests/fuzz/*.h) CMakeLists.txt
 	@CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPR_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(NPROC)
 	@touch $@

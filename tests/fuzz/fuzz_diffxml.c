@@ -7,12 +7,12 @@
 #include "audit/diff.h"
 #include "audit/snapshot.h"
 
+#include "memfile.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,13 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static FILE *devnull;
     if (!devnull && !(devnull = fopen("/dev/null", "w")))
         abort();
-    int fd = memfd_create("fuzz-diff.xml", MFD_CLOEXEC);
-    if (fd < 0)
-        abort();
-    if (size && write(fd, data, size) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_memfile(data, size, path, sizeof path);
     struct snapshot s, empty;
     memset(&empty, 0, sizeof empty);
     struct pr_error e = {""};

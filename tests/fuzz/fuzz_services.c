@@ -5,24 +5,19 @@
  * terminated string and the top-ports lists are strictly increasing. */
 #include "core/services.h"
 
+#include "memfile.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz-services", MFD_CLOEXEC);
-    if (fd < 0)
-        abort();
-    if (size && write(fd, data, size) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_memfile(data, size, path, sizeof path);
     struct pr_error e = {""};
     struct svc_db *db = svc_load(path, &e);
     close(fd);

@@ -52,6 +52,16 @@ static int in_child(enum sbx_profile p, int (*body)(void), char *err, size_t err
     return st;
 }
 
+/* in_child(), expecting the body to return 0 */
+static void expect_success(enum sbx_profile p, int (*body)(void), char *err, size_t errlen)
+{
+    int st = in_child(p, body, err, errlen);
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        fprintf(stderr, "child: status %#x, stderr: %s\n", (unsigned)st, err);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void *thread_main(void *arg)
 {
     return arg;
@@ -84,9 +94,7 @@ static void test_worker_allows_ordinary_work(void **state)
 {
     (void)state;
     char err[512];
-    int st = in_child(SBX_WORKER, ordinary_work, err, sizeof err);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    expect_success(SBX_WORKER, ordinary_work, err, sizeof err);
     assert_string_equal(err, "");
 }
 
@@ -115,9 +123,7 @@ static void test_unlisted_is_refused_and_logged(void **state)
 {
     (void)state;
     char err[512];
-    int st = in_child(SBX_WORKER, unlisted_syscall, err, sizeof err);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    expect_success(SBX_WORKER, unlisted_syscall, err, sizeof err);
     char want[80];
     snprintf(want, sizeof want, "sandbox refused system call %d (EPERM)", SYS_getcpu);
     assert_non_null(strstr(err, want));
@@ -191,11 +197,7 @@ static void test_nft_profile(void **state)
 {
     (void)state;
     char err[1024];
-    int st = in_child(SBX_NFT, nft_limits, err, sizeof err);
-    if (!WIFEXITED(st) || WEXITSTATUS(st))
-        fprintf(stderr, "child: status %#x, stderr: %s\n", (unsigned)st, err);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    expect_success(SBX_NFT, nft_limits, err, sizeof err);
 }
 
 int main(void)
