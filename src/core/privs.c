@@ -2,10 +2,7 @@
 #include "core/privs.h"
 
 #include <cap-ng.h>
-#include <errno.h>
-#include <grp.h>
 #include <pwd.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -50,7 +47,6 @@ int privs_drop_user(const char *user, const int *keep, struct pr_error *e)
     if (geteuid() != 0)
         return privs_drop(keep, e);
     const char *name = user ? user : PRIVS_USER;
-    errno = 0;
     const struct passwd *pw = getpwnam(name);
     if (!pw && !user) {
         name = PRIVS_FALLBACK_USER;
