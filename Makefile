@@ -6,10 +6,11 @@
 #   make check    install missing Debian packages, build everything, run every test (root)
 #   make bench    side-by-side benchmarks against nmap, masscan, zmap (root)
 #   make deb      a Debian package of the working tree in build/deb/ (dpkg-buildpackage)
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 300) each over its corpus
 
 BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
              libcap-ng-dev libjansson-dev libpcre2-dev libssl-dev libclang-rt-14-dev \
-             libsqlite3-dev libpq-dev libxml2-dev libnftables-dev
+             libsqlite3-dev libpq-dev libxml2-dev libnftables-dev libseccomp-dev
 LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsmasq snmpd \
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \
@@ -19,6 +20,7 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              build-essential debhelper dpkg-dev lintian bash-completion man-db systemd \
              python3-jsonschema
 NPROC     ?= $(shell nproc)
+FUZZ_SECONDS ?= 300
 
 .PHONY: all deps demo check unit fuzz lab bench deb clean
 
@@ -40,7 +42,7 @@ build-asan/.built: $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c) CMakeL
 	@cmake --build build-asan -j $(NPROC)
 	@touch $@
 
-build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c) CMakeLists.txt
+build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c tests/fuzz/*.h) CMakeLists.txt
 	@CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPR_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(NPROC)
 	@touch $@
@@ -50,6 +52,9 @@ demo: deps all
 
 check: deps all build-asan/.built build-fuzz/.built
 	@tests/run.sh
+
+fuzz: build-fuzz/.built
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ONLY='^fuzz/' tests/run.sh
 
 bench: deps all
 	@bench/run

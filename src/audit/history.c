@@ -362,7 +362,8 @@ static int row_port(void *ctx, int ncol, const char *const *c)
     struct snapshot *s = ctx;
     if (ncol < 7 || !c[0] || !c[1] || !c[2] || !c[3])
         return 1;
-    struct snap_host *h = bsearch(c[0], s->hosts, s->nhosts, sizeof *s->hosts, host_cmp);
+    struct snap_host *h =
+        s->nhosts ? bsearch(c[0], s->hosts, s->nhosts, sizeof *s->hosts, host_cmp) : NULL;
     long port = strtol(c[2], NULL, 10);
     if (!h || port < 1 || port > 65535)
         return 1;

@@ -291,6 +291,7 @@ int cmd_audit(int argc, char **argv)
     if (!sc)
         goto usage_err;
     struct scan_config *cfg = scan_cli_config(sc);
+    cfg->stay_root = 1; /* the history and the reports are written after the scan */
     merge_policy_ports(cfg, &pol);
 
     char policy_abs[PATH_MAX];

@@ -64,7 +64,11 @@ static void usage(FILE *f)
           "configuration:\n"
           "  --config FILE      settings file (default " DET_CONF_DEFAULT " when it exists):\n"
           "                     'long-option = value' lines, '#' comments; the command line\n"
-          "                     overrides it. SIGHUP rereads it and reopens --alerts/--eve.\n",
+          "                     overrides it. SIGHUP rereads it and reopens --alerts/--eve.\n"
+          "privileges (docs/privileges.md):\n"
+          "  --user NAME        account after start-up when run as root (default: portreeve\n"
+          "                     if it exists, else nobody)\n"
+          "  --no-sandbox       no seccomp filter (for debugging)\n",
           f);
 }
 
@@ -95,6 +99,8 @@ enum {
     O_DURATION,
     O_BLOCK,
     O_METRICS,
+    O_USER,
+    O_NOSANDBOX,
     O_BLOCKTIME,
     O_DRYRUN,
     O_ALLOW,
@@ -177,6 +183,8 @@ static const struct option longopts[] = {
     {"keep-blocks", no_argument, NULL, O_KEEP},
     {"metrics", required_argument, NULL, O_METRICS},
     {"config", required_argument, NULL, O_CONFIG},
+    {"user", required_argument, NULL, O_USER},
+    {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -293,6 +301,12 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         if (num_opt("--duration", v, 0.001, 1e7, &x, e) < 0)
             return -1;
         o->stop_after_us = (uint64_t)(x * 1e6);
+        break;
+    case O_USER:
+        o->run_user = v;
+        break;
+    case O_NOSANDBOX:
+        o->no_sandbox = 1;
         break;
     case O_METRICS:
         o->metrics = v;

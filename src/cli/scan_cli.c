@@ -78,7 +78,9 @@ static void usage(FILE *f)
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
-          "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n",
+          "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
+          "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
+          "  --no-sandbox (no seccomp filter; for debugging)\n",
           f);
 }
 
@@ -306,6 +308,11 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "-e")) {
             NEED_VAL();
             c->cfg.iface = val;
+        } else if (!strcmp(a, "--user")) {
+            NEED_VAL();
+            c->cfg.run_user = val;
+        } else if (!strcmp(a, "--no-sandbox")) {
+            c->cfg.no_sandbox = 1;
         } else if (!strcmp(a, "-S")) {
             NEED_VAL();
             if (addr_parse(val, &c->cfg.source) < 0)
@@ -795,6 +802,10 @@ int cmd_scan(int argc, char **argv)
         }
     }
     c->cfg.progress = &rf.progress;
+    /* --db stores the history and writes the outputs after the scan: stay uid 0 */
+    if (c->db)
+        c->cfg.stay_root = 1;
+    int was_root = geteuid() == 0;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -830,7 +841,11 @@ int cmd_scan(int argc, char **argv)
         resume_default_name(name, sizeof name);
         const char *out = resume_path ? resume_path : name;
         if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0) {
-            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            fprintf(stderr, "portreeve scan: %s%s\n", e.msg,
+                    was_root && geteuid() != 0
+                        ? " (the scan switched to an unprivileged account after start-up:"
+                          " run it from a directory that account can write, see --user)"
+                        : "");
             exit_code = PR_EXIT_RUNTIME; /* the scan cannot be resumed */
         } else {
             fprintf(stderr,

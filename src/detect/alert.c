@@ -1,11 +1,14 @@
 /* alert.c — see alert.h. */
 #include "detect/alert.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 void det_fmt_time(uint64_t ts_us, char *buf, size_t len)
 {
@@ -175,15 +178,49 @@ struct lines_sink {
     char *(*to_line)(const struct det_alert *a);
 };
 
+/* Writes len bytes of line to fd in whole or not at all: a short write (a full disk)
+ * on a regular file is cut back, so the file never ends in half a JSON object. Returns
+ * 0, or -1 with errno set. */
+static int write_line(int fd, const char *line, size_t len)
+{
+    struct stat st;
+    off_t start = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_END) : -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, line + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = w < 0 ? errno : ENOSPC;
+            /* if the cut fails too, half a line stays; the error is reported anyway */
+            int cut = done && start >= 0 ? ftruncate(fd, start) : 0;
+            (void)cut;
+            errno = err;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
 static int lines_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     struct lines_sink *s = ctx;
-    char *line = s->to_line(a);
-    if (!line)
+    char *text = s->to_line(a);
+    if (!text)
         return pr_errf(e, "%s: out of memory", s->what);
-    int r = fprintf(s->f, "%s\n", line) < 0 || fflush(s->f) != 0;
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
+        free(text);
+        return pr_errf(e, "%s: out of memory", s->what);
+    }
+    line[n++] = '\n';
+    fflush(s->f); /* nothing is buffered here, but stdout may be shared with the text sink */
+    int r = write_line(fileno(s->f), line, n);
+    int err = errno;
     free(line);
-    return r ? pr_errf(e, "writing the %s failed", s->what) : 0;
+    return r < 0 ? pr_errf(e, "writing the %s failed: %s", s->what, strerror(err)) : 0;
 }
 
 static void lines_close(void *ctx)
@@ -204,7 +241,10 @@ static int lines_reopen(void *ctx, struct pr_error *e)
         return 0;
     FILE *f = fopen(s->path, "ae");
     if (!f)
-        return pr_errf(e, "%s '%s': cannot reopen for writing", s->what, s->path);
+        return pr_errf(e,
+                       "%s '%s': cannot reopen for writing: %s (the account detect runs as"
+                       " must be able to create it: --user, docs/privileges.md)",
+                       s->what, s->path, strerror(errno));
     fclose(s->f);
     s->f = f;
     return 0;

@@ -2,6 +2,7 @@
 #include "detect/blockhelper.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include "detect/blocknft.h"
 
 #include <errno.h>
@@ -203,6 +204,10 @@ static void helper_main(int fd, const struct blk_helper_cfg *c)
     }
     int kept = blk_nft_list(nft, NULL, &e);
     if (kept < 0) {
+        reply(fd, "err", e.msg);
+        _exit(1);
+    }
+    if (sbx_install(SBX_NFT, &e) < 0) {
         reply(fd, "err", e.msg);
         _exit(1);
     }

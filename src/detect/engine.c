@@ -635,6 +635,23 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->action = "none";
 }
 
+/* A sink failed to write an alert: said at once on stderr, the first SINK_ERRORS_SHOWN
+ * times and then at 10, 100, 1000... errors, so a full disk cannot flood the terminal;
+ * every error is counted (det_stats.sink_errors, the summary, the exit code). */
+#define SINK_ERRORS_SHOWN 5
+static void sink_error(struct det_engine *d, const struct pr_error *e)
+{
+    uint64_t n = ++d->st.sink_errors;
+    int power_of_ten = 0;
+    for (uint64_t p = 10; p <= n && p != 0; p *= 10)
+        power_of_ten |= p == n;
+    if (n > SINK_ERRORS_SHOWN && !power_of_ten)
+        return;
+    fprintf(stderr, "portreeve detect: %s (%llu write error%s so far%s)\n", e->msg,
+            (unsigned long long)n, n == 1 ? "" : "s",
+            n == SINK_ERRORS_SHOWN ? "; further ones are shown at 10, 100, 1000..." : "");
+}
+
 /* One token of the global alert bucket at time now: 1, or 0 (counted) when it is empty. */
 static int take_token(struct det_engine *d, uint64_t now)
 {
@@ -671,9 +688,9 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
             a.action = act;
     }
     for (unsigned i = 0; i < d->nsinks; i++) {
-        struct pr_error e;
+        struct pr_error e = {""};
         if (d->sinks[i].ops->emit(d->sinks[i].ctx, &a, &e) < 0)
-            d->st.sink_errors++;
+            sink_error(d, &e);
     }
     if (kind == DET_ALERT_NEW)
         d->st.alerts++;
@@ -1433,9 +1450,9 @@ int det_engine_emit(struct det_engine *d, struct det_alert *a)
             a->action = act;
     }
     for (unsigned i = 0; i < d->nsinks; i++) {
-        struct pr_error e;
+        struct pr_error e = {""};
         if (d->sinks[i].ops->emit(d->sinks[i].ctx, a, &e) < 0)
-            d->st.sink_errors++;
+            sink_error(d, &e);
     }
     if (a->kind == DET_ALERT_NEW)
         d->st.alerts++;

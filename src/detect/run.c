@@ -10,6 +10,7 @@
 #include "detect/websrc.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,12 +83,17 @@ static uint64_t wall_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* After the inputs and outputs are open nothing needs a capability any more. */
-static int drop_privileges(void)
+/* After the inputs and outputs are open nothing needs a capability any more: switch to
+ * the unprivileged account, then the seccomp allowlist. */
+static int drop_privileges(const struct det_options *o)
 {
     struct pr_error e = {""};
-    if (privs_drop(NULL, &e) < 0) {
+    if (privs_drop_user(o->run_user, NULL, &e) < 0) {
         fprintf(stderr, "portreeve detect: dropping privileges: %s\n", e.msg);
+        return -1;
+    }
+    if (!o->no_sandbox && sbx_install(SBX_WORKER, &e) < 0) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return -1;
     }
     return 0;
@@ -122,6 +128,9 @@ static void print_summary(const struct det_engine *d, const struct det_capture *
             (unsigned long long)st->scans_evicted, (unsigned long long)st->alerts,
             (unsigned long long)st->updates, (unsigned long long)st->alerts_suppressed,
             det_engine_bytes(d));
+    if (st->sink_errors)
+        fprintf(f, "summary: alert sink write errors %llu (some alerts were not written)\n",
+                (unsigned long long)st->sink_errors);
     fflush(f);
 }
 
@@ -298,7 +307,7 @@ int det_run(const struct det_options *o)
                     " out by their own timeouts; `portreeve block flush` lifts them)\n",
                     blk_kept(blk));
     }
-    if (drop_privileges() < 0) {
+    if (drop_privileges(o) < 0) {
         blk_close(blk);
         det_metrics_close(metrics);
         det_web_free(web);
@@ -399,6 +408,8 @@ int det_run(const struct det_options *o)
     if (web)
         det_web_finish(web);
     det_engine_finish(d);
+    if (det_engine_stats(d)->sink_errors && rc == DET_EXIT_OK)
+        rc = DET_EXIT_RUNTIME; /* alerts were lost: the exit code says so */
     det_metrics_poll(metrics, d);
     det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);

@@ -65,6 +65,10 @@ struct scan_config {
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
     size_t ncve_feeds;        /* status line period; 0 = auto */
     char *args;               /* command line, for the outputs */
+    /* after start-up (core/privs.h, core/sandbox.h) */
+    const char *run_user; /* --user: account to switch to as root; NULL = the default */
+    int stay_root;        /* keep the uid: files are created after the scan (--db, audit) */
+    int no_sandbox;       /* --no-sandbox: no seccomp filter (debugging) */
 };
 
 /* Pairs in one host group: the engine keeps ~10 bytes per pair and the result 16. */

@@ -7,6 +7,7 @@
 #include "scan/scan.h"
 
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
@@ -306,9 +307,17 @@ static int run_open(struct run *R, const struct engine_target *tg, size_t n)
             return -1;
         open_ring(cfg, &R->io, tg, n);
     }
+    /* Every privileged handle is open: switch to the unprivileged account and keep no
+     * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
+     * an interface (-e); then the seccomp allowlist for the rest of the scan. */
     static const int keep_raw[] = {13 /* CAP_NET_RAW */, -1};
     int any_tcp = R->plan.ntcp > 0;
-    return privs_drop(cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL, R->e);
+    const int *keep = cfg->iface && (cfg->connect_only || any_tcp) ? keep_raw : NULL;
+    if ((cfg->stay_root ? privs_drop(keep, R->e) : privs_drop_user(cfg->run_user, keep, R->e)) < 0)
+        return -1;
+    if (!cfg->no_sandbox && sbx_install(SBX_WORKER, R->e) < 0)
+        return -1;
+    return 0;
 }
 
 /* Host discovery of one window's routable targets tg[0..n-1] (targets first..first+wn-1):

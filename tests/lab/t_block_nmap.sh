@@ -2,11 +2,11 @@
 # t_block_nmap.sh — `detect --block` through real nftables in target A: an nmap -sS from
 # the scanner namespace is blocked (a second nmap sees the open ports filtered) and is let
 # in again after --block-time; the detecting process holds no CAP_NET_ADMIN (its helper
-# does); a clean exit leaves the table as it is (blocks outlive detect: exactly the
-# portreeve table with its drop rules, sets and the scanner's offence count), `block flush`
-# empties it, and with --flush-on-exit a clean exit leaves no table, rule or set. An
-# allowlisted scanner is reported but never blocked; --dry-run reports would_block and
-# touches nothing.
+# does), runs as an unprivileged account, and both run under a seccomp filter; a clean
+# exit leaves the table as it is (blocks outlive detect: exactly the portreeve table with
+# its drop rules, sets and the scanner's offence count), `block flush` empties it, and with
+# --flush-on-exit a clean exit leaves no table, rule or set. An allowlisted scanner is
+# reported but never blocked; --dry-run reports would_block and touches nothing.
 # timeout: 240
 set -u
 PR=${1:?usage: t_block_nmap.sh /path/to/portreeve}
@@ -36,6 +36,16 @@ for f in CapEff CapPrm; do
         fail "helper $f is not exactly CAP_NET_ADMIN"
 done
 [ "$(cat /proc/$HPID/comm)" = portreeve-nft ] || fail "helper name"
+# the detector runs as an unprivileged account, both under a seccomp filter
+grep -E '^(Uid|Gid|NoNewPrivs|Seccomp):' "/proc/$BL_PID/status" "/proc/$HPID/status"
+for f in Uid Gid; do
+    awk -v f="$f:" '$1 == f { for (i = 2; i <= NF; i++) if ($i == 0) bad = 1 } END { exit !bad }' \
+        "/proc/$BL_PID/status" && fail "detector $f has a 0"
+done
+for p in "$BL_PID" "$HPID"; do
+    grep -q "^NoNewPrivs:[[:space:]]*1$" "/proc/$p/status" || fail "$p: NoNewPrivs is not 1"
+    grep -q "^Seccomp:[[:space:]]*2$" "/proc/$p/status" || fail "$p: no seccomp filter"
+done
 
 # the first nmap is blocked while it runs (and slows down: its probes are dropped), so it
 # runs in the background and is stopped once the block is seen

@@ -17,6 +17,10 @@ fail() {
     exit 1
 }
 CONF=$LAB_DIR/detect.conf
+# detect runs as an unprivileged account after start-up (docs/privileges.md): as with a
+# service's log directory, the directory of the alert files must let it create the new
+# files after logrotate moved the old ones away
+chmod 1777 "$LAB_DIR"
 EVE=$LAB_DIR/eve.json
 # the file says 1h, the command line 60s (flags override); block-time-max = 150s comes from
 # the file only: the 2nd offence is blocked 120 s (doubled), the 3rd 150 s (capped by it)

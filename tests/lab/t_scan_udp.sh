@@ -56,7 +56,7 @@ ip netns exec "$LAB_NS_A" nft delete table inet prsilent
 if check_truth udp "$LAB_A" 50-66 "$WORK/s.xml" >"$WORK/s.cmp"; then
     echo "ok   1000 dropped ports next to 17 others: the 17 states right"
 else
-    echo "FAIL 1000 dropped ports next to 17 others:"; cat "$WORK/s.cmp"; fail=1
+    echo "FAIL 1000 dropped ports next to 17 others:"; cat "$WORK/s.cmp" "$WORK/s.txt"; fail=1
 fi
 grep '^Stats:' "$WORK/s.txt" | sed -n '1p;$p' | sed 's/^/     /'
 /usr/bin/python3 - "$WORK/s.txt" "$WORK/s.xml" <<'PY' || fail=1
