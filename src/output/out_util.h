@@ -7,7 +7,8 @@
 #ifndef PR_OUTPUT_OUT_UTIL_H
 #define PR_OUTPUT_OUT_UTIL_H
 
-#include "output/output.h"
+#include "output/opts.h"
+#include "output/result.h"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -4,6 +4,8 @@
  *
  * Here, not in the formats: which hosts are listed (out_host_listed), flushing after the
  * header and the footer (and on out_flush), and turning stream errors into -1 that sticks. */
+#include "output/output.h"
+
 #include "output/out_util.h"
 
 #include <errno.h>

@@ -15,19 +15,10 @@
 #ifndef PR_OUTPUT_OUTPUT_H
 #define PR_OUTPUT_OUTPUT_H
 
+#include "output/opts.h"
 #include "output/result.h"
 
 #include <stdio.h>
-
-struct out_opts {
-    int open_only; /* --open: show only ports that may be open (open, open|filtered and, like
-                      nmap, unfiltered); hosts without such ports are left out */
-    int reason;    /* --reason */
-    int verbose;   /* -v level: more ports before collapsing, down hosts listed */
-    int debug;     /* -d level: <debugging level>; > 2 collapses nothing, like nmap */
-    int as_file;   /* out_normal only: -oN file layout ("# portreeve ... scan initiated ..."
-                      header, "# portreeve done at ..." footer) instead of the terminal one */
-};
 
 /* One output being written host by host. Lives wherever the caller likes (stack, array);
  * needs no freeing. The fields are private to src/output: set by out_begin, read by
