@@ -2,6 +2,7 @@
 #include "audit/finding.h"
 
 #include "core/services.h"
+#include "svc/cve.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -291,6 +292,63 @@ static void from_violation(struct finding *f, const struct violation *v)
     snprintf(f->section, sizeof f->section, "%s", v->section);
 }
 
+/* Outdated versions: an open port of a judged host whose -sV product runs an older version
+ * than the newest version of the same product seen on the hosts of this audit (a host
+ * that lags behind the rest of the fleet). Without a feed of current releases this is the
+ * evidence at hand; a vulnerable version is a finding of its own. */
+static void add_outdated(const struct policy *p, const struct scan_result *r, struct finding **out,
+                         size_t *n)
+{
+    for (size_t i = 0; i < r->nhosts; i++) {
+        const struct host_result *h = &r->hosts[i];
+        bool in_any = false;
+        for (size_t j = 0; j < h->nports; j++) {
+            const struct port_result *pr = &h->ports[j];
+            const struct svc_info *si = pr->svc;
+            if (pr->state != PS_OPEN || !si || !si->product || !si->version)
+                continue;
+            policy_allows(p, &h->addr, pr->proto, pr->port, &in_any);
+            if (!in_any)
+                break;
+            /* the newest version of this product on any host of the scan */
+            const struct host_result *nh = NULL;
+            const struct svc_info *newest = NULL;
+            for (size_t a = 0; a < r->nhosts; a++)
+                for (size_t b = 0; b < r->hosts[a].nports; b++) {
+                    const struct svc_info *o = r->hosts[a].ports[b].svc;
+                    if (r->hosts[a].ports[b].state == PS_OPEN && o && o->product && o->version &&
+                        !strcmp(o->product, si->product) &&
+                        (!newest || cve_version_cmp(o->version, newest->version) > 0))
+                        newest = o, nh = &r->hosts[a];
+                }
+            if (!newest || cve_version_cmp(si->version, newest->version) >= 0)
+                continue;
+            struct finding *f = push(out, n);
+            addr_str(&h->addr, f->addr, sizeof f->addr);
+            snprintf(f->host, sizeof f->host, "%s", h->hostname ? h->hostname : "");
+            f->proto = pr->proto;
+            f->port = pr->port;
+            f->kind = FK_OUTDATED_VERSION;
+            f->risk = RISK_LOW;
+            snprintf(f->state, sizeof f->state, "open");
+            fill_service(f, r);
+            for (size_t k = 0; k < p->nsec; k++)
+                if (pol_section_has(&p->sec[k], &h->addr)) {
+                    snprintf(f->section, sizeof f->section, "[%s]", p->sec[k].name);
+                    break;
+                }
+            char where[PR_ADDRSTRLEN];
+            addr_str(&nh->addr, where, sizeof where);
+            add_reason(f, "%s %s is older than %s, which %s runs", si->product, si->version,
+                       newest->version, where);
+            snprintf(f->remediation, sizeof f->remediation,
+                     "Upgrade %s on %s from %s to %s or newer (as on %s), from your "
+                     "distribution's updates.",
+                     si->product, f->addr, si->version, newest->version, where);
+        }
+    }
+}
+
 void findings_build(const struct policy *p, const char *policy_path, const struct scan_result *r,
                     const struct violation *v, size_t nv, const struct diff_change *changes,
                     size_t nchanges, struct finding **out, size_t *n)
@@ -389,6 +447,7 @@ void findings_build(const struct policy *p, const char *policy_path, const struc
             }
         }
     }
+    add_outdated(p, r, out, n);
     if (*n > 1)
         qsort(*out, *n, sizeof **out, finding_cmp);
 }

@@ -24,7 +24,7 @@ enum finding_kind {
     FK_EXPECTED_CLOSED,
     FK_HOST_DOWN,
     FK_VULNERABLE_VERSION,
-    FK_OUTDATED_VERSION, /* needs a feed of current versions: not produced yet */
+    FK_OUTDATED_VERSION, /* older than the newest version of its product in the same scan */
     FK_CLEARTEXT_SERVICE,
     FK_NEW_SINCE_LAST_RUN,
     FK_COUNT
@@ -65,7 +65,8 @@ const char *finding_kind_name(int kind); /* "unexpected_open" ... */
 
 /* Builds the findings: one per violation (with its risk and fix), one per cleartext
  * service open on a judged host, one per allowed port that is new since the previous run
- * (changes may be NULL). `policy_path` is the file named in policy-line advice. *out is
+ * (changes may be NULL), one per -sV version older than the newest of its product in the
+ * scan. `policy_path` is the file named in policy-line advice. *out is
  * allocated; it is ordered by risk (highest first), then host, proto and port. */
 void findings_build(const struct policy *p, const char *policy_path, const struct scan_result *r,
                     const struct violation *v, size_t nv, const struct diff_change *changes,

@@ -248,12 +248,43 @@ static void test_names(void **state)
     assert_string_equal(finding_kind_name(99), "unknown");
 }
 
+static void test_outdated(void **state)
+{
+    (void)state;
+    static const char two[] = "[web]\nhosts = 198.18.0.2-3\ntcp = 22\n";
+    struct fixture x;
+    memset(&x, 0, sizeof x);
+    struct pr_error e = {{0}};
+    assert_int_equal(policy_parse(&x.pol, "site.ini", two, strlen(two), AF_INET, 0, NULL, &e), 0);
+    x.r.hosts = calloc(2, sizeof *x.r.hosts);
+    x.r.nhosts = 2;
+    const char *ver[2] = {"9.2p1", "8.4p1"};
+    for (int i = 0; i < 2; i++) {
+        struct host_result *h = &x.r.hosts[i];
+        char a[32];
+        snprintf(a, sizeof a, "198.18.0.%d", 2 + i);
+        assert_int_equal(addr_parse(a, &h->addr), 0);
+        h->up = 1;
+        add(h, PR_TCP, 22, PS_OPEN, 0, 64);
+        h->ports[0].svc = mksvc("ssh", "OpenSSH", ver[i], NULL, 0);
+    }
+    audit_eval(&x.pol, &x.r, &x.v, &x.nv);
+    findings_build(&x.pol, "site.ini", &x.r, x.v, x.nv, NULL, 0, &x.f, &x.n);
+    assert_int_equal(x.n, 1); /* ssh is allowed: only the older version is a finding */
+    assert_int_equal(x.f[0].kind, FK_OUTDATED_VERSION);
+    assert_string_equal(x.f[0].addr, "198.18.0.3");
+    assert_int_equal(x.f[0].risk, RISK_LOW);
+    assert_false(x.f[0].counted);
+    assert_non_null(strstr(x.f[0].remediation, "from 8.4p1 to 9.2p1 or newer (as on 198.18.0.2)"));
+    teardown(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_risks),       cmocka_unit_test(test_new_since_last_run),
         cmocka_unit_test(test_cvss_levels), cmocka_unit_test(test_json_and_sarif),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),       cmocka_unit_test(test_outdated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
