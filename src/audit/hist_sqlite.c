@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define BUSY_MS 30000
 
@@ -101,8 +102,20 @@ void *hist_sqlite_open(const char *path, struct pr_error *e)
     }
     sqlite3_busy_timeout(db, BUSY_MS);
     struct pr_error sub;
-    if (sq_exec(db, "PRAGMA journal_mode=WAL", &sub) < 0 ||
-        sq_exec(db, "PRAGMA synchronous=NORMAL", &sub) < 0 ||
+    /* Switching a new file to WAL needs it alone, and SQLite answers "locked" at once
+     * rather than through the busy handler when another connection is opening it too
+     * (two audits starting together): try again for up to BUSY_MS. */
+    int wal = -1;
+    for (int waited = 0; wal < 0 && waited < BUSY_MS; waited += 50) {
+        wal = sq_exec(db, "PRAGMA journal_mode=WAL", &sub);
+        if (wal < 0 && sqlite3_errcode(db) != SQLITE_BUSY && sqlite3_errcode(db) != SQLITE_LOCKED)
+            break;
+        if (wal < 0) {
+            struct timespec ts = {0, 50 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (wal < 0 || sq_exec(db, "PRAGMA synchronous=NORMAL", &sub) < 0 ||
         sq_exec(db, "PRAGMA foreign_keys=ON", &sub) < 0) {
         pr_errf(e, "history database '%s': %s", path, sub.msg);
         sqlite3_close(db);

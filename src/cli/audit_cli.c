@@ -298,6 +298,15 @@ int cmd_audit(int argc, char **argv)
     if (!realpath(o.policy, policy_abs))
         snprintf(policy_abs, sizeof policy_abs, "%s", o.policy);
 
+    /* every output file is checked (or opened) before the history and the scan */
+    FILE *json_out = NULL, *sarif_out = NULL;
+    if (scan_cli_outputs_check(sc) < 0 || (o.json && !(json_out = open_output("--json", o.json))) ||
+        (o.sarif && !(sarif_out = open_output("--sarif", o.sarif)))) {
+        close_output("--json", o.json, json_out, 0);
+        scan_cli_free(sc);
+        goto usage_err;
+    }
+
     struct hist_db *db = NULL;
     char db_where[PATH_MAX] = "";
     if (!o.no_db) {
@@ -310,15 +319,6 @@ int cmd_audit(int argc, char **argv)
         db = hist_open(o.db, &e);
         if (!db)
             goto db_err;
-    }
-
-    FILE *json_out = NULL, *sarif_out = NULL;
-    if ((o.json && !(json_out = open_output("--json", o.json))) ||
-        (o.sarif && !(sarif_out = open_output("--sarif", o.sarif)))) {
-        close_output("--json", o.json, json_out, 0);
-        hist_close(db);
-        scan_cli_free(sc);
-        goto usage_err;
     }
 
     struct sigaction sa = {.sa_handler = on_signal};
@@ -461,6 +461,8 @@ out:
 
 db_err:
     fprintf(stderr, "portreeve audit: %s\n", e.msg);
+    close_output("--json", o.json, json_out, 0);
+    close_output("--sarif", o.sarif, sarif_out, 0);
     scan_cli_free(sc);
 usage_err:
     for (size_t i = 0; i < nowned; i++)

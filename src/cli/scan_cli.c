@@ -766,6 +766,21 @@ int scan_cli_write(struct scan_cli *c, const struct scan_result *r, int terminal
     return write_outputs(c, r, terminal);
 }
 
+int scan_cli_outputs_check(const struct scan_cli *c)
+{
+    for (size_t i = 0; i < c->nout; i++) {
+        if (!strcmp(c->out[i].path, "-"))
+            continue;
+        FILE *f = fopen(c->out[i].path, "a"); /* created now, written whole at the end */
+        if (!f) {
+            fprintf(stderr, "portreeve: cannot write '%s': %s\n", c->out[i].path, strerror(errno));
+            return -1;
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
 /* ---- end of the shared part ---- */
 
 int cmd_scan(int argc, char **argv)

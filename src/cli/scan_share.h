@@ -21,6 +21,9 @@ const char *scan_cli_db(const struct scan_cli *c);
 /* Writes the -o files; with `terminal` also the normal report on stdout (unless an output
  * file is "-"). Returns 0 or -1 (message printed). */
 int scan_cli_write(struct scan_cli *c, const struct scan_result *r, int terminal);
+/* Checks before a scan that every -o file can be written (creating it), so that a bad
+ * path costs no scan. Returns 0 or -1 (message printed). */
+int scan_cli_outputs_check(const struct scan_cli *c);
 void scan_cli_free(struct scan_cli *c);
 
 #endif

@@ -2,7 +2,8 @@
 # timeout: 60
 # Bad policy files make `portreeve audit` exit 2 before any packet is sent, with one error
 # line naming the file and the line: unknown keys, bad ports, empty hosts, a missing hosts
-# key, a stray line, an unreadable file; and bad use of history/diff gives exit 2.
+# key, a stray line, an unreadable file; an -oX file that cannot be written; and bad use of
+# history/diff gives exit 2.
 set -u
 PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
 W=$(mktemp -d)
@@ -57,6 +58,15 @@ if [ "$(id -u)" = 0 ]; then
 else
     expect "unreadable file" "$W/unreadable.ini" "Permission denied"
 fi
+
+# an output file that cannot be written is refused before the scan: nothing judged or stored
+printf '[web]\nhosts = 127.0.0.1\ntcp = 22\n' >"$P"
+"$PORTREEVE" audit --db "$W/h0.sqlite" --policy "$P" -sT -Pn -p 9 -oX "$W/no/such/dir/a.xml" \
+    >"$W/out" 2>"$W/err"
+rc=$?
+[ "$rc" = 2 ] && grep -q "cannot write '$W/no/such/dir/a.xml'" "$W/err" && [ ! -s "$W/out" ] &&
+    [ ! -e "$W/h0.sqlite" ] && echo "ok   unwritable -oX refused before the scan: $(cat "$W/err")" ||
+    { echo "FAIL unwritable -oX: $rc $(cat "$W/err") $(cat "$W/out")"; fail=1; }
 
 "$PORTREEVE" audit -sT >/dev/null 2>"$W/err"
 rc=$?
