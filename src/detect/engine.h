@@ -82,6 +82,12 @@ size_t det_engine_source_bytes(void);
 size_t det_engine_conn_bytes(void);
 size_t det_engine_scan_bytes(void);
 
+/* The incident id of src: the same for every scan of that source (its alerts'
+ * `incident_id`), so that other inputs (web logs) can tie their findings to it. 0 when the
+ * source has never been judged a scanner or is no longer tracked (evicted, or silent
+ * beyond the horizon and then seen again). Does not change the engine. */
+uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src);
+
 void det_engine_free(struct det_engine *d);
 
 #endif

@@ -161,28 +161,32 @@ static void test_evidence_rules(void **state)
     memset(&a, 0, sizeof a);
     a.has_src = 1;
     assert_non_null(blk_evidence_refusal(&a, false)); /* failures alone: forgeable */
-    a.ev_stealth = 5;
+    a.evidence = DET_EV_STEALTH;
     assert_non_null(blk_evidence_refusal(&a, false));
     assert_null(blk_evidence_refusal(&a, true)); /* --block-on-flags-only */
-    a.ev_stealth = 0;
-    a.ev_halfopen = 4;
-    a.ev_hops_lo = a.ev_hops_hi = 1;
+    a.evidence = DET_EV_HALFOPEN; /* a live host whose address is forged answers too */
+    assert_non_null(strstr(blk_evidence_refusal(&a, false), "distance"));
+    a.evidence = DET_EV_HALFOPEN | DET_EV_HOPS_OK;
     assert_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 2; /* resets for flows it never had: a blind forger */
-    assert_non_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 1; /* one lost SYN-ACK in the capture is tolerated */
+    a.evidence = DET_EV_HANDSHAKE;
     assert_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 0;
-    a.ev_hops_hi = 9; /* answers from two distances: two senders */
-    assert_non_null(blk_evidence_refusal(&a, false));
-    a.ev_hops_hi = 2;
+    a.evidence = DET_EV_LINK_BOUND; /* the address's own MAC on the link: any scan type */
     assert_null(blk_evidence_refusal(&a, false));
-    a.has_src = 0; /* a group whose real member is unknown */
+    a.evidence = DET_EV_LINK_BOUND | DET_EV_STEALTH;
+    assert_null(blk_evidence_refusal(&a, false));
+    /* every veto wins over every proof, the opt-in included */
+    static const unsigned vetoes[] = {DET_EV_FORGED_MAC, DET_EV_FORGED_TWO_MACS, DET_EV_FORGED_HOPS,
+                                      DET_EV_FORGED_STRAY};
+    for (size_t i = 0; i < sizeof vetoes / sizeof vetoes[0]; i++) {
+        a.evidence = vetoes[i] | DET_EV_HANDSHAKE | DET_EV_HALFOPEN | DET_EV_HOPS_OK |
+                     DET_EV_LINK_BOUND | DET_EV_STEALTH;
+        assert_non_null(blk_evidence_refusal(&a, true));
+    }
+    a.evidence = DET_EV_FORGED_MAC;
+    assert_non_null(strstr(blk_evidence_refusal(&a, false), "MAC"));
+    a.evidence = DET_EV_HANDSHAKE;
+    a.has_src = 0; /* no source named */
     assert_non_null(blk_evidence_refusal(&a, true));
-    memset(&a, 0, sizeof a);
-    a.has_src = 1;
-    a.ev_handshakes = 1;
-    assert_null(blk_evidence_refusal(&a, false));
 }
 
 static void test_rate_cap(void **state)
@@ -379,7 +383,7 @@ static void scan(struct det_engine *d, uint64_t t, uint32_t src, int n, int open
 {
     for (int p = 1; p <= n; p++) {
         uint64_t ts = t + (uint64_t)p * 1000;
-        pkt(d, ts, src, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        pkt(d, ts, src, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 64);
         if (p == open) {
             pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
             if (answer)
@@ -459,7 +463,7 @@ static void test_engine_forgeries(void **state)
     rig_up(&x, false, 10);
     for (int p = 1; p <= 20; p++) {
         uint64_t ts = T0 + (uint64_t)p * 1000;
-        pkt(x.d, ts, SCANNER, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        pkt(x.d, ts, SCANNER, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 64);
         if (p == 3 || p == 17) {
             pkt(x.d, ts + 100, TARGET, SCANNER, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
             pkt(x.d, ts + 200, SCANNER, TARGET, 40000, (uint16_t)p, RST, 1001, 0,

@@ -466,11 +466,29 @@ static void test_ipproto_and_groups(void **state)
             }
         }
     det_engine_finish(d);
-    assert_int_equal(det_engine_stats(d)->alerts, 1); /* one campaign, one alert */
-    assert_string_equal(g.event[g.n - 1], "decoy_portscan");
-    assert_int_equal(g.a[g.n - 1].nsrcs, 3);
-    assert_true(g.a[g.n - 1].has_src);
-    assert_int_equal(addr_v4(&g.a[g.n - 1].src), SCANNER);
+    /* one campaign of three scans, each reported with its own source and evidence */
+    assert_int_equal(det_engine_stats(d)->alerts, 3);
+    uint32_t seen = 0, campaign = 0;
+    unsigned most = 0;
+    for (int i = 0; i < g.n; i++)
+        most = g.a[i].nsrcs > most ? g.a[i].nsrcs : most;
+    assert_int_equal(most, 3); /* src_ips lists the members while they run */
+    for (int i = 0; i < g.n; i++) {
+        const struct det_alert *a = &g.a[i];
+        uint32_t k = (addr_v4(&a->src) - SCANNER) / 100;
+        assert_true(k < 3);
+        seen |= 1u << k;
+        if (a->kind == DET_ALERT_NEW && !a->campaign_id)
+            continue; /* the first scan's first line: no campaign yet */
+        assert_int_equal(addr_v4(&a->srcs[0]), addr_v4(&a->src));
+        assert_string_equal(g.event[i], "decoy_portscan");
+        assert_int_not_equal(a->campaign_id, 0);
+        if (!campaign)
+            campaign = a->campaign_id;
+        assert_int_equal(a->campaign_id, campaign);
+        assert_int_equal(!!(a->evidence & DET_EV_HALFOPEN), k == 0); /* only the real one */
+    }
+    assert_int_equal(seen, 7);
     det_engine_free(d);
 }
 
