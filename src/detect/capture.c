@@ -1,6 +1,9 @@
 /* capture.c — see capture.h. */
 #include "detect/capture.h"
 
+#include "net/neigh.h"
+
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -12,6 +15,8 @@ struct det_capture {
     int live;
     char name[256];
     struct det_capture_stats st;
+    int ifindex; /* live: the interface, for its neighbour table */
+    struct neigh_table neigh;
 };
 
 #ifndef DLT_LINUX_SLL2
@@ -195,6 +200,7 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     struct det_capture *c = pr_calloc(1, sizeof *c);
     snprintf(c->name, sizeof c->name, "interface %s", iface);
     c->live = 1;
+    c->ifindex = (int)if_nametoindex(iface);
     c->p = pcap_create(iface, err);
     if (!c->p) {
         free(c);
@@ -262,6 +268,20 @@ void det_capture_stats(struct det_capture *c, struct det_capture_stats *st)
     }
 }
 
+int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6])
+{
+    struct det_capture *c = ctx;
+    if (!c->live || c->dlt != DLT_EN10MB || c->ifindex <= 0)
+        return 0;
+    if (neigh_load(&c->neigh, c->ifindex, NULL) < 0)
+        return 0;
+    const uint8_t *m = neigh_lookup(&c->neigh, a);
+    if (!m)
+        return 0;
+    memcpy(mac, m, 6);
+    return 1;
+}
+
 void det_capture_break(struct det_capture *c)
 {
     pcap_breakloop(c->p);
@@ -273,5 +293,6 @@ void det_capture_close(struct det_capture *c)
         return;
     if (c->p)
         pcap_close(c->p);
+    neigh_free(&c->neigh);
     free(c);
 }

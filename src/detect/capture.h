@@ -36,6 +36,10 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
 int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e);
 
 void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
+/* The MAC the kernel's neighbour table holds for a on a live Ethernet interface (a
+ * det_binder_fn for engine.h): 1 with mac filled, 0 when unknown, not resolved (yet), or
+ * not a live Ethernet capture. Reads the table over rtnetlink (no privilege needed). */
+int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
 /* Interrupts a blocking read (safe from a signal handler). */
 void det_capture_break(struct det_capture *c);
 void det_capture_close(struct det_capture *c);

@@ -67,10 +67,14 @@ enum conn_state {
     C_DONE    /* outcome known */
 };
 
+#define C_DATA 1
+#define C_REFUSED 2
+
 struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
-    uint8_t proto, state, tech, counted, vote, ttl, a_data, prio;
+    uint8_t proto, state, tech, counted, vote, ttl, prio;
+    uint8_t fl;        /* C_DATA: the initiator sent data; C_REFUSED: the responder sent a RST */
     uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
     uint64_t ts_us;    /* first packet */
     uint64_t last_us;  /* last packet */
@@ -86,6 +90,7 @@ struct __attribute__((aligned(64))) src {
     uint16_t scan_fams;     /* families with an open scan record (has_scan: any) */
     uint8_t judged_by;      /* the detector that judged the source (index in det_names) */
     uint8_t mac_state;      /* Ethernet sources seen: 0 none, 1 one (mac), 2 two or more */
+    uint16_t vetoes;        /* forged:* findings so far: once seen, they stay */
     uint32_t incident_id;   /* all scans of this source (0: never judged) */
     uint16_t scan_idx[F_N]; /* slot of the open scan of each family in scan_fams */
     uint16_t fcont[F_N];    /* first contacts per family */
@@ -147,6 +152,9 @@ struct det_engine {
     unsigned nsinks;
     det_responder_fn responder;
     void *responder_ctx;
+    det_binder_fn binder;
+    void *binder_ctx;
+    uint64_t binder_next_us;
     struct det_stats st;
     uint64_t now_us, next_sweep_us;
     double tokens;
@@ -256,6 +264,12 @@ void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *c
 {
     d->responder = fn;
     d->responder_ctx = ctx;
+}
+
+void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx)
+{
+    d->binder = fn;
+    d->binder_ctx = ctx;
 }
 
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
@@ -659,17 +673,15 @@ static int ttl_hops(uint8_t ttl)
  * address narrows an interval of hop counts: its answers (kernel-made RSTs and ACKs:
  * exact), the probes of one technique that kept one TTL over at least 3 probes (exact),
  * probes whose TTL changes within nmap's range 37-59 (hops within [37 - lowest TTL,
- * 59 - highest]). Two senders at different distances leave the interval empty. */
+ * 59 - highest]). Two senders at different distances leave the interval empty. The
+ * answers of a live host whose address is forged are as exact as a scanner's: they count
+ * as consistent only when the probes alone narrowed the distance to the answers' one. */
 static unsigned hop_evidence(const struct src *s)
 {
-    int lo = 0, hi = 255, nprobe = 0;
+    int lo = 0, hi = 255; /* the probes' interval */
     int answers = s->handshakes + s->halfopen > 0;
-    if (answers) {
-        if (s->ans_hops_hi > s->ans_hops_lo + 1)
-            return DET_EV_FORGED_HOPS;
-        lo = s->ans_hops_lo;
-        hi = s->ans_hops_hi;
-    }
+    if (answers && s->ans_hops_hi > s->ans_hops_lo + 1)
+        return DET_EV_FORGED_HOPS;
     for (int t = 0; t < T_N; t++) {
         int plo, phi;
         if (!s->ttl_n[t])
@@ -684,13 +696,13 @@ static unsigned hop_evidence(const struct src *s)
         } else {
             continue;
         }
-        nprobe++;
         lo = plo > lo ? plo : lo;
         hi = phi < hi ? phi : hi;
     }
-    if (lo > hi)
+    if (lo > hi || (answers && (hi < s->ans_hops_lo || lo > s->ans_hops_hi)))
         return DET_EV_FORGED_HOPS;
-    return answers && nprobe && lo == hi ? DET_EV_HOPS_OK : 0;
+    /* consistent only when the probes alone pin the distance the answers came from */
+    return answers && lo == hi ? DET_EV_HOPS_OK : 0;
 }
 
 /* On the local link: the MAC the address announced (ARP, neighbour discovery) against the
@@ -710,6 +722,17 @@ static unsigned link_evidence(const struct det_engine *d, const struct src *s)
     return memcmp(b->mac, s->mac, 6) ? DET_EV_FORGED_MAC : DET_EV_LINK_BOUND;
 }
 
+/* A source seen from one MAC whose binding no packet showed: ask the system (live). */
+static void ask_binder(struct det_engine *d, struct src *s)
+{
+    uint8_t mac[6];
+    if (!d->binder || s->mac_state != 1 || d->now_us < d->binder_next_us || bind_find(d, &s->addr))
+        return;
+    d->binder_next_us = d->now_us + 100000u;
+    if (d->binder(d->binder_ctx, &s->addr, mac) == 1)
+        bind_learn(d, &s->addr, mac);
+}
+
 /* The named evidence of a scan (alert.h enum det_evidence); s may be NULL (evicted): the
  * link and hop findings of the last emission stand. */
 static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
@@ -725,6 +748,7 @@ static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
     ev |= (hs ? DET_EV_HANDSHAKE : 0) | (ho ? DET_EV_HALFOPEN : 0);
     if (!s)
         return ev | (sc->evidence & ~(DET_EV_STEALTH | DET_EV_HANDSHAKE | DET_EV_HALFOPEN));
+    ev |= s->vetoes | (sc->evidence & DET_EV_FORGED_MASK);
     unsigned link = link_evidence(d, s);
     ev |= link;
     if (link & DET_EV_LINK_BOUND) /* the owner itself: its hops and resets are its own */
@@ -819,6 +843,9 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
     d->tokens -= 1;
     if (!sc->emitted)
         kind = DET_ALERT_NEW;
+    struct src *s = src_find(d, &sc->src, 0);
+    if (s)
+        ask_binder(d, s);
     struct det_alert a;
     fill_alert(d, sc, kind, &a);
     if (d->responder) {
@@ -839,6 +866,8 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
     sc->pending = 0;
     sc->dirty = 0;
     sc->evidence = a.evidence;
+    if (s)
+        s->vetoes |= (uint16_t)(a.evidence & DET_EV_FORGED_MASK);
     sc->last_emit_us = d->now_us;
     sc->probes_at_emit = sc->probes;
     sc->nports_at_emit = sc->nports;
@@ -851,9 +880,14 @@ static void evidence_changed(struct det_engine *d, struct src *s)
 {
     if (!d->responder)
         return;
+    ask_binder(d, s);
     for (unsigned f = 0; f < F_N && s->scan_fams; f++) {
         struct scan *sc = src_scan(d, s, f);
-        if (sc && sc->emitted && ((scan_evidence(d, sc, s) ^ sc->evidence) & ~DET_EV_STEALTH))
+        if (!sc)
+            continue;
+        unsigned ev = scan_evidence(d, sc, s);
+        s->vetoes |= (uint16_t)(ev & DET_EV_FORGED_MASK);
+        if (sc->emitted && ((ev ^ sc->evidence) & ~DET_EV_STEALTH))
             scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }
@@ -1341,7 +1375,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
         if (ev->payload_len)
-            c->a_data = 1;
+            c->fl |= C_DATA;
         if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
             struct src *s = src_find(d, &c->a, 0);
             if (s) { /* a retransmission is a probe packet but no new contact */
@@ -1363,11 +1397,13 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                 if (s && (uint16_t)ev->ack == c->sa_ack16)
                     answer(d, s, ev, 1);
             }
-        } else if ((ev->flags & TH_RST) &&
+        } else if ((ev->flags & TH_RST) && !(c->fl & C_REFUSED) &&
                    (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
-            stray_rst(d, &c->a, ev); /* a reset for a flow we never accepted */
+            /* a reset for a flow we never accepted nor refused (masscan answers our RST
+             * with one: that is a reply, not a blind reset) */
+            stray_rst(d, &c->a, ev);
         } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
-            if (!c->a_data) { /* handshake then teardown without a byte: connect scan */
+            if (!(c->fl & C_DATA)) { /* handshake then teardown without a byte: connect scan */
                 struct src *s = src_find(d, &c->a, 0);
                 if (s) {
                     s->connect_ev++;
@@ -1391,6 +1427,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                 open_port(d, c);
             } else if (ev->flags & TH_RST) {
                 outcome(d, c, 0);
+                c->fl |= C_REFUSED;
             }
         } else if (c->state == C_PROBE) {
             outcome(d, c, !(ev->flags & TH_RST));

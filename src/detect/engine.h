@@ -64,6 +64,12 @@ int det_engine_add_sink(struct det_engine *d, const struct det_sink *s);
  * ("blocked", "would_block"; NULL or "none" for nothing). Only one responder. */
 typedef const char *(*det_responder_fn)(void *ctx, const struct det_alert *a);
 void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *ctx);
+/* The system's view of the link (`-i`: the kernel's neighbour table, capture.h
+ * det_capture_neighbour): asked for the MAC of a reported source whose binding no ARP or
+ * neighbour discovery packet showed (at most once per 100 ms). Returns 1 with mac filled,
+ * 0 when unknown. */
+typedef int (*det_binder_fn)(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
+void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx);
 /* Sets the fixed key of the hash tables (tests); default is random. */
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
 

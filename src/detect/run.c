@@ -98,6 +98,8 @@ int det_run(const struct det_options *o)
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return PR_EXIT_USAGE;
     }
+    if (o->iface) /* the kernel's neighbour table binds addresses to MACs (block.md) */
+        det_engine_set_binder(d, det_capture_neighbour, cap);
     struct det_sink sink;
     if (!o->quiet) {
         det_sink_text(stdout, &sink);
