@@ -118,8 +118,9 @@ struct __attribute__((aligned(64))) src {
 
 struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
-    uint8_t fam;   /* enum fam */
-    uint8_t dirty; /* grew since the last emission */
+    uint8_t fam;       /* enum fam */
+    uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
+    uint8_t dirty;     /* grew since the last emission */
     uint32_t id, incident_id, campaign_id;
     unsigned evidence; /* enum det_evidence bits of the last emission */
     struct pr_addr src, dst;
@@ -775,7 +776,7 @@ static void fill_evidence(const struct scan *sc, struct det_alert *a)
  * srcs[] lists up to DET_ALERT_MAX_SRCS members, this scan's source first. */
 static void fill_campaign(const struct det_engine *d, const struct scan *sc, struct det_alert *a)
 {
-    int decoy = 1;
+    int decoy = sc->camp_kind != 2;
     a->nsrcs = 1;
     a->srcs[0] = sc->src;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
@@ -786,6 +787,8 @@ static void fill_campaign(const struct det_engine *d, const struct scan *sc, str
             a->srcs[a->nsrcs++] = m->src;
         uint32_t inter = popcount_and(sc->port_bits, m->port_bits, sizeof m->port_bits);
         uint32_t small = sc->nports < m->nports ? sc->nports : m->nports;
+        if (a->nsrcs == 2) /* the first other member decides afresh */
+            decoy = 1;
         if (inter * 2 < small)
             decoy = 0;
     }
@@ -866,6 +869,8 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
     sc->pending = 0;
     sc->dirty = 0;
     sc->evidence = a.evidence;
+    if (sc->campaign_id && a.nsrcs > 1)
+        sc->camp_kind = !strcmp(a.event, "decoy_portscan") ? 1 : 2;
     if (s)
         s->vetoes |= (uint16_t)(a.evidence & DET_EV_FORGED_MASK);
     sc->last_emit_us = d->now_us;
