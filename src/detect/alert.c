@@ -43,8 +43,6 @@ const char *det_evidence_name(unsigned bit)
         return "hops-consistent";
     case DET_EV_STEALTH:
         return "stealth";
-    case DET_EV_ROUTED:
-        return "link:routed";
     case DET_EV_FORGED_MAC:
         return "forged:mac-mismatch";
     case DET_EV_FORGED_TWO_MACS:

@@ -88,7 +88,6 @@ struct __attribute__((aligned(64))) src {
     uint64_t last_us;
     uint32_t contacts, stealth;
     uint16_t scan_fams;     /* families with an open scan record (has_scan: any) */
-    uint8_t judged_by;      /* the detector that judged the source (index in det_names) */
     uint8_t mac_state;      /* Ethernet sources seen: 0 none, 1 one (mac), 2 two or more */
     uint16_t vetoes;        /* forged:* findings so far: once seen, they stay */
     uint32_t incident_id;   /* all scans of this source (0: never judged) */
@@ -1100,7 +1099,6 @@ static void detect(struct det_engine *d, struct src *s, unsigned det, double con
         }
     if (bf == F_N)
         return;
-    s->judged_by = (uint8_t)det;
     open_scan(d, s, bf, det, conf, 1);
     for (unsigned f = 0; f < F_N; f++)
         if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f))

@@ -6,10 +6,13 @@
  * table (keyed SipHash, bounded probing, eviction of the least valuable, oldest
  * entry) → detectors (flags: FIN/NULL/Xmas and odd flag sets; trw: sequential
  * hypothesis test on first contacts; threshold: distinct ports or hosts per
- * window; fwlog: logged drops are failed contacts) → scan records (one per
- * scanning source, updated as the scan grows; scans of one target by several
- * sources at once are grouped as decoy or distributed scans) → the responder hook
- * → sinks, through a global token bucket so that alerts cannot flood the log.
+ * window; fwlog: logged drops are failed contacts) → scan records (one per scanning
+ * source and technique, updated as the scan grows, tied by the source's incident id;
+ * scans of one target by several sources at once share a campaign id, each still
+ * reported on its own) with the evidence about the source that --block weighs (the MAC
+ * bound to the address on the link by ARP/ND, answers to our SYN-ACKs, hop counts) →
+ * the responder hook → sinks, through a global token bucket so that alerts cannot
+ * flood the log.
  *
  * Time is the events' time: a capture file replays deterministically; a live
  * source calls det_engine_tick() with the wall clock. Single-threaded; all state
