@@ -105,6 +105,8 @@ struct __attribute__((aligned(64))) src {
     double llr;
     uint32_t tech[T_N];
     uint16_t win_ports, win_hosts, win_pings;
+    uint16_t burst_base;  /* win_ports when the current burst began */
+    uint64_t burst_start; /* begin of the current burst (burst_us long) */
     struct det_toolstats tool;
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
@@ -181,6 +183,8 @@ void det_config_defaults(struct det_config *c)
     c->host_threshold = 50;
     c->ping_threshold = 10;
     c->window_us = 60ull * 1000000u;
+    c->burst_ports = 12;
+    c->burst_us = 1000000u;
     c->conn_timeout_us = 3ull * 1000000u;
     c->scan_idle_us = 30ull * 1000000u;
     c->horizon_us = 3600ull * 1000000u;
@@ -1114,7 +1118,8 @@ static void check_source(struct det_engine *d, struct src *s)
     else if (s->llr >= d->llr_hi && s->fails >= d->cfg.trw_min_fail)
         detect(d, s, DN_TRW, trw_confidence(s->llr));
     else if (s->win_ports >= d->cfg.port_threshold || s->win_hosts >= d->cfg.host_threshold ||
-             s->win_pings >= d->cfg.ping_threshold)
+             s->win_pings >= d->cfg.ping_threshold ||
+             (d->cfg.burst_ports && (uint32_t)(s->win_ports - s->burst_base) >= d->cfg.burst_ports))
         detect(d, s, DN_THRESHOLD, 0.9);
 }
 
@@ -1146,6 +1151,10 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         memset(s->port_bits, 0, sizeof s->port_bits);
         memset(s->host_bits, 0, sizeof s->host_bits);
         memset(s->ping_bits, 0, sizeof s->ping_bits);
+    }
+    if (d->now_us > s->burst_start + d->cfg.burst_us || s->win_ports < s->burst_base) {
+        s->burst_start = d->now_us;
+        s->burst_base = s->win_ports;
     }
     uint64_t hh = hash_addr(d, dst, 3);
     if (t == T_ICMP) {

@@ -40,6 +40,8 @@ struct det_config {
     uint32_t host_threshold;  /* distinct hosts in a window (50) */
     uint32_t ping_threshold;  /* distinct hosts pinged in a window (10) */
     uint64_t window_us;       /* threshold window (60 s) */
+    uint32_t burst_ports;     /* distinct ports within burst_us: a scan at once (12; 0: off) */
+    uint64_t burst_us;        /* (1 s): nmap -sU's first second, before any answer is due */
     uint64_t conn_timeout_us; /* no answer after this is a failed contact (3 s) */
     uint64_t scan_idle_us;    /* a scan with no probe for this long has ended (30 s) */
     uint64_t horizon_us;      /* a source idle this long starts afresh (1 h) */

@@ -702,6 +702,36 @@ static void test_alert_json_fields(void **state)
     free(j);
 }
 
+/* nmap -sU's first second: 18 ports at once, 2 ICMP answers (the kernel's rate limit), no
+ * timeout due yet: 12 distinct ports within 1 s are a scan at once. 11 ports, or 12 spread
+ * over more than a second with every datagram answered, are not. */
+static void test_udp_burst(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        struct got g;
+        struct det_engine *d = mk(&g, 1024);
+        int n = variant == 1 ? 11 : 12;
+        uint64_t gap = variant == 2 ? 100000 : 100;
+        for (int p = 0; p < n; p++) {
+            uint64_t t = T0 + (uint64_t)p * gap;
+            struct det_event ev = tcp(t, SCANNER, TARGET, 56663, (uint16_t)(100 + p), 0);
+            ev.proto = DET_PROTO_UDP;
+            det_engine_event(d, &ev);
+            struct det_event r = tcp(t + 10, TARGET, SCANNER, (uint16_t)(100 + p), 56663, 0);
+            r.proto = DET_PROTO_UDP;
+            det_engine_event(d, &r); /* answered: only the burst can tell */
+        }
+        assert_int_equal(g.n, variant == 0 ? 1 : 0);
+        if (variant == 0) {
+            assert_string_equal(g.det[0], "threshold");
+            assert_string_equal(g.type[0], "udp");
+            assert_true(g.a[0].ts_us - T0 < 1000000);
+        }
+        det_engine_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,7 +743,7 @@ int main(void)
         cmocka_unit_test(test_tool_traits),       cmocka_unit_test(test_ipproto_and_groups),
         cmocka_unit_test(test_bad_config),        cmocka_unit_test(test_decode_frames),
         cmocka_unit_test(test_decode_events),     cmocka_unit_test(test_scans_per_technique),
-        cmocka_unit_test(test_alert_json_fields),
+        cmocka_unit_test(test_alert_json_fields), cmocka_unit_test(test_udp_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
