@@ -67,14 +67,15 @@ enum conn_state {
     C_DONE    /* outcome known */
 };
 
-#define C_DATA 1
-#define C_REFUSED 2
+#define C_DATA 1    /* the initiator sent data */
+#define C_REFUSED 2 /* the responder refused the flow with a RST */
+#define C_PROVEN 4  /* the initiator's ACK acknowledged our SYN-ACK */
 
 struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
     uint8_t proto, state, tech, counted, vote, ttl, prio;
-    uint8_t fl;        /* C_DATA: the initiator sent data; C_REFUSED: the responder sent a RST */
+    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN */
     uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
     uint64_t ts_us;    /* first packet */
     uint64_t last_us;  /* last packet */
@@ -90,6 +91,7 @@ struct __attribute__((aligned(64))) src {
     uint16_t scan_fams;     /* families with an open scan record (has_scan: any) */
     uint8_t mac_state;      /* Ethernet sources seen: 0 none, 1 one (mac), 2 two or more */
     uint16_t vetoes;        /* forged:* findings so far: once seen, they stay */
+    uint8_t ans_n;          /* packets in ans_hops_lo..hi (answers to our SYN-ACKs) */
     uint32_t incident_id;   /* all scans of this source (0: never judged) */
     uint16_t scan_idx[F_N]; /* slot of the open scan of each family in scan_fams */
     uint16_t fcont[F_N];    /* first contacts per family */
@@ -121,7 +123,6 @@ struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
     uint8_t fam;       /* enum fam */
     uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
-    uint8_t dirty;     /* grew since the last emission */
     uint32_t id, incident_id, campaign_id;
     unsigned evidence; /* enum det_evidence bits of the last emission */
     struct pr_addr src, dst;
@@ -683,7 +684,7 @@ static int ttl_hops(uint8_t ttl)
 static unsigned hop_evidence(const struct src *s)
 {
     int lo = 0, hi = 255; /* the probes' interval */
-    int answers = s->handshakes + s->halfopen > 0;
+    int answers = s->ans_n > 0;
     if (answers && s->ans_hops_hi > s->ans_hops_lo + 1)
         return DET_EV_FORGED_HOPS;
     for (int t = 0; t < T_N; t++) {
@@ -749,7 +750,9 @@ static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
         ho = s->halfopen > ho ? s->halfopen : ho;
         stray = s->stray_rst > stray ? s->stray_rst : stray;
     }
-    ev |= (hs ? DET_EV_HANDSHAKE : 0) | (ho ? DET_EV_HALFOPEN : 0);
+    /* one connection proves that the host exists, not that it scanned (an `nc -z`, a health
+     * check): a single handshake is an answer like a half-open close */
+    ev |= (hs >= 2 ? DET_EV_HANDSHAKE : 0) | (ho || hs == 1 ? DET_EV_HALFOPEN : 0);
     if (!s)
         return ev | (sc->evidence & ~(DET_EV_STEALTH | DET_EV_HANDSHAKE | DET_EV_HALFOPEN));
     ev |= s->vetoes | (sc->evidence & DET_EV_FORGED_MASK);
@@ -870,7 +873,6 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
         d->st.updates++;
     sc->emitted = 1;
     sc->pending = 0;
-    sc->dirty = 0;
     sc->evidence = a.evidence;
     if (sc->campaign_id && a.nsrcs > 1)
         sc->camp_kind = !strcmp(a.event, "decoy_portscan") ? 1 : 2;
@@ -886,8 +888,6 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
  * that the responder acts on the first proof (or stops on the first veto). */
 static void evidence_changed(struct det_engine *d, struct src *s)
 {
-    if (!d->responder)
-        return;
     ask_binder(d, s);
     for (unsigned f = 0; f < F_N && s->scan_fams; f++) {
         struct scan *sc = src_scan(d, s, f);
@@ -895,7 +895,7 @@ static void evidence_changed(struct det_engine *d, struct src *s)
             continue;
         unsigned ev = scan_evidence(d, sc, s);
         s->vetoes |= (uint16_t)(ev & DET_EV_FORGED_MASK);
-        if (sc->emitted && ((ev ^ sc->evidence) & ~DET_EV_STEALTH))
+        if (d->responder && sc->emitted && ((ev ^ sc->evidence) & ~DET_EV_STEALTH))
             scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }
@@ -904,7 +904,7 @@ static void evidence_changed(struct det_engine *d, struct src *s)
  * source must show fresh evidence before it is reported again. */
 static void scan_close(struct det_engine *d, struct scan *sc)
 {
-    if (sc->pending || sc->dirty || !sc->emitted || sc->probes != sc->probes_at_emit)
+    if (sc->pending || !sc->emitted || sc->probes != sc->probes_at_emit)
         scan_emit(d, sc, DET_ALERT_END);
     sc->used = 0;
     struct src *s = src_find(d, &sc->src, 0);
@@ -1189,7 +1189,6 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         sc->probes++;
         sc->tech[t]++;
         sc->last_us = d->now_us;
-        sc->dirty = 1;
         det_tool_account(&sc->tool, vote, ttl, sport, proto);
         if (t != T_ICMP)
             scan_add_port(sc, port);
@@ -1316,10 +1315,12 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
 static void answer_hops(struct src *s, uint8_t ttl)
 {
     uint8_t hops = (uint8_t)ttl_hops(ttl);
-    if (s->handshakes + s->halfopen <= 1 || hops < s->ans_hops_lo)
+    if (!s->ans_n || hops < s->ans_hops_lo)
         s->ans_hops_lo = hops;
-    if (s->handshakes + s->halfopen <= 1 || hops > s->ans_hops_hi)
+    if (!s->ans_n || hops > s->ans_hops_hi)
         s->ans_hops_hi = hops;
+    if (s->ans_n < UINT8_MAX)
+        s->ans_n++;
 }
 
 static void scan_answer_hops(struct scan *sc, const struct src *s)
@@ -1405,9 +1406,15 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                 c->state = C_DONE;
             } else if (ev->flags & TH_ACK) {
                 c->state = C_EST;
-                /* only the real initiator saw our SYN-ACK and knows its sequence number */
-                if (s && (uint16_t)ev->ack == c->sa_ack16)
-                    answer(d, s, ev, 1);
+                /* only the real initiator saw our SYN-ACK and knows its sequence number: its
+                 * distance is known; a proof of scanning once it leaves without a byte */
+                if ((uint16_t)ev->ack == c->sa_ack16) {
+                    c->fl |= C_PROVEN;
+                    if (s) {
+                        note_mac(s, ev);
+                        answer_hops(s, ev->ttl);
+                    }
+                }
             }
         } else if ((ev->flags & TH_RST) && !(c->fl & C_REFUSED) &&
                    (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
@@ -1422,6 +1429,8 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                     struct scan *sc = src_scan(d, s, F_SYN);
                     if (sc)
                         sc->connect_ev++;
+                    if ((c->fl & C_PROVEN) && c->counted) /* a first contact: a probe */
+                        answer(d, s, ev, 1);
                 }
             }
             c->state = C_DONE;
@@ -1666,7 +1675,7 @@ static void sweep(struct det_engine *d, int final)
             continue;
         if (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us)
             scan_close(d, sc);
-        else if (sc->pending || (sc->dirty && d->now_us >= sc->last_emit_us + d->cfg.update_us))
+        else if (sc->pending)
             scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }

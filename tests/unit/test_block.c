@@ -397,6 +397,9 @@ static void scan(struct det_engine *d, uint64_t t, uint32_t src, int n, int open
             if (answer)
                 pkt(d, ts + 200, src, TARGET, 40000, (uint16_t)p, answer, 1001,
                     ack_ok ? 777001 : 12345, answer_ttl);
+            if (answer == ACK) /* a connect scan leaves without a byte */
+                pkt(d, ts + 300, src, TARGET, 40000, (uint16_t)p, RSTACK, 1001,
+                    ack_ok ? 777001 : 12345, answer_ttl);
         } else {
             pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, RSTACK, 0, 1001, 64);
             if (forged_rsts)
@@ -720,6 +723,45 @@ static void test_routed_hops(void **state)
     assert_int_equal(x.c.n, 0);
     assert_true(has_ev(&x.g, DET_EV_FORGED_HOPS));
     assert_false(has_ev(&x.g, DET_EV_LINK_BOUND)); /* the router's MAC proves nothing */
+    rig_down(&x);
+    /* the host's own connection (with data: it proves the host exists, not that it scanned,
+     * and gives its distance), then hping3 forging its address from two hops away to closed
+     * ports: refuted by the hops, where the handshake alone once blocked it */
+    rig_up(&x, false, 10);
+    struct det_event req; /* its kernel's SYN (with its options), then its request */
+    memset(&req, 0, sizeof req);
+    req.ts_us = T0;
+    addr_from_v4(&req.src, ROUTED);
+    addr_from_v4(&req.dst, TARGET);
+    req.proto = DET_PROTO_TCP;
+    req.sport = 50000;
+    req.dport = 80;
+    req.flags = SYN;
+    req.seq = 100;
+    req.ttl = 63;
+    req.opts_known = 1;
+    req.nopts = 5;
+    req.opt_mask = 1u << 2 | 1u << 4 | 1u << 8 | 1u << 1 | 1u << 3;
+    det_engine_event(x.d, &req);
+    epkt(x.d, T0 + 100, TARGET, ROUTED, 80, 50000, SYNACK, 555000, 101, 64, 9);
+    epkt(x.d, T0 + 200, ROUTED, TARGET, 50000, 80, ACK, 101, 555001, 63, MAC_R);
+    memset(&req, 0, sizeof req);
+    req.ts_us = T0 + 300;
+    addr_from_v4(&req.src, ROUTED);
+    addr_from_v4(&req.dst, TARGET);
+    req.proto = DET_PROTO_TCP;
+    req.sport = 50000;
+    req.dport = 80;
+    req.flags = ACK | 0x08;
+    req.payload_len = 120;
+    req.ttl = 63;
+    det_engine_event(x.d, &req);
+    epkt(x.d, T0 + 400, ROUTED, TARGET, 50000, 80, 0x11, 201, 555001, 63, MAC_R);
+    probes(x.d, T0 + 1000000, ROUTED, MAC_R, SYN, 30, 2000, 62, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(has_ev(&x.g, DET_EV_FORGED_HOPS));
+    assert_false(has_ev(&x.g, DET_EV_HANDSHAKE));
     rig_down(&x);
     /* the real host one hop away: probes and answers from one distance */
     rig_up(&x, false, 10);
