@@ -1198,8 +1198,7 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
              (sc->probes >= 2 * sc->probes_at_emit || sc->nports >= 2 * sc->nports_at_emit)))
             scan_emit(d, sc, DET_ALERT_UPDATE);
         /* hop counts narrow as probes come: the answers may now be confirmed or refuted */
-        if ((s->halfopen || s->handshakes) &&
-            !(sc->evidence & (DET_EV_LINK_BOUND | DET_EV_HOPS_OK | DET_EV_FORGED_MASK)))
+        if (s->ans_n && !(sc->evidence & (DET_EV_LINK_BOUND | DET_EV_HOPS_OK | DET_EV_FORGED_MASK)))
             evidence_changed(d, s);
     } else if (s->has_scan && s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s)) {
         open_later_scan(d, s, f);
@@ -1669,14 +1668,14 @@ static void sweep(struct det_engine *d, int final)
         if (!conn_pending(c) && (final || c->last_us + CONN_IDLE_US <= d->now_us))
             c->state = C_FREE;
     }
+    /* pending lines first, while every member of a campaign is still there to name */
+    for (uint32_t i = 0; i < d->cfg.max_scans; i++)
+        if (d->scans[i].used && d->scans[i].pending)
+            scan_emit(d, &d->scans[i], DET_ALERT_UPDATE);
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *sc = &d->scans[i];
-        if (!sc->used)
-            continue;
-        if (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us)
+        if (sc->used && (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us))
             scan_close(d, sc);
-        else if (sc->pending)
-            scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }
 
