@@ -43,6 +43,8 @@ const char *det_evidence_name(unsigned bit)
         return "hops-consistent";
     case DET_EV_STEALTH:
         return "stealth";
+    case DET_EV_UNPROVEN:
+        return "unproven";
     case DET_EV_FORGED_MAC:
         return "forged:mac-mismatch";
     case DET_EV_FORGED_TWO_MACS:

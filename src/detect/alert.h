@@ -29,6 +29,8 @@ enum det_evidence {
     DET_EV_HALFOPEN = 1u << 2,   /* halfopen — a RST answering our SYN-ACK */
     DET_EV_HOPS_OK = 1u << 3,    /* hops-consistent — probes and answers from one distance */
     DET_EV_STEALTH = 1u << 4,    /* stealth — FIN/NULL/Xmas/odd probes (prove nothing) */
+    DET_EV_UNPROVEN = 1u << 5,   /* unproven — no proof and no veto: nothing a forger could
+                                    not have sent (failures, stealth probes) */
     DET_EV_FORGED_MAC = 1u << 8, /* forged:mac-mismatch — probes from another MAC than the
                                     address's owner (ARP/ND) */
     DET_EV_FORGED_TWO_MACS = 1u << 9, /* forged:two-macs — the address seen from two MACs */

@@ -740,7 +740,7 @@ static void ask_binder(struct det_engine *d, struct src *s)
 
 /* The named evidence of a scan (alert.h enum det_evidence); s may be NULL (evicted): the
  * link and hop findings of the last emission stand. */
-static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
+static unsigned scan_findings(const struct det_engine *d, const struct scan *sc,
                               const struct src *s)
 {
     unsigned ev = stealth_fam(sc->fam) ? DET_EV_STEALTH : 0;
@@ -763,6 +763,16 @@ static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
     ev |= hop_evidence(s);
     if (stray && stray * 4 > hs + ho)
         ev |= DET_EV_FORGED_STRAY;
+    return ev;
+}
+
+/* The findings, with `unproven` when they hold neither a proof nor a veto. */
+static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
+                              const struct src *s)
+{
+    unsigned ev = scan_findings(d, sc, s) & ~DET_EV_UNPROVEN;
+    if (!(ev & (DET_EV_LINK_BOUND | DET_EV_HANDSHAKE | DET_EV_HALFOPEN | DET_EV_FORGED_MASK)))
+        ev |= DET_EV_UNPROVEN;
     return ev;
 }
 

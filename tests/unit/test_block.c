@@ -610,11 +610,14 @@ static void test_link_closed_only_blocked(void **state)
     arp(x.d, T0 + 200000, SCANNER, MAC_S);
     assert_int_equal(x.c.n, 1);
     rig_down(&x);
-    /* no binding (a forged dead address): no block */
+    /* no binding (a forged dead address): no block, and the lines say why */
     rig_up(&x, false, 10);
     probes(x.d, T0, SCANNER, MAC_S, SYN, 10, 1000, 64, 0, 0, 0);
     det_engine_finish(x.d);
     assert_int_equal(x.c.n, 0);
+    assert_true(x.g.n >= 1);
+    for (int i = 0; i < x.g.n; i++)
+        assert_int_equal(x.g.ev[i], DET_EV_UNPROVEN);
     rig_down(&x);
 }
 
