@@ -110,11 +110,10 @@ static int arp_binding(const uint8_t *a, size_t len, uint64_t ts_us, struct det_
 
 int det_decode_event(int dlt, const uint8_t *f, size_t len, uint64_t ts_us, struct det_event *ev)
 {
-    if (dlt == DLT_EN10MB) {
-        size_t off;
-        if (ether_type(f, len, &off) == 0x0806)
-            return arp_binding(f + off, len - off, ts_us, ev);
-    }
+    size_t off;
+    if (dlt == DLT_EN10MB && len >= 14 && !(f[12] == 0x08 && f[13] == 0x00) &&
+        ether_type(f, len, &off) == 0x0806) /* (IPv4 frames skip the look) */
+        return arp_binding(f + off, len - off, ts_us, ev);
     struct pkt_info p;
     if (det_decode_frame(dlt, f, len, &p) < 0)
         return -1;
