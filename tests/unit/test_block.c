@@ -829,6 +829,57 @@ static void test_grouping_never_hides(void **state)
     rig_down(&x);
 }
 
+/* IPv6 on the link: the scanner's neighbour advertisement binds its address to its MAC;
+ * its SYNs to closed ports from that MAC are then proof. */
+static void test_link_nd_binding(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    struct pr_addr s6, t6;
+    assert_int_equal(addr_parse("2001:2::1", &s6), 0);
+    assert_int_equal(addr_parse("2001:2::2", &t6), 0);
+    struct det_event na;
+    memset(&na, 0, sizeof na);
+    na.ts_us = T0;
+    na.src = s6;
+    na.dst = t6;
+    na.proto = DET_PROTO_ICMP6;
+    na.icmp_type = 136;
+    na.ttl = 255;
+    na.has_mac = 1;
+    memcpy(na.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
+    det_engine_event(x.d, &na);
+    for (int i = 0; i < 10; i++) {
+        struct det_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.ts_us = T0 + 1000 + (uint64_t)i * 20000;
+        ev.src = s6;
+        ev.dst = t6;
+        ev.proto = DET_PROTO_TCP;
+        ev.sport = 2000;
+        ev.dport = (uint16_t)(1000 + i);
+        ev.flags = SYN;
+        ev.ttl = 64;
+        ev.opts_known = 1;
+        ev.has_mac = 1;
+        memcpy(ev.src_mac, na.src_mac, 6);
+        det_engine_event(x.d, &ev);
+        struct det_event r = ev;
+        r.ts_us += 100;
+        r.src = t6;
+        r.dst = s6;
+        r.sport = ev.dport;
+        r.dport = 2000;
+        r.flags = RSTACK;
+        r.src_mac[5] = 9;
+        det_engine_event(x.d, &r);
+    }
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 2001:2::1 8");
+    rig_down(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_masscan_double_rst),
         cmocka_unit_test(test_routed_hops),
         cmocka_unit_test(test_grouping_never_hides),
+        cmocka_unit_test(test_link_nd_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
