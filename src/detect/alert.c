@@ -46,6 +46,55 @@ static void format_web_line(const struct det_alert *a, char *buf, size_t len)
                  w->threat_level, a->tool_guess, a->action);
 }
 
+const char *det_alert_phase(enum det_alert_kind k)
+{
+    return k == DET_ALERT_NEW ? "start" : k == DET_ALERT_UPDATE ? "update" : "end";
+}
+
+const char *det_evidence_name(unsigned bit)
+{
+    switch (bit) {
+    case DET_EV_LINK_BOUND:
+        return "link:mac-bound";
+    case DET_EV_HANDSHAKE:
+        return "handshake";
+    case DET_EV_HALFOPEN:
+        return "halfopen";
+    case DET_EV_HOPS_OK:
+        return "hops-consistent";
+    case DET_EV_STEALTH:
+        return "stealth";
+    case DET_EV_UNPROVEN:
+        return "unproven";
+    case DET_EV_HTTP:
+        return "http-request";
+    case DET_EV_FORGED_MAC:
+        return "forged:mac-mismatch";
+    case DET_EV_FORGED_TWO_MACS:
+        return "forged:two-macs";
+    case DET_EV_FORGED_HOPS:
+        return "forged:hops";
+    case DET_EV_FORGED_STRAY:
+        return "forged:stray-rst";
+    default:
+        return NULL;
+    }
+}
+
+/* The evidence names joined by commas ("-" for none). */
+static void evidence_list(unsigned ev, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (unsigned b = 0; b < 16; b++) {
+        const char *n = (ev & (1u << b)) ? det_evidence_name(1u << b) : NULL;
+        if (n && o + strlen(n) + 2 < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", n);
+    }
+    if (!o)
+        snprintf(buf, len, "-");
+}
+
 static void format_line(const struct det_alert *a, char *buf, size_t len)
 {
     if (a->web) {
@@ -70,19 +119,24 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
     open[0] = 0;
     for (unsigned i = 0; i < a->nopen && o + 7 < sizeof open; i++)
         o += (size_t)snprintf(open + o, sizeof open - o, "%s%u", i ? "," : "", a->open_ports[i]);
+    char ev[192], camp[32] = "";
+    evidence_list(a->evidence, ev, sizeof ev);
+    if (a->campaign_id)
+        snprintf(camp, sizeof camp, ", campaign %u", a->campaign_id);
     snprintf(buf, len,
              "%s %s #%u %s %s scan from %s to %s: %u ports, %u hosts, %u probes, open [%s], "
-             "detector %s, confidence %.3f, tool %s, action %s",
+             "detector %s, confidence %.3f, tool %s, action %s, phase %s, incident %u%s, "
+             "evidence %s",
              ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
-             a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess,
-             a->action);
+             a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess, a->action,
+             det_alert_phase(a->kind), a->incident_id, camp, ev);
 }
 
 /* ---- text sink ---- */
 
 static int text_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
-    char line[1024];
+    char line[1280];
     format_line(a, line, sizeof line);
     if (fprintf((FILE *)ctx, "%s\n", line) < 0 || fflush((FILE *)ctx) != 0)
         return pr_errf(e, "writing alert to stdout failed");
@@ -121,8 +175,6 @@ static void web_json(json_t *o, const struct det_web_info *w)
     for (unsigned i = 0; i < w->nsamples && i < DET_WEB_MAX_SAMPLES; i++)
         json_array_append_new(sp, json_string(w->sample_paths[i]));
     json_object_set_new(o, "sample_paths", sp);
-    if (w->block_evidence)
-        json_object_set_new(o, "block_evidence", json_string(w->block_evidence));
 }
 
 char *det_alert_json(const struct det_alert *a)
@@ -135,6 +187,11 @@ char *det_alert_json(const struct det_alert *a)
     if (!o)
         return NULL;
     json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "scan_id", json_integer(a->scan_id));
+    json_object_set_new(o, "phase", json_string(det_alert_phase(a->kind)));
+    json_object_set_new(o, "incident_id", json_integer(a->incident_id));
+    if (a->campaign_id)
+        json_object_set_new(o, "campaign_id", json_integer(a->campaign_id));
     json_object_set_new(o, "event", json_string(a->event));
     json_object_set_new(o, "scan_type", json_string(a->scan_type));
     if (a->has_src)
@@ -162,6 +219,11 @@ char *det_alert_json(const struct det_alert *a)
     json_object_set_new(o, "confidence", json_real((double)(int)(a->confidence * 1000) / 1000.0));
     json_object_set_new(o, "tool_guess", json_string(a->tool_guess));
     json_object_set_new(o, "action", json_string(a->action));
+    json_t *ev = json_array();
+    for (unsigned b = 0; b < 16; b++)
+        if ((a->evidence & (1u << b)) && det_evidence_name(1u << b))
+            json_array_append_new(ev, json_string(det_evidence_name(1u << b)));
+    json_object_set_new(o, "block_evidence", ev);
     if (a->web)
         web_json(o, a->web);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -279,7 +341,7 @@ static int syslog_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     (void)ctx;
     (void)e;
-    char line[1024];
+    char line[1280];
     format_line(a, line, sizeof line);
     syslog(LOG_WARNING, "%s", line);
     return 0;

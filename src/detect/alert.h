@@ -32,18 +32,46 @@ struct det_web_info {
     uint32_t status_count[DET_WEB_MAX_STATUS];
     unsigned nsamples;
     char sample_paths[DET_WEB_MAX_SAMPLES][64];
-    const char *block_evidence; /* "http-request": completed requests, not forgeable */
 };
 
+/* What the engine saw about a scan's source, as named reasons (`block_evidence`,
+ * docs/block.md): facts a forged source cannot produce alone, and vetoes (forged:*) that
+ * show that someone else used the address. block.h decides from them. */
+enum det_evidence {
+    DET_EV_LINK_BOUND = 1u << 0, /* link:mac-bound — probes from the MAC bound to the address */
+    DET_EV_HANDSHAKE = 1u << 1,  /* handshake — an ACK of our SYN-ACK's sequence number */
+    DET_EV_HALFOPEN = 1u << 2,   /* halfopen — a RST answering our SYN-ACK */
+    DET_EV_HOPS_OK = 1u << 3,    /* hops-consistent — probes and answers from one distance */
+    DET_EV_STEALTH = 1u << 4,    /* stealth — FIN/NULL/Xmas/odd probes (prove nothing) */
+    DET_EV_UNPROVEN = 1u << 5,   /* unproven — no proof and no veto: nothing a forger could
+                                    not have sent (failures, stealth probes) */
+    DET_EV_HTTP = 1u << 6,       /* http-request — HTTP requests logged by a server: each
+                                    completed a handshake (web alerts, web.h) */
+    DET_EV_FORGED_MAC = 1u << 8, /* forged:mac-mismatch — probes from another MAC than the
+                                    address's owner (ARP/ND) */
+    DET_EV_FORGED_TWO_MACS = 1u << 9, /* forged:two-macs — the address seen from two MACs */
+    DET_EV_FORGED_HOPS = 1u << 10,  /* forged:hops — packets of the address from two distances */
+    DET_EV_FORGED_STRAY = 1u << 11, /* forged:stray-rst — resets for flows it never had */
+};
+#define DET_EV_FORGED_MASK 0xff00u
+
+/* The name of one evidence bit ("link:mac-bound", ...), or NULL for an unknown bit. */
+const char *det_evidence_name(unsigned bit);
+/* The phase word of a kind: "start", "update", "end". */
+const char *det_alert_phase(enum det_alert_kind k);
+
 struct det_alert {
-    uint32_t scan_id;
+    uint32_t scan_id; /* one scan: one source, one technique (stable over its lines) */
     enum det_alert_kind kind;
+    uint32_t incident_id; /* the same for every scan of one source */
+    uint32_t campaign_id; /* 0, or the group (decoy/distributed) this scan belongs to */
     uint64_t ts_us, first_us, last_us;
     const char *event;     /* portscan | portsweep | distributed_portscan | ... */
     const char *scan_type; /* connect | syn | fin | ... | mixed */
-    int has_src;           /* src is known (a group of decoys may hide the real one) */
+    int has_src;           /* always 1 for engine alerts (each scan has its own source) */
     struct pr_addr src;
-    unsigned nsrcs; /* > 1 for distributed and decoy scans: srcs[] lists them */
+    unsigned nsrcs; /* > 1 for distributed and decoy scans: srcs[] lists some of the
+                       campaign's sources (at most DET_ALERT_MAX_SRCS; informative only) */
     struct pr_addr srcs[DET_ALERT_MAX_SRCS];
     int has_dst; /* one target: dst; else dst_count targets */
     struct pr_addr dst;
@@ -63,6 +91,7 @@ struct det_alert {
     uint32_t ev_handshakes, ev_halfopen, ev_stray_rst, ev_stealth;
     uint8_t ev_hops_lo, ev_hops_hi;
     const struct det_web_info *web; /* web alerts only */
+    unsigned evidence;              /* enum det_evidence bits, named in `block_evidence` */
 };
 
 /* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */

@@ -295,18 +295,30 @@ const char *blk_protected(const struct blk_policy *p, const struct pr_addr *a)
 
 const char *blk_evidence_refusal(const struct det_alert *a, bool flags_ok)
 {
+    static const struct {
+        unsigned bit;
+        const char *why;
+    } veto[] = {
+        {DET_EV_FORGED_MAC, "its probes came from another MAC than the address's owner (forged)"},
+        {DET_EV_FORGED_TWO_MACS, "the address was seen from two MACs (forged)"},
+        {DET_EV_FORGED_HOPS, "its packets came from different distances (more than one sender)"},
+        {DET_EV_FORGED_STRAY, "it sent resets for connections it never had (forged answers)"},
+    };
     if (!a->has_src)
         return "the real source of the group is not known";
-    uint64_t proof = (uint64_t)a->ev_handshakes + a->ev_halfopen;
-    if (a->ev_stray_rst && (uint64_t)a->ev_stray_rst * 4 > proof)
-        return "it sent resets for connections it never had (forged answers)";
-    if (proof >= 2 && a->ev_hops_hi > a->ev_hops_lo + 1)
-        return "its answers came from different distances (more than one sender)";
-    if (proof)
+    for (size_t i = 0; i < sizeof veto / sizeof veto[0]; i++)
+        if (a->evidence & veto[i].bit)
+            return veto[i].why;
+    if (a->evidence & (DET_EV_HANDSHAKE | DET_EV_LINK_BOUND | DET_EV_HTTP))
         return NULL;
-    if (flags_ok && a->ev_stealth)
+    if ((a->evidence & (DET_EV_HALFOPEN | DET_EV_HOPS_OK)) == (DET_EV_HALFOPEN | DET_EV_HOPS_OK))
         return NULL;
-    if (a->ev_stealth)
+    if (flags_ok && (a->evidence & DET_EV_STEALTH))
+        return NULL;
+    if (a->evidence & DET_EV_HALFOPEN)
+        return "its answers are not (yet) from the distance of its probes (a live host whose "
+               "address is forged answers too)";
+    if (a->evidence & DET_EV_STEALTH)
         return "stealth probes alone can be forged (--block-on-flags-only to block on them)";
     return "no evidence that the source is real (its probes could be forged)";
 }

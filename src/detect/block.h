@@ -62,8 +62,11 @@ int blk_policy_load_system(struct blk_policy *p, const char *resolv, struct pr_e
 /* NULL when a may be blocked; else why not ("allowlisted (--allow)", "loopback", ...). */
 const char *blk_protected(const struct blk_policy *p, const struct pr_addr *a);
 
-/* Spoof resistance: NULL when the alert proves that its source is a real host that
- * scanned (or, with flags_ok, sent stealth probes); else the reason for not blocking. */
+/* Spoof resistance, from the alert's named evidence (docs/block.md): NULL when it proves
+ * that its source is a real host that scanned — a completed handshake, probes from the MAC
+ * the address is bound to on the link, or a half-open close from the distance of the
+ * probes — or, with flags_ok, that it sent stealth probes; never when a veto (forged:*)
+ * shows that someone else used the address. Else the reason for not blocking. */
 const char *blk_evidence_refusal(const struct det_alert *a, bool flags_ok);
 
 /* Repeat offenders (like fail2ban's bantime.increment): the block time of offence number

@@ -206,18 +206,20 @@ const char *blk_respond(void *ctx, const struct det_alert *a)
 {
     struct blk_responder *r = ctx;
     const char *done = r->opt.dry_run ? "would_block" : "blocked";
-    const char *why = blk_evidence_refusal(a, r->opt.flags_only);
-    if (why) {
-        r->st.no_evidence++;
-        if (a->kind == DET_ALERT_NEW)
-            say(r, a, "not blocked (yet)", why);
-        return "none";
-    }
-    why = blk_protected(&r->pol, &a->src);
+    /* protection first: a protected address is never blocked, whatever the evidence */
+    const char *why = a->has_src ? blk_protected(&r->pol, &a->src) : NULL;
     if (why) {
         r->st.protected_++;
         if (a->kind == DET_ALERT_NEW || a->ev_halfopen + a->ev_handshakes <= 1)
             say(r, a, "never blocked", why);
+        return "none";
+    }
+    why = blk_evidence_refusal(a, r->opt.flags_only);
+    if (why) {
+        r->st.no_evidence++;
+        if (a->kind == DET_ALERT_NEW)
+            say(r, a, a->evidence & DET_EV_FORGED_MASK ? "never blocked" : "not blocked (yet)",
+                why);
         return "none";
     }
     struct recent *old = recent_slot(r, &a->src, 0);

@@ -1,6 +1,9 @@
 /* capture.c — see capture.h. */
 #include "detect/capture.h"
 
+#include "net/neigh.h"
+
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -12,6 +15,8 @@ struct det_capture {
     int live;
     char name[256];
     struct det_capture_stats st;
+    int ifindex; /* live: the interface, for its neighbour table */
+    struct neigh_table neigh;
 };
 
 #ifndef DLT_LINUX_SLL2
@@ -77,6 +82,63 @@ int det_decode_frame(int dlt, const uint8_t *f, size_t len, struct pkt_info *p)
     return pkt_parse(f + off, len - off, p);
 }
 
+/* The ethertype of an Ethernet frame after its VLAN tags, and where its payload starts;
+ * -1 when the frame is too short. */
+static int ether_type(const uint8_t *f, size_t len, size_t *off)
+{
+    if (len < 14)
+        return -1;
+    size_t o = 12;
+    uint16_t type = be16(f + o);
+    for (int i = 0; i < 2 && (type == 0x8100 || type == 0x88a8 || type == 0x9100); i++) {
+        if (len - o < 6)
+            return -1;
+        o += 4;
+        type = be16(f + o);
+    }
+    *off = o + 2;
+    return type;
+}
+
+/* An ARP request or reply for IPv4 over Ethernet: its sender's address and MAC. */
+static int arp_binding(const uint8_t *a, size_t len, uint64_t ts_us, struct det_event *ev)
+{
+    if (len < 28 || be16(a) != 1 || be16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 ||
+        (be16(a + 6) != 1 && be16(a + 6) != 2))
+        return -1;
+    uint32_t sip = (uint32_t)a[14] << 24 | (uint32_t)a[15] << 16 | (uint32_t)a[16] << 8 | a[17];
+    if (!sip) /* an ARP probe (RFC 5227) claims nothing yet */
+        return -1;
+    memset(ev, 0, sizeof *ev);
+    ev->ts_us = ts_us;
+    ev->origin = DET_ORIG_BIND;
+    addr_from_v4(&ev->src, sip);
+    ev->has_mac = 1;
+    memcpy(ev->src_mac, a + 8, 6);
+    return 0;
+}
+
+int det_decode_event(int dlt, const uint8_t *f, size_t len, uint64_t ts_us, struct det_event *ev)
+{
+    size_t off;
+    if (dlt == DLT_EN10MB && len >= 14 && !(f[12] == 0x08 && f[13] == 0x00) &&
+        ether_type(f, len, &off) == 0x0806) /* (IPv4 frames skip the look) */
+        return arp_binding(f + off, len - off, ts_us, ev);
+    struct pkt_info p;
+    if (ip_offset(dlt, f, len, &off) < 0 || pkt_parse(f + off, len - off, &p) < 0)
+        return -1;
+    /* a forged packet with a wrong checksum never reached a host's stack: not believed */
+    if (pkt_csum_check(f + off, len - off, PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE) !=
+        PKT_CSUM_OK)
+        return -2;
+    det_event_from_pkt(&p, ts_us, ev);
+    if (dlt == DLT_EN10MB) {
+        ev->has_mac = 1;
+        memcpy(ev->src_mac, f + 6, 6);
+    }
+    return 0;
+}
+
 static int supported_dlt(int dlt)
 {
     return dlt == DLT_EN10MB || dlt == DLT_RAW || dlt == 101 || dlt == 228 || dlt == 229 ||
@@ -88,7 +150,17 @@ static int apply_filter(struct det_capture *c, const char *filter, struct pr_err
     if (!filter)
         return 0;
     struct bpf_program prog;
-    if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+    /* ARP and IPv6 neighbour discovery always pass: they bind addresses to MACs */
+    char *full = NULL;
+    if (c->dlt == DLT_EN10MB) {
+        size_t n = strlen(filter) + 96;
+        full = pr_calloc(1, n);
+        snprintf(full, n, "(%s) or arp or (icmp6 and ip6[40] >= 133 and ip6[40] <= 136)", filter);
+        if (pcap_compile(c->p, &prog, full, 1, PCAP_NETMASK_UNKNOWN) == 0)
+            filter = NULL; /* compiled */
+        free(full);
+    }
+    if (filter && pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
         return pr_errf(e, "filter '%s': %s", filter, pcap_geterr(c->p));
     int r = pcap_setfilter(c->p, &prog);
     pcap_freecode(&prog);
@@ -141,6 +213,7 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     struct det_capture *c = pr_calloc(1, sizeof *c);
     snprintf(c->name, sizeof c->name, "interface %s", iface);
     c->live = 1;
+    c->ifindex = (int)if_nametoindex(iface);
     c->p = pcap_create(iface, err);
     if (!c->p) {
         free(c);
@@ -189,21 +262,16 @@ int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_erro
             return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
                            (unsigned long long)c->st.frames, pcap_geterr(c->p));
         c->st.frames++;
-        struct pkt_info p;
-        size_t off;
-        if (ip_offset(c->dlt, data, h->caplen, &off) < 0 ||
-            pkt_parse(data + off, h->caplen - off, &p) < 0) {
-            c->st.undecodable++;
-            continue;
-        }
-        /* a forged packet with a wrong checksum never reached a host's stack: not believed */
-        if (pkt_csum_check(data + off, h->caplen - off,
-                           PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE) != PKT_CSUM_OK) {
+        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        int dr = det_decode_event(c->dlt, data, h->caplen, ts, ev);
+        if (dr == -2) {
             c->st.badsum++;
             continue;
         }
-        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-        det_event_from_pkt(&p, ts, ev);
+        if (dr < 0) {
+            c->st.undecodable++;
+            continue;
+        }
         return 1;
     }
 }
@@ -218,6 +286,20 @@ void det_capture_stats(struct det_capture *c, struct det_capture_stats *st)
     }
 }
 
+int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6])
+{
+    struct det_capture *c = ctx;
+    if (!c->live || c->dlt != DLT_EN10MB || c->ifindex <= 0)
+        return 0;
+    if (neigh_load(&c->neigh, c->ifindex, NULL) < 0)
+        return 0;
+    const uint8_t *m = neigh_lookup(&c->neigh, a);
+    if (!m)
+        return 0;
+    memcpy(mac, m, 6);
+    return 1;
+}
+
 void det_capture_break(struct det_capture *c)
 {
     pcap_breakloop(c->p);
@@ -229,5 +311,6 @@ void det_capture_close(struct det_capture *c)
         return;
     if (c->p)
         pcap_close(c->p);
+    neigh_free(&c->neigh);
     free(c);
 }

@@ -4,7 +4,9 @@
  * with a 100 ms timeout so the caller can advance time when the wire is quiet), with
  * an optional BPF filter. Frames are decoded by link type (Ethernet, raw IP, Linux
  * cooked v1/v2, BSD loopback/NULL) into IP datagrams, parsed by net/packet.h and
- * turned into detector events. Owned by the caller; one thread. */
+ * turned into detector events; on Ethernet the frame's source MAC goes with the event and
+ * ARP packets become address-to-MAC bindings (a BPF filter given by the user is widened to
+ * let ARP and IPv6 neighbour discovery through). Owned by the caller; one thread. */
 #ifndef PR_DETECT_CAPTURE_H
 #define PR_DETECT_CAPTURE_H
 
@@ -36,11 +38,21 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
 int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e);
 
 void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
+/* The MAC the kernel's neighbour table holds for a on a live Ethernet interface (a
+ * det_binder_fn for engine.h): 1 with mac filled, 0 when unknown, not resolved (yet), or
+ * not a live Ethernet capture. Reads the table over rtnetlink (no privilege needed). */
+int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
 /* Interrupts a blocking read (safe from a signal handler). */
 void det_capture_break(struct det_capture *c);
 void det_capture_close(struct det_capture *c);
 
 /* Decodes one frame of the given DLT into *p; 0 or -1 (exposed for tests and fuzzing). */
 int det_decode_frame(int dlt, const uint8_t *frame, size_t len, struct pkt_info *p);
+/* Decodes one frame seen at ts_us into a detector event: an IP datagram (with the
+ * Ethernet source MAC when the link has one) or, for an ARP request or reply on Ethernet,
+ * a DET_ORIG_BIND event (the sender's address and MAC). 0, -1 for a frame that is
+ * neither, -2 for a datagram whose checksum is wrong (a forgery no host's stack took). */
+int det_decode_event(int dlt, const uint8_t *frame, size_t len, uint64_t ts_us,
+                     struct det_event *ev);
 
 #endif

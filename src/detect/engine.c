@@ -35,6 +35,25 @@ enum tech {
     T_N
 };
 
+/* Scan families: one scan record per (source, family). SYN probes with or without an
+ * operating system's options are one family (syn or connect, told apart by evidence). */
+enum fam { F_SYN, F_FIN, F_NULL, F_XMAS, F_ODD, F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO, F_N };
+static const uint8_t fam_of[T_N] = {F_SYN, F_SYN,    F_FIN, F_NULL, F_XMAS, F_ODD,
+                                    F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO};
+
+static int stealth_fam(unsigned f)
+{
+    return f == F_FIN || f == F_NULL || f == F_XMAS || f == F_ODD;
+}
+
+/* Address-to-MAC bindings learned from ARP and IPv6 neighbour discovery. */
+struct bind {
+    struct pr_addr addr;
+    uint8_t used, conflict; /* conflict: the address was claimed by two MACs */
+    uint8_t mac[6];
+    uint64_t ts_us;
+};
+
 enum conn_state {
     C_FREE = 0,
     C_SYN,    /* SYN sent, no answer yet */
@@ -48,10 +67,15 @@ enum conn_state {
     C_DONE    /* outcome known */
 };
 
+#define C_DATA 1    /* the initiator sent data */
+#define C_REFUSED 2 /* the responder refused the flow with a RST */
+#define C_PROVEN 4  /* the initiator's ACK acknowledged our SYN-ACK */
+
 struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
-    uint8_t proto, state, tech, counted, vote, ttl, a_data, prio;
+    uint8_t proto, state, tech, counted, vote, ttl, prio;
+    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN */
     uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
     uint64_t ts_us;    /* first packet */
     uint64_t last_us;  /* last packet */
@@ -64,7 +88,16 @@ struct __attribute__((aligned(64))) src {
     uint8_t used, fwlog, has_scan, nrecent, nopen, multi_dst;
     uint64_t last_us;
     uint32_t contacts, stealth;
-    uint32_t scan_idx, scan_id;
+    uint16_t scan_fams;     /* families with an open scan record (has_scan: any) */
+    uint8_t mac_state;      /* Ethernet sources seen: 0 none, 1 one (mac), 2 two or more */
+    uint16_t vetoes;        /* forged:* findings so far: once seen, they stay */
+    uint8_t ans_n;          /* packets in ans_hops_lo..hi (answers to our SYN-ACKs) */
+    uint32_t incident_id;   /* all scans of this source (0: never judged) */
+    uint16_t scan_idx[F_N]; /* slot of the open scan of each family in scan_fams */
+    uint16_t fcont[F_N];    /* first contacts per family */
+    uint8_t ttl_lo[T_N], ttl_hi[T_N], ttl_n[T_N]; /* probe TTLs per technique */
+    uint8_t mac[6];
+    uint8_t recent_fam[SRC_RECENT];
     uint64_t first_us, win_start;
     uint32_t probes, fails, succ, halfopen, connect_ev;
     /* spoof-resistance evidence for the responder (alert.h): handshakes whose ACK
@@ -74,6 +107,8 @@ struct __attribute__((aligned(64))) src {
     double llr;
     uint32_t tech[T_N];
     uint16_t win_ports, win_hosts, win_pings;
+    uint16_t burst_base;  /* win_ports when the current burst began */
+    uint64_t burst_start; /* begin of the current burst (burst_us long) */
     struct det_toolstats tool;
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
@@ -86,9 +121,10 @@ struct __attribute__((aligned(64))) src {
 
 struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
-    uint8_t is_member; /* part of the group led by scan `group`: never emits itself */
-    uint8_t dirty;     /* a member grew since the last emission */
-    uint32_t id, group, group_idx, nmembers;
+    uint8_t fam;       /* enum fam */
+    uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
+    uint32_t id, incident_id, campaign_id;
+    unsigned evidence; /* enum det_evidence bits of the last emission */
     struct pr_addr src, dst;
     uint64_t first_us, last_us, last_emit_us;
     uint32_t probes, probes_at_emit, nports, nports_at_emit, nhosts_bits, hosts_extra;
@@ -113,15 +149,20 @@ struct det_engine {
     struct src *srcs;
     struct conn *conns;
     struct scan *scans;
+    struct bind *binds;
+    uint32_t nbinds;
     struct det_sink sinks[MAX_SINKS];
     unsigned nsinks;
     det_responder_fn responder;
     void *responder_ctx;
+    det_binder_fn binder;
+    void *binder_ctx;
+    uint64_t binder_next_us;
     struct det_stats st;
     uint64_t now_us, next_sweep_us;
     double tokens;
     uint64_t tokens_us;
-    uint32_t next_scan_id;
+    uint32_t next_scan_id, next_incident_id, next_campaign_id;
     double llr_hi, llr_lo, llr_succ, llr_fail;
 };
 
@@ -143,6 +184,8 @@ void det_config_defaults(struct det_config *c)
     c->host_threshold = 50;
     c->ping_threshold = 10;
     c->window_us = 60ull * 1000000u;
+    c->burst_ports = 12;
+    c->burst_us = 1000000u;
     c->conn_timeout_us = 3ull * 1000000u;
     c->scan_idle_us = 30ull * 1000000u;
     c->horizon_us = 3600ull * 1000000u;
@@ -202,9 +245,11 @@ struct det_engine *det_engine_new(const struct det_config *c, struct pr_error *e
     d->srcs = table_alloc((size_t)d->cfg.max_sources * sizeof *d->srcs);
     d->conns = table_alloc((size_t)d->cfg.max_conns * sizeof *d->conns);
     d->scans = pr_calloc(d->cfg.max_scans, sizeof *d->scans);
+    d->nbinds = d->cfg.max_sources / 16 < 1024 ? 1024 : d->cfg.max_sources / 16;
+    d->binds = table_alloc((size_t)d->nbinds * sizeof *d->binds);
     sip_key_init(&d->key, 0, 0);
     d->tokens = c->alert_burst;
-    d->next_scan_id = 1;
+    d->next_scan_id = d->next_incident_id = d->next_campaign_id = 1;
     d->llr_hi = log(c->trw_pd / c->trw_pf);
     d->llr_lo = log((1 - c->trw_pd) / (1 - c->trw_pf));
     d->llr_succ = log(c->trw_theta1 / c->trw_theta0);
@@ -226,6 +271,12 @@ void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *c
     d->responder_ctx = ctx;
 }
 
+void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx)
+{
+    d->binder = fn;
+    d->binder_ctx = ctx;
+}
+
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
 {
     d->key.k0 = k0;
@@ -241,7 +292,7 @@ size_t det_engine_bytes(const struct det_engine *d)
 {
     return sizeof *d + (size_t)d->cfg.max_sources * sizeof(struct src) +
            (size_t)d->cfg.max_conns * sizeof(struct conn) +
-           (size_t)d->cfg.max_scans * sizeof(struct scan);
+           (size_t)d->cfg.max_scans * sizeof(struct scan) + (size_t)d->nbinds * sizeof(struct bind);
 }
 
 void det_engine_free(struct det_engine *d)
@@ -253,6 +304,7 @@ void det_engine_free(struct det_engine *d)
             d->sinks[i].ops->close(d->sinks[i].ctx);
     munmap(d->srcs, (size_t)d->cfg.max_sources * sizeof *d->srcs);
     munmap(d->conns, (size_t)d->cfg.max_conns * sizeof *d->conns);
+    munmap(d->binds, (size_t)d->nbinds * sizeof *d->binds);
     free(d->scans);
     free(d);
 }
@@ -348,7 +400,7 @@ static int src_class(const struct src *s)
     return s->contacts >= 2 ? 1 : 0;
 }
 
-static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uint32_t *idx);
+static void scan_attach(struct det_engine *d, struct src *s);
 
 static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int create)
 {
@@ -385,14 +437,82 @@ static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int c
     s->addr = *a;
     s->first_us = s->last_us = s->win_start = d->now_us;
     d->st.sources_seen++;
-    uint32_t idx;
-    struct scan *sc = scan_find(d, a, &idx);
-    if (sc) {
-        s->has_scan = 1;
-        s->scan_idx = idx;
-        s->scan_id = sc->id;
-    }
+    scan_attach(d, s);
     return s;
+}
+
+/* The entry of a, without creating or refreshing one (const: for det_engine_incident_of). */
+static const struct src *src_peek(const struct det_engine *d, const struct pr_addr *a)
+{
+    uint32_t n = d->cfg.max_sources;
+    uint32_t base = (uint32_t)(hash_addr(d, a, 1) % (n - PROBE_WINDOW + 1));
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        const struct src *x = &d->srcs[base + i];
+        if (x->used && addr_eq(&x->addr, a))
+            return x;
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- link bindings */
+
+static struct bind *bind_find(const struct det_engine *d, const struct pr_addr *a)
+{
+    uint32_t base = (uint32_t)(hash_addr(d, a, 4) % (d->nbinds - PROBE_WINDOW + 1));
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct bind *b = &d->binds[base + i];
+        if (b->used && addr_eq(&b->addr, a))
+            return b;
+    }
+    return NULL;
+}
+
+/* a announced itself with mac (ARP sender, neighbour discovery). A second MAC for the
+ * same address marks the binding as contested for good. Returns 1 when that changed what
+ * is known about a. */
+static int bind_learn(struct det_engine *d, const struct pr_addr *a, const uint8_t *mac)
+{
+    struct bind *b = bind_find(d, a);
+    if (b) {
+        b->ts_us = d->now_us;
+        if (b->conflict || !memcmp(b->mac, mac, 6))
+            return 0;
+        b->conflict = 1;
+        return 1;
+    }
+    uint32_t base = (uint32_t)(hash_addr(d, a, 4) % (d->nbinds - PROBE_WINDOW + 1));
+    struct bind *victim = NULL;
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct bind *x = &d->binds[base + i];
+        if (!x->used) {
+            victim = x;
+            break;
+        }
+        if (!victim || x->ts_us < victim->ts_us)
+            victim = x;
+    }
+    memset(victim, 0, sizeof *victim);
+    victim->used = 1;
+    victim->addr = *a;
+    memcpy(victim->mac, mac, 6);
+    victim->ts_us = d->now_us;
+    return 1;
+}
+
+/* The Ethernet source of a packet from s (a probe or an answer). */
+static int note_mac(struct src *s, const struct det_event *ev)
+{
+    if (!ev->has_mac || s->mac_state == 2)
+        return 0;
+    if (s->mac_state == 0) {
+        memcpy(s->mac, ev->src_mac, 6);
+        s->mac_state = 1;
+        return 0;
+    }
+    if (!memcmp(s->mac, ev->src_mac, 6))
+        return 0;
+    s->mac_state = 2;
+    return 1;
 }
 
 /* ---------------------------------------------------------------- flows */
@@ -477,45 +597,56 @@ static struct conn *conn_new(struct det_engine *d, uint8_t proto, const struct p
 
 /* ---------------------------------------------------------------- scans */
 
-static struct scan *scan_find(struct det_engine *d, const struct pr_addr *a, uint32_t *idx)
+static const char *const det_names[] = {"flags", "trw", "threshold"};
+enum { DN_FLAGS, DN_TRW, DN_THRESHOLD };
+
+/* The open scan of s in family f, or NULL (a slot reused by another scan detaches it). */
+static struct scan *src_scan(struct det_engine *d, struct src *s, unsigned f)
 {
-    uint32_t n = d->cfg.max_scans;
-    uint32_t base = (uint32_t)(hash_addr(d, a, 2) % (n - PROBE_WINDOW + 1)); /* no wrap */
-    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        uint32_t k = base + i;
-        if (d->scans[k].used && addr_eq(&d->scans[k].src, a)) {
-            *idx = k;
-            return &d->scans[k];
-        }
+    if (!(s->scan_fams & (1u << f)))
+        return NULL;
+    struct scan *sc = &d->scans[s->scan_idx[f]];
+    if (!sc->used || sc->fam != f || !addr_eq(&sc->src, &s->addr)) {
+        s->scan_fams &= (uint16_t) ~(1u << f);
+        s->has_scan = s->scan_fams != 0;
+        return NULL;
     }
-    return NULL;
+    return sc;
 }
 
-static const char *scan_type_name(const uint32_t *tech, uint32_t halfopen, uint32_t connect_ev)
+/* True when s has at least one open scan (stale slots are dropped on the way). */
+static int src_scanning(struct det_engine *d, struct src *s)
 {
-    static const char *names[T_N] = {"syn", "syn",    "fin", "null", "xmas",   "mixed",
-                                     "ack", "maimon", "udp", "icmp", "ipproto"};
-    uint32_t tot = 0, best = 0;
-    int bi = -1;
-    uint32_t fam[T_N] = {0};
-    memcpy(fam, tech, sizeof fam);
-    fam[T_SYN] += fam[T_SYN_OS];
-    fam[T_SYN_OS] = 0;
-    for (int t = 0; t < T_N; t++) {
-        tot += fam[t];
-        if (fam[t] > best) {
-            best = fam[t];
-            bi = t;
+    for (unsigned f = 0; f < F_N && s->scan_fams; f++)
+        if (src_scan(d, s, f))
+            return 1;
+    return 0;
+}
+
+/* A re-created source entry finds the scans still open for its address. */
+static void scan_attach(struct det_engine *d, struct src *s)
+{
+    uint32_t n = d->cfg.max_scans;
+    uint32_t base = (uint32_t)(hash_addr(d, &s->addr, 2) % (n - PROBE_WINDOW + 1)); /* no wrap */
+    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
+        struct scan *sc = &d->scans[base + i];
+        if (sc->used && addr_eq(&sc->src, &s->addr)) {
+            s->scan_fams |= (uint16_t)(1u << sc->fam);
+            s->scan_idx[sc->fam] = (uint16_t)(base + i);
+            s->incident_id = sc->incident_id;
         }
     }
-    if (bi < 0 || best * 10 < tot * 8)
-        return "mixed";
-    if (bi == T_SYN) {
-        if (connect_ev > halfopen || (halfopen == 0 && tech[T_SYN_OS] > tech[T_SYN]))
-            return "connect";
-        return "syn";
-    }
-    return names[bi];
+    s->has_scan = s->scan_fams != 0;
+}
+
+static const char *scan_type_name(const struct scan *sc)
+{
+    static const char *names[F_N] = {"syn", "fin",    "null", "xmas", "mixed",
+                                     "ack", "maimon", "udp",  "icmp", "ipproto"};
+    if (sc->fam == F_SYN && (sc->connect_ev > sc->halfopen ||
+                             (sc->halfopen == 0 && sc->tech[T_SYN_OS] > sc->tech[T_SYN])))
+        return "connect";
+    return names[sc->fam];
 }
 
 static uint32_t scan_hosts(const struct scan *sc)
@@ -526,12 +657,123 @@ static uint32_t scan_hosts(const struct scan *sc)
     return n < 2 ? 2 : n;
 }
 
-static uint32_t popcount_bytes(const uint8_t *a, const uint8_t *b, size_t n, int and_op)
+static uint32_t popcount_and(const uint8_t *a, const uint8_t *b, size_t n)
 {
     uint32_t c = 0;
     for (size_t i = 0; i < n; i++)
-        c += (uint32_t)__builtin_popcount(and_op ? (a[i] & b[i]) : (a[i] | b[i]));
+        c += (uint32_t)__builtin_popcount(a[i] & b[i]);
     return c;
+}
+
+/* ---------------------------------------------------------------- spoof-resistance evidence */
+
+/* Hops from a TTL: the distance below the nearest initial TTL (32, 64, 128, 255). */
+static int ttl_hops(uint8_t ttl)
+{
+    int init = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+    return init - ttl;
+}
+
+/* Every packet of one sender crosses the same number of hops. Each observation of the
+ * address narrows an interval of hop counts: its answers (kernel-made RSTs and ACKs:
+ * exact), the probes of one technique that kept one TTL over at least 3 probes (exact),
+ * probes whose TTL changes within nmap's range 37-59 (hops within [37 - lowest TTL,
+ * 59 - highest]). Two senders at different distances leave the interval empty. The
+ * answers of a live host whose address is forged are as exact as a scanner's: they count
+ * as consistent only when the probes alone narrowed the distance to the answers' one. */
+static unsigned hop_evidence(const struct src *s)
+{
+    int lo = 0, hi = 255; /* the probes' interval */
+    int answers = s->ans_n > 0;
+    if (answers && s->ans_hops_hi > s->ans_hops_lo + 1)
+        return DET_EV_FORGED_HOPS;
+    for (int t = 0; t < T_N; t++) {
+        int plo, phi;
+        if (!s->ttl_n[t])
+            continue;
+        if (s->ttl_lo[t] == s->ttl_hi[t]) {
+            if (s->ttl_n[t] < 3)
+                continue;
+            plo = phi = ttl_hops(s->ttl_lo[t]);
+        } else if (s->ttl_hi[t] <= 59 && s->ttl_lo[t] >= 7) {
+            plo = 37 - s->ttl_lo[t] > 0 ? 37 - s->ttl_lo[t] : 0;
+            phi = 59 - s->ttl_hi[t];
+        } else {
+            continue;
+        }
+        lo = plo > lo ? plo : lo;
+        hi = phi < hi ? phi : hi;
+    }
+    if (lo > hi || (answers && (hi < s->ans_hops_lo || lo > s->ans_hops_hi)))
+        return DET_EV_FORGED_HOPS;
+    /* consistent only when the probes alone pin the distance the answers came from */
+    return answers && lo == hi ? DET_EV_HOPS_OK : 0;
+}
+
+/* On the local link: the MAC the address announced (ARP, neighbour discovery) against the
+ * Ethernet source of its packets. Routed packets come from a router's MAC, bound to the
+ * router's own address: they give no link evidence either way. */
+static unsigned link_evidence(const struct det_engine *d, const struct src *s)
+{
+    if (s->mac_state == 2)
+        return DET_EV_FORGED_TWO_MACS;
+    const struct bind *b = bind_find(d, &s->addr);
+    if (!b)
+        return 0;
+    if (b->conflict)
+        return DET_EV_FORGED_TWO_MACS;
+    if (s->mac_state == 0)
+        return 0;
+    return memcmp(b->mac, s->mac, 6) ? DET_EV_FORGED_MAC : DET_EV_LINK_BOUND;
+}
+
+/* A source seen from one MAC whose binding no packet showed: ask the system (live). */
+static void ask_binder(struct det_engine *d, struct src *s)
+{
+    uint8_t mac[6];
+    if (!d->binder || s->mac_state != 1 || d->now_us < d->binder_next_us || bind_find(d, &s->addr))
+        return;
+    d->binder_next_us = d->now_us + 100000u;
+    if (d->binder(d->binder_ctx, &s->addr, mac) == 1)
+        bind_learn(d, &s->addr, mac);
+}
+
+/* The named evidence of a scan (alert.h enum det_evidence); s may be NULL (evicted): the
+ * link and hop findings of the last emission stand. */
+static unsigned scan_findings(const struct det_engine *d, const struct scan *sc,
+                              const struct src *s)
+{
+    unsigned ev = stealth_fam(sc->fam) ? DET_EV_STEALTH : 0;
+    uint32_t hs = sc->handshakes, ho = sc->halfopen, stray = sc->stray_rst;
+    if (s) { /* the source's proofs count for all its scans */
+        hs = s->handshakes > hs ? s->handshakes : hs;
+        ho = s->halfopen > ho ? s->halfopen : ho;
+        stray = s->stray_rst > stray ? s->stray_rst : stray;
+    }
+    /* one connection proves that the host exists, not that it scanned (an `nc -z`, a health
+     * check): a single handshake is an answer like a half-open close */
+    ev |= (hs >= 2 ? DET_EV_HANDSHAKE : 0) | (ho || hs == 1 ? DET_EV_HALFOPEN : 0);
+    if (!s)
+        return ev | (sc->evidence & ~(DET_EV_STEALTH | DET_EV_HANDSHAKE | DET_EV_HALFOPEN));
+    ev |= s->vetoes | (sc->evidence & DET_EV_FORGED_MASK);
+    unsigned link = link_evidence(d, s);
+    ev |= link;
+    if (link & DET_EV_LINK_BOUND) /* the owner itself: its hops and resets are its own */
+        return ev;
+    ev |= hop_evidence(s);
+    if (stray && stray * 4 > hs + ho)
+        ev |= DET_EV_FORGED_STRAY;
+    return ev;
+}
+
+/* The findings, with `unproven` when they hold neither a proof nor a veto. */
+static unsigned scan_evidence(const struct det_engine *d, const struct scan *sc,
+                              const struct src *s)
+{
+    unsigned ev = scan_findings(d, sc, s) & ~DET_EV_UNPROVEN;
+    if (!(ev & (DET_EV_LINK_BOUND | DET_EV_HANDSHAKE | DET_EV_HALFOPEN | DET_EV_FORGED_MASK)))
+        ev |= DET_EV_UNPROVEN;
+    return ev;
 }
 
 /* What the responder weighs before acting on the source (alert.h). */
@@ -545,57 +787,28 @@ static void fill_evidence(const struct scan *sc, struct det_alert *a)
     a->ev_stealth = sc->tech[T_FIN] + sc->tech[T_NULL] + sc->tech[T_XMAS] + sc->tech[T_ODD];
 }
 
-/* A group of scans of one target started together by several sources: the same ports
- * from each (nmap -D decoys) or a shared port list split between them (distributed). */
-static void fill_group(const struct det_engine *d, const struct scan *lead, struct det_alert *a,
-                       uint32_t *tech, uint32_t *halfopen, uint32_t *connect_ev)
+/* A scan of a campaign (scans of one target by several sources at once): decoys when it
+ * probed mostly the same ports as every other member (nmap -D), else a distributed scan.
+ * srcs[] lists up to DET_ALERT_MAX_SRCS members, this scan's source first. */
+static void fill_campaign(const struct det_engine *d, const struct scan *sc, struct det_alert *a)
 {
-    uint8_t *uni = pr_calloc(1, sizeof lead->port_bits);
-    memcpy(uni, lead->port_bits, sizeof lead->port_bits);
-    int decoy = 1, nreal = 0;
-    uint32_t extra = lead->ports_extra;
-    const struct scan *real = NULL;
-    a->nsrcs = 0;
+    int decoy = sc->camp_kind != 2;
+    a->nsrcs = 1;
+    a->srcs[0] = sc->src;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         const struct scan *m = &d->scans[i];
-        if (!m->used || (m != lead && !(m->is_member && m->group == lead->id)))
+        if (!m->used || m == sc || m->campaign_id != sc->campaign_id)
             continue;
         if (a->nsrcs < DET_ALERT_MAX_SRCS)
-            a->srcs[a->nsrcs] = m->src;
-        a->nsrcs++;
-        if (m->halfopen + m->connect_ev > 0) {
-            nreal++;
-            real = m;
-        }
-        if (m == lead)
-            continue;
-        a->probes += m->probes;
-        for (int t = 0; t < T_N; t++)
-            tech[t] += m->tech[t];
-        *halfopen += m->halfopen;
-        *connect_ev += m->connect_ev;
-        uint32_t inter = popcount_bytes(lead->port_bits, m->port_bits, sizeof m->port_bits, 1);
-        uint32_t small = lead->nports < m->nports ? lead->nports : m->nports;
+            a->srcs[a->nsrcs++] = m->src;
+        uint32_t inter = popcount_and(sc->port_bits, m->port_bits, sizeof m->port_bits);
+        uint32_t small = sc->nports < m->nports ? sc->nports : m->nports;
+        if (a->nsrcs == 2) /* the first other member decides afresh */
+            decoy = 1;
         if (inter * 2 < small)
             decoy = 0;
-        for (size_t k = 0; k < sizeof lead->port_bits; k++)
-            uni[k] |= m->port_bits[k];
-        extra += m->ports_extra;
     }
-    a->ports_probed = popcount_bytes(uni, uni, sizeof lead->port_bits, 0);
-    if (!decoy) /* decoys probe the same ports: their extras overlap */
-        a->ports_probed += extra;
-    free(uni);
-    if (a->nsrcs > DET_ALERT_MAX_SRCS)
-        a->nsrcs = DET_ALERT_MAX_SRCS;
     a->event = decoy ? "decoy_portscan" : "distributed_portscan";
-    /* the real source of a decoy scan is the one that behaves like a host (its kernel
-     * resets the half-open connections, or it completes handshakes) */
-    a->has_src = decoy && nreal == 1;
-    if (a->has_src) {
-        a->src = real->src;
-        fill_evidence(real, a);
-    }
 }
 
 static void fill_alert(const struct det_engine *d, const struct scan *sc, enum det_alert_kind kind,
@@ -604,24 +817,22 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     memset(a, 0, sizeof *a);
     a->scan_id = sc->id;
     a->kind = kind;
+    a->incident_id = sc->incident_id;
+    a->campaign_id = sc->campaign_id;
     a->ts_us = d->now_us;
     a->first_us = sc->first_us;
     a->last_us = sc->last_us;
-    uint32_t tech[T_N], halfopen = sc->halfopen, connect_ev = sc->connect_ev;
-    memcpy(tech, sc->tech, sizeof tech);
     a->probes = sc->probes;
     a->ports_probed = sc->nports + sc->ports_extra;
     a->src = sc->src;
     a->has_src = 1;
     fill_evidence(sc, a);
+    a->evidence = scan_evidence(d, sc, src_peek(d, &sc->src));
     uint32_t hosts = scan_hosts(sc);
-    if (sc->nmembers)
-        fill_group(d, sc, a, tech, &halfopen, &connect_ev);
-    a->scan_type = scan_type_name(tech, halfopen, connect_ev);
-    if (!sc->nmembers) /* else fill_group named the event */
-        a->event = !strcmp(a->scan_type, "icmp") ? "hostsweep"
-                   : hosts > 1                   ? "portsweep"
-                                                 : "portscan";
+    a->scan_type = scan_type_name(sc);
+    a->event = !strcmp(a->scan_type, "icmp") ? "hostsweep" : hosts > 1 ? "portsweep" : "portscan";
+    if (sc->campaign_id)
+        fill_campaign(d, sc, a);
     a->has_dst = hosts == 1;
     a->dst = sc->dst;
     a->dst_count = hosts;
@@ -672,14 +883,15 @@ static int take_token(struct det_engine *d, uint64_t now)
 /* Emits the scan's alert through the global token bucket. */
 static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind kind)
 {
-    if (sc->is_member)
-        return;
     if (!take_token(d, d->now_us)) {
         sc->pending = 1;
         return;
     }
     if (!sc->emitted)
         kind = DET_ALERT_NEW;
+    struct src *s = src_find(d, &sc->src, 0);
+    if (s)
+        ask_binder(d, s);
     struct det_alert a;
     fill_alert(d, sc, kind, &a);
     if (d->responder) {
@@ -698,36 +910,50 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
         d->st.updates++;
     sc->emitted = 1;
     sc->pending = 0;
-    sc->dirty = 0;
+    sc->evidence = a.evidence;
+    if (sc->campaign_id && a.nsrcs > 1)
+        sc->camp_kind = !strcmp(a.event, "decoy_portscan") ? 1 : 2;
+    if (s)
+        s->vetoes |= (uint16_t)(a.evidence & DET_EV_FORGED_MASK);
     sc->last_emit_us = d->now_us;
     sc->probes_at_emit = sc->probes;
     sc->nports_at_emit = sc->nports;
 }
 
-static struct src *src_find(struct det_engine *d, const struct pr_addr *a, int create);
+/* The evidence about s may have changed (an answer, a binding, a second MAC, narrower
+ * hops): each of its reported scans whose findings changed is re-emitted at once, so
+ * that the responder acts on the first proof (or stops on the first veto). */
+static void evidence_changed(struct det_engine *d, struct src *s)
+{
+    ask_binder(d, s);
+    for (unsigned f = 0; f < F_N && s->scan_fams; f++) {
+        struct scan *sc = src_scan(d, s, f);
+        if (!sc)
+            continue;
+        unsigned ev = scan_evidence(d, sc, s);
+        s->vetoes |= (uint16_t)(ev & DET_EV_FORGED_MASK);
+        if (d->responder && sc->emitted && ((ev ^ sc->evidence) & ~DET_EV_STEALTH))
+            scan_emit(d, sc, DET_ALERT_UPDATE);
+    }
+}
 
-/* Ends a scan: a last update if it changed, then the source must show fresh evidence
- * before it is reported again. */
+/* Ends a scan: a last update if it changed. When it was the source's last open scan, the
+ * source must show fresh evidence before it is reported again. */
 static void scan_close(struct det_engine *d, struct scan *sc)
 {
-    if (!sc->is_member &&
-        (sc->pending || sc->dirty || !sc->emitted || sc->probes != sc->probes_at_emit))
+    if (sc->pending || !sc->emitted || sc->probes != sc->probes_at_emit)
         scan_emit(d, sc, DET_ALERT_END);
     sc->used = 0;
     struct src *s = src_find(d, &sc->src, 0);
-    if (s) {
-        s->has_scan = 0;
-        s->llr = 0;
-        s->fails = s->succ = s->stealth = 0;
-        s->win_ports = s->win_hosts = s->win_pings = 0;
-        memset(s->port_bits, 0, sizeof s->port_bits);
-        memset(s->host_bits, 0, sizeof s->host_bits);
-        memset(s->ping_bits, 0, sizeof s->ping_bits);
-    }
-    if (sc->nmembers)
-        for (uint32_t i = 0; i < d->cfg.max_scans; i++)
-            if (d->scans[i].used && d->scans[i].is_member && d->scans[i].group == sc->id)
-                scan_close(d, &d->scans[i]);
+    if (!s || src_scanning(d, s))
+        return;
+    s->llr = 0;
+    s->fails = s->succ = s->stealth = 0;
+    s->win_ports = s->win_hosts = s->win_pings = 0;
+    memset(s->fcont, 0, sizeof s->fcont);
+    memset(s->port_bits, 0, sizeof s->port_bits);
+    memset(s->host_bits, 0, sizeof s->host_bits);
+    memset(s->ping_bits, 0, sizeof s->ping_bits);
 }
 
 /* How long a scan may stay silent before it has ended: at least scan_idle, and three
@@ -743,31 +969,31 @@ static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *s
     return lim < d->cfg.horizon_us ? lim : d->cfg.horizon_us;
 }
 
-/* A new scan of one target while another source's scan of it is under way: they are
- * one campaign (decoys or a distributed scan), reported by the first scan's alerts. */
+/* A new scan of one target while another source's scan of it with the same technique is
+ * under way: both are one campaign (decoys or a distributed scan). The campaign only
+ * names them; each scan is still reported and judged on its own. */
 static void join_group(struct det_engine *d, struct scan *sc)
 {
     if (sc->multi_dst)
         return;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *l = &d->scans[i];
-        if (l == sc || !l->used || l->is_member || l->multi_dst || !addr_eq(&l->dst, &sc->dst))
+        if (l == sc || !l->used || l->multi_dst || l->fam != sc->fam ||
+            !addr_eq(&l->dst, &sc->dst) || addr_eq(&l->src, &sc->src))
             continue;
         if (l->last_us + d->cfg.scan_idle_us < sc->first_us)
             continue;
-        sc->is_member = 1;
-        sc->group = l->id;
-        sc->group_idx = i;
-        sc->emitted = 1;
-        l->nmembers++;
-        l->pending = 1;
+        if (!l->campaign_id) {
+            l->campaign_id = d->next_campaign_id++;
+            l->pending = l->emitted; /* its next line names the campaign */
+        }
+        sc->campaign_id = l->campaign_id;
         return;
     }
 }
 
-static void scan_add_port(struct scan *sc, uint8_t proto, uint16_t port)
+static void scan_add_port(struct scan *sc, uint16_t port)
 {
-    (void)proto;
     uint8_t m = (uint8_t)(1u << (port & 7));
     if (!(sc->port_bits[port >> 3] & m)) {
         sc->port_bits[port >> 3] |= m;
@@ -792,11 +1018,12 @@ static void add_open(uint16_t *open, uint8_t *n, unsigned cap, uint16_t port)
         open[(*n)++] = port;
 }
 
-/* A source has been judged a scanner: open (or join) its scan record. */
-static void detect(struct det_engine *d, struct src *s, const char *detector, double conf)
+/* Opens the scan record of s's family f, from what the source table holds. `judging`: the
+ * scan that made the source a scanner (it takes the source's history: start time, open
+ * ports); later families start at the probe that opened them. */
+static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, unsigned det,
+                              double conf, int judging)
 {
-    if (s->has_scan)
-        return;
     uint32_t n = d->cfg.max_scans;
     uint32_t base = (uint32_t)(hash_addr(d, &s->addr, 2) % (n - PROBE_WINDOW + 1)); /* no wrap */
     struct scan *victim = NULL;
@@ -821,61 +1048,62 @@ static void detect(struct det_engine *d, struct src *s, const char *detector, do
     struct scan *sc = victim;
     memset(sc, 0, sizeof *sc);
     sc->used = 1;
+    sc->fam = (uint8_t)f;
     sc->id = d->next_scan_id++;
+    if (!s->incident_id)
+        s->incident_id = d->next_incident_id++;
+    sc->incident_id = s->incident_id;
     sc->src = s->addr;
     sc->dst = s->first_dst;
-    sc->first_us = s->first_us;
+    sc->first_us = judging ? s->first_us : d->now_us;
     sc->last_us = s->last_us;
-    sc->probes = s->probes;
-    memcpy(sc->tech, s->tech, sizeof sc->tech);
-    sc->halfopen = s->halfopen;
-    sc->connect_ev = s->connect_ev;
-    sc->handshakes = s->handshakes;
-    sc->stray_rst = s->stray_rst;
-    sc->ans_hops_lo = s->ans_hops_lo;
-    sc->ans_hops_hi = s->ans_hops_hi;
+    uint32_t fam_probes = 0;
+    for (int t = 0; t < T_N; t++)
+        if (fam_of[t] == f) {
+            sc->tech[t] = s->tech[t];
+            fam_probes += s->tech[t];
+        }
+    sc->probes = fam_probes;
+    if (f == F_SYN) {
+        sc->halfopen = s->halfopen;
+        sc->connect_ev = s->connect_ev;
+        sc->handshakes = s->handshakes;
+        sc->stray_rst = s->stray_rst;
+        sc->ans_hops_lo = s->ans_hops_lo;
+        sc->ans_hops_hi = s->ans_hops_hi;
+    }
     sc->tool = s->tool;
     sc->from_fwlog = s->fwlog;
+    uint32_t copied = 0;
     for (unsigned i = 0; i < s->nrecent; i++)
-        scan_add_port(sc, 0, s->recent_ports[i]);
-    if (s->win_ports > s->nrecent)
-        sc->ports_extra = s->win_ports - s->nrecent;
+        if (s->recent_fam[i] == f) {
+            scan_add_port(sc, s->recent_ports[i]);
+            copied++;
+        }
+    /* ports beyond the short exact list: the window's distinct ports when every probe was
+     * of this family, else the family's first contacts (estimates) */
+    uint32_t seen = fam_probes == s->probes      ? s->win_ports
+                    : s->fcont[f] < s->win_ports ? s->fcont[f]
+                                                 : s->win_ports;
+    if (seen > copied)
+        sc->ports_extra = seen - copied;
     scan_add_host(d, sc, &s->first_dst);
     if (s->multi_dst) {
         sc->multi_dst = 1;
         uint32_t h = linear_count(s->win_hosts, WIN_BITS);
         sc->hosts_extra = h > 1 ? h - 1 : 0;
     }
-    for (unsigned i = 0; i < s->nopen; i++)
-        add_open(sc->open, &sc->nopen, SCAN_OPEN, s->open[i]);
-    sc->detector = s->fwlog ? "fwlog" : detector;
+    if (judging)
+        for (unsigned i = 0; i < s->nopen; i++)
+            add_open(sc->open, &sc->nopen, SCAN_OPEN, s->open[i]);
+    sc->detector = s->fwlog ? "fwlog" : det_names[det];
     sc->confidence = conf;
+    s->scan_fams |= (uint16_t)(1u << f);
+    s->scan_idx[f] = (uint16_t)vidx;
     s->has_scan = 1;
-    s->scan_idx = vidx;
-    s->scan_id = sc->id;
     d->st.scans++;
     join_group(d, sc);
-    if (sc->is_member) {
-        struct scan *l = NULL;
-        for (uint32_t i = 0; i < d->cfg.max_scans && !l; i++)
-            if (d->scans[i].used && d->scans[i].id == sc->group)
-                l = &d->scans[i];
-        if (l && l->emitted)
-            scan_emit(d, l, DET_ALERT_UPDATE);
-        return;
-    }
     scan_emit(d, sc, DET_ALERT_NEW);
-}
-
-static struct scan *src_scan(struct det_engine *d, struct src *s)
-{
-    if (!s->has_scan)
-        return NULL;
-    struct scan *sc = &d->scans[s->scan_idx];
-    if (!sc->used || sc->id != s->scan_id || !addr_eq(&sc->src, &s->addr)) {
-        s->has_scan = 0;
-        return NULL;
-    }
     return sc;
 }
 
@@ -885,17 +1113,51 @@ static double trw_confidence(double llr)
     return c > 0.999 ? 0.999 : c < 0 ? 0 : c;
 }
 
+/* A family that reached the stealth threshold of first contacts after its source was
+ * judged: a scan of its own (Xmas, then SYN, then UDP: three scans of one incident). */
+static void open_later_scan(struct det_engine *d, struct src *s, unsigned f)
+{
+    if (stealth_fam(f))
+        open_scan(d, s, f, DN_FLAGS, 0.99, 0);
+    else if (s->llr >= d->llr_hi)
+        open_scan(d, s, f, DN_TRW, trw_confidence(s->llr), 0);
+    else
+        open_scan(d, s, f, DN_THRESHOLD, 0.9, 0);
+}
+
+/* A source has been judged a scanner: its scan record for the family of most of its
+ * probes, and one for each other family with enough first contacts. */
+static void detect(struct det_engine *d, struct src *s, unsigned det, double conf)
+{
+    uint32_t fp[F_N] = {0}, best = 0;
+    unsigned bf = F_N;
+    for (int t = 0; t < T_N; t++)
+        fp[fam_of[t]] += s->tech[t];
+    for (unsigned f = 0; f < F_N; f++)
+        if (fp[f] > best) {
+            best = fp[f];
+            bf = f;
+        }
+    if (bf == F_N)
+        return;
+    open_scan(d, s, bf, det, conf, 1);
+    for (unsigned f = 0; f < F_N; f++)
+        if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f))
+            open_later_scan(d, s, f);
+}
+
 static void check_source(struct det_engine *d, struct src *s)
 {
-    if (s->has_scan && src_scan(d, s))
+    if (s->has_scan && src_scanning(d, s))
         return;
     if (s->stealth >= d->cfg.flags_threshold)
-        detect(d, s, "flags", 0.99);
+        detect(d, s, DN_FLAGS, 0.99);
     else if (s->llr >= d->llr_hi && s->fails >= d->cfg.trw_min_fail)
-        detect(d, s, "trw", trw_confidence(s->llr));
+        detect(d, s, DN_TRW, trw_confidence(s->llr));
     else if (s->win_ports >= d->cfg.port_threshold || s->win_hosts >= d->cfg.host_threshold ||
-             s->win_pings >= d->cfg.ping_threshold)
-        detect(d, s, "threshold", 0.9);
+             s->win_pings >= d->cfg.ping_threshold ||
+             (d->cfg.burst_ports && (uint32_t)(s->win_ports - s->burst_base) >= d->cfg.burst_ports))
+        detect(d, s, DN_THRESHOLD, 0.9);
 }
 
 /* ---------------------------------------------------------------- probes and outcomes */
@@ -905,10 +1167,17 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
                   uint16_t port, enum tech t, enum det_tool vote, uint8_t ttl, uint16_t sport,
                   int *first_contact)
 {
+    unsigned f = fam_of[t];
     d->st.probes++;
     s->probes++;
     s->tech[t]++;
     det_tool_account(&s->tool, vote, ttl, sport, proto);
+    if (!s->ttl_n[t] || ttl < s->ttl_lo[t])
+        s->ttl_lo[t] = ttl;
+    if (!s->ttl_n[t] || ttl > s->ttl_hi[t])
+        s->ttl_hi[t] = ttl;
+    if (s->ttl_n[t] < UINT8_MAX)
+        s->ttl_n[t]++;
     if (s->contacts == 0 && s->probes == 1)
         s->first_dst = *dst;
     else if (!addr_eq(dst, &s->first_dst))
@@ -919,6 +1188,10 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         memset(s->port_bits, 0, sizeof s->port_bits);
         memset(s->host_bits, 0, sizeof s->host_bits);
         memset(s->ping_bits, 0, sizeof s->ping_bits);
+    }
+    if (d->now_us > s->burst_start + d->cfg.burst_us || s->win_ports < s->burst_base) {
+        s->burst_start = d->now_us;
+        s->burst_base = s->win_ports;
     }
     uint64_t hh = hash_addr(d, dst, 3);
     if (t == T_ICMP) {
@@ -934,34 +1207,38 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
     if (t != T_ICMP && s->nrecent < SRC_RECENT) {
         int dup = 0;
         for (unsigned i = 0; i < s->nrecent; i++)
-            dup |= s->recent_ports[i] == port;
-        if (!dup)
+            dup |= s->recent_ports[i] == port && s->recent_fam[i] == f;
+        if (!dup) {
+            s->recent_fam[s->nrecent] = (uint8_t)f;
             s->recent_ports[s->nrecent++] = port;
+        }
     }
     *first_contact = bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port));
     if (*first_contact) {
         s->contacts++;
-        if (t == T_FIN || t == T_NULL || t == T_XMAS || t == T_ODD)
+        if (stealth_fam(f))
             s->stealth++;
+        if (s->fcont[f] < UINT16_MAX)
+            s->fcont[f]++;
     }
-    struct scan *sc = src_scan(d, s);
-    if (sc && sc->is_member) {
-        struct scan *l = &d->scans[sc->group_idx];
-        if (l->used && l->id == sc->group)
-            l->dirty = 1;
-    }
+    struct scan *sc = src_scan(d, s, f);
     if (sc) {
         sc->probes++;
         sc->tech[t]++;
         sc->last_us = d->now_us;
         det_tool_account(&sc->tool, vote, ttl, sport, proto);
         if (t != T_ICMP)
-            scan_add_port(sc, proto, port);
+            scan_add_port(sc, port);
         scan_add_host(d, sc, dst);
         if (sc->pending ||
             (d->now_us >= sc->last_emit_us + d->cfg.update_us &&
              (sc->probes >= 2 * sc->probes_at_emit || sc->nports >= 2 * sc->nports_at_emit)))
             scan_emit(d, sc, DET_ALERT_UPDATE);
+        /* hop counts narrow as probes come: the answers may now be confirmed or refuted */
+        if (s->ans_n && !(sc->evidence & (DET_EV_LINK_BOUND | DET_EV_HOPS_OK | DET_EV_FORGED_MASK)))
+            evidence_changed(d, s);
+    } else if (s->has_scan && s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s)) {
+        open_later_scan(d, s, f);
     }
 }
 
@@ -993,7 +1270,7 @@ static void open_port(struct det_engine *d, struct conn *c)
     struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
-    struct scan *sc = src_scan(d, s);
+    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
     if (sc)
         add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp);
     else
@@ -1073,18 +1350,19 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
     check_source(d, s);
 }
 
-/* ---------------------------------------------------------------- spoof-resistance evidence */
+/* ---------------------------------------------------------------- answers */
 
 /* TTL consistency: every answer of one host travels the same number of hops, whatever
  * initial TTL its stack or tool chose (32, 64, 128 or 255). */
 static void answer_hops(struct src *s, uint8_t ttl)
 {
-    uint8_t init = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
-    uint8_t hops = (uint8_t)(init - ttl);
-    if (s->handshakes + s->halfopen <= 1 || hops < s->ans_hops_lo)
+    uint8_t hops = (uint8_t)ttl_hops(ttl);
+    if (!s->ans_n || hops < s->ans_hops_lo)
         s->ans_hops_lo = hops;
-    if (s->handshakes + s->halfopen <= 1 || hops > s->ans_hops_hi)
+    if (!s->ans_n || hops > s->ans_hops_hi)
         s->ans_hops_hi = hops;
+    if (s->ans_n < UINT8_MAX)
+        s->ans_n++;
 }
 
 static void scan_answer_hops(struct scan *sc, const struct src *s)
@@ -1093,32 +1371,56 @@ static void scan_answer_hops(struct scan *sc, const struct src *s)
     sc->ans_hops_hi = s->ans_hops_hi;
 }
 
-static void stray_rst(struct det_engine *d, const struct pr_addr *a)
+static void stray_rst(struct det_engine *d, const struct pr_addr *a, const struct det_event *ev)
 {
     struct src *s = src_find(d, a, 0);
     if (!s)
         return;
+    note_mac(s, ev);
     if (s->stray_rst < UINT16_MAX)
         s->stray_rst++;
-    struct scan *sc = src_scan(d, s);
+    struct scan *sc = src_scan(d, s, F_SYN);
     if (sc)
         sc->stray_rst++;
+    evidence_changed(d, s);
 }
 
-/* The first proof that a reported source is a real host: the responder may now act, so
- * the scan (or the group it belongs to) is re-emitted at once rather than at its next
- * update. */
-static void evidence_arrived(struct det_engine *d, struct scan *sc)
+/* A packet from s that only the host that received our SYN-ACK could send: a RST
+ * (half-open close) or the ACK that completes the handshake. */
+static void answer(struct det_engine *d, struct src *s, const struct det_event *ev, int handshake)
 {
-    if (!d->responder)
-        return;
-    if (sc->is_member) {
-        struct scan *l = &d->scans[sc->group_idx];
-        if (l->used && l->id == sc->group && l->emitted)
-            scan_emit(d, l, DET_ALERT_UPDATE);
-    } else if (sc->emitted) {
-        scan_emit(d, sc, DET_ALERT_UPDATE);
+    note_mac(s, ev);
+    if (handshake) {
+        if (s->handshakes < UINT16_MAX)
+            s->handshakes++;
+    } else {
+        s->halfopen++;
     }
+    answer_hops(s, ev->ttl);
+    struct scan *sc = src_scan(d, s, F_SYN);
+    if (sc) {
+        if (handshake)
+            sc->handshakes++;
+        else
+            sc->halfopen++;
+        scan_answer_hops(sc, s);
+    }
+    evidence_changed(d, s);
+}
+
+/* An address-to-MAC binding (ARP, neighbour discovery). The unspecified address of
+ * duplicate address detection and multicast senders claim nothing. */
+static void learn(struct det_engine *d, const struct det_event *ev)
+{
+    static const uint8_t zero[16];
+    if (!ev->has_mac || !memcmp(ev->src.a, zero, ev->src.family == AF_INET6 ? 16 : 4) ||
+        (ev->src.family == AF_INET6 ? ev->src.a[0] == 0xff : (ev->src.a[0] & 0xf0) == 0xe0))
+        return;
+    if (!bind_learn(d, &ev->src, ev->src_mac))
+        return;
+    struct src *s = src_find(d, &ev->src, 0);
+    if (s && s->has_scan)
+        evidence_changed(d, s);
 }
 
 static void tcp_event(struct det_engine *d, const struct det_event *ev)
@@ -1128,57 +1430,49 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
         if (ev->payload_len)
-            c->a_data = 1;
+            c->fl |= C_DATA;
         if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
             struct src *s = src_find(d, &c->a, 0);
             if (s) { /* a retransmission is a probe packet but no new contact */
+                note_mac(s, ev);
                 s->probes++;
-                struct scan *sc = src_scan(d, s);
+                struct scan *sc = src_scan(d, s, F_SYN);
                 if (sc)
                     sc->probes++;
             }
         } else if (c->state == C_SYNACK) {
             struct src *s = src_find(d, &c->a, 0);
             if (ev->flags & TH_RST) { /* half-open: a SYN scanner's kernel or tool */
-                if (s) {
-                    s->halfopen++;
-                    answer_hops(s, ev->ttl);
-                    struct scan *sc = src_scan(d, s);
-                    if (sc) {
-                        sc->halfopen++;
-                        scan_answer_hops(sc, s);
-                        if (sc->halfopen + sc->handshakes == 1)
-                            evidence_arrived(d, sc);
-                    }
-                }
+                if (s)
+                    answer(d, s, ev, 0);
                 c->state = C_DONE;
             } else if (ev->flags & TH_ACK) {
                 c->state = C_EST;
-                /* only the real initiator saw our SYN-ACK and knows its sequence number */
-                if (s && (uint16_t)ev->ack == c->sa_ack16) {
-                    if (s->handshakes < UINT16_MAX)
-                        s->handshakes++;
-                    answer_hops(s, ev->ttl);
-                    struct scan *sc = src_scan(d, s);
-                    if (sc) {
-                        sc->handshakes++;
-                        scan_answer_hops(sc, s);
-                        if (sc->halfopen + sc->handshakes == 1)
-                            evidence_arrived(d, sc);
+                /* only the real initiator saw our SYN-ACK and knows its sequence number: its
+                 * distance is known; a proof of scanning once it leaves without a byte */
+                if ((uint16_t)ev->ack == c->sa_ack16) {
+                    c->fl |= C_PROVEN;
+                    if (s) {
+                        note_mac(s, ev);
+                        answer_hops(s, ev->ttl);
                     }
                 }
             }
-        } else if ((ev->flags & TH_RST) &&
+        } else if ((ev->flags & TH_RST) && !(c->fl & C_REFUSED) &&
                    (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
-            stray_rst(d, &c->a); /* a reset for a flow we never accepted */
+            /* a reset for a flow we never accepted nor refused (masscan answers our RST
+             * with one: that is a reply, not a blind reset) */
+            stray_rst(d, &c->a, ev);
         } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
-            if (!c->a_data) { /* handshake then teardown without a byte: connect scan */
+            if (!(c->fl & C_DATA)) { /* handshake then teardown without a byte: connect scan */
                 struct src *s = src_find(d, &c->a, 0);
                 if (s) {
                     s->connect_ev++;
-                    struct scan *sc = src_scan(d, s);
+                    struct scan *sc = src_scan(d, s, F_SYN);
                     if (sc)
                         sc->connect_ev++;
+                    if ((c->fl & C_PROVEN) && c->counted) /* a first contact: a probe */
+                        answer(d, s, ev, 1);
                 }
             }
             c->state = C_DONE;
@@ -1196,6 +1490,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                 open_port(d, c);
             } else if (ev->flags & TH_RST) {
                 outcome(d, c, 0);
+                c->fl |= C_REFUSED;
             }
         } else if (c->state == C_PROBE) {
             outcome(d, c, !(ev->flags & TH_RST));
@@ -1229,6 +1524,8 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     }
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
+    if (note_mac(s, ev))
+        evidence_changed(d, s);
     int first;
     probe(d, s, &ev->dst, ev->proto, ev->dport, t, det_tool_vote(ev), ev->ttl, ev->sport, &first);
     struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport,
@@ -1249,7 +1546,7 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
             struct src *s = src_find(d, &c->a, 0);
             if (s) {
                 s->probes++;
-                struct scan *sc = src_scan(d, s);
+                struct scan *sc = src_scan(d, s, F_UDP);
                 if (sc)
                     sc->probes++;
             }
@@ -1271,6 +1568,8 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
         return;
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
+    if (note_mac(s, ev))
+        evidence_changed(d, s);
     int first;
     probe(d, s, &ev->dst, ev->proto, ev->dport, T_UDP, det_tool_vote(ev), ev->ttl, ev->sport,
           &first);
@@ -1294,12 +1593,18 @@ static void icmp_event(struct det_engine *d, const struct det_event *ev)
             outcome(d, c, 0);
         return;
     }
+    if (ev->proto == DET_PROTO_ICMP6 && ev->icmp_type >= 133 && ev->icmp_type <= 136) {
+        learn(d, ev); /* neighbour discovery: the sender's address and MAC */
+        return;
+    }
     if (det_event_is_ping(ev)) {
         struct conn *c = conn_find(d, ev->proto, &ev->src, ev->icmp_id, &ev->dst, 0);
         if (c)
             return;
         struct src *s = src_find(d, &ev->src, 1);
         s->last_us = d->now_us;
+        if (note_mac(s, ev))
+            evidence_changed(d, s);
         int first;
         probe(d, s, &ev->dst, ev->proto, 0, T_ICMP, det_tool_vote(ev), ev->ttl, ev->icmp_id,
               &first);
@@ -1346,6 +1651,8 @@ static void other_event(struct det_engine *d, const struct det_event *ev)
         return;
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
+    if (note_mac(s, ev))
+        evidence_changed(d, s);
     int first;
     probe(d, s, &ev->dst, ev->proto, ev->proto, T_PROTO, DET_TOOL_UNKNOWN, ev->ttl, 0, &first);
     struct conn *n = conn_new(d, ev->proto, &ev->src, 0, &ev->dst, 0, (uint8_t)(src_class(s) >= 2));
@@ -1364,6 +1671,10 @@ void det_engine_event(struct det_engine *d, const struct det_event *ev)
         det_engine_tick(d, ev->ts_us);
     if (ev->origin == DET_ORIG_FWLOG) {
         fwlog_event(d, ev);
+        return;
+    }
+    if (ev->origin == DET_ORIG_BIND) {
+        learn(d, ev);
         return;
     }
     switch (ev->proto) {
@@ -1400,16 +1711,14 @@ static void sweep(struct det_engine *d, int final)
         if (!conn_pending(c) && (final || c->last_us + CONN_IDLE_US <= d->now_us))
             c->state = C_FREE;
     }
+    /* pending lines first, while every member of a campaign is still there to name */
+    for (uint32_t i = 0; i < d->cfg.max_scans; i++)
+        if (d->scans[i].used && d->scans[i].pending)
+            scan_emit(d, &d->scans[i], DET_ALERT_UPDATE);
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *sc = &d->scans[i];
-        if (!sc->used)
-            continue;
-        if (sc->is_member)
-            continue; /* closed with its group's first scan */
-        if (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us)
+        if (sc->used && (final || sc->last_us + scan_idle_limit(d, sc) <= d->now_us))
             scan_close(d, sc);
-        else if (sc->pending || (sc->dirty && d->now_us >= sc->last_emit_us + d->cfg.update_us))
-            scan_emit(d, sc, DET_ALERT_UPDATE);
     }
 }
 
@@ -1461,15 +1770,10 @@ int det_engine_emit(struct det_engine *d, struct det_alert *a)
     return 0;
 }
 
-/* merged with H1's version */
 uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src)
 {
-    uint32_t n = d->cfg.max_sources;
-    uint32_t base = (uint32_t)(hash_addr(d, src, 1) % (n - PROBE_WINDOW + 1));
-    for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
-        const struct src *x = &d->srcs[base + i];
-        if (x->used && addr_eq(&x->addr, src))
-            return x->scan_id;
-    }
-    return 0;
+    if (src->family != AF_INET && src->family != AF_INET6)
+        return 0;
+    const struct src *s = src_peek(d, src);
+    return s ? s->incident_id : 0;
 }

@@ -6,10 +6,13 @@
  * table (keyed SipHash, bounded probing, eviction of the least valuable, oldest
  * entry) → detectors (flags: FIN/NULL/Xmas and odd flag sets; trw: sequential
  * hypothesis test on first contacts; threshold: distinct ports or hosts per
- * window; fwlog: logged drops are failed contacts) → scan records (one per
- * scanning source, updated as the scan grows; scans of one target by several
- * sources at once are grouped as decoy or distributed scans) → the responder hook
- * → sinks, through a global token bucket so that alerts cannot flood the log.
+ * window; fwlog: logged drops are failed contacts) → scan records (one per scanning
+ * source and technique, updated as the scan grows, tied by the source's incident id;
+ * scans of one target by several sources at once share a campaign id, each still
+ * reported on its own) with the evidence about the source that --block weighs (the MAC
+ * bound to the address on the link by ARP/ND, answers to our SYN-ACKs, hop counts) →
+ * the responder hook → sinks, through a global token bucket so that alerts cannot
+ * flood the log.
  *
  * Time is the events' time: a capture file replays deterministically; a live
  * source calls det_engine_tick() with the wall clock. Single-threaded; all state
@@ -37,6 +40,8 @@ struct det_config {
     uint32_t host_threshold;  /* distinct hosts in a window (50) */
     uint32_t ping_threshold;  /* distinct hosts pinged in a window (10) */
     uint64_t window_us;       /* threshold window (60 s) */
+    uint32_t burst_ports;     /* distinct ports within burst_us: a scan at once (12; 0: off) */
+    uint64_t burst_us;        /* (1 s): nmap -sU's first second, before any answer is due */
     uint64_t conn_timeout_us; /* no answer after this is a failed contact (3 s) */
     uint64_t scan_idle_us;    /* a scan with no probe for this long has ended (30 s) */
     uint64_t horizon_us;      /* a source idle this long starts afresh (1 h) */
@@ -64,6 +69,12 @@ int det_engine_add_sink(struct det_engine *d, const struct det_sink *s);
  * ("blocked", "would_block"; NULL or "none" for nothing). Only one responder. */
 typedef const char *(*det_responder_fn)(void *ctx, const struct det_alert *a);
 void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *ctx);
+/* The system's view of the link (`-i`: the kernel's neighbour table, capture.h
+ * det_capture_neighbour): asked for the MAC of a reported source whose binding no ARP or
+ * neighbour discovery packet showed (at most once per 100 ms). Returns 1 with mac filled,
+ * 0 when unknown. */
+typedef int (*det_binder_fn)(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
+void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx);
 /* Sets the fixed key of the hash tables (tests); default is random. */
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
 
@@ -82,6 +93,12 @@ size_t det_engine_source_bytes(void);
 size_t det_engine_conn_bytes(void);
 size_t det_engine_scan_bytes(void);
 
+/* The incident id of src: the same for every scan of that source (its alerts'
+ * `incident_id`), so that other inputs (web logs) can tie their findings to it. 0 when the
+ * source has never been judged a scanner or is no longer tracked (evicted, or silent
+ * beyond the horizon and then seen again). Does not change the engine. */
+uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src);
+
 void det_engine_free(struct det_engine *d);
 
 /* An alert made outside the engine (the web analyzer, web.h): takes the next alert id
@@ -90,9 +107,5 @@ void det_engine_free(struct det_engine *d);
  * bucket suppressed it (counted; the caller retries later). */
 uint32_t det_engine_next_id(struct det_engine *d);
 int det_engine_emit(struct det_engine *d, struct det_alert *a);
-
-/* The incident a source belongs to: the id of its most recent scan, or 0 when it has
- * no scan record. */ /* merged with H1's version */
-uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr *src);
 
 #endif

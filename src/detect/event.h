@@ -4,7 +4,8 @@
  * `struct det_event`: one IP packet as the detector needs it, with the fields that
  * decide outcomes (flags, ICMP errors and the datagram they quote) and the traits
  * that hint at the tool (IP ID, window, TCP options, TTL). Producers: capture.c
- * (packets) and fwlog.c (kernel LOG lines). Consumer: engine.c. Plain value type. */
+ * (packets and ARP bindings) and fwlog.c (kernel LOG lines). Consumer: engine.c. Plain value
+ * type. */
 #ifndef PR_DETECT_EVENT_H
 #define PR_DETECT_EVENT_H
 
@@ -13,7 +14,9 @@
 
 #include <stdint.h>
 
-enum det_origin { DET_ORIG_PACKET = 0, DET_ORIG_FWLOG };
+/* DET_ORIG_BIND: not a datagram but an address-to-MAC binding learned from an ARP packet
+ * (src is the sender's protocol address, src_mac its hardware address; nothing else set). */
+enum det_origin { DET_ORIG_PACKET = 0, DET_ORIG_FWLOG, DET_ORIG_BIND };
 
 #define DET_PROTO_ICMP 1
 #define DET_PROTO_TCP 6
@@ -47,6 +50,10 @@ struct det_event {
     struct pr_addr inner_src, inner_dst;
     uint8_t inner_proto;
     uint16_t inner_sport, inner_dport;
+    /* the Ethernet source of the frame (has_mac 0 for fwlog lines and link types without
+     * one: raw IP, loopback, Linux cooked) */
+    uint8_t has_mac;
+    uint8_t src_mac[6];
 };
 
 /* Fills ev from a parsed packet seen at ts_us. */

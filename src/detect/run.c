@@ -84,11 +84,15 @@ static uint64_t wall_us(void)
 }
 
 /* After the inputs and outputs are open nothing needs a capability any more: switch to
- * the unprivileged account, then the seccomp allowlist. */
+ * the unprivileged account, then the seccomp allowlist. Logs followed with -F are the
+ * exception: their rotated successors are created by root (kern.log is root:adm 0640) and
+ * must be reopened by name, so the uid stays 0, without any capability, unless --user
+ * names an account (one that may read the logs). */
 static int drop_privileges(const struct det_options *o)
 {
     struct pr_error e = {""};
-    if (privs_drop_user(o->run_user, NULL, &e) < 0) {
+    int keep_uid = o->follow && !o->run_user;
+    if ((keep_uid ? privs_drop(NULL, &e) : privs_drop_user(o->run_user, NULL, &e)) < 0) {
         fprintf(stderr, "portreeve detect: dropping privileges: %s\n", e.msg);
         return -1;
     }
@@ -263,6 +267,8 @@ int det_run(const struct det_options *o)
         if (stable)
             det_web_set_key(web, k1, k0); /* another key from the same stable pair */
     }
+    if (o->iface) /* the kernel's neighbour table binds addresses to MACs (block.md) */
+        det_engine_set_binder(d, det_capture_neighbour, cap);
     struct det_sink sink;
     struct file_sinks fs = {.n = 0};
     if (!o->quiet) {

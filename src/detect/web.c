@@ -558,7 +558,6 @@ static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind)
     memcpy(info.status_count, s->status_count, sizeof info.status_count);
     info.nsamples = s->nsamples;
     memcpy(info.sample_paths, s->samples, sizeof info.sample_paths);
-    info.block_evidence = "http-request";
     struct det_alert a;
     memset(&a, 0, sizeof a);
     a.scan_id = s->id;
@@ -579,6 +578,7 @@ static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind)
     a.tool_guess = tool_verdict(s);
     a.action = "none";
     a.ev_handshakes = s->requests; /* each logged request completed a handshake */
+    a.evidence = DET_EV_HTTP;
     a.web = &info;
     if (det_engine_emit(w->eng, &a) < 0) {
         w->st.suppressed++;

@@ -10,7 +10,8 @@
  * det_engine_incident_of) is reported on less evidence, in the scan's incident, with a
  * higher threat level. Alerts go through det_engine_emit (responder, token bucket,
  * sinks); a completed HTTP request is evidence a forged source cannot produce, so they
- * carry it for `--block` (ev_handshakes, block_evidence "http-request").
+ * carry it for `--block` (ev_handshakes, evidence DET_EV_HTTP: block_evidence
+ * "http-request").
  *
  * Time is the requests' time; det_web_tick() with the wall clock when following. One
  * thread; all state in struct det_web; memory fixed at creation (det_web_bytes). */

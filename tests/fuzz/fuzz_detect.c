@@ -1,5 +1,6 @@
-/* libFuzzer target: frames through the detector's link-type decoder and into a small
- * engine. Input: one byte choosing the link type, then frames, each preceded by a
+/* libFuzzer target: frames through the detector's link-type decoder (IP datagrams, ARP
+ * bindings, source MACs) and into a small engine with a responder, so that the evidence
+ * code runs too. Input: one byte choosing the link type, then frames, each preceded by a
  * 2-byte big-endian length and a 1-byte time step in milliseconds. */
 #include "detect/capture.h"
 #include "detect/engine.h"
@@ -8,6 +9,12 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *respond(void *ctx, const struct det_alert *a)
+{
+    (void)ctx;
+    return a->evidence & DET_EV_FORGED_MASK ? "none" : "would_block";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct det_engine *d = det_engine_new(&c, NULL);
     if (!d)
         return 0;
+    det_engine_set_responder(d, respond, NULL);
     uint64_t ts = 1795661696ull * 1000000u;
     size_t off = 1;
     while (off + 3 <= size) {
@@ -35,12 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += 3;
         if (n > size - off)
             n = size - off;
-        struct pkt_info p;
-        if (det_decode_frame(dlt, data + off, n, &p) == 0) {
-            struct det_event ev;
-            det_event_from_pkt(&p, ts, &ev);
+        struct det_event ev;
+        if (det_decode_event(dlt, data + off, n, ts, &ev) == 0)
             det_engine_event(d, &ev);
-        }
         off += n;
     }
     det_engine_finish(d);

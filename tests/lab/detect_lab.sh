@@ -117,7 +117,7 @@ except FileNotFoundError:
     lines = []
 for l in lines:
     a = json.loads(l)
-    key = a["first_seen"]  # a scan keeps its first_seen in every update
+    key = a.get("scan_id", a["first_seen"])  # every line of a scan carries its scan_id
     scans[key] = a
 print(f"  {len(scans)} scan(s) in {len(lines)} alert line(s)")
 for a in scans.values():
@@ -125,8 +125,11 @@ for a in scans.values():
 if len(scans) != want:
     print(f"  FAIL: expected {want} scan(s)")
     sys.exit(1)
-if want == 1:
-    a = list(scans.values())[0]
+# with want > 1, the checks apply to the scan of the first argument's src_ip=ADDR
+sel = [a for a in scans.values() if want == 1 or
+       (sys.argv[3:] and a.get("src_ip") == sys.argv[3].split("=", 1)[1])]
+if sel:
+    a = sel[0]
     for kv in sys.argv[3:]:
         if "~" in kv:
             k, r = kv.split("~", 1)

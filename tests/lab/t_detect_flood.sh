@@ -18,11 +18,19 @@ random.seed(7)
 out = open(sys.argv[1], "wb")
 out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
 scanner, target = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+def fold(s):
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
 def tcp(src, dst, sp, dp, flags, win, ipid, mss):
+    # correct checksums: the detector believes no packet whose checksum is wrong
     opt = b"\x02\x04\x05\xb4" if mss else b""
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(opt), ipid, 0, 50, 6, 0, src, dst)
-    th = struct.pack(">HHIIBBHHH", sp, dp, 1, 0, (5 + len(opt) // 4) << 4, flags, win, 0, 0)
-    return ip + th + opt
+    ip = ip[:10] + struct.pack(">H", fold(sum(struct.unpack(">10H", ip)))) + ip[12:]
+    th = struct.pack(">HHIIBBHHH", sp, dp, 1, 0, (5 + len(opt) // 4) << 4, flags, win, 0, 0) + opt
+    pseudo = src + dst + struct.pack(">HH", 6, len(th))
+    c = fold(sum(struct.unpack(">%dH" % ((12 + len(th)) // 2), pseudo + th)))
+    return ip + th[:16] + struct.pack(">H", c) + th[18:]
 t0, n, buf = 1795661696 * 1000000, 0, []
 def rec(pkt, us):
     buf.append(struct.pack("<IIII", us // 1000000, us % 1000000, len(pkt), len(pkt)) + pkt)

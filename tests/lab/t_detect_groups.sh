@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_detect_groups.sh — scans that need more than one source's view or a long horizon:
-#   decoy       nmap -D with two decoys: one decoy_portscan naming the real source
-#   distributed three source addresses sharing the ports 1-210: one distributed_portscan
+#   decoy       nmap -D with two decoys: three decoy_portscan scans of one campaign
+#   distributed three source addresses sharing the ports 1-210: three distributed_portscan
+#               scans of one campaign, 70 ports each
 #   slow        an nmap -T1-like scan of 20 ports (its capture re-timed to 15 s between probes)
 #               and a -T0-like one (5 min between probes): one portscan each
 #   truncated   a capture cut short: a clear error, exit 2, and the alert found before the cut
@@ -31,9 +32,16 @@ dl_capture_start decoy
 ip netns exec "$S" $NM -sS -p 1-100 -D 198.18.0.77,198.18.0.78,ME $TG >/dev/null 2>&1
 dl_capture_stop
 detect decoy || fails=$((fails + 1))
-dl_check "$DL_DIR/decoy.json" 1 event=decoy_portscan src_ip=$SC dst_ip=$TG scan_type=syn \
+# every member is a scan of its own (own src_ip, own scan_id), tied by one campaign_id
+dl_check "$DL_DIR/decoy.json" 3 src_ip=$SC event=decoy_portscan dst_ip=$TG scan_type=syn \
     tool_guess=nmap || fails=$((fails + 1))
+for a in 77 78; do
+    dl_check "$DL_DIR/decoy.json" 3 src_ip=198.18.0.$a event=decoy_portscan scan_type=syn ||
+        fails=$((fails + 1))
+done
 grep -q '"src_ips":\["198.18.0.' "$DL_DIR/decoy.json" || { echo "FAIL: no src_ips"; fails=$((fails + 1)); }
+[ "$(grep -o '"campaign_id":[0-9]*' "$DL_DIR/decoy.json" | sort -u | wc -l)" = 1 ] ||
+    { echo "FAIL: not one campaign_id"; fails=$((fails + 1)); }
 
 echo "== distributed"
 for a in 11 12 13; do ip -n "$S" addr add 198.18.0.$a/24 dev "$DL_SV"; done
@@ -46,12 +54,13 @@ ip netns exec "$S" $NM -sS -S 198.18.0.13 -e "$DL_SV" -p 141-210 $TG >/dev/null 
 wait $p1 $p2
 dl_capture_stop
 detect distributed || fails=$((fails + 1))
-dl_check "$DL_DIR/distributed.json" 1 event=distributed_portscan dst_ip=$TG scan_type=syn \
-    ports_probed~200-210 || fails=$((fails + 1))
+# each source reported with its own share of the ports, tied by one campaign_id
 for a in 11 12 13; do
-    grep -q "198.18.0.$a" "$DL_DIR/distributed.json" ||
-        { echo "FAIL: 198.18.0.$a missing"; fails=$((fails + 1)); }
+    dl_check "$DL_DIR/distributed.json" 3 src_ip=198.18.0.$a event=distributed_portscan \
+        dst_ip=$TG scan_type=syn ports_probed~66-72 || fails=$((fails + 1))
 done
+[ "$(grep -o '"campaign_id":[0-9]*' "$DL_DIR/distributed.json" | sort -u | wc -l)" = 1 ] ||
+    { echo "FAIL: not one campaign_id"; fails=$((fails + 1)); }
 
 echo "== slow (-T1 and -T0 spacing)"
 dl_capture_start slowsrc

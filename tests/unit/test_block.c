@@ -161,28 +161,32 @@ static void test_evidence_rules(void **state)
     memset(&a, 0, sizeof a);
     a.has_src = 1;
     assert_non_null(blk_evidence_refusal(&a, false)); /* failures alone: forgeable */
-    a.ev_stealth = 5;
+    a.evidence = DET_EV_STEALTH;
     assert_non_null(blk_evidence_refusal(&a, false));
     assert_null(blk_evidence_refusal(&a, true)); /* --block-on-flags-only */
-    a.ev_stealth = 0;
-    a.ev_halfopen = 4;
-    a.ev_hops_lo = a.ev_hops_hi = 1;
+    a.evidence = DET_EV_HALFOPEN; /* a live host whose address is forged answers too */
+    assert_non_null(strstr(blk_evidence_refusal(&a, false), "distance"));
+    a.evidence = DET_EV_HALFOPEN | DET_EV_HOPS_OK;
     assert_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 2; /* resets for flows it never had: a blind forger */
-    assert_non_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 1; /* one lost SYN-ACK in the capture is tolerated */
+    a.evidence = DET_EV_HANDSHAKE;
     assert_null(blk_evidence_refusal(&a, false));
-    a.ev_stray_rst = 0;
-    a.ev_hops_hi = 9; /* answers from two distances: two senders */
-    assert_non_null(blk_evidence_refusal(&a, false));
-    a.ev_hops_hi = 2;
+    a.evidence = DET_EV_LINK_BOUND; /* the address's own MAC on the link: any scan type */
     assert_null(blk_evidence_refusal(&a, false));
-    a.has_src = 0; /* a group whose real member is unknown */
+    a.evidence = DET_EV_LINK_BOUND | DET_EV_STEALTH;
+    assert_null(blk_evidence_refusal(&a, false));
+    /* every veto wins over every proof, the opt-in included */
+    static const unsigned vetoes[] = {DET_EV_FORGED_MAC, DET_EV_FORGED_TWO_MACS, DET_EV_FORGED_HOPS,
+                                      DET_EV_FORGED_STRAY};
+    for (size_t i = 0; i < sizeof vetoes / sizeof vetoes[0]; i++) {
+        a.evidence = vetoes[i] | DET_EV_HANDSHAKE | DET_EV_HALFOPEN | DET_EV_HOPS_OK |
+                     DET_EV_LINK_BOUND | DET_EV_STEALTH;
+        assert_non_null(blk_evidence_refusal(&a, true));
+    }
+    a.evidence = DET_EV_FORGED_MAC;
+    assert_non_null(strstr(blk_evidence_refusal(&a, false), "MAC"));
+    a.evidence = DET_EV_HANDSHAKE;
+    a.has_src = 0; /* no source named */
     assert_non_null(blk_evidence_refusal(&a, true));
-    memset(&a, 0, sizeof a);
-    a.has_src = 1;
-    a.ev_handshakes = 1;
-    assert_null(blk_evidence_refusal(&a, false));
 }
 
 static void test_rate_cap(void **state)
@@ -327,14 +331,22 @@ static int fake_helper(void *ctx, const char *req, char *ans, size_t anslen, str
 struct got {
     int n;
     char action[MAXA][16];
+    unsigned ev[MAXA];
+    uint32_t src[MAXA], scan[MAXA];
+    uint64_t ts[MAXA];
 };
 
 static int got_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     (void)e;
     struct got *g = ctx;
-    if (g->n < MAXA)
+    if (g->n < MAXA) {
         snprintf(g->action[g->n], 16, "%s", a->action);
+        g->ev[g->n] = a->evidence;
+        g->src[g->n] = addr_v4(&a->src);
+        g->scan[g->n] = a->scan_id;
+        g->ts[g->n] = a->ts_us;
+    }
     g->n++;
     return 0;
 }
@@ -418,11 +430,14 @@ static void scan(struct det_engine *d, uint64_t t, uint32_t src, int n, int open
 {
     for (int p = 1; p <= n; p++) {
         uint64_t ts = t + (uint64_t)p * 1000;
-        pkt(d, ts, src, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        pkt(d, ts, src, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 64);
         if (p == open) {
             pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
             if (answer)
                 pkt(d, ts + 200, src, TARGET, 40000, (uint16_t)p, answer, 1001,
+                    ack_ok ? 777001 : 12345, answer_ttl);
+            if (answer == ACK) /* a connect scan leaves without a byte */
+                pkt(d, ts + 300, src, TARGET, 40000, (uint16_t)p, RSTACK, 1001,
                     ack_ok ? 777001 : 12345, answer_ttl);
         } else {
             pkt(d, ts + 100, TARGET, src, (uint16_t)p, 40000, RSTACK, 0, 1001, 64);
@@ -536,7 +551,7 @@ static void test_engine_forgeries(void **state)
     rig_up(&x, false, 10);
     for (int p = 1; p <= 20; p++) {
         uint64_t ts = T0 + (uint64_t)p * 1000;
-        pkt(x.d, ts, SCANNER, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 50);
+        pkt(x.d, ts, SCANNER, TARGET, 40000, (uint16_t)p, SYN, 1000, 0, 64);
         if (p == 3 || p == 17) {
             pkt(x.d, ts + 100, TARGET, SCANNER, (uint16_t)p, 40000, SYNACK, 777000, 1001, 64);
             pkt(x.d, ts + 200, SCANNER, TARGET, 40000, (uint16_t)p, RST, 1001, 0,
@@ -573,6 +588,375 @@ static void test_engine_flags_and_cap(void **state)
     rig_down(&x);
 }
 
+/* ---------------------------------------------------------------- link and hop evidence */
+
+#define VICTIM 0xc6120009u /* a live host on the link whose address is forged */
+#define ROUTED 0xc6130014u /* a live host one router away */
+#define MAC_S 1
+#define MAC_V 2
+#define MAC_R 3 /* the router */
+#define FIN 0x01
+
+/* One packet with an Ethernet source (mac 0: none, as on a raw-IP link). */
+static void epkt(struct det_engine *d, uint64_t ts, uint32_t src, uint32_t dst, uint16_t sp,
+                 uint16_t dp, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t ttl, int mac)
+{
+    struct det_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_us = ts;
+    addr_from_v4(&ev.src, src);
+    addr_from_v4(&ev.dst, dst);
+    ev.proto = DET_PROTO_TCP;
+    ev.sport = sp;
+    ev.dport = dp;
+    ev.flags = flags;
+    ev.seq = seq;
+    ev.ack = ack;
+    ev.ttl = ttl;
+    ev.window = 512;
+    ev.opts_known = 1;
+    if (mac) {
+        ev.has_mac = 1;
+        uint8_t m[6] = {2, 0, 0, 0, 0, (uint8_t)mac};
+        memcpy(ev.src_mac, m, 6);
+    }
+    det_engine_event(d, &ev);
+}
+
+/* What capture.c makes of an ARP packet: addr is at mac. */
+static void arp(struct det_engine *d, uint64_t ts, uint32_t addr, int mac)
+{
+    struct det_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_us = ts;
+    ev.origin = DET_ORIG_BIND;
+    addr_from_v4(&ev.src, addr);
+    ev.has_mac = 1;
+    uint8_t m[6] = {2, 0, 0, 0, 0, (uint8_t)mac};
+    memcpy(ev.src_mac, m, 6);
+    det_engine_event(d, &ev);
+}
+
+/* n probes (flags) from src via mac to ports base.., TTL ttl, each refused by the target
+ * (RST); port `open` answered by SYN-ACK, which `owner_mac` (0: nobody) resets with TTL
+ * owner_ttl. 20 ms apart, like hping3 -i u20000. */
+static void probes(struct det_engine *d, uint64_t t, uint32_t src, int mac, uint8_t flags, int n,
+                   uint16_t base, uint8_t ttl, uint16_t open, int owner_mac, uint8_t owner_ttl)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t ts = t + (uint64_t)i * 20000;
+        uint16_t port = (uint16_t)(base + i);
+        epkt(d, ts, src, TARGET, 2000, port, flags, 1000, 0, ttl, mac);
+        if (port == open) {
+            epkt(d, ts + 100, TARGET, src, port, 2000, SYNACK, 777000, 1001, 64, 9);
+            if (owner_mac)
+                epkt(d, ts + 200, src, TARGET, 2000, port, RST, 1001, 0, owner_ttl, owner_mac);
+        } else {
+            epkt(d, ts + 100, TARGET, src, port, 2000, RSTACK, 0, 1001, 64, 9);
+        }
+    }
+}
+
+static int has_ev(const struct got *g, unsigned bit)
+{
+    for (int i = 0; i < g->n && i < MAXA; i++)
+        if (g->ev[i] & bit)
+            return 1;
+    return 0;
+}
+
+/* hping3 -S to 10 closed ports from a host on the link: no SYN-ACK to answer, but the
+ * ARP binding of its address to the MAC it sends from is proof; blocked at the alert. */
+static void test_link_closed_only_blocked(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    arp(x.d, T0, SCANNER, MAC_S); /* the target's kernel resolved the scanner */
+    probes(x.d, T0 + 1000, SCANNER, MAC_S, SYN, 10, 1000, 64, 0, 0, 0);
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 198.18.0.1 8");
+    assert_string_equal(x.g.action[0], "blocked"); /* the first alert already */
+    assert_true(x.g.ev[0] & DET_EV_LINK_BOUND);
+    assert_true(x.g.ts[0] - T0 < 1000000); /* within 1 s of the first probe */
+    rig_down(&x);
+    /* the binding learned after the alert (ARP later): the block follows at once */
+    rig_up(&x, false, 10);
+    probes(x.d, T0, SCANNER, MAC_S, SYN, 8, 1000, 64, 0, 0, 0);
+    assert_int_equal(x.c.n, 0);
+    arp(x.d, T0 + 200000, SCANNER, MAC_S);
+    assert_int_equal(x.c.n, 1);
+    rig_down(&x);
+    /* no binding (a forged dead address): no block, and the lines say why */
+    rig_up(&x, false, 10);
+    probes(x.d, T0, SCANNER, MAC_S, SYN, 10, 1000, 64, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(x.g.n >= 1);
+    for (int i = 0; i < x.g.n; i++)
+        assert_int_equal(x.g.ev[i], DET_EV_UNPROVEN);
+    rig_down(&x);
+}
+
+/* nmap -sF (and any stealth scan) on the link: blocked on the binding, without the opt-in. */
+static void test_link_stealth_blocked(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    arp(x.d, T0, SCANNER, MAC_S);
+    probes(x.d, T0 + 1000, SCANNER, MAC_S, FIN, 6, 1, 50, 0, 0, 0);
+    assert_int_equal(x.c.n, 1);
+    assert_true(has_ev(&x.g, DET_EV_STEALTH | DET_EV_LINK_BOUND));
+    rig_down(&x);
+    /* routed (the router's MAC, bound to the router's address): stealth proves nothing */
+    rig_up(&x, false, 10);
+    arp(x.d, T0, 0xc61200feu, MAC_R);
+    probes(x.d, T0 + 1000, ROUTED, MAC_R, FIN, 20, 1, 50, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_false(has_ev(&x.g, DET_EV_LINK_BOUND));
+    rig_down(&x);
+}
+
+/* nmap -S VICTIM / hping3 -a VICTIM from the scanner on the link: the victim's kernel
+ * resets our SYN-ACK (a perfect half-open close), but the probes came from another MAC. */
+static void test_link_forged_live_host(void **state)
+{
+    (void)state;
+    struct rig x;
+    /* the victim's binding is known (ARP): mismatch */
+    rig_up(&x, true, 10);
+    arp(x.d, T0, VICTIM, MAC_V);
+    probes(x.d, T0 + 1000, VICTIM, MAC_S, SYN, 30, 15, 64, 22, MAC_V, 64);
+    probes(x.d, T0 + 2000000, VICTIM, MAC_S, FIN, 30, 100, 64, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0); /* not even with --block-on-flags-only */
+    assert_true(has_ev(&x.g, DET_EV_FORGED_MAC) || has_ev(&x.g, DET_EV_FORGED_TWO_MACS));
+    rig_down(&x);
+    /* no ARP seen: the victim's RST comes from its own MAC, the probes from the scanner's */
+    rig_up(&x, false, 10);
+    probes(x.d, T0, VICTIM, MAC_S, SYN, 30, 15, 64, 20, MAC_V, 64);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(has_ev(&x.g, DET_EV_FORGED_TWO_MACS));
+    assert_true(has_ev(&x.g, DET_EV_HALFOPEN));
+    rig_down(&x);
+    /* one address announced by two MACs (ARP spoofing): contested for good */
+    rig_up(&x, false, 10);
+    arp(x.d, T0, SCANNER, MAC_V);
+    arp(x.d, T0 + 10, SCANNER, MAC_S);
+    probes(x.d, T0 + 1000, SCANNER, MAC_S, SYN, 10, 1000, 64, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(has_ev(&x.g, DET_EV_FORGED_TWO_MACS));
+    rig_down(&x);
+}
+
+/* masscan: its own stack resets the SYN-ACK (TTL 255) and so does its host's kernel (TTL
+ * 64); it also answers the target's RSTs for closed ports with RSTs. None of that is a
+ * blind reset; probes and answers agree on the distance: blocked, even without a MAC. */
+static void test_masscan_double_rst(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    for (int p = 1; p <= 40; p++) {
+        uint64_t ts = T0 + (uint64_t)p * 200;
+        epkt(x.d, ts, SCANNER, TARGET, 61000, (uint16_t)p, SYN, 5000, 0, 255, 0);
+        if (p == 22) {
+            epkt(x.d, ts + 50, TARGET, SCANNER, 22, 61000, SYNACK, 9000, 5001, 64, 0);
+            epkt(x.d, ts + 60, SCANNER, TARGET, 61000, 22, RST, 5001, 0, 255, 0);
+            epkt(x.d, ts + 61, SCANNER, TARGET, 61000, 22, RST, 5001, 0, 64, 0);
+        } else {
+            epkt(x.d, ts + 50, TARGET, SCANNER, (uint16_t)p, 61000, RSTACK, 0, 5001, 64, 0);
+            epkt(x.d, ts + 60, SCANNER, TARGET, 61000, (uint16_t)p, RST, 5001, 0, 255, 0);
+        }
+    }
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 1);
+    assert_false(has_ev(&x.g, DET_EV_FORGED_STRAY));
+    assert_true(has_ev(&x.g, DET_EV_HOPS_OK));
+    rig_down(&x);
+    /* a blind forger resets ports that never answered (dropped): stray */
+    rig_up(&x, false, 10);
+    for (int p = 1; p <= 40; p++) {
+        uint64_t ts = T0 + (uint64_t)p * 200;
+        epkt(x.d, ts, SCANNER, TARGET, 61000, (uint16_t)p, SYN, 5000, 0, 255, 0);
+        epkt(x.d, ts + 60, SCANNER, TARGET, 61000, (uint16_t)p, RST, 5001, 0, 255, 0);
+    }
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    rig_down(&x);
+}
+
+/* Routed: the innocent live host ROUTED (one hop: its kernel's TTL 63 at the target) and a
+ * forger two hops away using its address with hping3 (TTL 64 → 62): the distances differ. */
+static void test_routed_hops(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    arp(x.d, T0, 0xc61200feu, MAC_R);
+    probes(x.d, T0 + 1000, ROUTED, MAC_R, SYN, 30, 15, 62, 22, MAC_R, 63);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(has_ev(&x.g, DET_EV_FORGED_HOPS));
+    assert_false(has_ev(&x.g, DET_EV_LINK_BOUND)); /* the router's MAC proves nothing */
+    rig_down(&x);
+    /* the host's own connection (with data: it proves the host exists, not that it scanned,
+     * and gives its distance), then hping3 forging its address from two hops away to closed
+     * ports: refuted by the hops, where the handshake alone once blocked it */
+    rig_up(&x, false, 10);
+    struct det_event req; /* its kernel's SYN (with its options), then its request */
+    memset(&req, 0, sizeof req);
+    req.ts_us = T0;
+    addr_from_v4(&req.src, ROUTED);
+    addr_from_v4(&req.dst, TARGET);
+    req.proto = DET_PROTO_TCP;
+    req.sport = 50000;
+    req.dport = 80;
+    req.flags = SYN;
+    req.seq = 100;
+    req.ttl = 63;
+    req.opts_known = 1;
+    req.nopts = 5;
+    req.opt_mask = 1u << 2 | 1u << 4 | 1u << 8 | 1u << 1 | 1u << 3;
+    det_engine_event(x.d, &req);
+    epkt(x.d, T0 + 100, TARGET, ROUTED, 80, 50000, SYNACK, 555000, 101, 64, 9);
+    epkt(x.d, T0 + 200, ROUTED, TARGET, 50000, 80, ACK, 101, 555001, 63, MAC_R);
+    memset(&req, 0, sizeof req);
+    req.ts_us = T0 + 300;
+    addr_from_v4(&req.src, ROUTED);
+    addr_from_v4(&req.dst, TARGET);
+    req.proto = DET_PROTO_TCP;
+    req.sport = 50000;
+    req.dport = 80;
+    req.flags = ACK | 0x08;
+    req.payload_len = 120;
+    req.ttl = 63;
+    det_engine_event(x.d, &req);
+    epkt(x.d, T0 + 400, ROUTED, TARGET, 50000, 80, 0x11, 201, 555001, 63, MAC_R);
+    probes(x.d, T0 + 1000000, ROUTED, MAC_R, SYN, 30, 2000, 62, 0, 0, 0);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 0);
+    assert_true(has_ev(&x.g, DET_EV_FORGED_HOPS));
+    assert_false(has_ev(&x.g, DET_EV_HANDSHAKE));
+    rig_down(&x);
+    /* the real host one hop away: probes and answers from one distance */
+    rig_up(&x, false, 10);
+    arp(x.d, T0, 0xc61200feu, MAC_R);
+    probes(x.d, T0 + 1000, ROUTED, MAC_R, SYN, 30, 15, 63, 22, MAC_R, 63);
+    assert_int_equal(x.c.n, 1);
+    rig_down(&x);
+    /* nmap's TTL changes per probe (37-59 at the sender): the answers count only once the
+     * probes pinned the distance; a forger two hops away is refuted, for good */
+    for (int forged = 0; forged < 2; forged++) {
+        rig_up(&x, false, 10);
+        int blocked_at = -1;
+        for (int i = 0; i < 200; i++) {
+            uint64_t ts = T0 + (uint64_t)i * 2000;
+            uint8_t ttl = (uint8_t)(37 + (i * 7) % 23 - 2); /* sent from 2 hops */
+            uint16_t port = (uint16_t)(1 + i);
+            epkt(x.d, ts, ROUTED, TARGET, 40000, port, SYN, 1000, 0, ttl, 0);
+            if (port == 3 || port == 150) { /* open: the owner's kernel resets */
+                epkt(x.d, ts + 100, TARGET, ROUTED, port, 40000, SYNACK, 777000, 1001, 64, 0);
+                epkt(x.d, ts + 200, ROUTED, TARGET, 40000, port, RST, 1001, 0, forged ? 63 : 62, 0);
+            } else {
+                epkt(x.d, ts + 100, TARGET, ROUTED, port, 40000, RSTACK, 0, 1001, 64, 0);
+            }
+            if (blocked_at < 0 && x.c.n)
+                blocked_at = i;
+        }
+        det_engine_finish(x.d);
+        if (forged) {
+            assert_int_equal(x.c.n, 0);
+            assert_true(has_ev(&x.g, DET_EV_FORGED_HOPS));
+        } else {
+            assert_int_equal(x.c.n, 1);
+            assert_int_equal(blocked_at, 13); /* once the TTLs 35 and 57 were seen */
+        }
+        rig_down(&x);
+    }
+}
+
+/* A forged 10-SYN scan just before the real one, and 40 forged scans of the same target in
+ * a minute: the real scan is reported with its own address and blocked. */
+static void test_grouping_never_hides(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    arp(x.d, T0, SCANNER, MAC_S);
+    probes(x.d, T0, 0xc612004du, MAC_S, SYN, 10, 5000, 64, 0, 0, 0);
+    for (uint32_t k = 0; k < 40; k++)
+        probes(x.d, T0 + 300000 + k * 10000, 0xc6140000u + k, MAC_S, SYN, 10, 6000, 64, 0, 0, 0);
+    probes(x.d, T0 + 1000000, SCANNER, MAC_S, SYN, 100, 1, 64, 22, MAC_S, 64);
+    det_engine_finish(x.d);
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 198.18.0.1 8");
+    int real_lines = 0;
+    for (int i = 0; i < x.g.n && i < MAXA; i++)
+        if (x.g.src[i] == SCANNER) {
+            real_lines++;
+            if (!strcmp(x.g.action[i], "blocked"))
+                assert_true(x.g.ev[i] & DET_EV_LINK_BOUND);
+        }
+    assert_true(real_lines >= 1);
+    rig_down(&x);
+}
+
+/* IPv6 on the link: the scanner's neighbour advertisement binds its address to its MAC;
+ * its SYNs to closed ports from that MAC are then proof. */
+static void test_link_nd_binding(void **state)
+{
+    (void)state;
+    struct rig x;
+    rig_up(&x, false, 10);
+    struct pr_addr s6, t6;
+    assert_int_equal(addr_parse("2001:2::1", &s6), 0);
+    assert_int_equal(addr_parse("2001:2::2", &t6), 0);
+    struct det_event na;
+    memset(&na, 0, sizeof na);
+    na.ts_us = T0;
+    na.src = s6;
+    na.dst = t6;
+    na.proto = DET_PROTO_ICMP6;
+    na.icmp_type = 136;
+    na.ttl = 255;
+    na.has_mac = 1;
+    memcpy(na.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
+    det_engine_event(x.d, &na);
+    for (int i = 0; i < 10; i++) {
+        struct det_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.ts_us = T0 + 1000 + (uint64_t)i * 20000;
+        ev.src = s6;
+        ev.dst = t6;
+        ev.proto = DET_PROTO_TCP;
+        ev.sport = 2000;
+        ev.dport = (uint16_t)(1000 + i);
+        ev.flags = SYN;
+        ev.ttl = 64;
+        ev.opts_known = 1;
+        ev.has_mac = 1;
+        memcpy(ev.src_mac, na.src_mac, 6);
+        det_engine_event(x.d, &ev);
+        struct det_event r = ev;
+        r.ts_us += 100;
+        r.src = t6;
+        r.dst = s6;
+        r.sport = ev.dport;
+        r.dport = 2000;
+        r.flags = RSTACK;
+        r.src_mac[5] = 9;
+        det_engine_event(x.d, &r);
+    }
+    assert_int_equal(x.c.n, 1);
+    assert_string_equal(x.c.last, "block 2001:2::1 8");
+    rig_down(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +972,13 @@ int main(void)
         cmocka_unit_test(test_engine_handshake),
         cmocka_unit_test(test_engine_forgeries),
         cmocka_unit_test(test_engine_flags_and_cap),
+        cmocka_unit_test(test_link_closed_only_blocked),
+        cmocka_unit_test(test_link_stealth_blocked),
+        cmocka_unit_test(test_link_forged_live_host),
+        cmocka_unit_test(test_masscan_double_rst),
+        cmocka_unit_test(test_routed_hops),
+        cmocka_unit_test(test_grouping_never_hides),
+        cmocka_unit_test(test_link_nd_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

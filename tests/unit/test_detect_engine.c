@@ -466,11 +466,29 @@ static void test_ipproto_and_groups(void **state)
             }
         }
     det_engine_finish(d);
-    assert_int_equal(det_engine_stats(d)->alerts, 1); /* one campaign, one alert */
-    assert_string_equal(g.event[g.n - 1], "decoy_portscan");
-    assert_int_equal(g.a[g.n - 1].nsrcs, 3);
-    assert_true(g.a[g.n - 1].has_src);
-    assert_int_equal(addr_v4(&g.a[g.n - 1].src), SCANNER);
+    /* one campaign of three scans, each reported with its own source and evidence */
+    assert_int_equal(det_engine_stats(d)->alerts, 3);
+    uint32_t seen = 0, campaign = 0;
+    unsigned most = 0;
+    for (int i = 0; i < g.n; i++)
+        most = g.a[i].nsrcs > most ? g.a[i].nsrcs : most;
+    assert_int_equal(most, 3); /* src_ips lists the members while they run */
+    for (int i = 0; i < g.n; i++) {
+        const struct det_alert *a = &g.a[i];
+        uint32_t k = (addr_v4(&a->src) - SCANNER) / 100;
+        assert_true(k < 3);
+        seen |= 1u << k;
+        if (a->kind == DET_ALERT_NEW && !a->campaign_id)
+            continue; /* the first scan's first line: no campaign yet */
+        assert_int_equal(addr_v4(&a->srcs[0]), addr_v4(&a->src));
+        assert_string_equal(g.event[i], "decoy_portscan");
+        assert_int_not_equal(a->campaign_id, 0);
+        if (!campaign)
+            campaign = a->campaign_id;
+        assert_int_equal(a->campaign_id, campaign);
+        assert_int_equal(!!(a->evidence & DET_EV_HALFOPEN), k == 0); /* only the real one */
+    }
+    assert_int_equal(seen, 7);
     det_engine_free(d);
 }
 
@@ -487,11 +505,11 @@ static void test_bad_config(void **state)
 
 /* hand-made frames: one IPv4 TCP SYN under each link type */
 static const uint8_t ip_syn[] = {
-    0x45, 0x00, 0x00, 0x2c, 0x12, 0x34, 0x00, 0x00, 0x37, 0x06, 0x00, 0x00, /* ...csum 0 */
+    0x45, 0x00, 0x00, 0x2c, 0x12, 0x34, 0x00, 0x00, 0x37, 0x06, 0xe5, 0x70, /* ...checksum */
     198,  18,   0,    1,    198,  18,   0,    2,                            /* addrs */
     0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* ports seq ack */
-    0x60, 0x02, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,                         /* off flags win */
-    0x02, 0x04, 0x05, 0xb4,                                                 /* MSS 1460 */
+    0x60, 0x02, 0x04, 0x00, 0x6b, 0x6d, 0x00, 0x00, /* off flags win checksum urgent */
+    0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
 };
 
 static void test_decode_frames(void **state)
@@ -537,16 +555,203 @@ static void test_decode_frames(void **state)
     assert_int_equal(det_decode_frame(9999, f, 60, &p), -1);
 }
 
+/* ARP frames become bindings; Ethernet IP frames carry their source MAC; other links none. */
+static void test_decode_events(void **state)
+{
+    (void)state;
+    uint8_t f[128];
+    struct det_event ev;
+    static const uint8_t arp_reply[] = {
+        0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x02,       /* Ethernet/IPv4, reply */
+        0x3e, 0x09, 0x59, 0xf1, 0x1d, 0xe3,                   /* sender MAC */
+        198,  18,   0,    1,                                  /* sender address */
+        0x86, 0xf4, 0x4a, 0x5a, 0x4b, 0x21, 198,  18,   0, 2, /* target */
+    };
+    memset(f, 0, sizeof f);
+    memcpy(f + 6, "\x3e\x09\x59\xf1\x1d\xe3", 6);
+    f[12] = 0x08;
+    f[13] = 0x06;
+    memcpy(f + 14, arp_reply, sizeof arp_reply);
+    assert_int_equal(det_decode_event(1, f, 14 + sizeof arp_reply, T0, &ev), 0);
+    assert_int_equal(ev.origin, DET_ORIG_BIND);
+    assert_int_equal(addr_v4(&ev.src), 0xc6120001u);
+    assert_true(ev.has_mac);
+    assert_memory_equal(ev.src_mac, "\x3e\x09\x59\xf1\x1d\xe3", 6);
+    /* behind a VLAN tag too */
+    uint8_t v[128];
+    memcpy(v, f, 12);
+    v[12] = 0x81;
+    v[13] = 0x00;
+    v[14] = 0;
+    v[15] = 5;
+    memcpy(v + 16, f + 12, 2 + sizeof arp_reply);
+    assert_int_equal(det_decode_event(1, v, 18 + sizeof arp_reply, T0, &ev), 0);
+    assert_int_equal(ev.origin, DET_ORIG_BIND);
+    /* an ARP probe (sender 0.0.0.0) claims nothing; every truncation is refused */
+    uint8_t z[128];
+    memcpy(z, f, sizeof z);
+    memset(z + 14 + 14, 0, 4);
+    assert_int_equal(det_decode_event(1, z, 14 + sizeof arp_reply, T0, &ev), -1);
+    for (size_t k = 0; k < 14 + sizeof arp_reply; k++)
+        assert_int_equal(det_decode_event(1, f, k, T0, &ev), -1);
+    /* an IP frame keeps its Ethernet source */
+    f[12] = 0x08;
+    f[13] = 0x00;
+    memcpy(f + 14, ip_syn, sizeof ip_syn);
+    assert_int_equal(det_decode_event(1, f, 14 + sizeof ip_syn, T0, &ev), 0);
+    assert_int_equal(ev.origin, DET_ORIG_PACKET);
+    assert_true(ev.has_mac);
+    assert_int_equal(ev.src_mac[0], 0x3e);
+    assert_int_equal(det_decode_event(101, ip_syn, sizeof ip_syn, T0, &ev), 0);
+    assert_false(ev.has_mac);
+    /* a wrong TCP or IPv4 header checksum: a forgery no stack took, -2 */
+    uint8_t bad[sizeof ip_syn];
+    memcpy(bad, ip_syn, sizeof bad);
+    bad[37] ^= 1;
+    assert_int_equal(det_decode_event(101, bad, sizeof bad, T0, &ev), -2);
+    memcpy(bad, ip_syn, sizeof bad);
+    bad[11] ^= 1;
+    assert_int_equal(det_decode_event(101, bad, sizeof bad, T0, &ev), -2);
+}
+
+/* Xmas, then SYN, then UDP from one source: three scans (own scan_id, type and phases),
+ * one incident; the incident is what det_engine_incident_of answers. */
+static void test_scans_per_technique(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    struct pr_addr sa, other;
+    ip4(&sa, SCANNER);
+    ip4(&other, 0xc6120063u);
+    assert_int_equal(det_engine_incident_of(d, &sa), 0);
+    uint64_t t = T0;
+    for (int p = 1; p <= 10; p++, t += 1000) {
+        struct det_event ev = tcp(t, SCANNER, TARGET, 40000, (uint16_t)p, 0x29); /* Xmas */
+        det_engine_event(d, &ev);
+    }
+    for (int p = 1; p <= 30; p++, t += 1000) {
+        struct det_event ev = tcp(t, SCANNER, TARGET, 40001, (uint16_t)p, 0x02);
+        det_engine_event(d, &ev);
+        struct det_event r = tcp(t + 100, TARGET, SCANNER, (uint16_t)p, 40001, 0x14);
+        det_engine_event(d, &r);
+    }
+    for (int p = 1; p <= 30; p++, t += 1000) {
+        struct det_event ev = tcp(t, SCANNER, TARGET, 40002, (uint16_t)p, 0);
+        ev.proto = DET_PROTO_UDP;
+        det_engine_event(d, &ev);
+    }
+    uint32_t inc = det_engine_incident_of(d, &sa);
+    assert_int_not_equal(inc, 0);
+    assert_int_equal(det_engine_incident_of(d, &other), 0);
+    det_engine_finish(d);
+    assert_int_equal(det_engine_stats(d)->scans, 3);
+    const char *want[3] = {"xmas", "syn", "udp"};
+    uint32_t ids[3] = {0};
+    int ended[3] = {0};
+    for (int i = 0; i < g.n; i++) {
+        int k = -1;
+        for (int j = 0; j < 3; j++)
+            if (!strcmp(g.type[i], want[j]))
+                k = j;
+        assert_true(k >= 0);
+        assert_int_equal(g.a[i].incident_id, inc);
+        if (g.a[i].kind == DET_ALERT_NEW) {
+            assert_int_equal(ids[k], 0); /* one start per scan */
+            ids[k] = g.a[i].scan_id;
+        }
+        assert_int_equal(g.a[i].scan_id, ids[k]); /* the same id on every line */
+        assert_false(ended[k]);
+        if (g.a[i].kind == DET_ALERT_END)
+            ended[k] = 1;
+        assert_string_equal(det_alert_phase(g.a[i].kind), g.a[i].kind == DET_ALERT_NEW ? "start"
+                                                          : g.a[i].kind == DET_ALERT_UPDATE
+                                                              ? "update"
+                                                              : "end");
+    }
+    assert_true(ids[0] && ids[1] && ids[2]);
+    assert_true(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    assert_int_equal(det_engine_incident_of(d, &sa), inc); /* stays after the scans end */
+    det_engine_free(d);
+}
+
+/* The JSON line carries scan_id, phase, incident_id, campaign_id and block_evidence. */
+static void test_alert_json_fields(void **state)
+{
+    (void)state;
+    struct det_alert a;
+    memset(&a, 0, sizeof a);
+    a.scan_id = 7;
+    a.kind = DET_ALERT_UPDATE;
+    a.incident_id = 3;
+    a.campaign_id = 2;
+    a.event = "decoy_portscan";
+    a.scan_type = "syn";
+    a.has_src = 1;
+    ip4(&a.src, SCANNER);
+    a.detector = "trw";
+    a.tool_guess = "nmap";
+    a.action = "blocked";
+    a.evidence = DET_EV_LINK_BOUND | DET_EV_HALFOPEN | DET_EV_FORGED_HOPS;
+    char *j = det_alert_json(&a);
+    assert_non_null(j);
+    assert_non_null(strstr(j, "\"scan_id\":7,\"phase\":\"update\",\"incident_id\":3,"
+                              "\"campaign_id\":2,"));
+    assert_non_null(
+        strstr(j, "\"block_evidence\":[\"link:mac-bound\",\"halfopen\",\"forged:hops\"]"));
+    free(j);
+    a.campaign_id = 0;
+    a.evidence = 0;
+    a.kind = DET_ALERT_NEW;
+    j = det_alert_json(&a);
+    assert_null(strstr(j, "campaign_id"));
+    assert_non_null(strstr(j, "\"phase\":\"start\""));
+    assert_non_null(strstr(j, "\"block_evidence\":[]"));
+    free(j);
+}
+
+/* nmap -sU's first second: 18 ports at once, 2 ICMP answers (the kernel's rate limit), no
+ * timeout due yet: 12 distinct ports within 1 s are a scan at once. 11 ports, or 12 spread
+ * over more than a second with every datagram answered, are not. */
+static void test_udp_burst(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        struct got g;
+        struct det_engine *d = mk(&g, 1024);
+        int n = variant == 1 ? 11 : 12;
+        uint64_t gap = variant == 2 ? 100000 : 100;
+        for (int p = 0; p < n; p++) {
+            uint64_t t = T0 + (uint64_t)p * gap;
+            struct det_event ev = tcp(t, SCANNER, TARGET, 56663, (uint16_t)(100 + p), 0);
+            ev.proto = DET_PROTO_UDP;
+            det_engine_event(d, &ev);
+            struct det_event r = tcp(t + 10, TARGET, SCANNER, (uint16_t)(100 + p), 56663, 0);
+            r.proto = DET_PROTO_UDP;
+            det_engine_event(d, &r); /* answered: only the burst can tell */
+        }
+        assert_int_equal(g.n, variant == 0 ? 1 : 0);
+        if (variant == 0) {
+            assert_string_equal(g.det[0], "threshold");
+            assert_string_equal(g.type[0], "udp");
+            assert_true(g.a[0].ts_us - T0 < 1000000);
+        }
+        det_engine_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_syn_scan),         cmocka_unit_test(test_slow_scan_ports),
-        cmocka_unit_test(test_responder),        cmocka_unit_test(test_stealth_flags),
-        cmocka_unit_test(test_ack_and_maimon),   cmocka_unit_test(test_udp_scan),
-        cmocka_unit_test(test_connect_scan),     cmocka_unit_test(test_benign),
-        cmocka_unit_test(test_flood_keeps_scan), cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_tool_traits),      cmocka_unit_test(test_ipproto_and_groups),
-        cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_decode_frames),
+        cmocka_unit_test(test_syn_scan),          cmocka_unit_test(test_slow_scan_ports),
+        cmocka_unit_test(test_responder),         cmocka_unit_test(test_stealth_flags),
+        cmocka_unit_test(test_ack_and_maimon),    cmocka_unit_test(test_udp_scan),
+        cmocka_unit_test(test_connect_scan),      cmocka_unit_test(test_benign),
+        cmocka_unit_test(test_flood_keeps_scan),  cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_tool_traits),       cmocka_unit_test(test_ipproto_and_groups),
+        cmocka_unit_test(test_bad_config),        cmocka_unit_test(test_decode_frames),
+        cmocka_unit_test(test_decode_events),     cmocka_unit_test(test_scans_per_technique),
+        cmocka_unit_test(test_alert_json_fields), cmocka_unit_test(test_udp_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

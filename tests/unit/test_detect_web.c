@@ -182,7 +182,7 @@ static void test_tools_by_traits(void **state)
         assert_int_equal(l->g.w[last].status_code[0], 404);
         assert_int_equal(l->g.w[last].status_count[0], NWORDS);
         assert_true(l->g.w[last].nsamples == DET_WEB_MAX_SAMPLES);
-        assert_string_equal(l->g.w[last].block_evidence, "http-request");
+        assert_true(l->g.a[last].evidence == DET_EV_HTTP);
         assert_true(l->g.a[last].ev_handshakes == NWORDS);
         lab_free(l);
     }
