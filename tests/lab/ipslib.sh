@@ -1,0 +1,99 @@
+# ipslib.sh — helpers for the `detect --block` IPS lab tests t_ips_*.sh (sourced after lab.sh
+# and blocklib.sh).
+#
+# ips_router_up          add a routed part to the lab (below); sets IPS_* variables
+# ips_mac NS IF          the MAC address of interface IF in namespace NS
+# ips_masscan_prep       turn offloads off on the scanner's interface (masscan needs it)
+# ips_capture_start F    tcpdump of Ethernet frames on target A's interface into F
+# ips_capture_stop
+# ips_alerts FILE ...    ask alerts.py about the JSON alert file FILE (see there)
+#
+# The routed part: target A reaches two more links through routers; nothing leaves the lab
+# (connected routes and routes inside 198.18.0.0/15 only, no default route):
+#
+#   A 198.18.0.2 ─ br0 ─ 198.18.0.254 R1 198.18.1.1 ─ br1 ─┬─ L  198.18.1.20 (a live host)
+#                                                          └─ 198.18.1.2 R2 198.18.2.1 ─ br2 ─ F 198.18.2.10
+#
+# L is one hop from A; F (the forger, or a real routed scanner) is two. A forger that uses L's
+# address is thus further away than L, as forgers on the Internet are: L's own answers arrive at
+# A with TTL 63, hping3's forged probes (TTL 64 at F) with 62; nmap picks a random TTL per scan.
+IPS_R1=198.18.0.254 IPS_R1B=198.18.1.1 IPS_R2=198.18.1.2 IPS_R2B=198.18.2.1
+IPS_L=198.18.1.20 IPS_F=198.18.2.10
+IPS_DEAD_LINK=198.18.0.66   # no host has it, on A's link
+IPS_DEAD_ROUTED=198.18.1.66 # no host has it, on L's link (R1 asks ARP in vain)
+
+ips__ns() { echo "${LAB_PREFIX}r1 ${LAB_PREFIX}r2 ${LAB_PREFIX}l ${LAB_PREFIX}f"; }
+
+ips_router_down() {
+    local ns p
+    for ns in $(ips__ns); do
+        [ -e "/run/netns/$ns" ] || continue
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+
+# ips__leg NS IF BRIDGE ADDR/LEN — a veth from NS to BRIDGE in the lab's switch namespace.
+ips__leg() {
+    ip -n "$LAB_NS_SW" link add "$1$2" type veth peer name "$2" netns "$1" || return 1
+    ip -n "$LAB_NS_SW" link set "$1$2" master "$3" up || return 1
+    ip -n "$1" addr add "$4" dev "$2" || return 1
+    ip -n "$1" link set "$2" up
+}
+
+ips_router_up() {
+    local p=$LAB_PREFIX ns b
+    IPS_NS_R1=${p}r1 IPS_NS_R2=${p}r2 IPS_NS_L=${p}l IPS_NS_F=${p}f
+    lab_on_down ips_router_down
+    for ns in $(ips__ns); do
+        ip netns add "$ns" || return 1
+        ip -n "$ns" link set lo up || return 1
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+            net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 >/dev/null || return 1
+    done
+    for b in br1 br2; do
+        ip -n "$LAB_NS_SW" link add $b type bridge stp_state 0 forward_delay 0 || return 1
+        ip -n "$LAB_NS_SW" link set $b up || return 1
+    done
+    ips__leg "$IPS_NS_R1" e0 br0 $IPS_R1/24 && ips__leg "$IPS_NS_R1" e1 br1 $IPS_R1B/24 &&
+        ips__leg "$IPS_NS_R2" e0 br1 $IPS_R2/24 && ips__leg "$IPS_NS_R2" e1 br2 $IPS_R2B/24 &&
+        ips__leg "$IPS_NS_L" e0 br1 $IPS_L/24 && ips__leg "$IPS_NS_F" e0 br2 $IPS_F/24 || return 1
+    for ns in "$IPS_NS_R1" "$IPS_NS_R2"; do
+        ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+    done
+    ip -n "$LAB_NS_A" route add 198.18.1.0/24 via $IPS_R1 &&
+        ip -n "$LAB_NS_A" route add 198.18.2.0/24 via $IPS_R1 &&
+        ip -n "$IPS_NS_R1" route add 198.18.2.0/24 via $IPS_R2 &&
+        ip -n "$IPS_NS_R2" route add 198.18.0.0/24 via $IPS_R1B &&
+        ip -n "$IPS_NS_L" route add 198.18.0.0/23 via $IPS_R1B &&
+        ip -n "$IPS_NS_L" route add 198.18.2.0/24 via $IPS_R2 &&
+        ip -n "$IPS_NS_F" route add 198.18.0.0/23 via $IPS_R2B || return 1
+    # L and F reach A's web server: the routes work both ways
+    ips_tcp_hello "$IPS_NS_F" "$LAB_A" 80 && ips_tcp_hello "$IPS_NS_L" "$LAB_A" 80 ||
+        { echo "routed part: no connectivity"; return 1; }
+}
+
+# ips_tcp_hello NS ADDR PORT — one TCP connection from NS (0 when it was accepted)
+ips_tcp_hello() { ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+
+ips_mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+ips_masscan_prep() {
+    ip netns exec "$LAB_NS_SCAN" ethtool -K "$LAB_IF_SCAN" tso off gso off sg off >/dev/null 2>&1
+    ip netns exec "$LAB_NS_SCAN" ethtool -K "$LAB_IF_SCAN" gro off >/dev/null 2>&1
+    return 0
+}
+
+ips_capture_start() {
+    ip netns exec "$LAB_NS_A" tcpdump -i "$LAB_IF_A" -B 16384 -U -w "$1" 2>"$1.err" &
+    IPS_CAP_PID=$!
+    local i
+    for i in $(seq 100); do grep -q listening "$1.err" 2>/dev/null && return 0; sleep 0.1; done
+    echo "tcpdump did not start"
+    return 1
+}
+ips_capture_stop() {
+    sleep 1.2
+    kill -TERM "$IPS_CAP_PID" 2>/dev/null
+    wait "$IPS_CAP_PID" 2>/dev/null
+}
