@@ -97,3 +97,45 @@ ips_capture_stop() {
     kill -TERM "$IPS_CAP_PID" 2>/dev/null
     wait "$IPS_CAP_PID" 2>/dev/null
 }
+
+IPS_PY=$(dirname "${BASH_SOURCE[0]}")/ips_alerts.py
+
+# ips_first_probe PCAP SRC — epoch time of the first IP packet from SRC to A in PCAP.
+ips_first_probe() {
+    tcpdump -tt -nn -r "$1" -c 1 "ip src $2 and ip dst $LAB_A" 2>/dev/null | awk '{print $1}'
+}
+
+# ips_block_epoch ADDR — when ADDR was put in A's block set (epoch seconds, from the
+# element's timeout and expires); nothing when it is not there.
+ips_block_epoch() {
+    local now out
+    out=$(ip netns exec "$LAB_NS_A" nft list set inet portreeve blocklist 2>/dev/null)
+    now=$(date +%s.%N) # (after the listing: the time is late by a few ms, never early)
+    echo "$out" | /usr/bin/python3 "$IPS_PY" inserted "$now" | awk -v a="$1" '$1 == a { print $2 }'
+}
+
+# ips_summary ALERTS ADDR — `ips_alerts.py summary` as shell variables S_lines, S_blocked,
+# S_first_seen, S_blocked_ts, S_actions, S_members, S_evidence (and the line printed).
+ips_summary() {
+    local line kv
+    line=$(/usr/bin/python3 "$IPS_PY" summary "$1" "$2") || return 1
+    echo "  alerts of $2: $line"
+    S_lines=0 S_blocked=0 S_first_seen=- S_blocked_ts=- S_actions=- S_members=0 S_evidence=
+    for kv in $line; do
+        case $kv in
+        lines=* | blocked=* | first_seen=* | blocked_ts=* | actions=* | members=* | evidence=*)
+            printf -v "S_${kv%%=*}" '%s' "${kv#*=}" ;;
+        esac
+    done
+}
+
+# ips_le A B LIMIT — 0 when B - A <= LIMIT (seconds); prints the difference.
+ips_le() {
+    /usr/bin/python3 -c 'import sys; d = float(sys.argv[2]) - float(sys.argv[1]); print("%.3f s" % d); sys.exit(d > float(sys.argv[3]))' "$@"
+}
+
+# ips_evidence_named — 0 when $S_evidence is a non-empty JSON list of named reasons (each a
+# non-empty string or object).
+ips_evidence_named() {
+    /usr/bin/python3 -c 'import json, sys; e = json.loads(sys.argv[1]); sys.exit(not (isinstance(e, list) and e and all(isinstance(x, (str, dict)) and x for x in e)))' "$S_evidence" 2>/dev/null
+}
