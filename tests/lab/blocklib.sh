@@ -49,7 +49,8 @@ bl_elems() {
     for s in blocklist blocklist6; do
         ip netns exec "$LAB_NS_A" nft -j list set inet portreeve $s 2>/dev/null
     done | /usr/bin/python3 -c '
-import json, sys
+import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (bl_wait_elem: grep -q stops reading)
 for line in sys.stdin:
     line = line.strip()
     if not line:
