@@ -2,7 +2,8 @@
 # t_ips_groups.sh — grouping never hides a scanner nor withholds its block (issue 15):
 #  decoy+second  the scanner runs nmap -D with two decoys while target B runs its own real
 #                nmap -sS against A at the same time: both real scanners are blocked and each
-#                has its own alert lines (src_ip) with action blocked; no decoy is blocked;
+#                has its own alert lines (src_ip) with action blocked and is named on stdout;
+#                no decoy is blocked;
 #  forged-first  a forged 10-SYN scan (hping3 -a, a dead source, sent from behind the routers
 #                of ipslib.sh: A's resets to it leave at once, so A sees it fail at once) one
 #                second before a real nmap -sS -p1-1000 from the scanner: the real scanner is
@@ -63,8 +64,10 @@ wait $p1 $p2 2>/dev/null
 set_check decoy "$S" "$LAB_B" -- 198.18.0.50 198.18.0.51
 bl_stop >"$LAB_DIR/decoy.stop" || fails+=("decoy: detector exit code $BL_RC")
 grep -E '^block:' "$LAB_DIR/decoy.stop"
-real_blocked decoy "$S"
-real_blocked decoy "$LAB_B"
+for a in "$S" "$LAB_B"; do
+    real_blocked decoy "$a"
+    grep -qwF "$a" "$LAB_DIR/decoy.out" || fails+=("decoy: $a never appears on stdout")
+done
 
 # forged_first NAME FORGE_CMD...: a forged scan, 1 s later a real nmap -sS -p1-1000 from S
 forged_first() {
