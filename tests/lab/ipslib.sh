@@ -5,7 +5,8 @@
 # ips_mac NS IF          the MAC address of interface IF in namespace NS
 # ips_masscan_prep       turn offloads off on the scanner's interface (masscan needs it)
 # ips_capture_start F    tcpdump of Ethernet frames on target A's interface into F
-# ips_capture_stop
+# ips_capture_stop       (nslib.sh's capture_start/capture_stop)
+# ips_need TOOL...       skip the test (exit 77) without one of them
 # ips_alerts FILE ...    ask alerts.py about the JSON alert file FILE (see there)
 #
 # The routed part: target A reaches two more links through routers; nothing leaves the lab
@@ -17,6 +18,7 @@
 # L is one hop from A; F (the forger, or a real routed scanner) is two. A forger that uses L's
 # address is thus further away than L, as forgers on the Internet are: L's own answers arrive at
 # A with TTL 63, hping3's forged probes (TTL 64 at F) with 62; nmap picks a random TTL per scan.
+. "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
 IPS_R1=198.18.0.254 IPS_R1B=198.18.1.1 IPS_R2=198.18.1.2 IPS_R2B=198.18.2.1
 IPS_L=198.18.1.20 IPS_F=198.18.2.10
 IPS_DEAD_LINK=198.18.0.66   # no host has it, on A's link
@@ -84,18 +86,22 @@ ips_masscan_prep() {
     return 0
 }
 
-ips_capture_start() {
-    ip netns exec "$LAB_NS_A" tcpdump -i "$LAB_IF_A" -B 16384 -U -w "$1" 2>"$1.err" &
-    IPS_CAP_PID=$!
-    local i
-    for i in $(seq 100); do grep -q listening "$1.err" 2>/dev/null && return 0; sleep 0.1; done
-    echo "tcpdump did not start"
-    return 1
-}
-ips_capture_stop() {
-    sleep 1.2
-    kill -TERM "$IPS_CAP_PID" 2>/dev/null
-    wait "$IPS_CAP_PID" 2>/dev/null
+# (nslib.sh's capture, in A's namespace, on A's interface, every frame)
+ips_capture_start() { NS=$LAB_NS_A capture_start "$1" "$LAB_IF_A" ""; }
+ips_capture_stop() { capture_stop; }
+
+# ips_need TOOL... — exit 77 (skip) unless every TOOL is there (python3-scapy as "scapy")
+ips_need() {
+    local t
+    for t in "$@"; do
+        if [ "$t" = scapy ]; then
+            /usr/bin/python3 -c 'import scapy' 2>/dev/null && continue
+        else
+            command -v "$t" >/dev/null && continue
+        fi
+        echo "SKIP: needs $t"
+        exit 77
+    done
 }
 
 IPS_PY=$(dirname "${BASH_SOURCE[0]}")/ips_alerts.py

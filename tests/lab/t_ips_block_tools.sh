@@ -11,9 +11,7 @@ PR=${1:?usage: t_ips_block_tools.sh /path/to/portreeve}
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/blocklib.sh"
 . "$(dirname "$0")/ipslib.sh"
-for t in masscan hping3 nmap tcpdump; do
-    command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }
-done
+ips_need masscan hping3 nmap tcpdump
 lab_up || exit $?
 ips_masscan_prep
 AMAC=$(ips_mac "$LAB_NS_A" "$LAB_IF_A")

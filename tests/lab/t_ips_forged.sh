@@ -15,7 +15,7 @@ PR=${1:?usage: t_ips_forged.sh /path/to/portreeve}
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/blocklib.sh"
 . "$(dirname "$0")/ipslib.sh"
-for t in hping3 nmap; do command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }; done
+ips_need hping3 nmap
 lab_up || exit $?
 ips_router_up || exit 1
 fails=()

@@ -16,8 +16,7 @@ PR=${1:?usage: t_ips_groups.sh /path/to/portreeve}
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/blocklib.sh"
 . "$(dirname "$0")/ipslib.sh"
-for t in hping3 nmap; do command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }; done
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: needs python3-scapy"; exit 77; }
+ips_need hping3 nmap scapy
 lab_up || exit $?
 ips_router_up || exit 1
 fails=()
