@@ -7,7 +7,11 @@
 # ips_capture_start F    tcpdump of Ethernet frames on target A's interface into F
 # ips_capture_stop       (nslib.sh's capture_start/capture_stop)
 # ips_need TOOL...       skip the test (exit 77) without one of them
-# ips_alerts FILE ...    ask alerts.py about the JSON alert file FILE (see there)
+# ips_tcp_hello NS A P   one TCP connection from namespace NS to A:P (0 when accepted)
+# ips_first_probe PCAP SRC   time of SRC's first packet to A in PCAP
+# ips_block_epoch ADDR   when ADDR was added to A's block set (from nft's timeout/expires)
+# ips_summary JSON ADDR  ADDR's alert lines in detect's JSON, as S_* variables (ips_alerts.py)
+# ips_le A B LIMIT       B - A <= LIMIT seconds;  ips_evidence_named: $S_evidence names reasons
 #
 # The routed part: target A reaches two more links through routers; nothing leaves the lab
 # (connected routes and routes inside 198.18.0.0/15 only, no default route):
@@ -17,7 +21,7 @@
 #
 # L is one hop from A; F (the forger, or a real routed scanner) is two. A forger that uses L's
 # address is thus further away than L, as forgers on the Internet are: L's own answers arrive at
-# A with TTL 63, hping3's forged probes (TTL 64 at F) with 62; nmap picks a random TTL per scan.
+# A with TTL 63, hping3's forged probes (TTL 64 at F) with 62; nmap picks a random TTL per probe.
 . "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
 IPS_R1=198.18.0.254 IPS_R1B=198.18.1.1 IPS_R2=198.18.1.2 IPS_R2B=198.18.2.1
 IPS_L=198.18.1.20 IPS_F=198.18.2.10
