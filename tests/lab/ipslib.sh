@@ -39,10 +39,12 @@ ips_router_down() {
     done
 }
 
-# ips__leg NS IF BRIDGE ADDR/LEN — a veth from NS to BRIDGE in the lab's switch namespace.
+# ips__leg NS IF BRIDGE ADDR/LEN — a veth from NS to BRIDGE in the lab's switch namespace
+# (named there without the lab prefix: at most 15 characters whatever the prefix).
 ips__leg() {
-    ip -n "$LAB_NS_SW" link add "$1$2" type veth peer name "$2" netns "$1" || return 1
-    ip -n "$LAB_NS_SW" link set "$1$2" master "$3" up || return 1
+    local sw=${1#"$LAB_PREFIX"}$2
+    ip -n "$LAB_NS_SW" link add "$sw" type veth peer name "$2" netns "$1" || return 1
+    ip -n "$LAB_NS_SW" link set "$sw" master "$3" up || return 1
     ip -n "$1" addr add "$4" dev "$2" || return 1
     ip -n "$1" link set "$2" up
 }
