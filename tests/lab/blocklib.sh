@@ -49,8 +49,7 @@ bl_elems() {
     for s in blocklist blocklist6; do
         ip netns exec "$LAB_NS_A" nft -j list set inet portreeve $s 2>/dev/null
     done | /usr/bin/python3 -c '
-import json, signal, sys
-signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (bl_wait_elem: grep -q stops reading)
+import json, sys
 for line in sys.stdin:
     line = line.strip()
     if not line:
