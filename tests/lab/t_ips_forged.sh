@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# t_ips_forged.sh — `detect -i --block` on target A never blocks an address a scanner forged
+# (issue 15), on A's link and through routers, while it does block the forger's real scans:
+#  link    the scanner forges live target B (which first talked to A, and whose kernel then
+#          answers A's SYN-ACKs with resets) and a dead address 198.18.0.66, with
+#          nmap -S ADDR --send-ip -e IF and hping3 -a ADDR; neither is blocked;
+#  routed  forger F, two routers away, forges live host L (one router away, it talked to A
+#          first) and the dead 198.18.1.66 the same two ways; neither is blocked;
+#  control real nmap -sS scans from the scanner and from F are blocked by the same detector.
+# Every forged address is still reported (its own alert lines), with block_evidence saying
+# why it was not blocked.
+# timeout: 240
+set -u
+PR=${1:?usage: t_ips_forged.sh /path/to/portreeve}
+. "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/blocklib.sh"
+. "$(dirname "$0")/ipslib.sh"
+ips_need hping3 nmap
+lab_up || exit $?
+ips_router_up || exit 1
+fails=()
+NM="nmap -n -Pn -T4 --max-retries 1"
+# nmap 7.93 -S needs the forged address to be local to the forger ("failed to determine
+# route" otherwise): it goes on lo, and the forger never answers ARP for it nor ARPs with it,
+# so A's neighbour table keeps the owner's MAC (or none for a dead address)
+for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
+    ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+done
+ip -n "$LAB_NS_SCAN" addr add "$LAB_B/32" dev lo && ip -n "$LAB_NS_SCAN" addr add "$IPS_DEAD_LINK/32" dev lo &&
+    ip -n "$IPS_NS_F" addr add "$IPS_L/32" dev lo && ip -n "$IPS_NS_F" addr add "$IPS_DEAD_ROUTED/32" dev lo ||
+    exit 1
+
+# forge NS IF ADDR: an nmap SYN scan of ports 1-200 (--min-rate: nothing answers nmap, which
+# would slow down to 20 s) and an hping3 SYN scan of ports 15-44
+# (22 is open) from namespace NS with the forged source ADDR
+forge() {
+    echo "  $1: nmap -sS -S $3 --send-ip -e $2; hping3 -S -a $3"
+    ip netns exec "$1" timeout 30 $NM -sS -S "$3" --send-ip -e "$2" -p 1-200 --min-rate 200 "$LAB_A" >/dev/null 2>&1
+    ip netns exec "$1" timeout 10 hping3 -S -a "$3" -c 30 -i u20000 -p ++15 "$LAB_A" >/dev/null 2>&1
+}
+# not_blocked WHEN ADDR...: none of them is in A's block set
+not_blocked() {
+    local a when=$1
+    shift
+    bl_elems >"$LAB_DIR/elems.txt"
+    echo "  block set: $(tr '\n' ' ' <"$LAB_DIR/elems.txt")"
+    for a in "$@"; do
+        grep -qx "$a" "$LAB_DIR/elems.txt" && fails+=("forged $a is in the block set ($when)")
+    done
+}
+
+bl_start forged --block --block-time 60s || exit 1
+echo "== link: forging live B ($LAB_B) and dead $IPS_DEAD_LINK from the scanner"
+ips_tcp_hello "$LAB_NS_B" "$LAB_A" 80 || fails+=("B could not talk to A")
+forge "$LAB_NS_SCAN" "$LAB_IF_SCAN" "$LAB_B"
+forge "$LAB_NS_SCAN" "$LAB_IF_SCAN" "$IPS_DEAD_LINK"
+sleep 2
+not_blocked "after the link part" "$LAB_B" "$IPS_DEAD_LINK"
+echo "== routed: forging live L ($IPS_L) and dead $IPS_DEAD_ROUTED from F (2 routers away)"
+ips_tcp_hello "$IPS_NS_L" "$LAB_A" 80 || fails+=("L could not talk to A")
+forge "$IPS_NS_F" e0 "$IPS_L"
+forge "$IPS_NS_F" e0 "$IPS_DEAD_ROUTED"
+sleep 2
+not_blocked "after the routed part" "$IPS_L" "$IPS_DEAD_ROUTED"
+echo "== control: real scans from the scanner and from F are blocked"
+for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
+    ip netns exec "$ns" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
+    npid=$!
+    [ "$ns" = "$LAB_NS_SCAN" ] && a=$LAB_SCANNER || a=$IPS_F
+    bl_wait_elem "$a" 10 || fails+=("control: the real scanner $a was not blocked")
+    kill -TERM $npid 2>/dev/null
+    wait $npid 2>/dev/null
+done
+bl_stop >"$LAB_DIR/forged.stop" || fails+=("detector exit code $BL_RC")
+grep -E '^block:|never|not blocked' "$LAB_DIR/forged.stop" | sort | uniq -c | head -20
+
+echo "== reported, with the reason"
+for a in "$LAB_B" "$IPS_DEAD_LINK" "$IPS_L" "$IPS_DEAD_ROUTED"; do
+    ips_summary "$LAB_DIR/forged.json" "$a" || { fails+=("unreadable alerts"); break; }
+    [ "$S_lines" -ge 1 ] || fails+=("forged $a: no alert line with src_ip $a (not reported)")
+    [ "$S_blocked" = 0 ] || fails+=("forged $a: alert lines with action blocked")
+    ips_evidence_named || fails+=("forged $a: no block_evidence saying why not: $S_evidence")
+done
+for a in "$LAB_SCANNER" "$IPS_F"; do
+    ips_summary "$LAB_DIR/forged.json" "$a" || { fails+=("unreadable alerts"); break; }
+    [ "$S_blocked" -ge 1 ] || fails+=("control $a: no alert line with action blocked")
+done
+
+if [ ${#fails[@]} -gt 0 ]; then
+    printf 'FAIL: %s\n' "${fails[@]}"
+    exit 1
+fi
+echo PASS
