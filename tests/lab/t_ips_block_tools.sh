@@ -25,7 +25,8 @@ tool() {
     local name=$1 t0 tb npid ok=1
     shift
     echo "== $name: $*"
-    bl_start "$name" --block --block-time 60s || { fails+=("$name: detector did not start"); return; }
+    # --flush-on-exit: blocks outlive detect, and each part starts from none
+    bl_start "$name" --block --flush-on-exit --block-time 60s || { fails+=("$name: detector did not start"); return; }
     ips_capture_start "$LAB_DIR/$name.pcap" || { fails+=("$name: no capture"); bl_stop >/dev/null; return; }
     ip netns exec "$LAB_NS_SCAN" timeout 15 "$@" >"$LAB_DIR/$name.tool" 2>&1 &
     npid=$!

@@ -49,7 +49,8 @@ not_blocked() {
     done
 }
 
-bl_start forged --block --block-time 60s || exit 1
+# --flush-on-exit: blocks outlive detect, and each part starts from none
+bl_start forged --block --flush-on-exit --block-time 60s || exit 1
 echo "== link: forging live B ($LAB_B) and dead $IPS_DEAD_LINK from the scanner"
 ips_tcp_hello "$LAB_NS_B" "$LAB_A" 80 || fails+=("B could not talk to A")
 forge "$LAB_NS_SCAN" "$LAB_IF_SCAN" "$LAB_B"

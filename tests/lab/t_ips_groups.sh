@@ -50,7 +50,8 @@ set_check() {
 }
 
 echo "== decoy+second: nmap -D .50,.51,ME from $S while B ($LAB_B) scans too"
-bl_start decoy --block --block-time 60s || exit 1
+# --flush-on-exit: blocks outlive detect, and each part starts from none
+bl_start decoy --block --flush-on-exit --block-time 60s || exit 1
 ip netns exec "$LAB_NS_SCAN" timeout 20 $NM -sS -D 198.18.0.50,198.18.0.51,ME -p 1-1000 "$LAB_A" \
     >/dev/null 2>&1 &
 p1=$!
@@ -72,7 +73,7 @@ done
 forged_first() {
     local name=$1 npid
     shift
-    bl_start "$name" --block --block-time 60s || exit 1
+    bl_start "$name" --block --flush-on-exit --block-time 60s || exit 1
     "$@"
     sleep 1
     ip netns exec "$LAB_NS_SCAN" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
