@@ -37,6 +37,12 @@ static void usage(FILE *f)
           "  --syslog           also send alerts to syslog (LOG_AUTH)\n"
           "  -q, --quiet        no human alert lines on stdout (summary still printed)\n"
           "  --metrics ADDR:PORT  serve counters in the Prometheus text format (-i, -F)\n"
+          "the network it guards (passive; OS names from p0f's database in alerts' src_os):\n"
+          "  --home-net CIDR    a home network (repeatable; default: the networks of -i,\n"
+          "                     else the private ranges)\n"
+          "  --assets FILE      the inventory of home hosts as JSON lines: MAC, vendor, OS,\n"
+          "                     services, peers (written at the end; live every --assets-every)\n"
+          "  --assets-every SEC live: rewrite the inventory this often (default 60)\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -114,6 +120,9 @@ enum {
     O_FLUSH,
     O_HTTPLOG,
     O_HTTPFMT,
+    O_HOMENET,
+    O_ASSETS,
+    O_ASSETSEVERY,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -183,6 +192,9 @@ static const struct option longopts[] = {
     {"keep-blocks", no_argument, NULL, O_KEEP},
     {"metrics", required_argument, NULL, O_METRICS},
     {"config", required_argument, NULL, O_CONFIG},
+    {"home-net", required_argument, NULL, O_HOMENET},
+    {"assets", required_argument, NULL, O_ASSETS},
+    {"assets-every", required_argument, NULL, O_ASSETSEVERY},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -301,6 +313,24 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         if (num_opt("--duration", v, 0.001, 1e7, &x, e) < 0)
             return -1;
         o->stop_after_us = (uint64_t)(x * 1e6);
+        break;
+    case O_HOMENET: {
+        struct blk_cidr net;
+        struct pr_error sub = {""};
+        if (blk_cidr_parse(v, &net, &sub) < 0)
+            return pr_errf(e, "--home-net %s", sub.msg);
+        if (o->passive.nhome >= DET_MAX_HOME_NETS)
+            return pr_errf(e, "at most %d --home-net", DET_MAX_HOME_NETS);
+        o->passive.home[o->passive.nhome++] = v;
+        break;
+    }
+    case O_ASSETS:
+        o->passive.assets = v;
+        break;
+    case O_ASSETSEVERY:
+        if (num_opt("--assets-every", v, 1, 86400, &x, e) < 0)
+            return -1;
+        o->passive.assets_every_us = (uint64_t)(x * 1e6);
         break;
     case O_USER:
         o->run_user = v;

@@ -218,6 +218,7 @@ char *det_alert_json(const struct det_alert *a)
     json_object_set_new(o, "detector", json_string(a->detector));
     json_object_set_new(o, "confidence", json_real((double)(int)(a->confidence * 1000) / 1000.0));
     json_object_set_new(o, "tool_guess", json_string(a->tool_guess));
+    json_object_set_new(o, "src_os", a->src_os ? json_string(a->src_os) : json_null());
     json_object_set_new(o, "action", json_string(a->action));
     json_t *ev = json_array();
     for (unsigned b = 0; b < 16; b++)

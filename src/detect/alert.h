@@ -92,6 +92,7 @@ struct det_alert {
     uint8_t ev_hops_lo, ev_hops_hi;
     const struct det_web_info *web; /* web alerts only */
     unsigned evidence;              /* enum det_evidence bits, named in `block_evidence` */
+    const char *src_os;             /* the source's passive OS fingerprint (oscache.h), or NULL */
 };
 
 /* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */

@@ -274,10 +274,11 @@ void assets_packet(struct assets *a, const uint8_t *ip, size_t len, const uint8_
     uint16_t dport = (uint16_t)(ip[off + 2] << 8 | ip[off + 3]);
     /* A UDP datagram from a home host that answers one seen the other way is a service */
     uint64_t back = udp_key(a, &src, sport, &dst, dport);
-    if (src_home && a->udp_req[back & (UDP_REQ_SLOTS - 1)] == back) {
-        struct host *h = host_get(a, &src, ts_us, 0);
+    if (a->udp_req[back & (UDP_REQ_SLOTS - 1)] == back) {
+        struct host *h = src_home ? host_get(a, &src, ts_us, 0) : NULL;
         if (h)
             add_service(a, h, 17, sport, ts_us);
+        return; /* an answer is no request: the client's next query is not a "reply" */
     }
     if (assets_is_home(a, &dst)) {
         uint64_t req = udp_key(a, &dst, dport, &src, sport);

@@ -132,6 +132,8 @@ int det_decode_event(int dlt, const uint8_t *f, size_t len, uint64_t ts_us, stru
         PKT_CSUM_OK)
         return -2;
     det_event_from_pkt(&p, ts_us, ev);
+    ev->ip = f + off;
+    ev->ip_len = (uint32_t)(len - off);
     if (dlt == DLT_EN10MB) {
         ev->has_mac = 1;
         memcpy(ev->src_mac, f + 6, 6);

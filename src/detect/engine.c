@@ -155,6 +155,8 @@ struct det_engine {
     unsigned nsinks;
     det_responder_fn responder;
     void *responder_ctx;
+    det_os_fn os_namer; /* src_os of alerts, or NULL */
+    void *os_ctx;
     det_binder_fn binder;
     void *binder_ctx;
     uint64_t binder_next_us;
@@ -269,6 +271,12 @@ void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *c
 {
     d->responder = fn;
     d->responder_ctx = ctx;
+}
+
+void det_engine_set_os_namer(struct det_engine *d, det_os_fn fn, void *ctx)
+{
+    d->os_namer = fn;
+    d->os_ctx = ctx;
 }
 
 void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx)
@@ -827,6 +835,7 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->src = sc->src;
     a->has_src = 1;
     fill_evidence(sc, a);
+    a->src_os = d->os_namer ? d->os_namer(d->os_ctx, &sc->src) : NULL;
     a->evidence = scan_evidence(d, sc, src_peek(d, &sc->src));
     uint32_t hosts = scan_hosts(sc);
     a->scan_type = scan_type_name(sc);

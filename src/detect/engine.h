@@ -69,6 +69,10 @@ int det_engine_add_sink(struct det_engine *d, const struct det_sink *s);
  * ("blocked", "would_block"; NULL or "none" for nothing). Only one responder. */
 typedef const char *(*det_responder_fn)(void *ctx, const struct det_alert *a);
 void det_engine_set_responder(struct det_engine *d, det_responder_fn fn, void *ctx);
+/* Names the operating system of an address for an alert's `src_os` (oscache.h), or NULL
+ * when unknown. Optional. */
+typedef const char *(*det_os_fn)(void *ctx, const struct pr_addr *a);
+void det_engine_set_os_namer(struct det_engine *d, det_os_fn fn, void *ctx);
 /* The system's view of the link (`-i`: the kernel's neighbour table, capture.h
  * det_capture_neighbour): asked for the MAC of a reported source whose binding no ARP or
  * neighbour discovery packet showed (at most once per 100 ms). Returns 1 with mac filled,

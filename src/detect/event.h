@@ -54,6 +54,11 @@ struct det_event {
      * one: raw IP, loopback, Linux cooked) */
     uint8_t has_mac;
     uint8_t src_mac[6];
+    /* the IP datagram itself, inside the capture's frame buffer (valid until the next
+     * event of that capture; NULL for fwlog lines and bindings): for passive OS
+     * fingerprints and the asset inventory */
+    const uint8_t *ip;
+    uint32_t ip_len;
 };
 
 /* Fills ev from a parsed packet seen at ts_us. */

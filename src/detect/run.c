@@ -313,7 +313,22 @@ int det_run(const struct det_options *o)
                     " out by their own timeouts; `portreeve block flush` lifts them)\n",
                     blk_kept(blk));
     }
+    /* the passive picture: OS names for src_os, the --assets inventory (file opened here) */
+    struct det_passive_config pc = o->passive;
+    pc.iface = o->iface;
+    struct det_passive *pas = det_passive_open(&pc, &e);
+    if (!pas) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        blk_close(blk);
+        det_metrics_close(metrics);
+        det_web_free(web);
+        det_engine_free(d);
+        close_inputs(&in);
+        return DET_EXIT_USAGE;
+    }
+    det_engine_set_os_namer(d, det_passive_os, pas);
     if (drop_privileges(o) < 0) {
+        det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
         det_web_free(web);
@@ -390,6 +405,7 @@ int det_run(const struct det_options *o)
         for (unsigned i = 0; i < in.nweb; i++)
             all_done &= wstate[i] == DONE;
         if (pick == -1) {
+            det_passive_event(pas, &ev);
             det_engine_event(d, &ev);
             pstate = NEED;
             if (metrics && (++events & 1023) == 0) /* scrapers are served under load too */
@@ -400,6 +416,8 @@ int det_run(const struct det_options *o)
         } else if (all_done) {
             break;
         } else if (idle) {
+            if (live)
+                det_passive_write(pas, wall_us(), 0);
             if (web && live)
                 det_web_tick(web, wall_us());
             if (pstate == DONE) { /* only HTTP logs, all idle: nobody else waits */
@@ -420,6 +438,9 @@ int det_run(const struct det_options *o)
     det_metrics_close(metrics);
     print_summary(d, cap, fw, stdout);
     print_web_summary(in.web, in.nweb, web, stdout);
+    if (det_passive_write(pas, wall_us(), 1) < 0 && rc == DET_EXIT_OK)
+        rc = DET_EXIT_RUNTIME;
+    det_passive_summary(pas, stdout);
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
@@ -430,6 +451,7 @@ int det_run(const struct det_options *o)
         fflush(stdout);
         blk_close(blk);
     }
+    det_passive_close(pas);
     det_web_free(web);
     det_engine_free(d);
     close_inputs(&in);

@@ -12,6 +12,7 @@
 
 #include "detect/blockresp.h"
 #include "detect/engine.h"
+#include "detect/passive.h"
 
 #include <stdint.h>
 
@@ -41,8 +42,9 @@ struct det_options {
     int quiet;                       /* -q: no human alert lines */
     uint64_t stop_after_us;          /* --duration: live capture stops after this (0: never) */
     const struct blk_options *block; /* --block (NULL: no response) */
-    const char *run_user;            /* --user (NULL: core/privs.h default) */
-    int no_sandbox;                  /* --no-sandbox: no seccomp filter */
+    struct det_passive_config passive; /* --home-net, --assets, --assets-every (passive.h) */
+    const char *run_user;              /* --user (NULL: core/privs.h default) */
+    int no_sandbox;                    /* --no-sandbox: no seccomp filter */
     struct det_config cfg;
     det_reload_fn reload; /* SIGHUP: reread the configuration (NULL: only reopen files) */
     void *reload_ctx;

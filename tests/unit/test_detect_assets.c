@@ -8,6 +8,7 @@
 
 #include "core/macvendor.h"
 #include "detect/assets.h"
+#include "detect/oscache.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -173,9 +174,55 @@ static void test_inventory(void **state)
     p0f_db_free(&db);
 }
 
+/* The OS cache names a SYN's sender; a tool's signature never replaces an OS name; a
+ * forged flood only overwrites slots. */
+static void test_oscache(void **state)
+{
+    (void)state;
+    struct p0f_db db;
+    struct pr_error e = {{0}};
+    assert_int_equal(p0f_db_parse(&db, "fp", fp, strlen(fp), &e), 0);
+    struct det_oscache *c = det_oscache_new(&db, 16);
+    uint8_t b[64];
+    /* a Linux client SYN: window 20 x MSS 1460 is not what the fixture's sig says, so build
+     * one that fits: mss*20 with scale 7 and the Linux option layout */
+    static const uint8_t opts[20] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0,
+                                     0, 1, 0, 0,    0, 0, 1, 3,  3, 7};
+    memset(b, 0, sizeof b);
+    b[0] = 0x45;
+    b[3] = 60;
+    b[4] = 0x12; /* ID non-zero with DF: id+ */
+    b[6] = 0x40;
+    b[8] = 64;
+    b[9] = 6;
+    memcpy(b + 12, "\xc6\x12\x00\x01", 4);
+    memcpy(b + 16, "\xc6\x12\x00\x02", 4);
+    b[20 + 7] = 1;
+    b[20 + 12] = 10 << 4;
+    b[20 + 13] = 0x02;
+    b[20 + 14] = (uint8_t)(29200 >> 8);
+    b[20 + 15] = (uint8_t)(29200 & 0xff);
+    memcpy(b + 40, opts, sizeof opts);
+    det_oscache_packet(c, b, 60);
+    struct pr_addr a;
+    addr_parse("198.18.0.1", &a);
+    assert_string_equal(det_oscache_name(c, &a), "Linux 3.11 and newer");
+    addr_parse("198.18.0.9", &a);
+    assert_null(det_oscache_name(c, &a));
+    for (int i = 0; i < 1000; i++) { /* not a SYN: ignored */
+        b[20 + 13] = 0x10;
+        det_oscache_packet(c, b, 60);
+    }
+    addr_parse("198.18.0.1", &a);
+    assert_string_equal(det_oscache_name(c, &a), "Linux 3.11 and newer");
+    det_oscache_free(c);
+    p0f_db_free(&db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_macvendor),
-                                       cmocka_unit_test(test_inventory)};
+                                       cmocka_unit_test(test_inventory),
+                                       cmocka_unit_test(test_oscache)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
