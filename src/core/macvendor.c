@@ -1,6 +1,8 @@
 /* macvendor.c — nmap-mac-prefixes (see macvendor.h). */
 #include "core/macvendor.h"
 
+#include "core/text.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,17 +10,6 @@
 
 #define MACV_MAX_FILE (8u << 20)
 #define MACV_MAX_NAME 256
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int cmp(const void *x, const void *y)
 {
@@ -45,7 +36,7 @@ int macv_parse(struct macvendor *mv, const char *name, const char *buf, size_t l
         uint32_t oui = 0;
         int i;
         for (i = 0; i < 6 && s + i < le; i++) {
-            int v = hexval(s[i]);
+            int v = pr_hexval(s[i]);
             if (v < 0)
                 break;
             oui = oui << 4 | (uint32_t)v;
@@ -75,16 +66,12 @@ int macv_load(struct macvendor *mv, const char *path, struct pr_error *e)
     if (!path)
         path = MACV_DEFAULT_PATH;
     memset(mv, 0, sizeof *mv);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pr_errf(e, "%s: %s (Debian package nmap-common)", path, strerror(errno));
-    char *buf = pr_calloc(MACV_MAX_FILE + 1, 1);
-    size_t n = fread(buf, 1, MACV_MAX_FILE + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc = bad                 ? pr_errf(e, "%s: read error", path)
-             : n > MACV_MAX_FILE ? pr_errf(e, "%s: larger than 8 MiB", path)
-                                 : macv_parse(mv, path, buf, n, e);
+    char *buf;
+    size_t n;
+    struct pr_error sub;
+    if (pr_read_file(path, MACV_MAX_FILE, &buf, &n, &sub) < 0)
+        return pr_errf(e, "%s (Debian package nmap-common)", sub.msg);
+    int rc = macv_parse(mv, path, buf, n, e);
     free(buf);
     return rc;
 }

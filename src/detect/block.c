@@ -1,6 +1,8 @@
 /* block.c — see block.h. */
 #include "detect/block.h"
 
+#include "core/text.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -115,21 +117,13 @@ int blk_read_resolv(const char *path, struct blk_policy *p, struct pr_error *e)
     return 0;
 }
 
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* n bytes of hex text into out; returns 0 or -1. */
 static int hex_bytes(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int h = hexval((unsigned char)s[2 * i]), l = hexval((unsigned char)s[2 * i + 1]);
+        int h = pr_hexval((unsigned char)s[2 * i]), l = pr_hexval((unsigned char)s[2 * i + 1]);
         if (h < 0 || l < 0)
             return -1;
         out[i] = (uint8_t)(h << 4 | l);

@@ -1,6 +1,8 @@
 /* fwlog.c — see fwlog.h. */
 #include "detect/fwlog.h"
 
+#include "core/text.h"
+
 #include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
@@ -14,17 +16,6 @@ struct cur {
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Reads n digits at p (bounded by end) as an unsigned number; -1 if not digits. */
@@ -197,7 +188,7 @@ static int parse_hex(const char *v, size_t vl, unsigned long max, unsigned long 
     if (!vl || vl > 8)
         return -1;
     for (size_t i = 0; i < vl; i++) {
-        int h = hexval(v[i]);
+        int h = pr_hexval(v[i]);
         if (h < 0)
             return -1;
         x = x * 16 + (unsigned long)h;
@@ -244,7 +235,7 @@ static void tcp_opts_from_hex(const char *v, size_t vl, struct det_event *ev)
     uint8_t b[40];
     size_t n = 0;
     for (size_t i = 0; i + 1 < vl && n < sizeof b; i += 2) {
-        int h = hexval(v[i]), l = hexval(v[i + 1]);
+        int h = pr_hexval(v[i]), l = pr_hexval(v[i + 1]);
         if (h < 0 || l < 0)
             break;
         b[n++] = (uint8_t)(h << 4 | l);
@@ -291,7 +282,7 @@ static void ip_opts(const char *v, size_t vl, size_t *optbytes, int *esp, int *l
                 *later_frag = 1;
         } else if (wl && wl % 2 == 0) {
             size_t k = 0;
-            while (k < wl && hexval(v[w + k]) >= 0)
+            while (k < wl && pr_hexval(v[w + k]) >= 0)
                 k++;
             if (k == wl)
                 *optbytes += wl / 2;

@@ -1,6 +1,8 @@
 /* web.c — see web.h. */
 #include "detect/web.h"
 
+#include "core/text.h"
+
 #include "core/siphash.h"
 
 #include <stdlib.h>
@@ -209,14 +211,6 @@ int det_web_is_harmless(const char *path)
     return !strncmp(p, "/apple-touch-icon", 17) || !strncmp(p, "/.well-known/", 13);
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Traversal, file inclusion, SQL, script and command injection in the target (once
  * percent-decoded, '+' as space, lower-cased). Each pattern is looked for only when its
  * key character occurs in the target (0: the plain-character patterns, looked for when
@@ -269,8 +263,8 @@ int det_web_is_attack(const char *path)
     size_t n = 0;
     for (size_t i = 0; path[i] && n < sizeof d - 1; i++) {
         char c = path[i];
-        if (c == '%' && hexval(path[i + 1]) >= 0 && hexval(path[i + 2]) >= 0) {
-            int v = hexval(path[i + 1]) * 16 + hexval(path[i + 2]);
+        if (c == '%' && pr_hexval(path[i + 1]) >= 0 && pr_hexval(path[i + 2]) >= 0) {
+            int v = pr_hexval(path[i + 1]) * 16 + pr_hexval(path[i + 2]);
             i += 2;
             if (v == 0) { /* keep a NUL visible as text */
                 if (n + 3 < sizeof d - 1) {

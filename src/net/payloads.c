@@ -9,6 +9,8 @@
  * real file). */
 #include "net/payloads.h"
 
+#include "core/text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,17 +114,6 @@ static int arena_put(struct parser *p, uint8_t byte)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads a quoted string starting at the opening quote, appending its bytes to the
  * current entry. A string ends on the line where it starts. */
 static int read_string(struct parser *p)
@@ -178,8 +169,8 @@ static int read_string(struct parser *p)
             v = '\'';
             break;
         case 'x': {
-            int hi = p->pos < p->len ? hexval(p->buf[p->pos]) : -1;
-            int lo = p->pos + 1 < p->len ? hexval(p->buf[p->pos + 1]) : -1;
+            int hi = p->pos < p->len ? pr_hexval(p->buf[p->pos]) : -1;
+            int lo = p->pos + 1 < p->len ? pr_hexval(p->buf[p->pos + 1]) : -1;
             if (hi < 0 || lo < 0)
                 return perr(p, p->line, "bad escape '\\x' (two hex digits expected)");
             v = hi << 4 | lo;

@@ -1,6 +1,8 @@
 /* p0fdb.c — reading p0f.fp (see p0fdb.h). */
 #include "os/p0fdb.h"
 
+#include "core/text.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,20 +380,12 @@ int p0f_db_load(struct p0f_db *db, const char *path, struct pr_error *e)
     if (!path)
         path = P0F_DEFAULT_PATH;
     memset(db, 0, sizeof *db);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pr_errf(e, "%s: %s (Debian package p0f)", path, strerror(errno));
-    char *buf = pr_calloc(P0F_MAX_FILE + 1, 1);
-    size_t n = fread(buf, 1, P0F_MAX_FILE + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (bad)
-        rc = pr_errf(e, "%s: read error", path);
-    else if (n > P0F_MAX_FILE)
-        rc = pr_errf(e, "%s: larger than 16 MiB", path);
-    else
-        rc = p0f_db_parse(db, path, buf, n, e);
+    char *buf;
+    size_t n;
+    struct pr_error sub;
+    if (pr_read_file(path, P0F_MAX_FILE, &buf, &n, &sub) < 0)
+        return pr_errf(e, "%s (Debian package p0f)", sub.msg);
+    int rc = p0f_db_parse(db, path, buf, n, e);
     free(buf);
     return rc;
 }

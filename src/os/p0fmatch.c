@@ -1,19 +1,12 @@
 /* p0fmatch.c — a SYN or SYN+ACK read as p0f reads it, and matched (see p0fmatch.h). */
 #include "os/p0fmatch.h"
 
+#include "net/packet.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #define P0F_MAX_DIST 35 /* hops between an initial TTL and the observed one */
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-#define TH_URG 0x20
-#define TH_ECE 0x40
-#define TH_CWR 0x80
 
 static uint16_t be16(const uint8_t *p)
 {

@@ -5,6 +5,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "svc/probes.h"
 
+#include "core/text.h"
+
 #include "core/services.h"
 
 #include <ctype.h>
@@ -56,16 +58,6 @@ static const char *word(const char *s, const char *end, const char **w, const ch
     return s;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* C-style unescape of a probe string: \\ \0 \a \b \f \n \r \t \v \xHH; any other
  * escaped byte stands for itself. */
 static int unescape(struct parser *ps, const char *s, size_t n, uint8_t **out, size_t *outlen)
@@ -107,8 +99,8 @@ static int unescape(struct parser *ps, const char *s, size_t n, uint8_t **out, s
             b[k++] = 11;
             break;
         case 'x': {
-            int h = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int l = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int h = i + 1 < n ? pr_hexval((unsigned char)s[i + 1]) : -1;
+            int l = i + 2 < n ? pr_hexval((unsigned char)s[i + 2]) : -1;
             if (h < 0 || l < 0) {
                 free(b);
                 return perr(ps, "bad \\x escape in probe string%s", NULL);
