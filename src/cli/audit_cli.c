@@ -102,15 +102,22 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
     return 0;
 }
 
-/* Opens an output file before the scan, so a bad path costs no scan. */
+/* Opens an output file before the scan, so a bad path costs no scan; in append mode, so
+ * that the previous report stays whole until this run has one to write (start_output). */
 static FILE *open_output(const char *opt, const char *path)
 {
     if (!path)
         return NULL;
-    FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+    FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "a");
     if (!f)
         fprintf(stderr, "portreeve audit: %s: cannot write '%s': %s\n", opt, path, strerror(errno));
     return f;
+}
+
+/* Empties an output opened by open_output before its report is written: 0 or -1. */
+static int start_output(FILE *f)
+{
+    return f == stdout || ftruncate(fileno(f), 0) == 0 ? 0 : -1;
 }
 
 static int close_output(const char *opt, const char *path, FILE *f, int rc)
@@ -399,12 +406,16 @@ int cmd_audit(int argc, char **argv)
     print_findings(fnd, nfnd);
     fflush(stdout);
     if (json_out &&
-        close_output("--json", o.json, json_out, findings_write_json(json_out, fnd, nfnd)) < 0)
+        close_output("--json", o.json, json_out,
+                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
+            0)
         io_err = 1;
     json_out = NULL;
-    if (sarif_out &&
-        close_output("--sarif", o.sarif, sarif_out,
-                     findings_write_sarif(sarif_out, fnd, nfnd, o.policy, &pol, PR_VERSION)) < 0)
+    if (sarif_out && close_output("--sarif", o.sarif, sarif_out,
+                                  start_output(sarif_out) < 0
+                                      ? -1
+                                      : findings_write_sarif(sarif_out, fnd, nfnd, o.policy, &pol,
+                                                             PR_VERSION)) < 0)
         io_err = 1;
     sarif_out = NULL;
     if (scan_cli_write(sc, &r, 0) < 0)

@@ -210,6 +210,8 @@ struct detect_args {
     struct blk_options bo;
     int block, block_opts;
     int cmdline_inputs; /* inputs given on the command line (they replace the file's) */
+    int cmdline_block;  /* --block on the command line (the file's does not act on -r) */
+    int cmdline_follow, cmdline_format; /* -F, --http-log-format on the command line */
     int cmdline_filter; /* -f on the command line (trailing words may not add another) */
     char filter[4096];
     char *conf; /* the configuration file's text (values point into it) */
@@ -228,9 +230,15 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
     struct blk_options *bo = &a->bo;
     double x;
     if (from_cmdline && (c == 'r' || c == 'i' || c == O_FWLOG || c == O_HTTPLOG) &&
-        !a->cmdline_inputs++) { /* the file's inputs are replaced */
+        !a->cmdline_inputs++) { /* the file's inputs, and what goes with them, are replaced */
         o->file = o->iface = o->fwlog = NULL;
         o->nhttp_logs = 0;
+        if (!a->cmdline_follow)
+            o->follow = 0;
+        if (!a->cmdline_format)
+            o->http_format = NULL;
+        if (!a->cmdline_filter)
+            o->filter = NULL;
     }
     switch (c) {
     case 'r':
@@ -244,6 +252,7 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case 'F':
         o->follow = 1;
+        a->cmdline_follow |= from_cmdline;
         break;
     case O_HTTPLOG:
         if (o->nhttp_logs >= DET_MAX_HTTP_LOGS)
@@ -252,6 +261,7 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_HTTPFMT:
         o->http_format = v;
+        a->cmdline_format |= from_cmdline;
         break;
     case 'f':
         o->filter = v;
@@ -343,6 +353,7 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_BLOCK:
         a->block = 1;
+        a->cmdline_block |= from_cmdline;
         break;
     case O_BLOCKTIME:
         if (duration_opt("--block-time", v, BLK_MAX_SECONDS, &bo->seconds, e) < 0)
@@ -409,7 +420,8 @@ static size_t conf_keys(struct det_conf_key *keys)
             continue;
         keys[n].name = longopts[i].name;
         keys[n].has_value = longopts[i].has_arg == required_argument;
-        keys[n].repeatable = longopts[i].val == O_ALLOW || longopts[i].val == O_ANYWAY;
+        keys[n].repeatable = longopts[i].val == O_ALLOW || longopts[i].val == O_ANYWAY ||
+                             longopts[i].val == O_HTTPLOG || longopts[i].val == O_HOMENET;
         keys[n].code = longopts[i].val;
         n++;
     }
@@ -473,6 +485,14 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
                           " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
                           " --keep-blocks need --block"),
                PR_EXIT_USAGE;
+    if (a->block && o->file && !a->cmdline_block) {
+        /* a capture file is the past: the service's configuration does not block from it */
+        fputs("portreeve detect: notice: 'block' of the configuration file does not apply to"
+              " -r (give --block to block from a capture)\n",
+              stderr);
+        a->block = 0;
+        a->block_opts = 0;
+    }
     if (a->block)
         o->block = &a->bo;
     if (a->block && a->bo.seconds_max < a->bo.seconds)

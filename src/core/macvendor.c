@@ -41,6 +41,13 @@ int macv_parse(struct macvendor *mv, const char *name, const char *buf, size_t l
                 break;
             oui = oui << 4 | (uint32_t)v;
         }
+        int more = 0; /* 28- and 36-bit prefixes (7 to 9 digits) name parts of an OUI */
+        while (i == 6 && s + 6 + more < le && more < 4 && pr_hexval(s[6 + more]) >= 0)
+            more++;
+        if (more >= 1 && more <= 3) {
+            s = next;
+            continue;
+        }
         const char *v = s + 6;
         if (i != 6 || v >= le || (*v != ' ' && *v != '\t') || v + 1 >= le ||
             le - (v + 1) >= MACV_MAX_NAME || memchr(s, '\0', (size_t)(le - s))) {

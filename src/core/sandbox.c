@@ -32,8 +32,8 @@ static const char *const worker_calls[] = {
     "open", "openat", "stat", "lstat", "pread64", "pwrite64", "preadv", "pwritev", "dup", "dup2",
     "dup3", "pipe", "pipe2", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
     "getdents64", "getcwd", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fsync",
-    "fdatasync", "ftruncate", "fchmod", "umask", "statfs", "fstatfs", "fadvise64", "close_range",
-    "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
+    "fdatasync", "ftruncate", "fchmod", "fchown", "umask", "statfs", "fstatfs", "fadvise64",
+    "close_range", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
     /* sockets: connect scans, -sV, netlink, syslog, metrics, the block helper */
     "connect", "listen", "accept", "accept4", "getpeername", "shutdown", "sendmmsg", "recvmmsg",
     "socketpair",

@@ -55,6 +55,9 @@ static void iface_nets(const char *iface, struct assets_config *ac)
         else
             memcpy(c->net.a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
         c->bits = (uint8_t)prefix_len(i->ifa_netmask);
+        if ((c->net.family == AF_INET && c->net.a[0] == 169 && c->net.a[1] == 254) ||
+            (c->net.family == AF_INET6 && c->net.a[0] == 0xfe && (c->net.a[1] & 0xc0) == 0x80))
+            continue; /* link-local: every link has one; it names no home network */
         /* the network, not the host's own address */
         for (unsigned b = c->bits; b < (c->net.family == AF_INET ? 32u : 128u); b++)
             c->net.a[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));

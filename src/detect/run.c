@@ -85,14 +85,14 @@ static uint64_t wall_us(void)
 
 /* After the inputs and outputs are open nothing needs a capability any more: switch to
  * the unprivileged account, then the seccomp allowlist. Logs followed with -F are the
- * exception: their rotated successors are created by root (kern.log is root:adm 0640) and
- * must be reopened by name, so the uid stays 0, without any capability, unless --user
- * names an account (one that may read the logs). */
+ * exception: the files that replace rotated logs belong to root or the server
+ * (kern.log root:adm 0640, nginx www-data:adm 0640) and must be reopened by name, so
+ * CAP_DAC_READ_SEARCH (read any file, nothing else) is kept. */
 static int drop_privileges(const struct det_options *o)
 {
+    static const int keep_read[] = {2 /* CAP_DAC_READ_SEARCH */, -1};
     struct pr_error e = {""};
-    int keep_uid = o->follow && !o->run_user;
-    if ((keep_uid ? privs_drop(NULL, &e) : privs_drop_user(o->run_user, NULL, &e)) < 0) {
+    if (privs_drop_user(o->run_user, o->follow ? keep_read : NULL, &e) < 0) {
         fprintf(stderr, "portreeve detect: dropping privileges: %s\n", e.msg);
         return -1;
     }
@@ -408,8 +408,13 @@ int det_run(const struct det_options *o)
             det_passive_event(pas, &ev);
             det_engine_event(d, &ev);
             pstate = NEED;
-            if (metrics && (++events & 1023) == 0) /* scrapers are served under load too */
+            if ((++events & 1023) == 0) { /* scrapers and timers are served under load too */
                 det_metrics_poll(metrics, d);
+                if (live)
+                    det_passive_write(pas, wall_us(), 0);
+                if (web && live)
+                    det_web_tick(web, wall_us());
+            }
         } else if (pick >= 0) {
             det_web_request(web, &req[pick]);
             wstate[pick] = NEED;

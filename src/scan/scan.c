@@ -366,9 +366,9 @@ static int run_discover(struct run *R, struct engine_target *tg, size_t n, uint6
  * (r->hosts[emitted, reached): the hosts of earlier groups and the group being scanned). */
 static int fail_flush(struct run *R, size_t emitted, size_t reached)
 {
+    for (size_t i = emitted; i < reached; i++) /* a kept result shows no unprobed port */
+        drop_unprobed(&R->r->hosts[i]);
     if (R->cfg->sink && emitted < reached) {
-        for (size_t i = emitted; i < reached; i++)
-            drop_unprobed(&R->r->hosts[i]);
         struct pr_error e2;
         (void)sink_hosts(R->cfg, R->r, emitted, reached, &e2);
     }

@@ -71,8 +71,17 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
     rc=$?
     cat "$TMP/out"
     [ $rc -eq 0 ] || fail "the example detect.conf is refused (exit $rc)"
-    grep -q '^block: ' "$TMP/out" || fail "the example's 'block' did not take effect"
+    # a capture file is the past: the file's 'block' does not act on -r, --block does
+    grep -q "'block' of the configuration file does not apply to -r" "$TMP/out" ||
+        fail "the example's 'block' acted on a capture file"
+    grep -q '^block: ' "$TMP/out" && fail "the example's 'block' acted on a capture file"
     [ -e "$TMP/e.json" ] || fail "no EVE file"
+    ip netns exec "$NS" "$PR" detect --config "$EXAMPLES/detect.conf" -r "$TMP/empty.pcap" \
+        --alerts "$TMP/a.json" --block --flush-on-exit >"$TMP/out2" 2>&1
+    rc=$?
+    cat "$TMP/out2"
+    [ $rc -eq 0 ] && grep -q '^block: ' "$TMP/out2" ||
+        fail "--block with the example configuration did not take effect (exit $rc)"
 else
     echo "(not root: the example configuration is not run)"
 fi

@@ -19,6 +19,9 @@
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup prbr "$@"
+# the scan runs as an unprivileged account after start-up (docs/privileges.md) and writes
+# its resume file then: the directory must let that account write
+chmod 1777 "$W"
 MAXKB=$((64 * 1024))
 
 measured() { # NAME CMD...: runs CMD in the namespace under time -v; keeps out, err, rc, rss

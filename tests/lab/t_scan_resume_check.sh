@@ -12,6 +12,9 @@
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup prrc "$@"
+# the scan runs as an unprivileged account after start-up (docs/privileges.md) and writes
+# its resume file then: the directory must let that account write
+chmod 1777 "$W"
 listen_tcp 127.0.0.1 22
 tx() { in_ns cat /sys/class/net/lo/statistics/tx_packets; }
 printf '127.0.0.1\n127.0.0.2\n' >"$W/targets.txt"
