@@ -77,7 +77,7 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
     grep -q '^block: ' "$TMP/out" && fail "the example's 'block' acted on a capture file"
     [ -e "$TMP/e.json" ] || fail "no EVE file"
     ip netns exec "$NS" "$PR" detect --config "$EXAMPLES/detect.conf" -r "$TMP/empty.pcap" \
-        --alerts "$TMP/a.json" --block --flush-on-exit >"$TMP/out2" 2>&1
+        --alerts "$TMP/a.json" --eve "$TMP/e.json" --block --flush-on-exit >"$TMP/out2" 2>&1
     rc=$?
     cat "$TMP/out2"
     [ $rc -eq 0 ] && grep -q '^block: ' "$TMP/out2" ||
