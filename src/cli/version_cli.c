@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <pcap/pcap.h>
 #include <pcre2.h>
+#include <seccomp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -37,6 +38,7 @@ int cmd_version(int argc, char **argv)
     if (pcre2_config(PCRE2_CONFIG_VERSION, pcre2) < 0)
         snprintf(pcre2, sizeof pcre2, "%s", "unknown");
     int pq = PQlibVersion();
+    const struct scmp_version *sv = seccomp_version();
 
     printf("portreeve %s (%s)\n", PR_VERSION, PR_GIT_DESCRIBE);
     printf("libraries:\n");
@@ -49,5 +51,7 @@ int cmd_version(int argc, char **argv)
     printf("  libxml2 %s\n", LIBXML_DOTTED_VERSION);
     printf("  libnftables %s (built with)\n", PR_NFTABLES_VERSION);
     printf("  libcap-ng %s (built with)\n", PR_CAPNG_VERSION);
+    if (sv)
+        printf("  libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
     return PR_EXIT_OK;
 }
