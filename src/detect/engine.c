@@ -333,14 +333,16 @@ static uint64_t hash_addr(const struct det_engine *d, const struct pr_addr *a, u
     return siphash24(&d->key, b, 2 + addr_len(a));
 }
 
+/* A first contact is one (destination, protocol, port) per scan family: a FIN scan of the
+ * ports a SYN scan just probed is a scan of its own, not retries of the SYN scan. */
 static uint64_t hash_contact(const struct det_engine *d, const struct pr_addr *dst, uint8_t proto,
-                             uint16_t port)
+                             uint16_t port, unsigned fam)
 {
     uint8_t b[20];
     b[0] = proto;
     b[1] = (uint8_t)(port >> 8);
     b[2] = (uint8_t)port;
-    b[3] = dst->family == AF_INET6 ? 6 : 4;
+    b[3] = (uint8_t)((dst->family == AF_INET6 ? 6 : 4) | fam << 3);
     memcpy(b + 4, dst->a, 16);
     return siphash24(&d->key, b, 4 + addr_len(dst));
 }
@@ -1222,7 +1224,7 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             s->recent_ports[s->nrecent++] = port;
         }
     }
-    *first_contact = bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port));
+    *first_contact = bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port, f));
     if (*first_contact) {
         s->contacts++;
         if (stealth_fam(f))

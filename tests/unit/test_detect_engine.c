@@ -675,6 +675,38 @@ static void test_scans_per_technique(void **state)
     det_engine_free(d);
 }
 
+/* A FIN scan of the very ports a SYN scan just probed is a scan of its own (first contacts
+ * are counted per scan family), as the demo's technique after technique shows. */
+static void test_same_ports_next_family(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    uint64_t t = T0;
+    for (int p = 1; p <= 30; p++, t += 1000) {
+        struct det_event ev = tcp(t, SCANNER, TARGET, 40001, (uint16_t)p, 0x02);
+        det_engine_event(d, &ev);
+        struct det_event r = tcp(t + 100, TARGET, SCANNER, (uint16_t)p, 40001, 0x14);
+        det_engine_event(d, &r);
+    }
+    for (int p = 1; p <= 30; p++, t += 1000) {
+        struct det_event ev = tcp(t, SCANNER, TARGET, 40002, (uint16_t)p, 0x01); /* FIN */
+        det_engine_event(d, &ev);
+        struct det_event r = tcp(t + 100, TARGET, SCANNER, (uint16_t)p, 40002, 0x14);
+        det_engine_event(d, &r);
+    }
+    det_engine_finish(d);
+    assert_int_equal(det_engine_stats(d)->scans, 2);
+    int syn = 0, fin = 0;
+    for (int i = 0; i < g.n; i++) {
+        syn += g.a[i].kind == DET_ALERT_NEW && !strcmp(g.type[i], "syn");
+        fin += g.a[i].kind == DET_ALERT_NEW && !strcmp(g.type[i], "fin");
+    }
+    assert_int_equal(syn, 1);
+    assert_int_equal(fin, 1);
+    det_engine_free(d);
+}
+
 /* The JSON line carries scan_id, phase, incident_id, campaign_id and block_evidence. */
 static void test_alert_json_fields(void **state)
 {
@@ -743,15 +775,25 @@ static void test_udp_burst(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_syn_scan),          cmocka_unit_test(test_slow_scan_ports),
-        cmocka_unit_test(test_responder),         cmocka_unit_test(test_stealth_flags),
-        cmocka_unit_test(test_ack_and_maimon),    cmocka_unit_test(test_udp_scan),
-        cmocka_unit_test(test_connect_scan),      cmocka_unit_test(test_benign),
-        cmocka_unit_test(test_flood_keeps_scan),  cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_tool_traits),       cmocka_unit_test(test_ipproto_and_groups),
-        cmocka_unit_test(test_bad_config),        cmocka_unit_test(test_decode_frames),
-        cmocka_unit_test(test_decode_events),     cmocka_unit_test(test_scans_per_technique),
-        cmocka_unit_test(test_alert_json_fields), cmocka_unit_test(test_udp_burst),
+        cmocka_unit_test(test_syn_scan),
+        cmocka_unit_test(test_slow_scan_ports),
+        cmocka_unit_test(test_responder),
+        cmocka_unit_test(test_stealth_flags),
+        cmocka_unit_test(test_ack_and_maimon),
+        cmocka_unit_test(test_udp_scan),
+        cmocka_unit_test(test_connect_scan),
+        cmocka_unit_test(test_benign),
+        cmocka_unit_test(test_flood_keeps_scan),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_tool_traits),
+        cmocka_unit_test(test_ipproto_and_groups),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_decode_frames),
+        cmocka_unit_test(test_decode_events),
+        cmocka_unit_test(test_scans_per_technique),
+        cmocka_unit_test(test_same_ports_next_family),
+        cmocka_unit_test(test_alert_json_fields),
+        cmocka_unit_test(test_udp_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
