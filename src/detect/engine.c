@@ -1229,9 +1229,12 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         s->contacts++;
         if (stealth_fam(f))
             s->stealth++;
-        if (s->fcont[f] < UINT16_MAX)
-            s->fcont[f]++;
     }
+    /* A source whose contacts filled half the filter (a scan of hundreds of ports) finds
+     * few bits left for its next technique: there, every probe of a family counts towards
+     * opening that family's scan, or a second full-range scan would never be reported. */
+    if ((*first_contact || s->contacts >= CONTACT_BITS / 2) && s->fcont[f] < UINT16_MAX)
+        s->fcont[f]++;
     struct scan *sc = src_scan(d, s, f);
     if (sc) {
         sc->probes++;
