@@ -87,6 +87,12 @@ void host_result_free(struct host_result *h)
     free(h->ports);
     h->ports = NULL;
     h->nports = 0;
+    if (h->os)
+        free(h->os->fingerprint);
+    free(h->os);
+    h->os = NULL;
+    free(h->trace);
+    h->trace = NULL;
 }
 
 void result_free(struct scan_result *r)

@@ -88,6 +88,76 @@ struct port_result {
 
 /* One target. `hosts` holds every target of the scan, up or down (the totals in the
  * footers are nhosts and hosts_up); outputs list down hosts only with -v, like nmap. */
+/* OS detection (-O) of one host: nmap's <os>, <uptime>, <distance>, <tcpsequence>,
+ * <ipidsequence> and <tcptssequence>. Filled by the scan (os/osscan.c) and the matcher
+ * (os/osdb.c); read by every output. Strings are "" when absent. */
+#define OS_MAX_MATCHES 10
+#define OS_MAX_CLASSES 8
+#define OS_MAX_CLASS_CPES 4
+
+struct os_class_result {
+    char type[48];   /* "general purpose" */
+    char vendor[48]; /* "Linux", "Microsoft" */
+    char family[48]; /* "Linux", "Windows" */
+    char gen[24];    /* "5.X", "10"; "" when the class has none */
+    int accuracy;    /* percent */
+    char cpes[OS_MAX_CLASS_CPES][96];
+    size_t ncpes;
+};
+
+struct os_match_result {
+    char name[160]; /* "Linux 4.15 - 5.8" */
+    int accuracy;   /* percent */
+    unsigned line;  /* of the Fingerprint line in nmap-os-db */
+    struct os_class_result classes[OS_MAX_CLASSES];
+    size_t nclasses;
+};
+
+struct os_portused {
+    uint16_t port;
+    uint8_t proto; /* enum pr_proto */
+    uint8_t state; /* enum port_state: PS_OPEN or PS_CLOSED */
+};
+
+struct os_result {
+    struct os_portused used[3]; /* open TCP, closed TCP, closed UDP, as found */
+    size_t nused;
+    struct os_match_result matches[OS_MAX_MATCHES]; /* best first */
+    size_t nmatches;
+    int perfect;       /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
+                          guesses") or none ("No exact OS matches for host") */
+    int unreliable;    /* no open and closed port: nmap's "OSScan results may be unreliable" */
+    char *fingerprint; /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
+    double uptime_s;   /* < 0: unknown */
+    char lastboot[64]; /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
+    int distance;      /* hops; -1 unknown */
+    int seq_index;     /* TCP sequence prediction index; -1 unknown */
+    char seq_difficulty[32]; /* "Good luck!" */
+    char seq_values[128];    /* "7E4B3A1,..." hex ISNs as nmap lists them */
+    char ipid_class[32];     /* "All zeros", "Incremental", ... */
+    char ipid_values[96];
+    char ts_class[32]; /* "1000HZ", "none returned (unsupported)" */
+    char ts_values[128];
+};
+
+/* One hop of --traceroute (nmap's <trace><hop ttl ipaddr rtt host/>). */
+struct trace_hop {
+    uint8_t ttl;
+    int have_addr; /* 0: no answer at this TTL ("..." in nmap's normal output) */
+    struct pr_addr addr;
+    double rtt_ms;
+    char host[256]; /* PTR name or "" */
+};
+
+#define TRACE_MAX_HOPS 50
+
+struct trace_result {
+    uint16_t port; /* probe port and protocol used (<trace port proto>) */
+    uint8_t proto;
+    struct trace_hop hops[TRACE_MAX_HOPS];
+    size_t nhops;
+};
+
 struct host_result {
     struct pr_addr addr;
     const char *hostname; /* user-given name or NULL; not owned */
@@ -103,6 +173,8 @@ struct host_result {
     int timed_out;             /* --host-timeout expired: ports are dropped, like nmap */
     struct port_result *ports; /* every scanned port of this host, sorted by proto then port */
     size_t nports;
+    struct os_result *os;       /* -O result, owned (freed by host_result_free); NULL without -O */
+    struct trace_result *trace; /* --traceroute result, owned; NULL without it */
 };
 
 /* One technique of the scan, as nmap's <scaninfo>. */
@@ -139,7 +211,7 @@ struct scan_result {
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);
 
-/* Frees a host's ports and their svc, and sets ports NULL and nports 0; the rest of h
+/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of h
  * (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is
  * fine. */
 void host_result_free(struct host_result *h);

@@ -1,0 +1,43 @@
+/* osdb.h — nmap's OS fingerprint database (/usr/share/nmap/nmap-os-db from Debian's
+ * nmap-common, read at run time, never copied) and the matcher that scores a subject
+ * fingerprint (os/osfp.h) against it as nmap does: every attribute of every test weighed
+ * with the MatchPoints section, accuracy = points matched / points possible, ranked.
+ *
+ * The file is hostile input: a missing or malformed file is an error naming the file and
+ * the line. Loaded once, read-only afterwards; matching is thread-safe. */
+#ifndef PR_OS_OSDB_H
+#define PR_OS_OSDB_H
+
+#include "core/error.h"
+#include "os/osfp.h"
+#include "output/result.h"
+
+#include <stddef.h>
+
+#define OSDB_DEFAULT_PATH "/usr/share/nmap/nmap-os-db"
+
+struct osdb; /* opaque */
+
+int osdb_load(const char *path, struct osdb **out, struct pr_error *err);
+/* The same from memory (fuzz targets and unit tests); `what` names it in errors. */
+int osdb_load_mem(const char *text, size_t len, const char *what, struct osdb **out,
+                  struct pr_error *err);
+void osdb_free(struct osdb *db);
+size_t osdb_count(const struct osdb *db); /* reference fingerprints loaded */
+
+struct osdb_match_opts {
+    int guess;          /* --osscan-guess / --fuzzy: always list the closest guesses */
+    size_t max_matches; /* 0: OS_MAX_MATCHES */
+};
+
+/* Scores fp against every reference and fills out->matches (best first, ties in file
+ * order as nmap), out->nmatches and out->perfect, following nmap's rules for when exact
+ * matches, guesses or nothing are reported. Other fields of out are left alone. */
+void osdb_match(const struct osdb *db, const struct osfp *fp,
+                const struct osdb_match_opts *opts, struct os_result *out);
+
+/* The accuracy (0.0-1.0) of fp against the reference at `line` in the file, for tests;
+ * -1 when no reference starts there. */
+double osdb_score_line(const struct osdb *db, const struct osfp *fp, unsigned line);
+
+#endif
