@@ -27,6 +27,7 @@ struct ipv4 {
     uint8_t ttl, proto;
     int df;
     uint16_t id, tot_len;
+    size_t hl;
     const uint8_t *l4;
     size_t l4len;
 };
@@ -43,6 +44,7 @@ static int ip_read(const struct fpt_pkt *pk, struct ipv4 *ip)
     ip->df = (pk->b[6] & 0x40) != 0;
     ip->id = be16(pk->b + 4);
     ip->tot_len = be16(pk->b + 2);
+    ip->hl = hl;
     ip->l4 = pk->b + hl;
     ip->l4len = pk->len - hl;
     return 0;
@@ -105,83 +107,81 @@ static int ttl_guess(unsigned ttl)
 
 int fpt_tcpopt_string(const uint8_t *o, size_t len, char *out, size_t outlen)
 {
+    /* As nmap 7.93's get_tcpopt_string: every option is taken to have its usual length
+     * (the length byte is not read), and an unknown kind is skipped one byte at a time
+     * without counting it, so the bytes after it are read as options. */
+    const uint8_t *end = o + len;
+    size_t left = len, w = 0;
     if (!outlen)
         return -1;
-    size_t w = 0;
-    out[0] = 0;
-#define PUT(...)                                                                                   \
-    do {                                                                                           \
-        int n_ = snprintf(out + w, outlen - w, __VA_ARGS__);                                       \
-        if (n_ < 0 || (size_t)n_ >= outlen - w)                                                    \
-            goto bad;                                                                              \
-        w += (size_t)n_;                                                                           \
-    } while (0)
-    while (len > 0) {
-        uint8_t op = o[0];
-        size_t oplen = 1;
-        if (op > 1) {
-            if (len < 2 || o[1] < 2 || o[1] > len)
-                goto bad;
-            oplen = o[1];
+    while (left > 0 && w + 5 < outlen) {
+        if (o >= end)
+            goto bad; /* nmap would read past the header here */
+        uint8_t op = *o++;
+        int n = 0;
+        if (op == 0 || op == 1) {
+            out[w++] = op ? 'N' : 'L';
+            left--;
+        } else if (op == 2) {
+            if (left < 4)
+                break;
+            n = snprintf(out + w, outlen - w, "M%X", (unsigned)be16(o + 1));
+            o += 3;
+            left -= 4;
+        } else if (op == 3) {
+            if (left < 3)
+                break;
+            n = snprintf(out + w, outlen - w, "W%X", (unsigned)o[1]);
+            o += 2;
+            left -= 3;
+        } else if (op == 4) {
+            if (left < 2)
+                break;
+            out[w++] = 'S';
+            o++;
+            left -= 2;
+        } else if (op == 8) {
+            if (left < 10)
+                break;
+            n = snprintf(out + w, outlen - w, "T%c%c", (o[1] | o[2] | o[3] | o[4]) ? '1' : '0',
+                         (o[5] | o[6] | o[7] | o[8]) ? '1' : '0');
+            o += 9;
+            left -= 10;
         }
-        switch (op) {
-        case 0:
-            PUT("L");
-            break;
-        case 1:
-            PUT("N");
-            break;
-        case 2:
-            if (oplen < 4)
-                goto bad;
-            PUT("M%X", (unsigned)be16(o + 2));
-            break;
-        case 3:
-            if (oplen < 3)
-                goto bad;
-            PUT("W%X", (unsigned)o[2]);
-            break;
-        case 4:
-            PUT("S");
-            break;
-        case 8:
-            if (oplen < 10)
-                goto bad;
-            PUT("T%c%c", (o[2] | o[3] | o[4] | o[5]) ? '1' : '0',
-                (o[6] | o[7] | o[8] | o[9]) ? '1' : '0');
-            break;
-        default:
-            break;
-        }
-        o += oplen;
-        len -= oplen;
+        if (n < 0 || (size_t)n >= outlen - w)
+            goto bad;
+        w += (size_t)n;
     }
-#undef PUT
+    if (left > 0)
+        goto bad;
+    out[w] = 0;
     return (int)w;
 bad:
     out[0] = 0;
     return -1;
 }
 
-/* The TCP timestamp value of a reply's options: 1 with *ts set, 0 when it has none. */
+/* The TCP timestamp value of a reply's options (nmap 7.93's gettcpopt_ts, which stops at
+ * an end-of-list option): 1 with *ts set, 0 when it has none. */
 static int tcp_tsval(const struct tcpr *t, uint32_t *ts)
 {
     const uint8_t *o = t->opts;
     size_t len = t->optlen;
     *ts = 0;
-    while (len > 0) {
-        size_t oplen = 1;
-        if (o[0] > 1) {
-            if (len < 2 || o[1] < 2 || o[1] > len)
-                return 0;
-            oplen = o[1];
+    while (len > 0 && o[0] != 0) {
+        if (o[0] == 1) {
+            o++;
+            len--;
+            continue;
         }
-        if (o[0] == 8 && oplen == 10) {
+        if (len < 2 || o[1] < 2 || o[1] > len)
+            return 0;
+        if (o[0] == 8 && o[1] == 10) {
             *ts = be32(o + 2);
             return 1;
         }
-        o += oplen;
-        len -= oplen;
+        len -= o[1];
+        o += o[1];
     }
     return 0;
 }
@@ -396,8 +396,11 @@ static void test_t(struct ctx *c, int no, const struct tcpr *t)
     set(c, name, "F", f);
     if (no)
         set_opts(c, name, "O", t);
-    if ((t->flags & 0x04) && t->datalen > 0)
-        set_hex(c, name, "RD", fpt_crc32(t->data, t->datalen));
+    /* RST data: nmap 7.93 takes its length from the IP total length */
+    long dl = (long)t->ip.tot_len - (long)t->ip.hl - (long)(t->data - t->ip.l4);
+    if ((t->flags & 0x04) && dl > 0)
+        set_hex(c, name, "RD",
+                fpt_crc32(t->data, (size_t)dl < t->datalen ? (size_t)dl : t->datalen));
     else
         set(c, name, "RD", "0");
     set_quirks(c, name, t);
@@ -494,11 +497,10 @@ static void test_ie(struct ctx *c)
         return;
     set(c, "IE", "R", "Y");
     set(c, "IE", "DFI", a.df && b.df ? "Y" : a.df && !b.df ? "S" : !a.df && !b.df ? "N" : "O");
-    const struct ipv4 *last = r->ie_last == 0 ? &a : &b;
     if (c->hop_distance != -1)
-        set_hex(c, "IE", "T", last->ttl + (unsigned)c->hop_distance - 1);
+        set_hex(c, "IE", "T", a.ttl + (unsigned)c->hop_distance - 1);
     else
-        set_hex(c, "IE", "TG", (unsigned long)ttl_guess(last->ttl));
+        set_hex(c, "IE", "TG", (unsigned long)ttl_guess(a.ttl));
     if (ca == cb) {
         if (ca == 0)
             set(c, "IE", "CD", "Z");
@@ -766,14 +768,14 @@ int fpt_compute(const struct fpt_record *rec, struct osfp *fp, struct fpt_summar
 
 int fpt_scan_line(struct osfp *fp, const struct fpt_record *rec, const struct fpt_summary *sum,
                   const char *version, const uint8_t *mac, int good, long long now, int month,
-                  int mday, int reserved_addr, struct pr_error *err)
+                  int mday, int private_addr, struct pr_error *err)
 {
     struct osfp_test *s = &fp->scan;
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "SCAN");
     char v[8][OSFP_VALUE];
-    const char *names[12];
-    const char *vals[12];
+    const char *names[OSFP_MAX_ATTRS];
+    const char *vals[OSFP_MAX_ATTRS];
     size_t n = 0;
 #define ADD(k, val)                                                                                \
     do {                                                                                           \
@@ -794,7 +796,7 @@ int fpt_scan_line(struct osfp *fp, const struct fpt_record *rec, const struct fp
     ADD("OT", v[1]);
     ADD("CT", v[2]);
     ADD("CU", v[3]);
-    ADD("PV", reserved_addr ? "Y" : "N");
+    ADD("PV", private_addr ? "Y" : "N");
     if (sum->distance != -1) {
         snprintf(v[4], sizeof v[4], "%d", sum->distance);
         ADD("DS", v[4]);

@@ -110,7 +110,7 @@ int fpt_ipid_class(const uint32_t *ids, int n, int islocalhost);
  * time `now` for D and TM, and whether the fingerprint is good for submission. */
 int fpt_scan_line(struct osfp *fp, const struct fpt_record *rec, const struct fpt_summary *sum,
                   const char *version, const uint8_t *mac, int good, long long now, int month,
-                  int mday, int reserved_addr, struct pr_error *err);
+                  int mday, int private_addr, struct pr_error *err);
 
 /* CRC-32 (IEEE 802.3, as nmap's nbase_crc32) of RST data (T RD). */
 uint32_t fpt_crc32(const uint8_t *p, size_t len);

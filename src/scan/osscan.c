@@ -10,6 +10,7 @@
 #include "scan/osscan.h"
 
 #include "core/clock.h"
+#include "net/neigh.h"
 #include "net/packet.h"
 #include "os/fptests.h"
 #include "os/osdb.h"
@@ -58,6 +59,8 @@ struct oshost {
     struct fpt_record rec;
     uint16_t tcp_base, ie_id;
     int unreliable;
+    int have_mac; /* the target's MAC (SCAN's M), from the neighbour table */
+    uint8_t mac[NEIGH_MAC_LEN];
     /* the best round so far */
     int have_best, best_acc, best_perfect;
     struct os_result *best;
@@ -280,10 +283,8 @@ static void on_reply(struct osrun *R, const uint8_t *b, size_t len)
         keep(slot, b, len);
     } else if (pi.l4 == PKT_L4_ICMP && pi.t.icmp_type == 0) {
         unsigned k = (unsigned)(uint16_t)(pi.t.icmp_id - h->ie_id);
-        if (k < 2 && !r->ie[k].len) {
+        if (k < 2)
             keep(&r->ie[k], b, len);
-            r->ie_last = (int)k;
-        }
     } else if (pi.l4 == PKT_L4_ICMP && pi.t.icmp_type == 3 && pi.t.icmp_code == 3 && pi.has_inner &&
                pi.inner.proto == 17 && pi.inner.sport == r->u1_sport) {
         keep(&r->u1, b, len);
@@ -404,25 +405,11 @@ static const char *version_str(void)
 #endif
 }
 
-/* nmap's ip_is_reserved() for IPv4. */
-static int reserved_v4(const uint8_t *a)
+/* nmap 7.93's isipprivate() (SCAN's PV): 10/8, 172.16/12, 169.254/16, 192.168/16. */
+static int private_v4(const uint8_t *a)
 {
-    static const struct {
-        uint8_t a, b, c;
-        int bits;
-    } nets[] = {{0, 0, 0, 8},      {10, 0, 0, 8},    {100, 64, 0, 10},   {127, 0, 0, 8},
-                {169, 254, 0, 16}, {172, 16, 0, 12}, {192, 0, 0, 24},    {192, 0, 2, 24},
-                {192, 168, 0, 16}, {198, 18, 0, 15}, {198, 51, 100, 24}, {203, 0, 113, 24},
-                {240, 0, 0, 4}};
-    uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
-        uint32_t n =
-            (uint32_t)nets[i].a << 24 | (uint32_t)nets[i].b << 16 | (uint32_t)nets[i].c << 8;
-        uint32_t mask = ~0u << (32 - nets[i].bits);
-        if ((v & mask) == n)
-            return 1;
-    }
-    return v == 0xffffffffu;
+    return a[0] == 10 || (a[0] == 172 && a[1] >= 16 && a[1] <= 31) ||
+           (a[0] == 169 && a[1] == 254) || (a[0] == 192 && a[1] == 168);
 }
 
 static void list_hex(char *out, size_t cap, const uint32_t *v, int n, int is16)
@@ -459,8 +446,8 @@ static struct os_result *round_result(struct osrun *R, struct oshost *h, int *ac
     int good = r->open_port > 0 && r->closed_port_known && s.distance >= -1 && s.distance <= 5 &&
                s.timing_ratio <= 1.4 && (r->closed_udp_known || r->u1.len);
     const struct host_result *res = h->tg->res;
-    if (fpt_scan_line(fp, r, &s, version_str(), res->have_mac && r->direct ? res->mac : NULL, good,
-                      (long long)now, tm.tm_mon + 1, tm.tm_mday, reserved_v4(res->addr.a), &e) < 0)
+    if (fpt_scan_line(fp, r, &s, version_str(), h->have_mac && r->direct ? h->mac : NULL, good,
+                      (long long)now, tm.tm_mon + 1, tm.tm_mday, private_v4(res->addr.a), &e) < 0)
         fprintf(stderr, "portreeve: %s\n", e.msg);
     struct osdb_match_opts mo = {.guess = R->cfg->osscan_guess};
     if (R->cfg->osdb)
@@ -481,6 +468,7 @@ static struct os_result *round_result(struct osrun *R, struct oshost *h, int *ac
         os->used[os->nused++] = (struct os_portused){
             .port = (uint16_t)r->closed_udp, .proto = PR_UDP, .state = PS_CLOSED};
     os->unreliable = h->unreliable;
+    os->guess = R->cfg->osscan_guess;
     os->distance = s.distance;
     if (s.lastboot) {
         time_t lb = (time_t)s.lastboot;
@@ -531,6 +519,29 @@ static int lossy(const struct oshost *h)
     return lost;
 }
 
+/* The MACs of the directly reachable hosts, from their links' neighbour tables (the
+ * probes made the kernel resolve them). */
+static void find_macs(struct oshost **hs, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        if (hs[i]->have_mac || !hs[i]->rec.direct || !hs[i]->tg->oif)
+            continue;
+        struct neigh_table t = {0};
+        struct pr_error e;
+        if (neigh_load(&t, hs[i]->tg->oif, &e) >= 0)
+            for (size_t k = i; k < m; k++) {
+                const uint8_t *mac = hs[k]->tg->oif == hs[i]->tg->oif
+                                         ? neigh_lookup(&t, &hs[k]->tg->res->addr)
+                                         : NULL;
+                if (mac) {
+                    memcpy(hs[k]->mac, mac, NEIGH_MAC_LEN);
+                    hs[k]->have_mac = 1;
+                }
+            }
+        neigh_free(&t);
+    }
+}
+
 /* One round over the hosts hs[0..m-1]. Returns 0, or -1 on a send failure. */
 static int run_round(struct osrun *R, struct oshost **hs, size_t m, volatile sig_atomic_t *stop)
 {
@@ -566,6 +577,7 @@ static int run_round(struct osrun *R, struct oshost **hs, size_t m, volatile sig
         }
     }
     receive_until(R, now_us() + R->timeout_us, stop);
+    find_macs(hs, m);
     return 0;
 }
 
