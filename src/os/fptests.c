@@ -118,6 +118,9 @@ int fpt_tcpopt_string(const uint8_t *o, size_t len, char *out, size_t outlen)
         if (o >= end)
             goto bad; /* nmap would read past the header here */
         uint8_t op = *o++;
+        static const uint8_t need[9] = {0, 0, 3, 2, 1, 0, 0, 0, 9}; /* bytes after the kind */
+        if (op < 9 && o + need[op] > end)
+            goto bad;
         int n = 0;
         if (op == 0 || op == 1) {
             out[w++] = op ? 'N' : 'L';
