@@ -47,7 +47,7 @@ start=$(date +%s.%N)
 ip netns exec "$OSLAB_NS" "$PORTREEVE" scan -n -Pn -O --osscan-guess --max-os-tries 1 \
     -p "$ports" -oX "$W/pr.xml" $OSLAB_T >"$W/pr.out" 2>&1
 rc=$?
-echo "portreeve -O on 4 hosts: $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "portreeve -O on 4 hosts: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 check "portreeve scan -O exits 0" test $rc = 0
 [ $rc = 0 ] || cat "$W/pr.out"
 
