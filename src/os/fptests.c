@@ -592,7 +592,7 @@ static void test_seq(struct ctx *c, struct fpt_summary *s)
 
     /* compact the responses (an ISN of 0 counts as none, as in nmap) */
     uint32_t seq_diffs[FPT_NSEQ], ts_diffs[FPT_NSEQ];
-    long long usec[FPT_NSEQ];
+    unsigned long usec[FPT_NSEQ]; /* unsigned as in nmap: a clock step back wraps */
     float rates[FPT_NSEQ];
     double avg_rate = 0;
     int j = 0;
@@ -606,7 +606,7 @@ static void test_seq(struct ctx *c, struct fpt_summary *s)
         if (j > 0) {
             seq_diffs[j - 1] = mod_diff(seqs[j], seqs[j - 1]);
             ts_diffs[j - 1] = mod_diff(ts[j], ts[j - 1]);
-            usec[j - 1] = tv_usec_diff(&sent[j], &sent[j - 1]);
+            usec[j - 1] = (unsigned long)tv_usec_diff(&sent[j], &sent[j - 1]);
             if (!usec[j - 1])
                 usec[j - 1]++;
             rates[j - 1] = (float)(seq_diffs[j - 1] * 1000000.0 / (double)usec[j - 1]);
@@ -679,7 +679,9 @@ static void test_seq(struct ctx *c, struct fpt_summary *s)
             uptime = ts[0] / 1000;
         } else if (hz > 0) {
             s->ts_class = FPT_TS_OTHER;
-            uptime = ts[0] / (unsigned)(0.5 + hz);
+            /* nmap's (unsigned int)(0.5 + hz): as gcc on x86-64 converts, through 64 bits */
+            unsigned div = (unsigned)(uint64_t)(0.5 + hz);
+            uptime = div ? ts[0] / div : 0;
         }
         if (uptime > 63072000)
             uptime = 0; /* two years: probably lying */

@@ -412,13 +412,12 @@ static int private_v4(const uint8_t *a)
            (a[0] == 169 && a[1] == 254) || (a[0] == 192 && a[1] == 168);
 }
 
-static void list_hex(char *out, size_t cap, const uint32_t *v, int n, int is16)
+static void list_hex(char *out, size_t cap, const uint32_t *v, int n)
 {
     size_t w = 0;
     out[0] = 0;
     for (int i = 0; i < n && w < cap; i++) {
-        int k = snprintf(out + w, cap - w, is16 ? "%s%hX" : "%s%X", i ? "," : "",
-                         is16 ? (unsigned short)v[i] : v[i]);
+        int k = snprintf(out + w, cap - w, "%s%X", i ? "," : "", v[i]);
         if (k < 0 || (size_t)k >= cap - w) {
             out[w] = 0;
             return;
@@ -484,16 +483,16 @@ static struct os_result *round_result(struct osrun *R, struct oshost *h, int *ac
         os->seq_index = s.seq_index;
         snprintf(os->seq_difficulty, sizeof os->seq_difficulty, "%s",
                  fpt_seq_difficulty(s.seq_index));
-        list_hex(os->seq_values, sizeof os->seq_values, s.isns, s.responses, 0);
+        list_hex(os->seq_values, sizeof os->seq_values, s.isns, s.responses);
     }
     if (s.responses > 2) {
         for (int i = 0; i < s.responses; i++)
             v[i] = s.ipids[i];
         snprintf(os->ipid_class, sizeof os->ipid_class, "%s", fpt_ipid_class_str(s.ipid_class));
-        list_hex(os->ipid_values, sizeof os->ipid_values, v, s.responses, 1);
+        list_hex(os->ipid_values, sizeof os->ipid_values, v, s.responses);
         snprintf(os->ts_class, sizeof os->ts_class, "%s", fpt_ts_class_str(s.ts_class));
         if (s.ts_class != FPT_TS_UNSUPPORTED)
-            list_hex(os->ts_values, sizeof os->ts_values, s.tsvals, s.responses, 0);
+            list_hex(os->ts_values, sizeof os->ts_values, s.tsvals, s.responses);
     }
     return os;
 }
