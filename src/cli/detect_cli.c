@@ -52,6 +52,7 @@ static void usage(FILE *f)
           "  --host-threshold N distinct hosts per window (50)\n"
           "  --window SEC       threshold window (60)\n"
           "  --timeout SEC      unanswered probe counts as failed after SEC (3)\n"
+          "  --scan-idle SEC    a scan silent this long has ended (30; slow scans: 3x their gap)\n"
           "  --duration SEC     stop a live capture or -F after SEC seconds\n"
           "response (docs/block.md; needs CAP_NET_ADMIN unless --dry-run):\n"
           "  --block            block scanners in nftables (table inet portreeve), only on\n"
@@ -102,6 +103,7 @@ enum {
     O_HOSTS,
     O_WINDOW,
     O_TIMEOUT,
+    O_SCANIDLE,
     O_DURATION,
     O_BLOCK,
     O_METRICS,
@@ -179,6 +181,7 @@ static const struct option longopts[] = {
     {"host-threshold", required_argument, NULL, O_HOSTS},
     {"window", required_argument, NULL, O_WINDOW},
     {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"scan-idle", required_argument, NULL, O_SCANIDLE},
     {"duration", required_argument, NULL, O_DURATION},
     {"block", no_argument, NULL, O_BLOCK},
     {"block-time", required_argument, NULL, O_BLOCKTIME},
@@ -318,6 +321,11 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         if (num_opt("--timeout", v, 0.001, 3600, &x, e) < 0)
             return -1;
         o->cfg.conn_timeout_us = (uint64_t)(x * 1e6);
+        break;
+    case O_SCANIDLE:
+        if (num_opt("--scan-idle", v, 0.1, 86400, &x, e) < 0)
+            return -1;
+        o->cfg.scan_idle_us = (uint64_t)(x * 1e6);
         break;
     case O_DURATION:
         if (num_opt("--duration", v, 0.001, 1e7, &x, e) < 0)
