@@ -459,7 +459,8 @@ static int parse_line(struct loader *l, const char *s, const char *end)
         l->in = IN_NONE;
         return 0;
     }
-    if (end - s >= 12 && !strncasecmp(s, "Fingerprint", 11) && (s[11] == ' ' || s[11] == '\t'))
+    if (end - s >= 11 && !strncasecmp(s, "Fingerprint", 11) &&
+        (end - s == 11 || s[11] == ' ' || s[11] == '\t'))
         return fingerprint_line(l, s, end);
     if (starts(s, end, "MatchPoints") && p == s) {
         for (const char *c = s + 11; c < end; c++)

@@ -45,6 +45,8 @@ int osfp_set(struct osfp *fp, const char *test, const char *attr, const char *va
         return pr_errf(err, "fingerprint value of %s.%s is longer than %d characters", test, attr,
                        OSFP_VALUE - 1);
     struct osfp_test *t = find_test(fp, test);
+    if (t == &fp->scan)
+        strcpy(t->name, "SCAN");
     if (!t) {
         if (fp->ntests == OSFP_MAX_TESTS)
             return pr_errf(err, "fingerprint has more than %d tests", OSFP_MAX_TESTS);
@@ -137,9 +139,10 @@ static int name_char(char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
+/* Subject values are short words: "M5B4ST11NW7", "S+", "12/3", "x86_64-pc-linux-gnu". */
 static int value_char(char c)
 {
-    return c > ' ' && c < 127 && c != '%' && c != '(' && c != ')';
+    return name_char(c) || (c && strchr("+-_./:,", c));
 }
 
 /* Reads one NAME(attr=value%...) at *pos. */
