@@ -13,6 +13,7 @@
 
 #include "core/text.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -763,6 +764,145 @@ void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_
                     rk.m[i].acc > rk.m[0].acc - OSDB_GUESS_SPAN;
          i++)
         fill_match(db, &rk.m[i], &out->matches[out->nmatches++]);
+}
+
+/* ---- nmap's Device type / Running / OS CPE lines ---- */
+
+#define SUM_MEMBERS 8 /* nmap's MAX_OS_CLASSMEMBERS */
+
+/* Appends text to a bounded string (cut when full). */
+static void cat(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(dst);
+    if (n + 1 < cap)
+        copy(dst + n, cap - n, src);
+}
+
+static int same_str(const struct osdb *db, uint32_t a, uint32_t b)
+{
+    if (a == NO_STR || b == NO_STR)
+        return a == b;
+    return !strcmp(str(db, a), str(db, b));
+}
+
+/* nmap's addtochararrayifnew: -1 when new and the array is full. */
+static int add_member(const char **arr, int *n, const char *s)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(arr[i], s))
+            return 0;
+    if (*n >= SUM_MEMBERS)
+        return -1;
+    arr[(*n)++] = s;
+    return 0;
+}
+
+struct osclass_list {
+    const struct cls *c[OSDB_LIST];
+    double acc[OSDB_LIST];
+    int n, nperfect;
+};
+
+/* nmap's populateClassification: the distinct classes of the candidates, best first, only
+ * those of exact matches when there are some. Returns -1 when nmap gives up (too many). */
+static int classify(const struct osdb *db, const struct ranking *rk, struct osclass_list *o)
+{
+    memset(o, 0, sizeof *o);
+    if (rk->toomany)
+        return -1;
+    for (int i = 0; i < rk->n; i++) {
+        const struct ref *r = &db->refs[rk->m[i].ref];
+        for (uint32_t k = 0; k < r->nclasses; k++) {
+            const struct cls *c = &db->classes[r->cls + k];
+            int seen = 0;
+            for (int j = 0; j < o->n && !seen; j++)
+                seen = same_str(db, c->vendor, o->c[j]->vendor) &&
+                       same_str(db, c->family, o->c[j]->family) &&
+                       same_str(db, c->type, o->c[j]->type) && same_str(db, c->gen, o->c[j]->gen);
+            if (seen)
+                continue;
+            if (o->n == OSDB_LIST)
+                return i < rk->nperfect ? -1 : 0;
+            if (o->nperfect > 0 && i >= rk->nperfect)
+                return 0;
+            o->c[o->n] = c;
+            o->acc[o->n++] = rk->m[i].acc;
+            if (i < rk->nperfect)
+                o->nperfect++;
+        }
+    }
+    return 0;
+}
+
+void osdb_summarize(const struct osdb *db, const struct osfp *fp, int guess,
+                    struct osdb_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    struct ranking rk;
+    rank(db, fp, &rk);
+    struct osclass_list cl;
+    if (classify(db, &rk, &cl) < 0 || cl.n == 0)
+        return;
+    const char *types[SUM_MEMBERS], *cpes[SUM_MEMBERS];
+    char family[SUM_MEMBERS][128], gens[SUM_MEMBERS][96];
+    double facc[SUM_MEMBERS];
+    int ntypes = 0, ncpes = 0, nfam = 0, overflow = 0;
+    for (int i = 0; i < cl.n; i++) {
+        const struct cls *c = cl.c[i];
+        if ((!guess && i >= cl.nperfect) || cl.acc[i] <= cl.acc[0] - 0.1 ||
+            (cl.acc[i] < 1.0 && i > 9))
+            break;
+        if (add_member(types, &ntypes, str(db, c->type)) < 0)
+            overflow = 1;
+        for (uint32_t k = 0; k < c->ncpes; k++)
+            if (add_member(cpes, &ncpes, str(db, db->cpes[c->cpe + k])) < 0)
+                overflow = 1;
+        char full[128];
+        if (!strcmp(str(db, c->vendor), str(db, c->family)))
+            copy(full, sizeof full, str(db, c->family));
+        else
+            snprintf(full, sizeof full, "%s %s", str(db, c->vendor), str(db, c->family));
+        const char *gen = c->gen == NO_STR ? NULL : str(db, c->gen);
+        int f = 0;
+        while (f < nfam && strcmp(family[f], full))
+            f++;
+        if (f < nfam) {
+            if (gen && !strstr(gens[f], gen)) { /* nmap's test: a substring is "there" */
+                if (gens[f][0])
+                    cat(gens[f], sizeof gens[f], "|");
+                cat(gens[f], sizeof gens[f], gen);
+            }
+            continue;
+        }
+        if (nfam >= SUM_MEMBERS) {
+            overflow = 1;
+            break;
+        }
+        copy(family[nfam], sizeof family[nfam], full);
+        copy(gens[nfam], 48, gen ? gen : "");
+        facc[nfam++] = cl.acc[i];
+    }
+    if (overflow || nfam == 0)
+        return;
+    for (int i = 0; i < ntypes; i++) {
+        if (i)
+            cat(out->device_type, sizeof out->device_type, "|");
+        cat(out->device_type, sizeof out->device_type, types[i]);
+    }
+    out->guessing = cl.nperfect == 0;
+    for (int f = 0; f < nfam; f++) {
+        char item[256];
+        int k = snprintf(item, sizeof item, "%s%s%s%s", f ? ", " : "", family[f],
+                         gens[f][0] ? " " : "", gens[f]);
+        if (f >= cl.nperfect && k > 0 && (size_t)k < sizeof item)
+            snprintf(item + k, sizeof item - (size_t)k, " (%.f%%)", floor(facc[f] * 100));
+        cat(out->running, sizeof out->running, item);
+    }
+    for (int i = 0; i < ncpes; i++) {
+        if (i)
+            cat(out->cpe, sizeof out->cpe, " ");
+        cat(out->cpe, sizeof out->cpe, cpes[i]);
+    }
 }
 
 static const struct ref *ref_at(const struct osdb *db, unsigned line)

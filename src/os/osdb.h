@@ -50,6 +50,25 @@ struct osdb_match_opts {
 void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_match_opts *opts,
                 struct os_result *out);
 
+/* nmap's OS class summary of one host, the normal output's lines
+ *     Device type: <device_type>
+ *     Running: <running>            ("Running (JUST GUESSING): " when guessing)
+ *     OS CPE: <cpe>                 (only when cpe is not "")
+ * computed as nmap 7.93 does from the classes of all its candidates (up to 36, not only the
+ * matches listed): distinct classes best first, only those of exact matches when there
+ * are some, guesses only when `guess` (nmap: --osscan-guess, or a fingerprint unfit for
+ * submission), within 10 points of the best, families merged with their generations
+ * ("Linux 4.X|5.X (97%)"). Every string is "" when nmap prints none of the three lines
+ * (no class, or more than 8 device types, CPEs or families). */
+struct osdb_summary {
+    char device_type[512];
+    char running[2048];
+    int guessing;
+    char cpe[1024];
+};
+void osdb_summarize(const struct osdb *db, const struct osfp *fp, int guess,
+                    struct osdb_summary *out);
+
 /* The accuracy (0.0-1.0) of fp against the reference at `line` in the file, for tests;
  * -1 when no reference starts there. */
 double osdb_score_line(const struct osdb *db, const struct osfp *fp, unsigned line);

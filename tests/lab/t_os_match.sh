@@ -10,6 +10,8 @@
 #   127.0.0.2 likewise, but no open port: too many exact matches
 #   target A 198.18.0.2: net.ipv4.tcp_timestamps=0
 #   target B 198.18.1.2: tcp_window_scaling=0, tcp_sack=0, ip_default_ttl=128, tcp_ecn=1
+# A second run gives nmap (--datadir) and osmatch a small database made from the first:
+# exact matches, and the Device type / Running / OS CPE summary (os_match_compare.py mkdb).
 # --max-os-tries 1 keeps each fingerprint one try (nmap merges the tests of several tries
 # into one text, which is not one subject); -vv makes nmap print it even for exact matches.
 set -u
@@ -60,12 +62,36 @@ listen_in "$NS" 127.0.0.1
 listen_in "$PEER" 198.18.0.2
 listen_in "$B" 198.18.1.2
 
-start=$SECONDS
-in_ns nmap -n -Pn -O --osscan-guess --max-os-tries 1 -vv -p 1,8080 --max-retries 1 \
-    -oX "$W/nmap.xml" 127.0.0.1 127.0.0.2 198.18.0.2 198.18.1.2 >"$W/nmap.out" 2>&1 ||
-    { echo "FAIL nmap:"; cat "$W/nmap.out"; exit 1; }
-echo "nmap -O on 4 hosts: $((SECONDS - start)) s"
+# run 1: the installed nmap-os-db
+HOSTS="127.0.0.1 127.0.0.2 198.18.0.2 198.18.1.2"
+run_nmap() { # NAME [nmap options]
+    local name=$1 start=$SECONDS
+    shift
+    # shellcheck disable=SC2086
+    in_ns nmap -n -Pn -O --osscan-guess --max-os-tries 1 -vv -p 1,8080 --max-retries 1 "$@" \
+        -oX "$W/$name.xml" $HOSTS >"$W/$name.out" 2>&1 ||
+        { echo "FAIL nmap:"; cat "$W/$name.out"; exit 1; }
+    echo "nmap -O on 4 hosts: $((SECONDS - start)) s"
+}
+compare() { # NAME DB
+    /usr/bin/python3 "$LAB_LIB_DIR/os_match_compare.py" compare "$W/$1.xml" "$W/$1.out" \
+        "$OSMATCH" "$2" "$W" 4 | tee "$W/$1.cmp"
+    check "$1: osmatch lists what nmap lists for every host" test "${PIPESTATUS[0]}" = 0
+}
+run_nmap real
+compare real /usr/share/nmap/nmap-os-db
 
-/usr/bin/python3 "$LAB_LIB_DIR/os_match_compare.py" "$W/nmap.xml" "$W/nmap.out" "$OSMATCH" "$W" 4
-check "osmatch lists what nmap lists for every host" test $? = 0
+# run 2: a small database made from run 1 (its MatchPoints, references made from the
+# fingerprints of 127.0.0.1 and target B, and three real references nmap guessed for
+# target A), given to nmap with --datadir: exact matches and class summaries, which the
+# full database never gives a Linux stack (nmap prints no Device type/Running lines when
+# the guesses span more than 8 families or CPEs)
+mkdir -p "$W/data"
+/usr/bin/python3 "$LAB_LIB_DIR/os_match_compare.py" mkdb "$W/real.xml" \
+    /usr/share/nmap/nmap-os-db "$W/data/nmap-os-db" 127.0.0.1 198.18.1.2 -- 198.18.0.2 || exit 1
+run_nmap small --datadir "$W/data"
+compare small "$W/data/nmap-os-db"
+check "small: nmap names 127.0.0.1 exactly (\"Lab exact 1\")" \
+    grep -q "OS details: Lab exact 1" "$W/small.out"
+check "small: a class summary was compared" grep -q "^      Running" "$W/small.cmp"
 exit $fail

@@ -5,9 +5,11 @@
  *     ACCURACY<TAB>LINE<TAB>NAME<TAB>CLASS; CLASS...
  *
  * (a class is "vendor|family|gen|type"), preceded by one line "perfect N" or
- * "toomany". With -e LINE it prints instead why the reference at LINE is not a perfect
- * match (osdb_explain) and its exact score; with -f (-F) the subject as osfp_format
- * (osfp_format_flat) writes it, nothing else; -t prints the load and match times on stderr.
+ * "toomany", followed by nmap's "Device type:", "Running:" and "OS CPE:" lines as
+ * osdb_summarize gives them (with --osscan-guess). With -e LINE it prints instead why the reference
+ * at LINE is not a perfect match (osdb_explain) and its exact score; with -f (-F) the subject as
+ * osfp_format (osfp_format_flat) writes it, nothing else; -t prints the load and match times on
+ * stderr.
  *
  *     osmatch [-f|-F] [-t] [-e LINE] [-d nmap-os-db] SUBJECT-FILE */
 #include "core/text.h"
@@ -108,6 +110,14 @@ int main(int argc, char **argv)
             printf("%s%s|%s|%s|%s", k ? "; " : "", m->classes[k].vendor, m->classes[k].family,
                    m->classes[k].gen, m->classes[k].type);
         printf("\n");
+    }
+    struct osdb_summary sum;
+    osdb_summarize(db, &fp, 1, &sum);
+    if (sum.running[0]) {
+        printf("Device type: %s\nRunning%s: %s\n", sum.device_type,
+               sum.guessing ? " (JUST GUESSING)" : "", sum.running);
+        if (sum.cpe[0])
+            printf("OS CPE: %s\n", sum.cpe);
     }
     osdb_free(db);
     return 0;
