@@ -308,6 +308,65 @@ static void test_ranking(void **state)
     osdb_free(db);
 }
 
+/* nmap's Device type / Running / OS CPE lines */
+static void test_summary(void **state)
+{
+    (void)state;
+    struct pr_error e = {{0}};
+    struct osdb *db = load(score_db, &e);
+    assert_non_null(db);
+    static struct osfp fp;
+    struct osdb_summary sum;
+    /* exact matches: every class of them, no percents */
+    subject(&fp, "SEQ(SP=5%GCD=1%TI=Z)U1(R=Y%IPL=164)");
+    osdb_summarize(db, &fp, 0, &sum);
+    assert_string_equal(sum.device_type, "general purpose|router|printer");
+    assert_string_equal(sum.running, "Alpha AlphaOS 1.X, Alpha embedded, Beta BetaOS 2");
+    assert_int_equal(sum.guessing, 0);
+    assert_string_equal(sum.cpe, "cpe:/o:alpha:alphaos:1 cpe:/o:alpha:alphaos:1.1");
+    /* guesses: only with guess, floored percents */
+    subject(&fp, "SEQ(SP=5%GCD=1%TI=Z)T1(R=Y%DF=Y%W=FFFF)U1(R=Y%IPL=164)");
+    osdb_summarize(db, &fp, 0, &sum);
+    assert_string_equal(sum.running, "");
+    assert_string_equal(sum.device_type, "");
+    osdb_summarize(db, &fp, 1, &sum);
+    assert_string_equal(sum.device_type, "printer|general purpose|router");
+    assert_string_equal(sum.running,
+                        "Beta BetaOS 2 (95%), Alpha AlphaOS 1.X (94%), Alpha embedded (94%)");
+    assert_int_equal(sum.guessing, 1);
+    osdb_free(db);
+
+    /* generations merge into one family (nmap tests them as substrings: 4.X is "in" 14.X) */
+    static const char gens[] = "MatchPoints\nX(V=1)\n\n"
+                               "Fingerprint a\nClass L | L | 14.X | gp\nX(V=1)\n\n"
+                               "Fingerprint b\nClass L | L | 4.X | gp\nClass L | L | 5.X | gp\n"
+                               "CPE cpe:/o:l:l:5\nX(V=1)\n";
+    db = load(gens, &e);
+    assert_non_null(db);
+    subject(&fp, "X(V=1)");
+    osdb_summarize(db, &fp, 0, &sum);
+    assert_string_equal(sum.running, "L 14.X|5.X");
+    assert_string_equal(sum.cpe, "cpe:/o:l:l:5");
+    osdb_free(db);
+
+    /* 8 families are listed, 9 are none (as for a Linux guess against the full database) */
+    for (int nfam = 8; nfam <= 9; nfam++) {
+        char text[2048];
+        size_t n = (size_t)snprintf(text, sizeof text, "MatchPoints\nX(V=1)\n");
+        for (int i = 0; i < nfam; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n,
+                                  "\nFingerprint f%d\nClass V%d | F | | t\nX(V=1)\n", i, i);
+        db = load(text, &e);
+        assert_non_null(db);
+        osdb_summarize(db, &fp, 1, &sum);
+        if (nfam == 8)
+            assert_string_equal(sum.running, "V0 F, V1 F, V2 F, V3 F, V4 F, V5 F, V6 F, V7 F");
+        else
+            assert_string_equal(sum.running, "");
+        osdb_free(db);
+    }
+}
+
 struct bad {
     const char *text, *msg;
 };
@@ -417,8 +476,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expressions), cmocka_unit_test(test_scoring),
-        cmocka_unit_test(test_ranking),     cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_debian_db),
+        cmocka_unit_test(test_ranking),     cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_malformed),   cmocka_unit_test(test_debian_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
