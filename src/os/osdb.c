@@ -37,6 +37,7 @@ static uint32_t add_str(struct osdb *db, const char *s, size_t len)
 /* Expressions already compiled, by (slot, text): loading only. */
 struct dedup {
     uint32_t *slots; /* expression id + 1; 0 empty */
+    uint32_t *hashes;
     size_t cap, n;
 };
 
@@ -70,23 +71,23 @@ static uint64_t hash(uint8_t slot, const char *s, size_t len)
     return h;
 }
 
-static void dedup_grow(struct loader *l)
+static void dedup_grow(struct dedup *d)
 {
-    struct dedup *d = &l->seen;
     size_t ncap = d->cap ? d->cap * 2 : 4096;
-    uint32_t *ns = pr_calloc(ncap, sizeof *ns);
+    uint32_t *ns = pr_calloc(ncap, sizeof *ns), *nh = pr_calloc(ncap, sizeof *nh);
     for (size_t i = 0; i < d->cap; i++) {
         if (!d->slots[i])
             continue;
-        const struct expr *x = &l->db->exprs[d->slots[i] - 1];
-        const char *s = str(l->db, x->src);
-        size_t h = hash(x->slot, s, strlen(s)) & (ncap - 1);
+        size_t h = d->hashes[i] & (ncap - 1);
         while (ns[h])
             h = (h + 1) & (ncap - 1);
         ns[h] = d->slots[i];
+        nh[h] = d->hashes[i];
     }
     free(d->slots);
+    free(d->hashes);
     d->slots = ns;
+    d->hashes = nh;
     d->cap = ncap;
 }
 
@@ -101,12 +102,13 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     if (len >= OSDB_MAX_EXPR)
         return fail(l, at, "expression too long");
     if (l->seen.n * 2 >= l->seen.cap)
-        dedup_grow(l);
-    size_t h = hash(slot, text, len) & (l->seen.cap - 1);
+        dedup_grow(&l->seen);
+    uint32_t full = (uint32_t)hash(slot, text, len);
+    size_t h = full & (l->seen.cap - 1);
     for (; l->seen.slots[h]; h = (h + 1) & (l->seen.cap - 1)) {
         const struct expr *x = &db->exprs[l->seen.slots[h] - 1];
-        const char *s = str(db, x->src);
-        if (x->slot == slot && strlen(s) == len && !memcmp(s, text, len)) {
+        if (l->seen.hashes[h] == full && x->slot == slot && x->srclen == len &&
+            !memcmp(str(db, x->src), text, len)) {
             *id = l->seen.slots[h] - 1;
             return 0;
         }
@@ -114,7 +116,10 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     char e[OSDB_MAX_EXPR];
     memcpy(e, text, len);
     e[len] = '\0';
-    struct expr x = {.src = add_str(db, e, len), .alt = (uint32_t)db->nalts, .slot = slot};
+    struct expr x = {.src = add_str(db, e, len),
+                     .alt = (uint32_t)db->nalts,
+                     .srclen = (uint16_t)len,
+                     .slot = slot};
     const char *p = e, *q;
     do {
         q = strchr(p, '|');
@@ -149,6 +154,7 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     *id = (uint32_t)db->nexprs;
     *PUSH(db->exprs, db->nexprs, db->capexprs) = x;
     l->seen.slots[h] = *id + 1;
+    l->seen.hashes[h] = full;
     l->seen.n++;
     return 0;
 }
@@ -418,6 +424,7 @@ int osdb_load_mem(const char *text, size_t len, const char *what, struct osdb **
     else if (rc == 0 && !db->nrefs)
         rc = pr_errf(err, "%s: no Fingerprint entry", what);
     free(l.seen.slots);
+    free(l.seen.hashes);
     if (rc < 0) {
         osdb_free(db);
         return -1;

@@ -32,6 +32,7 @@ struct expr {
     uint32_t src; /* the expression's text in strs, NUL-terminated */
     uint32_t alt; /* first alternative in alts */
     uint16_t nalts;
+    uint16_t srclen;
     uint8_t slot; /* test * OSDB_ATTRS + attribute */
 };
 
@@ -78,7 +79,7 @@ static inline const char *str(const struct osdb *db, uint32_t off)
 static inline int find_test(const struct osdb *db, const char *s, size_t len)
 {
     for (size_t t = 0; t < db->ntests; t++)
-        if (strlen(db->tests[t]) == len && !memcmp(db->tests[t], s, len))
+        if (db->tests[t][0] == s[0] && !strncmp(db->tests[t], s, len) && !db->tests[t][len])
             return (int)t;
     return -1;
 }
@@ -86,7 +87,7 @@ static inline int find_test(const struct osdb *db, const char *s, size_t len)
 static inline int find_attr(const struct osdb *db, int t, const char *s, size_t len)
 {
     for (size_t a = 0; a < db->nattr[t]; a++)
-        if (strlen(db->attr[t][a]) == len && !memcmp(db->attr[t][a], s, len))
+        if (db->attr[t][a][0] == s[0] && !strncmp(db->attr[t][a], s, len) && !db->attr[t][a][len])
             return (int)a;
     return -1;
 }
