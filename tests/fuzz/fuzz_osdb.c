@@ -1,7 +1,7 @@
 /* fuzz_osdb.c — libFuzzer target for active OS fingerprints (os/osdb.c, os/osfp.c).
  *
  * The first byte chooses the half: even, the rest is an nmap-os-db (loaded; an accepted
- * one is matched against a fixed subject and every line of it is scored); odd, the rest
+ * one is matched and summarised for a fixed subject, and its first lines are scored); odd, the rest
  * is a subject fingerprint in nmap's printed form (parsed; an accepted one must come back
  * the same through osfp_format and osfp_format_flat, and is matched against a small
  * database made here). Neither may crash, read out of bounds, leak or hang. */
@@ -57,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(rc == 0);
             osdb_match(db, &fp, NULL, &r);
             assert(r.nmatches <= OS_MAX_MATCHES);
+            static struct osdb_summary sum;
+            osdb_summarize(db, &fp, 1, &sum);
             for (unsigned line = 1; line < 64; line++) {
                 double acc = osdb_score_line(db, &fp, line);
                 assert(acc == -1 || (acc >= 0 && acc <= 1));
