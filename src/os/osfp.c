@@ -104,10 +104,8 @@ static int join_lines(struct joined *j, const char *text, size_t len, struct pr_
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
     int wrapped = len - i >= 3 && !memcmp(text + i, "OS:", 3);
-    j->s = malloc(len + 1);
-    j->at = malloc((len + 1) * sizeof *j->at);
-    if (!j->s || !j->at)
-        return pr_errf(err, "%s: out of memory", j->what);
+    j->s = pr_calloc(len + 1, 1);
+    j->at = pr_calloc(len + 1, sizeof *j->at);
     j->n = 0;
     for (size_t ls = 0; ls < len;) {
         const char *nl = memchr(text + ls, '\n', len - ls);
