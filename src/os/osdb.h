@@ -31,13 +31,16 @@ struct osdb_match_opts {
 };
 
 /* Scores fp against every reference and fills out->matches (best first, ties in file
- * order as nmap), out->nmatches and out->perfect, following nmap's rules for when exact
- * matches, guesses or nothing are reported. Other fields of out are left alone.
+ * order as nmap), out->nmatches, out->perfect and out->too_many, following nmap's rules
+ * for when exact matches, guesses or nothing are reported, and the class summary lines
+ * (device_type, running, running_guess, os_cpe: osdb_summarize with opts->guess). out must
+ * be zeroed or hold an earlier match (its classes are freed); free it with
+ * os_result_free. Other fields of out are left alone.
  *
  * What nmap 7.93 does, and so this: every reference scoring at least 85% is a candidate
  * (one per OS name, 36 kept); then, as in its XML <osmatch> list:
  *  - 1 to 8 exact (100%) matches: those, perfect = 1 ("OS details: ...");
- *  - more than 8 exact matches: nmatches = 0 with perfect = 1 ("Too many fingerprints
+ *  - more than 8 exact matches: nmatches = 0 with perfect = 1 and too_many ("Too many fingerprints
  *    match this host to give specific OS details");
  *  - no exact match: up to 10 candidates within 10 points of the best, perfect = 0
  *    ("Aggressive OS guesses" in the normal output, with --osscan-guess or when the

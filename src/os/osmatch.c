@@ -187,6 +187,9 @@ static void fill_match(const struct osdb *db, const struct cand *c, struct os_ma
     const struct ref *r = &db->refs[c->ref];
     memset(m, 0, sizeof *m);
     copy(m->name, sizeof m->name, str(db, r->name));
+    if (r->nclasses)
+        m->classes = pr_calloc(r->nclasses < OS_MAX_CLASSES ? r->nclasses : OS_MAX_CLASSES,
+                               sizeof *m->classes);
     m->accuracy = (int)(c->acc * 100); /* as nmap prints it: truncated */
     m->line = r->line;
     for (size_t i = 0; i < r->nclasses && m->nclasses < OS_MAX_CLASSES; i++) {
@@ -208,12 +211,22 @@ void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_
     size_t max = opts && opts->max_matches ? opts->max_matches : OS_MAX_MATCHES;
     if (max > OS_MAX_MATCHES)
         max = OS_MAX_MATCHES;
+    struct osdb_summary sum;
+    osdb_summarize(db, fp, opts && opts->guess, &sum);
+    copy(out->device_type, sizeof out->device_type, sum.device_type);
+    copy(out->running, sizeof out->running, sum.running);
+    copy(out->os_cpe, sizeof out->os_cpe, sum.cpe);
+    out->running_guess = sum.guessing;
     struct ranking rk;
     rank(db, fp, &rk);
+    for (size_t i = 0; i < out->nmatches && i < OS_MAX_MATCHES; i++)
+        free(out->matches[i].classes);
     out->nmatches = 0;
     out->perfect = 0;
+    out->too_many = 0;
     if (rk.toomany || rk.nperfect > OSDB_MAX_PERFECT) {
         out->perfect = 1; /* too many exact matches: none listed */
+        out->too_many = 1;
         return;
     }
     if (rk.nperfect > 0) {

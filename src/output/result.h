@@ -92,13 +92,13 @@ struct port_result {
  * <ipidsequence> and <tcptssequence>. Filled by the scan (os/osscan.c) and the matcher
  * (os/osdb.c); read by every output. Strings are "" when absent. */
 #define OS_MAX_MATCHES 10
-#define OS_MAX_CLASSES 8
-#define OS_MAX_CLASS_CPES 4
+#define OS_MAX_CLASSES 16   /* the most of one nmap-os-db fingerprint is 13 */
+#define OS_MAX_CLASS_CPES 8 /* the most of one class is 8 */
 
 struct os_class_result {
-    char type[48];   /* "general purpose" */
-    char vendor[48]; /* "Linux", "Microsoft" */
-    char family[48]; /* "Linux", "Windows" */
+    char type[24];   /* "general purpose" */
+    char vendor[32]; /* "Linux", "Microsoft" */
+    char family[32]; /* "Linux", "Windows" */
     char gen[24];    /* "5.X", "10"; "" when the class has none */
     int accuracy;    /* percent */
     char cpes[OS_MAX_CLASS_CPES][96];
@@ -106,10 +106,10 @@ struct os_class_result {
 };
 
 struct os_match_result {
-    char name[160]; /* "Linux 4.15 - 5.8" */
+    char name[200]; /* "Linux 4.15 - 5.8"; the longest in nmap-os-db has 190 characters */
     int accuracy;   /* percent */
     unsigned line;  /* of the Fingerprint line in nmap-os-db */
-    struct os_class_result classes[OS_MAX_CLASSES];
+    struct os_class_result *classes; /* owned (os_result_free), nclasses of them */
     size_t nclasses;
 };
 
@@ -124,14 +124,21 @@ struct os_result {
     size_t nused;
     struct os_match_result matches[OS_MAX_MATCHES]; /* best first */
     size_t nmatches;
-    int perfect;       /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
-                          guesses") or none ("No exact OS matches for host") */
-    int unreliable;    /* no open and closed port: nmap's "OSScan results may be unreliable" */
-    char *fingerprint; /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
-    double uptime_s;   /* < 0: unknown */
-    char lastboot[64]; /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
-    int distance;      /* hops; -1 unknown */
-    int seq_index;     /* TCP sequence prediction index; -1 unknown */
+    int perfect;  /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
+                     guesses") or none ("No exact OS matches for host") */
+    int too_many; /* more exact matches than nmap lists (perfect 1, nmatches 0): "Too
+                     many fingerprints match this host to give specific OS details" */
+    /* nmap's class summary lines (os/osdb.h osdb_summarize); "" when nmap prints none */
+    char device_type[512]; /* "Device type: general purpose|router" */
+    char running[2048];    /* "Running: Linux 4.X|5.X" */
+    int running_guess;     /* "Running (JUST GUESSING): Linux 4.X|5.X (97%)" */
+    char os_cpe[1024];     /* "OS CPE: cpe:/o:linux:linux_kernel:4 ..." */
+    int unreliable;        /* no open and closed port: nmap's "OSScan results may be unreliable" */
+    char *fingerprint;     /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
+    double uptime_s;       /* < 0: unknown */
+    char lastboot[64];     /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
+    int distance;          /* hops; -1 unknown */
+    int seq_index;         /* TCP sequence prediction index; -1 unknown */
     char seq_difficulty[32]; /* "Good luck!" */
     char seq_values[128];    /* "7E4B3A1,..." hex ISNs as nmap lists them */
     char ipid_class[32];     /* "All zeros", "Incremental", ... */
@@ -208,12 +215,14 @@ struct scan_result {
     const char *errormsg;
 };
 
+/* Frees an os_result and what it owns (fingerprint, classes). NULL is fine. */
+void os_result_free(struct os_result *os);
+
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);
 
-/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of h
- * (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is
- * fine. */
+/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of
+ * h (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is fine. */
 void host_result_free(struct host_result *h);
 
 /* Frees what the result owns (args, hosts, each host's ports and their svc) and zeroes it. Not
