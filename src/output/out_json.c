@@ -149,7 +149,9 @@ static int put_os(FILE *f, const struct os_result *os)
         rc |= fputs("]}", f) == EOF ? -1 : 0;
     }
     rc |= fputc(']', f) == EOF ? -1 : 0;
-    char *fp = out_os_fingerprint(os, 0);
+    char *fp = out_os_fingerprint(os, 0); /* one test a line: joined into one string */
+    for (char *r = fp, *w = fp; r && (*w = *r) != '\0'; r++)
+        w += *r != '\n';
     rc |= put_str(f, "fingerprint", fp);
     free(fp);
     if (os->uptime_s >= 0)

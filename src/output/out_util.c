@@ -505,7 +505,7 @@ size_t out_os_nguesses(const struct os_result *os)
 
 char *out_os_fingerprint(const struct os_result *os, int wrap)
 {
-    enum { LINE = 71, PREFIX = 3 }; /* nmap's FP_RESULT_WRAP_LINE_LEN, "OS:" */
+    enum { LINE = 75, PREFIX = 3 }; /* nmap 7.93: "OS:" and 72 characters a line */
     if (!os->fingerprint || !*os->fingerprint)
         return NULL;
     /* the tests in one run: "OS:" prefixes and line breaks dropped */

@@ -84,7 +84,7 @@ const char *out_os_reason(const struct os_result *os, char *buf, size_t len);
 size_t out_os_nperfect(const struct os_result *os);
 /* How many leading matches nmap lists as guesses: at most 10, within 10% of the best. */
 size_t out_os_nguesses(const struct os_result *os);
-/* The fingerprint text as nmap prints it: wrapped ("OS:" lines of 71 characters, each ending
+/* The fingerprint text as nmap prints it: wrapped ("OS:" lines of 75 characters, each ending
  * in a newline) or not (one test per line, as after "OS fingerprint not ideal"); control
  * bytes other than the newlines are '?'. malloc'd; NULL when there is none. */
 char *out_os_fingerprint(const struct os_result *os, int wrap);
