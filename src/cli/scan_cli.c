@@ -44,6 +44,7 @@ struct scan_cli {
     int timing_level;
     const char *payload_file;
     const char *db; /* --db: store the scan in the history (audit/history.h) */
+    int aggressive; /* -A: -sV, and as root -O and --traceroute, like nmap */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -74,7 +75,8 @@ static void usage(FILE *f)
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
-          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
+          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
+          "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
@@ -355,7 +357,10 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
                             "(the file holds the original command)\n");
             return -1;
         } else if (!strcmp(a, "-A")) {
+            c->aggressive = 1;
             c->cfg.version_detect = 1;
+        } else if (!strcmp(a, "--traceroute")) {
+            c->cfg.traceroute = 1;
         } else if (!strcmp(a, "--version-intensity")) {
             NEED_VAL();
             long v;
@@ -435,6 +440,17 @@ static int finish_config(struct scan_cli *c)
     if (c->want_udp && !priv) {
         fprintf(stderr, "portreeve scan: the UDP scan (-sU) needs root or CAP_NET_RAW\n");
         return -1;
+    }
+    if (cfg->traceroute && !priv) {
+        fprintf(stderr, "portreeve scan: --traceroute needs root or CAP_NET_RAW\n");
+        return -1;
+    }
+    if (c->aggressive) { /* nmap's -A: -O and --traceroute only with privileges */
+        cfg->traceroute |= priv;
+        fprintf(stderr,
+                "portreeve scan: notice: -A runs -sV%s; nmap's default scripts (-sC) "
+                "are not run\n",
+                priv ? " -O --traceroute" : " (-O and --traceroute need root or CAP_NET_RAW)");
     }
     if (c->tcp_name)
         cfg->techniques[cfg->ntech++] = c->tcp_name;
@@ -549,6 +565,7 @@ static int finish_config(struct scan_cli *c)
     if (t->initial_rtt_us > t->max_rtt_us)
         t->initial_rtt_us = t->max_rtt_us;
     cfg->verbose = c->oo.verbose;
+    c->oo.servicescan = cfg->version_detect && !cfg->ping_only;
     return 0;
 }
 

@@ -64,6 +64,7 @@ struct scan_config {
     const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
     size_t ncve_feeds;        /* status line period; 0 = auto */
+    int traceroute;           /* --traceroute (and -A as root): scan/traceroute.h */
     char *args;               /* command line, for the outputs */
     /* after start-up (core/privs.h, core/sandbox.h) */
     const char *run_user; /* --user: account to switch to as root; NULL = the default */
