@@ -531,7 +531,7 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         service_info(f, h, &s);
     if (h->trace)
         trace_report(f, h, o);
-    if (!r->ping_only)
+    if (!r->ping_only || h->trace)
         fputc('\n', f);
 }
 

@@ -347,10 +347,11 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
         ports(f, r, h, o);
         if (h->os)
             os(f, h->os, o);
-        if (h->trace)
-            trace(f, h);
-        times(f, h);
     }
+    if (h->up && h->trace) /* -sn --traceroute too */
+        trace(f, h);
+    if (h->up && !r->ping_only)
+        times(f, h);
     fputs("</host>\n", f);
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <fcntl.h>
 
 #include "output_fixtures.h"
 
@@ -535,6 +536,28 @@ static void test_xml(void **state)
     } else {
         print_message("xsltproc missing: rendering skipped\n");
     }
+    free(x);
+    /* -sn --traceroute: the trace without ports, os or times, in the XML and the report */
+    fx->r.ping_only = 1;
+    for (size_t i = 0; i < fx->r.nhosts; i++) { /* -O needs a port scan */
+        free(fx->r.hosts[i].os->fingerprint);
+        free(fx->r.hosts[i].os);
+        fx->r.hosts[i].os = NULL;
+    }
+    x = run(out_xml, &fx->r, &o);
+    has(x, "<hostnames>\n</hostnames>\n<trace port=\"22\" proto=\"tcp\">\n<hop ttl=\"1\"");
+    hasnt(x, "<os>");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, x, strlen(x)), (ssize_t)strlen(x));
+    close(fd);
+    if (have_tool("/usr/bin/xmllint"))
+        assert_int_equal(
+            sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", path), 0);
+    free(x);
+    x = run(out_normal, &fx->r, &o);
+    has(x, "Host is up (0.000061s latency).\n\nTRACEROUTE (using port 22/tcp)\n");
+    has(x, "3   0.06 ms 198.18.63.2\n\nportreeve scan report for 198.18.64.2\n");
     unlink(path);
     free(x);
 }
