@@ -185,52 +185,14 @@ static void build(struct scan_result *r, const struct svc_db *db)
     r->hosts[2].trace = t;
 }
 
-static char *run(int (*fn)(FILE *, const struct scan_result *, const struct out_opts *),
-                 const struct scan_result *r, const struct out_opts *o)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(fn(f, r, o), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
-}
-
-#define has(text, needle)                                                                          \
-    do {                                                                                           \
-        if (!strstr((text), (needle)))                                                             \
-            fail_msg("missing \"%s\" in:\n%s", (needle), (text));                                  \
-    } while (0)
-#define hasnt(text, needle)                                                                        \
-    do {                                                                                           \
-        if (strstr((text), (needle)))                                                              \
-            fail_msg("unexpected \"%s\" in:\n%s", (needle), (text));                               \
-    } while (0)
-
-struct fixture {
-    struct svc_db *db;
-    struct scan_result r;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    fx->db = mkdb();
-    build(&fx->r, fx->db);
-    setenv("TZ", "UTC", 1);
-    tzset();
-    *state = fx;
-    return 0;
+    return fx_setup(state, build);
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    result_free(&fx->r);
-    free(fx->db);
-    free(fx);
-    return 0;
+    return fx_teardown(state);
 }
 
 /* The part of the normal report about host i (from its "scan report" line to the next). */
@@ -248,9 +210,9 @@ static char *host_part(const char *all, const char *addr)
 
 static void test_normal_exact(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *all = run(out_normal, &fx->r, &o);
+    char *all = fx_run(out_normal, &fx->r, &o);
     char *h = host_part(all, "198.18.63.2");
     has(h, "\nDevice type: general purpose\nRunning: Linux 5.X\n"
            "OS CPE: cpe:/o:linux:linux_kernel:5\nOS details: Linux 5.3 - 5.4\n"
@@ -271,7 +233,7 @@ static void test_normal_exact(void **state)
     free(all);
 
     o.verbose = 1;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     h = host_part(all, "198.18.63.2");
     has(h, "OS details: Linux 5.3 - 5.4\n"
            "Uptime guess: 0.000 days (since Thu Dec  3 06:06:33 2026)\n"
@@ -283,9 +245,9 @@ static void test_normal_exact(void **state)
     free(all);
 
     o.verbose = 2;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     h = host_part(all, "198.18.63.2");
-    /* re-wrapped at 71 characters, a blank line after it, as nmap */
+    /* re-wrapped at 75 characters, a blank line after it, as nmap */
     has(h, "OS details: Linux 5.3 - 5.4\nTCP/IP fingerprint:\n"
            "OS:SCAN(V=7.93%E=4%D=12/3%OT=80%CT=22%CU=30299%PV=N%DS=3%DC=T%G=Y%TM=6B1106\n"
            "OS:F8%P=x86_64-pc-linux-gnu)SEQ(SP=105%GCD=1%ISR=109%TI=Z%CI=Z%II=I%TS=21)O\n"
@@ -295,15 +257,15 @@ static void test_normal_exact(void **state)
 
     o.osscan = 0;
     o.servicescan = 1;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     has(all, "\nService detection performed. Please report");
     o.osscan = 1;
     free(all);
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     has(all, "\nOS and Service detection performed. Please report");
     free(all);
     o = (struct out_opts){.as_file = 1, .osscan = 1};
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     has(all, "\nOS detection performed. Please report any incorrect results at "
              "https://nmap.org/submit/ .\n# portreeve done at ");
     free(all);
@@ -311,9 +273,9 @@ static void test_normal_exact(void **state)
 
 static void test_normal_guesses(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *all = run(out_normal, &fx->r, &o);
+    char *all = fx_run(out_normal, &fx->r, &o);
     char *h = host_part(all, "198.18.64.2");
     /* without --osscan-guess nmap names no guess and shows the fingerprint */
     hasnt(h, "Aggressive OS guesses");
@@ -330,7 +292,7 @@ static void test_normal_guesses(void **state)
     free(all);
 
     fx->r.hosts[1].os->guess = 1;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     h = host_part(all, "198.18.64.2");
     has(h, "\nDevice type: general purpose|webcam\n"
            "Running (JUST GUESSING): Linux 5.X|3.X|2.6.X (96%), AXIS embedded (94%)\n"
@@ -345,7 +307,7 @@ static void test_normal_guesses(void **state)
 
     /* -d: every hop listed, no "Hops 1-2" line */
     o.debug = 1;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     h = host_part(all, "198.18.64.2");
     has(h, "HOP RTT     ADDRESS\n1   0.01 ms 198.18.61.2\n2   0.02 ms 198.18.62.2\n");
     hasnt(h, "are the same as");
@@ -355,9 +317,9 @@ static void test_normal_guesses(void **state)
 
 static void test_normal_unreliable(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *all = run(out_normal, &fx->r, &o);
+    char *all = fx_run(out_normal, &fx->r, &o);
     char *h = host_part(all, "198.18.65.2");
     has(h, "\nWarning: OSScan results may be unreliable because we could not find at least 1 "
            "open and 1 closed port\n"
@@ -368,7 +330,7 @@ static void test_normal_unreliable(void **state)
     free(h);
     free(all);
     o.verbose = 2;
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     h = host_part(all, "198.18.65.2");
     has(h, "No OS matches for host\nTCP/IP fingerprint:\n"
            "SCAN(V=7.93%E=4%D=12/3%OT=80%CT=22%CU=30299%PV=N%DS=3%DC=T%G=Y%TM=6B1106F8%P=x86_"
@@ -381,7 +343,7 @@ static void test_normal_unreliable(void **state)
         add(&fx->r.hosts[i], PR_TCP, 22, PS_CLOSED, RS_RESET, 62);
     }
     o = (struct out_opts){0};
-    all = run(out_normal, &fx->r, &o);
+    all = fx_run(out_normal, &fx->r, &o);
     hasnt(all, "OS");
     hasnt(all, "TRACEROUTE");
     hasnt(all, "detection performed");
@@ -390,9 +352,9 @@ static void test_normal_unreliable(void **state)
 
 static void test_grepable(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *all = run(out_grepable, &fx->r, &o);
+    char *all = fx_run(out_grepable, &fx->r, &o);
     has(all, "Host: 198.18.63.2 ()\tPorts: 22/closed/tcp//ssh///, 80/open/tcp//http///, "
              "443/closed/tcp//https///\tOS: Linux 5.3 - 5.4\tSeq Index: 262\t"
              "IP ID Seq: All zeros\n");
@@ -403,9 +365,9 @@ static void test_grepable(void **state)
 
 static void test_json(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *all = run(out_json, &fx->r, &o);
+    char *all = fx_run(out_json, &fx->r, &o);
     size_t extra = 0;
     for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
         json_error_t err;
@@ -458,28 +420,11 @@ static void test_json(void **state)
     free(all);
 }
 
-static int have_tool(const char *path)
-{
-    return access(path, X_OK) == 0;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 static void test_xml(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.osscan = 1};
-    char *x = run(out_xml, &fx->r, &o);
+    char *x = fx_run(out_xml, &fx->r, &o);
     /* nmap's order: ports, os (portused, osmatch, osfingerprint), uptime, distance,
      * tcpsequence, ipidsequence, tcptssequence, trace, times */
     has(x, "</ports>\n<os><portused state=\"open\" proto=\"tcp\" portid=\"80\"/>\n"
@@ -544,7 +489,7 @@ static void test_xml(void **state)
         free(fx->r.hosts[i].os);
         fx->r.hosts[i].os = NULL;
     }
-    x = run(out_xml, &fx->r, &o);
+    x = fx_run(out_xml, &fx->r, &o);
     has(x, "<hostnames>\n</hostnames>\n<trace port=\"22\" proto=\"tcp\">\n<hop ttl=\"1\"");
     hasnt(x, "<os>");
     fd = open(path, O_WRONLY | O_TRUNC);
@@ -555,7 +500,7 @@ static void test_xml(void **state)
         assert_int_equal(
             sh("/usr/bin/xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '%s'", path), 0);
     free(x);
-    x = run(out_normal, &fx->r, &o);
+    x = fx_run(out_normal, &fx->r, &o);
     has(x, "Host is up (0.000061s latency).\n\nTRACEROUTE (using port 22/tcp)\n");
     has(x, "3   0.06 ms 198.18.63.2\n\nportreeve scan report for 198.18.64.2\n");
     unlink(path);
