@@ -13,9 +13,11 @@
 #define TR_OUTSTANDING 10 /* probes in flight over all hosts (nmap's figure) */
 #define TR_MAX_RESENDS 2  /* more tries of a silent TTL, fewer with --max-retries */
 #define TR_TIMEOUT_US 1000000
-#define TR_HOSTS 1000       /* hosts per batch: every probe of a batch has a token */
-#define TR_SPORT_BASE 32768 /* TCP/UDP probes carry their token in the source port */
+#define TR_HOSTS 800 /* hosts per batch: every probe of a batch has a token */
 #define TR_SLOTS (TR_MAX_TTL + 1)
+#define TR_TOKENS (TR_HOSTS * TR_SLOTS)
+/* TCP/UDP probes carry their token in the source port, below the scan engine's 61000 and up */
+#define TR_SPORT_BASE 33000
 
 enum { HOP_NONE = 0, HOP_ADDR, HOP_SILENT };
 
@@ -126,15 +128,22 @@ static int is_loopback(const struct pr_addr *a)
     return a->family == AF_INET ? a->a[0] == 127 : !memcmp(a->a, lo6, 16);
 }
 
+/* The TCP sequence number of probe tok: answers must carry it back. */
+static uint32_t probe_seq(const struct trun *R, size_t tok)
+{
+    uint64_t t = tok;
+    return (uint32_t)siphash24(&R->cfg->key, &t, sizeof t);
+}
+
 static void send_probe(struct trun *R, size_t tok)
 {
     struct tprobe *p = &R->p[tok];
     struct thost *H = &R->h[p->host];
     const struct engine_target *t = H->t;
     uint8_t pkt[PKT_MAX];
-    uint32_t seq = (uint32_t)siphash24(&R->cfg->key, &tok, sizeof tok);
+    uint32_t seq = probe_seq(R, tok);
     struct pkt_ip ip = {.src = t->src, .dst = t->res->addr, .ttl = p->ttl, .ip_id = (uint16_t)seq};
-    uint16_t sport = (uint16_t)(TR_SPORT_BASE + ((tok ^ R->gid) & 0x7fff));
+    uint16_t sport = (uint16_t)(TR_SPORT_BASE + (tok + R->gid) % TR_TOKENS);
     size_t n;
     if (H->pr.proto == PR_TCP) {
         struct pkt_tcp_opts mss = {.mss = 1460, .wscale = -1};
@@ -277,8 +286,8 @@ static long match_reply(const struct trun *R, const struct pkt_info *pi, struct 
     size_t tok;
     if (icmp_seq >= 0)
         tok = (size_t)icmp_seq;
-    else if (sport >= TR_SPORT_BASE)
-        tok = (size_t)((sport - TR_SPORT_BASE) ^ (R->gid & 0x7fff));
+    else if (sport >= TR_SPORT_BASE && sport < TR_SPORT_BASE + TR_TOKENS)
+        tok = (size_t)(sport - TR_SPORT_BASE + TR_TOKENS - R->gid % TR_TOKENS) % TR_TOKENS;
     else
         return -1;
     if (tok >= R->nh * TR_SLOTS || !R->p[tok].used || R->p[tok].done)
@@ -287,6 +296,16 @@ static long match_reply(const struct trun *R, const struct pkt_info *pi, struct 
     if (!addr_eq(&H->t->res->addr, target))
         return -1;
     if ((icmp_seq >= 0) != (H->pr.proto == TRACE_PROTO_ICMP))
+        return -1;
+    /* TCP: the probe's sequence number comes back (quoted, acknowledged, or as the RST's
+     * sequence number for an ACK probe), so a late answer to another scan is not taken */
+    uint32_t seq = probe_seq(R, tok);
+    uint8_t proto = pi->has_inner ? pi->inner.proto : pi->l4 == PKT_L4_TCP ? 6 : 17;
+    if (icmp_seq < 0 && proto != (H->pr.proto == PR_TCP ? 6 : 17))
+        return -1;
+    if (proto == 6 && (pi->has_inner          ? pi->inner.seq != seq
+                       : pi->t.flags & TH_ACK ? pi->t.ack != seq + 1
+                                              : pi->t.seq != ~seq))
         return -1;
     return (long)tok;
 }
