@@ -338,12 +338,16 @@ static void os_report(FILE *f, const struct host_result *h, const struct out_opt
     const char *reason = out_os_reason(os, why, sizeof why);
     int loud = o->verbose > 1 || o->debug > 0;
     size_t nperfect = out_os_nperfect(os);
-    if (os->unreliable)
+    if (os->unreliable && !out_os_too_many(os))
         fputs("Warning: OSScan results may be unreliable because we could not find at least 1 "
               "open and 1 closed port\n",
               f);
     os_classes(f, os, os->guess || reason);
-    if (nperfect > 0) {
+    if (out_os_too_many(os)) {
+        fputs("Too many fingerprints match this host to give specific OS details\n", f);
+        if (loud)
+            os_fingerprint(f, os, 0);
+    } else if (nperfect > 0) {
         os_names(f, "OS details: ", os, nperfect, 0);
         if (loud)
             os_fingerprint(f, os, 1);

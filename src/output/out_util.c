@@ -485,6 +485,11 @@ static size_t os_nmatches(const struct os_result *os)
     return os->nmatches < OS_MAX_MATCHES ? os->nmatches : OS_MAX_MATCHES;
 }
 
+int out_os_too_many(const struct os_result *os)
+{
+    return os->perfect && os->nmatches == 0;
+}
+
 size_t out_os_nperfect(const struct os_result *os)
 {
     size_t n = 0, all = os_nmatches(os);

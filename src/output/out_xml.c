@@ -231,7 +231,7 @@ static int fingerprint_shown(const struct os_result *os, const struct out_opts *
     char why[128];
     const char *reason = out_os_reason(os, why, sizeof why);
     int loud = o->verbose > 1 || o->debug > 0;
-    if (out_os_nperfect(os) > 0 || reason)
+    if (out_os_nperfect(os) > 0 || reason || out_os_too_many(os))
         return loud;
     return 1;
 }

@@ -124,8 +124,9 @@ struct os_result {
     size_t nused;
     struct os_match_result matches[OS_MAX_MATCHES]; /* best first */
     size_t nmatches;
-    int perfect;       /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
-                          guesses") or none ("No exact OS matches for host") */
+    int perfect;       /* 1: matches are exact ("OS details"), and with nmatches 0: more than 8
+                          ("Too many fingerprints match this host"); 0: guesses ("Aggressive OS
+                          guesses") or none ("No OS matches for host") */
     int unreliable;    /* no open and closed port: nmap's "OSScan results may be unreliable" */
     int guess;         /* --osscan-guess/--fuzzy: normal output lists the guesses ("Aggressive OS
                           guesses", "Running (JUST GUESSING)"); XML lists them always. So

@@ -13,7 +13,8 @@
 #      rendered by nmap.xsl, our -oJ host lines valid against tests/schemas/scan-host.schema.json.
 #   2. R2 drops its ICMP time-exceeded (nftables): hop 2 is missing in both XMLs and shown as
 #      "2   ..." in both normal outputs.
-#   3. --traceroute without privileges is refused (exit 2); -A names what it leaves out.
+#   3. --traceroute without privileges is refused (exit 2); -A runs -sV -O --traceroute (OS
+#      lines, trace, nmap's closing line, XML valid) and names what it leaves out (scripts).
 set -u
 P=${LAB_PREFIX:-pr$$}
 PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
@@ -161,9 +162,16 @@ ip netns exec $S setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 rc=$?
 check "--traceroute without privileges: exit 2, says why" sh -c \
     "[ $rc = 2 ] && grep -q 'traceroute needs root' '$W/np.err'"
-ip netns exec $S timeout 20 "$PORTREEVE" scan -A -p 80 --version-intensity 0 198.18.63.2 \
-    >"$W/a.txt" 2>"$W/a.err"
-check "-A: one line saying nmap's scripts are not run" grep -q "scripts (-sC) are not run" "$W/a.err"
-check "-A traces the host" grep -q '^3 .*198.18.63.2$' "$W/a.txt"
+ip netns exec $S timeout 30 "$PORTREEVE" scan -A -p 22,80 --version-intensity 0 --max-os-tries 1 \
+    -oX "$W/a.xml" 198.18.63.2 >"$W/a.txt" 2>"$W/a.err"
+check "-A: one line naming -sV -O --traceroute and saying nmap's scripts are not run" grep -qx \
+    "portreeve scan: notice: -A runs -sV -O --traceroute; nmap's default scripts (-sC) are not run" \
+    "$W/a.err"
+check "-A: OS lines, the trace and nmap's closing line" sh -c \
+    "grep -q '^Network Distance: 3 hops\$' '$W/a.txt' && grep -q '^3 .*198.18.63.2\$' '$W/a.txt' &&
+     grep -q '^OS and Service detection performed. Please report any incorrect results at https://nmap.org/submit/ .\$' '$W/a.txt'"
+check "-A: <os>, <distance> and <trace> in XML valid against nmap.dtd" sh -c \
+    "xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '$W/a.xml' && grep -q '<os><portused' '$W/a.xml' &&
+     grep -q '<distance value=\"3\"/>' '$W/a.xml' && grep -q '<trace port=' '$W/a.xml'"
 echo "(took $(($(date +%s) - START)) s)"
 exit $fail

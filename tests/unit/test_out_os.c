@@ -337,6 +337,20 @@ static void test_normal_unreliable(void **state)
            "64-pc-linux-gnu)\nSEQ(SP=105");
     free(h);
     free(all);
+    /* more than 8 exact matches (the matcher lists none): nmap's "Too many", no warning */
+    fx->r.hosts[2].os->perfect = 1;
+    o.verbose = 0;
+    all = fx_run(out_normal, &fx->r, &o);
+    h = host_part(all, "198.18.65.2");
+    has(h, "443/tcp closed https\nToo many fingerprints match this host to give specific OS "
+           "details\nNetwork Distance: 1 hop\n");
+    hasnt(h, "unreliable");
+    hasnt(h, "No OS matches");
+    free(h);
+    free(all);
+    all = fx_run(out_json, &fx->r, &o);
+    has(all, "\"os\":{\"exact\":false,\"too_many\":true,");
+    free(all);
     /* nothing of the kind without -O and --traceroute */
     for (size_t i = 0; i < fx->r.nhosts; i++) {
         host_result_free(&fx->r.hosts[i]);
