@@ -4,7 +4,9 @@
 #include "core/clock.h"
 #include "core/siphash.h"
 #include "net/packet.h"
+#include "os/osfp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,6 +385,59 @@ static const struct thop *resolved(const struct trun *R, size_t hi, unsigned ttl
     return own;
 }
 
+static void scan_attr(struct osfp_test *t, const char *name, const char *value)
+{
+    if (t->nattrs == OSFP_MAX_ATTRS)
+        return;
+    struct osfp_attr *a = &t->attrs[t->nattrs++];
+    snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->value, sizeof a->value, "%s", value);
+}
+
+/* nmap writes the OS results after the trace, which sets the host's distance: "Network
+ * Distance" is the trace's, and so is the fingerprint's SCAN line (DS=hops, DC=T, before G). */
+static void os_from_trace(struct os_result *os, unsigned dist)
+{
+    os->distance = (int)dist;
+    struct osfp *fp = calloc(1, sizeof *fp);
+    struct pr_error e;
+    if (!fp || !os->fingerprint ||
+        osfp_parse(fp, os->fingerprint, strlen(os->fingerprint), "fingerprint", &e) < 0 ||
+        !fp->scan.nattrs) {
+        free(fp);
+        return;
+    }
+    struct osfp_test old = fp->scan;
+    char ds[8];
+    snprintf(ds, sizeof ds, "%u", dist);
+    int put = 0;
+    fp->scan.nattrs = 0;
+    snprintf(fp->scan.name, sizeof fp->scan.name, "SCAN"); /* osfp_parse leaves it "" */
+    for (size_t i = 0; i < old.nattrs; i++) {
+        const char *n = old.attrs[i].name;
+        if (!strcmp(n, "DS") || !strcmp(n, "DC"))
+            continue;
+        if (!put && (!strcmp(n, "G") || !strcmp(n, "M") || !strcmp(n, "TM") || !strcmp(n, "P"))) {
+            scan_attr(&fp->scan, "DS", ds);
+            scan_attr(&fp->scan, "DC", "T");
+            put = 1;
+        }
+        scan_attr(&fp->scan, n, old.attrs[i].value);
+    }
+    if (!put) {
+        scan_attr(&fp->scan, "DS", ds);
+        scan_attr(&fp->scan, "DC", "T");
+    }
+    size_t need = osfp_format(fp, NULL, 0);
+    char *text = malloc(need + 1);
+    if (text) {
+        osfp_format(fp, text, need + 1);
+        free(os->fingerprint);
+        os->fingerprint = text;
+    }
+    free(fp);
+}
+
 static void transfer(struct trun *R, size_t hi)
 {
     struct thost *H = &R->h[hi];
@@ -405,8 +460,8 @@ static void transfer(struct trun *R, size_t hi)
             tr->shared_with = R->h[H->link].t->res->addr;
         }
     }
-    if (res->os && res->os->distance < 0 && H->reached)
-        res->os->distance = (int)H->reached;
+    if (res->os && H->reached)
+        os_from_trace(res->os, H->reached);
     free(res->trace);
     res->trace = tr;
 }
