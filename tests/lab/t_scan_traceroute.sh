@@ -162,7 +162,7 @@ ip netns exec $S setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 rc=$?
 check "--traceroute without privileges: exit 2, says why" sh -c \
     "[ $rc = 2 ] && grep -q 'traceroute needs root' '$W/np.err'"
-ip netns exec $S timeout 30 "$PORTREEVE" scan -A -p 22,80 --version-intensity 0 --max-os-tries 1 \
+ip netns exec $S timeout 30 "$PORTREEVE" scan -A -vv -p 22,80 --version-intensity 0 --max-os-tries 1 \
     -oX "$W/a.xml" 198.18.63.2 >"$W/a.txt" 2>"$W/a.err"
 check "-A: one line naming -sV -O --traceroute and saying nmap's scripts are not run" grep -qx \
     "portreeve scan: notice: -A runs -sV -O --traceroute; nmap's default scripts (-sC) are not run" \
@@ -173,5 +173,7 @@ check "-A: OS lines, the trace and nmap's closing line" sh -c \
 check "-A: <os>, <distance> and <trace> in XML valid against nmap.dtd" sh -c \
     "xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '$W/a.xml' && grep -q '<os><portused' '$W/a.xml' &&
      grep -q '<distance value=\"3\"/>' '$W/a.xml' && grep -q '<trace port=' '$W/a.xml'"
+check "-A: the fingerprint's distance is the trace's (DS=3, DC=T), as nmap's" sh -c \
+    "grep -o 'fingerprint=\"[^\"]*' '$W/a.xml' | sed 's/&#xa;OS://g' | grep -q '%DS=3%DC=T%'"
 echo "(took $(($(date +%s) - START)) s)"
 exit $fail
