@@ -39,8 +39,8 @@ int trace_distance(uint8_t reply_ttl);
 
 /* Traces the up hosts targets[0..n-1] (their routes filled by the scan) and sets each one's
  * res->trace; with -O, a host the trace reached gets its distance from it, in
- * res->os->distance and in the fingerprint's SCAN line (DS, DC=T), as nmap. Polls stop. Returns 0,
- * or -1 with e filled when the result cannot be allocated. */
+ * res->os->distance and in the fingerprint's SCAN line (DS, DC=T), as nmap. Polls stop. Returns 0
+ * (the signature of the scan's other steps: allocation failures abort, core/error.h). */
 int trace_run(const struct scan_config *cfg, struct rawio *io, struct engine_target *targets,
               size_t n, volatile sig_atomic_t *stop, struct engine_stats *st, struct pr_error *e);
 
