@@ -8,6 +8,7 @@
 #include "core/ports.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
+#include "os/osdb.h"
 #include "output/output.h"
 #include "scan/resume.h"
 #include "scan/scan.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_OUT 4
@@ -43,7 +45,10 @@ struct scan_cli {
     const char *tcp_name;
     int timing_level;
     const char *payload_file;
-    const char *db; /* --db: store the scan in the history (audit/history.h) */
+    const char *db;        /* --db: store the scan in the history (audit/history.h) */
+    const char *osdb_path; /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
+    struct osdb *osdb;     /* loaded when -O */
+    int aggressive;        /* -A: -sV, and as root -O and --traceroute, like nmap */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -74,7 +79,9 @@ static void usage(FILE *f)
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
-          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
+          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
+          "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
+          "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
@@ -355,7 +362,10 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
                             "(the file holds the original command)\n");
             return -1;
         } else if (!strcmp(a, "-A")) {
+            c->aggressive = 1;
             c->cfg.version_detect = 1;
+        } else if (!strcmp(a, "--traceroute")) {
+            c->cfg.traceroute = 1;
         } else if (!strcmp(a, "--version-intensity")) {
             NEED_VAL();
             long v;
@@ -374,6 +384,21 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (c->cfg.ncve_feeds >= sizeof c->cfg.cve_feeds / sizeof c->cfg.cve_feeds[0])
                 return bad(a, "'%s': at most 8 feeds", val);
             c->cfg.cve_feeds[c->cfg.ncve_feeds++] = val;
+        } else if (!strcmp(a, "-O")) {
+            c->cfg.os_detect = 1;
+        } else if (!strcmp(a, "--osscan-limit")) {
+            c->cfg.osscan_limit = 1;
+        } else if (!strcmp(a, "--osscan-guess") || !strcmp(a, "--fuzzy")) {
+            c->cfg.osscan_guess = 1;
+        } else if (!strcmp(a, "--max-os-tries")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 1, 50, &v) < 0)
+                return -1;
+            c->cfg.max_os_tries = (int)v;
+        } else if (!strcmp(a, "--osdb")) {
+            NEED_VAL();
+            c->osdb_path = val;
         } else if (!strcmp(a, "--payloads")) {
             NEED_VAL();
             c->payload_file = val;
@@ -435,6 +460,22 @@ static int finish_config(struct scan_cli *c)
     if (c->want_udp && !priv) {
         fprintf(stderr, "portreeve scan: the UDP scan (-sU) needs root or CAP_NET_RAW\n");
         return -1;
+    }
+    if (cfg->traceroute && !priv) {
+        fprintf(stderr, "portreeve scan: --traceroute needs root or CAP_NET_RAW\n");
+        return -1;
+    }
+    if (c->aggressive) { /* nmap's -A: -O and --traceroute only with privileges */
+        int os = priv && cfg->family == AF_INET;
+        cfg->os_detect |= os;
+        cfg->traceroute |= priv;
+        fprintf(stderr,
+                "portreeve scan: notice: -A runs -sV%s%s%s; nmap's default scripts (-sC) are not "
+                "run\n",
+                os ? " -O" : "", priv ? " --traceroute" : "",
+                !priv ? " (-O and --traceroute need root or CAP_NET_RAW)"
+                : !os ? " (no -O: IPv6 OS detection is not implemented)"
+                      : "");
     }
     if (c->tcp_name)
         cfg->techniques[cfg->ntech++] = c->tcp_name;
@@ -505,6 +546,28 @@ static int finish_config(struct scan_cli *c)
         return -1;
     }
 
+    /* OS detection: raw sockets, IPv4, and the fingerprint database read now */
+    if (cfg->os_detect) {
+        if (cfg->family == AF_INET6) {
+            fprintf(stderr, "portreeve scan: -O: IPv6 OS detection is not implemented; "
+                            "use -O with IPv4 targets\n");
+            return -1;
+        }
+        if (!priv) {
+            fprintf(stderr, "portreeve scan: -O needs root or CAP_NET_RAW (raw probes)\n");
+            return -1;
+        }
+        if (osdb_load(c->osdb_path ? c->osdb_path : OSDB_DEFAULT_PATH, &c->osdb, &e) < 0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            return -1;
+        }
+        cfg->osdb = c->osdb;
+        tzset(); /* the fingerprint's date is local time; the sandbox opens no zone file */
+    } else if (c->osdb_path) {
+        fprintf(stderr, "portreeve scan: --osdb needs -O\n");
+        return -1;
+    }
+
     /* Timing */
     scan_timing_template(&cfg->timing, c->timing_level);
     struct scan_timing *t = &cfg->timing;
@@ -549,6 +612,8 @@ static int finish_config(struct scan_cli *c)
     if (t->initial_rtt_us > t->max_rtt_us)
         t->initial_rtt_us = t->max_rtt_us;
     cfg->verbose = c->oo.verbose;
+    c->oo.servicescan = cfg->version_detect && !cfg->ping_only;
+    c->oo.osscan = cfg->os_detect && !cfg->ping_only;
     return 0;
 }
 
@@ -704,6 +769,7 @@ void scan_cli_free(struct scan_cli *c)
     svc_free(c->cfg.svc);
     payload_free(c->cfg.payloads);
     svc_version_close(c->cfg.sv);
+    osdb_free(c->osdb);
     free(c);
 }
 

@@ -33,7 +33,8 @@ struct osdb_match_opts {
 /* Scores fp against every reference and fills out->matches (best first, ties in file
  * order as nmap), out->nmatches, out->perfect and out->too_many, following nmap's rules
  * for when exact matches, guesses or nothing are reported, and the class summary lines
- * (device_type, running, running_guess, os_cpe: osdb_summarize with opts->guess). out must
+ * (device_type, running, running_guess, os_cpe: osdb_summarize with guesses; an output
+ * prints guessed lines only when nmap would: --osscan-guess or an unfit fingerprint). out must
  * be zeroed or hold an earlier match (its classes are freed); free it with
  * os_result_free. Other fields of out are left alone.
  *

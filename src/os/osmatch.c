@@ -212,7 +212,7 @@ void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_
     if (max > OS_MAX_MATCHES)
         max = OS_MAX_MATCHES;
     struct osdb_summary sum;
-    osdb_summarize(db, fp, opts && opts->guess, &sum);
+    osdb_summarize(db, fp, 1, &sum); /* the outputs leave out guesses when nmap would */
     copy(out->device_type, sizeof out->device_type, sum.device_type);
     copy(out->running, sizeof out->running, sum.running);
     copy(out->os_cpe, sizeof out->os_cpe, sum.cpe);

@@ -12,6 +12,7 @@
  * With as_file the header and footer are the "# ..." lines nmap writes into -oN files. */
 #include "output/out_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NAME_MAX_TEXT 1024
@@ -198,6 +199,201 @@ static void service_info(FILE *f, const struct host_result *h, const struct out_
     fputc('\n', f);
 }
 
+/* nmap's OS classification lines (printosclassificationoutput), as the matcher summarised
+ * them (os/osdb.h osdb_summarize); guessed ones only when `guess`. */
+static void os_classes(FILE *f, const struct os_result *os, int guess)
+{
+    if (!os->running[0] || (os->running_guess && !guess))
+        return;
+    fputs("Device type: ", f);
+    out_put_text(f, os->device_type);
+    fprintf(f, "\nRunning%s: ", os->running_guess ? " (JUST GUESSING)" : "");
+    out_put_text(f, os->running);
+    fputc('\n', f);
+    if (os->os_cpe[0]) {
+        fputs("OS CPE: ", f);
+        out_put_text(f, os->os_cpe);
+        fputc('\n', f);
+    }
+}
+
+static void os_fingerprint(FILE *f, const struct os_result *os, int wrap)
+{
+    char *fp = out_os_fingerprint(os, wrap);
+    if (!fp)
+        return;
+    fprintf(f, "TCP/IP fingerprint:\n%s\n", fp);
+    free(fp);
+}
+
+static void os_names(FILE *f, const char *lead, const struct os_result *os, size_t n, int acc)
+{
+    fputs(lead, f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        out_put_text(f, os->matches[i].name);
+        if (acc)
+            fprintf(f, " (%d%%)", os->matches[i].accuracy);
+    }
+    fputc('\n', f);
+}
+
+/* -O, as nmap's printosscanoutput writes it to the normal output. */
+static void os_report(FILE *f, const struct host_result *h, const struct out_opts *o)
+{
+    const struct os_result *os = h->os;
+    char why[128];
+    const char *reason = out_os_reason(os, why, sizeof why);
+    int loud = o->verbose > 1 || o->debug > 0;
+    size_t nperfect = out_os_nperfect(os);
+    if (os->unreliable && !out_os_too_many(os))
+        fputs("Warning: OSScan results may be unreliable because we could not find at least 1 "
+              "open and 1 closed port\n",
+              f);
+    os_classes(f, os, os->guess || reason);
+    if (out_os_too_many(os)) {
+        fputs("Too many fingerprints match this host to give specific OS details\n", f);
+        if (loud)
+            os_fingerprint(f, os, 0);
+    } else if (nperfect > 0) {
+        os_names(f, "OS details: ", os, nperfect, 0);
+        if (loud)
+            os_fingerprint(f, os, 1);
+    } else if (os->nmatches > 0) {
+        if (loud && reason)
+            fprintf(f, "OS fingerprint not ideal because: %s\n", reason);
+        if (os->guess || reason)
+            os_names(f, "Aggressive OS guesses: ", os, out_os_nguesses(os), 1);
+        if (!reason) {
+            fputs("No exact OS matches for host (If you know what OS is running on it, see "
+                  "https://nmap.org/submit/ ).\n",
+                  f);
+            os_fingerprint(f, os, 1);
+        } else {
+            fputs("No exact OS matches for host (test conditions non-ideal).\n", f);
+            if (loud)
+                os_fingerprint(f, os, 0);
+        }
+    } else if (!reason) {
+        fputs("No OS matches for host (If you know what OS is running on it, see "
+              "https://nmap.org/submit/ ).\n",
+              f);
+        os_fingerprint(f, os, 1);
+    } else {
+        fprintf(f, "OS fingerprint not ideal because: %s\nNo OS matches for host\n", reason);
+        if (loud)
+            os_fingerprint(f, os, 0);
+    }
+    if (os->uptime_s >= 0 && o->verbose > 0) {
+        char boot[80];
+        out_clean(os->lastboot, boot, sizeof boot);
+        if (boot[0])
+            fprintf(f, "Uptime guess: %.3f days (since %s)\n", os->uptime_s / 86400, boot);
+        else
+            fprintf(f, "Uptime guess: %.3f days\n", os->uptime_s / 86400);
+    }
+    if (os->distance >= 0)
+        fprintf(f, "Network Distance: %d hop%s\n", os->distance, os->distance == 1 ? "" : "s");
+    if (os->seq_index >= 0 && o->verbose > 0) {
+        char d[40];
+        out_clean(os->seq_difficulty, d, sizeof d);
+        fprintf(f, "TCP Sequence Prediction: Difficulty=%d (%s)\n", os->seq_index, d);
+    }
+    if (os->ipid_class[0] && o->verbose > 0) {
+        char c[40];
+        out_clean(os->ipid_class, c, sizeof c);
+        fprintf(f, "IP ID Sequence Generation: %s\n", c);
+    }
+}
+
+/* One row of the TRACEROUTE table: HOP, RTT and ADDRESS cells ("" for none). */
+struct trace_row {
+    char hop[8], rtt[96], addr[PR_ADDRSTRLEN + 272];
+    int fullrow; /* rtt spans the rest of the row and does not widen its column */
+};
+
+static size_t trace_rows(const struct host_result *h, const struct out_opts *o,
+                         struct trace_row *rows)
+{
+    const struct trace_result *t = h->trace;
+    size_t n = 0, nh = t->nhops < TRACE_MAX_HOPS ? t->nhops : TRACE_MAX_HOPS, i = 0;
+    rows[n++] = (struct trace_row){"HOP", "RTT", "ADDRESS", 0};
+    if (!o->debug && t->shared_ttl > 0 && t->shared_with.family) {
+        char a[PR_ADDRSTRLEN];
+        struct trace_row *r = &rows[n++];
+        *r = (struct trace_row){"-", "", "", 1};
+        addr_str(&t->shared_with, a, sizeof a);
+        if (t->shared_ttl == 1)
+            snprintf(r->rtt, sizeof r->rtt, "Hop 1 is the same as for %s", a);
+        else
+            snprintf(r->rtt, sizeof r->rtt, "Hops 1-%u are the same as for %s", t->shared_ttl, a);
+        while (i < nh && t->hops[i].ttl <= t->shared_ttl)
+            i++;
+    }
+    while (i < nh) {
+        const struct trace_hop *hp = &t->hops[i];
+        struct trace_row *r = &rows[n++];
+        *r = (struct trace_row){"", "", "", 0};
+        snprintf(r->hop, sizeof r->hop, "%u", hp->ttl);
+        if (!hp->have_addr) { /* missing hops in a row: "..." or "... LAST" */
+            unsigned last = hp->ttl;
+            i++;
+            while (!o->debug && i < nh && !t->hops[i].have_addr)
+                last = t->hops[i++].ttl;
+            if (last == hp->ttl)
+                snprintf(r->rtt, sizeof r->rtt, "...");
+            else
+                snprintf(r->rtt, sizeof r->rtt, "... %u", last);
+            continue;
+        }
+        if (hp->rtt_ms < 0)
+            snprintf(r->rtt, sizeof r->rtt, "--");
+        else
+            snprintf(r->rtt, sizeof r->rtt, "%.2f ms", hp->rtt_ms);
+        char a[PR_ADDRSTRLEN], name[256];
+        addr_str(&hp->addr, a, sizeof a);
+        out_clean(hp->host, name, sizeof name);
+        if (name[0])
+            snprintf(r->addr, sizeof r->addr, "%s (%s)", name, a);
+        else
+            snprintf(r->addr, sizeof r->addr, "%s", a);
+        i++;
+    }
+    return n;
+}
+
+/* --traceroute, as nmap's printtraceroute_normal: a table whose columns are as wide as their
+ * widest cell and one space apart, without trailing spaces. */
+static void trace_report(FILE *f, const struct host_result *h, const struct out_opts *o)
+{
+    const struct trace_result *t = h->trace;
+    if (t->nhops == 0) /* localhost */
+        return;
+    struct trace_row rows[TRACE_MAX_HOPS + 2];
+    size_t n = trace_rows(h, o, rows);
+    char probe[64];
+    out_trace_probe(h, probe, sizeof probe);
+    if (probe[0])
+        fprintf(f, "\nTRACEROUTE (using %s)\n", probe);
+    else
+        fputs("\nTRACEROUTE\n", f);
+    int w0 = 0, w1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        int l0 = (int)strlen(rows[i].hop), l1 = (int)strlen(rows[i].rtt);
+        w0 = l0 > w0 ? l0 : w0;
+        if (!rows[i].fullrow && l1 > w1)
+            w1 = l1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct trace_row *r = &rows[i];
+        if (r->addr[0])
+            fprintf(f, "%-*s %-*s %s\n", w0, r->hop, w1, r->rtt, r->addr);
+        else
+            fprintf(f, "%-*s %s\n", w0, r->hop, r->rtt);
+    }
+}
+
 static void host_report(FILE *f, const struct scan_result *r, const struct host_result *h,
                         const struct out_opts *o)
 {
@@ -242,9 +438,13 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
     if (h->have_mac)
         fprintf(f, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X (Unknown)\n", h->mac[0], h->mac[1],
                 h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+    if (h->os)
+        os_report(f, h, o);
     if (have_summary && s.nshown > 0)
         service_info(f, h, &s);
-    if (!r->ping_only)
+    if (h->trace)
+        trace_report(f, h, o);
+    if (!r->ping_only || h->trace)
         fputc('\n', f);
 }
 
@@ -286,12 +486,26 @@ static int normal_host(FILE *f, const struct scan_result *r, const struct host_r
     return 0;
 }
 
+/* nmap's last line before the summary when -O or -sV ran and a host was up. */
+static void detection_note(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    if (r->hosts_up == 0 || (!o->osscan && !o->servicescan))
+        return;
+    fprintf(f,
+            "%s detection performed. Please report any incorrect results at "
+            "https://nmap.org/submit/ .\n",
+            o->osscan && o->servicescan ? "OS and Service"
+            : o->osscan                 ? "OS"
+                                        : "Service");
+}
+
 static int normal_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
     char when[64], counts[128];
     out_done_counts(r, counts, sizeof counts);
     if (o->as_file) {
         out_ctime(r->end.tv_sec, when, sizeof when);
+        detection_note(f, r, o);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
         if (r->errormsg) {
             fputs("# INCOMPLETE: the scan failed: ", f);
@@ -303,6 +517,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
             fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
                   "-Pn\n",
                   f);
+        detection_note(f, r, o);
         fprintf(f, "portreeve done: %s\n", counts);
         if (o->verbose > 0 && (r->pkts_sent || r->pkts_rcvd)) {
             char bs[32], br[32];

@@ -124,21 +124,24 @@ struct os_result {
     size_t nused;
     struct os_match_result matches[OS_MAX_MATCHES]; /* best first */
     size_t nmatches;
-    int perfect;  /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
-                     guesses") or none ("No exact OS matches for host") */
-    int too_many; /* more exact matches than nmap lists (perfect 1, nmatches 0): "Too
-                     many fingerprints match this host to give specific OS details" */
+    int perfect;  /* 1: matches are exact ("OS details"), and with nmatches 0: more than 8
+                     ("Too many fingerprints match this host"); 0: guesses ("Aggressive OS
+                     guesses") or none ("No OS matches for host") */
+    int too_many; /* more exact matches than nmap lists (perfect 1, nmatches 0) */
     /* nmap's class summary lines (os/osdb.h osdb_summarize); "" when nmap prints none */
     char device_type[512]; /* "Device type: general purpose|router" */
     char running[2048];    /* "Running: Linux 4.X|5.X" */
     int running_guess;     /* "Running (JUST GUESSING): Linux 4.X|5.X (97%)" */
     char os_cpe[1024];     /* "OS CPE: cpe:/o:linux:linux_kernel:4 ..." */
     int unreliable;        /* no open and closed port: nmap's "OSScan results may be unreliable" */
-    char *fingerprint;     /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
-    double uptime_s;       /* < 0: unknown */
-    char lastboot[64];     /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
-    int distance;          /* hops; -1 unknown */
-    int seq_index;         /* TCP sequence prediction index; -1 unknown */
+    int guess;         /* --osscan-guess/--fuzzy: normal output lists the guesses ("Aggressive OS
+                          guesses", "Running (JUST GUESSING)"); XML lists them always. So
+                          matches keep nmap's guesses (within 10% of the best) without it too */
+    char *fingerprint; /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
+    double uptime_s;   /* < 0: unknown */
+    char lastboot[64]; /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
+    int distance;      /* hops; -1 unknown */
+    int seq_index;     /* TCP sequence prediction index; -1 unknown */
     char seq_difficulty[32]; /* "Good luck!" */
     char seq_values[128];    /* "7E4B3A1,..." hex ISNs as nmap lists them */
     char ipid_class[32];     /* "All zeros", "Incremental", ... */
@@ -158,11 +161,17 @@ struct trace_hop {
 
 #define TRACE_MAX_HOPS 50
 
+#define TRACE_PROTO_ICMP 254 /* trace_result.proto: ICMP (ICMPv6) echo probes */
+#define TRACE_PROTO_NONE 255 /* directly connected: no probe sent (nmap's bare TRACEROUTE) */
+
 struct trace_result {
-    uint16_t port; /* probe port and protocol used (<trace port proto>) */
-    uint8_t proto;
-    struct trace_hop hops[TRACE_MAX_HOPS];
+    uint16_t port;                         /* probe port and protocol used (<trace port proto>) */
+    uint8_t proto;                         /* enum pr_proto, TRACE_PROTO_ICMP or TRACE_PROTO_NONE */
+    struct trace_hop hops[TRACE_MAX_HOPS]; /* by increasing ttl */
     size_t nhops;
+    uint8_t shared_ttl; /* hops 1..shared_ttl were learnt tracing shared_with (nmap's
+                           "Hops 1-N are the same as for ADDR"); 0: none */
+    struct pr_addr shared_with;
 };
 
 struct host_result {
