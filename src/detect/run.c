@@ -1,6 +1,7 @@
 /* run.c — see run.h. */
 #include "detect/run.h"
 
+#include "detect/behave.h"
 #include "detect/capture.h"
 #include "detect/eve.h"
 #include "detect/fwsrc.h"
@@ -327,7 +328,24 @@ int det_run(const struct det_options *o)
         return DET_EXIT_USAGE;
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
+    /* behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
+    struct beh_config bc = {.max_sources =
+                                o->cfg.max_sources < (1u << 20) ? o->cfg.max_sources : 1u << 20};
+    int nh = det_passive_home(&pc, bc.home, BEH_MAX_HOME, &e);
+    bc.nhome = nh > 0 ? (unsigned)nh : 0;
+    struct det_behave *beh = nh < 0 ? NULL : det_behave_new(&bc, d, &e);
+    if (!beh) {
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_passive_close(pas);
+        blk_close(blk);
+        det_metrics_close(metrics);
+        det_web_free(web);
+        det_engine_free(d);
+        close_inputs(&in);
+        return DET_EXIT_USAGE;
+    }
     if (drop_privileges(o) < 0) {
+        det_behave_free(beh);
         det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
@@ -449,16 +467,18 @@ int det_run(const struct det_options *o)
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
-               " over the cap %llu, errors %llu\n",
+               " over the cap %llu, errors %llu, below --block-level %llu\n",
                (unsigned long long)bs->blocked, (unsigned long long)bs->would_block,
                (unsigned long long)bs->protected_, (unsigned long long)bs->no_evidence,
-               (unsigned long long)bs->capped, (unsigned long long)bs->errors);
+               (unsigned long long)bs->capped, (unsigned long long)bs->errors,
+               (unsigned long long)bs->below_level);
         fflush(stdout);
         blk_close(blk);
     }
     det_passive_close(pas);
     det_web_free(web);
     det_engine_free(d);
+    det_behave_free(beh);
     close_inputs(&in);
     return rc;
 
