@@ -96,7 +96,7 @@ struct det_alert {
     unsigned evidence;              /* enum det_evidence bits, named in `block_evidence` */
     const char *src_os;             /* the source's passive OS fingerprint (oscache.h), or NULL */
     /* `ports` (sweeps: more than one host): the most probed ports, most first, with the
-     * hosts probed on each (first contacts); nports 0 leaves the field out */
+     * probes (new flows, not retransmissions) of each; nports 0 leaves the field out */
     unsigned nports;
     uint16_t port[DET_ALERT_MAX_PORTS];
     uint32_t port_count[DET_ALERT_MAX_PORTS];

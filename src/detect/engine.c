@@ -81,7 +81,7 @@ enum conn_state {
 #define CNT_PORT 4    /* a new bit of the window's port map */
 #define CNT_HOST 8    /* a new bit of the window's host map */
 #define CNT_RECENT 16 /* recent_n[] of its port */
-#define CNT_SCAN 32   /* the open scan of its family (probes; ports when a first contact) */
+#define CNT_SCAN 32   /* the open scan of its family (probes, tech, top ports) */
 
 struct conn {
     struct pr_addr a, b; /* initiator, responder */
@@ -124,7 +124,7 @@ struct __attribute__((aligned(64))) src {
     struct det_toolstats tool;
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
-    uint8_t recent_n[SRC_RECENT]; /* first contacts of each recent port (saturating) */
+    uint8_t recent_n[SRC_RECENT]; /* probes (new flows) of each recent port (saturating) */
     uint16_t open[8];
     uint8_t contact_bits[CONTACT_BITS / 8];
     uint8_t port_bits[WIN_BITS / 8];
@@ -150,7 +150,7 @@ struct scan {
     struct det_toolstats tool;
     uint16_t open[SCAN_OPEN];
     uint8_t nopen;
-    struct det_topk top; /* first contacts per port: the alert's `ports` */
+    struct det_topk top; /* probes (new flows) per port: the alert's `ports` */
     const char *detector;
     double confidence;
     uint8_t host_bits[SCAN_HOST_BITS / 8];
@@ -1260,7 +1260,7 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             s->recent_ports[i] = port;
             s->recent_n[s->nrecent++] = 0;
         }
-        if (i < s->nrecent && (k & CNT_FIRST) && s->recent_n[i] < UINT8_MAX) {
+        if (i < s->nrecent && s->recent_n[i] < UINT8_MAX) {
             s->recent_n[i]++;
             k |= CNT_RECENT;
         }
@@ -1282,7 +1282,7 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         det_tool_account(&sc->tool, vote, ttl, sport, proto);
         if (t != T_ICMP)
             scan_add_port(sc, port);
-        if (t != T_ICMP && (k & CNT_FIRST))
+        if (t != T_ICMP)
             det_topk_add(&sc->top, port, 1);
         scan_add_host(d, sc, dst);
         if (sc->pending ||
@@ -1412,7 +1412,7 @@ static void retract(struct det_engine *d, struct conn *c)
         return;
     sc->probes -= sc->probes > 0;
     sc->tech[c->tech] -= sc->tech[c->tech] > 0;
-    if ((k & CNT_FIRST) && det_topk_sub(&sc->top, c->bp) == 0) {
+    if (c->tech != T_ICMP && det_topk_sub(&sc->top, c->bp) == 0) {
         sc->port_bits[c->bp >> 3] &= (uint8_t) ~(1u << (c->bp & 7));
         sc->nports -= sc->nports > 0;
         drop_open(sc->open, &sc->nopen, c->bp);
