@@ -62,10 +62,11 @@ int det_behave_is_home(const struct det_behave *b, const struct pr_addr *a)
     return 0;
 }
 
-const char *det_behave_event(const struct det_alert *a, int src_home)
+const char *det_behave_event(const struct det_alert *a, int src_home, int dst_home)
 {
-    if (src_home && a->event && !strcmp(a->event, "portsweep") && a->hosts_probed > 1 &&
-        a->ports_probed <= BEH_SWEEP_PORTS && a->hosts_probed >= a->ports_probed)
+    if (src_home && !dst_home && a->event && !strcmp(a->event, "portsweep") &&
+        a->hosts_probed > 1 && a->ports_probed <= BEH_SWEEP_PORTS &&
+        a->hosts_probed >= a->ports_probed)
         return "outbound_sweep";
     return a->event;
 }
@@ -74,7 +75,8 @@ void det_behave_enrich(void *ctx, struct det_alert *a)
 {
     struct det_behave *b = ctx;
     int home = a->has_src && det_behave_is_home(b, &a->src);
-    a->event = det_behave_event(a, home);
+    /* a sweep's dst is its first target (engine.c fill_alert) */
+    a->event = det_behave_event(a, home, home && det_behave_is_home(b, &a->dst));
     a->threat_level = (uint8_t)thr_assess(b->thr, a);
     thr_advise(a, home);
 }

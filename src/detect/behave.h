@@ -1,5 +1,5 @@
 /* behave.h — behaviour of the network rather than single scans (the NDR issue): a home
- * host that sweeps many hosts on a few ports is an `outbound_sweep` (a worm); a source
+ * host that sweeps many outside hosts on a few ports is an `outbound_sweep` (a worm); a source
  * that scanned and then completed a connection to an open port it found is a
  * `scan_then_connect`, a new alert of the scan's incident; and every alert gets the
  * threat level of its source and recommended actions (threat.h).
@@ -35,10 +35,11 @@ struct det_behave;
 struct det_behave *det_behave_new(const struct beh_config *c, struct det_engine *d,
                                   struct pr_error *e);
 int det_behave_is_home(const struct det_behave *b, const struct pr_addr *a);
-/* The event of a scan alert from a source (home or not): `outbound_sweep` for a home
- * source's sweep (more than one host) of at most BEH_SWEEP_PORTS ports that probed at
- * least as many hosts as ports; else a->event unchanged. */
-const char *det_behave_event(const struct det_alert *a, int src_home);
+/* The event of a scan alert: `outbound_sweep` for a home source's sweep (more than one
+ * host) out of the home network (its first target, a->dst, is not a home host: a sweep of
+ * home hosts is lateral) of at most BEH_SWEEP_PORTS ports that probed at least as many
+ * hosts as ports; else a->event unchanged. */
+const char *det_behave_event(const struct det_alert *a, int src_home, int dst_home);
 /* The enrich hook (det_hooks.enrich; ctx: the det_behave): event, threat level, actions. */
 void det_behave_enrich(void *ctx, struct det_alert *a);
 /* The connect hook (det_hooks.connect): emits `scan_then_connect` once per (incident,

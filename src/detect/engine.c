@@ -1427,15 +1427,16 @@ static void tcp_client(struct det_engine *d, struct conn *c)
 }
 
 /* A source judged a scanner completed a handshake on c (proven by its ACK) to a port one
- * of its open scans found open, and c was no probe of that scan (the port was no first
- * contact): the hooks' connect (scan_then_connect). */
+ * of its open scans of that one target found open, and c was no probe of that scan (the
+ * port was no first contact): the hooks' connect (scan_then_connect). Sweeps keep no open
+ * ports per host, so a connection after one cannot be tied to what it found. */
 static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
 {
     if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST))
         return;
     for (unsigned f = 0; f < F_N; f++) {
         struct scan *sc = src_scan(d, s, f);
-        if (!sc || (!sc->multi_dst && !addr_eq(&sc->dst, &c->b)))
+        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b))
             continue;
         for (unsigned i = 0; i < sc->nopen; i++) {
             if (sc->open[i] != c->bp)
@@ -1747,8 +1748,9 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
         return;
     }
     /* from a service port to an ephemeral one: the answer to a request sent before we
-     * looked (a DNS or NTP reply), not a probe */
-    if (ev->sport < 1024 && ev->dport >= 1024)
+     * looked (a DNS or NTP reply), not a probe; nor is discovery sent to a group or to
+     * everyone (mDNS, SSDP, DHCP), which no unicast answer could complete */
+    if ((ev->sport < 1024 && ev->dport >= 1024) || multicast(&ev->dst))
         return;
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;

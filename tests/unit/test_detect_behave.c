@@ -397,12 +397,14 @@ static void test_outbound_event_rule(void **state)
     (void)state;
     struct det_alert a = alert(1, "portsweep", 2, T0);
     a.hosts_probed = 50;
-    assert_string_equal(det_behave_event(&a, 1), "outbound_sweep");
-    assert_string_equal(det_behave_event(&a, 0), "portsweep"); /* not a home host */
-    a.ports_probed = 200;                                      /* a block scan: many ports */
-    assert_string_equal(det_behave_event(&a, 1), "portsweep");
+    assert_string_equal(det_behave_event(&a, 1, 0), "outbound_sweep");
+    /* not a home host; home to home: lateral */
+    assert_string_equal(det_behave_event(&a, 0, 0), "portsweep");
+    assert_string_equal(det_behave_event(&a, 1, 1), "portsweep");
+    a.ports_probed = 200; /* a block scan: many ports */
+    assert_string_equal(det_behave_event(&a, 1, 0), "portsweep");
     struct det_alert p = alert(2, "portscan", 2, T0); /* one host */
-    assert_string_equal(det_behave_event(&p, 1), "portscan");
+    assert_string_equal(det_behave_event(&p, 1, 0), "portscan");
 }
 
 static void test_topk(void **state)
