@@ -203,6 +203,20 @@ static int open_web_logs(const struct det_options *o, struct inputs *in, struct 
     return 0;
 }
 
+/* The behaviour analysis on the engine, with the same home network as the inventory. */
+static struct det_behave *behave_open(const struct det_passive_config *pc,
+                                      const struct det_config *cfg, struct det_engine *d,
+                                      struct pr_error *e)
+{
+    struct beh_config bc = {.max_sources =
+                                cfg->max_sources < (1u << 20) ? cfg->max_sources : 1u << 20};
+    int nh = det_passive_home(pc, bc.home, BEH_MAX_HOME, e);
+    if (nh < 0)
+        return NULL;
+    bc.nhome = (unsigned)nh;
+    return det_behave_new(&bc, d, e);
+}
+
 int det_run(const struct det_options *o)
 {
     struct pr_error e = {""};
@@ -314,26 +328,12 @@ int det_run(const struct det_options *o)
                     " out by their own timeouts; `portreeve block flush` lifts them)\n",
                     blk_kept(blk));
     }
-    /* the passive picture: OS names for src_os, the --assets inventory (file opened here) */
+    /* the passive picture: OS names for src_os, the --assets inventory (file opened here);
+     * behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
     struct det_passive_config pc = o->passive;
     pc.iface = o->iface;
     struct det_passive *pas = det_passive_open(&pc, &e);
-    if (!pas) {
-        fprintf(stderr, "portreeve detect: %s\n", e.msg);
-        blk_close(blk);
-        det_metrics_close(metrics);
-        det_web_free(web);
-        det_engine_free(d);
-        close_inputs(&in);
-        return DET_EXIT_USAGE;
-    }
-    det_engine_set_os_namer(d, det_passive_os, pas);
-    /* behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
-    struct beh_config bc = {.max_sources =
-                                o->cfg.max_sources < (1u << 20) ? o->cfg.max_sources : 1u << 20};
-    int nh = det_passive_home(&pc, bc.home, BEH_MAX_HOME, &e);
-    bc.nhome = nh > 0 ? (unsigned)nh : 0;
-    struct det_behave *beh = nh < 0 ? NULL : det_behave_new(&bc, d, &e);
+    struct det_behave *beh = pas ? behave_open(&pc, &o->cfg, d, &e) : NULL;
     if (!beh) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         det_passive_close(pas);
@@ -344,6 +344,7 @@ int det_run(const struct det_options *o)
         close_inputs(&in);
         return DET_EXIT_USAGE;
     }
+    det_engine_set_os_namer(d, det_passive_os, pas);
     if (drop_privileges(o) < 0) {
         det_behave_free(beh);
         det_passive_close(pas);
