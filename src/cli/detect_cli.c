@@ -492,7 +492,8 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
         return pr_errf(e, "--http-log-format needs --http-log"), PR_EXIT_USAGE;
     if (a->block_opts && !a->block)
         return pr_errf(e, "--block-time, --block-time-max, --dry-run, --allow, --block-anyway,"
-                          " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
+                          " --block-on-flags-only, --max-blocks-per-min, --block-level, "
+                          "--flush-on-exit and"
                           " --keep-blocks need --block"),
                PR_EXIT_USAGE;
     if (a->block && o->file && !a->cmdline_block) {
