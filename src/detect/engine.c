@@ -1662,7 +1662,8 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     c = rc;
     if (c) { /* from the responder */
         c->last_us = d->now_us;
-        if (ev->payload_len && believable(d, c, ev)) {
+        /* once per flow: the lookups stay off the path of established traffic */
+        if (ev->payload_len && !(c->fl & (C_RDATA | C_CLIENT)) && believable(d, c, ev)) {
             c->fl |= C_RDATA;
             tcp_client(d, c);
         }
