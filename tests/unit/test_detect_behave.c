@@ -261,6 +261,43 @@ static void handshake(struct rig *r, uint64_t t, uint32_t s, uint16_t sp, uint32
     feed(r, ack);
 }
 
+/* A home host browsing: TLS to 80 different servers within a minute, every connection
+ * proven and carrying data both ways, is client traffic: no scan (the engine alone, with
+ * no hooks, calls it a sweep of 443 by its 50-host threshold). */
+static void browse(struct rig *r)
+{
+    for (uint32_t h = 0; h < 80; h++) {
+        uint64_t t = T0 + h * 500000ull;
+        uint16_t sp = (uint16_t)(40000 + h);
+        handshake(r, t, HOME_HOST, sp, SWEPT + h, 443);
+        struct det_event hello = pkt(t + 600, HOME_HOST, SWEPT + h, DET_PROTO_TCP, sp, 443, 0x18);
+        hello.seq = 1001;
+        hello.ack = 5001;
+        hello.payload_len = 517;
+        feed(r, hello);
+        struct det_event reply = pkt(t + 900, SWEPT + h, HOME_HOST, DET_PROTO_TCP, 443, sp, 0x18);
+        reply.seq = 5001;
+        reply.ack = 1518;
+        reply.payload_len = 1400;
+        feed(r, reply);
+    }
+    det_engine_finish(r->d);
+}
+
+static void test_browsing_is_no_sweep(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_up(&r, 1);
+    browse(&r);
+    assert_int_equal(r.g.n, 0);
+    rig_down(&r);
+    rig_up(&r, 0);
+    browse(&r);
+    assert_true(count_scans(&r.g, "connect") == 1);
+    rig_down(&r);
+}
+
 static void test_scan_then_connect(void **state)
 {
     (void)state;
@@ -474,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_without_retraction_udp_counts),
         cmocka_unit_test(test_outside_and_unanswered_still_count),
         cmocka_unit_test(test_answers_from_own_mac_not_believed),
+        cmocka_unit_test(test_browsing_is_no_sweep),
         cmocka_unit_test(test_scan_then_connect),
         cmocka_unit_test(test_threat_levels),
         cmocka_unit_test(test_advice),
