@@ -4,6 +4,7 @@
 #include "core/siphash.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,12 +171,15 @@ static void port_words(const struct det_alert *a, char *buf, size_t len)
         snprintf(buf + o, len - o, " (and %u more)", n - 4);
 }
 
-static void add_action(struct det_alert *a, const char *fmt, const char *x, const char *y,
-                       const char *z)
+__attribute__((format(printf, 2, 3))) static void add_action(struct det_alert *a, const char *fmt,
+                                                             ...)
 {
     if (a->nactions >= DET_ALERT_MAX_ACTIONS)
         return;
-    snprintf(a->actions[a->nactions++], DET_ALERT_ACTION_LEN, fmt, x, y, z);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->actions[a->nactions++], DET_ALERT_ACTION_LEN, fmt, ap);
+    va_end(ap);
 }
 
 void thr_advise(struct det_alert *a, int src_home)
@@ -188,29 +192,25 @@ void thr_advise(struct det_alert *a, int src_home)
     if (a->has_dst)
         addr_str(&a->dst, dst, sizeof dst);
     if (a->evidence & DET_EV_FORGED_MASK) {
-        add_action(a, "do not block %s: its packets look forged%s%s (block_evidence)", src, "", "");
+        add_action(a, "do not block %s: its packets look forged (block_evidence)", src);
     } else if (src_home && is_event(a, "outbound_sweep")) {
         port_words(a, what, sizeof what);
-        add_action(a, "isolate %s: it sweeps %s%s", src, what, "");
+        add_action(a, "isolate %s: it sweeps %s", src, what);
     } else if (src_home) {
-        add_action(a, "check %s: a home host that %s%s", src,
-                   is_event(a, "scan_then_connect") ? "scanned, then connected" : "scans", "");
+        add_action(a, "check %s: a home host that %s", src,
+                   is_event(a, "scan_then_connect") ? "scanned, then connected" : "scans");
     } else if (a->threat_level >= THR_BLOCK_LEVEL) {
-        add_action(a, "block %s at the firewall%s%s", src, "", "");
+        add_action(a, "block %s at the firewall", src);
     } else {
-        add_action(a, "watch %s: threat level below %s%s", src, "40", "");
+        add_action(a, "watch %s: threat level below %d", src, THR_BLOCK_LEVEL);
     }
     if (is_event(a, "scan_then_connect") && a->nopen && a->has_dst) {
-        char port[16];
-        snprintf(port, sizeof port, "%u", a->open_ports[0]);
-        add_action(a, "check the logs of %s for the connection from %s to %s/tcp", dst, src, port);
+        add_action(a, "check the logs of %s for the connection from %s to %u/tcp", dst, src,
+                   a->open_ports[0]);
         return;
     }
     /* what the scan found open on one target: close it, or say it is meant to be open */
     const char *proto = a->scan_type && !strcmp(a->scan_type, "udp") ? "udp" : "tcp";
-    for (unsigned i = 0; a->has_dst && i < a->nopen && a->nactions < DET_ALERT_MAX_ACTIONS; i++) {
-        char port[24];
-        snprintf(port, sizeof port, "%u/%s", a->open_ports[i], proto);
-        add_action(a, "close %s on %s or allow it in the policy", port, dst, "");
-    }
+    for (unsigned i = 0; a->has_dst && i < a->nopen; i++)
+        add_action(a, "close %u/%s on %s or allow it in the policy", a->open_ports[i], proto, dst);
 }
