@@ -65,6 +65,8 @@ static void usage(FILE *f)
           "  --block-anyway CIDR  gateways or name servers that may be blocked (repeatable)\n"
           "  --block-on-flags-only  stealth probes (FIN/NULL/Xmas) alone are enough to block\n"
           "  --max-blocks-per-min N  cap on new blocks per minute (default 10)\n"
+          "  --block-level N    block a source only when its threat level (0-100, in every\n"
+          "                     alert) reaches N (default 0: the evidence alone decides)\n"
           "  --flush-on-exit    delete the table and its blocks when detect exits (default:\n"
           "                     blocks outlive detect; `portreeve block flush` lifts them)\n"
           "  --keep-blocks      (the default; accepted for older command lines)\n"
@@ -125,6 +127,7 @@ enum {
     O_HOMENET,
     O_ASSETS,
     O_ASSETSEVERY,
+    O_BLOCKLEVEL,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -191,6 +194,7 @@ static const struct option longopts[] = {
     {"block-anyway", required_argument, NULL, O_ANYWAY},
     {"block-on-flags-only", no_argument, NULL, O_FLAGSONLY},
     {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
+    {"block-level", required_argument, NULL, O_BLOCKLEVEL},
     {"flush-on-exit", no_argument, NULL, O_FLUSH},
     {"keep-blocks", no_argument, NULL, O_KEEP},
     {"metrics", required_argument, NULL, O_METRICS},
@@ -397,6 +401,12 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         bo->max_per_min = (uint32_t)x;
         a->block_opts = 1;
         break;
+    case O_BLOCKLEVEL:
+        if (num_opt("--block-level", v, 0, 100, &x, e) < 0)
+            return -1;
+        bo->block_level = (uint32_t)x;
+        a->block_opts = 1;
+        break;
     case O_FLUSH:
         bo->flush_on_exit = true;
         a->block_opts = 1;
@@ -490,7 +500,8 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
         return pr_errf(e, "--http-log-format needs --http-log"), PR_EXIT_USAGE;
     if (a->block_opts && !a->block)
         return pr_errf(e, "--block-time, --block-time-max, --dry-run, --allow, --block-anyway,"
-                          " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
+                          " --block-on-flags-only, --max-blocks-per-min, --block-level, "
+                          "--flush-on-exit and"
                           " --keep-blocks need --block"),
                PR_EXIT_USAGE;
     if (a->block && o->file && !a->cmdline_block) {

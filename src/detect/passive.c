@@ -66,6 +66,26 @@ static void iface_nets(const char *iface, struct assets_config *ac)
     freeifaddrs(ifa);
 }
 
+int det_passive_home(const struct det_passive_config *c, struct blk_cidr *out, unsigned max,
+                     struct pr_error *e)
+{
+    struct assets_config ac;
+    memset(&ac, 0, sizeof ac);
+    for (unsigned i = 0; i < c->nhome; i++) {
+        struct pr_error sub = {""};
+        if (i >= ASSET_MAX_HOME || blk_cidr_parse(c->home[i], &ac.home[i], &sub) < 0)
+            return pr_errf(e, "--home-net %s", i >= ASSET_MAX_HOME ? "given too often" : sub.msg);
+        ac.nhome++;
+    }
+    if (!ac.nhome && c->iface)
+        iface_nets(c->iface, &ac);
+    if (!ac.nhome)
+        ac.nhome = assets_default_home(ac.home, ASSET_MAX_HOME);
+    unsigned n = ac.nhome < max ? (unsigned)ac.nhome : max;
+    memcpy(out, ac.home, n * sizeof *out);
+    return (int)n;
+}
+
 struct det_passive *det_passive_open(const struct det_passive_config *c, struct pr_error *e)
 {
     struct det_passive *p = pr_calloc(1, sizeof *p);
@@ -79,16 +99,12 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     if (!c->assets)
         return p;
     struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL};
-    for (unsigned i = 0; i < c->nhome; i++) {
-        if (i >= ASSET_MAX_HOME || blk_cidr_parse(c->home[i], &ac.home[i], &sub) < 0) {
-            pr_errf(e, "--home-net %s", i >= ASSET_MAX_HOME ? "given too often" : sub.msg);
-            det_passive_close(p);
-            return NULL;
-        }
-        ac.nhome++;
+    int nh = det_passive_home(c, ac.home, ASSET_MAX_HOME, e);
+    if (nh < 0) {
+        det_passive_close(p);
+        return NULL;
     }
-    if (!ac.nhome && c->iface)
-        iface_nets(c->iface, &ac);
+    ac.nhome = (size_t)nh;
     if (macv_load(&p->vendors, NULL, &sub) < 0)
         fprintf(stderr, "portreeve detect: no MAC vendors: %s\n", sub.msg);
     ac.vendors = &p->vendors;

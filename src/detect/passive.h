@@ -26,6 +26,13 @@ struct det_passive_config {
 };
 
 struct det_passive;
+struct blk_cidr;
+
+/* The home network of c: its --home-net CIDRs, else the networks of c->iface, else the
+ * private ranges (assets.h assets_default_home). Returns how many were put in out (at most
+ * max), or -1 with e filled on a bad CIDR. */
+int det_passive_home(const struct det_passive_config *c, struct blk_cidr *out, unsigned max,
+                     struct pr_error *e);
 
 /* Returns NULL with e filled on a bad --home-net or an --assets file that cannot be
  * written. A missing p0f database costs only the OS names (one warning on stderr). */

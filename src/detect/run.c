@@ -1,6 +1,7 @@
 /* run.c — see run.h. */
 #include "detect/run.h"
 
+#include "detect/behave.h"
 #include "detect/capture.h"
 #include "detect/eve.h"
 #include "detect/fwsrc.h"
@@ -202,6 +203,20 @@ static int open_web_logs(const struct det_options *o, struct inputs *in, struct 
     return 0;
 }
 
+/* The behaviour analysis on the engine, with the same home network as the inventory. */
+static struct det_behave *behave_open(const struct det_passive_config *pc,
+                                      const struct det_config *cfg, struct det_engine *d,
+                                      struct pr_error *e)
+{
+    struct beh_config bc = {.max_sources =
+                                cfg->max_sources < (1u << 20) ? cfg->max_sources : 1u << 20};
+    int nh = det_passive_home(pc, bc.home, BEH_MAX_HOME, e);
+    if (nh < 0)
+        return NULL;
+    bc.nhome = (unsigned)nh;
+    return det_behave_new(&bc, d, e);
+}
+
 int det_run(const struct det_options *o)
 {
     struct pr_error e = {""};
@@ -313,12 +328,15 @@ int det_run(const struct det_options *o)
                     " out by their own timeouts; `portreeve block flush` lifts them)\n",
                     blk_kept(blk));
     }
-    /* the passive picture: OS names for src_os, the --assets inventory (file opened here) */
+    /* the passive picture: OS names for src_os, the --assets inventory (file opened here);
+     * behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
     struct det_passive_config pc = o->passive;
     pc.iface = o->iface;
     struct det_passive *pas = det_passive_open(&pc, &e);
-    if (!pas) {
+    struct det_behave *beh = pas ? behave_open(&pc, &o->cfg, d, &e) : NULL;
+    if (!beh) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
         det_web_free(web);
@@ -328,6 +346,7 @@ int det_run(const struct det_options *o)
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
     if (drop_privileges(o) < 0) {
+        det_behave_free(beh);
         det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
@@ -449,16 +468,18 @@ int det_run(const struct det_options *o)
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
-               " over the cap %llu, errors %llu\n",
+               " over the cap %llu, errors %llu, below --block-level %llu\n",
                (unsigned long long)bs->blocked, (unsigned long long)bs->would_block,
                (unsigned long long)bs->protected_, (unsigned long long)bs->no_evidence,
-               (unsigned long long)bs->capped, (unsigned long long)bs->errors);
+               (unsigned long long)bs->capped, (unsigned long long)bs->errors,
+               (unsigned long long)bs->below_level);
         fflush(stdout);
         blk_close(blk);
     }
     det_passive_close(pas);
     det_web_free(web);
     det_engine_free(d);
+    det_behave_free(beh);
     close_inputs(&in);
     return rc;
 
