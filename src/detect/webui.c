@@ -333,11 +333,11 @@ int det_webui_start(struct det_webui *w, struct pr_error *e)
 {
     w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                   MHD_USE_POLL | MHD_USE_ERROR_LOG,
-                              0, NULL, NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, w->fd,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)DET_WEBUI_MAX_CONN,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQ_MEMORY,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                              0, NULL, NULL, handle, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                              MHD_OPTION_LISTEN_SOCKET, w->fd, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned)DET_WEBUI_MAX_CONN, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                              (size_t)REQ_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned)IDLE_SECONDS, MHD_OPTION_END);
     if (!w->mhd)
         return pr_errf(e, "--web %s: the HTTP server did not start", w->name);
     w->fd = -1; /* libmicrohttpd closes it */
