@@ -16,6 +16,7 @@
 #define REQ_MEMORY (16 * 1024) /* per connection: the request line and headers */
 #define IDLE_SECONDS 30
 #define KEEPALIVE_SECONDS 2
+#define LOG_MAX 20 /* server messages shown */
 
 #define CSP                                                                                        \
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "                \
@@ -31,6 +32,7 @@ struct det_webui {
     size_t snap_len;
     uint64_t version;
     int stop;
+    unsigned logged; /* server messages so far (guarded by mu too) */
     /* the capture thread's own: when the next snapshot is due */
     uint64_t next_us, cost_us;
 };
@@ -322,18 +324,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                   det_page_type(name));
 }
 
+/* libmicrohttpd's messages (bad requests among them): the first LOG_MAX only, so clients
+ * cannot fill the log. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    struct det_webui *w = cls;
+    pthread_mutex_lock(&w->mu);
+    unsigned n = w->logged < LOG_MAX + 1 ? ++w->logged : w->logged;
+    pthread_mutex_unlock(&w->mu);
+    if (n > LOG_MAX)
+        return;
     fputs("portreeve detect: --web: ", stderr);
     vfprintf(stderr, fmt, ap);
+    if (n == LOG_MAX)
+        fputs("portreeve detect: --web: further server messages are not shown\n", stderr);
 }
 
 int det_webui_start(struct det_webui *w, struct pr_error *e)
 {
     w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                   MHD_USE_POLL | MHD_USE_ERROR_LOG,
-                              0, NULL, NULL, handle, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                              0, NULL, NULL, handle, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
                               MHD_OPTION_LISTEN_SOCKET, w->fd, MHD_OPTION_CONNECTION_LIMIT,
                               (unsigned)DET_WEBUI_MAX_CONN, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                               (size_t)REQ_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
