@@ -93,6 +93,10 @@ r=$(cdp eval 'document.querySelectorAll("#timeline-svg circle.mark").length + " 
 check "timeline marks and live status ($r)" sh -c "echo '$r' | grep -Eq '^ok \"([2-9]|[1-9][0-9]+) live\"'"
 cdp quit >/dev/null
 wait $CPID 2>/dev/null
+st=/proc/$DPID/status
+check "detect serves unprivileged: Uid not 0, NoNewPrivs 1, Seccomp 2, server threads" sh -c \
+    "grep -Eq '^Uid:\s+[1-9]' $st && grep -Eq '^NoNewPrivs:\s+1' $st &&
+     grep -Eq '^Seccomp:\s+2' $st && grep -Eq '^Threads:\s+([2-9]|[1-9][0-9])' $st"
 
 kill -TERM $DPID
 wait $DPID
