@@ -234,6 +234,26 @@ static json_t *blocks_json(const struct det_view *v)
     return arr;
 }
 
+/* now_us, or for a file the latest time seen: of an alert or of a host (RFC 3339 UTC
+ * strings of one format sort as their times); null when nothing was seen. */
+static json_t *generated(const struct det_view *v, json_t *hosts, uint64_t now_us)
+{
+    if (now_us)
+        return time_json(now_us);
+    char latest[40] = "";
+    if (v->last_us)
+        det_fmt_time(v->last_us, latest, sizeof latest);
+    size_t i;
+    json_t *h;
+    json_array_foreach(hosts, i, h)
+    {
+        const char *t = json_string_value(json_object_get(h, "last_seen"));
+        if (t && strcmp(t, latest) > 0)
+            snprintf(latest, sizeof latest, "%s", t);
+    }
+    return latest[0] ? json_string(latest) : json_null();
+}
+
 char *det_view_snapshot(const struct det_view *v, const struct det_engine *engine,
                         const struct assets *assets, uint64_t now_us)
 {
@@ -245,7 +265,7 @@ char *det_view_snapshot(const struct det_view *v, const struct det_engine *engin
     json_t *scans = scans_json(v, &nactive);
     json_t *blocks = blocks_json(v);
     json_object_set_new(o, "version", json_integer(1));
-    json_object_set_new(o, "generated", time_json(now_us ? now_us : v->last_us));
+    json_object_set_new(o, "generated", generated(v, hosts, now_us));
     json_object_set_new(o, "source", json_string(v->cfg.source ? v->cfg.source : ""));
     json_object_set_new(o, "live", json_boolean(v->cfg.live));
     json_t *c = json_object();

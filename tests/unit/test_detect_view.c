@@ -74,6 +74,7 @@ static void test_empty(void **state)
     struct det_view_config c = {.source = "eth0", .live = 1};
     struct det_view *v = det_view_new(&c);
     json_t *o = snapshot(v, NULL);
+    assert_true(json_is_null(json_object_get(o, "generated"))); /* nothing seen */
     assert_string_equal(str(o, "source"), "eth0");
     assert_true(json_is_true(json_object_get(o, "live")));
     assert_int_equal(json_array_size(json_object_get(o, "hosts")), 0);
@@ -208,6 +209,8 @@ static void test_hosts(void **state)
     json_t *hosts = json_object_get(o, "hosts");
     assert_int_equal(json_array_size(hosts), 3);
     assert_int_equal(json_integer_value(json_object_get(o, "hosts_total")), 3);
+    /* no alert: the time of a file's snapshot is its latest host's */
+    assert_string_equal(str(o, "generated"), "2023-11-14T22:13:20.000002Z");
     json_t *h = json_array_get(hosts, 1); /* by address */
     assert_string_equal(str(h, "ip"), "198.18.0.2");
     assert_string_equal(str(h, "mac"), "52:54:00:01:02:03");
