@@ -8,7 +8,6 @@
 
 struct scan_state {
     uint64_t seen; /* order of its latest alert (0: empty slot) */
-    char event[40];
     uint32_t scan_id;
     json_t *alert; /* the latest alert of the scan */
 };
@@ -61,13 +60,15 @@ uint64_t det_view_alerts_seen(const struct det_view *v)
     return v->seen;
 }
 
-/* The slot of the scan (event, id), or the oldest one to reuse. */
-static struct scan_state *scan_slot(struct det_view *v, const char *event, uint32_t id)
+/* The slot of scan id, or the oldest one to reuse. Ids are unique in a run whatever the
+ * event (a portscan that turns out to be part of a decoy_portscan keeps its id); an alert
+ * without an id (0) always gets a slot of its own. */
+static struct scan_state *scan_slot(struct det_view *v, uint32_t id)
 {
     struct scan_state *old = &v->scans[0];
     for (unsigned i = 0; i < DET_VIEW_MAX_SCANS; i++) {
         struct scan_state *s = &v->scans[i];
-        if (s->seen && s->scan_id == id && !strcmp(s->event, event))
+        if (id && s->seen && s->scan_id == id)
             return s;
         if (s->seen < old->seen)
             old = s;
@@ -107,11 +108,9 @@ void det_view_alert(struct det_view *v, const struct det_alert *a)
         v->ring[(v->head + v->n++) % v->cfg.max_alerts] = json_incref(o);
     }
     /* the scan's latest state */
-    const char *event = a->event ? a->event : "";
-    struct scan_state *s = scan_slot(v, event, a->scan_id);
+    struct scan_state *s = scan_slot(v, a->scan_id);
     json_decref(s->alert);
     s->seen = v->seen;
-    snprintf(s->event, sizeof s->event, "%s", event);
     s->scan_id = a->scan_id;
     s->alert = json_incref(o);
     if (a->has_src && a->action &&

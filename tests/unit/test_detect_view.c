@@ -144,6 +144,35 @@ static void test_scans_and_blocks(void **state)
     det_view_free(v);
 }
 
+/* a scan keeps its id when its event changes (portscan, then part of a decoy campaign);
+ * alerts without an id are never merged */
+static void test_scan_identity(void **state)
+{
+    (void)state;
+    struct det_view_config c = {0};
+    struct det_view *v = det_view_new(&c);
+    struct det_alert a = alert(7, DET_ALERT_NEW, "198.18.0.3", "198.18.0.2", "none", T0);
+    det_view_alert(v, &a);
+    a = alert(7, DET_ALERT_END, "198.18.0.3", "198.18.0.2", "none", T0 + 1);
+    a.event = "decoy_portscan";
+    det_view_alert(v, &a);
+    for (int i = 0; i < 2; i++) {
+        a = alert(0, DET_ALERT_NEW, "198.18.0.4", "198.18.0.2", "none", T0 + 2);
+        a.event = "new_service";
+        det_view_alert(v, &a);
+    }
+    json_t *o = snapshot(v, NULL);
+    json_t *scans = json_object_get(o, "scans");
+    assert_int_equal(json_array_size(scans), 3);
+    json_t *s = json_array_get(scans, 2);
+    assert_string_equal(str(s, "event"), "decoy_portscan");
+    assert_true(json_is_false(json_object_get(s, "active")));
+    assert_string_equal(str(json_array_get(scans, 0), "event"), "new_service");
+    assert_string_equal(str(json_array_get(scans, 1), "event"), "new_service");
+    json_decref(o);
+    det_view_free(v);
+}
+
 /* the tables are bounded: the oldest entries make room */
 static void test_bounds(void **state)
 {
@@ -386,10 +415,11 @@ static void test_webui_serves(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),      cmocka_unit_test(test_scans_and_blocks),
-        cmocka_unit_test(test_bounds),     cmocka_unit_test(test_hosts),
-        cmocka_unit_test(test_report),     cmocka_unit_test(test_page_files),
-        cmocka_unit_test(test_webui_spec), cmocka_unit_test(test_webui_serves),
+        cmocka_unit_test(test_empty),        cmocka_unit_test(test_scans_and_blocks),
+        cmocka_unit_test(test_bounds),       cmocka_unit_test(test_scan_identity),
+        cmocka_unit_test(test_hosts),        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_page_files),   cmocka_unit_test(test_webui_spec),
+        cmocka_unit_test(test_webui_serves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
