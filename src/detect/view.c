@@ -15,6 +15,7 @@ struct scan_state {
 struct block_state {
     uint64_t seen; /* 0: empty slot */
     uint64_t since_us;
+    uint32_t scan_id; /* the scan it was blocked for */
     char ip[PR_ADDRSTRLEN];
     json_t *alert; /* the alert that blocked it */
 };
@@ -53,11 +54,6 @@ void det_view_free(struct det_view *v)
         json_decref(v->blocks[i].alert);
     free(v->ring);
     free(v);
-}
-
-uint64_t det_view_alerts_seen(const struct det_view *v)
-{
-    return v->seen;
 }
 
 /* The slot of scan id, or the oldest one to reuse. Ids are unique in a run whatever the
@@ -118,11 +114,14 @@ void det_view_alert(struct det_view *v, const struct det_alert *a)
         char ip[PR_ADDRSTRLEN];
         addr_str(&a->src, ip, sizeof ip);
         struct block_state *b = block_slot(v, ip);
-        if (!b->seen || strcmp(b->ip, ip)) { /* a new block (not the same one again) */
+        /* a new block: a new address, or a new scan of one blocked before (a scan's
+         * later lines repeat its action) */
+        if (!b->seen || strcmp(b->ip, ip) || b->scan_id != a->scan_id) {
             json_decref(b->alert);
             memset(b, 0, sizeof *b);
             snprintf(b->ip, sizeof b->ip, "%s", ip);
             b->since_us = a->ts_us;
+            b->scan_id = a->scan_id;
             b->alert = json_incref(o);
         }
         b->seen = v->seen;

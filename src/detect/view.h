@@ -38,8 +38,6 @@ void det_view_free(struct det_view *v);
 void det_view_alert(struct det_view *v, const struct det_alert *a);
 /* A sink (alert.h) that feeds det_view_alert; closing it leaves the view alone. */
 void det_view_sink(struct det_view *v, struct det_sink *out);
-/* How many alerts were recorded so far (a snapshot is due when it changed). */
-uint64_t det_view_alerts_seen(const struct det_view *v);
 
 /* The snapshot as compact JSON (caller frees; NULL when out of memory): engine counters
  * (engine may be NULL), the inventory (assets may be NULL: no hosts), scans with
