@@ -43,6 +43,9 @@ static void usage(FILE *f)
           "  --assets FILE      the inventory of home hosts as JSON lines: MAC, vendor, OS,\n"
           "                     services, peers (written at the end; live every --assets-every)\n"
           "  --assets-every SEC live: rewrite the inventory this often (default 60)\n"
+          "  --web ADDR:PORT    serve a live page: hosts, who talks to whom, scans, blocks,\n"
+          "                     timeline (read only, no login: keep it on loopback)\n"
+          "  --report FILE.html the same page, self-contained, written at the end\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -128,6 +131,8 @@ enum {
     O_ASSETS,
     O_ASSETSEVERY,
     O_BLOCKLEVEL,
+    O_WEB,
+    O_REPORT,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -202,6 +207,8 @@ static const struct option longopts[] = {
     {"home-net", required_argument, NULL, O_HOMENET},
     {"assets", required_argument, NULL, O_ASSETS},
     {"assets-every", required_argument, NULL, O_ASSETSEVERY},
+    {"web", required_argument, NULL, O_WEB},
+    {"report", required_argument, NULL, O_REPORT},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -362,6 +369,12 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_METRICS:
         o->metrics = v;
+        break;
+    case O_WEB:
+        o->web = v;
+        break;
+    case O_REPORT:
+        o->report = v;
         break;
     case O_BLOCK:
         a->block = 1;

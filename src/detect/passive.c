@@ -96,7 +96,7 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     } else {
         fprintf(stderr, "portreeve detect: no passive OS names: %s\n", sub.msg);
     }
-    if (!c->assets)
+    if (!c->assets && !c->inventory)
         return p;
     struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL};
     int nh = det_passive_home(c, ac.home, ASSET_MAX_HOME, e);
@@ -113,6 +113,8 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
         det_passive_close(p);
         return NULL;
     }
+    if (!c->assets)
+        return p;
     p->out = strcmp(c->assets, "-") ? fopen(c->assets, "w") : stdout;
     if (!p->out) {
         pr_errf(e, "--assets '%s': %s", c->assets, strerror(errno));
@@ -178,6 +180,11 @@ void det_passive_summary(const struct det_passive *p, FILE *f)
             (unsigned long long)st->services, (unsigned long long)st->os_named,
             assets_bytes(p->assets));
     fflush(f);
+}
+
+const struct assets *det_passive_assets(const struct det_passive *p)
+{
+    return p ? p->assets : NULL;
 }
 
 void det_passive_close(struct det_passive *p)

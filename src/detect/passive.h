@@ -9,6 +9,7 @@
 #define PR_DETECT_PASSIVE_H
 
 #include "core/error.h"
+#include "detect/assets.h"
 #include "detect/event.h"
 
 #include <stdint.h>
@@ -23,6 +24,7 @@ struct det_passive_config {
     const char *assets;       /* --assets FILE, or NULL: no inventory */
     uint64_t assets_every_us; /* live: rewrite the file this often (0: 60 s) */
     const char *p0f_path;     /* NULL: /etc/p0f/p0f.fp */
+    int inventory;            /* keep the inventory without --assets (--web, --report) */
 };
 
 struct det_passive;
@@ -46,6 +48,8 @@ const char *det_passive_os(void *ctx, const struct pr_addr *a);
 int det_passive_write(struct det_passive *p, uint64_t now_us, int final);
 /* One summary line on f ("assets: ..."), when there is an inventory. */
 void det_passive_summary(const struct det_passive *p, FILE *f);
+/* The inventory (NULL without --assets or inventory), for the page (view.h). */
+const struct assets *det_passive_assets(const struct det_passive *p);
 void det_passive_close(struct det_passive *p);
 
 #endif

@@ -6,6 +6,7 @@
 #include "detect/eve.h"
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
+#include "detect/pageout.h"
 #include "detect/tablekey.h"
 #include "detect/web.h"
 #include "detect/websrc.h"
@@ -332,8 +333,10 @@ int det_run(const struct det_options *o)
      * behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
     struct det_passive_config pc = o->passive;
     pc.iface = o->iface;
+    pc.inventory = o->web || o->report;
     struct det_passive *pas = det_passive_open(&pc, &e);
     struct det_behave *beh = pas ? behave_open(&pc, &o->cfg, d, &e) : NULL;
+    int live = o->iface || o->follow;
     if (!beh) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         det_passive_close(pas);
@@ -345,7 +348,18 @@ int det_run(const struct det_options *o)
         return DET_EXIT_USAGE;
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
-    if (drop_privileges(o) < 0) {
+    /* --web, --report: the socket and the file are opened before the drop */
+    struct det_pageout_config pgc = {o->web, o->report,
+                                     o->iface  ? o->iface
+                                     : o->file ? o->file
+                                               : o->fwlog,
+                                     live, o->block ? o->block->seconds : 0};
+    struct det_pageout *pg = NULL;
+    int pg_rc = det_pageout_open(&pgc, d, &pg, &e);
+    if (pg_rc < 0)
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+    if (pg_rc < 0 || drop_privileges(o) < 0 || det_pageout_start(pg, stderr) < 0) {
+        det_pageout_close(pg);
         det_behave_free(beh);
         det_passive_close(pas);
         blk_close(blk);
@@ -369,7 +383,6 @@ int det_run(const struct det_options *o)
     int wstate[DET_MAX_HTTP_LOGS] = {0};
     struct det_event ev;
     struct det_http_req req[DET_MAX_HTTP_LOGS];
-    int live = o->iface || o->follow;
     while (!det_stop) {
         if (det_hup) {
             det_hup = 0;
@@ -433,6 +446,7 @@ int det_run(const struct det_options *o)
                     det_passive_write(pas, wall_us(), 0);
                 if (web && live)
                     det_web_tick(web, wall_us());
+                det_pageout_tick(pg, d, det_passive_assets(pas), live ? wall_us() : 0);
             }
         } else if (pick >= 0) {
             det_web_request(web, &req[pick]);
@@ -444,6 +458,7 @@ int det_run(const struct det_options *o)
                 det_passive_write(pas, wall_us(), 0);
             if (web && live)
                 det_web_tick(web, wall_us());
+            det_pageout_tick(pg, d, det_passive_assets(pas), live ? wall_us() : 0);
             if (pstate == DONE) { /* only HTTP logs, all idle: nobody else waits */
                 det_metrics_poll(metrics, d);
                 struct timespec ts = {0, 100 * 1000000};
@@ -465,6 +480,10 @@ int det_run(const struct det_options *o)
     if (det_passive_write(pas, wall_us(), 1) < 0 && rc == DET_EXIT_OK)
         rc = DET_EXIT_RUNTIME;
     det_passive_summary(pas, stdout);
+    if (det_pageout_finish(pg, d, det_passive_assets(pas), live ? wall_us() : 0, &det_stop,
+                           stderr) < 0 &&
+        rc == DET_EXIT_OK)
+        rc = DET_EXIT_RUNTIME;
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
@@ -480,6 +499,7 @@ int det_run(const struct det_options *o)
     det_web_free(web);
     det_engine_free(d);
     det_behave_free(beh);
+    det_pageout_close(pg);
     close_inputs(&in);
     return rc;
 
