@@ -497,14 +497,6 @@ static struct os_result *round_result(struct osrun *R, struct oshost *h, int *ac
     return os;
 }
 
-static void os_free(struct os_result *os)
-{
-    if (os) {
-        free(os->fingerprint);
-        free(os);
-    }
-}
-
 /* Whether a round lost replies that another round could bring (SEQ replies or the
  * OPS/WIN re-probes, the echo replies, a closed port's RST). */
 static int lossy(const struct oshost *h)
@@ -622,13 +614,13 @@ int osscan_run(const struct scan_config *cfg, struct rawio *io, struct engine_ta
             int acc;
             struct os_result *os = round_result(&R, h, &acc);
             if (!h->have_best || acc > h->best_acc) {
-                os_free(h->best);
+                os_result_free(h->best);
                 h->best = os;
                 h->best_acc = acc;
                 h->best_perfect = os->perfect;
                 h->have_best = 1;
             } else {
-                os_free(os);
+                os_result_free(os);
             }
             if (!h->best_perfect && lossy(h))
                 todo[keep_n++] = h;
