@@ -444,6 +444,10 @@ static int finish_config(struct scan_cli *c)
     struct scan_config *cfg = &c->cfg;
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
+    if (cfg->os_detect && !priv) {
+        fprintf(stderr, "portreeve scan: -O needs root or CAP_NET_RAW (raw probes)\n");
+        return -1;
+    }
 
     if (!c->tcp_name && !c->want_udp)
         c->tcp_name = priv ? "syn" : "connect";
@@ -551,10 +555,6 @@ static int finish_config(struct scan_cli *c)
         if (cfg->family == AF_INET6) {
             fprintf(stderr, "portreeve scan: -O: IPv6 OS detection is not implemented; "
                             "use -O with IPv4 targets\n");
-            return -1;
-        }
-        if (!priv) {
-            fprintf(stderr, "portreeve scan: -O needs root or CAP_NET_RAW (raw probes)\n");
             return -1;
         }
         if (osdb_load(c->osdb_path ? c->osdb_path : OSDB_DEFAULT_PATH, &c->osdb, &e) < 0) {
