@@ -28,6 +28,7 @@
 #define PORT_T 13
 #define NPORTS 20
 #define IE_SEQ 295
+#define OSSCAN_CHUNK 1024 /* hosts probed at the same time */
 
 /* nmap's option bytes: SEQ 1-6, ECN, T2-T6 (as T1: SEQ 1's), T7; and window sizes. */
 static const struct {
@@ -51,7 +52,6 @@ enum pkind { P_SEQ, P_OPS, P_ECN, P_T, P_U1, P_IE };
 struct probe {
     uint8_t kind, idx; /* enum pkind; SEQ/OPS 0-5, T 0-6, IE 0-1 */
     uint8_t tries;
-    uint64_t sent_us;
 };
 
 struct oshost {
@@ -219,7 +219,6 @@ static int send_probe(struct osrun *R, struct oshost *h, struct probe *p)
                        addr_str(&h->tg->res->addr, a, sizeof a), strerror(-rc));
     }
     p->tries++;
-    p->sent_us = now_us();
     if (p->kind == P_SEQ)
         gettimeofday(&h->rec.seq_sent[p->idx], NULL);
     if (p->kind == P_IE && p->tries > 1)
@@ -572,8 +571,10 @@ static int run_round(struct osrun *R, struct oshost **hs, size_t m, volatile sig
     return 0;
 }
 
-int osscan_run(const struct scan_config *cfg, struct rawio *io, struct engine_target *tg, size_t n,
-               volatile sig_atomic_t *stop, struct engine_stats *st, struct pr_error *e)
+/* OS detection of tg[0..n-1] at once (osscan_run's contract). */
+static int run_chunk(const struct scan_config *cfg, struct rawio *io, struct engine_target *tg,
+                     size_t n, volatile sig_atomic_t *stop, struct engine_stats *st,
+                     struct pr_error *e)
 {
     struct osrun R = {.cfg = cfg, .io = io, .st = st, .e = e};
     R.h = pr_calloc(n ? n : 1, sizeof *R.h);
@@ -634,4 +635,15 @@ int osscan_run(const struct scan_config *cfg, struct rawio *io, struct engine_ta
     free(todo);
     free(R.h);
     return rc;
+}
+
+int osscan_run(const struct scan_config *cfg, struct rawio *io, struct engine_target *tg, size_t n,
+               volatile sig_atomic_t *stop, struct engine_stats *st, struct pr_error *e)
+{
+    /* a record is about 15 KiB: a group of 65536 hosts goes OSSCAN_CHUNK hosts at a time */
+    for (size_t i = 0; i < n && !(stop && *stop); i += OSSCAN_CHUNK)
+        if (run_chunk(cfg, io, tg + i, n - i < OSSCAN_CHUNK ? n - i : OSSCAN_CHUNK, stop, st, e) <
+            0)
+            return -1;
+    return 0;
 }

@@ -4,9 +4,9 @@
  * Per host: six SEQ probes 100 ms apart to an open TCP port, then ECN, T2-T7 (T1 is the
  * first SEQ reply), U1 to a closed UDP port and the two ICMP echo probes (IE), each with
  * nmap's exact header fields and options; replies are matched by port and ICMP id,
- * unanswered probes are sent once more. Every host of the group is probed at the same
- * time (nmap probes its OS-scan groups one after another). The replies go to os/fptests.c,
- * the fingerprint to the nmap-os-db matcher (os/osdb.h), and the result to host->os.
+ * unanswered probes are sent once more. The hosts of the group are probed at the same
+ * time, up to 1024 at once (nmap probes its OS-scan groups one after another). The replies go to
+ * os/fptests.c, the fingerprint to the nmap-os-db matcher (os/osdb.h), and the result to host->os.
  * Runs on the scan's raw sockets (opened before privileges were dropped) in the caller's
  * thread. */
 #ifndef PR_SCAN_OSSCAN_H
