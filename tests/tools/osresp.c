@@ -434,6 +434,8 @@ struct tresp {
     uint8_t flags;
     struct topts opts;
     int q_res, q_urp;
+    int has_rd; /* a RST carries 4 bytes of data whose CRC-32 is rd */
+    uint32_t rd;
 };
 
 struct prof {
@@ -506,11 +508,13 @@ static int yes(const char *expr, int dflt)
     return v[0] == 'Y';
 }
 
+/* T (the initial TTL nmap computes once U1 told it the distance: ours is 1) unless it is
+ * out of reach, then TG (what nmap guesses from the TTL without U1). */
 static uint8_t ttl_of(const struct entry *e, int test, uint8_t dflt)
 {
-    uint32_t v = pick_num(get(e, test, "TG"), PICK_MID, 0);
-    if (!v)
-        v = pick_num(get(e, test, "T"), PICK_MID, dflt);
+    uint32_t v = pick_num(get(e, test, "T"), PICK_MID, 0);
+    if (v == 0 || v > 255)
+        v = pick_num(get(e, test, "TG"), PICK_MID, v > 255 ? 255 : dflt);
     return (uint8_t)(v > 255 ? 255 : v);
 }
 
@@ -541,6 +545,8 @@ static int tresp_compile(const struct entry *e, int t, uint8_t ttl, struct tresp
     const char *q = get(e, t, "Q");
     r->q_res = q && strchr(q, 'R') && (strchr(q, '|') == NULL || strchr(q, 'R') < strchr(q, '|'));
     r->q_urp = q && strchr(q, 'U') && (strchr(q, '|') == NULL || strchr(q, 'U') < strchr(q, '|'));
+    r->rd = pick_num(get(e, t, "RD"), PICK_MID, 0);
+    r->has_rd = r->rd != 0 && (r->flags & TH_RST);
     return opts_compile(get(e, t, "O"), &r->opts);
 }
 
@@ -661,6 +667,8 @@ struct resp {
     struct seqround sr;
     double t0;
     uint32_t ts_base;
+    uint32_t crctab[256]; /* CRC-32 (IEEE, as nmap's RD test) */
+    int has_seq;          /* the entry has a SEQ test */
     int verbose;
     unsigned long n_seq, n_syn, n_ecn, n_t[7], n_u1, n_ie, n_bad;
 };
@@ -753,6 +761,37 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)rd16(p) << 16 | rd16(p + 2);
 }
 
+static void crc_init(uint32_t *tab)
+{
+    for (uint32_t k = 0; k < 256; k++) {
+        uint32_t c = k;
+        for (int i = 0; i < 8; i++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        tab[k] = c;
+    }
+}
+
+/* Four bytes whose CRC-32 is want: the table index of each step is found backwards from
+ * the final register (the top bytes of the table entries are all different), then the
+ * bytes forwards from the initial register. */
+static void crc_forge(const uint32_t *tab, uint32_t want, uint8_t out[4])
+{
+    uint8_t idx[4];
+    uint32_t f = ~want;
+    for (int j = 3; j >= 0; j--) {
+        int k = 0;
+        while (k < 255 && (tab[k] >> 24) != (f >> 24))
+            k++;
+        idx[j] = (uint8_t)k;
+        f = (f ^ tab[k]) << 8;
+    }
+    uint32_t c = 0xFFFFFFFFu;
+    for (int j = 0; j < 4; j++) {
+        out[j] = (uint8_t)((c ^ idx[j]) & 0xff);
+        c = tab[idx[j]] ^ (c >> 8);
+    }
+}
+
 /* A received IPv4 datagram for us. */
 struct in_pkt {
     const uint8_t *ip, *l4;
@@ -804,7 +843,7 @@ static void send_tcp(struct resp *r, const struct in_pkt *in, const struct tresp
 {
     uint8_t out[FRAME_MAX];
     uint8_t *t = out + 34;
-    size_t thl = 20 + opts->len;
+    size_t thl = 20 + opts->len, dlen = tr->has_rd ? 4 : 0;
     uint32_t probe_ts = 0;
     /* the probe's TSval, echoed when TSecr is to be non-zero */
     size_t doff = (size_t)(in->l4[12] >> 4) * 4;
@@ -837,8 +876,10 @@ static void send_tcp(struct resp *r, const struct in_pkt *in, const struct tresp
         wr32(o + 2, opts->ts_val ? (r->p.ts_zero ? 0 : ts_now(r, in->t)) : 0);
         wr32(o + 6, opts->ts_e ? (probe_ts ? probe_ts : 1) : 0);
     }
-    wr16(t + 16, pkt_cksum(t, thl, pseudo(r, in, IPPROTO_TCP, thl)));
-    send_ip(r, in, out, thl, IPPROTO_TCP, ipid_next(r, g), tr->df, tr->ttl);
+    if (dlen)
+        crc_forge(r->crctab, tr->rd, t + thl);
+    wr16(t + 16, pkt_cksum(t, thl + dlen, pseudo(r, in, IPPROTO_TCP, thl + dlen)));
+    send_ip(r, in, out, thl + dlen, IPPROTO_TCP, ipid_next(r, g), tr->df, tr->ttl);
 }
 
 static uint32_t other_than(struct resp *r, uint32_t a, uint32_t b)
@@ -850,41 +891,37 @@ static uint32_t other_than(struct resp *r, uint32_t a, uint32_t b)
     return x;
 }
 
-/* T2-T7 and the ECN answer: S and A from the probe as the test says. */
-static void answer_t(struct resp *r, const struct in_pkt *in, const struct tresp *tr,
-                     struct ipidgen *g)
+/* The sequence number a test's S says (Z, A: the probe's ack, A+, O: other). */
+static uint32_t seq_of(struct resp *r, char mode, uint32_t pack)
 {
-    uint32_t pseq = rd32(in->l4 + 4), pack = rd32(in->l4 + 8);
-    uint32_t seq, ack;
-    if (!tr->r)
-        return;
-    switch (tr->smode) {
-    case 'Z':
-        seq = 0;
-        break;
-    case 'A':
-        seq = pack;
-        break;
-    case '+':
-        seq = pack + 1;
-        break;
-    default:
-        seq = other_than(r, pack, pack + 1);
-    }
-    switch (tr->amode) {
-    case 'Z':
-        ack = 0;
-        break;
-    case 'S':
-        ack = pseq;
-        break;
-    case '+':
-        ack = pseq + 1;
-        break;
-    default:
-        ack = other_than(r, pseq, pseq + 1);
-    }
-    send_tcp(r, in, tr, &tr->opts, tr->win, seq, ack, g);
+    return mode == 'Z'   ? 0
+           : mode == 'A' ? pack
+           : mode == '+' ? pack + 1
+                         : other_than(r, pack, pack + 1);
+}
+
+/* The acknowledgment number a test's A says (Z, S: the probe's seq, S+, O: other). */
+static uint32_t ack_of(struct resp *r, char mode, uint32_t pseq)
+{
+    return mode == 'Z'   ? 0
+           : mode == 'S' ? pseq
+           : mode == '+' ? pseq + 1
+                         : other_than(r, pseq, pseq + 1);
+}
+
+/* T1-T7 and the ECN answer: S and A from the probe as the test says. */
+static void answer_t(struct resp *r, const struct in_pkt *in, const struct tresp *tr,
+                     const struct topts *opts, uint16_t win, struct ipidgen *g)
+{
+    if (tr->r)
+        send_tcp(r, in, tr, opts, win, seq_of(r, tr->smode, rd32(in->l4 + 8)),
+                 ack_of(r, tr->amode, rd32(in->l4 + 4)), g);
+}
+
+static void answer_test(struct resp *r, const struct in_pkt *in, const struct tresp *tr,
+                        struct ipidgen *g)
+{
+    answer_t(r, in, tr, &tr->opts, tr->win, g);
 }
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
@@ -978,37 +1015,37 @@ static void on_tcp(struct resp *r, const struct in_pkt *in)
     if (rd16(in->l4 + 2) != r->port) {
         int ti = f & TH_SYN ? 4 : (f & TH_ACK) ? 5 : 6;
         r->n_t[ti]++;
-        answer_t(r, in, &p->t[ti], gen_closed(r));
+        answer_test(r, in, &p->t[ti], gen_closed(r));
         return;
     }
     if ((f & (TH_SYN | TH_ECE | TH_CWR)) == (TH_SYN | TH_ECE | TH_CWR) && !(f & TH_FIN)) {
         r->n_ecn++;
-        answer_t(r, in, &p->ecn, &r->g_tcp);
+        answer_test(r, in, &p->ecn, &r->g_tcp);
     } else if (f == TH_SYN) {
         int idx = seq_index(in);
         const struct tresp *t1 = &p->t[0];
         if (!t1->r)
             return;
-        uint32_t isn;
-        if (idx >= 0) {
+        int o = idx < 0 ? 0 : idx; /* the port scan's SYN is answered as the first */
+        if (idx >= 0)
             r->n_seq++;
-            isn = seq_isn(r, idx, pseq, in->t);
-        } else {
+        else
             r->n_syn++;
-            idx = 0;
-            isn = other_than(r, 0, 0);
+        if (!r->has_seq && t1->smode != 'O') {
+            answer_t(r, in, t1, &p->ops[o], p->win[o], &r->g_tcp);
+            return;
         }
-        uint32_t ack = t1->amode == 'S' ? pseq : t1->amode == 'Z' ? 0 : pseq + 1;
-        send_tcp(r, in, t1, &p->ops[idx], p->win[idx], isn, ack, &r->g_tcp);
+        uint32_t isn = idx >= 0 ? seq_isn(r, idx, pseq, in->t) : other_than(r, 0, 0);
+        send_tcp(r, in, t1, &p->ops[o], p->win[o], isn, ack_of(r, t1->amode, pseq), &r->g_tcp);
     } else if (f == 0) {
         r->n_t[1]++;
-        answer_t(r, in, &p->t[1], &r->g_tcp);
+        answer_test(r, in, &p->t[1], &r->g_tcp);
     } else if ((f & TH_SYN) && (f & TH_FIN)) {
         r->n_t[2]++;
-        answer_t(r, in, &p->t[2], &r->g_tcp);
+        answer_test(r, in, &p->t[2], &r->g_tcp);
     } else if (f & TH_ACK) {
         r->n_t[3]++;
-        answer_t(r, in, &p->t[3], &r->g_tcp);
+        answer_test(r, in, &p->t[3], &r->g_tcp);
     }
     /* FIN, NULL+PSH, ... to an open port: silence, as RFC 793 hosts do */
 }
@@ -1229,6 +1266,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(stderr, "osresp: line %u: %s (%s)\n", e->line, e->name, e->klass);
+    r->has_seq = e->has[TS_SEQ];
     free(e);
     r->verbose = verbose;
     r->addr = ntohl(ia.s_addr);
@@ -1239,6 +1277,7 @@ int main(int argc, char **argv)
     r->g_closed.cls = r->p.ci, r->g_closed.cval = r->p.ci_c;
     r->g_icmp.cls = r->p.ii, r->g_icmp.cval = r->p.ii_c;
     ipid_reset(r);
+    crc_init(r->crctab);
     r->t0 = now_s();
     /* an uptime of 1 hour to 11 days at the TS rate (nmap prints it as "Uptime guess") */
     r->ts_base = 1 + (uint32_t)fmod(r->p.ts_hz * (3600 + rnd(r) % 950400), 4294967295.0);
