@@ -37,8 +37,8 @@ entry_family() {
 
 lab_up --no-servers || exit $?
 NS_C=${LAB_PREFIX}c IF_C=${LAB_PREFIX}c0 ADDR_C=198.18.0.4
+lab_on_down "ip netns pids $NS_C 2>/dev/null | xargs -r kill 2>/dev/null; sleep 0.2; ip netns del $NS_C 2>/dev/null"
 ip netns add "$NS_C" || exit 1
-lab_on_down "ip netns pids $NS_C 2>/dev/null | xargs -r kill 2>/dev/null; sleep 0.2; ip netns del $NS_C"
 ip -n "$NS_C" link set lo up
 ip -n "$LAB_NS_SW" link add pc type veth peer name "$IF_C" netns "$NS_C" || exit 1
 ip -n "$LAB_NS_SW" link set pc master br0 up || exit 1
@@ -62,7 +62,7 @@ table inet osresp {
 }
 EOF
     ip netns exec "$ns" "$OSRESP" --fp "$line" --iface "${IFS_[$i]}" --addr "${ADDRS[$i]}" \
-        --port "$OPEN" --seconds 100 2>"$log" &
+        --port "$OPEN" --seconds 50 2>"$log" &
     resp_pids+=($!)
     echo "${ADDRS[$i]} impersonates $DB:$line $name ($fam)"
 done
@@ -117,9 +117,15 @@ fi
 echo "portreeve scan -O took $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 judge portreeve "$LAB_DIR/pr.xml"
 
+# the answers came from osresp (the kernels drop IPv4): each saw both scanners' SEQ probes
+kill "${resp_pids[@]}" 2>/dev/null
+for i in 0 1 2; do
+    for _ in $(seq 30); do grep -q "osresp: answered" "$LAB_DIR/osresp-$i.log" && break; sleep 0.1; done
+    n=$(sed -n 's/.*answered seq=\([0-9]*\).*/\1/p' "$LAB_DIR/osresp-$i.log")
+    check "osresp at ${ADDRS[$i]} answered the 6 SEQ probes of each scan (${n:-?})" \
+        test "${n:-0}" -ge 12
+done
 if [ $fail != 0 ]; then
-    kill "${resp_pids[@]}" 2>/dev/null
-    sleep 0.3
     for i in 0 1 2; do sed "s/^/   osresp $i: /" "$LAB_DIR/osresp-$i.log"; done
     grep -A3 "^OS fingerprint\|^TCP/IP fingerprint" "$LAB_DIR/nmap.out" | head -40
 fi
