@@ -499,13 +499,19 @@ static enum ipcls ipcls_of(const char *expr, uint16_t *cval)
     return IPC_RANDOM;
 }
 
-static int yes(const char *expr, int dflt)
+/* The first alternative of attribute test.name into v, or dflt when the entry lacks it. */
+static const char *attr_alt(const struct entry *e, int test, const char *name, const char *dflt,
+                            char *v, size_t cap)
 {
-    char v[8];
-    if (!expr)
-        return dflt;
-    first_alt(expr, v, sizeof v);
-    return v[0] == 'Y';
+    const char *x = get(e, test, name);
+    first_alt(x ? x : dflt, v, cap);
+    return v;
+}
+
+static int yes(const struct entry *e, int test, const char *name, const char *dflt)
+{
+    char v[VAL_LEN];
+    return attr_alt(e, test, name, dflt, v, sizeof v)[0] == 'Y';
 }
 
 /* T (the initial TTL nmap computes once U1 told it the distance: ours is 1) unless it is
@@ -518,15 +524,12 @@ static uint8_t ttl_of(const struct entry *e, int test, uint8_t dflt)
     return (uint8_t)(v > 255 ? 255 : v);
 }
 
-static char mode_of(const char *expr, char dflt)
+/* S or A of a test as one letter: Z, A/S, + (A+/S+), O. */
+static char mode_of(const struct entry *e, int test, const char *name, const char *dflt)
 {
-    char v[8];
-    if (!expr)
-        return dflt;
-    first_alt(expr, v, sizeof v);
-    if (v[0] && v[1] == '+')
-        return '+';
-    return v[0] ? v[0] : dflt;
+    char v[VAL_LEN];
+    attr_alt(e, test, name, dflt, v, sizeof v);
+    return v[0] && v[1] == '+' ? '+' : v[0] ? v[0] : 'O';
 }
 
 /* Reads test t (T1..T7 or ECN) into r; defaults are those of a plain stack. */
@@ -534,17 +537,18 @@ static int tresp_compile(const struct entry *e, int t, uint8_t ttl, struct tresp
 {
     int closed = t >= TS_T1 + 4;
     memset(r, 0, sizeof *r);
-    r->r = yes(get(e, t, "R"), 1);
-    r->df = yes(get(e, t, "DF"), 0);
+    int syn = t == TS_ECN || t == TS_T1;
+    char v[VAL_LEN];
+    r->r = yes(e, t, "R", "Y");
+    r->df = yes(e, t, "DF", "N");
     r->ttl = ttl_of(e, t, ttl);
     r->win = (uint16_t)pick_num(get(e, t, "W"), PICK_MID, t == TS_ECN ? 0xffff : 0);
-    r->smode = mode_of(get(e, t, "S"), t == TS_ECN || t == TS_T1 ? 'O' : closed ? 'A' : 'Z');
-    r->amode = mode_of(get(e, t, "A"), '+');
-    const char *f = get(e, t, "F");
-    r->flags = f ? flags_of(f) : t == TS_ECN || t == TS_T1 ? TH_SYN | TH_ACK : TH_RST | TH_ACK;
-    const char *q = get(e, t, "Q");
-    r->q_res = q && strchr(q, 'R') && (strchr(q, '|') == NULL || strchr(q, 'R') < strchr(q, '|'));
-    r->q_urp = q && strchr(q, 'U') && (strchr(q, '|') == NULL || strchr(q, 'U') < strchr(q, '|'));
+    r->smode = mode_of(e, t, "S", syn ? "O" : closed ? "A" : "Z");
+    r->amode = mode_of(e, t, "A", "S+");
+    r->flags = flags_of(attr_alt(e, t, "F", syn ? "AS" : "AR", v, sizeof v));
+    attr_alt(e, t, "Q", "", v, sizeof v);
+    r->q_res = strchr(v, 'R') != NULL;
+    r->q_urp = strchr(v, 'U') != NULL;
     r->rd = pick_num(get(e, t, "RD"), PICK_MID, 0);
     r->has_rd = r->rd != 0 && (r->flags & TH_RST);
     return opts_compile(get(e, t, "O"), &r->opts);
@@ -571,7 +575,7 @@ static int prof_compile(const struct entry *e, struct prof *p, const char *file,
         return -1;
     }
     p->ecn.flags = TH_SYN | TH_ACK;
-    first_alt(get(e, TS_ECN, "CC") ? get(e, TS_ECN, "CC") : "N", v, sizeof v);
+    attr_alt(e, TS_ECN, "CC", "N", v, sizeof v);
     p->ecn.flags |= v[0] == 'Y' ? TH_ECE : v[0] == 'S' ? TH_ECE | TH_CWR : v[0] == 'O' ? TH_CWR : 0;
     for (int i = 0; i < 6; i++) {
         char name[4] = {'O', (char)('1' + i), 0, 0};
@@ -600,7 +604,7 @@ static int prof_compile(const struct entry *e, struct prof *p, const char *file,
         for (int i = 0; i < 5; i++)
             p->pat[i] = skew[i] * c / (p->sdev > 0 ? p->sdev : 1);
     }
-    first_alt(get(e, TS_SEQ, "TS") ? get(e, TS_SEQ, "TS") : "7", v, sizeof v);
+    attr_alt(e, TS_SEQ, "TS", "7", v, sizeof v);
     uint32_t ts;
     p->ts_zero = !strcmp(v, "0");
     if (alt_num(v, strlen(v), PICK_MID, &ts) || ts == 0)
@@ -609,33 +613,33 @@ static int prof_compile(const struct entry *e, struct prof *p, const char *file,
     p->ti = ipcls_of(get(e, TS_SEQ, "TI"), &p->ti_c);
     p->ci = ipcls_of(get(e, TS_SEQ, "CI"), &p->ci_c);
     p->ii = ipcls_of(get(e, TS_SEQ, "II"), &p->ii_c);
-    first_alt(get(e, TS_SEQ, "SS") ? get(e, TS_SEQ, "SS") : "O", v, sizeof v);
+    attr_alt(e, TS_SEQ, "SS", "O", v, sizeof v);
     p->ss_shared = v[0] == 'S';
     /* U1 */
-    p->u_r = yes(get(e, TS_U1, "R"), 1);
-    p->u_df = yes(get(e, TS_U1, "DF"), 0);
+    p->u_r = yes(e, TS_U1, "R", "Y");
+    p->u_df = yes(e, TS_U1, "DF", "N");
     p->u_ttl = ttl_of(e, TS_U1, ttl);
     p->ipl = (uint16_t)pick_num(get(e, TS_U1, "IPL"), PICK_MID, 0x164);
     p->un = pick_num(get(e, TS_U1, "UN"), PICK_MID, 0);
-    first_alt(get(e, TS_U1, "RIPL") ? get(e, TS_U1, "RIPL") : "G", v, sizeof v);
+    attr_alt(e, TS_U1, "RIPL", "G", v, sizeof v);
     p->ripl_g = !strcmp(v, "G");
     p->ripl = (uint16_t)pick_num(v, PICK_MID, 328);
-    first_alt(get(e, TS_U1, "RID") ? get(e, TS_U1, "RID") : "G", v, sizeof v);
+    attr_alt(e, TS_U1, "RID", "G", v, sizeof v);
     p->rid_g = !strcmp(v, "G");
     p->rid = (uint16_t)pick_num(v, PICK_MID, 0x1042);
-    first_alt(get(e, TS_U1, "RIPCK") ? get(e, TS_U1, "RIPCK") : "G", v, sizeof v);
+    attr_alt(e, TS_U1, "RIPCK", "G", v, sizeof v);
     p->ripck = v[0] ? v[0] : 'G';
-    first_alt(get(e, TS_U1, "RUCK") ? get(e, TS_U1, "RUCK") : "G", v, sizeof v);
+    attr_alt(e, TS_U1, "RUCK", "G", v, sizeof v);
     p->ruck_g = !strcmp(v, "G");
     p->ruck = (uint16_t)pick_num(v, PICK_MID, 0);
-    first_alt(get(e, TS_U1, "RUD") ? get(e, TS_U1, "RUD") : "G", v, sizeof v);
+    attr_alt(e, TS_U1, "RUD", "G", v, sizeof v);
     p->rud_g = v[0] != 'I';
     /* IE */
-    p->ie_r = yes(get(e, TS_IE, "R"), 1);
-    first_alt(get(e, TS_IE, "DFI") ? get(e, TS_IE, "DFI") : "N", v, sizeof v);
+    p->ie_r = yes(e, TS_IE, "R", "Y");
+    attr_alt(e, TS_IE, "DFI", "N", v, sizeof v);
     p->dfi = v[0] ? v[0] : 'N';
     p->ie_ttl = ttl_of(e, TS_IE, ttl);
-    first_alt(get(e, TS_IE, "CD") ? get(e, TS_IE, "CD") : "Z", v, sizeof v);
+    attr_alt(e, TS_IE, "CD", "Z", v, sizeof v);
     p->cd_mode = !strcmp(v, "Z") || !strcmp(v, "S") || !strcmp(v, "O") ? v[0] : 'V';
     p->cd = (uint8_t)pick_num(v, PICK_MID, 0);
     return 0;
