@@ -8,6 +8,7 @@
 #include "core/ports.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
+#include "os/osdb.h"
 #include "output/output.h"
 #include "scan/resume.h"
 #include "scan/scan.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_OUT 4
@@ -43,7 +45,9 @@ struct scan_cli {
     const char *tcp_name;
     int timing_level;
     const char *payload_file;
-    const char *db; /* --db: store the scan in the history (audit/history.h) */
+    const char *db;        /* --db: store the scan in the history (audit/history.h) */
+    const char *osdb_path; /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
+    struct osdb *osdb;     /* loaded when -O */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -75,6 +79,7 @@ static void usage(FILE *f)
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
+          "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
@@ -374,6 +379,21 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (c->cfg.ncve_feeds >= sizeof c->cfg.cve_feeds / sizeof c->cfg.cve_feeds[0])
                 return bad(a, "'%s': at most 8 feeds", val);
             c->cfg.cve_feeds[c->cfg.ncve_feeds++] = val;
+        } else if (!strcmp(a, "-O")) {
+            c->cfg.os_detect = 1;
+        } else if (!strcmp(a, "--osscan-limit")) {
+            c->cfg.osscan_limit = 1;
+        } else if (!strcmp(a, "--osscan-guess") || !strcmp(a, "--fuzzy")) {
+            c->cfg.osscan_guess = 1;
+        } else if (!strcmp(a, "--max-os-tries")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 1, 50, &v) < 0)
+                return -1;
+            c->cfg.max_os_tries = (int)v;
+        } else if (!strcmp(a, "--osdb")) {
+            NEED_VAL();
+            c->osdb_path = val;
         } else if (!strcmp(a, "--payloads")) {
             NEED_VAL();
             c->payload_file = val;
@@ -502,6 +522,28 @@ static int finish_config(struct scan_cli *c)
     } else if (cfg->ncve_feeds || cfg->versiondb) {
         fprintf(stderr, "portreeve scan: %s needs -sV (or -A)\n",
                 cfg->ncve_feeds ? "--cve-feed" : "--versiondb");
+        return -1;
+    }
+
+    /* OS detection: raw sockets, IPv4, and the fingerprint database read now */
+    if (cfg->os_detect) {
+        if (cfg->family == AF_INET6) {
+            fprintf(stderr, "portreeve scan: -O: IPv6 OS detection is not implemented; "
+                            "use -O with IPv4 targets\n");
+            return -1;
+        }
+        if (!priv) {
+            fprintf(stderr, "portreeve scan: -O needs root or CAP_NET_RAW (raw probes)\n");
+            return -1;
+        }
+        if (osdb_load(c->osdb_path ? c->osdb_path : OSDB_DEFAULT_PATH, &c->osdb, &e) < 0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            return -1;
+        }
+        cfg->osdb = c->osdb;
+        tzset(); /* the fingerprint's date is local time; the sandbox opens no zone file */
+    } else if (c->osdb_path) {
+        fprintf(stderr, "portreeve scan: --osdb needs -O\n");
         return -1;
     }
 
@@ -704,6 +746,7 @@ void scan_cli_free(struct scan_cli *c)
     svc_free(c->cfg.svc);
     payload_free(c->cfg.payloads);
     svc_version_close(c->cfg.sv);
+    osdb_free(c->osdb);
     free(c);
 }
 

@@ -26,18 +26,38 @@ void osdb_free(struct osdb *db);
 size_t osdb_count(const struct osdb *db); /* reference fingerprints loaded */
 
 struct osdb_match_opts {
-    int guess;          /* --osscan-guess / --fuzzy: always list the closest guesses */
+    int guess;          /* --osscan-guess / --fuzzy (see osdb_match: the list is the same) */
     size_t max_matches; /* 0: OS_MAX_MATCHES */
 };
 
 /* Scores fp against every reference and fills out->matches (best first, ties in file
  * order as nmap), out->nmatches and out->perfect, following nmap's rules for when exact
- * matches, guesses or nothing are reported. Other fields of out are left alone. */
-void osdb_match(const struct osdb *db, const struct osfp *fp,
-                const struct osdb_match_opts *opts, struct os_result *out);
+ * matches, guesses or nothing are reported. Other fields of out are left alone.
+ *
+ * What nmap 7.93 does, and so this: every reference scoring at least 85% is a candidate
+ * (one per OS name, 36 kept); then, as in its XML <osmatch> list:
+ *  - 1 to 8 exact (100%) matches: those, perfect = 1 ("OS details: ...");
+ *  - more than 8 exact matches: nmatches = 0 with perfect = 1 ("Too many fingerprints
+ *    match this host to give specific OS details");
+ *  - no exact match: up to 10 candidates within 10 points of the best, perfect = 0
+ *    ("Aggressive OS guesses" in the normal output, with --osscan-guess or when the
+ *    fingerprint is not fit for submission; "No exact OS matches for host");
+ *  - no candidate: nmatches = 0, perfect = 0 ("No OS matches for host").
+ * Accuracies are truncated percents (nmap's (int)(accuracy * 100)); each match's classes
+ * carry its accuracy. opts->guess does not change the list (nmap's XML lists the guesses
+ * either way); opts->max_matches caps it. Names, classes and CPEs longer or more numerous
+ * than os_result holds are cut. */
+void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_match_opts *opts,
+                struct os_result *out);
 
 /* The accuracy (0.0-1.0) of fp against the reference at `line` in the file, for tests;
  * -1 when no reference starts there. */
 double osdb_score_line(const struct osdb *db, const struct osfp *fp, unsigned line);
+
+/* For debugging a score: writes one line per attribute of the reference at `line` that fp
+ * does not match, as nmap -d does ("T1.W: \"FFCB\" NOMATCH \"8000\" (15 points)"). Returns
+ * the length needed (like snprintf); 0 when everything matches or no reference is there. */
+size_t osdb_explain(const struct osdb *db, const struct osfp *fp, unsigned line, char *out,
+                    size_t outlen);
 
 #endif

@@ -34,7 +34,7 @@ struct osfp_test {
 struct osfp {
     size_t ntests;
     struct osfp_test tests[OSFP_MAX_TESTS]; /* in nmap's order */
-    struct osfp_test scan; /* the SCAN(...) line; nattrs 0 when unknown */
+    struct osfp_test scan;                  /* the SCAN(...) line; nattrs 0 when unknown */
 };
 
 /* Sets test.attr to value, adding the test and the attribute (in call order) when new.
@@ -55,8 +55,13 @@ int osfp_parse(struct osfp *fp, const char *text, size_t len, const char *what,
                struct pr_error *err);
 
 /* Writes fp as nmap does in <osfingerprint fingerprint="..."> and after "TCP/IP
- * fingerprint:": "OS:" lines wrapped at 71 characters, SCAN first. Returns the length it
- * needed (like snprintf); out is always terminated when outlen > 0. */
+ * fingerprint:": SCAN first, then the tests, cut into lines of "OS:" plus 72 characters
+ * (75 in all), each line ending in '\n'. Returns the length it needed (like snprintf);
+ * out is always terminated when outlen > 0. */
 size_t osfp_format(const struct osfp *fp, char *out, size_t outlen);
+
+/* The same unwrapped, one test a line ("SCAN(...)\nSEQ(...)\n..."), as nmap writes it when
+ * the fingerprint is not fit for submission (with -vv or -d). */
+size_t osfp_format_flat(const struct osfp *fp, char *out, size_t outlen);
 
 #endif

@@ -49,6 +49,24 @@ static void ports_scanned(FILE *f, const struct scan_result *r)
     fputs(" SCTP(0;) PROTOCOLS(0;)\n", f);
 }
 
+/* -O: "\tOS: A|B" (exact matches only), "\tSeq Index: N", "\tIP ID Seq: CLASS", as nmap. */
+static void os_fields(FILE *f, const struct os_result *os)
+{
+    size_t n = out_os_nperfect(os);
+    char buf[256];
+    for (size_t i = 0; i < n; i++) {
+        out_clean(os->matches[i].name, buf, sizeof buf);
+        fputs(i ? "|" : "\tOS: ", f);
+        fputs(buf, f);
+    }
+    if (os->seq_index >= 0)
+        fprintf(f, "\tSeq Index: %d", os->seq_index);
+    if (os->ipid_class[0]) {
+        out_clean(os->ipid_class, buf, sizeof buf);
+        fprintf(f, "\tIP ID Seq: %s", buf);
+    }
+}
+
 static void host_ports(FILE *f, const struct scan_result *r, const struct host_result *h,
                        const struct out_opts *o)
 {
@@ -84,6 +102,8 @@ static void host_ports(FILE *f, const struct scan_result *r, const struct host_r
     if (s.norder == 1)
         fprintf(f, "\tIgnored State: %s (%zu)", ps_name((enum port_state)s.order[0]),
                 s.count[s.order[0]]);
+    if (h->os)
+        os_fields(f, h->os);
     fputc('\n', f);
 }
 

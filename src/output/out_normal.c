@@ -12,6 +12,7 @@
  * With as_file the header and footer are the "# ..." lines nmap writes into -oN files. */
 #include "output/out_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NAME_MAX_TEXT 1024
@@ -198,6 +199,288 @@ static void service_info(FILE *f, const struct host_result *h, const struct out_
     fputc('\n', f);
 }
 
+/* nmap's OS classification lines (printosclassificationoutput): the distinct classes of the
+ * matches, best first ("Device type", "Running", "OS CPE"); with guesses only when
+ * `guess`; nothing when more than 8 types, CPEs or families would be listed. */
+#define OS_CLASS_MEMBERS 8
+static void os_classes(FILE *f, const struct os_result *os, int guess)
+{
+    const struct os_class_result *cls[OS_MAX_MATCHES * OS_MAX_CLASSES];
+    int acc[OS_MAX_MATCHES * OS_MAX_CLASSES];
+    size_t ncls = 0, nperfect_cls = 0, nperfect = out_os_nperfect(os);
+    size_t nm = os->nmatches < OS_MAX_MATCHES ? os->nmatches : OS_MAX_MATCHES;
+    for (size_t m = 0; m < nm; m++) { /* FingerPrintResults::populateClassification */
+        const struct os_match_result *mr = &os->matches[m];
+        for (size_t c = 0; c < mr->nclasses && c < OS_MAX_CLASSES; c++) {
+            const struct os_class_result *oc = &mr->classes[c];
+            size_t k = 0;
+            while (k < ncls &&
+                   !(!strcmp(cls[k]->vendor, oc->vendor) && !strcmp(cls[k]->family, oc->family) &&
+                     !strcmp(cls[k]->gen, oc->gen) && !strcmp(cls[k]->type, oc->type)))
+                k++;
+            if (k < ncls)
+                continue;
+            if (nperfect_cls > 0 && m >= nperfect)
+                goto classified;
+            cls[ncls] = oc;
+            acc[ncls++] = mr->accuracy;
+            if (m < nperfect)
+                nperfect_cls++;
+        }
+    }
+classified:;
+    const char *types[OS_CLASS_MEMBERS], *cpes[OS_CLASS_MEMBERS];
+    char fam[OS_CLASS_MEMBERS][128], gens[OS_CLASS_MEMBERS][96];
+    int famacc[OS_CLASS_MEMBERS];
+    size_t ntypes = 0, ncpes = 0, nfam = 0;
+    int overflow = 0;
+    for (size_t k = 0; k < ncls; k++) {
+        if ((!guess && k >= nperfect_cls) || acc[k] <= acc[0] - 10 || (acc[k] < 100 && k > 9))
+            break;
+        size_t t = 0;
+        while (t < ntypes && strcmp(types[t], cls[k]->type))
+            t++;
+        if (t == ntypes && ntypes == OS_CLASS_MEMBERS)
+            overflow = 1;
+        else if (t == ntypes)
+            types[ntypes++] = cls[k]->type;
+        for (size_t c = 0; c < cls[k]->ncpes && c < OS_MAX_CLASS_CPES; c++) {
+            size_t q = 0;
+            while (q < ncpes && strcmp(cpes[q], cls[k]->cpes[c]))
+                q++;
+            if (q == ncpes && ncpes == OS_CLASS_MEMBERS)
+                overflow = 1;
+            else if (q == ncpes)
+                cpes[ncpes++] = cls[k]->cpes[c];
+        }
+        char name[128];
+        if (!strcmp(cls[k]->vendor, cls[k]->family))
+            snprintf(name, sizeof name, "%s", cls[k]->family);
+        else
+            snprintf(name, sizeof name, "%s %s", cls[k]->vendor, cls[k]->family);
+        size_t q = 0;
+        while (q < nfam && strcmp(fam[q], name))
+            q++;
+        if (q < nfam) {
+            if (cls[k]->gen[0] && !strstr(gens[q], cls[k]->gen)) {
+                size_t used = strlen(gens[q]);
+                snprintf(gens[q] + used, sizeof gens[q] - used, "%s%s", used ? "|" : "",
+                         cls[k]->gen);
+            }
+            continue;
+        }
+        if (nfam == OS_CLASS_MEMBERS) {
+            overflow = 1;
+            break;
+        }
+        snprintf(fam[nfam], sizeof fam[nfam], "%s", name);
+        snprintf(gens[nfam], sizeof gens[nfam], "%s", cls[k]->gen);
+        famacc[nfam++] = acc[k];
+    }
+    if (overflow || nfam == 0)
+        return;
+    fputs("Device type: ", f);
+    for (size_t t = 0; t < ntypes; t++) {
+        out_put_text(f, types[t]);
+        if (t + 1 < ntypes)
+            fputc('|', f);
+    }
+    fprintf(f, "\nRunning%s: ", nperfect_cls == 0 ? " (JUST GUESSING)" : "");
+    for (size_t q = 0; q < nfam; q++) {
+        if (q)
+            fputs(", ", f);
+        out_put_text(f, fam[q]);
+        if (gens[q][0]) {
+            fputc(' ', f);
+            out_put_text(f, gens[q]);
+        }
+        if (q >= nperfect_cls) /* nmap compares the family's index with the exact classes */
+            fprintf(f, " (%d%%)", famacc[q]);
+    }
+    fputc('\n', f);
+    if (ncpes) {
+        fputs("OS CPE:", f);
+        for (size_t q = 0; q < ncpes; q++) {
+            fputc(' ', f);
+            out_put_text(f, cpes[q]);
+        }
+        fputc('\n', f);
+    }
+}
+
+static void os_fingerprint(FILE *f, const struct os_result *os, int wrap)
+{
+    char *fp = out_os_fingerprint(os, wrap);
+    if (!fp)
+        return;
+    fprintf(f, "TCP/IP fingerprint:\n%s\n", fp);
+    free(fp);
+}
+
+static void os_names(FILE *f, const char *lead, const struct os_result *os, size_t n, int acc)
+{
+    fputs(lead, f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        out_put_text(f, os->matches[i].name);
+        if (acc)
+            fprintf(f, " (%d%%)", os->matches[i].accuracy);
+    }
+    fputc('\n', f);
+}
+
+/* -O, as nmap's printosscanoutput writes it to the normal output. */
+static void os_report(FILE *f, const struct host_result *h, const struct out_opts *o)
+{
+    const struct os_result *os = h->os;
+    char why[128];
+    const char *reason = out_os_reason(os, why, sizeof why);
+    int loud = o->verbose > 1 || o->debug > 0;
+    size_t nperfect = out_os_nperfect(os);
+    if (os->unreliable)
+        fputs("Warning: OSScan results may be unreliable because we could not find at least 1 "
+              "open and 1 closed port\n",
+              f);
+    os_classes(f, os, os->guess || reason);
+    if (nperfect > 0) {
+        os_names(f, "OS details: ", os, nperfect, 0);
+        if (loud)
+            os_fingerprint(f, os, 1);
+    } else if (os->nmatches > 0) {
+        if (loud && reason)
+            fprintf(f, "OS fingerprint not ideal because: %s\n", reason);
+        if (os->guess || reason)
+            os_names(f, "Aggressive OS guesses: ", os, out_os_nguesses(os), 1);
+        if (!reason) {
+            fputs("No exact OS matches for host (If you know what OS is running on it, see "
+                  "https://nmap.org/submit/ ).\n",
+                  f);
+            os_fingerprint(f, os, 1);
+        } else {
+            fputs("No exact OS matches for host (test conditions non-ideal).\n", f);
+            if (loud)
+                os_fingerprint(f, os, 0);
+        }
+    } else if (!reason) {
+        fputs("No OS matches for host (If you know what OS is running on it, see "
+              "https://nmap.org/submit/ ).\n",
+              f);
+        os_fingerprint(f, os, 1);
+    } else {
+        fprintf(f, "OS fingerprint not ideal because: %s\nNo OS matches for host\n", reason);
+        if (loud)
+            os_fingerprint(f, os, 0);
+    }
+    if (os->uptime_s >= 0 && o->verbose > 0) {
+        char boot[80];
+        out_clean(os->lastboot, boot, sizeof boot);
+        if (boot[0])
+            fprintf(f, "Uptime guess: %.3f days (since %s)\n", os->uptime_s / 86400, boot);
+        else
+            fprintf(f, "Uptime guess: %.3f days\n", os->uptime_s / 86400);
+    }
+    if (os->distance >= 0)
+        fprintf(f, "Network Distance: %d hop%s\n", os->distance, os->distance == 1 ? "" : "s");
+    if (os->seq_index >= 0 && o->verbose > 0) {
+        char d[40];
+        out_clean(os->seq_difficulty, d, sizeof d);
+        fprintf(f, "TCP Sequence Prediction: Difficulty=%d (%s)\n", os->seq_index, d);
+    }
+    if (os->ipid_class[0] && o->verbose > 0) {
+        char c[40];
+        out_clean(os->ipid_class, c, sizeof c);
+        fprintf(f, "IP ID Sequence Generation: %s\n", c);
+    }
+}
+
+/* One row of the TRACEROUTE table: HOP, RTT and ADDRESS cells ("" for none). */
+struct trace_row {
+    char hop[8], rtt[96], addr[PR_ADDRSTRLEN + 272];
+    int fullrow; /* rtt spans the rest of the row and does not widen its column */
+};
+
+static size_t trace_rows(const struct host_result *h, const struct out_opts *o,
+                         struct trace_row *rows)
+{
+    const struct trace_result *t = h->trace;
+    size_t n = 0, nh = t->nhops < TRACE_MAX_HOPS ? t->nhops : TRACE_MAX_HOPS, i = 0;
+    rows[n++] = (struct trace_row){"HOP", "RTT", "ADDRESS", 0};
+    if (!o->debug && t->shared_ttl > 0 && t->shared_with.family) {
+        char a[PR_ADDRSTRLEN];
+        struct trace_row *r = &rows[n++];
+        *r = (struct trace_row){"-", "", "", 1};
+        addr_str(&t->shared_with, a, sizeof a);
+        if (t->shared_ttl == 1)
+            snprintf(r->rtt, sizeof r->rtt, "Hop 1 is the same as for %s", a);
+        else
+            snprintf(r->rtt, sizeof r->rtt, "Hops 1-%u are the same as for %s", t->shared_ttl, a);
+        while (i < nh && t->hops[i].ttl <= t->shared_ttl)
+            i++;
+    }
+    while (i < nh) {
+        const struct trace_hop *hp = &t->hops[i];
+        struct trace_row *r = &rows[n++];
+        *r = (struct trace_row){"", "", "", 0};
+        snprintf(r->hop, sizeof r->hop, "%u", hp->ttl);
+        if (!hp->have_addr) { /* missing hops in a row: "..." or "... LAST" */
+            unsigned last = hp->ttl;
+            i++;
+            while (!o->debug && i < nh && !t->hops[i].have_addr)
+                last = t->hops[i++].ttl;
+            if (last == hp->ttl)
+                snprintf(r->rtt, sizeof r->rtt, "...");
+            else
+                snprintf(r->rtt, sizeof r->rtt, "... %u", last);
+            continue;
+        }
+        if (hp->rtt_ms < 0)
+            snprintf(r->rtt, sizeof r->rtt, "--");
+        else
+            snprintf(r->rtt, sizeof r->rtt, "%.2f ms", hp->rtt_ms);
+        char a[PR_ADDRSTRLEN], name[256];
+        addr_str(&hp->addr, a, sizeof a);
+        out_clean(hp->host, name, sizeof name);
+        if (name[0])
+            snprintf(r->addr, sizeof r->addr, "%s (%s)", name, a);
+        else
+            snprintf(r->addr, sizeof r->addr, "%s", a);
+        i++;
+    }
+    return n;
+}
+
+/* --traceroute, as nmap's printtraceroute_normal: a table whose columns are as wide as their
+ * widest cell and one space apart, without trailing spaces. */
+static void trace_report(FILE *f, const struct host_result *h, const struct out_opts *o)
+{
+    const struct trace_result *t = h->trace;
+    if (t->nhops == 0) /* localhost */
+        return;
+    struct trace_row rows[TRACE_MAX_HOPS + 2];
+    size_t n = trace_rows(h, o, rows);
+    char probe[64];
+    out_trace_probe(h, probe, sizeof probe);
+    if (probe[0])
+        fprintf(f, "\nTRACEROUTE (using %s)\n", probe);
+    else
+        fputs("\nTRACEROUTE\n", f);
+    int w0 = 0, w1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        int l0 = (int)strlen(rows[i].hop), l1 = (int)strlen(rows[i].rtt);
+        w0 = l0 > w0 ? l0 : w0;
+        if (!rows[i].fullrow && l1 > w1)
+            w1 = l1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct trace_row *r = &rows[i];
+        if (r->addr[0])
+            fprintf(f, "%-*s %-*s %s\n", w0, r->hop, w1, r->rtt, r->addr);
+        else
+            fprintf(f, "%-*s %s\n", w0, r->hop, r->rtt);
+    }
+}
+
 static void host_report(FILE *f, const struct scan_result *r, const struct host_result *h,
                         const struct out_opts *o)
 {
@@ -242,8 +525,12 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
     if (h->have_mac)
         fprintf(f, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X (Unknown)\n", h->mac[0], h->mac[1],
                 h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+    if (h->os)
+        os_report(f, h, o);
     if (have_summary && s.nshown > 0)
         service_info(f, h, &s);
+    if (h->trace)
+        trace_report(f, h, o);
     if (!r->ping_only)
         fputc('\n', f);
 }
@@ -286,12 +573,26 @@ static int normal_host(FILE *f, const struct scan_result *r, const struct host_r
     return 0;
 }
 
+/* nmap's last line before the summary when -O or -sV ran and a host was up. */
+static void detection_note(FILE *f, const struct scan_result *r, const struct out_opts *o)
+{
+    if (r->hosts_up == 0 || (!o->osscan && !o->servicescan))
+        return;
+    fprintf(f,
+            "%s detection performed. Please report any incorrect results at "
+            "https://nmap.org/submit/ .\n",
+            o->osscan && o->servicescan ? "OS and Service"
+            : o->osscan                 ? "OS"
+                                        : "Service");
+}
+
 static int normal_end(FILE *f, const struct scan_result *r, const struct out_opts *o)
 {
     char when[64], counts[128];
     out_done_counts(r, counts, sizeof counts);
     if (o->as_file) {
         out_ctime(r->end.tv_sec, when, sizeof when);
+        detection_note(f, r, o);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
         if (r->errormsg) {
             fputs("# INCOMPLETE: the scan failed: ", f);
@@ -303,6 +604,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
             fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
                   "-Pn\n",
                   f);
+        detection_note(f, r, o);
         fprintf(f, "portreeve done: %s\n", counts);
         if (o->verbose > 0 && (r->pkts_sent || r->pkts_rcvd)) {
             char bs[32], br[32];

@@ -460,3 +460,113 @@ int out_put_group_ports(FILE *f, const struct host_result *h, unsigned state, un
     ranges_flush(&r);
     return r.err ? -1 : 0;
 }
+
+const char *out_os_reason(const struct os_result *os, char *buf, size_t len)
+{
+    int open_tcp = 0, closed_tcp = 0;
+    for (size_t i = 0; i < os->nused && i < sizeof os->used / sizeof os->used[0]; i++)
+        if (os->used[i].proto == PR_TCP) {
+            open_tcp |= os->used[i].state == PS_OPEN;
+            closed_tcp |= os->used[i].state == PS_CLOSED;
+        }
+    if (!open_tcp)
+        snprintf(buf, len, "Missing an open TCP port so results incomplete");
+    else if (!closed_tcp)
+        snprintf(buf, len, "Missing a closed TCP port so results incomplete");
+    else if (os->distance > 5)
+        snprintf(buf, len, "Host distance (%d network hops) is greater than five", os->distance);
+    else
+        return NULL;
+    return buf;
+}
+
+static size_t os_nmatches(const struct os_result *os)
+{
+    return os->nmatches < OS_MAX_MATCHES ? os->nmatches : OS_MAX_MATCHES;
+}
+
+size_t out_os_nperfect(const struct os_result *os)
+{
+    size_t n = 0, all = os_nmatches(os);
+    if (!os->perfect)
+        return 0;
+    while (n < all && os->matches[n].accuracy >= 100)
+        n++;
+    return n ? n : all; /* exact matches the matcher scored below 100: all of them */
+}
+
+size_t out_os_nguesses(const struct os_result *os)
+{
+    size_t n = 0, all = os_nmatches(os);
+    while (n < all && n < 10 && (n == 0 || os->matches[n].accuracy > os->matches[0].accuracy - 10))
+        n++;
+    return n;
+}
+
+char *out_os_fingerprint(const struct os_result *os, int wrap)
+{
+    enum { LINE = 71, PREFIX = 3 }; /* nmap's FP_RESULT_WRAP_LINE_LEN, "OS:" */
+    if (!os->fingerprint || !*os->fingerprint)
+        return NULL;
+    /* the tests in one run: "OS:" prefixes and line breaks dropped */
+    size_t len = strlen(os->fingerprint);
+    char *raw = malloc(len + 1), *clean = malloc(len + 1);
+    if (!raw || !clean) {
+        free(raw);
+        free(clean);
+        return NULL;
+    }
+    size_t n = 0;
+    for (const char *p = os->fingerprint; *p;) {
+        if (!strncmp(p, "OS:", PREFIX) && (p == os->fingerprint || p[-1] == '\n'))
+            p += PREFIX;
+        else if (*p == '\n' || *p == '\r')
+            p++;
+        else
+            raw[n++] = *p++;
+    }
+    raw[n] = '\0';
+    out_clean(raw, clean, len + 1);
+    free(raw);
+    n = strlen(clean);
+    /* wrapped: one "OS:" and one newline per 68 characters; else one newline per test */
+    size_t cap = wrap ? n + (n / (LINE - PREFIX) + 1) * (PREFIX + 1) + 1 : 2 * n + 2;
+    char *out = malloc(cap);
+    if (!out) {
+        free(clean);
+        return NULL;
+    }
+    size_t w = 0;
+    if (wrap) {
+        for (size_t i = 0; i < n; i += LINE - PREFIX) {
+            size_t k = n - i < LINE - PREFIX ? n - i : LINE - PREFIX;
+            memcpy(out + w, "OS:", PREFIX);
+            memcpy(out + w + PREFIX, clean + i, k);
+            w += PREFIX + k;
+            out[w++] = '\n';
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            out[w++] = clean[i];
+            if (clean[i] == ')')
+                out[w++] = '\n';
+        }
+        if (w && out[w - 1] != '\n')
+            out[w++] = '\n';
+    }
+    out[w] = '\0';
+    free(clean);
+    return out;
+}
+
+void out_trace_probe(const struct host_result *h, char *buf, size_t len)
+{
+    const struct trace_result *t = h->trace;
+    if (!t || t->proto == TRACE_PROTO_NONE)
+        snprintf(buf, len, "%s", "");
+    else if (t->proto == TRACE_PROTO_ICMP)
+        snprintf(buf, len, "%s",
+                 h->addr.family == AF_INET6 ? "proto 58/ipv6-icmp" : "proto 1/icmp");
+    else
+        snprintf(buf, len, "port %u/%s", t->port, out_proto_name(t->proto));
+}

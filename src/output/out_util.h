@@ -77,6 +77,20 @@ void out_clean(const char *s, char *buf, size_t len);
 /* malloc'd clean copy (valid UTF-8, control bytes '?'), NULL for NULL input. */
 char *out_clean_dup(const char *s);
 
+/* -O (nmap's FingerPrintResults): why the fingerprint is not ideal (OmitSubmissionFP: no
+ * open or no closed TCP port, a distance above five hops), or NULL. buf holds the text. */
+const char *out_os_reason(const struct os_result *os, char *buf, size_t len);
+/* How many leading matches are exact (100%) when os->perfect; 0 otherwise. */
+size_t out_os_nperfect(const struct os_result *os);
+/* How many leading matches nmap lists as guesses: at most 10, within 10% of the best. */
+size_t out_os_nguesses(const struct os_result *os);
+/* The fingerprint text as nmap prints it: wrapped ("OS:" lines of 71 characters, each ending
+ * in a newline) or not (one test per line, as after "OS fingerprint not ideal"); control
+ * bytes other than the newlines are '?'. malloc'd; NULL when there is none. */
+char *out_os_fingerprint(const struct os_result *os, int wrap);
+/* The text of a trace's probe ("port 80/tcp", "proto 1/icmp"), "" when none was sent. */
+void out_trace_probe(const struct host_result *h, char *buf, size_t len);
+
 /* The three parts of each format, called by out_begin, out_host and out_end (output.c),
  * which choose listed hosts, flush and check f for errors. Each returns 0, or -1 when it
  * failed; stream errors may also be left for ferror(f). */

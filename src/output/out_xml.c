@@ -6,6 +6,7 @@
  * as nmap 7.93 writes them, so every port's state can be read back. */
 #include "output/out_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void attr(FILE *f, const char *name, const char *value)
@@ -167,6 +168,153 @@ static void ports(FILE *f, const struct scan_result *r, const struct host_result
     fputs("</ports>\n", f);
 }
 
+/* Text with line breaks as "&#xa;" (the fingerprint attribute). */
+static void put_xml_lines(FILE *f, const char *s)
+{
+    char line[128];
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        while (n > 0) {
+            size_t k = n < sizeof line - 1 ? n : sizeof line - 1;
+            memcpy(line, s, k);
+            line[k] = '\0';
+            out_put_xml(f, line);
+            s += k;
+            n -= k;
+        }
+        if (*s == '\n') {
+            fputs("&#xa;", f);
+            s++;
+        }
+    }
+}
+
+static void osclass(FILE *f, const struct os_class_result *c, int accuracy)
+{
+    fputs("<osclass", f);
+    attr(f, "type", c->type);
+    attr(f, "vendor", c->vendor);
+    attr(f, "osfamily", c->family);
+    opt_attr(f, "osgen", c->gen);
+    fprintf(f, " accuracy=\"%d\"", accuracy);
+    if (c->ncpes == 0) {
+        fputs("/>\n", f);
+        return;
+    }
+    fputc('>', f);
+    for (size_t i = 0; i < c->ncpes && i < OS_MAX_CLASS_CPES; i++) {
+        fputs("<cpe>", f);
+        out_put_xml(f, c->cpes[i]);
+        fputs("</cpe>", f);
+    }
+    fputs("</osclass>\n", f);
+}
+
+static void osmatch(FILE *f, const struct os_match_result *m)
+{
+    fputs("<osmatch", f);
+    attr(f, "name", m->name);
+    fprintf(f, " accuracy=\"%d\" line=\"%u\"", m->accuracy, m->line);
+    if (m->nclasses == 0) {
+        fputs("/>\n", f);
+        return;
+    }
+    fputs(">\n", f);
+    for (size_t i = 0; i < m->nclasses && i < OS_MAX_CLASSES; i++)
+        osclass(f, &m->classes[i], m->accuracy);
+    fputs("</osmatch>\n", f);
+}
+
+/* The fingerprint goes into the XML whenever nmap would print it in the normal output. */
+static int fingerprint_shown(const struct os_result *os, const struct out_opts *o)
+{
+    char why[128];
+    const char *reason = out_os_reason(os, why, sizeof why);
+    int loud = o->verbose > 1 || o->debug > 0;
+    if (out_os_nperfect(os) > 0 || reason)
+        return loud;
+    return 1;
+}
+
+/* -O: <os> with <portused>, <osmatch> (exact matches, or the guesses within 10% of the best)
+ * and <osfingerprint>, then <uptime>, <distance>, <tcpsequence>, <ipidsequence> and
+ * <tcptssequence>, in nmap's order. */
+static void os(FILE *f, const struct os_result *os, const struct out_opts *o)
+{
+    static const char *const pstate[] = {[PS_OPEN] = "open", [PS_CLOSED] = "closed"};
+    fputs("<os>", f);
+    for (size_t i = 0; i < os->nused && i < sizeof os->used / sizeof os->used[0]; i++) {
+        const struct os_portused *u = &os->used[i];
+        if (u->state != PS_OPEN && u->state != PS_CLOSED)
+            continue;
+        fprintf(f, "<portused state=\"%s\" proto=\"%s\" portid=\"%u\"/>\n", pstate[u->state],
+                out_proto_name(u->proto), u->port);
+    }
+    size_t nperfect = out_os_nperfect(os);
+    size_t n = nperfect ? nperfect : out_os_nguesses(os);
+    for (size_t i = 0; i < n; i++)
+        osmatch(f, &os->matches[i]);
+    char *fp = fingerprint_shown(os, o) ? out_os_fingerprint(os, 1) : NULL;
+    if (fp) {
+        fputs("<osfingerprint fingerprint=\"", f);
+        put_xml_lines(f, fp);
+        fputs("\"/>\n", f);
+        free(fp);
+    }
+    fputs("</os>\n", f);
+    if (os->uptime_s >= 0) {
+        fprintf(f, "<uptime seconds=\"%.0f\"", os->uptime_s);
+        opt_attr(f, "lastboot", os->lastboot);
+        fputs("/>\n", f);
+    }
+    if (os->distance >= 0)
+        fprintf(f, "<distance value=\"%d\"/>\n", os->distance);
+    if (os->seq_index >= 0) {
+        fprintf(f, "<tcpsequence index=\"%d\"", os->seq_index);
+        attr(f, "difficulty", os->seq_difficulty);
+        attr(f, "values", os->seq_values);
+        fputs("/>\n", f);
+    }
+    if (os->ipid_class[0]) {
+        fputs("<ipidsequence", f);
+        attr(f, "class", os->ipid_class);
+        attr(f, "values", os->ipid_values);
+        fputs("/>\n", f);
+        fputs("<tcptssequence", f);
+        attr(f, "class", os->ts_class[0] ? os->ts_class : "none returned (unsupported)");
+        opt_attr(f, "values", os->ts_values);
+        fputs("/>\n", f);
+    }
+}
+
+/* --traceroute: <trace port proto> with one <hop> per answered TTL (missing hops have none). */
+static void trace(FILE *f, const struct host_result *h)
+{
+    const struct trace_result *t = h->trace;
+    if (t->nhops == 0)
+        return;
+    fputs("<trace", f);
+    if (t->proto == PR_TCP || t->proto == PR_UDP)
+        fprintf(f, " port=\"%u\" proto=\"%s\"", t->port, out_proto_name(t->proto));
+    else if (t->proto == TRACE_PROTO_ICMP && h->addr.family == AF_INET)
+        fputs(" proto=\"icmp\"", f);
+    fputs(">\n", f);
+    for (size_t i = 0; i < t->nhops && i < TRACE_MAX_HOPS; i++) {
+        const struct trace_hop *hp = &t->hops[i];
+        char a[PR_ADDRSTRLEN];
+        if (!hp->have_addr)
+            continue;
+        fprintf(f, "<hop ttl=\"%u\" ipaddr=\"%s\"", hp->ttl, addr_str(&hp->addr, a, sizeof a));
+        if (hp->rtt_ms < 0)
+            fputs(" rtt=\"--\"", f);
+        else
+            fprintf(f, " rtt=\"%.2f\"", hp->rtt_ms);
+        opt_attr(f, "host", hp->host);
+        fputs("/>\n", f);
+    }
+    fputs("</trace>\n", f);
+}
+
 static void times(FILE *f, const struct host_result *h)
 {
     double srtt = h->srtt_us > 0 ? h->srtt_us : 0;
@@ -197,6 +345,10 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
         hostnames(f, h);
     if (h->up && !r->ping_only) {
         ports(f, r, h, o);
+        if (h->os)
+            os(f, h->os, o);
+        if (h->trace)
+            trace(f, h);
         times(f, h);
     }
     fputs("</host>\n", f);

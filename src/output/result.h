@@ -127,6 +127,9 @@ struct os_result {
     int perfect;       /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
                           guesses") or none ("No exact OS matches for host") */
     int unreliable;    /* no open and closed port: nmap's "OSScan results may be unreliable" */
+    int guess;         /* --osscan-guess/--fuzzy: normal output lists the guesses ("Aggressive OS
+                          guesses", "Running (JUST GUESSING)"); XML lists them always. So
+                          matches keep nmap's guesses (within 10% of the best) without it too */
     char *fingerprint; /* nmap's "OS:SCAN(...)..." text, owned; NULL when not computed */
     double uptime_s;   /* < 0: unknown */
     char lastboot[64]; /* "Thu Dec  3 05:58:37 2026" (ctime without newline) */
@@ -151,11 +154,17 @@ struct trace_hop {
 
 #define TRACE_MAX_HOPS 50
 
+#define TRACE_PROTO_ICMP 254 /* trace_result.proto: ICMP (ICMPv6) echo probes */
+#define TRACE_PROTO_NONE 255 /* directly connected: no probe sent (nmap's bare TRACEROUTE) */
+
 struct trace_result {
-    uint16_t port; /* probe port and protocol used (<trace port proto>) */
-    uint8_t proto;
-    struct trace_hop hops[TRACE_MAX_HOPS];
+    uint16_t port;                         /* probe port and protocol used (<trace port proto>) */
+    uint8_t proto;                         /* enum pr_proto, TRACE_PROTO_ICMP or TRACE_PROTO_NONE */
+    struct trace_hop hops[TRACE_MAX_HOPS]; /* by increasing ttl */
     size_t nhops;
+    uint8_t shared_ttl; /* hops 1..shared_ttl were learnt tracing shared_with (nmap's
+                           "Hops 1-N are the same as for ADDR"); 0: none */
+    struct pr_addr shared_with;
 };
 
 struct host_result {
@@ -211,9 +220,8 @@ struct scan_result {
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);
 
-/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of h
- * (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is
- * fine. */
+/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of
+ * h (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is fine. */
 void host_result_free(struct host_result *h);
 
 /* Frees what the result owns (args, hosts, each host's ports and their svc) and zeroes it. Not

@@ -20,6 +20,7 @@
 
 struct payload_db;
 struct svc_version;
+struct osdb;
 
 /* Where finished hosts go while the scan runs (streamed outputs). Without a sink every
  * host stays in the scan_result with its ports; with one, each finished host group is
@@ -64,7 +65,13 @@ struct scan_config {
     const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
     size_t ncve_feeds;        /* status line period; 0 = auto */
-    char *args;               /* command line, for the outputs */
+    /* OS detection (-O): see scan/osscan.h */
+    int os_detect;
+    int osscan_limit;        /* --osscan-limit: only hosts with an open and a closed TCP port */
+    int osscan_guess;        /* --osscan-guess / --fuzzy */
+    int max_os_tries;        /* --max-os-tries, default 5 */
+    const struct osdb *osdb; /* loaded by the caller before scan_run when os_detect */
+    char *args;              /* command line, for the outputs */
     /* after start-up (core/privs.h, core/sandbox.h) */
     const char *run_user; /* --user: account to switch to as root; NULL = the default */
     int stay_root;        /* keep the uid: files are created after the scan (--db, audit) */

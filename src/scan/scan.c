@@ -11,6 +11,7 @@
 #include "scan/connect.h"
 #include "scan/discovery.h"
 #include "scan/engine.h"
+#include "scan/osscan.h"
 #include "scan/plan.h"
 #include "net/route.h"
 #include "svc/version.h"
@@ -449,6 +450,9 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
         if (cfg->version_detect && !cfg->ping_only && !R->stopped &&
             svc_version_run(cfg->sv, cfg->version_intensity, &cfg->source, r, R->stop, R->e) < 0)
             return fail_flush(R, emitted, reached);
+        if (cfg->os_detect && !cfg->ping_only && !cfg->dry_run && !R->stopped &&
+            !(R->stop && *R->stop) && osscan_run(cfg, &R->io, gt, n, R->stop, &R->st, R->e) < 0)
+            return fail_flush(R, emitted, reached);
         if (!R->stopped && R->stop && *R->stop) { /* during -sV: the group's -sV runs again */
             stop_at(&R->saved, gi, r->ninfo);
             R->stopped = 1;
@@ -551,7 +555,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         memcpy(R->prog_up, R->prog->up, R->prog->nup * sizeof *R->prog_up);
         qsort(R->prog_up, R->prog->nup, sizeof *R->prog_up, addr_order);
     }
-    R->need_raw = !cfg->no_ping && !cfg->connect_only;
+    R->need_raw = (!cfg->no_ping && !cfg->connect_only) || cfg->os_detect;
     for (size_t i = 0; i < cfg->ntech; i++) {
         int is_connect = !strcmp(cfg->techniques[i], "connect");
         if (!is_connect) {

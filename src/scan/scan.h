@@ -13,7 +13,7 @@
 #include <signal.h>
 
 /* Runs the scan and fills r. Hosts are scanned in groups of at most SCAN_GROUP_PAIRS
- * (host, port) pairs per technique, each group finished (every technique, then -sV)
+ * (host, port) pairs per technique, each group finished (every technique, then -sV, then -O)
  * before the next starts; with cfg->sink the group's hosts go to it and their ports are
  * freed. Returns 0, or -1 with e filled (runtime failure).
  * `stop` is polled: when it becomes non-zero the scan ends early with what it has. */
