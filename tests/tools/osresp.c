@@ -25,15 +25,17 @@
  *   - Every UDP port is closed: ICMP port unreachable per U1 (IPL, UN, RIPL, RID, RIPCK,
  *     RUCK, RUD); ICMP echo per IE (DFI, CD), IP IDs of the II class, shared with TCP
  *     when SS=S.
- * The TTL is TG (or T). Prints "osresp: line N: NAME" and then "osresp: ready" on stderr,
- * exits after N seconds (default 60, at most 3600) or on SIGTERM/SIGINT, printing how many
- * packets of each kind it answered. Exit status 0, 1 on a run-time error, 2 on bad
- * arguments or a bad/missing database entry (the message names the file and line). */
+ * The TTL is T (nmap knows the distance, 1, from U1), or TG when T is above 255. Entries
+ * nothing can satisfy stay partly unmatched: a T measured hops away, TI a constant (nmap
+ * drops SEQ answers whose IP ID repeats). Prints "osresp: line N: NAME (CLASS)" and then
+ * "osresp: ready" on stderr, exits after N seconds (default 60, at most 3600) or on
+ * SIGTERM/SIGINT, printing how many probes of each kind it answered. Exit status 0, 1 on a run-time
+ * error, 2 on bad arguments or a bad/missing database entry (the message names the file and line).
+ */
 #include "net/packet.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <math.h>
