@@ -548,6 +548,17 @@ static int tresp_compile(const struct entry *e, int t, uint8_t ttl, struct tresp
     r->smode = mode_of(e, t, "S", syn ? "O" : closed ? "A" : "Z");
     r->amode = mode_of(e, t, "A", "S+");
     r->flags = flags_of(attr_alt(e, t, "F", syn ? "AS" : "AR", v, sizeof v));
+    const char *f = get(e, t, "F");
+    if (t == TS_T1 && f && (r->flags & (TH_SYN | TH_ACK)) != (TH_SYN | TH_ACK)) {
+        /* an alternative with SYN/ACK, if any, so that port scans find the open port */
+        for (const char *bar = strchr(f, '|'); bar; bar = strchr(bar + 1, '|')) {
+            first_alt(bar + 1, v, sizeof v);
+            if ((flags_of(v) & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+                r->flags = flags_of(v);
+                break;
+            }
+        }
+    }
     attr_alt(e, t, "Q", "", v, sizeof v);
     r->q_res = strchr(v, 'R') != NULL;
     r->q_urp = strchr(v, 'U') != NULL;
