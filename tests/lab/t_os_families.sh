@@ -20,7 +20,7 @@ command -v nmap >/dev/null && [ -r "$DB" ] || { echo "FAIL nmap and $DB (nmap-co
 [ -x "$OSRESP" ] || { echo "FAIL $OSRESP is not built"; exit 1; }
 
 # family|exact entry name (the first entry of that name). Chosen because nmap 7.93 names
-# their family every time against osresp (see tests/lab/README.md).
+# each of them, as the only perfect match, every time against osresp (tests/lab/README.md).
 ENTRIES=(
     "Windows|Microsoft Windows 10 1607"
     "FreeBSD|FreeBSD 11.0-RELEASE"
@@ -127,6 +127,6 @@ for i in 0 1 2; do
 done
 if [ $fail != 0 ]; then
     for i in 0 1 2; do sed "s/^/   osresp $i: /" "$LAB_DIR/osresp-$i.log"; done
-    grep -A3 "^OS fingerprint\|^TCP/IP fingerprint" "$LAB_DIR/nmap.out" | head -40
+    sed -n '/fingerprint:$/,/^$/p' "$LAB_DIR/nmap.out" "$LAB_DIR/pr.out" | head -60
 fi
 exit $fail
