@@ -7,7 +7,8 @@
 # same value of every fingerprint test attribute that did not vary between the two nmap
 # runs (SCAN, which holds the date and the version, aside; SP, ISR, GCD and TS come from
 # random ISNs and timestamp offsets and may differ by 2). Also: -6 -O and a bad
-# nmap-os-db are refused with exit 2 and a message naming the file and line.
+# nmap-os-db are refused with exit 2 and a message naming the file and line; without an
+# open port nmap's "unreliable" warning, and --osscan-limit skips such a host.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
 PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
@@ -128,4 +129,16 @@ EOF
 rc=$?
 sed 's/^/   /' "$W/cmp"
 check "4 hosts: same top match (accuracy +-2) and fingerprint values as nmap" test $rc = 0
+
+# nmap's rules when ports are missing: a warning without an open port, no OS detection
+# at all for such a host with --osscan-limit
+t1=${OSLAB_T%% *}
+ip netns exec "$OSLAB_NS" "$PORTREEVE" scan -n -Pn -O -p "$((OSLAB_PORT - 1))" -oX "$W/c.xml" \
+    "$t1" >"$W/c.out" 2>&1
+check "-O without an open port: nmap's 'OSScan results may be unreliable' warning" \
+    grep -q "OSScan results may be unreliable" "$W/c.out"
+ip netns exec "$OSLAB_NS" "$PORTREEVE" scan -n -Pn -O --osscan-limit -p "$((OSLAB_PORT - 1))" \
+    -oX "$W/l.xml" "$t1" >/dev/null 2>&1
+check "--osscan-limit: no OS detection of a host without an open port" \
+    test -s "$W/l.xml" -a -z "$(grep '<os>' "$W/l.xml")" -a -n "$(grep '<os>' "$W/c.xml")"
 exit $fail
