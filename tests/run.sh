@@ -14,22 +14,51 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 ONLY=${ONLY:-.}
 pass=0 fail=0 skip=0 failed=()
 
-run_one() { # name timeout_seconds command...
-    local name=$1 limit=$2; shift 2
-    [[ $name =~ $ONLY ]] || return 0
-    local log=$LOGS/${name//\//_}.log start=$SECONDS rc
-    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
-    rc=$?
-    local took=$((SECONDS - start))
-    if [ $rc -eq 0 ]; then
+report() { # name rc seconds log
+    local name=$1 rc=$2 took=$3 log=$4
+    if [ "$rc" -eq 0 ]; then
         pass=$((pass + 1)); printf 'PASS  %-40s %4ss\n' "$name" "$took"
-    elif [ $rc -eq 77 ]; then
+    elif [ "$rc" -eq 77 ]; then
         skip=$((skip + 1)); printf 'SKIP  %-40s %4ss  %s\n' "$name" "$took" "$(tail -n 1 "$log")"
     else
         fail=$((fail + 1)); failed+=("$name")
         printf 'FAIL  %-40s %4ss  (exit %d, log %s)\n' "$name" "$took" "$rc" "$log"
         tail -n 25 "$log" | sed 's/^/      | /'
     fi
+}
+
+run_one() { # name timeout_seconds command...
+    local name=$1 limit=$2; shift 2
+    [[ $name =~ $ONLY ]] || return 0
+    local log=$LOGS/${name//\//_}.log start=$SECONDS rc
+    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+    rc=$?
+    report "$name" $rc $((SECONDS - start)) "$log"
+}
+
+# Tests that use one core each and nothing shared (the fuzz targets) run PAR at a time:
+# run_par queues one, run_par_wait reports them all in the order they were queued.
+PAR=${PAR:-$(nproc)}
+par_names=() par_dir=$LOGS/par
+run_par() { # name timeout_seconds command...
+    local name=$1 limit=$2; shift 2
+    [[ $name =~ $ONLY ]] || return 0
+    local i=${#par_names[@]} log=$LOGS/${name//\//_}.log
+    mkdir -p "$par_dir"
+    while [ "$(jobs -rp | wc -l)" -ge "$PAR" ]; do wait -n; done
+    par_names+=("$name")
+    ( start=$SECONDS; timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+      echo "$? $((SECONDS - start))" >"$par_dir/$i" ) &
+}
+run_par_wait() {
+    wait
+    local i rc took
+    for i in "${!par_names[@]}"; do
+        read -r rc took <"$par_dir/$i" || { rc=1 took=0; }
+        report "${par_names[$i]}" "$rc" "$took" "$LOGS/${par_names[$i]//\//_}.log"
+    done
+    par_names=()
+    rm -rf "$par_dir"
 }
 
 # style: every C file as .clang-format says (the same clang-format 14 as Debian 12's)
@@ -52,9 +81,10 @@ for t in build-fuzz/fuzz_*; do
     work=$ROOT/build/fuzz-work/$name
     mkdir -p "$work" "$ROOT/tests/fuzz/artifacts"
     [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
-    run_one "fuzz/$name" $((FUZZ_SECONDS + 60)) "$t" -max_total_time="$FUZZ_SECONDS" \
+    run_par "fuzz/$name" $((FUZZ_SECONDS + 60)) "$t" -max_total_time="$FUZZ_SECONDS" \
         -rss_limit_mb=2048 -artifact_prefix="$ROOT/tests/fuzz/artifacts/$name-" "$work"
 done
+run_par_wait
 for t in tests/lab/t_*.sh; do
     [ -f "$t" ] || continue
     limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$t" | head -n 1)

@@ -43,6 +43,9 @@ static void usage(FILE *f)
           "  --assets FILE      the inventory of home hosts as JSON lines: MAC, vendor, OS,\n"
           "                     services, peers (written at the end; live every --assets-every)\n"
           "  --assets-every SEC live: rewrite the inventory this often (default 60)\n"
+          "  --web ADDR:PORT    serve a live page: hosts, who talks to whom, scans, blocks,\n"
+          "                     timeline (read only, no login: keep it on loopback)\n"
+          "  --report FILE.html the same page, self-contained, written at the end\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -52,6 +55,7 @@ static void usage(FILE *f)
           "  --host-threshold N distinct hosts per window (50)\n"
           "  --window SEC       threshold window (60)\n"
           "  --timeout SEC      unanswered probe counts as failed after SEC (3)\n"
+          "  --scan-idle SEC    a scan silent this long has ended (30; slow scans: 3x their gap)\n"
           "  --duration SEC     stop a live capture or -F after SEC seconds\n"
           "response (docs/block.md; needs CAP_NET_ADMIN unless --dry-run):\n"
           "  --block            block scanners in nftables (table inet portreeve), only on\n"
@@ -64,6 +68,8 @@ static void usage(FILE *f)
           "  --block-anyway CIDR  gateways or name servers that may be blocked (repeatable)\n"
           "  --block-on-flags-only  stealth probes (FIN/NULL/Xmas) alone are enough to block\n"
           "  --max-blocks-per-min N  cap on new blocks per minute (default 10)\n"
+          "  --block-level N    block a source only when its threat level (0-100, in every\n"
+          "                     alert) reaches N (default 0: the evidence alone decides)\n"
           "  --flush-on-exit    delete the table and its blocks when detect exits (default:\n"
           "                     blocks outlive detect; `portreeve block flush` lifts them)\n"
           "  --keep-blocks      (the default; accepted for older command lines)\n"
@@ -102,6 +108,7 @@ enum {
     O_HOSTS,
     O_WINDOW,
     O_TIMEOUT,
+    O_SCANIDLE,
     O_DURATION,
     O_BLOCK,
     O_METRICS,
@@ -123,6 +130,9 @@ enum {
     O_HOMENET,
     O_ASSETS,
     O_ASSETSEVERY,
+    O_BLOCKLEVEL,
+    O_WEB,
+    O_REPORT,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -179,6 +189,7 @@ static const struct option longopts[] = {
     {"host-threshold", required_argument, NULL, O_HOSTS},
     {"window", required_argument, NULL, O_WINDOW},
     {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"scan-idle", required_argument, NULL, O_SCANIDLE},
     {"duration", required_argument, NULL, O_DURATION},
     {"block", no_argument, NULL, O_BLOCK},
     {"block-time", required_argument, NULL, O_BLOCKTIME},
@@ -188,6 +199,7 @@ static const struct option longopts[] = {
     {"block-anyway", required_argument, NULL, O_ANYWAY},
     {"block-on-flags-only", no_argument, NULL, O_FLAGSONLY},
     {"max-blocks-per-min", required_argument, NULL, O_MAXBLOCKS},
+    {"block-level", required_argument, NULL, O_BLOCKLEVEL},
     {"flush-on-exit", no_argument, NULL, O_FLUSH},
     {"keep-blocks", no_argument, NULL, O_KEEP},
     {"metrics", required_argument, NULL, O_METRICS},
@@ -195,6 +207,8 @@ static const struct option longopts[] = {
     {"home-net", required_argument, NULL, O_HOMENET},
     {"assets", required_argument, NULL, O_ASSETS},
     {"assets-every", required_argument, NULL, O_ASSETSEVERY},
+    {"web", required_argument, NULL, O_WEB},
+    {"report", required_argument, NULL, O_REPORT},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -319,6 +333,11 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
             return -1;
         o->cfg.conn_timeout_us = (uint64_t)(x * 1e6);
         break;
+    case O_SCANIDLE:
+        if (num_opt("--scan-idle", v, 0.1, 86400, &x, e) < 0)
+            return -1;
+        o->cfg.scan_idle_us = (uint64_t)(x * 1e6);
+        break;
     case O_DURATION:
         if (num_opt("--duration", v, 0.001, 1e7, &x, e) < 0)
             return -1;
@@ -350,6 +369,12 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_METRICS:
         o->metrics = v;
+        break;
+    case O_WEB:
+        o->web = v;
+        break;
+    case O_REPORT:
+        o->report = v;
         break;
     case O_BLOCK:
         a->block = 1;
@@ -387,6 +412,12 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         if (num_opt("--max-blocks-per-min", v, 1, BLK_MAX_PER_MIN, &x, e) < 0)
             return -1;
         bo->max_per_min = (uint32_t)x;
+        a->block_opts = 1;
+        break;
+    case O_BLOCKLEVEL:
+        if (num_opt("--block-level", v, 0, 100, &x, e) < 0)
+            return -1;
+        bo->block_level = (uint32_t)x;
         a->block_opts = 1;
         break;
     case O_FLUSH:
@@ -482,7 +513,8 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
         return pr_errf(e, "--http-log-format needs --http-log"), PR_EXIT_USAGE;
     if (a->block_opts && !a->block)
         return pr_errf(e, "--block-time, --block-time-max, --dry-run, --allow, --block-anyway,"
-                          " --block-on-flags-only, --max-blocks-per-min, --flush-on-exit and"
+                          " --block-on-flags-only, --max-blocks-per-min, --block-level, "
+                          "--flush-on-exit and"
                           " --keep-blocks need --block"),
                PR_EXIT_USAGE;
     if (a->block && o->file && !a->cmdline_block) {

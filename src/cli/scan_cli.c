@@ -48,6 +48,7 @@ struct scan_cli {
     const char *db;        /* --db: store the scan in the history (audit/history.h) */
     const char *osdb_path; /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
     struct osdb *osdb;     /* loaded when -O */
+    int aggressive;        /* -A: -sV, and as root -O and --traceroute, like nmap */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -78,7 +79,8 @@ static void usage(FILE *f)
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T\n"
-          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
+          "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
+          "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
@@ -360,7 +362,10 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
                             "(the file holds the original command)\n");
             return -1;
         } else if (!strcmp(a, "-A")) {
+            c->aggressive = 1;
             c->cfg.version_detect = 1;
+        } else if (!strcmp(a, "--traceroute")) {
+            c->cfg.traceroute = 1;
         } else if (!strcmp(a, "--version-intensity")) {
             NEED_VAL();
             long v;
@@ -455,6 +460,22 @@ static int finish_config(struct scan_cli *c)
     if (c->want_udp && !priv) {
         fprintf(stderr, "portreeve scan: the UDP scan (-sU) needs root or CAP_NET_RAW\n");
         return -1;
+    }
+    if (cfg->traceroute && !priv) {
+        fprintf(stderr, "portreeve scan: --traceroute needs root or CAP_NET_RAW\n");
+        return -1;
+    }
+    if (c->aggressive) { /* nmap's -A: -O and --traceroute only with privileges */
+        int os = priv && cfg->family == AF_INET;
+        cfg->os_detect |= os;
+        cfg->traceroute |= priv;
+        fprintf(stderr,
+                "portreeve scan: notice: -A runs -sV%s%s%s; nmap's default scripts (-sC) are not "
+                "run\n",
+                os ? " -O" : "", priv ? " --traceroute" : "",
+                !priv ? " (-O and --traceroute need root or CAP_NET_RAW)"
+                : !os ? " (no -O: IPv6 OS detection is not implemented)"
+                      : "");
     }
     if (c->tcp_name)
         cfg->techniques[cfg->ntech++] = c->tcp_name;
@@ -591,6 +612,8 @@ static int finish_config(struct scan_cli *c)
     if (t->initial_rtt_us > t->max_rtt_us)
         t->initial_rtt_us = t->max_rtt_us;
     cfg->verbose = c->oo.verbose;
+    c->oo.servicescan = cfg->version_detect && !cfg->ping_only;
+    c->oo.osscan = cfg->os_detect && !cfg->ping_only;
     return 0;
 }
 

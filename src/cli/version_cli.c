@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include <jansson.h>
+#include <microhttpd.h>
 #include <libpq-fe.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
@@ -53,5 +54,6 @@ int cmd_version(int argc, char **argv)
     printf("  libcap-ng %s (built with)\n", PR_CAPNG_VERSION);
     if (sv)
         printf("  libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+    printf("  libmicrohttpd %s\n", MHD_get_version());
     return PR_EXIT_OK;
 }

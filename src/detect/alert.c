@@ -28,6 +28,15 @@ static const char *kind_word(enum det_alert_kind k)
     return k == DET_ALERT_NEW ? "ALERT" : k == DET_ALERT_UPDATE ? "UPDATE" : "END";
 }
 
+/* ", advice: A; B" (the recommended actions), or nothing. */
+static void advice_text(const struct det_alert *a, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < a->nactions && i < DET_ALERT_MAX_ACTIONS && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "; " : ", advice: ", a->actions[i]);
+}
+
 /* A web alert (web.h): requests and paths instead of ports and hosts. */
 static void format_web_line(const struct det_alert *a, char *buf, size_t len)
 {
@@ -42,8 +51,10 @@ static void format_web_line(const struct det_alert *a, char *buf, size_t len)
     for (unsigned i = 0; i < w->nsamples && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : ", sample ", w->sample_paths[i]);
     if (n < len)
-        snprintf(buf + n, len - n, ", incident %u, threat %u, tool %s, action %s", w->incident_id,
-                 w->threat_level, a->tool_guess, a->action);
+        n += (size_t)snprintf(buf + n, len - n, ", incident %u, threat %u, tool %s, action %s",
+                              w->incident_id, a->threat_level, a->tool_guess, a->action);
+    if (n < len)
+        advice_text(a, buf + n, len - n);
 }
 
 const char *det_alert_phase(enum det_alert_kind k)
@@ -119,24 +130,33 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
     open[0] = 0;
     for (unsigned i = 0; i < a->nopen && o + 7 < sizeof open; i++)
         o += (size_t)snprintf(open + o, sizeof open - o, "%s%u", i ? "," : "", a->open_ports[i]);
-    char ev[192], camp[32] = "";
+    char ev[192], camp[32] = "", top[DET_ALERT_MAX_PORTS * 18 + 16] = "";
     evidence_list(a->evidence, ev, sizeof ev);
     if (a->campaign_id)
         snprintf(camp, sizeof camp, ", campaign %u", a->campaign_id);
-    snprintf(buf, len,
-             "%s %s #%u %s %s scan from %s to %s: %u ports, %u hosts, %u probes, open [%s], "
-             "detector %s, confidence %.3f, tool %s, action %s, phase %s, incident %u%s, "
-             "evidence %s",
-             ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed,
-             a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess, a->action,
-             det_alert_phase(a->kind), a->incident_id, camp, ev);
+    o = 0;
+    for (unsigned i = 0; i < a->nports && i < DET_ALERT_MAX_PORTS; i++)
+        o += (size_t)snprintf(top + o, sizeof top - o, "%s%u:%u", i ? "," : " (top ", a->port[i],
+                              a->port_count[i]);
+    if (o)
+        snprintf(top + o, sizeof top - o, ")");
+    size_t n = (size_t)snprintf(
+        buf, len,
+        "%s %s #%u %s %s scan from %s to %s: %u ports%s, %u hosts, %u probes, open [%s], "
+        "detector %s, confidence %.3f, tool %s, action %s, phase %s, incident %u%s, "
+        "evidence %s, threat %u",
+        ts, kind_word(a->kind), a->scan_id, a->event, a->scan_type, src, dst, a->ports_probed, top,
+        a->hosts_probed, a->probes, open, a->detector, a->confidence, a->tool_guess, a->action,
+        det_alert_phase(a->kind), a->incident_id, camp, ev, a->threat_level);
+    if (n < len)
+        advice_text(a, buf + n, len - n);
 }
 
 /* ---- text sink ---- */
 
 static int text_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
-    char line[1280];
+    char line[2048];
     format_line(a, line, sizeof line);
     if (fprintf((FILE *)ctx, "%s\n", line) < 0 || fflush((FILE *)ctx) != 0)
         return pr_errf(e, "writing alert to stdout failed");
@@ -162,7 +182,6 @@ int det_sink_text(FILE *f, struct det_sink *out)
 static void web_json(json_t *o, const struct det_web_info *w)
 {
     json_object_set_new(o, "incident_id", json_integer(w->incident_id));
-    json_object_set_new(o, "threat_level", json_integer(w->threat_level));
     json_object_set_new(o, "paths_probed", json_integer(w->paths_probed));
     json_t *st = json_object();
     for (unsigned i = 0; i < w->nstatus && i < DET_WEB_MAX_STATUS; i++) {
@@ -207,6 +226,13 @@ char *det_alert_json(const struct det_alert *a)
     else
         json_object_set_new(o, "dst_ips_count", json_integer(a->dst_count));
     json_object_set_new(o, "ports_probed", json_integer(a->ports_probed));
+    if (a->nports) {
+        json_t *top = json_array();
+        for (unsigned i = 0; i < a->nports && i < DET_ALERT_MAX_PORTS; i++)
+            json_array_append_new(top, json_pack("{s:i,s:i}", "port", (json_int_t)a->port[i],
+                                                 "count", (json_int_t)a->port_count[i]));
+        json_object_set_new(o, "ports", top);
+    }
     json_object_set_new(o, "hosts_probed", json_integer(a->hosts_probed));
     json_t *open = json_array();
     for (unsigned i = 0; i < a->nopen && i < DET_ALERT_MAX_OPEN; i++)
@@ -225,6 +251,11 @@ char *det_alert_json(const struct det_alert *a)
         if ((a->evidence & (1u << b)) && det_evidence_name(1u << b))
             json_array_append_new(ev, json_string(det_evidence_name(1u << b)));
     json_object_set_new(o, "block_evidence", ev);
+    json_object_set_new(o, "threat_level", json_integer(a->threat_level));
+    json_t *act = json_array();
+    for (unsigned i = 0; i < a->nactions && i < DET_ALERT_MAX_ACTIONS; i++)
+        json_array_append_new(act, json_string(a->actions[i]));
+    json_object_set_new(o, "recommended_actions", act);
     if (a->web)
         web_json(o, a->web);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -342,7 +373,7 @@ static int syslog_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
     (void)ctx;
     (void)e;
-    char line[1280];
+    char line[2048];
     format_line(a, line, sizeof line);
     syslog(LOG_WARNING, "%s", line);
     return 0;

@@ -17,6 +17,9 @@
 
 #define DET_ALERT_MAX_OPEN 32
 #define DET_ALERT_MAX_SRCS 16
+#define DET_ALERT_MAX_PORTS 8    /* `ports`: the top ports of a sweep */
+#define DET_ALERT_MAX_ACTIONS 4  /* `recommended_actions` */
+#define DET_ALERT_ACTION_LEN 120 /* bytes of one action, with its NUL */
 
 enum det_alert_kind { DET_ALERT_NEW = 0, DET_ALERT_UPDATE, DET_ALERT_END };
 
@@ -25,7 +28,6 @@ enum det_alert_kind { DET_ALERT_NEW = 0, DET_ALERT_UPDATE, DET_ALERT_END };
 #define DET_WEB_MAX_SAMPLES 5
 struct det_web_info {
     uint32_t incident_id;  /* the port scan's incident when the source scanned first */
-    uint8_t threat_level;  /* 0-100 */
     uint32_t paths_probed; /* distinct paths requested */
     unsigned nstatus;      /* status_counts: code → requests */
     uint16_t status_code[DET_WEB_MAX_STATUS];
@@ -93,6 +95,17 @@ struct det_alert {
     const struct det_web_info *web; /* web alerts only */
     unsigned evidence;              /* enum det_evidence bits, named in `block_evidence` */
     const char *src_os;             /* the source's passive OS fingerprint (oscache.h), or NULL */
+    /* `ports` (sweeps: more than one host): the most probed ports, most first, with the
+     * probes (new flows, not retransmissions) of each; nports 0 leaves the field out */
+    unsigned nports;
+    uint16_t port[DET_ALERT_MAX_PORTS];
+    uint32_t port_count[DET_ALERT_MAX_PORTS];
+    /* The threat level of the source (threat.h; 0-100) and what to do about it, filled for
+     * every alert before the responder sees it. A producer may preset threat_level as the
+     * weight of its own evidence (web.h): threat.h takes it as the alert's points. */
+    uint8_t threat_level;
+    unsigned nactions;
+    char actions[DET_ALERT_MAX_ACTIONS][DET_ALERT_ACTION_LEN];
 };
 
 /* Writes ts (microseconds since the epoch) as RFC 3339 UTC with microseconds. */

@@ -49,6 +49,17 @@ static const struct {
 } default_home[] = {{"10.0.0.0", 8},    {"172.16.0.0", 12}, {"192.168.0.0", 16},
                     {"198.18.0.0", 15}, {"fc00::", 7},      {"fe80::", 10}};
 
+size_t assets_default_home(struct blk_cidr *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof default_home / sizeof default_home[0] && n < max; i++, n++) {
+        memset(&out[n], 0, sizeof out[n]);
+        addr_parse(default_home[i].net, &out[n].net);
+        out[n].bits = default_home[i].bits;
+    }
+    return n;
+}
+
 struct assets *assets_new(const struct assets_config *c, struct pr_error *e)
 {
     if (c->nhome > ASSET_MAX_HOME) {
@@ -64,13 +75,8 @@ struct assets *assets_new(const struct assets_config *c, struct pr_error *e)
         pr_errf(e, "--max-assets: at most %u hosts", 1u << 24);
         return NULL;
     }
-    if (!a->cfg.nhome) {
-        for (size_t i = 0; i < sizeof default_home / sizeof default_home[0]; i++) {
-            struct blk_cidr *h = &a->cfg.home[a->cfg.nhome++];
-            addr_parse(default_home[i].net, &h->net);
-            h->bits = default_home[i].bits;
-        }
-    }
+    if (!a->cfg.nhome)
+        a->cfg.nhome = assets_default_home(a->cfg.home, ASSET_MAX_HOME);
     uint32_t cap = 2;
     while (cap < 2 * a->cfg.max_hosts)
         cap <<= 1;

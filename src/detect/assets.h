@@ -37,6 +37,9 @@ struct assets_stats {
 
 struct assets;
 
+/* The default home network (the private ranges and 198.18.0.0/15) into out; returns how
+ * many (at most max). */
+size_t assets_default_home(struct blk_cidr *out, size_t max);
 /* Returns NULL with e filled on a bad configuration. */
 struct assets *assets_new(const struct assets_config *c, struct pr_error *e);
 /* One IP datagram (ip, len) seen at ts_us; src_mac is the frame's Ethernet source or NULL. */

@@ -222,6 +222,16 @@ const char *blk_respond(void *ctx, const struct det_alert *a)
                 why);
         return "none";
     }
+    if (a->threat_level < r->opt.block_level) {
+        r->st.below_level++;
+        if (a->kind == DET_ALERT_NEW) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "threat level %u is below --block-level %u", a->threat_level,
+                     r->opt.block_level);
+            say(r, a, "not blocked (yet)", msg);
+        }
+        return "none";
+    }
     struct recent *old = recent_slot(r, &a->src, 0);
     bool same_scan = old && old->scan_id == a->scan_id;
     if (same_scan && old->until_us > a->ts_us) {

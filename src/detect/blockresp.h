@@ -1,7 +1,8 @@
 /* blockresp.h — the `detect --block` responder: the engine's hook (engine.h
  * det_engine_set_responder) that turns a scan alert into a block.
  *
- * For every alert: is the source protected, is the evidence spoof-proof, is it already
+ * For every alert: is the source protected, is the evidence spoof-proof, has its threat
+ * level reached --block-level, is it already
  * blocked, is the per-minute cap open (block.h)? If all say yes, it asks the helper
  * (blockhelper.h) for "block ADDR SECONDS" (the helper lengthens it for a repeat
  * offender) and answers "blocked"; with --dry-run it
@@ -25,6 +26,7 @@ struct blk_options {
     uint32_t seconds;                 /* --block-time (default 3600) */
     uint32_t seconds_max;             /* --block-time-max for repeat offenders (7 days) */
     uint32_t max_per_min;             /* --max-blocks-per-min (default 10) */
+    uint32_t block_level;             /* --block-level: the alert's threat_level needed (0) */
     const char *allow[BLK_MAX_CIDRS]; /* --allow CIDR */
     unsigned nallow;
     const char *anyway[BLK_MAX_CIDRS]; /* --block-anyway CIDR */
@@ -36,6 +38,7 @@ void blk_options_defaults(struct blk_options *o);
 
 struct blk_stats {
     uint64_t blocked, would_block, protected_, no_evidence, capped, already, errors;
+    uint64_t below_level; /* alerts whose threat level was below --block-level */
 };
 
 struct blk_responder;

@@ -128,7 +128,8 @@ int det_decode_event(int dlt, const uint8_t *f, size_t len, uint64_t ts_us, stru
     if (ip_offset(dlt, f, len, &off) < 0 || pkt_parse(f + off, len - off, &p) < 0)
         return -1;
     /* a forged packet with a wrong checksum never reached a host's stack: not believed */
-    if (pkt_csum_check(f + off, len - off, PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE) !=
+    if (pkt_csum_check(f + off, len - off,
+                       PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE | PKT_CSUM_IP_UNSET) !=
         PKT_CSUM_OK)
         return -2;
     det_event_from_pkt(&p, ts_us, ev);

@@ -3,6 +3,7 @@
 
 #include "core/siphash.h"
 #include "detect/toolguess.h"
+#include "detect/topk.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -70,12 +71,23 @@ enum conn_state {
 #define C_DATA 1    /* the initiator sent data */
 #define C_REFUSED 2 /* the responder refused the flow with a RST */
 #define C_PROVEN 4  /* the initiator's ACK acknowledged our SYN-ACK */
+#define C_RDATA 8   /* the responder sent data (from a believable sender, see believable()) */
+#define C_CLIENT 16 /* answered as a client's request is: taken back, no probe (retract()) */
+
+/* What probe() counted for the flow's first packet (conn.counted), so that retract() can
+ * take exactly that back. */
+#define CNT_FIRST 1   /* a first contact */
+#define CNT_FCONT 2   /* fcont[] of its family */
+#define CNT_PORT 4    /* a new bit of the window's port map */
+#define CNT_HOST 8    /* a new bit of the window's host map */
+#define CNT_RECENT 16 /* recent_n[] of its port */
+#define CNT_SCAN 32   /* the open scan of its family (probes, tech, top ports) */
 
 struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
-    uint8_t proto, state, tech, counted, vote, ttl, prio;
-    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN */
+    uint8_t proto, state, tech, counted, vote, ttl, prio; /* counted: CNT_* bits */
+    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN, C_RDATA, C_CLIENT */
     uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
     uint64_t ts_us;    /* first packet */
     uint64_t last_us;  /* last packet */
@@ -112,6 +124,7 @@ struct __attribute__((aligned(64))) src {
     struct det_toolstats tool;
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
+    uint8_t recent_n[SRC_RECENT]; /* probes (new flows) of each recent port (saturating) */
     uint16_t open[8];
     uint8_t contact_bits[CONTACT_BITS / 8];
     uint8_t port_bits[WIN_BITS / 8];
@@ -137,6 +150,7 @@ struct scan {
     struct det_toolstats tool;
     uint16_t open[SCAN_OPEN];
     uint8_t nopen;
+    struct det_topk top; /* probes (new flows) per port: the alert's `ports` */
     const char *detector;
     double confidence;
     uint8_t host_bits[SCAN_HOST_BITS / 8];
@@ -159,6 +173,7 @@ struct det_engine {
     void *os_ctx;
     det_binder_fn binder;
     void *binder_ctx;
+    struct det_hooks hooks; /* behave.h */
     uint64_t binder_next_us;
     struct det_stats st;
     uint64_t now_us, next_sweep_us;
@@ -283,6 +298,11 @@ void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx)
 {
     d->binder = fn;
     d->binder_ctx = ctx;
+}
+
+void det_engine_set_hooks(struct det_engine *d, const struct det_hooks *h)
+{
+    d->hooks = *h;
 }
 
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
@@ -850,6 +870,8 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->hosts_probed = hosts;
     a->nopen = sc->nopen;
     memcpy(a->open_ports, sc->open, sizeof(uint16_t) * sc->nopen);
+    if (hosts > 1 && sc->fam != F_ICMP)
+        a->nports = det_topk_top(&sc->top, a->port, a->port_count, DET_ALERT_MAX_PORTS);
     a->detector = sc->detector;
     a->confidence = sc->confidence;
     int raw = !strcmp(a->scan_type, "connect") ? 0 : 1;
@@ -905,6 +927,8 @@ static void scan_emit(struct det_engine *d, struct scan *sc, enum det_alert_kind
         ask_binder(d, s);
     struct det_alert a;
     fill_alert(d, sc, kind, &a);
+    if (d->hooks.enrich)
+        d->hooks.enrich(d->hooks.ctx, &a);
     if (d->responder) {
         const char *act = d->responder(d->responder_ctx, &a);
         if (act)
@@ -1089,6 +1113,7 @@ static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, u
     for (unsigned i = 0; i < s->nrecent; i++)
         if (s->recent_fam[i] == f) {
             scan_add_port(sc, s->recent_ports[i]);
+            det_topk_add(&sc->top, s->recent_ports[i], s->recent_n[i] ? s->recent_n[i] : 1);
             copied++;
         }
     /* ports beyond the short exact list: the window's distinct ports when every probe was
@@ -1173,12 +1198,14 @@ static void check_source(struct det_engine *d, struct src *s)
 
 /* ---------------------------------------------------------------- probes and outcomes */
 
-/* One probe packet from s: counts it everywhere; `first` when it is a new flow. */
+/* One probe packet from s: counts it everywhere; *cnt says what was counted (CNT_*;
+ * CNT_FIRST: a first contact), for the flow it opens. */
 static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst, uint8_t proto,
                   uint16_t port, enum tech t, enum det_tool vote, uint8_t ttl, uint16_t sport,
-                  int *first_contact)
+                  uint8_t *cnt)
 {
     unsigned f = fam_of[t];
+    uint8_t k = 0;
     d->st.probes++;
     s->probes++;
     s->tech[t]++;
@@ -1210,39 +1237,53 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             s->win_pings++;
     } else if (bit_set(s->port_bits, WIN_BITS, hash_port(d, proto, port))) {
         s->win_ports++;
+        k |= CNT_PORT;
     }
-    if (bit_set(s->host_bits, WIN_BITS, hh))
+    if (bit_set(s->host_bits, WIN_BITS, hh)) {
         s->win_hosts++;
-    /* the short exact list of ports does not depend on the hashed contact bitmap, whose
-     * collisions (a few percent at 20 contacts) would otherwise drop a port from the scan */
-    if (t != T_ICMP && s->nrecent < SRC_RECENT) {
-        int dup = 0;
-        for (unsigned i = 0; i < s->nrecent; i++)
-            dup |= s->recent_ports[i] == port && s->recent_fam[i] == f;
-        if (!dup) {
-            s->recent_fam[s->nrecent] = (uint8_t)f;
-            s->recent_ports[s->nrecent++] = port;
-        }
+        k |= CNT_HOST;
     }
-    *first_contact = bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port, f));
-    if (*first_contact) {
+    if (bit_set(s->contact_bits, CONTACT_BITS, hash_contact(d, dst, proto, port, f))) {
+        k |= CNT_FIRST;
         s->contacts++;
         if (stealth_fam(f))
             s->stealth++;
     }
+    /* the short exact list of ports does not depend on the hashed contact bitmap, whose
+     * collisions (a few percent at 20 contacts) would otherwise drop a port from the scan */
+    if (t != T_ICMP) {
+        unsigned i = 0;
+        while (i < s->nrecent && !(s->recent_ports[i] == port && s->recent_fam[i] == f))
+            i++;
+        if (i == s->nrecent && s->nrecent < SRC_RECENT) {
+            s->recent_fam[i] = (uint8_t)f;
+            s->recent_ports[i] = port;
+            s->recent_n[s->nrecent++] = 0;
+        }
+        if (i < s->nrecent && s->recent_n[i] < UINT8_MAX) {
+            s->recent_n[i]++;
+            k |= CNT_RECENT;
+        }
+    }
     /* A source whose contacts filled half the filter (a scan of hundreds of ports) finds
      * few bits left for its next technique: there, every probe of a family counts towards
      * opening that family's scan, or a second full-range scan would never be reported. */
-    if ((*first_contact || s->contacts >= CONTACT_BITS / 2) && s->fcont[f] < UINT16_MAX)
+    if (((k & CNT_FIRST) || s->contacts >= CONTACT_BITS / 2) && s->fcont[f] < UINT16_MAX) {
         s->fcont[f]++;
+        k |= CNT_FCONT;
+    }
+    *cnt = k;
     struct scan *sc = src_scan(d, s, f);
     if (sc) {
+        *cnt |= CNT_SCAN;
         sc->probes++;
         sc->tech[t]++;
         sc->last_us = d->now_us;
         det_tool_account(&sc->tool, vote, ttl, sport, proto);
         if (t != T_ICMP)
             scan_add_port(sc, port);
+        if (t != T_ICMP)
+            det_topk_add(&sc->top, port, 1);
         scan_add_host(d, sc, dst);
         if (sc->pending ||
             (d->now_us >= sc->last_emit_us + d->cfg.update_us &&
@@ -1265,7 +1306,7 @@ static void outcome(struct det_engine *d, struct conn *c, int success)
     c->state = C_DONE;
     if (!s)
         return;
-    if (c->counted) {
+    if (c->counted & CNT_FIRST) {
         if (success) {
             s->succ++;
             s->llr += d->llr_succ;
@@ -1289,6 +1330,129 @@ static void open_port(struct det_engine *d, struct conn *c)
         add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp);
     else
         add_open(s->open, &s->nopen, 8, c->bp);
+}
+
+/* ---------------------------------------------------------------- client traffic */
+
+/* An answer that another host sent: not from the requester's own MAC and, when the
+ * answering address is bound to a MAC on the link (ARP/ND), from that MAC. */
+static int believable(const struct det_engine *d, const struct conn *c, const struct det_event *ev)
+{
+    if (!ev->has_mac)
+        return 1;
+    const struct src *s = src_peek(d, &c->a);
+    if (s && s->mac_state == 1 && !memcmp(s->mac, ev->src_mac, 6))
+        return 0;
+    const struct bind *b = bind_find(d, &ev->src);
+    return !b || (!b->conflict && !memcmp(b->mac, ev->src_mac, 6));
+}
+
+static void bit_clear(uint8_t *bits, size_t nbits, uint64_t h)
+{
+    size_t i = (size_t)(h % nbits);
+    bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+static void drop_open(uint16_t *open, uint8_t *n, uint16_t port)
+{
+    for (unsigned i = 0; i < *n; i++)
+        if (open[i] == port) {
+            open[i] = open[--*n];
+            return;
+        }
+}
+
+/* A home source's request was answered as a client's is (a UDP reply, a TCP connection
+ * whose handshake it proved and that carried data both ways): it was no probe. Takes back
+ * what probe() counted for it (c->counted), so that DNS, NTP or web traffic neither opens
+ * a scan nor joins one; its success stays in the TRW, as every answered contact's does.
+ * Unanswered and refused requests are never taken back (docs/detect.md). */
+static void retract(struct det_engine *d, struct conn *c)
+{
+    if ((c->fl & C_CLIENT) || !d->hooks.is_home || !d->hooks.is_home(d->hooks.ctx, &c->a))
+        return;
+    c->fl |= C_CLIENT;
+    struct src *s = src_find(d, &c->a, 0);
+    if (!s || c->ts_us < s->first_us) /* the entry is not the one that counted it */
+        return;
+    unsigned f = fam_of[c->tech];
+    uint8_t k = c->counted;
+    s->probes -= s->probes > 0;
+    s->tech[c->tech] -= s->tech[c->tech] > 0;
+    if (k & CNT_FIRST)
+        s->contacts -= s->contacts > 0;
+    if (k & CNT_FCONT)
+        s->fcont[f] -= s->fcont[f] > 0;
+    if (c->ts_us >= s->win_start) { /* counted in this window */
+        if ((k & CNT_PORT) && s->win_ports) {
+            s->win_ports--;
+            bit_clear(s->port_bits, WIN_BITS, hash_port(d, c->proto, c->bp));
+            if (s->burst_base > s->win_ports)
+                s->burst_base = s->win_ports;
+        }
+        if ((k & CNT_HOST) && s->win_hosts) {
+            s->win_hosts--;
+            bit_clear(s->host_bits, WIN_BITS, hash_addr(d, &c->b, 3));
+        }
+    }
+    for (unsigned i = 0; (k & CNT_RECENT) && i < s->nrecent; i++) {
+        if (s->recent_ports[i] != c->bp || s->recent_fam[i] != f)
+            continue;
+        if (s->recent_n[i] && --s->recent_n[i] == 0) { /* its only contact: no port of s */
+            drop_open(s->open, &s->nopen, c->bp);
+            s->nrecent--;
+            s->recent_ports[i] = s->recent_ports[s->nrecent];
+            s->recent_fam[i] = s->recent_fam[s->nrecent];
+            s->recent_n[i] = s->recent_n[s->nrecent];
+        }
+        break;
+    }
+    struct scan *sc = (k & CNT_SCAN) ? src_scan(d, s, f) : NULL;
+    if (!sc || c->ts_us < sc->first_us)
+        return;
+    sc->probes -= sc->probes > 0;
+    sc->tech[c->tech] -= sc->tech[c->tech] > 0;
+    if (c->tech != T_ICMP && det_topk_sub(&sc->top, c->bp) == 0) {
+        sc->port_bits[c->bp >> 3] &= (uint8_t) ~(1u << (c->bp & 7));
+        sc->nports -= sc->nports > 0;
+        drop_open(sc->open, &sc->nopen, c->bp);
+    }
+}
+
+/* A TCP flow with a proven handshake and data both ways is a client's connection. */
+static void tcp_client(struct det_engine *d, struct conn *c)
+{
+    if ((c->fl & (C_PROVEN | C_DATA | C_RDATA | C_CLIENT)) == (C_PROVEN | C_DATA | C_RDATA))
+        retract(d, c);
+}
+
+/* A source judged a scanner completed a handshake on c (proven by its ACK) to a port one
+ * of its open scans of that one target found open, and c was no probe of that scan (the
+ * port was no first contact): the hooks' connect (scan_then_connect). Sweeps keep no open
+ * ports per host, so a connection after one cannot be tied to what it found. */
+static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
+{
+    if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST))
+        return;
+    for (unsigned f = 0; f < F_N; f++) {
+        struct scan *sc = src_scan(d, s, f);
+        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b))
+            continue;
+        for (unsigned i = 0; i < sc->nopen; i++) {
+            if (sc->open[i] != c->bp)
+                continue;
+            struct det_connect x = {.src = c->a,
+                                    .dst = c->b,
+                                    .port = c->bp,
+                                    .ts_us = d->now_us,
+                                    .scan_id = sc->id,
+                                    .incident_id = sc->incident_id,
+                                    .scan_type = scan_type_name(sc)};
+            x.evidence = (scan_evidence(d, sc, s) | DET_EV_HANDSHAKE) & ~DET_EV_UNPROVEN;
+            d->hooks.connect(d->hooks.ctx, &x);
+            return;
+        }
+    }
 }
 
 static enum tech tcp_tech(const struct det_event *ev, int *candidate)
@@ -1355,9 +1519,9 @@ static void fwlog_event(struct det_engine *d, const struct det_event *ev)
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
     s->fwlog = 1;
-    int first;
+    uint8_t first;
     probe(d, s, &ev->dst, ev->proto, port, t, det_tool_vote(ev), ev->ttl, ev->sport, &first);
-    if (first && t != T_ICMP) {
+    if ((first & CNT_FIRST) && t != T_ICMP) {
         s->fails++;
         s->llr += d->llr_fail;
     }
@@ -1469,6 +1633,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                     if (s) {
                         note_mac(s, ev);
                         answer_hops(s, ev->ttl);
+                        connect_found(d, s, c);
                     }
                 }
             }
@@ -1485,17 +1650,23 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                     struct scan *sc = src_scan(d, s, F_SYN);
                     if (sc)
                         sc->connect_ev++;
-                    if ((c->fl & C_PROVEN) && c->counted) /* a first contact: a probe */
+                    if ((c->fl & C_PROVEN) && (c->counted & CNT_FIRST)) /* a probe */
                         answer(d, s, ev, 1);
                 }
             }
             c->state = C_DONE;
         }
+        tcp_client(d, c);
         return;
     }
     c = rc;
     if (c) { /* from the responder */
         c->last_us = d->now_us;
+        /* once per flow: the lookups stay off the path of established traffic */
+        if (ev->payload_len && !(c->fl & (C_RDATA | C_CLIENT)) && believable(d, c, ev)) {
+            c->fl |= C_RDATA;
+            tcp_client(d, c);
+        }
         if (c->state == C_SYN) {
             if ((ev->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
                 outcome(d, c, 1);
@@ -1512,11 +1683,9 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             if (ev->flags & TH_RST) {
                 /* an ACK or FIN|ACK outside any flow, refused: a probe after all */
                 struct src *s = src_find(d, &c->a, 1);
-                int first;
                 s->last_us = d->now_us;
                 probe(d, s, &c->b, c->proto, c->bp, (enum tech)c->tech, (enum det_tool)c->vote,
-                      c->ttl, c->ap, &first);
-                c->counted = (uint8_t)first;
+                      c->ttl, c->ap, &c->counted);
                 outcome(d, c, 0);
             } else {
                 c->state = C_DONE; /* part of a flow that began before we looked */
@@ -1540,13 +1709,13 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     s->last_us = d->now_us;
     if (note_mac(s, ev))
         evidence_changed(d, s);
-    int first;
+    uint8_t first;
     probe(d, s, &ev->dst, ev->proto, ev->dport, t, det_tool_vote(ev), ev->ttl, ev->sport, &first);
     struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport,
                               (uint8_t)(src_class(s) >= 2));
     n->state = (t == T_SYN || t == T_SYN_OS) ? C_SYN : C_PROBE;
     n->tech = (uint8_t)t;
-    n->counted = (uint8_t)first;
+    n->counted = first;
     check_source(d, s);
 }
 
@@ -1571,27 +1740,31 @@ static void udp_event(struct det_engine *d, const struct det_event *ev)
     if (c) {
         c->last_us = d->now_us;
         if (c->state == C_UDP) {
+            if (believable(d, c, ev)) /* a client's answered query: no probe */
+                retract(d, c);
             outcome(d, c, 1);
-            open_port(d, c);
+            if (!(c->fl & C_CLIENT))
+                open_port(d, c);
         }
         return;
     }
     /* from a service port to an ephemeral one: the answer to a request sent before we
-     * looked (a DNS or NTP reply), not a probe */
-    if (ev->sport < 1024 && ev->dport >= 1024)
+     * looked (a DNS or NTP reply), not a probe; nor is discovery sent to a group or to
+     * everyone (mDNS, SSDP, DHCP), which no unicast answer could complete */
+    if ((ev->sport < 1024 && ev->dport >= 1024) || multicast(&ev->dst))
         return;
     struct src *s = src_find(d, &ev->src, 1);
     s->last_us = d->now_us;
     if (note_mac(s, ev))
         evidence_changed(d, s);
-    int first;
+    uint8_t first;
     probe(d, s, &ev->dst, ev->proto, ev->dport, T_UDP, det_tool_vote(ev), ev->ttl, ev->sport,
           &first);
     struct conn *n = conn_new(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport,
                               (uint8_t)(src_class(s) >= 2));
     n->state = C_UDP;
     n->tech = T_UDP;
-    n->counted = (uint8_t)first;
+    n->counted = first;
     check_source(d, s);
 }
 
@@ -1619,14 +1792,14 @@ static void icmp_event(struct det_engine *d, const struct det_event *ev)
         s->last_us = d->now_us;
         if (note_mac(s, ev))
             evidence_changed(d, s);
-        int first;
+        uint8_t first;
         probe(d, s, &ev->dst, ev->proto, 0, T_ICMP, det_tool_vote(ev), ev->ttl, ev->icmp_id,
               &first);
         struct conn *n = conn_new(d, ev->proto, &ev->src, ev->icmp_id, &ev->dst, 0,
                                   (uint8_t)(src_class(s) >= 2));
         n->state = C_PING;
         n->tech = T_ICMP;
-        n->counted = (uint8_t)first;
+        n->counted = first;
         check_source(d, s);
         return;
     }
@@ -1667,12 +1840,12 @@ static void other_event(struct det_engine *d, const struct det_event *ev)
     s->last_us = d->now_us;
     if (note_mac(s, ev))
         evidence_changed(d, s);
-    int first;
+    uint8_t first;
     probe(d, s, &ev->dst, ev->proto, ev->proto, T_PROTO, DET_TOOL_UNKNOWN, ev->ttl, 0, &first);
     struct conn *n = conn_new(d, ev->proto, &ev->src, 0, &ev->dst, 0, (uint8_t)(src_class(s) >= 2));
     n->state = C_PROTO;
     n->tech = T_PROTO;
-    n->counted = (uint8_t)first;
+    n->counted = first;
     check_source(d, s);
 }
 
@@ -1767,6 +1940,8 @@ int det_engine_emit(struct det_engine *d, struct det_alert *a)
 {
     if (!take_token(d, a->ts_us > d->now_us ? a->ts_us : d->now_us))
         return -1;
+    if (d->hooks.enrich)
+        d->hooks.enrich(d->hooks.ctx, a);
     if (d->responder) {
         const char *act = d->responder(d->responder_ctx, a);
         if (act)

@@ -79,6 +79,29 @@ void det_engine_set_os_namer(struct det_engine *d, det_os_fn fn, void *ctx);
  * 0 when unknown. */
 typedef int (*det_binder_fn)(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
 void det_engine_set_binder(struct det_engine *d, det_binder_fn fn, void *ctx);
+/* What the behaviour analysis (behave.h) sees of the engine; every member optional.
+ * connect: a source judged a scanner completed a TCP handshake (its ACK acknowledged the
+ * responder's SYN-ACK) to a port that one of its open scans found open, on a flow that was
+ * no probe of that scan (scan_then_connect). */
+struct det_connect {
+    struct pr_addr src, dst;
+    uint16_t port;
+    uint64_t ts_us;
+    uint32_t scan_id, incident_id;
+    const char *scan_type; /* the scan that found the port */
+    unsigned evidence;     /* the scan's block_evidence (alert.h), with `handshake` */
+};
+struct det_hooks {
+    /* called for every alert after the engine filled it, before the responder and the
+     * sinks: may refine `event`, and fills `threat_level` and `recommended_actions` */
+    void (*enrich)(void *ctx, struct det_alert *a);
+    void (*connect)(void *ctx, const struct det_connect *c);
+    /* whether a is in the home network: only home sources' answered requests are taken
+     * back as client traffic (docs/detect.md); NULL: none is */
+    int (*is_home)(void *ctx, const struct pr_addr *a);
+    void *ctx;
+};
+void det_engine_set_hooks(struct det_engine *d, const struct det_hooks *h);
 /* Sets the fixed key of the hash tables (tests); default is random. */
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
 

@@ -9,8 +9,9 @@
 #include <time.h>
 
 /* The numbers of the signature ids: never reorder, only append. */
-static const char *const eve_events[] = {"portscan", "portsweep", "distributed_portscan",
-                                         "decoy_portscan", "hostsweep"};
+static const char *const eve_events[] = {"portscan",       "portsweep",      "distributed_portscan",
+                                         "decoy_portscan", "hostsweep",      "outbound_sweep",
+                                         "new_service",    "lateral_fanout", "scan_then_connect"};
 static const char *const eve_types[] = {"connect", "syn",    "fin",    "null", "xmas",  "udp",
                                         "ack",     "maimon", "window", "icmp", "mixed", "ipproto"};
 

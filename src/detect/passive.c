@@ -66,6 +66,26 @@ static void iface_nets(const char *iface, struct assets_config *ac)
     freeifaddrs(ifa);
 }
 
+int det_passive_home(const struct det_passive_config *c, struct blk_cidr *out, unsigned max,
+                     struct pr_error *e)
+{
+    struct assets_config ac;
+    memset(&ac, 0, sizeof ac);
+    for (unsigned i = 0; i < c->nhome; i++) {
+        struct pr_error sub = {""};
+        if (i >= ASSET_MAX_HOME || blk_cidr_parse(c->home[i], &ac.home[i], &sub) < 0)
+            return pr_errf(e, "--home-net %s", i >= ASSET_MAX_HOME ? "given too often" : sub.msg);
+        ac.nhome++;
+    }
+    if (!ac.nhome && c->iface)
+        iface_nets(c->iface, &ac);
+    if (!ac.nhome)
+        ac.nhome = assets_default_home(ac.home, ASSET_MAX_HOME);
+    unsigned n = ac.nhome < max ? (unsigned)ac.nhome : max;
+    memcpy(out, ac.home, n * sizeof *out);
+    return (int)n;
+}
+
 struct det_passive *det_passive_open(const struct det_passive_config *c, struct pr_error *e)
 {
     struct det_passive *p = pr_calloc(1, sizeof *p);
@@ -76,19 +96,15 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     } else {
         fprintf(stderr, "portreeve detect: no passive OS names: %s\n", sub.msg);
     }
-    if (!c->assets)
+    if (!c->assets && !c->inventory)
         return p;
     struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL};
-    for (unsigned i = 0; i < c->nhome; i++) {
-        if (i >= ASSET_MAX_HOME || blk_cidr_parse(c->home[i], &ac.home[i], &sub) < 0) {
-            pr_errf(e, "--home-net %s", i >= ASSET_MAX_HOME ? "given too often" : sub.msg);
-            det_passive_close(p);
-            return NULL;
-        }
-        ac.nhome++;
+    int nh = det_passive_home(c, ac.home, ASSET_MAX_HOME, e);
+    if (nh < 0) {
+        det_passive_close(p);
+        return NULL;
     }
-    if (!ac.nhome && c->iface)
-        iface_nets(c->iface, &ac);
+    ac.nhome = (size_t)nh;
     if (macv_load(&p->vendors, NULL, &sub) < 0)
         fprintf(stderr, "portreeve detect: no MAC vendors: %s\n", sub.msg);
     ac.vendors = &p->vendors;
@@ -97,6 +113,8 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
         det_passive_close(p);
         return NULL;
     }
+    if (!c->assets)
+        return p;
     p->out = strcmp(c->assets, "-") ? fopen(c->assets, "w") : stdout;
     if (!p->out) {
         pr_errf(e, "--assets '%s': %s", c->assets, strerror(errno));
@@ -162,6 +180,11 @@ void det_passive_summary(const struct det_passive *p, FILE *f)
             (unsigned long long)st->services, (unsigned long long)st->os_named,
             assets_bytes(p->assets));
     fflush(f);
+}
+
+const struct assets *det_passive_assets(const struct det_passive *p)
+{
+    return p ? p->assets : NULL;
 }
 
 void det_passive_close(struct det_passive *p)

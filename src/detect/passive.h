@@ -9,6 +9,7 @@
 #define PR_DETECT_PASSIVE_H
 
 #include "core/error.h"
+#include "detect/assets.h"
 #include "detect/event.h"
 
 #include <stdint.h>
@@ -23,9 +24,17 @@ struct det_passive_config {
     const char *assets;       /* --assets FILE, or NULL: no inventory */
     uint64_t assets_every_us; /* live: rewrite the file this often (0: 60 s) */
     const char *p0f_path;     /* NULL: /etc/p0f/p0f.fp */
+    int inventory;            /* keep the inventory without --assets (--web, --report) */
 };
 
 struct det_passive;
+struct blk_cidr;
+
+/* The home network of c: its --home-net CIDRs, else the networks of c->iface, else the
+ * private ranges (assets.h assets_default_home). Returns how many were put in out (at most
+ * max), or -1 with e filled on a bad CIDR. */
+int det_passive_home(const struct det_passive_config *c, struct blk_cidr *out, unsigned max,
+                     struct pr_error *e);
 
 /* Returns NULL with e filled on a bad --home-net or an --assets file that cannot be
  * written. A missing p0f database costs only the OS names (one warning on stderr). */
@@ -39,6 +48,8 @@ const char *det_passive_os(void *ctx, const struct pr_addr *a);
 int det_passive_write(struct det_passive *p, uint64_t now_us, int final);
 /* One summary line on f ("assets: ..."), when there is an inventory. */
 void det_passive_summary(const struct det_passive *p, FILE *f);
+/* The inventory (NULL without --assets or inventory), for the page (view.h). */
+const struct assets *det_passive_assets(const struct det_passive *p);
 void det_passive_close(struct det_passive *p);
 
 #endif

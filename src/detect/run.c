@@ -1,10 +1,12 @@
 /* run.c — see run.h. */
 #include "detect/run.h"
 
+#include "detect/behave.h"
 #include "detect/capture.h"
 #include "detect/eve.h"
 #include "detect/fwsrc.h"
 #include "detect/metrics.h"
+#include "detect/pageout.h"
 #include "detect/tablekey.h"
 #include "detect/web.h"
 #include "detect/websrc.h"
@@ -202,6 +204,20 @@ static int open_web_logs(const struct det_options *o, struct inputs *in, struct 
     return 0;
 }
 
+/* The behaviour analysis on the engine, with the same home network as the inventory. */
+static struct det_behave *behave_open(const struct det_passive_config *pc,
+                                      const struct det_config *cfg, struct det_engine *d,
+                                      struct pr_error *e)
+{
+    struct beh_config bc = {.max_sources =
+                                cfg->max_sources < (1u << 20) ? cfg->max_sources : 1u << 20};
+    int nh = det_passive_home(pc, bc.home, BEH_MAX_HOME, e);
+    if (nh < 0)
+        return NULL;
+    bc.nhome = (unsigned)nh;
+    return det_behave_new(&bc, d, e);
+}
+
 int det_run(const struct det_options *o)
 {
     struct pr_error e = {""};
@@ -313,12 +329,17 @@ int det_run(const struct det_options *o)
                     " out by their own timeouts; `portreeve block flush` lifts them)\n",
                     blk_kept(blk));
     }
-    /* the passive picture: OS names for src_os, the --assets inventory (file opened here) */
+    /* the passive picture: OS names for src_os, the --assets inventory (file opened here);
+     * behaviour (behave.h): outbound sweeps, scan_then_connect, threat levels and advice */
     struct det_passive_config pc = o->passive;
     pc.iface = o->iface;
+    pc.inventory = o->web || o->report;
     struct det_passive *pas = det_passive_open(&pc, &e);
-    if (!pas) {
+    struct det_behave *beh = pas ? behave_open(&pc, &o->cfg, d, &e) : NULL;
+    int live = o->iface || o->follow;
+    if (!beh) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
         det_web_free(web);
@@ -327,7 +348,19 @@ int det_run(const struct det_options *o)
         return DET_EXIT_USAGE;
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
-    if (drop_privileges(o) < 0) {
+    /* --web, --report: the socket and the file are opened before the drop */
+    struct det_pageout_config pgc = {o->web, o->report,
+                                     o->iface  ? o->iface
+                                     : o->file ? o->file
+                                               : o->fwlog,
+                                     live, o->block ? o->block->seconds : 0};
+    struct det_pageout *pg = NULL;
+    int pg_rc = det_pageout_open(&pgc, d, &pg, &e);
+    if (pg_rc < 0)
+        fprintf(stderr, "portreeve detect: %s\n", e.msg);
+    if (pg_rc < 0 || drop_privileges(o) < 0 || det_pageout_start(pg, stderr) < 0) {
+        det_pageout_close(pg);
+        det_behave_free(beh);
         det_passive_close(pas);
         blk_close(blk);
         det_metrics_close(metrics);
@@ -350,7 +383,6 @@ int det_run(const struct det_options *o)
     int wstate[DET_MAX_HTTP_LOGS] = {0};
     struct det_event ev;
     struct det_http_req req[DET_MAX_HTTP_LOGS];
-    int live = o->iface || o->follow;
     while (!det_stop) {
         if (det_hup) {
             det_hup = 0;
@@ -414,6 +446,7 @@ int det_run(const struct det_options *o)
                     det_passive_write(pas, wall_us(), 0);
                 if (web && live)
                     det_web_tick(web, wall_us());
+                det_pageout_tick(pg, d, det_passive_assets(pas), live ? wall_us() : 0);
             }
         } else if (pick >= 0) {
             det_web_request(web, &req[pick]);
@@ -425,6 +458,7 @@ int det_run(const struct det_options *o)
                 det_passive_write(pas, wall_us(), 0);
             if (web && live)
                 det_web_tick(web, wall_us());
+            det_pageout_tick(pg, d, det_passive_assets(pas), live ? wall_us() : 0);
             if (pstate == DONE) { /* only HTTP logs, all idle: nobody else waits */
                 det_metrics_poll(metrics, d);
                 struct timespec ts = {0, 100 * 1000000};
@@ -446,19 +480,26 @@ int det_run(const struct det_options *o)
     if (det_passive_write(pas, wall_us(), 1) < 0 && rc == DET_EXIT_OK)
         rc = DET_EXIT_RUNTIME;
     det_passive_summary(pas, stdout);
+    if (det_pageout_finish(pg, d, det_passive_assets(pas), live ? wall_us() : 0, &det_stop,
+                           stderr) < 0 &&
+        rc == DET_EXIT_OK)
+        rc = DET_EXIT_RUNTIME;
     if (blk) {
         const struct blk_stats *bs = blk_stats(blk);
         printf("block: blocked %llu, would block %llu, protected %llu, without evidence %llu,"
-               " over the cap %llu, errors %llu\n",
+               " over the cap %llu, errors %llu, below --block-level %llu\n",
                (unsigned long long)bs->blocked, (unsigned long long)bs->would_block,
                (unsigned long long)bs->protected_, (unsigned long long)bs->no_evidence,
-               (unsigned long long)bs->capped, (unsigned long long)bs->errors);
+               (unsigned long long)bs->capped, (unsigned long long)bs->errors,
+               (unsigned long long)bs->below_level);
         fflush(stdout);
         blk_close(blk);
     }
     det_passive_close(pas);
     det_web_free(web);
     det_engine_free(d);
+    det_behave_free(beh);
+    det_pageout_close(pg);
     close_inputs(&in);
     return rc;
 

@@ -39,6 +39,8 @@ struct det_options {
     const char *eve;                 /* --eve FILE (Suricata EVE JSON, eve.h) */
     int syslog;                      /* --syslog */
     const char *metrics;             /* --metrics ADDR:PORT (live and -F only) */
+    const char *web;                 /* --web ADDR:PORT: the live page (webui.h) */
+    const char *report;              /* --report FILE.html: the page at the end (page.h) */
     int quiet;                       /* -q: no human alert lines */
     uint64_t stop_after_us;          /* --duration: live capture stops after this (0: never) */
     const struct blk_options *block; /* --block (NULL: no response) */

@@ -545,7 +545,6 @@ static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind)
     if (!s->id)
         s->id = det_engine_next_id(w->eng);
     info.incident_id = s->incident ? s->incident : s->id;
-    info.threat_level = (uint8_t)threat(s, &w->cfg);
     info.paths_probed = s->paths;
     info.nstatus = s->nstatus;
     memcpy(info.status_code, s->status_code, sizeof info.status_code);
@@ -554,6 +553,7 @@ static void emit(struct det_web *w, struct wsrc *s, enum det_alert_kind kind)
     memcpy(info.sample_paths, s->samples, sizeof info.sample_paths);
     struct det_alert a;
     memset(&a, 0, sizeof a);
+    a.threat_level = (uint8_t)threat(s, &w->cfg); /* its points; the level is threat.h's */
     a.scan_id = s->id;
     a.kind = s->emitted ? kind : DET_ALERT_NEW;
     a.ts_us = w->now_us;

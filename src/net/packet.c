@@ -552,8 +552,20 @@ int pkt_csum_check(const uint8_t *buf, size_t len, unsigned flags)
     if (!buf || parse_l3(buf, len, 0, &l, NULL) < 0)
         return PKT_CSUM_OK; /* not a datagram: pkt_parse refuses it */
     size_t tot = l.family == AF_INET ? get16(buf + 2) : IP6_HDR + (size_t)get16(buf + 4);
-    if (l.family == AF_INET && pkt_cksum(buf, l.off, 0) != 0)
-        return PKT_CSUM_BAD_IP;
+    if (l.family == AF_INET && pkt_cksum(buf, l.off, 0) != 0) {
+        if (!(flags & PKT_CSUM_IP_UNSET) || get16(buf + 10) != 0)
+            return PKT_CSUM_BAD_IP;
+        /* never filled in: only a whole TCP or UDP segment whose checksum (it covers the
+         * addresses, protocol and length) verifies is believed */
+        size_t n4 = l.end >= l.off ? l.end - l.off : 0;
+        if (l.fragment || tot > len ||
+            !((l.proto == PROTO_TCP && n4 >= TCP_HDR) ||
+              (l.proto == PROTO_UDP && n4 >= UDP_HDR && get16(buf + l.off + 6) != 0)))
+            return PKT_CSUM_BAD_IP;
+        return pkt_cksum(buf + l.off, n4, rx_pseudo_sum(buf, l.family, l.proto, n4)) == 0
+                   ? PKT_CSUM_OK
+                   : PKT_CSUM_BAD_IP;
+    }
     if (!(flags & PKT_CSUM_L4) || l.fragment || tot > len || l.end < l.off)
         return PKT_CSUM_OK; /* the segment is not all here */
     if ((flags & PKT_CSUM_TCP_BARE) && l.proto == PROTO_TCP && l.end - l.off >= TCP_HDR &&

@@ -98,10 +98,14 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt_info *out);
  *   pseudo-header sum: a packet sent by this host whose checksum the NIC was to finish
  *   (CHECKSUM_PARTIAL), as captures of its own traffic show;
  * PKT_CSUM_TCP_BARE: verify TCP checksums only of segments without data (libpcap hands
- *   over GRO-merged segments with the first one's checksum). */
+ *   over GRO-merged segments with the first one's checksum);
+ * PKT_CSUM_IP_UNSET: accept an IPv4 header checksum field of 0 (never filled in: captures
+ *   taken where the header is not finished yet show it) when the TCP or UDP checksum,
+ *   verified in full whatever the other flags, proves the datagram. */
 #define PKT_CSUM_L4 1
 #define PKT_CSUM_PARTIAL 2
 #define PKT_CSUM_TCP_BARE 4
+#define PKT_CSUM_IP_UNSET 8
 
 enum { PKT_CSUM_OK = 0, PKT_CSUM_BAD_IP = -1, PKT_CSUM_BAD_L4 = -2 };
 

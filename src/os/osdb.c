@@ -1,89 +1,20 @@
-/* osdb.c — nmap-os-db read into a compact, pre-parsed form, and nmap's matcher over it
- * (see osdb.h).
- *
- * Layout: MatchPoints defines the "slots" (test, attribute) and their weights; every
- * reference is a run of (expression) entries, each expression compiled once into its
- * alternatives and shared by every reference that writes the same text for the same slot.
- * Matching scores one subject against every reference with a per-call memo of each
- * expression's verdict, so most of the ~550,000 comparisons are one byte read.
- *
- * The scoring follows nmap 7.93 (osscan.cc) to the letter, quirks included, so that the
- * same subject gets the same accuracies and the same order as nmap gives it. */
+/* osdb.c — nmap-os-db read into the compact, pre-parsed form of os/osdb_layout.h (see
+ * osdb.h). Every line is checked; an error names the file, the line and the column. Each
+ * expression is taken apart once here, as nmap 7.93's expr_match reads it at every
+ * comparison, quirks included; the matcher is os/osmatch.c. */
 #include "os/osdb.h"
+
+#include "os/osdb_layout.h"
 
 #include "core/text.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define OSDB_MAX_FILE (64u << 20)
-#define OSDB_TESTS 16
-#define OSDB_ATTRS 16
-#define OSDB_NAME 8
 #define OSDB_MAX_EXPR 1024
-#define OSDB_LIST 36         /* nmap's MAX_FP_RESULTS: candidates kept while matching */
-#define OSDB_THRESHOLD 0.85  /* nmap's OSSCAN_GUESS_THRESHOLD */
-#define OSDB_MAX_PERFECT 8   /* more exact matches than this: "Too many fingerprints" */
-#define OSDB_GUESS_SPAN 0.10 /* guesses listed: within this of the best */
-#define NO_STR UINT32_MAX
-
-/* How one alternative of an expression answers a subject value that reads as a hex
- * number (nmap's is_numeric); a value that does not is always compared as text. */
-enum alt_kind { ALT_TEXT, ALT_LT, ALT_GT, ALT_RANGE, ALT_NEVER };
-
-struct alt {
-    uint32_t lit;    /* offset of its text in strs */
-    uint16_t litlen; /* its length */
-    uint8_t kind;    /* enum alt_kind */
-    uint8_t prefix;  /* not the last alternative: nmap compares only litlen characters */
-    uint32_t lo, hi;
-};
-
-struct expr {
-    uint32_t src; /* the expression's text in strs, NUL-terminated */
-    uint32_t alt; /* first alternative in alts */
-    uint16_t nalts;
-    uint8_t slot; /* test * OSDB_ATTRS + attribute */
-};
-
-struct ref {
-    uint32_t name, line;
-    uint32_t attr; /* first entry in attrs (expression ids, in file order) */
-    uint16_t nattrs, nclasses;
-    uint32_t cls; /* first class in classes */
-};
-
-struct cls {
-    uint32_t vendor, family, gen, type; /* gen NO_STR when empty */
-    uint32_t cpe;                       /* first entry in cpes */
-    uint16_t ncpes;
-};
-
-struct osdb {
-    char *strs;
-    size_t nstrs, capstrs;
-    struct alt *alts;
-    size_t nalts, capalts;
-    struct expr *exprs;
-    size_t nexprs, capexprs;
-    uint32_t *attrs;
-    size_t nattrs, capattrs;
-    struct ref *refs;
-    size_t nrefs, caprefs;
-    struct cls *classes;
-    size_t nclasses, capclasses;
-    uint32_t *cpes;
-    size_t ncpes, capcpes;
-    /* MatchPoints */
-    size_t ntests;
-    char tests[OSDB_TESTS][OSDB_NAME];
-    size_t nattr[OSDB_TESTS];
-    char attr[OSDB_TESTS][OSDB_ATTRS][OSDB_NAME];
-    unsigned weight[OSDB_TESTS * OSDB_ATTRS];
-};
 
 /* Appends one element to a growing array. */
 #define PUSH(arr, n, cap)                                                                          \
@@ -103,17 +34,10 @@ static uint32_t add_str(struct osdb *db, const char *s, size_t len)
     db->nstrs += len + 1;
     return off;
 }
-
-static const char *str(const struct osdb *db, uint32_t off)
-{
-    return db->strs + off;
-}
-
-/* ---- loading ---- */
-
 /* Expressions already compiled, by (slot, text): loading only. */
 struct dedup {
     uint32_t *slots; /* expression id + 1; 0 empty */
+    uint32_t *hashes;
     size_t cap, n;
 };
 
@@ -147,23 +71,23 @@ static uint64_t hash(uint8_t slot, const char *s, size_t len)
     return h;
 }
 
-static void dedup_grow(struct loader *l)
+static void dedup_grow(struct dedup *d)
 {
-    struct dedup *d = &l->seen;
     size_t ncap = d->cap ? d->cap * 2 : 4096;
-    uint32_t *ns = pr_calloc(ncap, sizeof *ns);
+    uint32_t *ns = pr_calloc(ncap, sizeof *ns), *nh = pr_calloc(ncap, sizeof *nh);
     for (size_t i = 0; i < d->cap; i++) {
         if (!d->slots[i])
             continue;
-        const struct expr *x = &l->db->exprs[d->slots[i] - 1];
-        const char *s = str(l->db, x->src);
-        size_t h = hash(x->slot, s, strlen(s)) & (ncap - 1);
+        size_t h = d->hashes[i] & (ncap - 1);
         while (ns[h])
             h = (h + 1) & (ncap - 1);
         ns[h] = d->slots[i];
+        nh[h] = d->hashes[i];
     }
     free(d->slots);
+    free(d->hashes);
     d->slots = ns;
+    d->hashes = nh;
     d->cap = ncap;
 }
 
@@ -178,12 +102,13 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     if (len >= OSDB_MAX_EXPR)
         return fail(l, at, "expression too long");
     if (l->seen.n * 2 >= l->seen.cap)
-        dedup_grow(l);
-    size_t h = hash(slot, text, len) & (l->seen.cap - 1);
+        dedup_grow(&l->seen);
+    uint32_t full = (uint32_t)hash(slot, text, len);
+    size_t h = full & (l->seen.cap - 1);
     for (; l->seen.slots[h]; h = (h + 1) & (l->seen.cap - 1)) {
         const struct expr *x = &db->exprs[l->seen.slots[h] - 1];
-        const char *s = str(db, x->src);
-        if (x->slot == slot && strlen(s) == len && !memcmp(s, text, len)) {
+        if (l->seen.hashes[h] == full && x->slot == slot && x->srclen == len &&
+            !memcmp(str(db, x->src), text, len)) {
             *id = l->seen.slots[h] - 1;
             return 0;
         }
@@ -191,7 +116,10 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     char e[OSDB_MAX_EXPR];
     memcpy(e, text, len);
     e[len] = '\0';
-    struct expr x = {.src = add_str(db, e, len), .alt = (uint32_t)db->nalts, .slot = slot};
+    struct expr x = {.src = add_str(db, e, len),
+                     .alt = (uint32_t)db->nalts,
+                     .srclen = (uint16_t)len,
+                     .slot = slot};
     const char *p = e, *q;
     do {
         q = strchr(p, '|');
@@ -226,6 +154,7 @@ static int compile(struct loader *l, const char *at, uint8_t slot, const char *t
     *id = (uint32_t)db->nexprs;
     *PUSH(db->exprs, db->nexprs, db->capexprs) = x;
     l->seen.slots[h] = *id + 1;
+    l->seen.hashes[h] = full;
     l->seen.n++;
     return 0;
 }
@@ -239,23 +168,6 @@ static int value_char(char c)
 {
     return c > ' ' && c < 127 && c != '%' && c != '(' && c != ')';
 }
-
-static int find_test(const struct osdb *db, const char *s, size_t len)
-{
-    for (size_t t = 0; t < db->ntests; t++)
-        if (strlen(db->tests[t]) == len && !memcmp(db->tests[t], s, len))
-            return (int)t;
-    return -1;
-}
-
-static int find_attr(const struct osdb *db, int t, const char *s, size_t len)
-{
-    for (size_t a = 0; a < db->nattr[t]; a++)
-        if (strlen(db->attr[t][a]) == len && !memcmp(db->attr[t][a], s, len))
-            return (int)a;
-    return -1;
-}
-
 /* One attribute of a test line: in MatchPoints a weight, in a fingerprint an expression. */
 static int test_attr(struct loader *l, int t, const char *as, const char *ae, const char *vs,
                      const char *ve)
@@ -459,7 +371,8 @@ static int parse_line(struct loader *l, const char *s, const char *end)
         l->in = IN_NONE;
         return 0;
     }
-    if (end - s >= 12 && !strncasecmp(s, "Fingerprint", 11) && (s[11] == ' ' || s[11] == '\t'))
+    if (end - s >= 11 && !strncasecmp(s, "Fingerprint", 11) &&
+        (end - s == 11 || s[11] == ' ' || s[11] == '\t'))
         return fingerprint_line(l, s, end);
     if (starts(s, end, "MatchPoints") && p == s) {
         for (const char *c = s + 11; c < end; c++)
@@ -511,6 +424,7 @@ int osdb_load_mem(const char *text, size_t len, const char *what, struct osdb **
     else if (rc == 0 && !db->nrefs)
         rc = pr_errf(err, "%s: no Fingerprint entry", what);
     free(l.seen.slots);
+    free(l.seen.hashes);
     if (rc < 0) {
         osdb_free(db);
         return -1;
@@ -551,266 +465,4 @@ void osdb_free(struct osdb *db)
 size_t osdb_count(const struct osdb *db)
 {
     return db ? db->nrefs : 0;
-}
-
-/* ---- matching ---- */
-
-/* The subject, by slot: its value, and whether and how it reads as a number (nmap's
- * strtol(val, &end, 16) with nothing left: "" reads as 0). */
-struct subject {
-    const char *val[OSDB_TESTS * OSDB_ATTRS];
-    uint16_t len[OSDB_TESTS * OSDB_ATTRS];
-    uint8_t numeric[OSDB_TESTS * OSDB_ATTRS];
-    unsigned num[OSDB_TESTS * OSDB_ATTRS];
-    uint8_t *memo; /* per expression: 0 unknown, 1 no match, 2 match */
-};
-
-static void subject_init(const struct osdb *db, const struct osfp *fp, struct subject *s)
-{
-    memset(s->val, 0, sizeof s->val);
-    for (size_t i = 0; i < fp->ntests; i++) {
-        const struct osfp_test *ft = &fp->tests[i];
-        int t = find_test(db, ft->name, strnlen(ft->name, sizeof ft->name));
-        if (t < 0)
-            continue;
-        for (size_t k = 0; k < ft->nattrs && k < OSFP_MAX_ATTRS; k++) {
-            const struct osfp_attr *fa = &ft->attrs[k];
-            int a = find_attr(db, t, fa->name, strnlen(fa->name, sizeof fa->name));
-            if (a < 0)
-                continue;
-            size_t slot = (size_t)t * OSDB_ATTRS + (size_t)a;
-            char *end;
-            s->val[slot] = fa->value;
-            s->len[slot] = (uint16_t)strnlen(fa->value, sizeof fa->value);
-            s->num[slot] = (unsigned)strtol(fa->value, &end, 16);
-            s->numeric[slot] = !*end;
-        }
-    }
-}
-
-static int alt_text(const struct osdb *db, const struct alt *a, const char *v, size_t vlen)
-{
-    if (a->prefix ? vlen < a->litlen : vlen != a->litlen)
-        return 0;
-    return !memcmp(db->strs + a->lit, v, a->litlen);
-}
-
-static int expr_match(const struct osdb *db, const struct expr *x, const struct subject *s)
-{
-    const char *v = s->val[x->slot];
-    size_t vlen = s->len[x->slot];
-    unsigned n = s->num[x->slot];
-    const struct alt *a = &db->alts[x->alt];
-    for (size_t i = 0; i < x->nalts; i++, a++) {
-        int hit;
-        if (!s->numeric[x->slot]) {
-            hit = alt_text(db, a, v, vlen);
-        } else {
-            switch (a->kind) {
-            case ALT_LT:
-                hit = n < a->lo;
-                break;
-            case ALT_GT:
-                hit = n > a->lo;
-                break;
-            case ALT_RANGE:
-                hit = n >= a->lo && n <= a->hi;
-                break;
-            case ALT_TEXT:
-                hit = alt_text(db, a, v, vlen);
-                break;
-            default:
-                hit = 0;
-            }
-        }
-        if (hit)
-            return 1;
-    }
-    return 0;
-}
-
-/* nmap's compare_fingerprints: the points of every attribute both sides have. */
-static double score(const struct osdb *db, const struct ref *r, struct subject *s)
-{
-    unsigned long total = 0, got = 0;
-    for (uint32_t i = 0; i < r->nattrs; i++) {
-        uint32_t id = db->attrs[r->attr + i];
-        const struct expr *x = &db->exprs[id];
-        if (!s->val[x->slot])
-            continue;
-        unsigned w = db->weight[x->slot];
-        total += w;
-        if (!s->memo[id])
-            s->memo[id] = (uint8_t)(1 + expr_match(db, x, s));
-        if (s->memo[id] == 2)
-            got += w;
-    }
-    return total ? got / (double)total : 0;
-}
-
-struct cand {
-    double acc;
-    uint32_t ref;
-};
-
-struct ranking {
-    struct cand m[OSDB_LIST];
-    int n, nperfect, toomany;
-};
-
-/* nmap's match_fingerprint: the best OSDB_LIST references at or above the threshold, one
- * per OS name, best first, ties in file order. */
-static void rank(const struct osdb *db, const struct osfp *fp, struct ranking *rk)
-{
-    memset(rk, 0, sizeof *rk);
-    struct subject s;
-    subject_init(db, fp, &s);
-    s.memo = pr_calloc(db->nexprs ? db->nexprs : 1, 1);
-    double entrance = OSDB_THRESHOLD;
-    for (uint32_t i = 0; i < db->nrefs; i++) {
-        double acc = score(db, &db->refs[i], &s);
-        if (!(acc >= entrance || acc == 1.0))
-            continue;
-        const char *name = str(db, db->refs[i].name);
-        int skip = 0;
-        for (int k = 0; k < rk->n; k++) {
-            if (strcmp(str(db, db->refs[rk->m[k].ref].name), name))
-                continue;
-            if (rk->m[k].acc >= acc) {
-                skip = 1;
-            } else {
-                memmove(&rk->m[k], &rk->m[k + 1], (size_t)(rk->n - 1 - k) * sizeof rk->m[0]);
-                rk->n--;
-            }
-            break;
-        }
-        if (skip)
-            continue;
-        if (acc == 1.0) {
-            if (rk->nperfect == OSDB_LIST) {
-                rk->toomany = 1;
-                break;
-            }
-            rk->nperfect++;
-        }
-        int at = 0;
-        while (at < rk->n && rk->m[at].acc >= acc)
-            at++;
-        if (at == OSDB_LIST)
-            continue; /* cannot happen: the entrance is above the last one */
-        int keep = rk->n < OSDB_LIST ? rk->n : OSDB_LIST - 1;
-        memmove(&rk->m[at + 1], &rk->m[at], (size_t)(keep - at) * sizeof rk->m[0]);
-        rk->m[at] = (struct cand){acc, i};
-        if (rk->n < OSDB_LIST)
-            rk->n++;
-        if (rk->n == OSDB_LIST)
-            entrance = rk->m[OSDB_LIST - 1].acc + 0.00001;
-    }
-    free(s.memo);
-}
-
-static void copy(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static void fill_match(const struct osdb *db, const struct cand *c, struct os_match_result *m)
-{
-    const struct ref *r = &db->refs[c->ref];
-    memset(m, 0, sizeof *m);
-    copy(m->name, sizeof m->name, str(db, r->name));
-    m->accuracy = (int)(c->acc * 100); /* as nmap prints it: truncated */
-    m->line = r->line;
-    for (size_t i = 0; i < r->nclasses && m->nclasses < OS_MAX_CLASSES; i++) {
-        const struct cls *k = &db->classes[r->cls + i];
-        struct os_class_result *o = &m->classes[m->nclasses++];
-        copy(o->type, sizeof o->type, str(db, k->type));
-        copy(o->vendor, sizeof o->vendor, str(db, k->vendor));
-        copy(o->family, sizeof o->family, str(db, k->family));
-        copy(o->gen, sizeof o->gen, k->gen == NO_STR ? "" : str(db, k->gen));
-        o->accuracy = m->accuracy;
-        for (size_t j = 0; j < k->ncpes && o->ncpes < OS_MAX_CLASS_CPES; j++)
-            copy(o->cpes[o->ncpes++], sizeof o->cpes[0], str(db, db->cpes[k->cpe + j]));
-    }
-}
-
-void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_match_opts *opts,
-                struct os_result *out)
-{
-    size_t max = opts && opts->max_matches ? opts->max_matches : OS_MAX_MATCHES;
-    if (max > OS_MAX_MATCHES)
-        max = OS_MAX_MATCHES;
-    struct ranking rk;
-    rank(db, fp, &rk);
-    out->nmatches = 0;
-    out->perfect = 0;
-    if (rk.toomany || rk.nperfect > OSDB_MAX_PERFECT) {
-        out->perfect = 1; /* too many exact matches: none listed */
-        return;
-    }
-    if (rk.nperfect > 0) {
-        out->perfect = 1;
-        for (int i = 0; i < rk.nperfect && out->nmatches < max; i++)
-            fill_match(db, &rk.m[i], &out->matches[out->nmatches++]);
-        return;
-    }
-    for (int i = 0; i < rk.n && out->nmatches < max && out->nmatches < 10 &&
-                    rk.m[i].acc > rk.m[0].acc - OSDB_GUESS_SPAN;
-         i++)
-        fill_match(db, &rk.m[i], &out->matches[out->nmatches++]);
-}
-
-static const struct ref *ref_at(const struct osdb *db, unsigned line)
-{
-    size_t lo = 0, hi = db->nrefs; /* lines grow with the index */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (db->refs[mid].line < line)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < db->nrefs && db->refs[lo].line == line ? &db->refs[lo] : NULL;
-}
-
-double osdb_score_line(const struct osdb *db, const struct osfp *fp, unsigned line)
-{
-    const struct ref *r = ref_at(db, line);
-    if (!r)
-        return -1;
-    struct subject s;
-    subject_init(db, fp, &s);
-    s.memo = pr_calloc(db->nexprs ? db->nexprs : 1, 1);
-    double acc = score(db, r, &s);
-    free(s.memo);
-    return acc;
-}
-
-size_t osdb_explain(const struct osdb *db, const struct osfp *fp, unsigned line, char *out,
-                    size_t outlen)
-{
-    const struct ref *r = ref_at(db, line);
-    size_t n = 0;
-    if (outlen)
-        out[0] = '\0';
-    if (!r)
-        return 0;
-    struct subject s;
-    subject_init(db, fp, &s);
-    for (uint32_t i = 0; i < r->nattrs; i++) {
-        const struct expr *x = &db->exprs[db->attrs[r->attr + i]];
-        if (!s.val[x->slot] || expr_match(db, x, &s))
-            continue;
-        int t = x->slot / OSDB_ATTRS, a = x->slot % OSDB_ATTRS;
-        int k = snprintf(out + (n < outlen ? n : 0), n < outlen ? outlen - n : 0,
-                         "%s.%s: \"%s\" NOMATCH \"%s\" (%u points)\n", db->tests[t], db->attr[t][a],
-                         s.val[x->slot], str(db, x->src), db->weight[x->slot]);
-        if (k > 0)
-            n += (size_t)k;
-    }
-    return n;
 }

@@ -31,13 +31,17 @@ struct osdb_match_opts {
 };
 
 /* Scores fp against every reference and fills out->matches (best first, ties in file
- * order as nmap), out->nmatches and out->perfect, following nmap's rules for when exact
- * matches, guesses or nothing are reported. Other fields of out are left alone.
+ * order as nmap), out->nmatches, out->perfect and out->too_many, following nmap's rules
+ * for when exact matches, guesses or nothing are reported, and the class summary lines
+ * (device_type, running, running_guess, os_cpe: osdb_summarize with guesses; an output
+ * prints guessed lines only when nmap would: --osscan-guess or an unfit fingerprint). out must
+ * be zeroed or hold an earlier match (its classes are freed); free it with
+ * os_result_free. Other fields of out are left alone.
  *
  * What nmap 7.93 does, and so this: every reference scoring at least 85% is a candidate
  * (one per OS name, 36 kept); then, as in its XML <osmatch> list:
  *  - 1 to 8 exact (100%) matches: those, perfect = 1 ("OS details: ...");
- *  - more than 8 exact matches: nmatches = 0 with perfect = 1 ("Too many fingerprints
+ *  - more than 8 exact matches: nmatches = 0 with perfect = 1 and too_many ("Too many fingerprints
  *    match this host to give specific OS details");
  *  - no exact match: up to 10 candidates within 10 points of the best, perfect = 0
  *    ("Aggressive OS guesses" in the normal output, with --osscan-guess or when the
@@ -49,6 +53,25 @@ struct osdb_match_opts {
  * than os_result holds are cut. */
 void osdb_match(const struct osdb *db, const struct osfp *fp, const struct osdb_match_opts *opts,
                 struct os_result *out);
+
+/* nmap's OS class summary of one host, the normal output's lines
+ *     Device type: <device_type>
+ *     Running: <running>            ("Running (JUST GUESSING): " when guessing)
+ *     OS CPE: <cpe>                 (only when cpe is not "")
+ * computed as nmap 7.93 does from the classes of all its candidates (up to 36, not only the
+ * matches listed): distinct classes best first, only those of exact matches when there
+ * are some, guesses only when `guess` (nmap: --osscan-guess, or a fingerprint unfit for
+ * submission), within 10 points of the best, families merged with their generations
+ * ("Linux 4.X|5.X (97%)"). Every string is "" when nmap prints none of the three lines
+ * (no class, or more than 8 device types, CPEs or families). */
+struct osdb_summary {
+    char device_type[512];
+    char running[2048];
+    int guessing;
+    char cpe[1024];
+};
+void osdb_summarize(const struct osdb *db, const struct osfp *fp, int guess,
+                    struct osdb_summary *out);
 
 /* The accuracy (0.0-1.0) of fp against the reference at `line` in the file, for tests;
  * -1 when no reference starts there. */

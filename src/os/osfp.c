@@ -45,6 +45,8 @@ int osfp_set(struct osfp *fp, const char *test, const char *attr, const char *va
         return pr_errf(err, "fingerprint value of %s.%s is longer than %d characters", test, attr,
                        OSFP_VALUE - 1);
     struct osfp_test *t = find_test(fp, test);
+    if (t == &fp->scan)
+        strcpy(t->name, "SCAN");
     if (!t) {
         if (fp->ntests == OSFP_MAX_TESTS)
             return pr_errf(err, "fingerprint has more than %d tests", OSFP_MAX_TESTS);
@@ -102,10 +104,8 @@ static int join_lines(struct joined *j, const char *text, size_t len, struct pr_
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
     int wrapped = len - i >= 3 && !memcmp(text + i, "OS:", 3);
-    j->s = malloc(len + 1);
-    j->at = malloc((len + 1) * sizeof *j->at);
-    if (!j->s || !j->at)
-        return pr_errf(err, "%s: out of memory", j->what);
+    j->s = pr_calloc(len + 1, 1);
+    j->at = pr_calloc(len + 1, sizeof *j->at);
     j->n = 0;
     for (size_t ls = 0; ls < len;) {
         const char *nl = memchr(text + ls, '\n', len - ls);
@@ -137,9 +137,10 @@ static int name_char(char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
+/* Subject values are short words: "M5B4ST11NW7", "S+", "12/3", "x86_64-pc-linux-gnu". */
 static int value_char(char c)
 {
-    return c > ' ' && c < 127 && c != '%' && c != '(' && c != ')';
+    return name_char(c) || (c && strchr("+-_./:,", c));
 }
 
 /* Reads one NAME(attr=value%...) at *pos. */

@@ -111,9 +111,9 @@ static int put_os(FILE *f, const struct os_result *os)
     const char *reason = out_os_reason(os, why, sizeof why);
     size_t nperfect = out_os_nperfect(os);
     size_t n = nperfect ? nperfect : out_os_nguesses(os);
-    int rc = fprintf(f, ",\"os\":{\"exact\":%s,\"guess\":%s,\"unreliable\":%s",
-                     nperfect ? "true" : "false", os->guess ? "true" : "false",
-                     os->unreliable ? "true" : "false") < 0
+    int rc = fprintf(f, ",\"os\":{\"exact\":%s,\"too_many\":%s,\"guess\":%s,\"unreliable\":%s",
+                     nperfect ? "true" : "false", out_os_too_many(os) ? "true" : "false",
+                     os->guess ? "true" : "false", os->unreliable ? "true" : "false") < 0
                  ? -1
                  : 0;
     rc |= put_str(f, "not_ideal", reason);
@@ -149,7 +149,9 @@ static int put_os(FILE *f, const struct os_result *os)
         rc |= fputs("]}", f) == EOF ? -1 : 0;
     }
     rc |= fputc(']', f) == EOF ? -1 : 0;
-    char *fp = out_os_fingerprint(os, 0);
+    char *fp = out_os_fingerprint(os, 0); /* one test a line: joined into one string */
+    for (char *r = fp, *w = fp; r && (*w = *r) != '\0'; r++)
+        w += *r != '\n';
     rc |= put_str(f, "fingerprint", fp);
     free(fp);
     if (os->uptime_s >= 0)

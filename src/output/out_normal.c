@@ -199,111 +199,20 @@ static void service_info(FILE *f, const struct host_result *h, const struct out_
     fputc('\n', f);
 }
 
-/* nmap's OS classification lines (printosclassificationoutput): the distinct classes of the
- * matches, best first ("Device type", "Running", "OS CPE"); with guesses only when
- * `guess`; nothing when more than 8 types, CPEs or families would be listed. */
-#define OS_CLASS_MEMBERS 8
+/* nmap's OS classification lines (printosclassificationoutput), as the matcher summarised
+ * them (os/osdb.h osdb_summarize); guessed ones only when `guess`. */
 static void os_classes(FILE *f, const struct os_result *os, int guess)
 {
-    const struct os_class_result *cls[OS_MAX_MATCHES * OS_MAX_CLASSES];
-    int acc[OS_MAX_MATCHES * OS_MAX_CLASSES];
-    size_t ncls = 0, nperfect_cls = 0, nperfect = out_os_nperfect(os);
-    size_t nm = os->nmatches < OS_MAX_MATCHES ? os->nmatches : OS_MAX_MATCHES;
-    for (size_t m = 0; m < nm; m++) { /* FingerPrintResults::populateClassification */
-        const struct os_match_result *mr = &os->matches[m];
-        for (size_t c = 0; c < mr->nclasses && c < OS_MAX_CLASSES; c++) {
-            const struct os_class_result *oc = &mr->classes[c];
-            size_t k = 0;
-            while (k < ncls &&
-                   !(!strcmp(cls[k]->vendor, oc->vendor) && !strcmp(cls[k]->family, oc->family) &&
-                     !strcmp(cls[k]->gen, oc->gen) && !strcmp(cls[k]->type, oc->type)))
-                k++;
-            if (k < ncls)
-                continue;
-            if (nperfect_cls > 0 && m >= nperfect)
-                goto classified;
-            cls[ncls] = oc;
-            acc[ncls++] = mr->accuracy;
-            if (m < nperfect)
-                nperfect_cls++;
-        }
-    }
-classified:;
-    const char *types[OS_CLASS_MEMBERS], *cpes[OS_CLASS_MEMBERS];
-    char fam[OS_CLASS_MEMBERS][128], gens[OS_CLASS_MEMBERS][96];
-    int famacc[OS_CLASS_MEMBERS];
-    size_t ntypes = 0, ncpes = 0, nfam = 0;
-    int overflow = 0;
-    for (size_t k = 0; k < ncls; k++) {
-        if ((!guess && k >= nperfect_cls) || acc[k] <= acc[0] - 10 || (acc[k] < 100 && k > 9))
-            break;
-        size_t t = 0;
-        while (t < ntypes && strcmp(types[t], cls[k]->type))
-            t++;
-        if (t == ntypes && ntypes == OS_CLASS_MEMBERS)
-            overflow = 1;
-        else if (t == ntypes)
-            types[ntypes++] = cls[k]->type;
-        for (size_t c = 0; c < cls[k]->ncpes && c < OS_MAX_CLASS_CPES; c++) {
-            size_t q = 0;
-            while (q < ncpes && strcmp(cpes[q], cls[k]->cpes[c]))
-                q++;
-            if (q == ncpes && ncpes == OS_CLASS_MEMBERS)
-                overflow = 1;
-            else if (q == ncpes)
-                cpes[ncpes++] = cls[k]->cpes[c];
-        }
-        char name[128];
-        if (!strcmp(cls[k]->vendor, cls[k]->family))
-            snprintf(name, sizeof name, "%s", cls[k]->family);
-        else
-            snprintf(name, sizeof name, "%s %s", cls[k]->vendor, cls[k]->family);
-        size_t q = 0;
-        while (q < nfam && strcmp(fam[q], name))
-            q++;
-        if (q < nfam) {
-            if (cls[k]->gen[0] && !strstr(gens[q], cls[k]->gen)) {
-                size_t used = strlen(gens[q]);
-                snprintf(gens[q] + used, sizeof gens[q] - used, "%s%s", used ? "|" : "",
-                         cls[k]->gen);
-            }
-            continue;
-        }
-        if (nfam == OS_CLASS_MEMBERS) {
-            overflow = 1;
-            break;
-        }
-        snprintf(fam[nfam], sizeof fam[nfam], "%s", name);
-        snprintf(gens[nfam], sizeof gens[nfam], "%s", cls[k]->gen);
-        famacc[nfam++] = acc[k];
-    }
-    if (overflow || nfam == 0)
+    if (!os->running[0] || (os->running_guess && !guess))
         return;
     fputs("Device type: ", f);
-    for (size_t t = 0; t < ntypes; t++) {
-        out_put_text(f, types[t]);
-        if (t + 1 < ntypes)
-            fputc('|', f);
-    }
-    fprintf(f, "\nRunning%s: ", nperfect_cls == 0 ? " (JUST GUESSING)" : "");
-    for (size_t q = 0; q < nfam; q++) {
-        if (q)
-            fputs(", ", f);
-        out_put_text(f, fam[q]);
-        if (gens[q][0]) {
-            fputc(' ', f);
-            out_put_text(f, gens[q]);
-        }
-        if (q >= nperfect_cls) /* nmap compares the family's index with the exact classes */
-            fprintf(f, " (%d%%)", famacc[q]);
-    }
+    out_put_text(f, os->device_type);
+    fprintf(f, "\nRunning%s: ", os->running_guess ? " (JUST GUESSING)" : "");
+    out_put_text(f, os->running);
     fputc('\n', f);
-    if (ncpes) {
-        fputs("OS CPE:", f);
-        for (size_t q = 0; q < ncpes; q++) {
-            fputc(' ', f);
-            out_put_text(f, cpes[q]);
-        }
+    if (os->os_cpe[0]) {
+        fputs("OS CPE: ", f);
+        out_put_text(f, os->os_cpe);
         fputc('\n', f);
     }
 }
@@ -338,12 +247,16 @@ static void os_report(FILE *f, const struct host_result *h, const struct out_opt
     const char *reason = out_os_reason(os, why, sizeof why);
     int loud = o->verbose > 1 || o->debug > 0;
     size_t nperfect = out_os_nperfect(os);
-    if (os->unreliable)
+    if (os->unreliable && !out_os_too_many(os))
         fputs("Warning: OSScan results may be unreliable because we could not find at least 1 "
               "open and 1 closed port\n",
               f);
     os_classes(f, os, os->guess || reason);
-    if (nperfect > 0) {
+    if (out_os_too_many(os)) {
+        fputs("Too many fingerprints match this host to give specific OS details\n", f);
+        if (loud)
+            os_fingerprint(f, os, 0);
+    } else if (nperfect > 0) {
         os_names(f, "OS details: ", os, nperfect, 0);
         if (loud)
             os_fingerprint(f, os, 1);
@@ -531,7 +444,7 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         service_info(f, h, &s);
     if (h->trace)
         trace_report(f, h, o);
-    if (!r->ping_only)
+    if (!r->ping_only || h->trace)
         fputc('\n', f);
 }
 

@@ -485,6 +485,11 @@ static size_t os_nmatches(const struct os_result *os)
     return os->nmatches < OS_MAX_MATCHES ? os->nmatches : OS_MAX_MATCHES;
 }
 
+int out_os_too_many(const struct os_result *os)
+{
+    return os->perfect && os->nmatches == 0;
+}
+
 size_t out_os_nperfect(const struct os_result *os)
 {
     size_t n = 0, all = os_nmatches(os);
@@ -505,7 +510,7 @@ size_t out_os_nguesses(const struct os_result *os)
 
 char *out_os_fingerprint(const struct os_result *os, int wrap)
 {
-    enum { LINE = 71, PREFIX = 3 }; /* nmap's FP_RESULT_WRAP_LINE_LEN, "OS:" */
+    enum { LINE = 75, PREFIX = 3 }; /* nmap 7.93: "OS:" and 72 characters a line */
     if (!os->fingerprint || !*os->fingerprint)
         return NULL;
     /* the tests in one run: "OS:" prefixes and line breaks dropped */

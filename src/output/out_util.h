@@ -80,11 +80,13 @@ char *out_clean_dup(const char *s);
 /* -O (nmap's FingerPrintResults): why the fingerprint is not ideal (OmitSubmissionFP: no
  * open or no closed TCP port, a distance above five hops), or NULL. buf holds the text. */
 const char *out_os_reason(const struct os_result *os, char *buf, size_t len);
+/* More than 8 exact matches, none listed (nmap's "Too many fingerprints match this host"). */
+int out_os_too_many(const struct os_result *os);
 /* How many leading matches are exact (100%) when os->perfect; 0 otherwise. */
 size_t out_os_nperfect(const struct os_result *os);
 /* How many leading matches nmap lists as guesses: at most 10, within 10% of the best. */
 size_t out_os_nguesses(const struct os_result *os);
-/* The fingerprint text as nmap prints it: wrapped ("OS:" lines of 71 characters, each ending
+/* The fingerprint text as nmap prints it: wrapped ("OS:" lines of 75 characters, each ending
  * in a newline) or not (one test per line, as after "OS fingerprint not ideal"); control
  * bytes other than the newlines are '?'. malloc'd; NULL when there is none. */
 char *out_os_fingerprint(const struct os_result *os, int wrap);

@@ -231,7 +231,7 @@ static int fingerprint_shown(const struct os_result *os, const struct out_opts *
     char why[128];
     const char *reason = out_os_reason(os, why, sizeof why);
     int loud = o->verbose > 1 || o->debug > 0;
-    if (out_os_nperfect(os) > 0 || reason)
+    if (out_os_nperfect(os) > 0 || reason || out_os_too_many(os))
         return loud;
     return 1;
 }
@@ -347,10 +347,11 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
         ports(f, r, h, o);
         if (h->os)
             os(f, h->os, o);
-        if (h->trace)
-            trace(f, h);
-        times(f, h);
     }
+    if (h->up && h->trace) /* -sn --traceroute too */
+        trace(f, h);
+    if (h->up && !r->ping_only)
+        times(f, h);
     fputs("</host>\n", f);
 }
 

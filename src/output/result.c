@@ -78,6 +78,16 @@ void svc_info_free(struct svc_info *si)
     free(si);
 }
 
+void os_result_free(struct os_result *os)
+{
+    if (!os)
+        return;
+    for (size_t i = 0; i < os->nmatches && i < OS_MAX_MATCHES; i++)
+        free(os->matches[i].classes);
+    free(os->fingerprint);
+    free(os);
+}
+
 void host_result_free(struct host_result *h)
 {
     if (!h)
@@ -87,9 +97,7 @@ void host_result_free(struct host_result *h)
     free(h->ports);
     h->ports = NULL;
     h->nports = 0;
-    if (h->os)
-        free(h->os->fingerprint);
-    free(h->os);
+    os_result_free(h->os);
     h->os = NULL;
     free(h->trace);
     h->trace = NULL;

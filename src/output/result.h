@@ -92,13 +92,13 @@ struct port_result {
  * <ipidsequence> and <tcptssequence>. Filled by the scan (os/osscan.c) and the matcher
  * (os/osdb.c); read by every output. Strings are "" when absent. */
 #define OS_MAX_MATCHES 10
-#define OS_MAX_CLASSES 8
-#define OS_MAX_CLASS_CPES 4
+#define OS_MAX_CLASSES 16   /* the most of one nmap-os-db fingerprint is 13 */
+#define OS_MAX_CLASS_CPES 8 /* the most of one class is 8 */
 
 struct os_class_result {
-    char type[48];   /* "general purpose" */
-    char vendor[48]; /* "Linux", "Microsoft" */
-    char family[48]; /* "Linux", "Windows" */
+    char type[24];   /* "general purpose" */
+    char vendor[32]; /* "Linux", "Microsoft" */
+    char family[32]; /* "Linux", "Windows" */
     char gen[24];    /* "5.X", "10"; "" when the class has none */
     int accuracy;    /* percent */
     char cpes[OS_MAX_CLASS_CPES][96];
@@ -106,10 +106,10 @@ struct os_class_result {
 };
 
 struct os_match_result {
-    char name[160]; /* "Linux 4.15 - 5.8" */
+    char name[200]; /* "Linux 4.15 - 5.8"; the longest in nmap-os-db has 190 characters */
     int accuracy;   /* percent */
     unsigned line;  /* of the Fingerprint line in nmap-os-db */
-    struct os_class_result classes[OS_MAX_CLASSES];
+    struct os_class_result *classes; /* owned (os_result_free), nclasses of them */
     size_t nclasses;
 };
 
@@ -124,9 +124,16 @@ struct os_result {
     size_t nused;
     struct os_match_result matches[OS_MAX_MATCHES]; /* best first */
     size_t nmatches;
-    int perfect;       /* 1: matches are exact ("OS details"); 0: guesses ("Aggressive OS
-                          guesses") or none ("No exact OS matches for host") */
-    int unreliable;    /* no open and closed port: nmap's "OSScan results may be unreliable" */
+    int perfect;  /* 1: matches are exact ("OS details"), and with nmatches 0: more than 8
+                     ("Too many fingerprints match this host"); 0: guesses ("Aggressive OS
+                     guesses") or none ("No OS matches for host") */
+    int too_many; /* more exact matches than nmap lists (perfect 1, nmatches 0) */
+    /* nmap's class summary lines (os/osdb.h osdb_summarize); "" when nmap prints none */
+    char device_type[512]; /* "Device type: general purpose|router" */
+    char running[2048];    /* "Running: Linux 4.X|5.X" */
+    int running_guess;     /* "Running (JUST GUESSING): Linux 4.X|5.X (97%)" */
+    char os_cpe[1024];     /* "OS CPE: cpe:/o:linux:linux_kernel:4 ..." */
+    int unreliable;        /* no open and closed port: nmap's "OSScan results may be unreliable" */
     int guess;         /* --osscan-guess/--fuzzy: normal output lists the guesses ("Aggressive OS
                           guesses", "Running (JUST GUESSING)"); XML lists them always. So
                           matches keep nmap's guesses (within 10% of the best) without it too */
@@ -216,6 +223,9 @@ struct scan_result {
      * the result is incomplete, with this reason (not owned). NULL: finished. */
     const char *errormsg;
 };
+
+/* Frees an os_result and what it owns (fingerprint, classes). NULL is fine. */
+void os_result_free(struct os_result *os);
 
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);

@@ -71,6 +71,7 @@ struct scan_config {
     int osscan_guess;        /* --osscan-guess / --fuzzy */
     int max_os_tries;        /* --max-os-tries, default 5 */
     const struct osdb *osdb; /* loaded by the caller before scan_run when os_detect */
+    int traceroute;          /* --traceroute (and -A as root): scan/traceroute.h */
     char *args;              /* command line, for the outputs */
     /* after start-up (core/privs.h, core/sandbox.h) */
     const char *run_user; /* --user: account to switch to as root; NULL = the default */

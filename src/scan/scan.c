@@ -13,6 +13,7 @@
 #include "scan/engine.h"
 #include "scan/osscan.h"
 #include "scan/plan.h"
+#include "scan/traceroute.h"
 #include "net/route.h"
 #include "svc/version.h"
 
@@ -453,6 +454,9 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
         if (cfg->os_detect && !cfg->ping_only && !cfg->dry_run && !R->stopped &&
             !(R->stop && *R->stop) && osscan_run(cfg, &R->io, gt, n, R->stop, &R->st, R->e) < 0)
             return fail_flush(R, emitted, reached);
+        if (cfg->traceroute && !cfg->dry_run && !R->stopped &&
+            trace_run(cfg, &R->io, gt, n, R->stop, &R->st, R->e) < 0)
+            return fail_flush(R, emitted, reached);
         if (!R->stopped && R->stop && *R->stop) { /* during -sV: the group's -sV runs again */
             stop_at(&R->saved, gi, r->ninfo);
             R->stopped = 1;
@@ -555,7 +559,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         memcpy(R->prog_up, R->prog->up, R->prog->nup * sizeof *R->prog_up);
         qsort(R->prog_up, R->prog->nup, sizeof *R->prog_up, addr_order);
     }
-    R->need_raw = (!cfg->no_ping && !cfg->connect_only) || cfg->os_detect;
+    R->need_raw = (!cfg->no_ping && !cfg->connect_only) || cfg->os_detect || cfg->traceroute;
     for (size_t i = 0; i < cfg->ntech; i++) {
         int is_connect = !strcmp(cfg->techniques[i], "connect");
         if (!is_connect) {

@@ -151,6 +151,42 @@ int cve_version_cmp(const char *a, const char *b)
     }
 }
 
+/* Does the text after a '-' look like a distribution's package revision? */
+static int is_revision(const char *r)
+{
+    static const char *const marks[] = {"deb", "ubuntu", "Debian", "Ubuntu", "el", "fc"};
+    if (!isdigit((unsigned char)*r))
+        return 0;
+    for (const char *p = r; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".+~-", *p))
+            return 0;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(r, marks[i]))
+            return 1;
+    return 0;
+}
+
+void cve_upstream_version(const char *v, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    const char *p = v;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (p > v && *p == ':' && p[1]) /* epoch "1:" */
+        v = p + 1;
+    size_t n = strlen(v);
+    for (const char *dash = strchr(v, '-'); dash; dash = strchr(dash + 1, '-'))
+        if (dash > v && is_revision(dash + 1)) {
+            n = (size_t)(dash - v);
+            break;
+        }
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, v, n);
+    out[n] = '\0';
+}
+
 /* "cpe:/a:openbsd:openssh:9.2p1" (2.2 URI, as nmap writes). Returns 0 or -1. */
 static int parse_uri(const char *s, struct cpe *c)
 {
@@ -212,7 +248,10 @@ static const char *jstr(json_t *o, const char *k)
     return s && *s ? s : NULL;
 }
 
-/* Does one cpeMatch entry apply to the detected CPE? */
+/* Does one cpeMatch entry apply to the detected CPE? A vulnerable entry needs the
+ * detected version; a platform entry ("running on", vulnerable false) also accepts a
+ * detected CPE without a version when it names no version or range itself (nmap writes
+ * "cpe:/o:linux:linux_kernel" for an OS it saw in a banner). */
 static int cpematch_hits(json_t *m, const struct cpe *d)
 {
     const char *crit = jstr(m, "criteria");
@@ -222,11 +261,15 @@ static int cpematch_hits(json_t *m, const struct cpe *d)
     for (int i = 0; i < 3; i++)
         if (!field_eq(c.f[i], d->f[i]))
             return 0;
-    const char *have = d->f[3];
-    if (!strcmp(have, "*") || !strcmp(have, "-"))
-        return 0; /* unknown version: claim nothing */
     const char *si = jstr(m, "versionStartIncluding"), *se = jstr(m, "versionStartExcluding");
     const char *ei = jstr(m, "versionEndIncluding"), *ee = jstr(m, "versionEndExcluding");
+    char have[CVE_FIELD];
+    cve_upstream_version(d->f[3], have, sizeof have);
+    if (!strcmp(have, "*") || !strcmp(have, "-") || !*have) {
+        /* unknown version: only a platform entry without a version can be claimed */
+        return !json_is_true(json_object_get(m, "vulnerable")) && !si && !se && !ei && !ee &&
+               (!strcmp(c.f[3], "*") || !strcmp(c.f[3], "-"));
+    }
     if (si || se || ei || ee) {
         if (si && cve_version_cmp(have, si) < 0)
             return 0;

@@ -4,8 +4,10 @@
  * ({"vulnerabilities":[{"cve":{"id", "metrics", "configurations":[{"nodes":[{"cpeMatch":
  * [...]}]}]}}]}). A service's CPEs with a version (cpe:/a:openbsd:openssh:9.2p1) are
  * compared with each cpeMatch's criteria and its versionStart/End Including/Excluding
- * range; configurations and nodes follow their AND/OR operators and negate. A CPE
- * without a version claims nothing. Loaded once per scan by svc/version.c; read-only. */
+ * range (distribution revisions dropped first: cve_upstream_version); configurations
+ * and nodes follow their AND/OR operators and negate. A CPE without a version claims no
+ * vulnerable entry, but satisfies a "running on" platform entry that names no version. Loaded once
+ * per scan by svc/version.c; read-only. */
 #ifndef PR_SVC_CVE_H
 #define PR_SVC_CVE_H
 
@@ -31,5 +33,11 @@ void cve_lookup(const struct cve_db *db, struct svc_info *si);
 /* Compares version strings by runs of digits (numerically) and letters (case-blind),
  * separators ignored: "9.2" < "9.2p1" < "9.3" < "10.0". Returns <0, 0, >0. */
 int cve_version_cmp(const char *a, const char *b);
+
+/* The upstream version inside a distribution's version string, which is what NVD's ranges
+ * speak of: an epoch ("1:") and a package revision carrying a distribution mark
+ * ("9.18.49-1~deb12u3-Debian" -> "9.18.49", "1:9.2p1-2+deb12u3" -> "9.2p1") are dropped;
+ * other text is kept as is ("1.0-beta2"). Writes at most outlen-1 characters. */
+void cve_upstream_version(const char *v, char *out, size_t outlen);
 
 #endif

@@ -109,7 +109,7 @@ bl_stop || fail "detector exit code $BL_RC"
 bl_table_exists || fail "table deleted on a clean exit (blocks must outlive detect)"
 bl_elems | grep -qx "$LAB_SCANNER" || fail "block lifted by a clean exit"
 grep -q 'table inet lab' <(ip netns exec "$LAB_NS_A" nft list tables) || fail "lab table touched"
-bl_start ops2 --config "$CONF" --block-time 60s || exit 1
+bl_start ops2 --config "$CONF" --block-time 60s --scan-idle 4 || exit 1
 grep -q 'blocks kept from an earlier run' "$LAB_DIR/ops2.err" || fail "kept blocks not reported"
 info=$(bl_elem_info "$LAB_SCANNER")
 echo "after the restart: $info (left before the stop: $left_before)"
@@ -121,7 +121,7 @@ echo "== 4. repeat offender: 120 s the second time, 150 s (block-time-max) the t
 for want in "120 offence_2" "150 offence_3"; do
     ip netns exec "$LAB_NS_A" "$PR" block unblock "$LAB_SCANNER" || fail "unblock"
     bl_elems | grep -qx "$LAB_SCANNER" && fail "unblock left the block"
-    sleep 31 # the earlier scan must end (30 s of silence) before a new one is reported
+    sleep 5 # the earlier scan must end (--scan-idle 4) before a new one is reported
     scan_until_blocked "scan-$want" || fail "repeat offender not blocked again"
     got=$(bl_elem_info "$LAB_SCANNER" | awk '{print $1, $3}')
     echo "block: $got"

@@ -5,10 +5,13 @@
  *     ACCURACY<TAB>LINE<TAB>NAME<TAB>CLASS; CLASS...
  *
  * (a class is "vendor|family|gen|type"), preceded by one line "perfect N" or
- * "toomany". With -e LINE it prints instead why the reference at LINE is not a perfect
- * match (osdb_explain) and its exact score; -t prints the load and match times on stderr.
+ * "toomany", followed by nmap's "Device type:", "Running:" and "OS CPE:" lines as
+ * osdb_summarize gives them (with --osscan-guess). With -e LINE it prints instead why the reference
+ * at LINE is not a perfect match (osdb_explain) and its exact score; with -f (-F) the subject as
+ * osfp_format (osfp_format_flat) writes it, nothing else; -t prints the load and match times on
+ * stderr.
  *
- *     osmatch [-t] [-e LINE] [-d nmap-os-db] SUBJECT-FILE */
+ *     osmatch [-f|-F] [-t] [-e LINE] [-d nmap-os-db] SUBJECT-FILE */
 #include "core/text.h"
 #include "os/osdb.h"
 
@@ -29,19 +32,21 @@ int main(int argc, char **argv)
 {
     const char *dbpath = OSDB_DEFAULT_PATH;
     unsigned explain = 0;
-    int timing = 0, c;
-    while ((c = getopt(argc, argv, "d:e:t")) != -1) {
+    int timing = 0, format = 0, c;
+    while ((c = getopt(argc, argv, "d:e:fFt")) != -1) {
         if (c == 'd')
             dbpath = optarg;
         else if (c == 'e')
             explain = (unsigned)strtoul(optarg, NULL, 10);
         else if (c == 't')
             timing = 1;
+        else if (c == 'f' || c == 'F')
+            format = c;
         else
             return 2;
     }
     if (optind + 1 != argc) {
-        fprintf(stderr, "usage: osmatch [-t] [-e LINE] [-d nmap-os-db] SUBJECT-FILE\n");
+        fprintf(stderr, "usage: osmatch [-f|-F] [-t] [-e LINE] [-d nmap-os-db] SUBJECT-FILE\n");
         return 2;
     }
     struct pr_error e;
@@ -58,6 +63,15 @@ int main(int argc, char **argv)
         return 2;
     }
     free(text);
+    if (format) {
+        char out[16384];
+        if (format == 'f')
+            osfp_format(&fp, out, sizeof out);
+        else
+            osfp_format_flat(&fp, out, sizeof out);
+        fputs(out, stdout);
+        return 0;
+    }
     double t0 = now();
     struct osdb *db;
     if (osdb_load(dbpath, &db, &e) < 0) {
@@ -96,6 +110,14 @@ int main(int argc, char **argv)
             printf("%s%s|%s|%s|%s", k ? "; " : "", m->classes[k].vendor, m->classes[k].family,
                    m->classes[k].gen, m->classes[k].type);
         printf("\n");
+    }
+    struct osdb_summary sum;
+    osdb_summarize(db, &fp, 1, &sum);
+    if (sum.running[0]) {
+        printf("Device type: %s\nRunning%s: %s\n", sum.device_type,
+               sum.guessing ? " (JUST GUESSING)" : "", sum.running);
+        if (sum.cpe[0])
+            printf("OS CPE: %s\n", sum.cpe);
     }
     osdb_free(db);
     return 0;

@@ -297,7 +297,7 @@ static void test_forced_browsing_and_probers(void **state)
     assert_true(l->g.a[last].first_us == t1);
     assert_true(alerts_of(l, "198.18.0.32", &last) >= 1);
     assert_true(alerts_of(l, "198.18.0.33", &last) >= 1);
-    assert_true(l->g.w[last].threat_level > 0 && l->g.w[last].threat_level <= 100);
+    assert_true(l->g.a[last].threat_level > 0 && l->g.a[last].threat_level <= 100);
     lab_free(l);
 }
 
@@ -344,7 +344,7 @@ static void test_incident(void **state)
     assert_true(alerts_of(l, "198.18.0.19", &last) >= 1);
     assert_string_equal(l->g.event[last], "webprobe");
     assert_int_equal(l->g.w[last].incident_id, scan_id);
-    assert_true(l->g.w[last].threat_level >= 60);
+    assert_true(l->g.a[last].threat_level >= 60);
     assert_string_equal(l->g.tool[last], "nmap");
     assert_int_equal(alerts_of(l, "198.18.0.40", &last), 0);
     lab_free(l);

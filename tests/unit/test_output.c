@@ -108,52 +108,14 @@ static void build(struct scan_result *r, const struct svc_db *db)
     r->info[1] = (struct scan_info){"udp", PR_UDP, udp_list, nu};
 }
 
-static char *run(int (*fn)(FILE *, const struct scan_result *, const struct out_opts *),
-                 const struct scan_result *r, const struct out_opts *o)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(fn(f, r, o), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
-}
-
-#define has(text, needle)                                                                          \
-    do {                                                                                           \
-        if (!strstr((text), (needle)))                                                             \
-            fail_msg("missing \"%s\" in:\n%s", (needle), (text));                                  \
-    } while (0)
-#define hasnt(text, needle)                                                                        \
-    do {                                                                                           \
-        if (strstr((text), (needle)))                                                              \
-            fail_msg("unexpected \"%s\" in:\n%s", (needle), (text));                               \
-    } while (0)
-
-struct fixture {
-    struct svc_db *db;
-    struct scan_result r;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    fx->db = mkdb();
-    build(&fx->r, fx->db);
-    setenv("TZ", "UTC", 1);
-    tzset();
-    *state = fx;
-    return 0;
+    return fx_setup(state, build);
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    result_free(&fx->r);
-    free(fx->db);
-    free(fx);
-    return 0;
+    return fx_teardown(state);
 }
 
 static void test_names(void **state)
@@ -172,9 +134,9 @@ static void test_names(void **state)
 
 static void test_normal(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {0};
-    char *t = run(out_normal, &fx->r, &o);
+    char *t = fx_run(out_normal, &fx->r, &o);
     has(t, "Starting portreeve " PR_VERSION " at 2026-11-26 ");
     has(t, "\nportreeve scan report for web&<lab> (198.18.0.2)\nHost is up (0.00012s latency).\n"
            "Not shown: 979 closed tcp ports (reset), 3 closed udp ports (port-unreach), "
@@ -199,7 +161,7 @@ static void test_normal(void **state)
     o.verbose = 1;
     o.as_file = 1;
     fx->r.pkts_sent = 5;
-    t = run(out_normal, &fx->r, &o);
+    t = fx_run(out_normal, &fx->r, &o);
     has(t, "# portreeve " PR_VERSION
            " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS -sU");
     has(t, "Host is up, received echo-reply ttl 64 (0.00012s latency).\n");
@@ -218,7 +180,7 @@ static void test_normal(void **state)
     hasnt(t, "Raw packets"); /* terminal footer only */
     free(t);
     o.as_file = 0;
-    t = run(out_normal, &fx->r, &o);
+    t = fx_run(out_normal, &fx->r, &o);
     has(t, "           Raw packets sent: 5 (0B) | Rcvd: 0 (0B)\n");
     hasnt(t, "Host seems down");
     free(t);
@@ -229,12 +191,12 @@ static void test_normal(void **state)
     one.nhosts = 1;
     one.hosts_up = 0;
     o.verbose = 0;
-    t = run(out_normal, &one, &o);
+    t = fx_run(out_normal, &one, &o);
     has(t, "UTC\nNote: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n"
            "portreeve done: 1 IP address (0 hosts up) scanned in 1.23 seconds\n");
     free(t);
     o.as_file = 1;
-    t = run(out_normal, &one, &o);
+    t = fx_run(out_normal, &one, &o);
     hasnt(t, "Note:");
     has(t, "-- 1 IP address (0 hosts up) scanned in 1.23 seconds\n");
     free(t);
@@ -243,9 +205,9 @@ static void test_normal(void **state)
 
 static void test_normal_open(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.open_only = 1};
-    char *t = run(out_normal, &fx->r, &o);
+    char *t = fx_run(out_normal, &fx->r, &o);
     has(t, "Not shown: 979 closed tcp ports (reset), 3 closed udp ports (port-unreach), "
            "32 open|filtered udp ports (no-response), 5 open|filtered tcp ports (no-response), "
            "10 filtered tcp ports (no-response), 3 filtered tcp ports (admin-prohibited)\n"
@@ -258,7 +220,7 @@ static void test_normal_open(void **state)
 
     fx->r.ping_only = 1;
     struct out_opts v = {.verbose = 1};
-    t = run(out_normal, &fx->r, &v);
+    t = fx_run(out_normal, &fx->r, &v);
     has(t, "portreeve scan report for web&<lab> (198.18.0.2)\nHost is up (0.00012s latency).\n"
            "MAC Address: 02:00:5E:10:00:01 (Unknown)\nportreeve scan report for 2001:2::5\n");
     hasnt(t, "PORT");
@@ -268,9 +230,9 @@ static void test_normal_open(void **state)
 
 static void test_grepable(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {0};
-    char *t = run(out_grepable, &fx->r, &o);
+    char *t = fx_run(out_grepable, &fx->r, &o);
     has(t, "# portreeve " PR_VERSION
            " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS");
     has(t, "\nHost: 198.18.0.2 (web&<lab>)\tStatus: Up\n"
@@ -289,7 +251,7 @@ static void test_grepable(void **state)
 
     o.open_only = 1;
     o.verbose = 1;
-    t = run(out_grepable, &fx->r, &o);
+    t = fx_run(out_grepable, &fx->r, &o);
     has(t, "# Ports scanned: TCP(1000;1-1000) UDP(36;53,67-69,120-150,161) SCTP(0;) "
            "PROTOCOLS(0;)\n");
     has(t, "Host: 2001:2::5 ()\tPorts: 22/open/tcp//ssh///\tIgnored State: closed (9)\n");
@@ -299,9 +261,9 @@ static void test_grepable(void **state)
 
 static void test_json(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {0};
-    char *t = run(out_json, &fx->r, &o);
+    char *t = fx_run(out_json, &fx->r, &o);
     size_t lines = 0, open = 0;
     int saw_v6 = 0, saw_name = 0, saw_evil = 0;
     char *save = NULL;
@@ -336,7 +298,7 @@ static void test_json(void **state)
     assert_true(saw_v6 && saw_name && saw_evil);
     free(t);
 
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"proto\":\"tcp\",\"port\":22,"
            "\"state\":\"open\",\"reason\":\"syn-ack\",\"reason_ttl\":64,\"service\":\"ssh\"}\n");
     has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"proto\":\"udp\",\"port\":161,"
@@ -345,7 +307,7 @@ static void test_json(void **state)
     free(t);
 
     o.open_only = 1;
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     lines = 0;
     for (char *p = t; (p = strchr(p, '\n')); p++)
         lines++;
@@ -357,7 +319,7 @@ static void test_json(void **state)
     o.open_only = 0;
     o.verbose = 1;
     fx->r.ping_only = 1;
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"status\":\"up\","
            "\"reason\":\"echo-reply\",\"reason_ttl\":64}\n");
     has(t, "{\"ip\":\"198.18.0.9\",\"hostname\":null,\"status\":\"down\","
@@ -368,31 +330,6 @@ static void test_json(void **state)
 }
 
 /* --- XML: exact text bits, then external tools ------------------------------------ */
-
-static int have_tool(const char *path)
-{
-    return access(path, X_OK) == 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Reads every port back from the XML (listed and collapsed) and compares with the
  * expected "addr proto port state" lines; also checks that the counts add up. */
@@ -459,9 +396,9 @@ static void rmtmp(struct tmpdir *d)
 
 static void test_xml_text(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {0};
-    char *t = run(out_xml, &fx->r, &o);
+    char *t = fx_run(out_xml, &fx->r, &o);
     has(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n");
     has(t, "<!-- portreeve " PR_VERSION
            " scan initiated Thu Nov 26 02:54:56 2026 as: portreeve scan -sS "
@@ -504,7 +441,7 @@ static void test_xml_text(void **state)
 
     fx->r.ping_only = 1;
     o.verbose = 1;
-    t = run(out_xml, &fx->r, &o);
+    t = fx_run(out_xml, &fx->r, &o);
     hasnt(t, "<ports>");
     hasnt(t, "<scaninfo");
     has(t, "<host><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/>\n"
@@ -515,14 +452,14 @@ static void test_xml_text(void **state)
 
 static void xml_file(const struct scan_result *r, const struct out_opts *o, const char *path)
 {
-    char *t = run(out_xml, r, o);
+    char *t = fx_run(out_xml, r, o);
     write_file(path, t);
     free(t);
 }
 
 static void test_xml_tools(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct tmpdir d;
     char a[128], b[128], want[128], py[128];
     mktmp(&d);
@@ -612,7 +549,7 @@ static void assert_dtd_valid(const char *xml)
 /* Out-of-range bytes in the model (a bug elsewhere) still give valid, readable output. */
 static void test_garbage_model(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.reason = 1};
     struct host_result *h = &fx->r.hosts[3];
     h->ports[0] = (struct port_result){0, 9, 200, 250, 255, NULL};
@@ -620,21 +557,21 @@ static void test_garbage_model(void **state)
     h->reason = 240;
     fx->r.info[1].type = "bogus";
     fx->r.info[0].ports = NULL;
-    char *t = run(out_normal, &fx->r, &o);
+    char *t = fx_run(out_normal, &fx->r, &o);
     has(t, "portreeve scan report for evil?[31m?\?--x\"' (?)\nHost is up, received unknown.\n\n"
            "PORT  STATE   SERVICE REASON\n0/tcp unknown unknown unknown ttl 255\n");
     free(t);
-    t = run(out_xml, &fx->r, &o);
+    t = fx_run(out_xml, &fx->r, &o);
     hasnt(t, "bogus");
     has(t, "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"1000\" services=\"\"/>");
     assert_dtd_valid(t);
     free(t);
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     has(t, "{\"ip\":\"?\",\"hostname\":\"evil?[31m?\?--x\\\"'\",\"proto\":\"tcp\",\"port\":0,"
            "\"state\":\"unknown\",\"reason\":\"unknown\",\"reason_ttl\":255,"
            "\"service\":\"unknown\"}\n");
     free(t);
-    t = run(out_grepable, &fx->r, &o);
+    t = fx_run(out_grepable, &fx->r, &o);
     has(t, "Host: ? (evil?[31m?\?--x\"')\tPorts: 0/unknown/tcp/////\n");
     free(t);
 }
@@ -643,37 +580,37 @@ static void test_garbage_model(void **state)
  * the XML says so as nmap does (exit="error" errormsg=...) and stays DTD-valid. */
 static void test_incomplete(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {.verbose = 1};
     fx->r.errormsg = "service detection: epoll_wait: <bad> & \"worse\"";
     fx->r.pkts_sent = 10, fx->r.pkts_rcvd = 5, fx->r.pkts_badsum = 3;
-    char *t = run(out_xml, &fx->r, &o);
+    char *t = fx_run(out_xml, &fx->r, &o);
     has(t, "exit=\"error\" errormsg=\"service detection: epoll_wait: &lt;bad&gt; &amp; "
            "&quot;worse&quot;\"/>");
     has(t, "(incomplete)");
     has(t, "portid=\"80\"");
     assert_dtd_valid(t);
     free(t);
-    t = run(out_normal, &fx->r, &o);
+    t = fx_run(out_normal, &fx->r, &o);
     has(t, "INCOMPLETE: the scan failed: service detection: epoll_wait:");
     has(t, "Replies with a wrong checksum ignored: 3\n");
     free(t);
     o.as_file = 1;
-    t = run(out_normal, &fx->r, &o);
+    t = fx_run(out_normal, &fx->r, &o);
     has(t, "# INCOMPLETE: the scan failed: service detection");
     free(t);
-    t = run(out_grepable, &fx->r, &o);
+    t = fx_run(out_grepable, &fx->r, &o);
     has(t, "# INCOMPLETE: the scan failed: service detection");
     free(t);
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     has(t, "\n{\"incomplete\":true,\"error\":\"service detection: epoll_wait: <bad> & "
            "\\\"worse\\\"\"}\n");
     free(t);
     fx->r.errormsg = NULL;
-    t = run(out_json, &fx->r, &o);
+    t = fx_run(out_json, &fx->r, &o);
     hasnt(t, "incomplete");
     free(t);
-    t = run(out_xml, &fx->r, &o);
+    t = fx_run(out_xml, &fx->r, &o);
     has(t, "exit=\"success\"/>");
     free(t);
 }
@@ -681,7 +618,7 @@ static void test_incomplete(void **state)
 /* A closed stream is reported as an error, not ignored. */
 static void test_write_error(void **state)
 {
-    struct fixture *fx = *state;
+    struct out_fixture *fx = *state;
     struct out_opts o = {0};
     FILE *f = fopen("/dev/full", "w");
     if (!f) {

@@ -196,6 +196,32 @@ static void test_csum_check(void **state)
     b[37] ^= 0x01;
     assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4 | PKT_CSUM_TCP_BARE), PKT_CSUM_BAD_L4);
 
+    /* an IPv4 header checksum never filled in (0), as captures where the header is not
+     * finished show: believed with PKT_CSUM_IP_UNSET only when the whole TCP or UDP
+     * checksum verifies (also for TCP data, whatever PKT_CSUM_TCP_BARE says) */
+    const unsigned unset = PKT_CSUM_L4 | PKT_CSUM_PARTIAL | PKT_CSUM_TCP_BARE | PKT_CSUM_IP_UNSET;
+    n = pkt_build_udp(b, sizeof b, &ip4, 53, 61000, dns_status, sizeof dns_status);
+    put16(b + 10, 0);
+    assert_int_equal(pkt_csum_check(b, n, PKT_CSUM_L4), PKT_CSUM_BAD_IP);
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_OK);
+    b[n - 2] ^= 0x04;
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_BAD_IP);
+    b[n - 2] ^= 0x04;
+    put16(b + 26, 0); /* no UDP checksum: nothing proves the datagram */
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_BAD_IP);
+    n = pkt_build_tcp(b, sizeof b, &ip4, 80, 61000, 1, 2, TH_ACK, 1024, NULL,
+                      (const uint8_t *)"data", 4);
+    put16(b + 10, 0);
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_OK);
+    b[n - 1] ^= 0x20;
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_BAD_IP);
+    b[n - 1] ^= 0x20;
+    b[11] = 1; /* a wrong checksum that is not 0 stays wrong */
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_BAD_IP);
+    n = pkt_build_icmp_echo(b, sizeof b, &ip4, 7, 9, 0);
+    put16(b + 10, 0); /* ICMP has no pseudo-header: the addresses would be unproven */
+    assert_int_equal(pkt_csum_check(b, n, unset), PKT_CSUM_BAD_IP);
+
     /* --badsum: every probe we build comes out with a checksum that does not verify */
     for (uint32_t seq = 0; seq < 4000; seq++) {
         n = pkt_build_tcp(b, sizeof b, &ip4, 61000, 80, seq * 7919u, 0, TH_SYN, 1024, NULL, NULL,

@@ -119,6 +119,74 @@ static void test_lookup(void **state)
     cve_free(db);
 }
 
+/* Distribution versions and "running on" platforms. */
+static const char feed2[] = "{\"vulnerabilities\":["
+    /* BIND up to and including 9.18.49: Debian's 9.18.49-1~deb12u3 is that version */
+    ENTRY(
+        "CVE-20", "cvssMetricV31", "7.5",
+        OR_NODE(M("cpe:2.3:a:isc:bind:*:*:*:*:*:*:*:*",
+                  ",\"versionStartIncluding\":\"9.18.0\",\"versionEndIncluding\":\"9.18.49\""))) ","
+    /* OpenSSH running on Linux (the kernel CPE the banner gave, without a version) */
+    ENTRY("CVE-21", "cvssMetricV31", "6.0",
+          "{\"operator\":\"AND\",\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[" M(
+              "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+              ",\"versionEndExcluding\":\"9.3\"") "]},{\"operator\":\"OR\",\"cpeMatch\":["
+                                                  "{\"vulnerable\":false,\"criteria\":\"cpe:2.3:o:"
+                                                  "linux:linux_kernel:*:*:*:*:*:*:*:*\"}]}]}") ","
+    /* the same platform with a version range: an unversioned kernel CPE does not prove it */
+    ENTRY("CVE-22", "cvssMetricV31", "6.0",
+          "{\"operator\":\"AND\",\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[" M(
+              "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+              "") "]},{\"operator\":\"OR\",\"cpeMatch\":["
+                  "{\"vulnerable\":false,\"criteria\":\"cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:"
+                  "*\","
+                  "\"versionEndExcluding\":\"4.0\"}]}]}") ","
+    /* a vulnerable entry never matches an unversioned CPE, even with no range */
+    ENTRY("CVE-23", "cvssMetricV31", "9.0",
+          OR_NODE(M("cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", ""))) "]}";
+
+static void test_distribution_versions(void **state)
+{
+    (void)state;
+    char v[64];
+    cve_upstream_version("9.18.49-1~deb12u3-Debian", v, sizeof v);
+    assert_string_equal(v, "9.18.49");
+    cve_upstream_version("1:9.2p1-2+deb12u3", v, sizeof v);
+    assert_string_equal(v, "9.2p1");
+    cve_upstream_version("2.4.52-1ubuntu4.6", v, sizeof v);
+    assert_string_equal(v, "2.4.52");
+    cve_upstream_version("1.0-beta2", v, sizeof v);
+    assert_string_equal(v, "1.0-beta2");
+    cve_upstream_version("3.10.8-1", v, sizeof v); /* no distribution mark: kept */
+    assert_string_equal(v, "3.10.8-1");
+    cve_upstream_version("9.18.49-1~deb12u3", v, 4);
+    assert_string_equal(v, "9.1");
+
+    struct pr_error e = {{0}};
+    struct cve_db *db = cve_parse(feed2, strlen(feed2), "feed2.json", &e);
+    if (!db)
+        fail_msg("%s", e.msg);
+    struct svc_info *si = info("cpe:/a:isc:bind:9.18.49-1~deb12u3-Debian", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 1);
+    assert_string_equal(si->cves[0].id, "CVE-20");
+    svc_info_free(si);
+    si = info("cpe:/a:isc:bind:9.18.50-1~deb12u1-Debian", NULL);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    si = info("cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel");
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 1);
+    assert_string_equal(si->cves[0].id, "CVE-21");
+    svc_info_free(si);
+    si = info("cpe:/a:openbsd:openssh:9.2p1", NULL); /* no platform seen: not claimed */
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    cve_free(db);
+}
+
 static void test_bad_feeds(void **state)
 {
     (void)state;
@@ -152,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version_cmp),
         cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_distribution_versions),
         cmocka_unit_test(test_bad_feeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

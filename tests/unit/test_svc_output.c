@@ -69,12 +69,6 @@ static char *run(int (*fn)(FILE *, const struct scan_result *, const struct out_
     return buf;
 }
 
-#define has(text, needle)                                                                          \
-    do {                                                                                           \
-        if (!strstr((text), (needle)))                                                             \
-            fail_msg("missing \"%s\" in:\n%s", (needle), (text));                                  \
-    } while (0)
-
 static void test_all_formats(void **state)
 {
     (void)state;
