@@ -327,6 +327,7 @@ int det_run(const struct det_options *o)
         return DET_EXIT_USAGE;
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
+    det_passive_set_engine(pas, d); /* baseline alerts: new_service, lateral_fanout */
     if (drop_privileges(o) < 0) {
         det_passive_close(pas);
         blk_close(blk);
