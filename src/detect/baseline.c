@@ -358,8 +358,6 @@ static void window_roll(struct baseline *b, struct host *h, uint64_t ts)
                              : (float)n;
         if (h->windows < UINT16_MAX)
             h->windows++;
-        if (h->win_start_us < h->learn_until_us && n > h->peak)
-            h->peak = n;
     }
     /* a fan-out that goes on in the next window is the same alert, updated */
     h->hflags = alerted && ts - h->win_start_us < 2 * b->cfg.window_us ? H_PREV_ALERTED : 0;
@@ -428,6 +426,11 @@ void bl_contact(struct baseline *b, const struct pr_addr *src, const struct pr_a
     unsigned p1 = (unsigned)k % PEER_BITS, p2 = (unsigned)(k >> 9) % PEER_BITS;
     bit_set(h->win_all, (unsigned)(k >> 18) % WIN_ALL_BITS);
     int known = bit_get(h->peers, p1) && bit_get(h->peers, p2);
+    if (learning) { /* the peak as the window fills: a short learning time has no full window */
+        unsigned n = popcount(h->win_all, WIN_ALL_BITS / 64);
+        if (n > h->peak)
+            h->peak = n;
+    }
     if (learning || known) {
         bit_set(h->peers, p1);
         bit_set(h->peers, p2);
