@@ -52,6 +52,8 @@ static void usage(FILE *f)
           "                     rewrite it with the inventory\n"
           "  --db PATH|URI      keep the inventory and the baseline in the history store\n"
           "                     (SQLite file or postgresql://...; see portreeve-audit --passive)\n"
+          "  --max-assets N     home hosts kept in the inventory and baseline (default 65536;\n"
+          "                     about 1.3 KB each, docs/detect.md)\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -135,6 +137,7 @@ enum {
     O_LEARN,
     O_BASELINE,
     O_DB,
+    O_MAXASSETS,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -210,6 +213,7 @@ static const struct option longopts[] = {
     {"learn", required_argument, NULL, O_LEARN},
     {"baseline", required_argument, NULL, O_BASELINE},
     {"db", required_argument, NULL, O_DB},
+    {"max-assets", required_argument, NULL, O_MAXASSETS},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -373,6 +377,11 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_DB:
         a->db_uri = v;
+        break;
+    case O_MAXASSETS:
+        if (num_opt("--max-assets", v, 16, 1 << 24, &x, e) < 0)
+            return -1;
+        o->passive.max_hosts = (uint32_t)x;
         break;
     case O_USER:
         o->run_user = v;

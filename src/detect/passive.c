@@ -144,7 +144,7 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     int want_bl = c->learn_us || c->baseline;
     if (!c->assets && !want_bl && !c->store)
         return p;
-    struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL};
+    struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL, .max_hosts = c->max_hosts};
     for (unsigned i = 0; i < c->nhome; i++) {
         if (i >= ASSET_MAX_HOME || blk_cidr_parse(c->home[i], &ac.home[i], &sub) < 0) {
             pr_errf(e, "--home-net %s", i >= ASSET_MAX_HOME ? "given too often" : sub.msg);

@@ -40,6 +40,7 @@ struct det_passive_config {
     uint64_t learn_us;        /* --learn: learning time (BL_LEARN_ALL: all of it; 0: none) */
     const char *baseline;     /* --baseline FILE (loaded at start, rewritten with the inventory) */
     const struct det_store *store; /* --db, or NULL */
+    uint32_t max_hosts;            /* --max-assets: home hosts kept (0: 65536) */
 };
 
 struct det_passive;
