@@ -205,20 +205,26 @@ static void merge_policy_ports(struct scan_config *cfg, const struct policy *p)
     free(bits);
 }
 
+/* The violations, one line each (none: nothing). */
+static void print_violations(const struct violation *v, size_t nv, size_t counted)
+{
+    if (!nv)
+        return;
+    printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
+    for (size_t i = 0; i < nv; i++) {
+        char line[1024];
+        audit_describe(&v[i], line, sizeof line);
+        printf("  %s\n", line);
+    }
+}
+
 static void print_report(const char *policy, const struct hist_run *run, const struct violation *v,
                          size_t nv, size_t counted, const char *prev_label,
                          const struct diff_change *ch, size_t nch, const char *stored_in)
 {
     printf("portreeve audit of %s: %d of %d hosts up, %d open ports\n", policy, run->hosts_up,
            run->nhosts, run->open_ports);
-    if (nv) {
-        printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
-        for (size_t i = 0; i < nv; i++) {
-            char line[1024];
-            audit_describe(&v[i], line, sizeof line);
-            printf("  %s\n", line);
-        }
-    }
+    print_violations(v, nv, counted);
     if (prev_label) {
         printf("\nChanges since %s:%s\n", prev_label, nch ? "" : " none");
         for (size_t i = 0; i < nch; i++) {
@@ -286,14 +292,7 @@ static int audit_passive(const struct audit_opts *o, const struct policy *pol)
     printf("portreeve audit of %s from what detect saw (passive, no scan): %zu hosts, %zu "
            "services\n",
            o->policy, pr.r.nhosts, nports);
-    if (nv) {
-        printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
-        for (size_t i = 0; i < nv; i++) {
-            char line[1024];
-            audit_describe(&v[i], line, sizeof line);
-            printf("  %s\n", line);
-        }
-    }
+    print_violations(v, nv, counted);
     printf("\n%s: %zu violation%s\n", counted ? "NOT COMPLIANT" : "COMPLIANT", counted,
            counted == 1 ? "" : "s");
     struct finding *fnd = NULL;

@@ -28,6 +28,7 @@ for addr, port in (("198.18.0.2", 8000), ("198.18.7.1", 80), ("198.18.7.2", 80),
 PY
 }
 
+capture_start "$W/live.pcap" "$NS_IF" "ip"
 in_ns timeout 40 "$PORTREEVE" detect -i "$NS_IF" -q --home-net 198.18.0.0/15 --learn 5s \
     --baseline "$W/baseline.json" --db "$W/history.sqlite" --alerts "$W/alerts.jsonl" \
     --assets "$W/assets.jsonl" --duration 16 >"$W/detect.out" 2>"$W/detect.err" &
@@ -56,6 +57,7 @@ PY
 normal_round
 wait "$det"
 rc=$?
+capture_stop
 cat "$W/detect.err"
 cat "$W/detect.out"
 check "detect exits 0 (rc $rc)" test $rc = 0
@@ -107,6 +109,28 @@ sys.exit(bad)
 PY
 check "alerts and baseline file as expected" test $? = 0
 check "detect's summary has the baseline line" grep -q "^baseline: hosts" "$W/detect.out"
+
+# the saved baseline, loaded by a run over the capture of the same traffic: the service
+# already reported stays quiet, the fan-out (whose peers were not learnt) is reported again;
+# the whole capture learnt with --learn all reports nothing
+cp "$W/baseline.json" "$W/loaded.json"
+"$PORTREEVE" detect -r "$W/live.pcap" -q --home-net 198.18.0.0/15 --baseline "$W/loaded.json" \
+    --alerts "$W/loaded.jsonl" >"$W/loaded.out" 2>&1
+rc=$?
+check "detect -r --baseline (loaded) exits 0 (rc $rc)" test $rc = 0
+check "loaded: no new_service again for 9090" sh -c "! grep -q new_service '$W/loaded.jsonl'"
+check "loaded: the fan-out is reported" grep -q '"event":"lateral_fanout"' "$W/loaded.jsonl"
+"$PORTREEVE" detect -r "$W/live.pcap" -q --home-net 198.18.0.0/15 --learn all \
+    --baseline "$W/all.json" --alerts "$W/all.jsonl" >"$W/all.out" 2>&1
+rc=$?
+check "detect -r --learn all exits 0 (rc $rc)" test $rc = 0
+check "--learn all: no baseline alert" sh -c "! grep -q '\"detector\":\"baseline\"' '$W/all.jsonl'"
+check "--learn all: 9090 is in the baseline" grep -q '"port":9090,"days":1,"last_day":[0-9]*,"base":true' "$W/all.json"
+printf '{"format":"portreeve-baseline","version":1,"hosts":' >"$W/bad.json"
+"$PORTREEVE" detect -r "$W/live.pcap" -q --baseline "$W/bad.json" >"$W/bad.out" 2>&1
+rc=$?
+check "a truncated baseline file: exit 2 (rc $rc), named with line and column" \
+    sh -c "test $rc = 2 && grep -q \"baseline '$W/bad.json': line 1 column\" '$W/bad.out'"
 
 # audit --passive: what detect kept in --db, judged without scanning
 printf '[lab]\nhosts = 198.18.0.2\ntcp = 8000\n' >"$W/policy.ini"
