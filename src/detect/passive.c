@@ -48,6 +48,15 @@ static void on_contact(void *ctx, const struct pr_addr *src, const struct pr_add
     bl_contact(ctx, src, dst, proto, dport, ts_us);
 }
 
+/* The inventory's hooks feed the baseline. */
+static int hook_baseline(struct det_passive *p, struct assets_config *ac)
+{
+    ac->on_service = on_service;
+    ac->on_contact = on_contact;
+    ac->hook_ctx = p->bl;
+    return 0;
+}
+
 /* The baseline (--learn, --baseline): loaded from the store, then from the file (which
  * wins for the hosts it has); a missing file is made when learning. 0, or -1 with e. */
 static int open_baseline(struct det_passive *p, const struct det_passive_config *c,
@@ -73,6 +82,18 @@ static int open_baseline(struct det_passive *p, const struct det_passive_config 
     if (c->baseline) {
         p->bl_path = c->baseline;
         p->bl_out = fopen(c->baseline, "r+");
+        if (!p->bl_out && (errno == EACCES || errno == EROFS)) { /* judge, keep it as it is */
+            FILE *ro = fopen(c->baseline, "r");
+            if (!ro)
+                return pr_errf(e, "--baseline '%s': %s", c->baseline, strerror(errno));
+            fprintf(stderr,
+                    "portreeve detect: --baseline '%s' is read-only: it is used, not "
+                    "updated\n",
+                    c->baseline);
+            int rc = bl_load_file(p->bl, ro, c->baseline, e);
+            fclose(ro);
+            return rc < 0 ? -1 : hook_baseline(p, ac);
+        }
         if (p->bl_out) {
             if (bl_load_file(p->bl, p->bl_out, c->baseline, e) < 0)
                 return -1;
@@ -85,10 +106,7 @@ static int open_baseline(struct det_passive *p, const struct det_passive_config 
         if (!p->bl_out)
             return pr_errf(e, "--baseline '%s': %s", c->baseline, strerror(errno));
     }
-    ac->on_service = on_service;
-    ac->on_contact = on_contact;
-    ac->hook_ctx = p->bl;
-    return 0;
+    return hook_baseline(p, ac);
 }
 
 static unsigned prefix_len(const struct sockaddr *mask)
