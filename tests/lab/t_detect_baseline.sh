@@ -37,7 +37,8 @@ pids+=($det)
 for _ in $(seq 100); do grep -q listening "$W/detect.err" && break; sleep 0.1; done
 start=$(date +%s.%N)
 # learning: the usual traffic for ~6 s
-while [ "$(echo "$(date +%s.%N) - $start < 6.5" | bc)" = 1 ]; do normal_round; sleep 0.3; done
+until_ns=$(($(date +%s%N) + 6500000000))
+while [ "$(date +%s%N)" -lt "$until_ns" ]; do normal_round; sleep 0.3; done
 # after learning: the same traffic must stay quiet
 for _ in 1 2 3 4 5; do normal_round; sleep 0.2; done
 learnt_end=$(date +%s.%N)
