@@ -214,7 +214,8 @@ int pas_load_result(struct hist_db *db, struct pas_result *out, struct pr_error 
     uint8_t *seen = pr_calloc(2 * 65536, 1);
     for (size_t i = 0; i < r->nhosts; i++) {
         struct host_result *h = &r->hosts[i];
-        qsort(h->ports, h->nports, sizeof *h->ports, port_cmp);
+        if (h->nports)
+            qsort(h->ports, h->nports, sizeof *h->ports, port_cmp);
         for (size_t j = 0; j < h->nports; j++)
             seen[(h->ports[j].proto == PR_UDP) * 65536 + h->ports[j].port] = 1;
     }
