@@ -239,8 +239,7 @@ static uint16_t day_of(uint64_t ts)
     return d > UINT16_MAX ? UINT16_MAX : (uint16_t)d;
 }
 
-static void fill_alert(struct baseline *b, struct det_alert *a, const struct host *h, uint64_t ts,
-                       const char *event)
+static void fill_alert(struct det_alert *a, const struct host *h, uint64_t ts, const char *event)
 {
     memset(a, 0, sizeof *a);
     a->kind = DET_ALERT_NEW;
@@ -254,7 +253,6 @@ static void fill_alert(struct baseline *b, struct det_alert *a, const struct hos
     a->confidence = 0.9;
     a->tool_guess = "unknown";
     a->action = "none";
-    (void)b;
 }
 
 /* new_service: h answered client on proto/port, which it never did. 0, or -1 when the
@@ -266,7 +264,7 @@ static int alert_new_service(struct baseline *b, const struct host *h, const str
     if (!b->eng)
         return 0;
     struct det_alert a;
-    fill_alert(b, &a, h, ts, "new_service");
+    fill_alert(&a, h, ts, "new_service");
     a.scan_id = det_engine_next_id(b->eng);
     uint32_t inc = det_engine_incident_of(b->eng, &h->addr);
     a.incident_id = inc ? inc : a.scan_id;
@@ -378,7 +376,7 @@ static void alert_fanout(struct baseline *b, struct host *h, unsigned n, uint64_
     if (!b->eng)
         return;
     struct det_alert a;
-    fill_alert(b, &a, h, ts, "lateral_fanout");
+    fill_alert(&a, h, ts, "lateral_fanout");
     if (!update)
         h->alert_id = det_engine_next_id(b->eng);
     a.kind = update ? DET_ALERT_UPDATE : DET_ALERT_NEW;
