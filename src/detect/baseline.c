@@ -222,7 +222,7 @@ static struct ent *ent_new(struct ent *v, uint8_t *n, unsigned max)
 /* Counts one sighting of an entry on day; it joins the baseline on its join_days-th day. */
 static void ent_seen(struct baseline *b, struct ent *x, uint16_t day)
 {
-    if (x->last_day != day) {
+    if (x->last_day != day || !x->days) { /* (day 0: times since boot, LOG lines) */
         x->last_day = day;
         if (x->days < UINT16_MAX)
             x->days++;
