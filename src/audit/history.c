@@ -44,6 +44,14 @@ static const struct {
     {2, "ALTER TABLE runs ADD COLUMN tcp_ports TEXT NOT NULL DEFAULT ''"},
     {2, "ALTER TABLE runs ADD COLUMN udp_ports TEXT NOT NULL DEFAULT ''"},
     {2, "CREATE INDEX runs_policy ON runs (policy, id)"},
+    /* 3: what detect saw passively (audit/passive.c): the inventory and the baseline */
+    {3, "CREATE TABLE passive_hosts (addr TEXT PRIMARY KEY, mac TEXT NOT NULL DEFAULT '', "
+        "vendor TEXT NOT NULL DEFAULT '', os TEXT NOT NULL DEFAULT '', first_seen TEXT NOT "
+        "NULL DEFAULT '', last_seen TEXT NOT NULL DEFAULT '', updated BIGINT NOT NULL)"},
+    {3, "CREATE TABLE passive_services (addr TEXT NOT NULL, proto TEXT NOT NULL, port "
+        "INTEGER NOT NULL, first_seen TEXT NOT NULL DEFAULT '', PRIMARY KEY (addr, proto, "
+        "port))"},
+    {3, "CREATE TABLE baselines (id @ID@, saved BIGINT NOT NULL, body TEXT NOT NULL)"},
 };
 
 const char *viol_kind_name(int kind)
@@ -181,6 +189,27 @@ struct hist_db *hist_open(const char *uri, struct pr_error *e)
         return NULL;
     }
     return db;
+}
+
+int hist_exec(struct hist_db *db, const char *sql, int nparams, const char *const *params,
+              int (*cb)(void *ctx, int ncol, const char *const *col), void *ctx, struct pr_error *e)
+{
+    return q(db, sql, nparams, params, cb, ctx, e);
+}
+
+int hist_begin(struct hist_db *db, struct pr_error *e)
+{
+    return db->ops->begin_write(db->conn, e);
+}
+
+int hist_commit(struct hist_db *db, struct pr_error *e)
+{
+    return db->ops->commit(db->conn, e);
+}
+
+void hist_rollback(struct hist_db *db)
+{
+    db->ops->rollback(db->conn);
 }
 
 void hist_close(struct hist_db *db)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_SCHEMA_VERSION 2
+#define HIST_SCHEMA_VERSION 3
 #define HIST_TEXT 4352
 
 enum viol_kind { VK_OPEN = 0, VK_MISSING, VK_DOWN, VK_CVE, VK_COUNT };
@@ -71,6 +71,15 @@ int hist_violations(struct hist_db *db, int64_t id, struct violation **out, size
 /* The newest run of `policy` with id < before (before 0: any). 0 found, 1 none, -1 error. */
 int hist_previous(struct hist_db *db, const char *policy, int64_t before, int64_t *id,
                   struct pr_error *e);
+/* For the other stores in the same database (audit/passive.c): one statement with
+ * $1..$n text parameters, each result row to cb (NULL columns as NULL; cb non-zero stops
+ * the query); and a write transaction around several. Each returns 0 or -1 with e. */
+int hist_exec(struct hist_db *db, const char *sql, int nparams, const char *const *params,
+              int (*cb)(void *ctx, int ncol, const char *const *col), void *ctx,
+              struct pr_error *e);
+int hist_begin(struct hist_db *db, struct pr_error *e);
+int hist_commit(struct hist_db *db, struct pr_error *e);
+void hist_rollback(struct hist_db *db);
 /* `scan --db`: open, store r as a "scan" run, close. */
 int hist_store_scan(const char *uri, const struct scan_result *r, int64_t *id, struct pr_error *e);
 

@@ -12,6 +12,7 @@
 #include "audit/diff.h"
 #include "audit/finding.h"
 #include "audit/history.h"
+#include "audit/passive.h"
 #include "audit/policy.h"
 #include "audit/report.h"
 #include "audit/snapshot.h"
@@ -40,6 +41,7 @@ static void on_signal(int sig)
 static void audit_usage(FILE *f)
 {
     fputs("usage: portreeve audit --policy FILE [--db PATH|postgresql://...] [--no-db]\n"
+          "                       [--passive]\n"
           "                       [--html FILE] [--json FILE] [--sarif FILE]\n"
           "                       [--fail-on critical|high|medium|low|info] [scan options]\n"
           "Scans the hosts of the policy (its allowed ports plus -p, the policy's 'ports', or\n"
@@ -49,6 +51,8 @@ static void audit_usage(FILE *f)
           "Scan options are those of 'portreeve scan' (-sS -sU -p -T4 -Pn -sV --cve-feed\n"
           "-oX -oJ ...). Every finding gets a risk level and a fix (portreeve-audit(1),\n"
           "RISK LEVELS); --json writes them as JSON lines, --sarif as a SARIF 2.1.0 log.\n"
+          "--passive judges what 'portreeve detect --db' saw instead of scanning: the\n"
+          "services home hosts answered on that the policy does not allow.\n"
           "Exit: 0 compliant, 1 violations (with --fail-on: a finding at or above that\n"
           "risk), 2 errors.\n",
           f);
@@ -56,7 +60,7 @@ static void audit_usage(FILE *f)
 
 struct audit_opts {
     const char *policy, *db, *html, *json, *sarif, *fail_on;
-    int no_db;
+    int no_db, passive;
 };
 
 /* Takes the audit's own options out of argv; the rest goes to the scan parser. */
@@ -81,6 +85,8 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
             *slot = argv[++i];
         } else if (!strcmp(a, "--no-db")) {
             o->no_db = 1;
+        } else if (!strcmp(a, "--passive")) {
+            o->passive = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             return 1;
         } else {
@@ -199,20 +205,26 @@ static void merge_policy_ports(struct scan_config *cfg, const struct policy *p)
     free(bits);
 }
 
+/* The violations, one line each (none: nothing). */
+static void print_violations(const struct violation *v, size_t nv, size_t counted)
+{
+    if (!nv)
+        return;
+    printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
+    for (size_t i = 0; i < nv; i++) {
+        char line[1024];
+        audit_describe(&v[i], line, sizeof line);
+        printf("  %s\n", line);
+    }
+}
+
 static void print_report(const char *policy, const struct hist_run *run, const struct violation *v,
                          size_t nv, size_t counted, const char *prev_label,
                          const struct diff_change *ch, size_t nch, const char *stored_in)
 {
     printf("portreeve audit of %s: %d of %d hosts up, %d open ports\n", policy, run->hosts_up,
            run->nhosts, run->open_ports);
-    if (nv) {
-        printf("\nViolations (%zu, and %zu warnings):\n", counted, nv - counted);
-        for (size_t i = 0; i < nv; i++) {
-            char line[1024];
-            audit_describe(&v[i], line, sizeof line);
-            printf("  %s\n", line);
-        }
-    }
+    print_violations(v, nv, counted);
     if (prev_label) {
         printf("\nChanges since %s:%s\n", prev_label, nch ? "" : " none");
         for (size_t i = 0; i < nch; i++) {
@@ -246,6 +258,68 @@ static int write_html(const char *path, const struct report_input *in)
     return 0;
 }
 
+/* audit --passive: the inventory detect kept in the history store, judged without a scan;
+ * nothing is stored. Returns the exit code. */
+static int audit_passive(const struct audit_opts *o, const struct policy *pol)
+{
+    struct pr_error e = {{0}};
+    if (o->no_db || o->html) {
+        fprintf(stderr, "portreeve audit: --passive reads the history store: no --no-db or "
+                        "--html with it\n");
+        return AUDIT_ERR;
+    }
+    FILE *json_out = NULL, *sarif_out = NULL;
+    if ((o->json && !(json_out = open_output("--json", o->json))) ||
+        (o->sarif && !(sarif_out = open_output("--sarif", o->sarif)))) {
+        close_output("--json", o->json, json_out, 0);
+        return AUDIT_ERR;
+    }
+    struct hist_db *db = hist_open(o->db, &e);
+    struct pas_result pr;
+    if (!db || pas_load_result(db, &pr, &e) < 0) {
+        fprintf(stderr, "portreeve audit: %s\n", e.msg);
+        hist_close(db);
+        close_output("--json", o->json, json_out, 0);
+        close_output("--sarif", o->sarif, sarif_out, 0);
+        return AUDIT_ERR;
+    }
+    hist_close(db);
+    struct violation *v = NULL;
+    size_t nv = 0, counted = audit_eval(pol, &pr.r, &v, &nv);
+    size_t nports = 0;
+    for (size_t i = 0; i < pr.r.nhosts; i++)
+        nports += pr.r.hosts[i].nports;
+    printf("portreeve audit of %s from what detect saw (passive, no scan): %zu hosts, %zu "
+           "services\n",
+           o->policy, pr.r.nhosts, nports);
+    print_violations(v, nv, counted);
+    printf("\n%s: %zu violation%s\n", counted ? "NOT COMPLIANT" : "COMPLIANT", counted,
+           counted == 1 ? "" : "s");
+    struct finding *fnd = NULL;
+    size_t nfnd = 0;
+    findings_build(pol, o->policy, &pr.r, v, nv, NULL, 0, &fnd, &nfnd);
+    findings_first_seen(fnd, nfnd, NULL, NULL, time(NULL), &e);
+    print_findings(fnd, nfnd);
+    fflush(stdout);
+    int io_err = 0;
+    if (json_out &&
+        close_output("--json", o->json, json_out,
+                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
+            0)
+        io_err = 1;
+    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
+                                  start_output(sarif_out) < 0
+                                      ? -1
+                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
+                                                             PR_VERSION)) < 0)
+        io_err = 1;
+    int fail = o->fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o->fail_on) : counted > 0;
+    free(fnd);
+    free(v);
+    pas_result_free(&pr);
+    return io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+}
+
 int cmd_audit(int argc, char **argv)
 {
     struct audit_opts o = {0};
@@ -274,6 +348,17 @@ int cmd_audit(int argc, char **argv)
         return AUDIT_ERR;
     }
     svc_free(svc);
+    if (o.passive) {
+        rc = nrest > 1 ? (fprintf(stderr,
+                                  "portreeve audit: --passive scans nothing: no scan "
+                                  "options with it ('%s')\n",
+                                  rest[1]),
+                          AUDIT_ERR)
+                       : audit_passive(&o, &pol);
+        free(rest);
+        policy_free(&pol);
+        return rc;
+    }
 
     /* The scan: user options, the policy's port list unless -p is given, its hosts. */
     char **owned = pr_calloc(cap, sizeof *owned);

@@ -6,6 +6,8 @@
  * line replaces the file's). On SIGHUP det_run calls reload(), which parses both again. */
 #include "cli/cli.h"
 
+#include "audit/passive.h"
+#include "detect/baseline.h"
 #include "detect/detconf.h"
 #include "detect/run.h"
 
@@ -46,6 +48,15 @@ static void usage(FILE *f)
           "  --web ADDR:PORT    serve a live page: hosts, who talks to whom, scans, blocks,\n"
           "                     timeline (read only, no login: keep it on loopback)\n"
           "  --report FILE.html the same page, self-contained, written at the end\n"
+          "  --learn DUR|all    learn each home host's baseline (services, peers, fan-out)\n"
+          "                     for DUR (N, Ns, Nm, Nh, Nd) or the whole capture; then\n"
+          "                     alert new_service and lateral_fanout (docs/detect.md)\n"
+          "  --baseline FILE    load the baseline from FILE (made when --learn is given) and\n"
+          "                     rewrite it with the inventory\n"
+          "  --db PATH|URI      keep the inventory and the baseline in the history store\n"
+          "                     (SQLite file or postgresql://...; see portreeve-audit --passive)\n"
+          "  --max-assets N     home hosts kept in the inventory and baseline (default 65536;\n"
+          "                     about 1.3 KB each, docs/detect.md)\n"
           "bounds and tuning:\n"
           "  --max-sources N    sources tracked at once (default 65536; see docs/detect.md)\n"
           "  --max-scans N      scans reported at once (default 256)\n"
@@ -133,6 +144,10 @@ enum {
     O_BLOCKLEVEL,
     O_WEB,
     O_REPORT,
+    O_LEARN,
+    O_BASELINE,
+    O_DB,
+    O_MAXASSETS,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -209,6 +224,10 @@ static const struct option longopts[] = {
     {"assets-every", required_argument, NULL, O_ASSETSEVERY},
     {"web", required_argument, NULL, O_WEB},
     {"report", required_argument, NULL, O_REPORT},
+    {"learn", required_argument, NULL, O_LEARN},
+    {"baseline", required_argument, NULL, O_BASELINE},
+    {"db", required_argument, NULL, O_DB},
+    {"max-assets", required_argument, NULL, O_MAXASSETS},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -228,7 +247,8 @@ struct detect_args {
     int cmdline_follow, cmdline_format; /* -F, --http-log-format on the command line */
     int cmdline_filter; /* -f on the command line (trailing words may not add another) */
     char filter[4096];
-    char *conf; /* the configuration file's text (values point into it) */
+    const char *db_uri; /* --db: opened by cmd_detect, given to det_run as a det_store */
+    char *conf;         /* the configuration file's text (values point into it) */
     const char *conf_path;
     int argc;
     char **argv;
@@ -360,6 +380,27 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         if (num_opt("--assets-every", v, 1, 86400, &x, e) < 0)
             return -1;
         o->passive.assets_every_us = (uint64_t)(x * 1e6);
+        break;
+    case O_LEARN: {
+        uint32_t sec;
+        if (!strcmp(v, "all"))
+            o->passive.learn_us = BL_LEARN_ALL;
+        else if (duration_opt("--learn", v, 366 * 86400, &sec, e) < 0)
+            return -1;
+        else
+            o->passive.learn_us = (uint64_t)sec * 1000000u;
+        break;
+    }
+    case O_BASELINE:
+        o->passive.baseline = v;
+        break;
+    case O_DB:
+        a->db_uri = v;
+        break;
+    case O_MAXASSETS:
+        if (num_opt("--max-assets", v, 16, 1 << 24, &x, e) < 0)
+            return -1;
+        o->passive.max_hosts = (uint32_t)x;
         break;
     case O_USER:
         o->run_user = v;
@@ -576,6 +617,22 @@ static int reload(void *ctx, struct det_options *out, struct pr_error *e)
     return 0;
 }
 
+/* --db: audit's history store behind the detect layer's det_store (passive.h). */
+static int store_inventory(void *ctx, const char *jsonl, size_t len, struct pr_error *e)
+{
+    return pas_store_inventory(ctx, jsonl, len, e);
+}
+
+static int store_baseline(void *ctx, const char *json, size_t len, struct pr_error *e)
+{
+    return pas_store_baseline(ctx, json, len, e);
+}
+
+static int load_baseline(void *ctx, char **json, size_t *len, struct pr_error *e)
+{
+    return pas_load_baseline(ctx, json, len, e);
+}
+
 int cmd_detect(int argc, char **argv)
 {
     struct detect_args *a = pr_calloc(1, sizeof *a);
@@ -590,7 +647,20 @@ int cmd_detect(int argc, char **argv)
     } else {
         a->o.reload = reload;
         a->o.reload_ctx = a;
+        struct hist_db *db = NULL;
+        struct det_store store = {NULL, store_inventory, store_baseline, load_baseline};
+        if (a->db_uri) { /* opened before the privilege drop, like the other outputs */
+            db = hist_open(a->db_uri, &e);
+            if (!db) {
+                fprintf(stderr, "portreeve detect: --db: %s\n", e.msg);
+                free_args(a);
+                return PR_EXIT_USAGE;
+            }
+            store.ctx = db;
+            a->o.passive.store = &store;
+        }
         rc = det_run(&a->o);
+        hist_close(db);
     }
     free_args(a);
     return rc;

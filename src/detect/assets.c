@@ -256,6 +256,15 @@ void assets_packet(struct assets *a, const uint8_t *ip, size_t len, const uint8_
         return;
     }
     int src_home = assets_is_home(a, &src);
+    if (src_home && proto == 6 && first_fragment && len >= off + 14) {
+        uint8_t flags = ip[off + 13];
+        uint16_t sport = (uint16_t)(ip[off] << 8 | ip[off + 1]);
+        if ((flags & 0x17) == 0x12 && a->cfg.on_service)
+            a->cfg.on_service(a->cfg.hook_ctx, &src, &dst, 6, sport, ts_us);
+        else if ((flags & 0x17) == 0x02 && a->cfg.on_contact)
+            a->cfg.on_contact(a->cfg.hook_ctx, &src, &dst, 6,
+                              (uint16_t)(ip[off + 2] << 8 | ip[off + 3]), ts_us);
+    }
     if (src_home) {
         struct host *h = host_get(a, &src, ts_us, 1);
         if (h) {
@@ -284,8 +293,12 @@ void assets_packet(struct assets *a, const uint8_t *ip, size_t len, const uint8_
         struct host *h = src_home ? host_get(a, &src, ts_us, 0) : NULL;
         if (h)
             add_service(a, h, 17, sport, ts_us);
+        if (src_home && a->cfg.on_service)
+            a->cfg.on_service(a->cfg.hook_ctx, &src, &dst, 17, sport, ts_us);
         return; /* an answer is no request: the client's next query is not a "reply" */
     }
+    if (src_home && a->cfg.on_contact)
+        a->cfg.on_contact(a->cfg.hook_ctx, &src, &dst, 17, dport, ts_us);
     if (assets_is_home(a, &dst)) {
         uint64_t req = udp_key(a, &dst, dport, &src, sport);
         a->udp_req[req & (UDP_REQ_SLOTS - 1)] = req;

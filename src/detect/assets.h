@@ -29,6 +29,15 @@ struct assets_config {
     uint32_t max_hosts;       /* hosts kept (default 65536) */
     const struct p0f_db *p0f; /* may be NULL: no OS */
     const struct macvendor *vendors; /* may be NULL: no vendor */
+    /* Optional hooks (the baseline, baseline.h), called for every datagram of a home host
+     * whether or not it has a record: service — host answered client on proto/port (a
+     * SYN+ACK, a UDP reply); contact — src opened a contact to dst proto/dport (a SYN
+     * without ACK, a UDP datagram that answers nothing). */
+    void (*on_service)(void *ctx, const struct pr_addr *host, const struct pr_addr *client,
+                       uint8_t proto, uint16_t port, uint64_t ts_us);
+    void (*on_contact)(void *ctx, const struct pr_addr *src, const struct pr_addr *dst,
+                       uint8_t proto, uint16_t dport, uint64_t ts_us);
+    void *hook_ctx;
 };
 
 struct assets_stats {

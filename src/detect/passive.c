@@ -3,6 +3,7 @@
 
 #include "core/macvendor.h"
 #include "detect/assets.h"
+#include "detect/baseline.h"
 #include "detect/oscache.h"
 #include "os/p0fdb.h"
 
@@ -24,7 +25,89 @@ struct det_passive {
     FILE *out;
     const char *path;
     uint64_t every_us, last_us;
+    struct baseline *bl;
+    FILE *bl_out; /* --baseline FILE, rewritten in place */
+    const char *bl_path;
+    const struct det_store *store;
 };
+
+static int home_of(void *ctx, const struct pr_addr *a)
+{
+    return assets_is_home(ctx, a);
+}
+
+static void on_service(void *ctx, const struct pr_addr *host, const struct pr_addr *client,
+                       uint8_t proto, uint16_t port, uint64_t ts_us)
+{
+    bl_service(ctx, host, client, proto, port, ts_us);
+}
+
+static void on_contact(void *ctx, const struct pr_addr *src, const struct pr_addr *dst,
+                       uint8_t proto, uint16_t dport, uint64_t ts_us)
+{
+    bl_contact(ctx, src, dst, proto, dport, ts_us);
+}
+
+/* The inventory's hooks feed the baseline. */
+static int hook_baseline(struct det_passive *p, struct assets_config *ac)
+{
+    ac->on_service = on_service;
+    ac->on_contact = on_contact;
+    ac->hook_ctx = p->bl;
+    return 0;
+}
+
+/* The baseline (--learn, --baseline): loaded from the store, then from the file (which
+ * wins for the hosts it has); a missing file is made when learning. 0, or -1 with e. */
+static int open_baseline(struct det_passive *p, const struct det_passive_config *c,
+                         struct assets_config *ac, struct pr_error *e)
+{
+    struct bl_config bc;
+    bl_config_defaults(&bc);
+    bc.learn_us = c->learn_us;
+    bc.max_hosts = ac->max_hosts ? ac->max_hosts : 65536;
+    p->bl = bl_new(&bc, e);
+    if (!p->bl)
+        return -1;
+    if (c->store && c->store->load_baseline) {
+        char *doc = NULL;
+        size_t len = 0;
+        if (c->store->load_baseline(c->store->ctx, &doc, &len, e) < 0)
+            return -1;
+        int rc = doc ? bl_load_buf(p->bl, doc, len, "--db", e) : 0;
+        free(doc);
+        if (rc < 0)
+            return -1;
+    }
+    if (c->baseline) {
+        p->bl_path = c->baseline;
+        p->bl_out = fopen(c->baseline, "r+");
+        if (!p->bl_out && (errno == EACCES || errno == EROFS)) { /* judge, keep it as it is */
+            FILE *ro = fopen(c->baseline, "r");
+            if (!ro)
+                return pr_errf(e, "--baseline '%s': %s", c->baseline, strerror(errno));
+            fprintf(stderr,
+                    "portreeve detect: --baseline '%s' is read-only: it is used, not "
+                    "updated\n",
+                    c->baseline);
+            int rc = bl_load_file(p->bl, ro, c->baseline, e);
+            fclose(ro);
+            return rc < 0 ? -1 : hook_baseline(p, ac);
+        }
+        if (p->bl_out) {
+            if (bl_load_file(p->bl, p->bl_out, c->baseline, e) < 0)
+                return -1;
+        } else if (errno == ENOENT && c->learn_us) {
+            p->bl_out = fopen(c->baseline, "w+");
+        } else if (errno == ENOENT) {
+            return pr_errf(e, "--baseline '%s': no such file (--learn DURATION makes one)",
+                           c->baseline);
+        }
+        if (!p->bl_out)
+            return pr_errf(e, "--baseline '%s': %s", c->baseline, strerror(errno));
+    }
+    return hook_baseline(p, ac);
+}
 
 static unsigned prefix_len(const struct sockaddr *mask)
 {
@@ -96,9 +179,10 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     } else {
         fprintf(stderr, "portreeve detect: no passive OS names: %s\n", sub.msg);
     }
-    if (!c->assets && !c->inventory)
+    int want_bl = c->learn_us || c->baseline;
+    if (!c->assets && !c->inventory && !want_bl && !c->store)
         return p;
-    struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL};
+    struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL, .max_hosts = c->max_hosts};
     int nh = det_passive_home(c, ac.home, ASSET_MAX_HOME, e);
     if (nh < 0) {
         det_passive_close(p);
@@ -108,11 +192,19 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
     if (macv_load(&p->vendors, NULL, &sub) < 0)
         fprintf(stderr, "portreeve detect: no MAC vendors: %s\n", sub.msg);
     ac.vendors = &p->vendors;
+    if (want_bl && open_baseline(p, c, &ac, e) < 0) {
+        det_passive_close(p);
+        return NULL;
+    }
+    p->store = c->store;
     p->assets = assets_new(&ac, e);
     if (!p->assets) {
         det_passive_close(p);
         return NULL;
     }
+    if (p->bl) /* only home peers count towards a fan-out */
+        bl_set_home(p->bl, home_of, p->assets);
+    p->every_us = c->assets_every_us ? c->assets_every_us : 60000000u;
     if (!c->assets)
         return p;
     p->out = strcmp(c->assets, "-") ? fopen(c->assets, "w") : stdout;
@@ -122,8 +214,13 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
         return NULL;
     }
     p->path = c->assets;
-    p->every_us = c->assets_every_us ? c->assets_every_us : 60000000u;
     return p;
+}
+
+void det_passive_set_engine(struct det_passive *p, struct det_engine *d)
+{
+    if (p && p->bl)
+        bl_set_engine(p->bl, d);
 }
 
 void det_passive_event(struct det_passive *p, const struct det_event *ev)
@@ -149,23 +246,69 @@ const char *det_passive_os(void *ctx, const struct pr_addr *a)
     return p && p->os ? det_oscache_name(p->os, a) : NULL;
 }
 
-int det_passive_write(struct det_passive *p, uint64_t now_us, int final)
+/* Empties a file rewritten in place (not stdout). */
+static int restart_file(FILE *f, const char *what, const char *path)
 {
-    if (!p || !p->out || (!final && now_us - p->last_us < p->every_us))
+    if (f == stdout)
         return 0;
-    p->last_us = now_us;
-    if (p->out != stdout) { /* the whole inventory each time, in place */
-        rewind(p->out);
-        if (ftruncate(fileno(p->out), 0) < 0) {
-            fprintf(stderr, "portreeve detect: --assets '%s': %s\n", p->path, strerror(errno));
-            return -1;
-        }
-    }
-    if (assets_write_json(p->assets, p->out) < 0) {
-        fprintf(stderr, "portreeve detect: --assets '%s': writing failed\n", p->path);
+    rewind(f);
+    if (ftruncate(fileno(f), 0) < 0) {
+        fprintf(stderr, "portreeve detect: %s '%s': %s\n", what, path, strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* The inventory and the baseline into the history store. */
+static int write_store(struct det_passive *p, uint64_t now_us)
+{
+    struct pr_error e = {""};
+    int rc = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m || assets_write_json(p->assets, m) < 0 || fclose(m) != 0) {
+        rc = pr_errf(&e, "the inventory could not be written");
+    } else if (p->store->save_inventory(p->store->ctx, buf, len, &e) < 0) {
+        rc = -1;
+    }
+    free(buf);
+    if (rc == 0 && p->bl) {
+        buf = bl_to_string(p->bl, now_us, &len);
+        rc = buf ? p->store->save_baseline(p->store->ctx, buf, len, &e)
+                 : pr_errf(&e, "the baseline could not be written");
+        free(buf);
+    }
+    if (rc < 0)
+        fprintf(stderr, "portreeve detect: --db: %s\n", e.msg);
+    return rc;
+}
+
+int det_passive_write(struct det_passive *p, uint64_t now_us, int final)
+{
+    if (!p || !p->assets || (!final && now_us - p->last_us < p->every_us))
+        return 0;
+    p->last_us = now_us;
+    int rc = 0;
+    if (p->out) { /* the whole inventory each time, in place */
+        if (restart_file(p->out, "--assets", p->path) < 0)
+            rc = -1;
+        else if (assets_write_json(p->assets, p->out) < 0) {
+            fprintf(stderr, "portreeve detect: --assets '%s': writing failed\n", p->path);
+            rc = -1;
+        }
+    }
+    if (p->bl_out) {
+        if (restart_file(p->bl_out, "--baseline", p->bl_path) < 0)
+            rc = -1;
+        else if (bl_write_json(p->bl, p->bl_out, now_us) < 0) {
+            fprintf(stderr, "portreeve detect: --baseline '%s': writing failed\n", p->bl_path);
+            rc = -1;
+        }
+    }
+    if (p->store && write_store(p, now_us) < 0)
+        rc = -1;
+    return rc;
 }
 
 void det_passive_summary(const struct det_passive *p, FILE *f)
@@ -179,6 +322,16 @@ void det_passive_summary(const struct det_passive *p, FILE *f)
             (unsigned long long)st->hosts, (unsigned long long)st->hosts_dropped,
             (unsigned long long)st->services, (unsigned long long)st->os_named,
             assets_bytes(p->assets));
+    if (p->bl) {
+        const struct bl_stats *b = bl_stats(p->bl);
+        fprintf(f,
+                "baseline: hosts %llu (loaded %llu, not kept %llu), services %llu, new_service "
+                "%llu, lateral_fanout %llu, joined %llu, table memory %zu bytes\n",
+                (unsigned long long)b->hosts, (unsigned long long)b->learned_hosts,
+                (unsigned long long)b->hosts_dropped, (unsigned long long)b->services,
+                (unsigned long long)b->new_service, (unsigned long long)b->lateral_fanout,
+                (unsigned long long)b->joined, bl_bytes(p->bl));
+    }
     fflush(f);
 }
 
@@ -193,6 +346,9 @@ void det_passive_close(struct det_passive *p)
         return;
     if (p->out && p->out != stdout)
         fclose(p->out);
+    if (p->bl_out)
+        fclose(p->bl_out);
+    bl_free(p->bl);
     assets_free(p->assets);
     det_oscache_free(p->os);
     macv_free(&p->vendors);

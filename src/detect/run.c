@@ -348,6 +348,7 @@ int det_run(const struct det_options *o)
         return DET_EXIT_USAGE;
     }
     det_engine_set_os_namer(d, det_passive_os, pas);
+    det_passive_set_engine(pas, d); /* baseline alerts: new_service, lateral_fanout */
     /* --web, --report: the socket and the file are opened before the drop */
     struct det_pageout_config pgc = {o->web, o->report,
                                      o->iface  ? o->iface

@@ -106,7 +106,9 @@ unsigned thr_points(const struct det_alert *a)
     if (a->threat_level)
         return a->threat_level > 100 ? 100 : a->threat_level;
     double p = is_event(a, "outbound_sweep")      ? 45
+               : is_event(a, "lateral_fanout")    ? 40
                : is_event(a, "scan_then_connect") ? 35
+               : is_event(a, "new_service")       ? 20
                : is_event(a, "portsweep")         ? 30
                : is_event(a, "hostsweep")         ? 15
                                                   : 25; /* portscan, campaigns, others */
@@ -196,6 +198,15 @@ void thr_advise(struct det_alert *a, int src_home)
     } else if (src_home && is_event(a, "outbound_sweep")) {
         port_words(a, what, sizeof what);
         add_action(a, "isolate %s: it sweeps %s", src, what);
+    } else if (is_event(a, "new_service")) { /* src is the server that answered */
+        const char *proto = a->scan_type && !strcmp(a->scan_type, "udp") ? "udp" : "tcp";
+        for (unsigned i = 0; i < a->nopen; i++)
+            add_action(a, "close %u/%s on %s or allow it in the policy", a->open_ports[i], proto,
+                       src);
+        return;
+    } else if (src_home && is_event(a, "lateral_fanout")) {
+        add_action(a, "isolate %s: it contacts %u home hosts it never talked to", src,
+                   a->dst_count);
     } else if (src_home) {
         add_action(a, "check %s: a home host that %s", src,
                    is_event(a, "scan_then_connect") ? "scanned, then connected" : "scans");
