@@ -253,6 +253,7 @@ static void fill_alert(struct det_alert *a, const struct host *h, uint64_t ts, c
     a->confidence = 0.9;
     a->tool_guess = "unknown";
     a->action = "none";
+    a->evidence = DET_EV_UNPROVEN; /* behaviour of an address: nothing proves who sent it */
 }
 
 /* new_service: h answered client on proto/port, which it never did. 0, or -1 when the

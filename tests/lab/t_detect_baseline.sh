@@ -109,6 +109,18 @@ check(c.get("fanout_peak", 0) >= 3, "C's learnt fan-out peak: %s" % c.get("fanou
 sys.exit(bad)
 PY
 check "alerts and baseline file as expected" test $? = 0
+SCHEMA=$(cd "$(dirname "$0")/../schemas" && pwd)/detect-alert.schema.json
+check "every alert line validates against detect-alert.schema.json, with a threat level and advice" \
+    /usr/bin/python3 -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for line in open(sys.argv[2]):
+    a = json.loads(line)
+    jsonschema.validate(a, schema, cls=jsonschema.Draft7Validator)
+    assert 1 <= a["threat_level"] <= 100 and a["recommended_actions"], a
+    if a["event"] == "new_service":
+        assert a["recommended_actions"][0].startswith("close %d/" % a["open_ports_seen"][0]), a' \
+    "$SCHEMA" "$W/alerts.jsonl"
 check "detect's summary has the baseline line" grep -q "^baseline: hosts" "$W/detect.out"
 
 # the saved baseline, loaded by a run over the capture of the same traffic: the service
