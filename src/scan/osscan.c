@@ -5,8 +5,8 @@
  * then IE 1-2, U1, ECN and T2-T7 at once; after a probe timeout the unanswered ones
  * (plus OPS/WIN re-probes for SEQ probes without a reply, and T1 when the first got none)
  * go once more. Source ports tell the TCP probes apart: base+0..5 SEQ, +6..11 OPS/WIN,
- * +12 ECN, +13..19 T1-T7. A host that matched no reference exactly gets another round
- * (up to --max-os-tries) only when this one lost replies that it should have had. */
+ * +12 ECN, +13..19 T1-T7. A host that matched no reference exactly gets a second round,
+ * and more (up to --max-os-tries) only when a round lost replies it should have had. */
 #include "scan/osscan.h"
 
 #include "core/clock.h"
@@ -28,6 +28,7 @@
 #define PORT_T 13
 #define NPORTS 20
 #define IE_SEQ 295
+#define STANDARD_TRIES 2  /* nmap's STANDARD_OS2_TRIES */
 #define OSSCAN_CHUNK 1024 /* hosts probed at the same time */
 
 /* nmap's option bytes: SEQ 1-6, ECN, T2-T6 (as T1: SEQ 1's), T7; and window sizes. */
@@ -623,7 +624,9 @@ static int run_chunk(const struct scan_config *cfg, struct rawio *io, struct eng
             } else {
                 os_result_free(os);
             }
-            if (!h->best_perfect && lossy(h))
+            /* no exact match: a second round as nmap's standard two tries (the random ISN
+             * and timestamp values may match better), more only after lost replies */
+            if (!h->best_perfect && (round + 1 < STANDARD_TRIES || lossy(h)))
                 todo[keep_n++] = h;
         }
         ntodo = keep_n;
