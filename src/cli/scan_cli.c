@@ -2,6 +2,7 @@
  * struct scan_config, then the run and the outputs. Every bad option or value gives
  * one line on stderr naming it, and exit code 2 before any packet is sent. */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/scan_share.h"
 
 #include "audit/history.h"
@@ -29,8 +30,57 @@ struct out_file {
     const char *path;
 };
 
+/* Long options (prefixes and --name=value, cli/opts.h) and single-dash options that take
+ * a value. An option missing here is still taken, spelled out in full. */
+static const struct cli_opt scan_opts[] = {
+    {"--help", 0},
+    {"--top-ports", 1},
+    {"--exclude", 1},
+    {"--excludefile", 1},
+    {"--min-rate", 1},
+    {"--max-rate", 1},
+    {"--max-retries", 1},
+    {"--max-hostgroup", 1},
+    {"--host-timeout", 1},
+    {"--scan-delay", 1},
+    {"--initial-rtt-timeout", 1},
+    {"--min-rtt-timeout", 1},
+    {"--max-rtt-timeout", 1},
+    {"--stats-every", 1},
+    {"--open", 0},
+    {"--reason", 0},
+    {"--user", 1},
+    {"--no-sandbox", 0},
+    {"--source-port", 1},
+    {"--ttl", 1},
+    {"--badsum", 0},
+    {"--seed", 1},
+    {"--shard", 1},
+    {"--dry-run", 0},
+    {"--resume", 1},
+    {"--version-intensity", 1},
+    {"--version-light", 0},
+    {"--version-all", 0},
+    {"--versiondb", 1},
+    {"--cve-feed", 1},
+    {"--payloads", 1},
+    {"--db", 1},
+    {"-p", 1},
+    {"-iL", 1},
+    {"-oN", 1},
+    {"-oX", 1},
+    {"-oG", 1},
+    {"-oJ", 1},
+    {"-oA", 1},
+    {"-e", 1},
+    {"-S", 1},
+    {"-g", 1},
+    {"-T", 1},
+};
+
 struct scan_cli {
     struct scan_config cfg;
+    struct cli_argv args; /* the command line with long options spelled out */
     const char *port_spec;
     long top_ports;
     struct out_file out[MAX_OUT * 2];
@@ -55,8 +105,7 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    stop_flag = sig; /* SIGINT or SIGTERM: the exit status says which */
 }
 
 static void usage(FILE *f)
@@ -699,6 +748,7 @@ void scan_cli_free(struct scan_cli *c)
     if (!c)
         return;
     free(c->cfg.args);
+    cli_argv_free(&c->args);
     tgt_free(&c->cfg.targets);
     ports_free(&c->cfg.ports);
     svc_free(c->cfg.svc);
@@ -710,6 +760,14 @@ void scan_cli_free(struct scan_cli *c)
 struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
 {
     struct scan_cli *c = pr_calloc(1, sizeof *c);
+    if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
+                   &c->args) < 0) {
+        scan_cli_free(c);
+        *status = -1;
+        return NULL;
+    }
+    argc = c->args.argc;
+    argv = c->args.argv;
     c->ov.max_retries = -1;
     c->ov.host_timeout = c->ov.scan_delay = c->ov.init_rtt = c->ov.min_rtt = c->ov.max_rtt = -1;
     c->timing_level = 3;
@@ -783,17 +841,34 @@ int scan_cli_outputs_check(const struct scan_cli *c)
 
 /* ---- end of the shared part ---- */
 
+/* Exit status of a scan stopped by signal sig: 128 + sig, as a shell shows it. */
+static int stop_exit(int sig)
+{
+    return 128 + sig;
+}
+
 int cmd_scan(int argc, char **argv)
 {
+    /* First of all, so that a stop during start-up (names, nmap's files) still ends with
+     * marked outputs and a resume file; a second signal ends the process at once. */
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     int status;
     struct resume_file rf;
     memset(&rf, 0, sizeof rf);
     const char *resume_path = NULL;
     struct pr_error e = {{0}};
-    if (argc == 3 && !strcmp(argv[1], "--resume")) {
-        resume_path = argv[2];
+    struct cli_argv xa;
+    if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
+                   &xa) < 0)
+        return PR_EXIT_USAGE;
+    if (xa.argc == 3 && !strcmp(xa.argv[1], "--resume")) {
+        resume_path = xa.argv[2];
         if (resume_load(resume_path, &rf, &e) < 0) {
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            cli_argv_free(&xa);
             return PR_EXIT_USAGE;
         }
         argc = rf.argc;
@@ -802,6 +877,7 @@ int cmd_scan(int argc, char **argv)
     struct scan_cli *c = scan_cli_parse(argc, argv, &status);
     if (!c) {
         resume_free(&rf);
+        cli_argv_free(&xa);
         return status == 1 ? PR_EXIT_OK : PR_EXIT_USAGE;
     }
     if (resume_path) {
@@ -813,6 +889,7 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
             scan_cli_free(c);
             resume_free(&rf);
+            cli_argv_free(&xa);
             return PR_EXIT_USAGE;
         }
     }
@@ -820,11 +897,6 @@ int cmd_scan(int argc, char **argv)
     /* --db stores the history and writes the outputs after the scan: stay uid 0 */
     if (c->db)
         c->cfg.stay_root = 1;
-    int was_root = geteuid() == 0;
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     struct scan_result r;
     memset(&r, 0, sizeof r);
@@ -841,41 +913,56 @@ int cmd_scan(int argc, char **argv)
             outputs_end(&o, &r);
             scan_cli_free(c);
             resume_free(&rf);
+            cli_argv_free(&xa);
             return PR_EXIT_RUNTIME;
         }
         if (streamed)
             c->cfg.sink = &sink;
     }
+    /* The resume file is made now, while the process may still write where it was
+     * started (the scan switches to an unprivileged account) */
+    struct resume_out ro = {.fd = -1, .keeper = -1};
+    int resumable = !c->cfg.dry_run && !c->cfg.connect_only;
+    char name[64];
+    resume_default_name(name, sizeof name);
+    if (resumable)
+        resume_out_open(&ro, resume_path ? resume_path : name, !resume_path,
+                        geteuid() == 0 && !c->cfg.stay_root);
     if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
         r.errormsg = e.msg; /* the outputs keep what was found and say it is incomplete */
     }
-    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag && rf.progress.valid) {
-        char name[64];
-        resume_default_name(name, sizeof name);
-        const char *out = resume_path ? resume_path : name;
-        if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0) {
-            fprintf(stderr, "portreeve scan: %s%s\n", e.msg,
-                    was_root && geteuid() != 0
-                        ? " (the scan switched to an unprivileged account after start-up:"
-                          " run it from a directory that account can write, see --user)"
-                        : "");
-            exit_code = PR_EXIT_RUNTIME; /* the scan cannot be resumed */
+    int sig = stop_flag;
+    char why[4200];
+    if (sig && !c->cfg.dry_run) {
+        r.interrupted = 1;
+        snprintf(why, sizeof why, "interrupted by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        if (exit_code == PR_EXIT_OK)
+            r.errormsg = why;
+    }
+    if (exit_code == PR_EXIT_OK && r.interrupted && resumable && rf.progress.valid) {
+        if (resume_out_save(&ro, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) <
+            0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
         } else {
             fprintf(stderr,
-                    "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);
+                    "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n",
+                    ro.path);
+            snprintf(why, sizeof why, "interrupted by %s; resume with: portreeve scan --resume %s",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM", ro.path);
         }
-    }
-    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag)
+    } else if (r.interrupted) {
         fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
+    }
+    resume_out_close(&ro);
     if (!streamed && !c->cfg.dry_run) {
         outputs_begin(&o, &r);
         outputs_hosts(&o, &r, r.hosts, r.nhosts);
     }
     if (!c->cfg.dry_run && outputs_end(&o, &r) < 0)
         exit_code = PR_EXIT_RUNTIME;
-    if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !stop_flag) {
+    if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !sig) {
         int64_t id;
         if (hist_store_scan(c->db, &r, &id, &e) < 0) {
             fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
@@ -887,5 +974,6 @@ int cmd_scan(int argc, char **argv)
     result_free(&r);
     scan_cli_free(c);
     resume_free(&rf);
-    return exit_code;
+    cli_argv_free(&xa);
+    return sig && exit_code != PR_EXIT_RUNTIME ? stop_exit(sig) : exit_code;
 }

@@ -117,7 +117,7 @@ static int grepable_end(FILE *f, const struct scan_result *r, const struct out_o
     out_done_counts(r, counts, sizeof counts);
     fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
     if (r->errormsg) {
-        fputs("# INCOMPLETE: the scan failed: ", f);
+        fputs(r->interrupted ? "# " : "# INCOMPLETE: the scan failed: ", f);
         out_put_text(f, r->errormsg);
         fputc('\n', f);
     }

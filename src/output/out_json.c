@@ -130,8 +130,9 @@ static int json_end(FILE *f, const struct scan_result *r, const struct out_opts 
     (void)o;
     if (!r->errormsg)
         return 0;
-    if (fputs("{\"incomplete\":true", f) == EOF || put_str(f, "error", r->errormsg) < 0 ||
-        fputs("}\n", f) == EOF)
+    if (fputs("{\"incomplete\":true", f) == EOF ||
+        (r->interrupted && fputs(",\"interrupted\":true", f) == EOF) ||
+        put_str(f, "error", r->errormsg) < 0 || fputs("}\n", f) == EOF)
         return -1;
     return 0;
 }

@@ -294,7 +294,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
         out_ctime(r->end.tv_sec, when, sizeof when);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
         if (r->errormsg) {
-            fputs("# INCOMPLETE: the scan failed: ", f);
+            fputs(r->interrupted ? "# " : "# INCOMPLETE: the scan failed: ", f);
             out_put_text(f, r->errormsg);
             fputc('\n', f);
         }
@@ -314,7 +314,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
         if (r->pkts_badsum)
             fprintf(f, "Replies with a wrong checksum ignored: %llu\n",
                     (unsigned long long)r->pkts_badsum);
-        if (r->errormsg) {
+        if (r->errormsg && !r->interrupted) { /* stderr said it */
             fputs("INCOMPLETE: the scan failed: ", f);
             out_put_text(f, r->errormsg);
             fputc('\n', f);

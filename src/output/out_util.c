@@ -188,8 +188,9 @@ double out_elapsed(const struct scan_result *r)
 
 void out_done_counts(const struct scan_result *r, char *buf, size_t len)
 {
-    snprintf(buf, len, "%zu IP address%s (%zu host%s up) scanned in %.2f seconds", r->nhosts,
-             r->nhosts == 1 ? "" : "es", r->hosts_up, r->hosts_up == 1 ? "" : "s", out_elapsed(r));
+    snprintf(buf, len, "%zu IP address%s (%zu host%s up) scanned in %.2f seconds%s", r->nhosts,
+             r->nhosts == 1 ? "" : "es", r->hosts_up, r->hosts_up == 1 ? "" : "s", out_elapsed(r),
+             r->interrupted ? " (interrupted)" : "");
 }
 
 void out_latency(double us, char *buf, size_t len)

@@ -241,8 +241,9 @@ static int xml_end(FILE *f, const struct scan_result *r, const struct out_opts *
     attr(f, "timestr", end);
     fprintf(f, " summary=\"portreeve done at ");
     out_put_xml(f, end);
-    fprintf(f, "; %s%s\" elapsed=\"%.2f\" exit=\"%s\"", counts, r->errormsg ? " (incomplete)" : "",
-            out_elapsed(r), r->errormsg ? "error" : "success");
+    fprintf(f, "; %s%s\" elapsed=\"%.2f\" exit=\"%s\"", counts,
+            r->errormsg && !r->interrupted ? " (incomplete)" : "", out_elapsed(r),
+            r->errormsg ? "error" : "success");
     if (r->errormsg)
         attr(f, "errormsg", r->errormsg);
     fputs("/>", f);

@@ -206,6 +206,9 @@ struct scan_result {
     /* Set when the scan failed part way: the outputs hold what was found and say that
      * the result is incomplete, with this reason (not owned). NULL: finished. */
     const char *errormsg;
+    /* Set when a signal stopped the scan (errormsg then says which): the trailers say
+     * "(interrupted)"; ports never probed are not in the hosts. */
+    int interrupted;
 };
 
 /* Frees a svc_info and everything it owns. NULL is fine. */

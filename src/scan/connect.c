@@ -284,6 +284,11 @@ int connect_run(const struct scan_config *cfg, struct engine_target *targets, si
         for (size_t p = 0; p < nports; p++) {
             size_t idx = h * nports + p;
             struct port_result *pr = &res->ports[targets[h].port_off + p];
+            if (!j.state[idx] && (!j.tries[idx] || (stop && *stop && j.tries[idx] < tries))) {
+                pr->state = PS_UNKNOWN; /* not probed, or stopped before its tries were done */
+                pr->reason = RS_NONE;
+                continue;
+            }
             pr->state = j.state[idx] ? j.state[idx] : PS_FILTERED;
             pr->reason = j.state[idx] ? j.reason[idx] : RS_NO_RESPONSE;
         }

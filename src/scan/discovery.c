@@ -99,14 +99,14 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
     for (int round = 0; round < 2 && !(stop && *stop); round++) {
         int pending = 0;
         uint64_t sent_at = now_us();
-        for (size_t i = 0; i < ntargets; i++) {
+        for (size_t i = 0; i < ntargets && !(stop && *stop); i++) {
             if (targets[i].res->up)
                 continue;
             send_probes(cfg, io, &targets[i], st);
             pending = 1;
             if (cfg->timing.max_rate > 0 && (i & 15) == 15) {
                 double due = (double)st->sent * 1e6 / cfg->timing.max_rate;
-                while ((double)(now_us() - start) < due)
+                while ((double)(now_us() - start) < due && !(stop && *stop))
                     rawio_wait(io, 1000);
             }
         }

@@ -26,6 +26,11 @@
 #define PERM_AHEAD 16     /* pair records prefetched ahead of the send loop */
 #define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
 #define RXQ_CAP 65536     /* replies queued between the receive thread and the engine */
+/* A stop ends the span within this: the longest sleep between looks at the flag, and the
+ * longest wait for answers still in flight (those not in by then are probed again by
+ * --resume) */
+#define STOP_POLL_US 50000
+#define STOP_GRACE_US 300000
 
 /* A host's target and cookie state: read by both threads, written by neither during a
  * run, and kept apart from struct ehost's writes (no cache line shared with them). */
@@ -112,6 +117,7 @@ struct engine {
     struct engine_stats *st;
     const struct engine_span *span;
     struct status status;
+    volatile sig_atomic_t *stop; /* SIGINT/SIGTERM: end within STOP_WITHIN_US */
 };
 
 static uint32_t elapsed32(const struct engine *E, uint64_t now)
@@ -415,16 +421,17 @@ static void set_rate(struct engine *E, double rate)
 
 /* Blocks until the rate limiter allows one more packet, receiving meanwhile, and sets
  * E->now for the probe. Reading the clock costs ~150 ns in a VM, so while the bucket
- * holds tokens it is read only every E->clock_every probes (at most ~16 us stale). */
-static void rate_wait(struct engine *E)
+ * holds tokens it is read only every E->clock_every probes (at most ~16 us stale).
+ * Returns 0, or -1 when a stop came first (-T0 waits 5 minutes between probes). */
+static int rate_wait(struct engine *E)
 {
     if (E->rate <= 0) {
         E->now = now_us();
-        return;
+        return 0;
     }
     if (E->tokens >= 1 && ++E->clock_skip < E->clock_every) {
         E->tokens -= 1;
-        return;
+        return 0;
     }
     E->clock_skip = 0;
     for (;;) {
@@ -436,11 +443,13 @@ static void rate_wait(struct engine *E)
             E->tokens = E->burst;
         if (E->tokens >= 1) {
             E->tokens -= 1;
-            return;
+            return 0;
         }
+        if (E->stop && *E->stop)
+            return -1;
         uint64_t wait = (uint64_t)((1 - E->tokens) * 1e6 / E->rate);
         if (wait >= 1000)
-            engine_wait(E, wait); /* flushes the send queue first */
+            engine_wait(E, wait < STOP_POLL_US ? wait : STOP_POLL_US); /* flushes first */
         else
             rawio_flush(E->io);
         drain(E);
@@ -874,6 +883,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         return 0;
     struct engine E;
     engine_setup(&E, cfg, tech, span, io, targets, ntargets, ports, nports, st);
+    E.stop = stop;
     if (!cfg->dry_run) {
         (void)rawio_drops(io); /* drops while nobody read (before this span) are not its own */
         E.rxq = rxq_start(io, sizeof(struct reply), RXQ_CAP, classify_cb, &E, e);
@@ -915,7 +925,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             if (round >= E.tries_needed ||
                 (cfg->timing.host_timeout_us && host_expired(cfg, E.hk[idx / nports].t->res)))
                 continue;
-            rate_wait(&E);
+            if (rate_wait(&E) < 0)
+                break; /* stopped: position i was not sent */
             send_probe(&E, idx);
             sent_any = 1;
             if ((E.st->sent & 63) == 0 && !cfg->dry_run)
@@ -952,9 +963,15 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     if (tech->icmp_matters && !cfg->dry_run && !finished && !(stop && *stop))
         wait_round(&E, now_us(), stop);
     int save = stop && *stop && !cfg->dry_run && !finished;
-    if (save) /* collect the answers to probes still in flight, so that a resumed scan
-               * does not send them again */
-        wait_round(&E, now_us(), NULL);
+    if (save) { /* collect the answers to probes still in flight, so that a resumed scan
+                 * need not send them again; briefly: a stop must take effect at once */
+        uint64_t grace = max_timeout(&E), t = now_us();
+        uint64_t until = t + (grace < STOP_GRACE_US ? grace : STOP_GRACE_US);
+        while (E.resolved < E.npairs && (t = now_us()) < until) {
+            engine_wait(&E, until - t < 10000 ? until - t : 10000);
+            drain(&E);
+        }
+    }
     struct rxq_stats rs = {0};
     rxq_stop(E.rxq, &rs);
     for (struct reply r; E.rxq && rxq_pop(E.rxq, &r);)
@@ -976,8 +993,12 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         for (size_t p = 0; p < nports; p++) {
             uint64_t idx = h * nports + p;
             struct port_result *pr = &res->ports[E.hk[h].t->port_off + p];
-            if (E.pair[idx].state == PS_UNKNOWN && (E.pair[idx].tries == 0 || cfg->dry_run)) {
-                pr->state = PS_UNKNOWN; /* never probed (another shard's, or a stop) */
+            if (E.pair[idx].state == PS_UNKNOWN &&
+                (E.pair[idx].tries == 0 || cfg->dry_run ||
+                 (save && E.pair[idx].tries < E.tries_needed && !E.h[h].paced))) {
+                /* never probed (another shard's, or a stop), or stopped before its tries
+                 * were done: no conclusion, not shown */
+                pr->state = PS_UNKNOWN;
                 pr->reason = RS_NONE;
             } else if (E.pair[idx].state == PS_UNKNOWN) {
                 pr->state = tech->state_on_timeout;
