@@ -105,7 +105,14 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-    stop_flag = sig; /* SIGINT or SIGTERM: the exit status says which */
+    if (!stop_flag)
+        stop_flag = sig; /* SIGINT or SIGTERM: the first one decides the exit status */
+}
+
+static void warn_line(void *ud, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "%s\n", msg);
 }
 
 static void usage(FILE *f)
@@ -456,6 +463,8 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         fprintf(stderr, "portreeve scan: no targets given (see 'portreeve scan --help')\n");
         return -1;
     }
+    if (c->cfg.targets.skipped && !tgt_count(&c->cfg.targets)) /* nmap's words */
+        fputs("WARNING: No targets were specified, so 0 hosts scanned.\n", stderr);
     return 0;
 err:
     fprintf(stderr, "portreeve scan: %s\n", e.msg);
@@ -780,6 +789,7 @@ struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
         if (!strcmp(argv[i], "-6"))
             c->cfg.family = AF_INET6;
     tgt_init(&c->cfg.targets, c->cfg.family);
+    c->cfg.targets.warn = warn_line; /* a bad name is skipped, as in nmap */
 
     const char **targets = NULL;
     size_t ntargets = 0;
@@ -850,8 +860,9 @@ static int stop_exit(int sig)
 int cmd_scan(int argc, char **argv)
 {
     /* First of all, so that a stop during start-up (names, nmap's files) still ends with
-     * marked outputs and a resume file; a second signal ends the process at once. */
-    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
+     * marked outputs and a resume file. A repeated signal changes nothing (timeout(1)
+     * signals the process and then its group). */
+    struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 

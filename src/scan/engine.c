@@ -199,7 +199,9 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
     uint64_t idx = r->idx, now = r->now;
     int try = r->try, via_icmp = r->icmp != 0;
-    if (try == E->pair[idx].tries - 1 && !E->fixed_sport) {
+    /* RTT samples come from the target's own answers; an ICMP error from elsewhere (a
+     * router, our kernel's host-unreachable after a failed ARP) says nothing of it */
+    if (try == E->pair[idx].tries - 1 && !E->fixed_sport && r->icmp != 1) {
         uint32_t rtt = elapsed32(E, now) - E->pair[idx].sent_us;
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
@@ -350,6 +352,9 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
     rawio_flush(E->io);
     if (E->rxq)
         rxq_wait(E->rxq, timeout_us);
+    /* the next probe reads the clock: a send time from before the wait would add the
+     * wait to its RTT sample (at high rates rate_wait reads it every few probes only) */
+    E->clock_skip = E->clock_every;
 }
 
 /* ---- probes --------------------------------------------------------------------- */
