@@ -819,6 +819,12 @@ struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
     return c;
 }
 
+const struct cli_opt *scan_cli_opts(size_t *n)
+{
+    *n = sizeof scan_opts / sizeof scan_opts[0];
+    return scan_opts;
+}
+
 struct scan_config *scan_cli_config(struct scan_cli *c)
 {
     return &c->cfg;
