@@ -64,6 +64,9 @@ static const struct cli_opt scan_opts[] = {
     {"--versiondb", 1},
     {"--cve-feed", 1},
     {"--payloads", 1},
+    {"--exclude-ports", 1},
+    {"--append-output", 0},
+    {"--data-length", 1},
     {"--db", 1},
     {"-p", 1},
     {"-iL", 1},
@@ -93,7 +96,9 @@ struct scan_cli {
     const char *tcp_name;
     int timing_level;
     const char *payload_file;
-    const char *db; /* --db: store the scan in the history (audit/history.h) */
+    const char *exclude_ports; /* --exclude-ports SPEC */
+    int append;                /* --append-output */
+    const char *db;            /* --db: store the scan in the history (audit/history.h) */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -124,16 +129,18 @@ static void usage(FILE *f)
           "Targets: ADDR, CIDR, octet ranges (198.18.1-3.1-254), names, IPv6 with -6\n"
           "  -iL FILE  --exclude LIST  --excludefile FILE\n"
           "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
+          "  --exclude-ports SPEC  -r (ports in order, not randomised)\n"
           "Discovery: -Pn (no ping: every host up)  -sn (ping only)\n"
           "Timing: -T0..-T5  --min-rate N  --max-rate N  --max-retries N  --host-timeout T\n"
           "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
-          "  --open  --reason  -v  -d  --stats-every T\n"
+          "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE  -A\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
+          "  --data-length N (random bytes in each probe, at most 1400)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
           "  --no-sandbox (no seccomp filter; for debugging)\n",
@@ -387,6 +394,19 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             c->cfg.ttl = (int)v;
         } else if (!strcmp(a, "--badsum")) {
             c->cfg.badsum = 1;
+        } else if (!strcmp(a, "-r")) {
+            c->cfg.sequential = 1;
+        } else if (!strcmp(a, "--exclude-ports")) {
+            NEED_VAL();
+            c->exclude_ports = val;
+        } else if (!strcmp(a, "--append-output")) {
+            c->append = 1;
+        } else if (!strcmp(a, "--data-length")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 0, SCAN_DATA_MAX, &v) < 0)
+                return -1;
+            c->cfg.data_length = (size_t)v;
         } else if (!strcmp(a, "--seed")) {
             NEED_VAL();
             char *end;
@@ -471,6 +491,31 @@ err:
     return -1;
 }
 
+/* --exclude-ports: takes the ports of that spec (nmap's -p syntax) out of the scan's.
+ * Returns 0 or -1 (message printed). */
+static int exclude_ports(struct scan_cli *c, unsigned want)
+{
+    struct port_list ex = {0};
+    struct pr_error e = {{0}};
+    if (ports_parse(c->exclude_ports, want, c->cfg.svc, &ex, &e) < 0) {
+        fprintf(stderr, "portreeve scan: --exclude-ports: %s\n", e.msg);
+        return -1;
+    }
+    for (int p = 0; p < PR_NPROTO; p++) {
+        size_t w = 0, k = 0; /* both lists are sorted */
+        for (size_t i = 0; i < c->cfg.ports.n[p]; i++) {
+            uint16_t port = c->cfg.ports.p[p][i];
+            while (k < ex.n[p] && ex.p[p][k] < port)
+                k++;
+            if (k == ex.n[p] || ex.p[p][k] != port)
+                c->cfg.ports.p[p][w++] = port;
+        }
+        c->cfg.ports.n[p] = w;
+    }
+    ports_free(&ex);
+    return 0;
+}
+
 /* Checks and derived settings once all options are known. Returns 0 or -1. */
 static int finish_config(struct scan_cli *c)
 {
@@ -533,6 +578,8 @@ static int finish_config(struct scan_cli *c)
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         return -1;
     }
+    if (c->exclude_ports && exclude_ports(c, want) < 0)
+        return -1;
     if (!cfg->ping_only) {
         size_t total =
             (c->tcp_name ? cfg->ports.n[PR_TCP] : 0) + (c->want_udp ? cfg->ports.n[PR_UDP] : 0);
@@ -607,6 +654,10 @@ static int finish_config(struct scan_cli *c)
     if (t->initial_rtt_us > t->max_rtt_us)
         t->initial_rtt_us = t->max_rtt_us;
     cfg->verbose = c->oo.verbose;
+    cfg->show_found = c->oo.verbose > 0;
+    for (size_t i = 0; i < c->nout; i++) /* the report is not on stdout: no extra lines */
+        if (!strcmp(c->out[i].path, "-"))
+            cfg->show_found = 0;
     return 0;
 }
 
@@ -667,7 +718,8 @@ static int outputs_open(struct outputs *o, struct scan_cli *c, int terminal)
         o->name[o->n++] = NULL;
     }
     for (size_t i = 0; i < c->nout; i++) {
-        FILE *f = strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, "w") : stdout;
+        FILE *f =
+            strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, c->append ? "a" : "w") : stdout;
         if (!f) {
             fprintf(stderr, "portreeve scan: cannot write '%s': %s\n", c->out[i].path,
                     strerror(errno));

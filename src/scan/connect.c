@@ -80,6 +80,12 @@ static void resolve(struct cjob *j, uint64_t pair, uint8_t state, uint8_t reason
 {
     if (j->state[pair] != PS_UNKNOWN)
         return;
+    if (state == PS_OPEN && !j->ping && j->cfg->show_found) { /* nmap -v, as found */
+        char a[PR_ADDRSTRLEN];
+        printf("Discovered open port %u/tcp on %s\n", j->ports[pair % j->np],
+               addr_str(&j->t[pair / j->np].res->addr, a, sizeof a));
+        fflush(stdout);
+    }
     if (j->ping) {
         size_t h = pair / j->np;
         for (size_t p = 0; p < j->np; p++)
@@ -187,7 +193,10 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
         return pr_errf(e, "epoll_create1: %s", strerror(errno));
     }
     struct perm perm;
-    perm_init(&perm, npairs, &j->cfg->key);
+    if (j->cfg->sequential)
+        perm_init_sequential(&perm, npairs, j->nt);
+    else
+        perm_init(&perm, npairs, &j->cfg->key);
     struct status status;
     status_init(&status, j->ping ? "connect ping" : "connect scan", j->cfg->verbose,
                 j->cfg->stats_every_s);

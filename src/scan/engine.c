@@ -214,6 +214,13 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
     E->pair[idx].reason = r->reason;
     E->pair[idx].ttl = r->ttl;
     E->resolved++;
+    if (r->state == PS_OPEN && E->cfg->show_found) { /* nmap -v, as found */
+        char a[PR_ADDRSTRLEN];
+        printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
+               E->tech->proto == PR_UDP ? "udp" : "tcp",
+               addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
+        fflush(stdout);
+    }
     if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
         E->settled--;
     if (!via_icmp) {
@@ -359,6 +366,18 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
 
 /* ---- probes --------------------------------------------------------------------- */
 
+/* --data-length: the probe's random bytes (keyed by the pair and try, so a retry differs).
+ * Returns how many, at most SCAN_DATA_MAX. */
+static size_t probe_data(const struct engine *E, uint64_t idx, uint8_t *out)
+{
+    size_t n = E->cfg->data_length;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t m[3] = {idx, E->pair[idx].tries, i}, r = siphash24(&E->cfg->key, m, sizeof m);
+        memcpy(out + i, &r, n - i < 8 ? n - i : 8);
+    }
+    return n;
+}
+
 static void send_probe(struct engine *E, uint64_t idx)
 {
     const struct hkey *k = &E->hk[idx / E->np];
@@ -383,8 +402,10 @@ static void send_probe(struct engine *E, uint64_t idx)
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
+        uint8_t data[SCAN_DATA_MAX];
+        size_t nd = probe_data(E, idx, data);
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
-                                 1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
+                                 1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
             pkt_spoil_cksum(pkt, n);
         if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
@@ -395,9 +416,11 @@ static void send_probe(struct engine *E, uint64_t idx)
         ip.ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try);
         const struct payload *pl = NULL;
         size_t npl = E->cfg->payloads ? payload_get(E->cfg->payloads, tport, &pl) : 0;
+        uint8_t data[SCAN_DATA_MAX];
+        size_t nd = npl ? 0 : probe_data(E, idx, data); /* a port's own payload wins */
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
-            size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
-                                     npl ? pl[i].len : 0);
+            size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : data,
+                                     npl ? pl[i].len : nd);
             if (E->cfg->badsum)
                 pkt_spoil_cksum(pkt, n);
             if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
@@ -901,7 +924,10 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
     struct perm perm;
-    perm_init(&perm, E.npairs, &cfg->key);
+    if (cfg->sequential)
+        perm_init_sequential(&perm, E.npairs, E.nh);
+    else
+        perm_init(&perm, E.npairs, &cfg->key);
     int finished;
     uint64_t first = resume_apply(&E, &perm, span, &finished);
     uint64_t sent0 = E.st->sent, pass_sent = 0, pass_us = 0;

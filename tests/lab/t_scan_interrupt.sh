@@ -16,6 +16,7 @@
 #    resolve") and scans the rest, exit 0;
 #  - --opt=value and prefix forms (--max-rate=, --top-port, --max-ret=, --exclude=) give
 #    the same result as the spaced forms;
+#  - --exclude-ports, -r, -v "Discovered open port" lines, --append-output;
 #  - -Pn: a host that answers shows its lab RTT (< 50 ms), one that does not exist shows
 #    "Host is up." without a latency (SYN and connect scans).
 set -u
@@ -130,15 +131,28 @@ check "the bad line warns with its line number" grep -q "list.txt line 3.*skippe
 check "the rest is scanned" grep -q "<address addr=\"$LAB_A\"" "$W/names.xml"
 
 # -- option forms
-spaced=(-sS --max-rate 500 --max-retries 1 --top-ports 20 --exclude "$LAB_B" 198.18.0.2-3)
-forms=(-sS --max-rate=500 --max-ret=1 --top-port 20 --exclude="$LAB_B" 198.18.0.2-3)
+spaced=(-sS --max-rate 500 --max-retries 1 --top-ports 20 --exclude "$LAB_B" --exclude-ports 23
+    198.18.0.2-3)
+forms=(-sS --max-rate=500 --max-ret=1 --top-port 20 --exclude="$LAB_B" --exclude-p=T:23
+    198.18.0.2-3)
 pr_scan "${spaced[@]}" -oX "$W/spaced.xml" >/dev/null 2>&1
-pr_scan "${forms[@]}" -oX "$W/forms.xml" >/dev/null 2>"$W/forms.err"
+pr_scan -v "${forms[@]}" -oX "$W/forms.xml" >"$W/forms.out" 2>"$W/forms.err"
 check "--opt=value and prefix forms: exit 0" test $? = 0
 ports "$W/spaced.xml" >"$W/spaced.ports"
 ports "$W/forms.xml" >"$W/forms.ports"
-check "--opt=value and prefix forms give the spaced forms' result (20 ports of A, B excluded)" sh -c "diff -q '$W/spaced.ports' '$W/forms.ports' >/dev/null &&
-    [ \$(wc -l <'$W/forms.ports') = 20 ] && ! grep -q '$LAB_B' '$W/forms.ports'"
+check "--opt=value and prefix forms give the spaced forms' result (19 ports of A, B excluded)" \
+    sh -c "diff -q '$W/spaced.ports' '$W/forms.ports' >/dev/null &&
+    [ \$(wc -l <'$W/forms.ports') = 19 ] && ! grep -q '$LAB_B' '$W/forms.ports'"
+check "--exclude-ports 23: not scanned" sh -c "! grep -q ' tcp/23 ' '$W/forms.ports'"
+check "-v: open ports are announced as found" \
+    sh -c "grep -qx 'Discovered open port 22/tcp on $LAB_A' '$W/forms.out' &&
+    [ \$(grep -n '^Discovered open port 80/tcp' '$W/forms.out' | cut -d: -f1) -lt \
+      \$(grep -n '^PORT ' '$W/forms.out' | cut -d: -f1) ]"
+pr_scan --dry-run -r -p 1-3 "$LAB_A" "$LAB_B" 2>/dev/null | awk '{print $3, $4}' >"$W/r.txt"
+check "-r: ports in order, each port on every host before the next" \
+    test "$(tr '\n' ' ' <"$W/r.txt")" = "$LAB_A 1 $LAB_B 1 $LAB_A 2 $LAB_B 2 $LAB_A 3 $LAB_B 3 "
+for i in 1 2; do pr_scan -p 22 --append-output -oG "$W/app.gnmap" "$LAB_A" >/dev/null 2>&1; done
+check "--append-output: two runs in one file" test "$(grep -c '^# portreeve done' "$W/app.gnmap")" = 2
 pr_scan --max-r 3 "$LAB_A" >/dev/null 2>"$W/amb.err"
 check "an ambiguous prefix is refused, naming the candidates" \
     sh -c "[ $? = 2 ] && grep -q \"option '--max-r' is ambiguous; possibilities: --max-rate --max-retries\" '$W/amb.err'"
