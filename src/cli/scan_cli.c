@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define MAX_OUT 4
@@ -98,6 +99,7 @@ struct scan_cli {
     const char *payload_file;
     const char *exclude_ports; /* --exclude-ports SPEC */
     int append;                /* --append-output */
+    int list_only;             /* -sL */
     const char *db;            /* --db: store the scan in the history (audit/history.h) */
     struct {
         double min_rate, max_rate;
@@ -127,7 +129,7 @@ static void usage(FILE *f)
           "  -sF FIN  -sN NULL  -sX Xmas  -sU UDP  -sA ACK  -sM Maimon  -sW window\n"
           "  (one TCP technique, combinable with -sU, e.g. -sS -sU or -sSU)\n"
           "Targets: ADDR, CIDR, octet ranges (198.18.1-3.1-254), names, IPv6 with -6\n"
-          "  -iL FILE  --exclude LIST  --excludefile FILE\n"
+          "  -iL FILE  --exclude LIST  --excludefile FILE  -sL (list them, send nothing)\n"
           "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
           "  --exclude-ports SPEC  -r (ports in order, not randomised)\n"
           "Discovery: -Pn (no ping: every host up)  -sn (ping only)\n"
@@ -266,10 +268,12 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             return 1;
         } else if (!strcmp(a, "-sV")) {
             c->cfg.version_detect = 1;
-        } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUn") + 1] == 0) {
+        } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUnL") + 1] == 0) {
             for (const char *l = a + 2; *l; l++) {
                 if (*l == 'n')
                     c->cfg.ping_only = 1;
+                else if (*l == 'L')
+                    c->list_only = 1;
                 else if (add_technique(c, *l) < 0)
                     return -1;
             }
@@ -522,6 +526,15 @@ static int finish_config(struct scan_cli *c)
     struct scan_config *cfg = &c->cfg;
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
+    if (c->list_only) { /* nothing is sent: no technique, port or privilege applies */
+        if (c->tcp_name || c->want_udp || cfg->ping_only || cfg->version_detect) {
+            fprintf(stderr, "portreeve scan: -sL lists the targets and sends nothing: it "
+                            "takes no other scan type (-s*, -sV)\n");
+            return -1;
+        }
+        cfg->verbose = c->oo.verbose;
+        return 0;
+    }
 
     if (!c->tcp_name && !c->want_udp)
         c->tcp_name = priv ? "syn" : "connect";
@@ -915,6 +928,44 @@ static int stop_exit(int sig)
     return 128 + sig;
 }
 
+/* -sL: every target to the outputs, 4096 at a time, nothing sent (no privileges needed).
+ * Returns the exit status. */
+static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
+{
+    struct outputs o;
+    struct scan_result r = {0};
+    if (outputs_open(&o, c, 1) < 0) {
+        outputs_end(&o, &r);
+        return PR_EXIT_RUNTIME;
+    }
+    gettimeofday(&r.start, NULL);
+    r.args = c->cfg.args;
+    c->cfg.args = NULL;
+    r.list_only = 1;
+    outputs_begin(&o, &r);
+    enum { CHUNK = 4096 };
+    struct host_result *h = pr_calloc(CHUNK, sizeof *h);
+    uint64_t n = tgt_count(&c->cfg.targets), i = 0;
+    while (i < n && !*stop) {
+        size_t k = 0;
+        for (; k < CHUNK && i < n; k++, i++) {
+            h[k] = (struct host_result){.reason = RS_USER_SET};
+            tgt_get(&c->cfg.targets, i, &h[k].addr, &h[k].hostname);
+        }
+        outputs_hosts(&o, &r, h, k);
+    }
+    free(h);
+    r.nhosts = (size_t)i;
+    r.interrupted = *stop != 0;
+    r.errormsg = r.interrupted ? "interrupted" : NULL;
+    gettimeofday(&r.end, NULL);
+    int rc = outputs_end(&o, &r) < 0 ? PR_EXIT_RUNTIME : PR_EXIT_OK;
+    if (r.interrupted && rc == PR_EXIT_OK)
+        rc = stop_exit(*stop);
+    result_free(&r);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     /* First of all, so that a stop during start-up (names, nmap's files) still ends with
@@ -961,6 +1012,13 @@ int cmd_scan(int argc, char **argv)
             cli_argv_free(&xa);
             return PR_EXIT_USAGE;
         }
+    }
+    if (c->list_only) {
+        int rc = list_targets(c, &stop_flag);
+        scan_cli_free(c);
+        resume_free(&rf);
+        cli_argv_free(&xa);
+        return rc;
     }
     c->cfg.progress = &rf.progress;
     /* --db stores the history and writes the outputs after the scan: stay uid 0 */

@@ -103,7 +103,7 @@ static int grepable_host(FILE *f, const struct scan_result *r, const struct host
                          const struct out_opts *o)
 {
     host_prefix(f, h);
-    fprintf(f, "Status: %s\n", h->up ? "Up" : "Down");
+    fprintf(f, "Status: %s\n", r->list_only ? "Unknown" : h->up ? "Up" : "Down");
     if (h->up && !r->ping_only)
         host_ports(f, r, h, o);
     return 0;

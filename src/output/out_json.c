@@ -98,8 +98,10 @@ static int json_host(FILE *f, const struct scan_result *r, const struct host_res
     if (!h->up || r->ping_only || h->nports == 0) {
         if (host_base(f, h) < 0 ||
             fprintf(f, ",\"status\":\"%s\",\"reason\":\"%s\",\"reason_ttl\":%d}\n",
-                    h->up ? "up" : "down", rs_name((enum port_reason)out_reason(h->reason)),
-                    (int)h->reason_ttl) < 0)
+                    r->list_only ? "unknown"
+                    : h->up      ? "up"
+                                 : "down",
+                    rs_name((enum port_reason)out_reason(h->reason)), (int)h->reason_ttl) < 0)
             return -1;
         return 0;
     }

@@ -203,6 +203,10 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
 {
     char label[NAME_MAX_TEXT + PR_ADDRSTRLEN + 8];
     host_label(h, label, sizeof label);
+    if (r->list_only) { /* -sL: the name of each target, as nmap */
+        fprintf(f, "portreeve scan report for %s\n", label);
+        return;
+    }
     if (!h->up) {
         fprintf(f, "portreeve scan report for %s [host down", label);
         if (o->reason)
@@ -299,7 +303,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
             fputc('\n', f);
         }
     } else {
-        if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only)
+        if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only && !r->list_only)
             fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
                   "-Pn\n",
                   f);

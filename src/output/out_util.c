@@ -160,6 +160,8 @@ int out_port_shown(const struct out_summary *s, const struct port_result *p)
 int out_host_listed(const struct scan_result *r, const struct host_result *h,
                     const struct out_opts *o)
 {
+    if (r->list_only)
+        return 1;
     if (!h->up)
         return o->verbose > 0 && !o->open_only;
     if (r->ping_only || !o->open_only)

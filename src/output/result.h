@@ -209,6 +209,8 @@ struct scan_result {
     /* Set when a signal stopped the scan (errormsg then says which): the trailers say
      * "(interrupted)"; ports never probed are not in the hosts. */
     int interrupted;
+    /* -sL: the targets are only listed (nothing sent); every host's state is "unknown" */
+    int list_only;
 };
 
 /* Frees a svc_info and everything it owns. NULL is fine. */

@@ -16,7 +16,7 @@
 #    resolve") and scans the rest, exit 0;
 #  - --opt=value and prefix forms (--max-rate=, --top-port, --max-ret=, --exclude=) give
 #    the same result as the spaced forms;
-#  - --exclude-ports, -r, -v "Discovered open port" lines, --append-output;
+#  - --exclude-ports, -r, -v "Discovered open port" lines, --append-output, -sL;
 #  - -Pn: a host that answers shows its lab RTT (< 50 ms), one that does not exist shows
 #    "Host is up." without a latency (SYN and connect scans).
 set -u
@@ -151,6 +151,14 @@ check "-v: open ports are announced as found" \
 pr_scan --dry-run -r -p 1-3 "$LAB_A" "$LAB_B" 2>/dev/null | awk '{print $3, $4}' >"$W/r.txt"
 check "-r: ports in order, each port on every host before the next" \
     test "$(tr '\n' ' ' <"$W/r.txt")" = "$LAB_A 1 $LAB_B 1 $LAB_A 2 $LAB_B 2 $LAB_A 3 $LAB_B 3 "
+tx() { ip netns exec "$NS" cat "/sys/class/net/$LAB_IF_SCAN/statistics/tx_packets"; }
+before=$(tx)
+pr_scan -sL "$LAB_A" "$LAB_B" -oX "$W/list.xml" >"$W/list.out" 2>&1
+after=$(tx)
+check "-sL: both targets listed with state unknown, valid XML, nothing sent" \
+    sh -c "[ \$(grep -c '<status state=\"unknown\" reason=\"user-set\"' '$W/list.xml') = 2 ] &&
+    grep -qx 'portreeve scan report for $LAB_B' '$W/list.out' &&
+    xmllint --noout --dtdvalid '$DTD' '$W/list.xml' && [ $before = $after ]"
 for i in 1 2; do pr_scan -p 22 --append-output -oG "$W/app.gnmap" "$LAB_A" >/dev/null 2>&1; done
 check "--append-output: two runs in one file" test "$(grep -c '^# portreeve done' "$W/app.gnmap")" = 2
 pr_scan --max-r 3 "$LAB_A" >/dev/null 2>"$W/amb.err"
