@@ -928,6 +928,12 @@ static int stop_exit(int sig)
     return 128 + sig;
 }
 
+/* What the outputs say of a scan stopped by signal sig. */
+static const char *stop_why(int sig)
+{
+    return sig == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT";
+}
+
 /* -sL: every target to the outputs, 4096 at a time, nothing sent (no privileges needed).
  * Returns the exit status. */
 static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
@@ -957,7 +963,7 @@ static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
     free(h);
     r.nhosts = (size_t)i;
     r.interrupted = *stop != 0;
-    r.errormsg = r.interrupted ? "interrupted" : NULL;
+    r.errormsg = r.interrupted ? stop_why(*stop) : NULL;
     gettimeofday(&r.end, NULL);
     int rc = outputs_end(&o, &r) < 0 ? PR_EXIT_RUNTIME : PR_EXIT_OK;
     if (r.interrupted && rc == PR_EXIT_OK)
@@ -1064,7 +1070,7 @@ int cmd_scan(int argc, char **argv)
     char why[4200];
     if (sig && !c->cfg.dry_run) {
         r.interrupted = 1;
-        snprintf(why, sizeof why, "interrupted by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        snprintf(why, sizeof why, "%s", stop_why(sig));
         if (exit_code == PR_EXIT_OK)
             r.errormsg = why;
     }
@@ -1076,8 +1082,8 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr,
                     "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n",
                     ro.path);
-            snprintf(why, sizeof why, "interrupted by %s; resume with: portreeve scan --resume %s",
-                     sig == SIGINT ? "SIGINT" : "SIGTERM", ro.path);
+            snprintf(why, sizeof why, "%s; resume with: portreeve scan --resume %s", stop_why(sig),
+                     ro.path);
         }
     } else if (r.interrupted) {
         fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
