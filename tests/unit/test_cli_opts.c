@@ -23,16 +23,23 @@ static const struct cli_opt T[] = {
 };
 #define NT (sizeof T / sizeof T[0])
 
-/* Expands the words of `line` (space separated, at most 16) and joins the result with
- * '|' into out. Returns cli_expand's result. */
-static int expand(const char *line, char *out, size_t len)
+/* Splits line at spaces into argv (at most 31 words, then NULL), the words kept in buf. */
+static int split(const char *line, char buf[512], char *argv[32])
 {
-    char buf[512], *argv[17];
     int argc = 0;
-    snprintf(buf, sizeof buf, "%s", line);
-    for (char *s = NULL, *w = strtok_r(buf, " ", &s); w && argc < 16; w = strtok_r(NULL, " ", &s))
+    snprintf(buf, 512, "%s", line);
+    for (char *s = NULL, *w = strtok_r(buf, " ", &s); w && argc < 31; w = strtok_r(NULL, " ", &s))
         argv[argc++] = w;
     argv[argc] = NULL;
+    return argc;
+}
+
+/* Expands the words of `line` and joins the result with '|' into out. Returns
+ * cli_expand's result. */
+static int expand(const char *line, char *out, size_t len)
+{
+    char buf[512], *argv[32];
+    int argc = split(line, buf, argv);
     struct cli_argv a;
     int rc = cli_expand("test", T, NT, argc, argv, &a);
     out[0] = 0;
@@ -86,11 +93,7 @@ static void test_errors(void **state)
 static struct scan_cli *parse(const char *line)
 {
     char buf[512], *argv[32];
-    int argc = 0;
-    snprintf(buf, sizeof buf, "%s", line);
-    for (char *s = NULL, *w = strtok_r(buf, " ", &s); w && argc < 31; w = strtok_r(NULL, " ", &s))
-        argv[argc++] = w;
-    argv[argc] = NULL;
+    int argc = split(line, buf, argv);
     int status;
     return scan_cli_parse(argc, argv, &status);
 }
