@@ -117,7 +117,7 @@ struct engine {
     struct engine_stats *st;
     const struct engine_span *span;
     struct status status;
-    volatile sig_atomic_t *stop; /* SIGINT/SIGTERM: end within STOP_WITHIN_US */
+    volatile sig_atomic_t *stop; /* SIGINT/SIGTERM (STOP_POLL_US, STOP_GRACE_US) */
 };
 
 static uint32_t elapsed32(const struct engine *E, uint64_t now)
@@ -621,7 +621,8 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     h->batch_tokens = h->tokens;
     h->batch_deadline = UINT64_MAX;
     for (size_t i = 0; i < h->nbatch + (size_t)canary; i++) {
-        rate_wait(E);
+        if (rate_wait(E) < 0)
+            break; /* stopped: the host's unanswered ports are not concluded */
         send_probe(E, i < h->nbatch ? h->batch[i] : (uint64_t)h->canary);
     }
     if (!E->cfg->dry_run)
@@ -1024,9 +1025,10 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         for (size_t p = 0; p < nports; p++) {
             uint64_t idx = h * nports + p;
             struct port_result *pr = &res->ports[E.hk[h].t->port_off + p];
+            int paced = E.h[h].paced; /* 1: pacing was still going on */
             if (E.pair[idx].state == PS_UNKNOWN &&
                 (E.pair[idx].tries == 0 || cfg->dry_run ||
-                 (save && E.pair[idx].tries < E.tries_needed && !E.h[h].paced))) {
+                 (save && (paced == 1 || (!paced && E.pair[idx].tries < E.tries_needed))))) {
                 /* never probed (another shard's, or a stop), or stopped before its tries
                  * were done: no conclusion, not shown */
                 pr->state = PS_UNKNOWN;
