@@ -262,7 +262,8 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
         if (lineno == 1) {
             unsigned v;
             char extra;
-            if (!strncmp(line, "# Nmap ", 7) || !strncmp(line, "Starting Nmap", 13)) {
+            if (!strncmp(line, "# Nmap ", 7) || !strncmp(line, "Starting Nmap", 13) ||
+                !strncmp(line, "<?xml", 5) || !strncmp(line, "# portreeve ", 12)) {
                 resume_free(rf);
                 return pr_errf(e,
                                "--resume file '%s': not a portreeve resume file (nmap resume "
