@@ -6,6 +6,7 @@
  * stores it (audit/history.h) and reports on the terminal, -oX/-oJ and --html.
  * Exit codes: 0 compliant, 1 violations, 2 errors (usage, policy, database, scan). */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/scan_share.h"
 
 #include "audit/audit.h"
@@ -320,7 +321,7 @@ static int audit_passive(const struct audit_opts *o, const struct policy *pol)
     return io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
 }
 
-int cmd_audit(int argc, char **argv)
+static int audit_main(int argc, char **argv)
 {
     struct audit_opts o = {0};
     size_t cap = (size_t)argc + 4096;
@@ -723,5 +724,24 @@ int cmd_diff(int argc, char **argv)
     snap_free(&a);
     snap_free(&b);
     hist_close(db);
+    return rc;
+}
+
+/* The audit's options and the scan's, as typed: prefixes and --name=value (cli/opts.h). */
+int cmd_audit(int argc, char **argv)
+{
+    static const struct cli_opt own[] = {{"--policy", 1}, {"--html", 1},    {"--json", 1},
+                                         {"--sarif", 1},  {"--fail-on", 1}, {"--no-db", 0}};
+    size_t nscan, n = sizeof own / sizeof own[0];
+    const struct cli_opt *scan = scan_cli_opts(&nscan);
+    struct cli_opt *all = pr_calloc(n + nscan, sizeof *all);
+    memcpy(all, own, sizeof own);
+    memcpy(all + n, scan, nscan * sizeof *scan);
+    struct cli_argv xa;
+    int rc = cli_expand("portreeve audit", all, n + nscan, argc, argv, &xa) < 0
+                 ? AUDIT_ERR
+                 : audit_main(xa.argc, xa.argv);
+    cli_argv_free(&xa);
+    free(all);
     return rc;
 }

@@ -2,6 +2,7 @@
  * struct scan_config, then the run and the outputs. Every bad option or value gives
  * one line on stderr naming it, and exit code 2 before any packet is sent. */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/scan_share.h"
 
 #include "audit/history.h"
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,8 +33,66 @@ struct out_file {
     const char *path;
 };
 
+/* Long options (prefixes and --name=value, cli/opts.h) and single-dash options that take
+ * a value. An option missing here is still taken, spelled out in full. */
+static const struct cli_opt scan_opts[] = {
+    {"--help", 0},
+    {"--top-ports", 1},
+    {"--exclude", 1},
+    {"--excludefile", 1},
+    {"--min-rate", 1},
+    {"--max-rate", 1},
+    {"--max-retries", 1},
+    {"--max-hostgroup", 1},
+    {"--host-timeout", 1},
+    {"--scan-delay", 1},
+    {"--initial-rtt-timeout", 1},
+    {"--min-rtt-timeout", 1},
+    {"--max-rtt-timeout", 1},
+    {"--stats-every", 1},
+    {"--open", 0},
+    {"--reason", 0},
+    {"--user", 1},
+    {"--no-sandbox", 0},
+    {"--source-port", 1},
+    {"--ttl", 1},
+    {"--badsum", 0},
+    {"--seed", 1},
+    {"--shard", 1},
+    {"--dry-run", 0},
+    {"--resume", 1},
+    {"--version-intensity", 1},
+    {"--version-light", 0},
+    {"--version-all", 0},
+    {"--versiondb", 1},
+    {"--cve-feed", 1},
+    {"--payloads", 1},
+    {"--exclude-ports", 1},
+    {"--append-output", 0},
+    {"--data-length", 1},
+    {"--db", 1},
+    {"--osscan-limit", 0},
+    {"--osscan-guess", 0},
+    {"--fuzzy", 0},
+    {"--max-os-tries", 1},
+    {"--osdb", 1},
+    {"--traceroute", 0},
+    {"-p", 1},
+    {"-iL", 1},
+    {"-oN", 1},
+    {"-oX", 1},
+    {"-oG", 1},
+    {"-oJ", 1},
+    {"-oA", 1},
+    {"-e", 1},
+    {"-S", 1},
+    {"-g", 1},
+    {"-T", 1},
+};
+
 struct scan_cli {
     struct scan_config cfg;
+    struct cli_argv args; /* the command line with long options spelled out */
     const char *port_spec;
     long top_ports;
     struct out_file out[MAX_OUT * 2];
@@ -45,10 +105,13 @@ struct scan_cli {
     const char *tcp_name;
     int timing_level;
     const char *payload_file;
-    const char *db;        /* --db: store the scan in the history (audit/history.h) */
-    const char *osdb_path; /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
-    struct osdb *osdb;     /* loaded when -O */
-    int aggressive;        /* -A: -sV, and as root -O and --traceroute, like nmap */
+    const char *exclude_ports; /* --exclude-ports SPEC */
+    int append;                /* --append-output */
+    int list_only;             /* -sL */
+    const char *db;            /* --db: store the scan in the history (audit/history.h) */
+    const char *osdb_path;     /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
+    struct osdb *osdb;         /* loaded when -O */
+    int aggressive;            /* -A: -sV, and as root -O and --traceroute, like nmap */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -60,8 +123,14 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (!stop_flag)
+        stop_flag = sig; /* SIGINT or SIGTERM: the first one decides the exit status */
+}
+
+static void warn_line(void *ud, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "%s\n", msg);
 }
 
 static void usage(FILE *f)
@@ -71,20 +140,22 @@ static void usage(FILE *f)
           "  -sF FIN  -sN NULL  -sX Xmas  -sU UDP  -sA ACK  -sM Maimon  -sW window\n"
           "  (one TCP technique, combinable with -sU, e.g. -sS -sU or -sSU)\n"
           "Targets: ADDR, CIDR, octet ranges (198.18.1-3.1-254), names, IPv6 with -6\n"
-          "  -iL FILE  --exclude LIST  --excludefile FILE\n"
+          "  -iL FILE  --exclude LIST  --excludefile FILE  -sL (list them, send nothing)\n"
           "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
+          "  --exclude-ports SPEC  -r (ports in order, not randomised)\n"
           "Discovery: -Pn (no ping: every host up)  -sn (ping only)\n"
           "Timing: -T0..-T5  --min-rate N  --max-rate N  --max-retries N  --host-timeout T\n"
           "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
-          "  --open  --reason  -v  -d  --stats-every T\n"
+          "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
           "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  -n  --payloads FILE  --badsum\n"
+          "  --data-length N (random bytes in each probe, at most 1400)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
           "  --no-sandbox (no seccomp filter; for debugging)\n",
@@ -210,10 +281,12 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             return 1;
         } else if (!strcmp(a, "-sV")) {
             c->cfg.version_detect = 1;
-        } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUn") + 1] == 0) {
+        } else if (a[1] == 's' && a[2] && a[1 + strspn(a + 2, "STFNXAMWUnL") + 1] == 0) {
             for (const char *l = a + 2; *l; l++) {
                 if (*l == 'n')
                     c->cfg.ping_only = 1;
+                else if (*l == 'L')
+                    c->list_only = 1;
                 else if (add_technique(c, *l) < 0)
                     return -1;
             }
@@ -338,6 +411,19 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             c->cfg.ttl = (int)v;
         } else if (!strcmp(a, "--badsum")) {
             c->cfg.badsum = 1;
+        } else if (!strcmp(a, "-r")) {
+            c->cfg.sequential = 1;
+        } else if (!strcmp(a, "--exclude-ports")) {
+            NEED_VAL();
+            c->exclude_ports = val;
+        } else if (!strcmp(a, "--append-output")) {
+            c->append = 1;
+        } else if (!strcmp(a, "--data-length")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 0, SCAN_DATA_MAX, &v) < 0)
+                return -1;
+            c->cfg.data_length = (size_t)v;
         } else if (!strcmp(a, "--seed")) {
             NEED_VAL();
             char *end;
@@ -432,10 +518,37 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         fprintf(stderr, "portreeve scan: no targets given (see 'portreeve scan --help')\n");
         return -1;
     }
+    if (c->cfg.targets.skipped && !tgt_count(&c->cfg.targets)) /* nmap's words */
+        fputs("WARNING: No targets were specified, so 0 hosts scanned.\n", stderr);
     return 0;
 err:
     fprintf(stderr, "portreeve scan: %s\n", e.msg);
     return -1;
+}
+
+/* --exclude-ports: takes the ports of that spec (nmap's -p syntax) out of the scan's.
+ * Returns 0 or -1 (message printed). */
+static int exclude_ports(struct scan_cli *c, unsigned want)
+{
+    struct port_list ex = {0};
+    struct pr_error e = {{0}};
+    if (ports_parse(c->exclude_ports, want, c->cfg.svc, &ex, &e) < 0) {
+        fprintf(stderr, "portreeve scan: --exclude-ports: %s\n", e.msg);
+        return -1;
+    }
+    for (int p = 0; p < PR_NPROTO; p++) {
+        size_t w = 0, k = 0; /* both lists are sorted */
+        for (size_t i = 0; i < c->cfg.ports.n[p]; i++) {
+            uint16_t port = c->cfg.ports.p[p][i];
+            while (k < ex.n[p] && ex.p[p][k] < port)
+                k++;
+            if (k == ex.n[p] || ex.p[p][k] != port)
+                c->cfg.ports.p[p][w++] = port;
+        }
+        c->cfg.ports.n[p] = w;
+    }
+    ports_free(&ex);
+    return 0;
 }
 
 /* Checks and derived settings once all options are known. Returns 0 or -1. */
@@ -444,6 +557,16 @@ static int finish_config(struct scan_cli *c)
     struct scan_config *cfg = &c->cfg;
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
+    if (c->list_only) { /* nothing is sent: no technique, port or privilege applies */
+        if (c->tcp_name || c->want_udp || cfg->ping_only || cfg->version_detect || cfg->os_detect ||
+            cfg->traceroute) {
+            fprintf(stderr, "portreeve scan: -sL lists the targets and sends nothing: it "
+                            "takes no other scan type (-s*, -sV, -O, --traceroute)\n");
+            return -1;
+        }
+        cfg->verbose = c->oo.verbose;
+        return 0;
+    }
     if (cfg->os_detect && !priv) {
         fprintf(stderr, "portreeve scan: -O needs root or CAP_NET_RAW (raw probes)\n");
         return -1;
@@ -520,6 +643,8 @@ static int finish_config(struct scan_cli *c)
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         return -1;
     }
+    if (c->exclude_ports && exclude_ports(c, want) < 0)
+        return -1;
     if (!cfg->ping_only) {
         size_t total =
             (c->tcp_name ? cfg->ports.n[PR_TCP] : 0) + (c->want_udp ? cfg->ports.n[PR_UDP] : 0);
@@ -614,6 +739,10 @@ static int finish_config(struct scan_cli *c)
     cfg->verbose = c->oo.verbose;
     c->oo.servicescan = cfg->version_detect && !cfg->ping_only;
     c->oo.osscan = cfg->os_detect && !cfg->ping_only;
+    cfg->show_found = c->oo.verbose > 0;
+    for (size_t i = 0; i < c->nout; i++) /* the report is not on stdout: no extra lines */
+        if (!strcmp(c->out[i].path, "-"))
+            cfg->show_found = 0;
     return 0;
 }
 
@@ -674,7 +803,8 @@ static int outputs_open(struct outputs *o, struct scan_cli *c, int terminal)
         o->name[o->n++] = NULL;
     }
     for (size_t i = 0; i < c->nout; i++) {
-        FILE *f = strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, "w") : stdout;
+        FILE *f =
+            strcmp(c->out[i].path, "-") ? fopen(c->out[i].path, c->append ? "a" : "w") : stdout;
         if (!f) {
             fprintf(stderr, "portreeve scan: cannot write '%s': %s\n", c->out[i].path,
                     strerror(errno));
@@ -764,6 +894,7 @@ void scan_cli_free(struct scan_cli *c)
     if (!c)
         return;
     free(c->cfg.args);
+    cli_argv_free(&c->args);
     tgt_free(&c->cfg.targets);
     ports_free(&c->cfg.ports);
     svc_free(c->cfg.svc);
@@ -776,6 +907,14 @@ void scan_cli_free(struct scan_cli *c)
 struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
 {
     struct scan_cli *c = pr_calloc(1, sizeof *c);
+    if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
+                   &c->args) < 0) {
+        scan_cli_free(c);
+        *status = -1;
+        return NULL;
+    }
+    argc = c->args.argc;
+    argv = c->args.argv;
     c->ov.max_retries = -1;
     c->ov.host_timeout = c->ov.scan_delay = c->ov.init_rtt = c->ov.min_rtt = c->ov.max_rtt = -1;
     c->timing_level = 3;
@@ -788,6 +927,7 @@ struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
         if (!strcmp(argv[i], "-6"))
             c->cfg.family = AF_INET6;
     tgt_init(&c->cfg.targets, c->cfg.family);
+    c->cfg.targets.warn = warn_line; /* a bad name is skipped, as in nmap */
 
     const char **targets = NULL;
     size_t ntargets = 0;
@@ -815,6 +955,12 @@ struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
     c->cfg.args = join_args(argc, argv);
     *status = 0;
     return c;
+}
+
+const struct cli_opt *scan_cli_opts(size_t *n)
+{
+    *n = sizeof scan_opts / sizeof scan_opts[0];
+    return scan_opts;
 }
 
 struct scan_config *scan_cli_config(struct scan_cli *c)
@@ -849,17 +995,79 @@ int scan_cli_outputs_check(const struct scan_cli *c)
 
 /* ---- end of the shared part ---- */
 
+/* Exit status of a scan stopped by signal sig: 128 + sig, as a shell shows it. */
+static int stop_exit(int sig)
+{
+    return 128 + sig;
+}
+
+/* What the outputs say of a scan stopped by signal sig. */
+static const char *stop_why(int sig)
+{
+    return sig == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT";
+}
+
+/* -sL: every target to the outputs, 4096 at a time, nothing sent (no privileges needed).
+ * Returns the exit status. */
+static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
+{
+    struct outputs o;
+    struct scan_result r = {0};
+    if (outputs_open(&o, c, 1) < 0) {
+        outputs_end(&o, &r);
+        return PR_EXIT_RUNTIME;
+    }
+    gettimeofday(&r.start, NULL);
+    r.args = c->cfg.args;
+    c->cfg.args = NULL;
+    r.list_only = 1;
+    outputs_begin(&o, &r);
+    enum { CHUNK = 4096 };
+    struct host_result *h = pr_calloc(CHUNK, sizeof *h);
+    uint64_t n = tgt_count(&c->cfg.targets), i = 0;
+    while (i < n && !*stop) {
+        size_t k = 0;
+        for (; k < CHUNK && i < n; k++, i++) {
+            h[k] = (struct host_result){.reason = RS_USER_SET};
+            tgt_get(&c->cfg.targets, i, &h[k].addr, &h[k].hostname);
+        }
+        outputs_hosts(&o, &r, h, k);
+    }
+    free(h);
+    r.nhosts = (size_t)i;
+    r.interrupted = *stop != 0;
+    r.errormsg = r.interrupted ? stop_why(*stop) : NULL;
+    gettimeofday(&r.end, NULL);
+    int rc = outputs_end(&o, &r) < 0 ? PR_EXIT_RUNTIME : PR_EXIT_OK;
+    if (r.interrupted && rc == PR_EXIT_OK)
+        rc = stop_exit(*stop);
+    result_free(&r);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
+    /* First of all, so that a stop during start-up (names, nmap's files) still ends with
+     * marked outputs and a resume file. A repeated signal changes nothing (timeout(1)
+     * signals the process and then its group). */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     int status;
     struct resume_file rf;
     memset(&rf, 0, sizeof rf);
     const char *resume_path = NULL;
     struct pr_error e = {{0}};
-    if (argc == 3 && !strcmp(argv[1], "--resume")) {
-        resume_path = argv[2];
+    struct cli_argv xa;
+    if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
+                   &xa) < 0)
+        return PR_EXIT_USAGE;
+    if (xa.argc == 3 && !strcmp(xa.argv[1], "--resume")) {
+        resume_path = xa.argv[2];
         if (resume_load(resume_path, &rf, &e) < 0) {
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            cli_argv_free(&xa);
             return PR_EXIT_USAGE;
         }
         argc = rf.argc;
@@ -868,6 +1076,7 @@ int cmd_scan(int argc, char **argv)
     struct scan_cli *c = scan_cli_parse(argc, argv, &status);
     if (!c) {
         resume_free(&rf);
+        cli_argv_free(&xa);
         return status == 1 ? PR_EXIT_OK : PR_EXIT_USAGE;
     }
     if (resume_path) {
@@ -879,18 +1088,21 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
             scan_cli_free(c);
             resume_free(&rf);
+            cli_argv_free(&xa);
             return PR_EXIT_USAGE;
         }
+    }
+    if (c->list_only) {
+        int rc = list_targets(c, &stop_flag);
+        scan_cli_free(c);
+        resume_free(&rf);
+        cli_argv_free(&xa);
+        return rc;
     }
     c->cfg.progress = &rf.progress;
     /* --db stores the history and writes the outputs after the scan: stay uid 0 */
     if (c->db)
         c->cfg.stay_root = 1;
-    int was_root = geteuid() == 0;
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     struct scan_result r;
     memset(&r, 0, sizeof r);
@@ -907,41 +1119,56 @@ int cmd_scan(int argc, char **argv)
             outputs_end(&o, &r);
             scan_cli_free(c);
             resume_free(&rf);
+            cli_argv_free(&xa);
             return PR_EXIT_RUNTIME;
         }
         if (streamed)
             c->cfg.sink = &sink;
     }
+    /* The resume file is made now, while the process may still write where it was
+     * started (the scan switches to an unprivileged account) */
+    struct resume_out ro = {.fd = -1, .keeper = -1};
+    int resumable = !c->cfg.dry_run && !c->cfg.connect_only;
+    char name[64];
+    resume_default_name(name, sizeof name);
+    if (resumable)
+        resume_out_open(&ro, resume_path ? resume_path : name, !resume_path,
+                        geteuid() == 0 && !c->cfg.stay_root);
     if (scan_run(&c->cfg, &r, &stop_flag, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         exit_code = PR_EXIT_RUNTIME;
         r.errormsg = e.msg; /* the outputs keep what was found and say it is incomplete */
     }
-    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag && rf.progress.valid) {
-        char name[64];
-        resume_default_name(name, sizeof name);
-        const char *out = resume_path ? resume_path : name;
-        if (resume_save(out, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) < 0) {
-            fprintf(stderr, "portreeve scan: %s%s\n", e.msg,
-                    was_root && geteuid() != 0
-                        ? " (the scan switched to an unprivileged account after start-up:"
-                          " run it from a directory that account can write, see --user)"
-                        : "");
-            exit_code = PR_EXIT_RUNTIME; /* the scan cannot be resumed */
+    int sig = stop_flag;
+    char why[4200];
+    if (sig && !c->cfg.dry_run) {
+        r.interrupted = 1;
+        snprintf(why, sizeof why, "%s", stop_why(sig));
+        if (exit_code == PR_EXIT_OK)
+            r.errormsg = why;
+    }
+    if (exit_code == PR_EXIT_OK && r.interrupted && resumable && rf.progress.valid) {
+        if (resume_out_save(&ro, argc, argv, &c->cfg.key, resume_plan(&c->cfg), &rf.progress, &e) <
+            0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
         } else {
             fprintf(stderr,
-                    "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n", out);
+                    "portreeve scan: interrupted; resume with: portreeve scan --resume %s\n",
+                    ro.path);
+            snprintf(why, sizeof why, "%s; resume with: portreeve scan --resume %s", stop_why(sig),
+                     ro.path);
         }
-    }
-    if (exit_code == PR_EXIT_OK && !c->cfg.dry_run && stop_flag)
+    } else if (r.interrupted) {
         fprintf(stderr, "portreeve scan: interrupted; the results show what was found so far\n");
+    }
+    resume_out_close(&ro);
     if (!streamed && !c->cfg.dry_run) {
         outputs_begin(&o, &r);
         outputs_hosts(&o, &r, r.hosts, r.nhosts);
     }
     if (!c->cfg.dry_run && outputs_end(&o, &r) < 0)
         exit_code = PR_EXIT_RUNTIME;
-    if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !stop_flag) {
+    if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !sig) {
         int64_t id;
         if (hist_store_scan(c->db, &r, &id, &e) < 0) {
             fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
@@ -953,5 +1180,6 @@ int cmd_scan(int argc, char **argv)
     result_free(&r);
     scan_cli_free(c);
     resume_free(&rf);
-    return exit_code;
+    cli_argv_free(&xa);
+    return sig && exit_code != PR_EXIT_RUNTIME ? stop_exit(sig) : exit_code;
 }

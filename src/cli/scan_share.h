@@ -10,6 +10,10 @@
 #include "scan/scan.h"
 
 struct scan_cli;
+struct cli_opt;
+
+/* The scan's options for cli_expand() (cli/opts.h): *n of them. */
+const struct cli_opt *scan_cli_opts(size_t *n);
 
 /* Parses scan options and targets (argv[0] is the command name, like main's argv + 1) and
  * checks them. Returns the handle with *status 0; NULL with *status 1 after printing the

@@ -15,10 +15,14 @@ struct perm {
     uint64_t n;
     unsigned half_bits;
     uint64_t half_mask;
-    uint64_t rk[4]; /* round keys */
+    uint64_t rk[4];  /* round keys */
+    uint64_t stride; /* perm_init_sequential: the number of hosts; 0 = keyed */
 };
 
 void perm_init(struct perm *p, uint64_t n, const struct sip_key *key);
+/* Not random (-r): n = hosts * ports pairs numbered host * ports + port are visited port
+ * by port, every host's port before the next port. */
+void perm_init_sequential(struct perm *p, uint64_t n, uint64_t hosts);
 /* The i-th element of the permutation (0 <= i < n). */
 uint64_t perm_at(const struct perm *p, uint64_t i);
 

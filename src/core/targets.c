@@ -426,19 +426,35 @@ static int check_name(const struct spec_ctx *c, const char *name)
     return 0;
 }
 
+/* A target name that cannot be resolved: with t->warn, nmap's warning and the name is
+ * skipped (returns 0); else the error already in c->e (returns -1). */
+static int name_failed(struct target_list *t, bool exclude, const char *name)
+{
+    if (!t->warn || exclude)
+        return -1;
+    char shown[128], msg[192];
+    sanitize(name, shown, sizeof shown);
+    snprintf(msg, sizeof msg, "Failed to resolve \"%s\".", shown);
+    t->warn(t->warn_ud, msg);
+    t->skipped++;
+    return 0;
+}
+
 static int parse_name(struct target_list *t, bool exclude, const struct spec_ctx *c,
                       const char *name, int prefix)
 {
     if (check_name(c, name) < 0)
-        return -1;
+        return name_failed(t, exclude, name);
     if (t->no_resolve)
         return spec_err(c, "host names are not allowed here (resolution disabled)");
     struct addrinfo hints = {.ai_family = t->family, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(name, NULL, &hints, &res);
-    if (rc != 0 || !res)
-        return spec_err(c, "cannot resolve host name (%s)",
-                        rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    if (rc != 0 || !res) {
+        spec_err(c, "cannot resolve host name (%s)",
+                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return name_failed(t, exclude, name);
+    }
     struct pr_addr pa = {.family = (uint8_t)t->family};
     if (t->family == AF_INET)
         memcpy(pa.a, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
@@ -565,8 +581,19 @@ static int read_file(struct target_list *t, bool exclude, const char *path, stru
         snprintf(where, sizeof where, "%s %s line %zu", opt, shown, lineno);
         char *save = NULL;
         for (char *w = strtok_r(line, " \t\r\n\v\f", &save); w && rc == 0;
-             w = strtok_r(NULL, " \t\r\n\v\f", &save))
-            rc = exclude ? tgt_exclude(t, w, where, e) : tgt_add(t, w, where, e);
+             w = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+            struct pr_error we = {{0}};
+            rc = exclude ? tgt_exclude(t, w, where, &we) : tgt_add(t, w, where, &we);
+            if (rc < 0 && !exclude && t->warn) { /* nmap goes on past a bad line */
+                char msg[PR_ERR_MSG + 32];
+                snprintf(msg, sizeof msg, "WARNING: %s; skipped", we.msg);
+                t->warn(t->warn_ud, msg);
+                t->skipped++;
+                rc = 0;
+            } else if (rc < 0 && e) {
+                *e = we;
+            }
+        }
     }
     if (rc == 0 && ferror(f))
         rc = pr_errf(e, "%s file '%s': read error: %s", opt, shown, strerror(errno));

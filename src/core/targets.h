@@ -31,6 +31,12 @@ struct target_list {
     int family;      /* AF_INET by default, AF_INET6 with -6; names resolve to this family */
     bool no_resolve; /* set after tgt_init() to refuse host names instead of resolving them
                         (fuzzing, tests: no DNS traffic); literals and ranges still work */
+    /* Set after tgt_init() to go on past bad names, as nmap does: a host name that does not
+     * resolve, and any bad spec of an -iL file, is passed to warn (one line, e.g. nmap's
+     * `Failed to resolve "x".`), counted in `skipped` and left out; NULL: an error. */
+    void (*warn)(void *ud, const char *msg);
+    void *warn_ud;
+    uint64_t skipped;
 };
 
 void tgt_init(struct target_list *t, int family);

@@ -123,7 +123,7 @@ static int grepable_host(FILE *f, const struct scan_result *r, const struct host
                          const struct out_opts *o)
 {
     host_prefix(f, h);
-    fprintf(f, "Status: %s\n", h->up ? "Up" : "Down");
+    fprintf(f, "Status: %s\n", r->list_only ? "Unknown" : h->up ? "Up" : "Down");
     if (h->up && !r->ping_only)
         host_ports(f, r, h, o);
     return 0;
@@ -137,7 +137,7 @@ static int grepable_end(FILE *f, const struct scan_result *r, const struct out_o
     out_done_counts(r, counts, sizeof counts);
     fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
     if (r->errormsg) {
-        fputs("# INCOMPLETE: the scan failed: ", f);
+        fputs(r->interrupted ? "# " : "# INCOMPLETE: the scan failed: ", f);
         out_put_text(f, r->errormsg);
         fputc('\n', f);
     }

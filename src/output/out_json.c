@@ -240,8 +240,10 @@ static int json_host(FILE *f, const struct scan_result *r, const struct host_res
     if (!h->up || r->ping_only || h->nports == 0) {
         if (host_base(f, h) < 0 ||
             fprintf(f, ",\"status\":\"%s\",\"reason\":\"%s\",\"reason_ttl\":%d}\n",
-                    h->up ? "up" : "down", rs_name((enum port_reason)out_reason(h->reason)),
-                    (int)h->reason_ttl) < 0)
+                    r->list_only ? "unknown"
+                    : h->up      ? "up"
+                                 : "down",
+                    rs_name((enum port_reason)out_reason(h->reason)), (int)h->reason_ttl) < 0)
             return -1;
         return h->up ? host_extra(f, h) : 0;
     }
@@ -272,8 +274,9 @@ static int json_end(FILE *f, const struct scan_result *r, const struct out_opts 
     (void)o;
     if (!r->errormsg)
         return 0;
-    if (fputs("{\"incomplete\":true", f) == EOF || put_str(f, "error", r->errormsg) < 0 ||
-        fputs("}\n", f) == EOF)
+    if (fputs("{\"incomplete\":true", f) == EOF ||
+        (r->interrupted && fputs(",\"interrupted\":true", f) == EOF) ||
+        put_str(f, "error", r->errormsg) < 0 || fputs("}\n", f) == EOF)
         return -1;
     return 0;
 }

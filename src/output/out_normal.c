@@ -399,6 +399,10 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
 {
     char label[NAME_MAX_TEXT + PR_ADDRSTRLEN + 8];
     host_label(h, label, sizeof label);
+    if (r->list_only) { /* -sL: the name of each target, as nmap */
+        fprintf(f, "portreeve scan report for %s\n", label);
+        return;
+    }
     if (!h->up) {
         fprintf(f, "portreeve scan report for %s [host down", label);
         if (o->reason)
@@ -508,12 +512,12 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
         detection_note(f, r, o);
         fprintf(f, "# portreeve done at %s -- %s\n", when, counts);
         if (r->errormsg) {
-            fputs("# INCOMPLETE: the scan failed: ", f);
+            fputs(r->interrupted ? "# " : "# INCOMPLETE: the scan failed: ", f);
             out_put_text(f, r->errormsg);
             fputc('\n', f);
         }
     } else {
-        if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only)
+        if (r->nhosts == 1 && r->hosts_up == 0 && !r->ping_only && !r->list_only)
             fputs("Note: Host seems down. If it is really up, but blocking our ping probes, try "
                   "-Pn\n",
                   f);
@@ -529,7 +533,7 @@ static int normal_end(FILE *f, const struct scan_result *r, const struct out_opt
         if (r->pkts_badsum)
             fprintf(f, "Replies with a wrong checksum ignored: %llu\n",
                     (unsigned long long)r->pkts_badsum);
-        if (r->errormsg) {
+        if (r->errormsg && !r->interrupted) { /* stderr said it */
             fputs("INCOMPLETE: the scan failed: ", f);
             out_put_text(f, r->errormsg);
             fputc('\n', f);

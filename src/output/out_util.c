@@ -160,6 +160,8 @@ int out_port_shown(const struct out_summary *s, const struct port_result *p)
 int out_host_listed(const struct scan_result *r, const struct host_result *h,
                     const struct out_opts *o)
 {
+    if (r->list_only)
+        return 1;
     if (!h->up)
         return o->verbose > 0 && !o->open_only;
     if (r->ping_only || !o->open_only)
@@ -188,8 +190,9 @@ double out_elapsed(const struct scan_result *r)
 
 void out_done_counts(const struct scan_result *r, char *buf, size_t len)
 {
-    snprintf(buf, len, "%zu IP address%s (%zu host%s up) scanned in %.2f seconds", r->nhosts,
-             r->nhosts == 1 ? "" : "es", r->hosts_up, r->hosts_up == 1 ? "" : "s", out_elapsed(r));
+    snprintf(buf, len, "%zu IP address%s (%zu host%s up) scanned in %.2f seconds%s", r->nhosts,
+             r->nhosts == 1 ? "" : "es", r->hosts_up, r->hosts_up == 1 ? "" : "s", out_elapsed(r),
+             r->interrupted ? " (interrupted)" : "");
 }
 
 void out_latency(double us, char *buf, size_t len)

@@ -338,7 +338,10 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
     if (h->up && !r->ping_only && h->start.tv_sec)
         fprintf(f, " starttime=\"%lld\" endtime=\"%lld\"", (long long)h->start.tv_sec,
                 (long long)h->end.tv_sec);
-    fprintf(f, "><status state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>\n", h->up ? "up" : "down",
+    fprintf(f, "><status state=\"%s\" reason=\"%s\" reason_ttl=\"%u\"/>\n",
+            r->list_only ? "unknown"
+            : h->up      ? "up"
+                         : "down",
             rs_name((enum port_reason)out_reason(h->reason)), h->reason_ttl);
     address(f, h);
     if (h->up || (h->hostname && *h->hostname))
@@ -394,8 +397,9 @@ static int xml_end(FILE *f, const struct scan_result *r, const struct out_opts *
     attr(f, "timestr", end);
     fprintf(f, " summary=\"portreeve done at ");
     out_put_xml(f, end);
-    fprintf(f, "; %s%s\" elapsed=\"%.2f\" exit=\"%s\"", counts, r->errormsg ? " (incomplete)" : "",
-            out_elapsed(r), r->errormsg ? "error" : "success");
+    fprintf(f, "; %s%s\" elapsed=\"%.2f\" exit=\"%s\"", counts,
+            r->errormsg && !r->interrupted ? " (incomplete)" : "", out_elapsed(r),
+            r->errormsg ? "error" : "success");
     if (r->errormsg)
         attr(f, "errormsg", r->errormsg);
     fputs("/>", f);

@@ -222,6 +222,11 @@ struct scan_result {
     /* Set when the scan failed part way: the outputs hold what was found and say that
      * the result is incomplete, with this reason (not owned). NULL: finished. */
     const char *errormsg;
+    /* Set when a signal stopped the scan (errormsg then says which): the trailers say
+     * "(interrupted)"; ports never probed are not in the hosts. */
+    int interrupted;
+    /* -sL: the targets are only listed (nothing sent); every host's state is "unknown" */
+    int list_only;
 };
 
 /* Frees an os_result and what it owns (fingerprint, classes). NULL is fine. */

@@ -49,6 +49,9 @@ struct scan_config {
     int source_port;       /* -g; -1 when unset */
     int ttl;               /* --ttl; 0 = default 64 */
     int badsum;            /* --badsum: probes with a wrong TCP/UDP checksum */
+    int sequential;        /* -r: ports in order, not in the keyed permutation's */
+    size_t data_length;    /* --data-length: random bytes after the TCP/UDP header */
+    int show_found;        /* -v with the report on stdout: "Discovered open port" lines */
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
@@ -81,5 +84,8 @@ struct scan_config {
 
 /* Pairs in one host group: the engine keeps ~10 bytes per pair and the result 16. */
 #define SCAN_GROUP_PAIRS ((uint64_t)1 << 22)
+
+/* --data-length at most: probes stay below the usual MTU, unfragmented. */
+#define SCAN_DATA_MAX 1400
 
 #endif

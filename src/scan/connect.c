@@ -30,7 +30,8 @@ struct cjob {
     const uint16_t *ports;
     size_t np;
     uint8_t *state, *reason, *tries;
-    double srtt, rttvar;
+    double srtt, rttvar; /* over the job: the timeout */
+    double *hrtt;        /* per host: srtt, rttvar (the latency shown); 0 = no answer */
     uint64_t resolved;
     int ping; /* discovery: one answer resolves the whole host */
     struct engine_stats *st;
@@ -79,6 +80,12 @@ static void resolve(struct cjob *j, uint64_t pair, uint8_t state, uint8_t reason
 {
     if (j->state[pair] != PS_UNKNOWN)
         return;
+    if (state == PS_OPEN && !j->ping && j->cfg->show_found) { /* nmap -v, as found */
+        char a[PR_ADDRSTRLEN];
+        printf("Discovered open port %u/tcp on %s\n", j->ports[pair % j->np],
+               addr_str(&j->t[pair / j->np].res->addr, a, sizeof a));
+        fflush(stdout);
+    }
     if (j->ping) {
         size_t h = pair / j->np;
         for (size_t p = 0; p < j->np; p++)
@@ -106,6 +113,11 @@ static void finish_slot(struct cjob *j, int ep, struct slot *s, int timed_out)
         double rtt = (double)(now - s->started);
         if (j->tries[s->pair] == 1 || j->srtt <= 0)
             rtt_update(&j->srtt, &j->rttvar, rtt);
+        if (err == 0 || err == ECONNREFUSED) { /* the target answered (or an ICMP error) */
+            double *h = &j->hrtt[2 * (s->pair / j->np)];
+            if (j->tries[s->pair] == 1 || h[0] <= 0)
+                rtt_update(&h[0], &h[1], rtt);
+        }
         if (err == 0)
             resolve(j, s->pair, PS_OPEN, RS_SYN_ACK);
         else if (err != EINPROGRESS) {
@@ -181,7 +193,10 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
         return pr_errf(e, "epoll_create1: %s", strerror(errno));
     }
     struct perm perm;
-    perm_init(&perm, npairs, &j->cfg->key);
+    if (j->cfg->sequential)
+        perm_init_sequential(&perm, npairs, j->nt);
+    else
+        perm_init(&perm, npairs, &j->cfg->key);
     struct status status;
     status_init(&status, j->ping ? "connect ping" : "connect scan", j->cfg->verbose,
                 j->cfg->stats_every_s);
@@ -256,6 +271,7 @@ static void job_init(struct cjob *j, const struct scan_config *cfg, struct engin
     j->state = pr_calloc((size_t)nt * np, 1);
     j->reason = pr_calloc((size_t)nt * np, 1);
     j->tries = pr_calloc((size_t)nt * np, 1);
+    j->hrtt = pr_calloc(nt ? 2 * nt : 1, sizeof *j->hrtt);
 }
 
 static void job_free(struct cjob *j)
@@ -263,6 +279,7 @@ static void job_free(struct cjob *j)
     free(j->state);
     free(j->reason);
     free(j->tries);
+    free(j->hrtt);
 }
 
 int connect_run(const struct scan_config *cfg, struct engine_target *targets, size_t ntargets,
@@ -277,13 +294,18 @@ int connect_run(const struct scan_config *cfg, struct engine_target *targets, si
     int rc = run_job(&j, tries, stop, e);
     for (size_t h = 0; h < ntargets; h++) {
         struct host_result *res = targets[h].res;
-        if (j.srtt > 0 && res->srtt_us <= 0) {
-            res->srtt_us = j.srtt;
-            res->rttvar_us = j.rttvar;
+        if (j.hrtt[2 * h] > 0 && res->srtt_us <= 0) {
+            res->srtt_us = j.hrtt[2 * h];
+            res->rttvar_us = j.hrtt[2 * h + 1];
         }
         for (size_t p = 0; p < nports; p++) {
             size_t idx = h * nports + p;
             struct port_result *pr = &res->ports[targets[h].port_off + p];
+            if (!j.state[idx] && (!j.tries[idx] || (stop && *stop && j.tries[idx] < tries))) {
+                pr->state = PS_UNKNOWN; /* not probed, or stopped before its tries were done */
+                pr->reason = RS_NONE;
+                continue;
+            }
             pr->state = j.state[idx] ? j.state[idx] : PS_FILTERED;
             pr->reason = j.state[idx] ? j.reason[idx] : RS_NO_RESPONSE;
         }

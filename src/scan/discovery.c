@@ -96,17 +96,18 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
     uint64_t start = now_us();
     double rtt_sum = 0;
     size_t rtt_n = 0;
+    uint64_t *sent = pr_calloc(ntargets ? ntargets : 1, sizeof *sent); /* each target's probes */
     for (int round = 0; round < 2 && !(stop && *stop); round++) {
         int pending = 0;
-        uint64_t sent_at = now_us();
-        for (size_t i = 0; i < ntargets; i++) {
+        for (size_t i = 0; i < ntargets && !(stop && *stop); i++) {
             if (targets[i].res->up)
                 continue;
             send_probes(cfg, io, &targets[i], st);
+            sent[i] = now_us();
             pending = 1;
             if (cfg->timing.max_rate > 0 && (i & 15) == 15) {
                 double due = (double)st->sent * 1e6 / cfg->timing.max_rate;
-                while ((double)(now_us() - start) < due)
+                while ((double)(now_us() - start) < due && !(stop && *stop))
                     rawio_wait(io, 1000);
             }
         }
@@ -140,7 +141,7 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
                 r->up = 1;
                 r->reason = (uint8_t)why;
                 r->reason_ttl = pi.ttl;
-                double rtt = (double)(now_us() - sent_at);
+                double rtt = (double)(now_us() - sent[t - targets]);
                 r->srtt_us = rtt;
                 rtt_sum += rtt;
                 rtt_n++;
@@ -148,5 +149,6 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
             }
         }
     }
+    free(sent);
     return 0;
 }

@@ -26,6 +26,11 @@
 #define PERM_AHEAD 16     /* pair records prefetched ahead of the send loop */
 #define LOSS_SAMPLE 1000  /* direct replies that measure the loss well enough */
 #define RXQ_CAP 65536     /* replies queued between the receive thread and the engine */
+/* A stop ends the span within this: the longest sleep between looks at the flag, and the
+ * longest wait for answers still in flight (those not in by then are probed again by
+ * --resume) */
+#define STOP_POLL_US 50000
+#define STOP_GRACE_US 300000
 
 /* A host's target and cookie state: read by both threads, written by neither during a
  * run, and kept apart from struct ehost's writes (no cache line shared with them). */
@@ -112,6 +117,7 @@ struct engine {
     struct engine_stats *st;
     const struct engine_span *span;
     struct status status;
+    volatile sig_atomic_t *stop; /* SIGINT/SIGTERM (STOP_POLL_US, STOP_GRACE_US) */
 };
 
 static uint32_t elapsed32(const struct engine *E, uint64_t now)
@@ -193,7 +199,9 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
     uint64_t idx = r->idx, now = r->now;
     int try = r->try, via_icmp = r->icmp != 0;
-    if (try == E->pair[idx].tries - 1 && !E->fixed_sport) {
+    /* RTT samples come from the target's own answers; an ICMP error from elsewhere (a
+     * router, our kernel's host-unreachable after a failed ARP) says nothing of it */
+    if (try == E->pair[idx].tries - 1 && !E->fixed_sport && r->icmp != 1) {
         uint32_t rtt = elapsed32(E, now) - E->pair[idx].sent_us;
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
@@ -206,6 +214,13 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
     E->pair[idx].reason = r->reason;
     E->pair[idx].ttl = r->ttl;
     E->resolved++;
+    if (r->state == PS_OPEN && E->cfg->show_found) { /* nmap -v, as found */
+        char a[PR_ADDRSTRLEN];
+        printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
+               E->tech->proto == PR_UDP ? "udp" : "tcp",
+               addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
+        fflush(stdout);
+    }
     if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
         E->settled--;
     if (!via_icmp) {
@@ -344,9 +359,24 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
     rawio_flush(E->io);
     if (E->rxq)
         rxq_wait(E->rxq, timeout_us);
+    /* the next probe reads the clock: a send time from before the wait would add the
+     * wait to its RTT sample (at high rates rate_wait reads it every few probes only) */
+    E->clock_skip = E->clock_every;
 }
 
 /* ---- probes --------------------------------------------------------------------- */
+
+/* --data-length: the probe's random bytes (keyed by the pair and try, so a retry differs).
+ * Returns how many, at most SCAN_DATA_MAX. */
+static size_t probe_data(const struct engine *E, uint64_t idx, uint8_t *out)
+{
+    size_t n = E->cfg->data_length;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t m[3] = {idx, E->pair[idx].tries, i}, r = siphash24(&E->cfg->key, m, sizeof m);
+        memcpy(out + i, &r, n - i < 8 ? n - i : 8);
+    }
+    return n;
+}
 
 static void send_probe(struct engine *E, uint64_t idx)
 {
@@ -372,8 +402,10 @@ static void send_probe(struct engine *E, uint64_t idx)
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
+        uint8_t data[SCAN_DATA_MAX];
+        size_t nd = probe_data(E, idx, data);
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
-                                 1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, NULL, 0);
+                                 1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
             pkt_spoil_cksum(pkt, n);
         if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
@@ -384,9 +416,11 @@ static void send_probe(struct engine *E, uint64_t idx)
         ip.ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try);
         const struct payload *pl = NULL;
         size_t npl = E->cfg->payloads ? payload_get(E->cfg->payloads, tport, &pl) : 0;
+        uint8_t data[SCAN_DATA_MAX];
+        size_t nd = npl ? 0 : probe_data(E, idx, data); /* a port's own payload wins */
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
-            size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : NULL,
-                                     npl ? pl[i].len : 0);
+            size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : data,
+                                     npl ? pl[i].len : nd);
             if (E->cfg->badsum)
                 pkt_spoil_cksum(pkt, n);
             if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
@@ -415,16 +449,17 @@ static void set_rate(struct engine *E, double rate)
 
 /* Blocks until the rate limiter allows one more packet, receiving meanwhile, and sets
  * E->now for the probe. Reading the clock costs ~150 ns in a VM, so while the bucket
- * holds tokens it is read only every E->clock_every probes (at most ~16 us stale). */
-static void rate_wait(struct engine *E)
+ * holds tokens it is read only every E->clock_every probes (at most ~16 us stale).
+ * Returns 0, or -1 when a stop came first (-T0 waits 5 minutes between probes). */
+static int rate_wait(struct engine *E)
 {
     if (E->rate <= 0) {
         E->now = now_us();
-        return;
+        return 0;
     }
     if (E->tokens >= 1 && ++E->clock_skip < E->clock_every) {
         E->tokens -= 1;
-        return;
+        return 0;
     }
     E->clock_skip = 0;
     for (;;) {
@@ -436,11 +471,13 @@ static void rate_wait(struct engine *E)
             E->tokens = E->burst;
         if (E->tokens >= 1) {
             E->tokens -= 1;
-            return;
+            return 0;
         }
+        if (E->stop && *E->stop)
+            return -1;
         uint64_t wait = (uint64_t)((1 - E->tokens) * 1e6 / E->rate);
         if (wait >= 1000)
-            engine_wait(E, wait); /* flushes the send queue first */
+            engine_wait(E, wait < STOP_POLL_US ? wait : STOP_POLL_US); /* flushes first */
         else
             rawio_flush(E->io);
         drain(E);
@@ -584,7 +621,8 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
     h->batch_tokens = h->tokens;
     h->batch_deadline = UINT64_MAX;
     for (size_t i = 0; i < h->nbatch + (size_t)canary; i++) {
-        rate_wait(E);
+        if (rate_wait(E) < 0)
+            break; /* stopped: the host's unanswered ports are not concluded */
         send_probe(E, i < h->nbatch ? h->batch[i] : (uint64_t)h->canary);
     }
     if (!E->cfg->dry_run)
@@ -874,6 +912,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         return 0;
     struct engine E;
     engine_setup(&E, cfg, tech, span, io, targets, ntargets, ports, nports, st);
+    E.stop = stop;
     if (!cfg->dry_run) {
         (void)rawio_drops(io); /* drops while nobody read (before this span) are not its own */
         E.rxq = rxq_start(io, sizeof(struct reply), RXQ_CAP, classify_cb, &E, e);
@@ -886,7 +925,10 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
     struct perm perm;
-    perm_init(&perm, E.npairs, &cfg->key);
+    if (cfg->sequential)
+        perm_init_sequential(&perm, E.npairs, E.nh);
+    else
+        perm_init(&perm, E.npairs, &cfg->key);
     int finished;
     uint64_t first = resume_apply(&E, &perm, span, &finished);
     uint64_t sent0 = E.st->sent, pass_sent = 0, pass_us = 0;
@@ -915,7 +957,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             if (round >= E.tries_needed ||
                 (cfg->timing.host_timeout_us && host_expired(cfg, E.hk[idx / nports].t->res)))
                 continue;
-            rate_wait(&E);
+            if (rate_wait(&E) < 0)
+                break; /* stopped: position i was not sent */
             send_probe(&E, idx);
             sent_any = 1;
             if ((E.st->sent & 63) == 0 && !cfg->dry_run)
@@ -952,9 +995,15 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     if (tech->icmp_matters && !cfg->dry_run && !finished && !(stop && *stop))
         wait_round(&E, now_us(), stop);
     int save = stop && *stop && !cfg->dry_run && !finished;
-    if (save) /* collect the answers to probes still in flight, so that a resumed scan
-               * does not send them again */
-        wait_round(&E, now_us(), NULL);
+    if (save) { /* collect the answers to probes still in flight, so that a resumed scan
+                 * need not send them again; briefly: a stop must take effect at once */
+        uint64_t grace = max_timeout(&E), t = now_us();
+        uint64_t until = t + (grace < STOP_GRACE_US ? grace : STOP_GRACE_US);
+        while (E.resolved < E.npairs && (t = now_us()) < until) {
+            engine_wait(&E, until - t < 10000 ? until - t : 10000);
+            drain(&E);
+        }
+    }
     struct rxq_stats rs = {0};
     rxq_stop(E.rxq, &rs);
     for (struct reply r; E.rxq && rxq_pop(E.rxq, &r);)
@@ -976,8 +1025,13 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
         for (size_t p = 0; p < nports; p++) {
             uint64_t idx = h * nports + p;
             struct port_result *pr = &res->ports[E.hk[h].t->port_off + p];
-            if (E.pair[idx].state == PS_UNKNOWN && (E.pair[idx].tries == 0 || cfg->dry_run)) {
-                pr->state = PS_UNKNOWN; /* never probed (another shard's, or a stop) */
+            int paced = E.h[h].paced; /* 1: pacing was still going on */
+            if (E.pair[idx].state == PS_UNKNOWN &&
+                (E.pair[idx].tries == 0 || cfg->dry_run ||
+                 (save && (paced == 1 || (!paced && E.pair[idx].tries < E.tries_needed))))) {
+                /* never probed (another shard's, or a stop), or stopped before its tries
+                 * were done: no conclusion, not shown */
+                pr->state = PS_UNKNOWN;
                 pr->reason = RS_NONE;
             } else if (E.pair[idx].state == PS_UNKNOWN) {
                 pr->state = tech->state_on_timeout;

@@ -19,10 +19,13 @@
 #include "scan/plan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,15 +41,9 @@ static void put_escaped(FILE *f, const char *s)
     }
 }
 
-int resume_save(const char *path, int argc, char **argv, const struct sip_key *key, uint64_t plan,
-                const struct scan_progress *p, struct pr_error *e)
+int resume_write(FILE *f, const char *path, int argc, char **argv, const struct sip_key *key,
+                 uint64_t plan, const struct scan_progress *p, struct pr_error *e)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return pr_errf(e, "resume file name '%s' is too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return pr_errf(e, "cannot write resume file '%s': %s", tmp, strerror(errno));
     fprintf(f, "portreeve-resume %d\nplan %016" PRIx64 "\nkey %016" PRIx64 " %016" PRIx64 "\n",
             RESUME_VERSION, plan, key->k0, key->k1);
     for (int i = 1; i < argc; i++) {
@@ -74,9 +71,113 @@ int resume_save(const char *path, int argc, char **argv, const struct sip_key *k
                     it->state, it->reason, it->ttl);
     }
     fputs("end\n", f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
+    if (fflush(f) != 0 || ferror(f))
         return pr_errf(e, "cannot write resume file '%s': %s", path, strerror(errno));
     return 0;
+}
+
+int resume_save(const char *path, int argc, char **argv, const struct sip_key *key, uint64_t plan,
+                const struct scan_progress *p, struct pr_error *e)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return pr_errf(e, "resume file name '%s' is too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return pr_errf(e, "cannot write resume file '%s': %s", tmp, strerror(errno));
+    int rc = resume_write(f, tmp, argc, argv, key, plan, p, e);
+    if (fclose(f) != 0 && rc == 0)
+        rc = pr_errf(e, "cannot write resume file '%s': %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = pr_errf(e, "cannot write resume file '%s': %s", path, strerror(errno));
+    return rc;
+}
+
+/* The child of resume_out_open: keeps the rights to remove the new file after the scan
+ * dropped them. Removes it unless the scan says "k" before it closes the pipe. */
+_Noreturn static void keeper_main(int rd, const char *path)
+{
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole process group */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    if (rd != 3 && dup2(rd, 3) < 0)
+        _exit(1);
+    for (int fd = 0; fd < 3; fd++)
+        close(fd);
+    (void)syscall(SYS_close_range, 4u, ~0u, 0u); /* no output file stays open here */
+    char c = 0;
+    ssize_t n;
+    do
+        n = read(3, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || c != 'k')
+        (void)unlink(path);
+    _exit(0);
+}
+
+void resume_out_open(struct resume_out *o, const char *path, int create, int keeper)
+{
+    memset(o, 0, sizeof *o);
+    o->keeper = -1;
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->fd = open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0600);
+    if (o->fd < 0) {
+        snprintf(o->err, sizeof o->err, "%s", strerror(errno));
+        return;
+    }
+    o->created = create;
+    int p[2];
+    if (!create || !keeper || pipe2(p, O_CLOEXEC) < 0)
+        return;
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[1]);
+        keeper_main(p[0], path);
+    }
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        return;
+    }
+    o->keeper = p[1];
+}
+
+int resume_out_save(struct resume_out *o, int argc, char **argv, const struct sip_key *key,
+                    uint64_t plan, const struct scan_progress *p, struct pr_error *e)
+{
+    if (o->fd < 0)
+        return pr_errf(e, "cannot write resume file '%s': %s", o->path, o->err);
+    int fd = dup(o->fd);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return pr_errf(e, "cannot write resume file '%s': %s", o->path, strerror(errno));
+    }
+    int rc = ftruncate(o->fd, 0) < 0
+                 ? pr_errf(e, "cannot write resume file '%s': %s", o->path, strerror(errno))
+                 : resume_write(f, o->path, argc, argv, key, plan, p, e);
+    if (fclose(f) != 0 && rc == 0)
+        rc = pr_errf(e, "cannot write resume file '%s': %s", o->path, strerror(errno));
+    if (rc == 0) {
+        o->created = 0; /* kept */
+        if (o->keeper >= 0 && write(o->keeper, "k", 1) != 1)
+            rc = pr_errf(e, "resume file '%s': %s", o->path, strerror(errno));
+    }
+    return rc;
+}
+
+void resume_out_close(struct resume_out *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->keeper >= 0)
+        close(o->keeper); /* the child removes the file unless it was kept */
+    else if (o->created)
+        (void)unlink(o->path);
+    o->fd = o->keeper = -1;
+    o->created = 0;
 }
 
 static int unescape(char *s)
@@ -161,7 +262,8 @@ int resume_parse(FILE *f, const char *path, struct resume_file *rf, struct pr_er
         if (lineno == 1) {
             unsigned v;
             char extra;
-            if (!strncmp(line, "# Nmap ", 7) || !strncmp(line, "Starting Nmap", 13)) {
+            if (!strncmp(line, "# Nmap ", 7) || !strncmp(line, "Starting Nmap", 13) ||
+                !strncmp(line, "<?xml", 5) || !strncmp(line, "# portreeve ", 12)) {
                 resume_free(rf);
                 return pr_errf(e,
                                "--resume file '%s': not a portreeve resume file (nmap resume "

@@ -31,6 +31,33 @@ struct resume_file {
  * atomically: a temporary file renamed over it. Returns 0 or -1. */
 int resume_save(const char *path, int argc, char **argv, const struct sip_key *key, uint64_t plan,
                 const struct scan_progress *p, struct pr_error *e);
+/* Writes the same to the open stream f (named path in errors). Returns 0 or -1. */
+int resume_write(FILE *f, const char *path, int argc, char **argv, const struct sip_key *key,
+                 uint64_t plan, const struct scan_progress *p, struct pr_error *e);
+
+/* The resume file of one scan, made at start-up while the process still has the rights
+ * of the user who started it: the scan later runs as an unprivileged account that may not
+ * write the directory (root's home). A new file is created empty (O_EXCL) and removed
+ * again when the scan ends without a stop; when the process will drop privileges, a small
+ * child that keeps them does the removal (it waits on a pipe: "keep" or end of file).
+ * An existing file (--resume FILE) is overwritten in place. */
+struct resume_out {
+    int fd;      /* -1: could not be opened (err holds why) */
+    int keeper;  /* pipe to the child that removes the file, or -1 */
+    int created; /* the file is new: remove it when not kept */
+    char path[4096];
+    char err[256];
+};
+
+/* Opens path (created when `create`); with `keeper` forks the child described above.
+ * Never fails: a file that cannot be opened is reported by resume_out_save. */
+void resume_out_open(struct resume_out *o, const char *path, int create, int keeper);
+/* Writes the progress into the opened file and keeps it. Returns 0 or -1 (e filled). */
+int resume_out_save(struct resume_out *o, int argc, char **argv, const struct sip_key *key,
+                    uint64_t plan, const struct scan_progress *p, struct pr_error *e);
+/* Ends it: a new file that was not saved is removed (by the child, if any). */
+void resume_out_close(struct resume_out *o);
+
 /* Reads path; errors name the file, the line and the field (numbers out of range, an
  * unknown format version, an nmap output file). Returns 0 or -1. */
 int resume_load(const char *path, struct resume_file *rf, struct pr_error *e);

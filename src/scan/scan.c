@@ -281,6 +281,7 @@ struct run {
     size_t group;             /* index of the next host group */
     uint64_t hosts_before;    /* up hosts in earlier groups (first-pass positions) */
     uint64_t done, total;     /* pairs, for the status line */
+    uint64_t reported;        /* targets of the windows that went to the outputs */
 };
 
 /* Opens the raw sockets (when needed) from the first window's routes, then drops every
@@ -495,21 +496,25 @@ static int run_window(struct run *R, uint64_t first, size_t wn)
             tg[nroutable++] = tg[i];
     if (run_discover(R, tg, nroutable, first, wn) < 0)
         goto out;
+    if (R->stop && *R->stop && R->discovered < first + wn && !R->cfg->no_ping &&
+        !R->cfg->dry_run) { /* stopped in discovery: this window starts again, and none of
+                             * its hosts is reported (some were never probed) */
+        stop_at(&R->saved, R->group, 0);
+        R->stopped = 1;
+        free_hosts(r);
+        rc = 0;
+        goto out;
+    }
     size_t nup = 0;
     for (size_t i = 0; i < nroutable; i++)
         if (tg[i].res->up)
             tg[nup++] = tg[i];
     r->hosts_up += nup;
+    R->reported += wn;
     if (R->plan.targets <= R->plan.window) { /* one window: the status line's exact total */
         R->total = 0;
         for (size_t k = 0; k < r->ninfo; k++)
             R->total += (uint64_t)nup * r->info[k].nports;
-    }
-    if (R->stop && *R->stop && R->discovered < first + wn && !R->cfg->no_ping &&
-        !R->cfg->dry_run) { /* stopped in discovery: this window starts again */
-        stop_at(&R->saved, R->group, 0);
-        R->stopped = 1;
-        nup = 0;
     }
     rc = run_groups(R, tg, nup, wn);
 out:
@@ -622,7 +627,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
 out:
     if (!keep_all) { /* streamed or a dry run: the hosts went to the sink */
         free_hosts(r);
-        r->nhosts = (size_t)nh;
+        r->nhosts = (size_t)(R->stopped || (stop && *stop) ? R->reported : nh);
     }
     progress_free(&R->saved);
     gettimeofday(&r->end, NULL);
