@@ -43,6 +43,7 @@ lab_exec "$LAB_NS_A" tcpdump -i "$LAB_IF_A" -U -w "$WORK/real.pcap" 'tcp[tcpflag
     2>"$WORK/tcpdump.err" &
 tcpd=$!
 for _ in $(seq 50); do grep -q listening "$WORK/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5 # "listening" comes a moment before the first packet is kept
 for i in 1 2 3; do lab_exec "$LAB_NS_SCAN" curl -s -o /dev/null --max-time 3 "http://$LAB_A/"; done
 nmap_scan -sS -Pn -p 20-30,80,443 "$LAB_A" >/dev/null 2>&1
 nmap_scan -O -Pn -p 22,80,81 --max-os-tries 1 "$LAB_A" >/dev/null 2>&1
