@@ -8,6 +8,7 @@
 
 #include "audit/blockstore.h"
 #include "core/privs.h"
+#include "core/sandbox.h"
 #include "detect/blocknft.h"
 #include "detect/blocksync.h"
 
@@ -140,7 +141,8 @@ static int block_sync(int argc, char **argv)
     struct sync_state st = {.pol = &pol};
     st.n = blk_nft_open(&e);
     static const int keep[] = {CAP_NET_ADMIN, -1};
-    if (!st.n || blk_nft_setup(st.n, &e) < 0 || privs_drop(keep, &e) < 0) {
+    if (!st.n || blk_nft_setup(st.n, &e) < 0 || privs_drop(keep, &e) < 0 ||
+        sbx_install(SBX_WORKER, &e) < 0) {
         fprintf(stderr, "portreeve block --sync: %s\n", e.msg);
         blk_nft_close(st.n);
         return PR_EXIT_RUNTIME;

@@ -76,6 +76,12 @@ for n in sync2 sync3; do
     for _ in $(seq 100); do grep -q listening "$W/$n.err" && break; sleep 0.1; done
     check "$n synchronised and listening" grep -q 'synchronised: 0 decisions.*listening' "$W/$n.err"
 done
+# privileges (docs/privileges.md): CAP_NET_ADMIN only (bit 12), no-new-privs, seccomp
+grep -E '^(CapEff|NoNewPrivs|Seccomp):' "/proc/$sync3_pid/status"
+check "a sync keeps only CAP_NET_ADMIN under a seccomp filter" sh -c \
+    "grep -q '^CapEff:[[:space:]]*0000000000001000$' /proc/$sync3_pid/status &&
+     grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$sync3_pid/status &&
+     grep -q '^Seccomp:[[:space:]]*2$' /proc/$sync3_pid/status"
 check "the schema is at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
 
 in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
