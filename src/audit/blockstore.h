@@ -2,7 +2,7 @@
  * schema version 4): `detect --db URI --block` records each decision of its responder
  * (the source, the scan, its evidence, why, the sensor, when it was decided and when it
  * expires) and notifies the channel BST_CHANNEL; `portreeve block --sync URI` loads the
- * unexpired ones and, LISTENing on the channel, each new one (cli/block_sync.c).
+ * unexpired ones and, LISTENing on the channel, each new one (cli/block_cli.c).
  *
  * Text in, text out: audit includes nothing of detect (the detect layer reaches the
  * writer through its det_store table, detect/passive.h). Notification needs PostgreSQL;

@@ -213,13 +213,8 @@ void blk_set_store(struct blk_responder *r, const struct det_store *s)
 /* The decision to block a->src for secs seconds, into the --db store. */
 static void record(struct blk_responder *r, const struct det_alert *a, uint32_t secs)
 {
-    char as[PR_ADDRSTRLEN], ev[256] = "", why[160];
-    size_t o = 0;
-    for (unsigned b = 0; b < 32; b++) {
-        const char *n = (a->evidence & (1u << b)) ? det_evidence_name(1u << b) : NULL;
-        if (n && o + strlen(n) + 2 < sizeof ev)
-            o += (size_t)snprintf(ev + o, sizeof ev - o, "%s%s", o ? "," : "", n);
-    }
+    char as[PR_ADDRSTRLEN], ev[256], why[160];
+    det_evidence_list(a->evidence, ev, sizeof ev);
     snprintf(why, sizeof why, "%s %s, %u ports, %u hosts, threat %u",
              a->scan_type ? a->scan_type : "-", a->event ? a->event : "scan", a->ports_probed,
              a->hosts_probed, a->threat_level);
