@@ -7,7 +7,8 @@
 # sensor 1 from the scanner namespace: the decision is in the database (source, scan,
 # evidence, sensor, expiry), the scanner is in the nft sets of sensors 2 and 3 within 1 s
 # of the decision's time, and after --block-time it is gone from all three. PostgreSQL is
-# then stopped and started again: both syncs reconnect and reload, and a second scan (from
+# then stopped and started again: both syncs reconnect and reload (a decision inserted
+# without NOTIFY before the stop, not applied until then, is applied), and a second scan (from
 # a second scanner address) is decided by sensor 1 (whose connection comes back too),
 # applied on sensor 2 and not on sensor 3, which allowlists it. SIGTERM stops a sync with 0.
 set -u
@@ -136,7 +137,18 @@ PSQL "SELECT id, addr, scan_id, evidence, reason, sensor, expires_us - decided_u
 row=$(PSQL "SELECT sensor, scan_id > 0, expires_us - decided_us, evidence FROM block_decisions WHERE addr = '$SCAN'")
 check "the decision names sensor-1, its scan and expires after --block-time" \
     sh -c "echo '$row' | grep -q '^sensor-1|t|${BLOCK_TIME}000000|'"
-check "the decision carries its evidence (halfopen)" sh -c "echo '$row' | grep -q 'halfopen'"
+# its evidence is the blocked alert's block_evidence (a proof: the link's MAC or halfopen)
+blocked_evidence() {
+    /usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a.get("action") == "blocked" and a.get("src_ip") == sys.argv[2]:
+        print(",".join(a.get("block_evidence", []))); break' "$W/s1.json" "$SCAN"
+}
+for _ in $(seq 20); do ev=$(blocked_evidence); [ -n "$ev" ] && break; sleep 0.1; done
+check "the decision carries the blocked alert's evidence ($ev)" \
+    sh -c "echo '$row' | grep -qE '\|$ev\$' && echo '$ev' | grep -qE 'halfopen|link:mac-bound|handshake'"
 for n in a1 a2 a3; do wait_file "$W/$n.in" 5; done
 for n in a2 a3; do within "sensor ${n#a}: the scanner is in the set" "$W/$n.in" "$d1" 0 1; done
 check "sensor 1 blocked it itself" test -s "$W/a1.in"
@@ -149,6 +161,12 @@ for n in a1 a2 a3; do
 done
 
 echo "== 3. PostgreSQL restarted: the syncs reconnect and reload, a second decision arrives"
+# a decision written behind the syncs' backs (no NOTIFY): only a full reload can find it
+QUIET=198.18.7.77
+PSQL "INSERT INTO block_decisions (addr, scan_id, sensor, decided_us, expires_us) VALUES
+      ('$QUIET', 99, 'by-hand', $(date +%s%6N), $(date +%s%6N) + 30000000)" >/dev/null
+sleep 0.5
+check "a decision without NOTIFY is not applied while connected" sh -c "! ip netns exec $S2 nft list set inet portreeve blocklist | grep -q '$QUIET'"
 pg -m fast stop || { echo "FAIL: pg_ctl stop"; exit 1; }
 sleep 1
 for n in sync2 sync3; do
@@ -160,6 +178,11 @@ pg start || { cat "$PGDIR/server.log"; echo "FAIL: postgres did not start again"
 for n in sync2 sync3; do
     for _ in $(seq 100); do [ "$(grep -c synchronised "$W/$n.err")" -ge 2 ] && break; sleep 0.1; done
     check "$n synchronised again after the restart" test "$(grep -c synchronised "$W/$n.err")" -ge 2
+done
+for i in 2 3; do
+    ns=S$i
+    check "sensor $i: the full reload after reconnecting applied the decision made without NOTIFY" \
+        in_set "${!ns}" "$QUIET"
 done
 watch_set b2 "$S2" "$SCAN2"
 watch_set b3 "$S3" "$SCAN2"
