@@ -142,7 +142,11 @@ static int pg_wait(void *conn, int timeout_ms, struct pr_error *e)
 
 void *hist_pg_open(const char *uri, struct pr_error *e)
 {
-    PGconn *c = PQconnectdb(uri);
+    /* a connect timeout unless the URI sets one: a reconnect (pg_begin) must not hold a
+     * live detector for the kernel's TCP timeout */
+    const char *const kw[] = {"connect_timeout", "dbname", NULL};
+    const char *const val[] = {"5", uri, NULL};
+    PGconn *c = PQconnectdbParams(kw, val, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         char msg[400];
         snprintf(msg, sizeof msg, "%s", c ? PQerrorMessage(c) : "out of memory");
