@@ -87,7 +87,7 @@ static int apply_decision(void *ctx, const struct bst_decision *d)
     const char *why = c.addr[0] ? blk_sync_check(s->pol, c.addr, c.expires_us, now, &a, &secs)
                                 : "a field cannot be read";
     struct pr_error e = {""};
-    if (!why && blk_nft_add(s->n, &a, secs, 1, &e) < 0)
+    if (!why && blk_nft_add(s->n, &a, secs, 0, &e) < 0)
         why = e.msg;
     if (why) {
         s->skipped++;

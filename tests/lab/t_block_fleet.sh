@@ -152,6 +152,11 @@ check "the decision carries the blocked alert's evidence ($ev)" \
 for n in a1 a2 a3; do wait_file "$W/$n.in" 5; done
 for n in a2 a3; do within "sensor ${n#a}: the scanner is in the set" "$W/$n.in" "$d1" 0 1; done
 check "sensor 1 blocked it itself" test -s "$W/a1.in"
+ip netns exec "$S2" "$PORTREEVE" block list >"$W/list2.txt"
+cat "$W/list2.txt"
+check "sensor 2: block list names it a fleet decision" grep -q "^$SCAN.*a fleet decision" "$W/list2.txt"
+check "sensor 2: no local offence is counted for it" \
+    sh -c "! ip netns exec $S2 nft list set inet portreeve offences | grep -q '$SCAN'"
 grep -h applied "$W/sync2.out" "$W/sync3.out"
 
 echo "== 2. the decision expires everywhere"
