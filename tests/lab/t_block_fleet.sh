@@ -90,7 +90,7 @@ in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
         grep -qE "(^|[^0-9.])${2//./\\.}([^0-9.]|$)"
 }
 # watch_set NAME NETNS ADDR: in the background, the time ADDR is first in the set of NETNS
-# ($W/NAME.in) and then first gone from it ($W/NAME.out_), every 20 ms, at most 40 s
+# ($W/NAME.in) and then first gone from it ($W/NAME.gone), every 20 ms, at most 2 x 40 s
 watch_set() {
     (
         for _ in $(seq 2000); do in_set "$2" "$3" && { date +%s.%N >"$W/$1.in"; break; }; sleep 0.02; done
@@ -98,7 +98,7 @@ watch_set() {
     ) &
     pids+=($!)
 }
-scan() { # ADDR: a bounded nmap -sS of sensor 1 from the scanner (stopped once blocked)
+scan() { # ADDR: an nmap -sS of sensor 1 from the scanner at ADDR (at most 20 s)
     ip netns exec "$PEER" timeout 20 nmap -n -Pn -sS -T4 --max-retries 1 -S "$1" -e "$PEER_IF" \
         -p 1-200,8080 "$S1" >"$W/nmap-$1.txt" 2>&1 &
     pids+=($!)
