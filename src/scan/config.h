@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct payload_db;
+struct macvendor;
 struct svc_version;
 struct osdb;
 
@@ -33,6 +34,18 @@ struct scan_sink {
     void *ud;
 };
 
+#define DISC_MAX_PORTS 32 /* ports of one -PS/-PA/-PU option list */
+
+/* Host discovery probes (-PS, -PA, -PU, -PE, -PP, -PR); none given: nmap's defaults (ICMP
+ * echo, SYN to 443, ACK to 80, ICMP timestamp; ARP / ND for on-link targets). */
+struct disc_opts {
+    uint16_t syn[DISC_MAX_PORTS], ack[DISC_MAX_PORTS], udp[DISC_MAX_PORTS];
+    size_t nsyn, nack, nudp;
+    int echo, timestamp, arp; /* -PE, -PP, -PR */
+    int any;                  /* some -P probe option was given */
+    int no_arp;               /* --send-ip / --disable-arp-ping: IP probes on the link too */
+};
+
 struct scan_config {
     struct target_list targets;
     struct port_list ports;
@@ -40,18 +53,20 @@ struct scan_config {
     struct payload_db *payloads;
     const char *techniques[3]; /* names from the technique table ("syn", "udp", ...) */
     size_t ntech;
-    int connect_only;      /* every TCP technique is connect (unprivileged) */
-    int no_ping;           /* -Pn */
-    int ping_only;         /* -sn */
-    int family;            /* AF_INET or AF_INET6 (-6) */
-    const char *iface;     /* -e */
-    struct pr_addr source; /* -S; family 0 when unset */
-    int source_port;       /* -g; -1 when unset */
-    int ttl;               /* --ttl; 0 = default 64 */
-    int badsum;            /* --badsum: probes with a wrong TCP/UDP checksum */
-    int sequential;        /* -r: ports in order, not in the keyed permutation's */
-    size_t data_length;    /* --data-length: random bytes after the TCP/UDP header */
-    int show_found;        /* -v with the report on stdout: "Discovered open port" lines */
+    int connect_only;                /* every TCP technique is connect (unprivileged) */
+    int no_ping;                     /* -Pn */
+    int ping_only;                   /* -sn */
+    struct disc_opts disc;           /* -P probes */
+    const struct macvendor *vendors; /* nmap-mac-prefixes, for MAC vendors; may be NULL */
+    int family;                      /* AF_INET or AF_INET6 (-6) */
+    const char *iface;               /* -e */
+    struct pr_addr source;           /* -S; family 0 when unset */
+    int source_port;                 /* -g; -1 when unset */
+    int ttl;                         /* --ttl; 0 = default 64 */
+    int badsum;                      /* --badsum: probes with a wrong TCP/UDP checksum */
+    int sequential;                  /* -r: ports in order, not in the keyed permutation's */
+    size_t data_length;              /* --data-length: random bytes after the TCP/UDP header */
+    int show_found; /* -v with the report on stdout: "Discovered open port" lines */
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
