@@ -707,7 +707,7 @@ static int finish_config(struct scan_cli *c)
         cfg->vendors = &c->vendors;
     else if (access(MACV_DEFAULT_PATH, F_OK) == 0)
         fprintf(stderr, "portreeve scan: warning: %s; MAC vendors are not shown\n", e.msg);
-    if (c->want_udp || cfg->disc.nudp) {
+    if (c->want_udp) {
         cfg->payloads = payload_load(c->payload_file, &e);
         if (!cfg->payloads) {
             fprintf(stderr, "portreeve scan: --payloads: %s\n", e.msg);

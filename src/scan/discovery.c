@@ -5,7 +5,6 @@
 #include "core/macvendor.h"
 #include "net/arp.h"
 #include "net/neigh.h"
-#include "net/payloads.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -132,14 +131,9 @@ static void send_ip_probes(const struct scan_config *cfg, struct rawio *io,
             pkt_build_tcp(buf, sizeof buf, &ip, DISC_SPORT, ack[i], c, ~c, TH_ACK, 1024, NULL, NULL,
                           0),
             &ip.dst, st);
-    for (size_t i = 0; !dflt && i < d->nudp; i++) {
-        const struct payload *pl = NULL;
-        size_t np = cfg->payloads ? payload_get(cfg->payloads, d->udp[i], &pl) : 0;
-        put(io, buf,
-            pkt_build_udp(buf, sizeof buf, &ip, DISC_SPORT, d->udp[i], np ? pl[0].data : NULL,
-                          np ? pl[0].len : 0),
-            &ip.dst, st);
-    }
+    for (size_t i = 0; !dflt && i < d->nudp; i++) /* empty, as nmap 7.93 sends them */
+        put(io, buf, pkt_build_udp(buf, sizeof buf, &ip, DISC_SPORT, d->udp[i], NULL, 0), &ip.dst,
+            st);
     if (v4 && (dflt || d->timestamp))
         put(io, buf, pkt_build_icmp_echo(buf, sizeof buf, &ip, (uint16_t)c, (uint16_t)(c >> 16), 1),
             &ip.dst, st);
@@ -303,9 +297,8 @@ static void read_ip(struct disc *D)
         int why;
         if (!t || t->res->up || D->via[t - D->t] == VIA_ARP || !(why = is_answer(D->cfg, t, &pi)))
             continue;
-        if (D->via[t - D->t] == VIA_ND) /* nmap's reason for any on-link IPv6 answer */
-            why = RS_ND_RESPONSE;
-        mark_up(D, t, why, pi.ttl, 1);
+        int nd = D->via[t - D->t] == VIA_ND; /* nmap's reason for any on-link IPv6 answer */
+        mark_up(D, t, nd ? RS_ND_RESPONSE : why, nd ? 0 : pi.ttl, 1);
     }
 }
 
