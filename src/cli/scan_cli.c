@@ -207,7 +207,8 @@ static int disc_ports(const char *opt, const char *s, uint16_t def, uint16_t *ou
             if (end == h)
                 hi = -1;
         }
-        if (end == s || errno || lo < 0 || hi > 65535 || hi < lo || (*end && *end != ','))
+        if (end == s || errno || lo < 0 || hi > 65535 || hi < lo || (*end && *end != ',') ||
+            (*end == ',' && !end[1]))
             return bad(opt, "'%s' is not a port list (22,80,1000-1010)", s);
         for (long p = lo; p <= hi; p++) {
             if (*n == DISC_MAX_PORTS)
