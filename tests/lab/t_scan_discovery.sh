@@ -5,7 +5,8 @@
 # `portreeve scan -sn` and `nmap -sn` find the same hosts up among the scanner, A, B and a
 # dead address. B's firewall drops every one of those IP probes, so only ARP finds it.
 # Target A gets a MAC whose prefix nmap-mac-prefixes names: the MAC lines (normal, XML,
-# JSON) carry the vendor read from that file, and equal nmap's. IPv6 -PR (ND) agrees too.
+# JSON) carry the vendor read from that file, and equal nmap's (with -Pn too). IPv6 -PR (ND)
+# agrees too.
 # An -sS scan's XML is valid against nmap.dtd and `ndiff nmap.xml portreeve.xml` shows no
 # host-level difference (the same ndiff does show one when the MAC is taken out).
 set -u
@@ -96,6 +97,15 @@ pr=$(up_hosts "$WORK/pr-6.xml") nm=$(up_hosts "$WORK/nm-6.xml")
 check "-6 (ND): hosts up [$pr] = nmap's [$nm]" test -n "$pr" -a "$pr" = "$nm"
 check "-6 (ND): reason nd-response and A's MAC" grep -qF "addr=\"${MAC_A^^}\" addrtype=\"mac\"" \
     "$WORK/pr-6.xml"
+
+# -Pn: no discovery, yet the MAC of an on-link host the kernel resolved is shown, as by nmap
+flush
+pr_scan -Pn -sS -p 22 "${FAST[@]}" "$LAB_A" "$DEAD" >"$WORK/pr-Pn.txt" 2>&1
+flush
+nmap_scan -Pn -sS -p 22 "${FAST[@]}" "$LAB_A" "$DEAD" >"$WORK/nm-Pn.txt" 2>&1
+check "-Pn: MAC lines equal nmap's (A's only)" \
+    diff <(grep '^MAC Address' "$WORK/nm-Pn.txt") <(grep '^MAC Address' "$WORK/pr-Pn.txt")
+check "-Pn: A's MAC line is there" grep -qx "MAC Address: ${MAC_A^^} ($vendor)" "$WORK/pr-Pn.txt"
 
 # the same -sS scan by both: ndiff sees no host-level difference
 P=22,80,443
