@@ -4,8 +4,8 @@
  *    "reason":"syn-ack","reason_ttl":64,"service":"ssh"}
  *
  * An on-link host's lines carry "mac" (and "mac_vendor", null when nmap-mac-prefixes does
- * not know its prefix) after "ip". Nothing is collapsed: every scanned port of every listed host
- * gets a line (with
+ * not know its prefix) after "ip".
+ * Nothing is collapsed: every scanned port of every listed host gets a line (with
  * --open only ports that may be open: open, open|filtered, unfiltered). A listed host
  * with no ports scanned (-sn, or an empty port list) gets one line
  *   {"ip":...,"hostname":...,"status":"up","reason":"echo-reply","reason_ttl":64}

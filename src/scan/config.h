@@ -53,20 +53,21 @@ struct scan_config {
     struct payload_db *payloads;
     const char *techniques[3]; /* names from the technique table ("syn", "udp", ...) */
     size_t ntech;
-    int connect_only;                /* every TCP technique is connect (unprivileged) */
-    int no_ping;                     /* -Pn */
-    int ping_only;                   /* -sn */
-    struct disc_opts disc;           /* -P probes */
-    const struct macvendor *vendors; /* nmap-mac-prefixes, for MAC vendors; may be NULL */
-    int family;                      /* AF_INET or AF_INET6 (-6) */
-    const char *iface;               /* -e */
-    struct pr_addr source;           /* -S; family 0 when unset */
-    int source_port;                 /* -g; -1 when unset */
-    int ttl;                         /* --ttl; 0 = default 64 */
-    int badsum;                      /* --badsum: probes with a wrong TCP/UDP checksum */
-    int sequential;                  /* -r: ports in order, not in the keyed permutation's */
-    size_t data_length;              /* --data-length: random bytes after the TCP/UDP header */
-    int show_found; /* -v with the report on stdout: "Discovered open port" lines */
+    int connect_only;      /* every TCP technique is connect (unprivileged) */
+    int no_ping;           /* -Pn */
+    int ping_only;         /* -sn */
+    int family;            /* AF_INET or AF_INET6 (-6) */
+    const char *iface;     /* -e */
+    struct pr_addr source; /* -S; family 0 when unset */
+    int source_port;       /* -g; -1 when unset */
+    int ttl;               /* --ttl; 0 = default 64 */
+    int badsum;            /* --badsum: probes with a wrong TCP/UDP checksum */
+    int sequential;        /* -r: ports in order, not in the keyed permutation's */
+    size_t data_length;    /* --data-length: random bytes after the TCP/UDP header */
+    int show_found;        /* -v with the report on stdout: "Discovered open port" lines */
+    /* host discovery: the -P probes; nmap-mac-prefixes for MAC vendors (may be NULL) */
+    struct disc_opts disc;
+    const struct macvendor *vendors;
     struct scan_timing timing;
     struct sip_key key;
     int verbose;
