@@ -46,7 +46,8 @@ static int host_base(FILE *f, const struct host_result *h)
     out_addr(h, addr, sizeof addr);
     if (fprintf(f, "{\"ip\":\"%s\"", addr) < 0) /* an address needs no escaping */
         return -1;
-    return put_str(f, "hostname", h->hostname);
+    int rc = put_str(f, "hostname", h->hostname);
+    return h->ptr_name ? rc | put_str(f, "rdns", h->ptr_name) : rc; /* only when named */
 }
 
 /* -sV fields: service, product, version, extrainfo, hostname, ostype, devicetype, tunnel,

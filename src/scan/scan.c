@@ -14,6 +14,7 @@
 #include "scan/osscan.h"
 #include "scan/plan.h"
 #include "scan/traceroute.h"
+#include "net/rdns.h"
 #include "net/route.h"
 #include "svc/version.h"
 
@@ -282,7 +283,37 @@ struct run {
     uint64_t hosts_before;    /* up hosts in earlier groups (first-pass positions) */
     uint64_t done, total;     /* pairs, for the status line */
     uint64_t reported;        /* targets of the windows that went to the outputs */
+    struct rdns *dns;         /* reverse DNS, opened before the privilege drop; NULL with -n */
 };
+
+/* Reverse DNS of r->hosts[from, to) before they go to the outputs: the hosts that are up
+ * (every one with -R), all lookups of the range in flight at once, bounded in time. */
+static void name_hosts(struct run *R, size_t from, size_t to)
+{
+    if (!R->dns || from >= to || R->cfg->dry_run)
+        return;
+    struct host_result *hs = R->r->hosts;
+    struct pr_addr *addr = pr_calloc(to - from, sizeof *addr);
+    char **names = pr_calloc(to - from, sizeof *names);
+    size_t *idx = pr_calloc(to - from, sizeof *idx), n = 0;
+    for (size_t i = from; i < to; i++)
+        if ((hs[i].up || R->cfg->rdns > 0) && !hs[i].ptr_name) {
+            idx[n] = i;
+            addr[n++] = hs[i].addr;
+        }
+    int was_dead = rdns_dead(R->dns);
+    rdns_resolve(R->dns, addr, n, names, R->stop);
+    for (size_t k = 0; k < n; k++)
+        hs[idx[k]].ptr_name = names[k];
+    if (!was_dead && rdns_dead(R->dns))
+        fprintf(stderr,
+                "portreeve: reverse DNS: no DNS server answered within %d s; hosts are "
+                "not named (try --dns-servers or -n)\n",
+                RDNS_BATCH_MS / 1000);
+    free(addr);
+    free(names);
+    free(idx);
+}
 
 /* Opens the raw sockets (when needed) from the first window's routes, then drops every
  * capability, except CAP_NET_RAW when connect sockets must be bound to an interface. With
@@ -310,6 +341,8 @@ static int run_open(struct run *R, const struct engine_target *tg, size_t n)
             return -1;
         open_ring(cfg, &R->io, tg, n);
     }
+    if (cfg->rdns >= 0 && !cfg->dry_run && rdns_open(cfg->dns_servers, &R->dns, R->e) < 0)
+        return -1;
     /* Every privileged handle is open: switch to the unprivileged account and keep no
      * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
      * an interface (-e); then the seccomp allowlist for the rest of the scan. */
@@ -470,11 +503,13 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                 host_result_free(h);
         }
         size_t upto = g0 + n < nup ? (size_t)(gt[n - 1].res - r->hosts) + 1 : wn;
+        name_hosts(R, emitted, upto);
         if (sink_hosts(cfg, r, emitted, upto, R->e) < 0)
             return -1;
         emitted = upto;
     }
-    return sink_hosts(cfg, r, emitted, wn, R->e); /* down hosts after the last group */
+    name_hosts(R, emitted, wn); /* down hosts after the last group (-R) */
+    return sink_hosts(cfg, r, emitted, wn, R->e);
 }
 
 /* One window: targets first..first+wn-1 get results, routes, discovery and their groups.
@@ -637,6 +672,7 @@ out:
     r->bytes_rcvd = R->st.bytes_rcvd;
     r->pkts_badsum = R->io.rx_badsum;
     rawio_close(&R->io);
+    rdns_close(R->dns);
     free(R->prog_up);
     free(R->ups);
     free(R);

@@ -1,0 +1,51 @@
+/* rdns.h — reverse DNS (PTR names) for many addresses at once, through c-ares.
+ *
+ * A resolver is opened before the privilege drop (it reads /etc/resolv.conf and
+ * /etc/hosts then); afterwards it only needs UDP/TCP sockets to its servers. A batch of
+ * addresses is resolved with up to RDNS_INFLIGHT_MAX queries in flight, each try bounded
+ * by a timeout and the whole batch by a deadline, so that a silent server costs one
+ * bounded wait: after a batch in which no server answered at all, the resolver gives up
+ * (rdns_dead) and later batches return at once. Names from the wire are hostile: they
+ * pass rdns_name_clean before anyone sees them. */
+#ifndef PR_NET_RDNS_H
+#define PR_NET_RDNS_H
+
+#include "core/addr.h"
+#include "core/error.h"
+
+#include <signal.h>
+#include <stddef.h>
+
+#define RDNS_NAME_MAX 255      /* longest name kept (a DNS name's limit in text) */
+#define RDNS_INFLIGHT_MAX 4096 /* queries in flight at once */
+#define RDNS_TRY_MS 1000       /* first try's timeout (c-ares doubles it for later rounds) */
+#define RDNS_TRIES 2           /* tries per server */
+#define RDNS_BATCH_MS 4000     /* deadline of one batch, however many addresses */
+#define RDNS_HOSTS_MAX 4096    /* /etc/hosts entries kept */
+
+struct rdns;
+
+/* Opens a resolver. servers: "addr[,addr...]" (IPv4 or IPv6, optional :port as c-ares
+ * takes it), or NULL for the servers of /etc/resolv.conf. /etc/hosts is read once here
+ * (its names answer first, as nmap does); loopback addresses are named from it only and
+ * never asked of a server. Returns 0 with *out set, or -1 with e naming the bad input. */
+int rdns_open(const char *servers, struct rdns **out, struct pr_error *e);
+
+/* Resolves addr[0..n-1]: names[i] becomes a cleaned PTR name (malloc'd, the caller frees)
+ * or stays NULL (no name, no answer, a refused name, or after a stop). Returns the number
+ * of names found. Never blocks beyond RDNS_BATCH_MS; returns early when *stop is set. */
+size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char **names,
+                    volatile sig_atomic_t *stop);
+
+/* 1 once a batch got no answer from any server (later batches resolve from /etc/hosts only). */
+int rdns_dead(const struct rdns *r);
+
+/* Closes the resolver and its sockets. NULL is fine. */
+void rdns_close(struct rdns *r);
+
+/* Cleans a name from the wire into out (outlen > RDNS_NAME_MAX): a trailing '.' is dropped,
+ * and every byte but letters, digits and ".-+=:_~*" becomes '*' (as nmap). Returns the
+ * length written, or 0 (out "") for a name that is empty or longer than RDNS_NAME_MAX. */
+size_t rdns_name_clean(const char *in, char *out, size_t outlen);
+
+#endif
