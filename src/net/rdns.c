@@ -170,9 +170,9 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *he)
 {
     struct slot *s = arg;
     (*s->pending)--;
-    /* c-ares ends a lookup whose tries all timed out with ARES_ENOTFOUND too: only one
-     * without a timeout was surely answered */
-    if (status == ARES_SUCCESS || (status == ARES_ENOTFOUND && !timeouts))
+    (void)timeouts; /* c-ares ends a lookup that timed out, or whose server was unreachable,
+                       with ARES_ENOTFOUND as for "no such name": pump() sees the answers */
+    if (status == ARES_SUCCESS)
         *s->answered = 1;
     char clean[RDNS_NAME_MAX + 1];
     if (status == ARES_SUCCESS && he && he->h_name &&
@@ -188,8 +188,8 @@ static long long now_ms(void)
 }
 
 /* Waits for the sockets (at most until the next c-ares timeout or the deadline) and lets
- * c-ares read, write and expire what is due. */
-static void pump(struct rdns *r, long long deadline)
+ * c-ares read, write and expire what is due; *answered is set when a reply came in. */
+static void pump(struct rdns *r, long long deadline, int *answered)
 {
     struct timeval maxtv = {0, 0}, tv;
     long long left = deadline - now_ms();
@@ -210,6 +210,8 @@ static void pump(struct rdns *r, long long deadline)
         if (!p[i].revents)
             continue;
         any = 1;
+        if ((p[i].revents & POLLIN) && !(p[i].revents & POLLERR))
+            *answered = 1; /* a reply came in (not an ICMP error) */
         ares_socket_t rd = p[i].revents & (POLLIN | POLLERR | POLLHUP) ? p[i].fd : ARES_SOCKET_BAD;
         ares_socket_t wr = p[i].revents & POLLOUT ? p[i].fd : ARES_SOCKET_BAD;
         ares_process_fd(r->ch, rd, wr);
@@ -255,7 +257,7 @@ size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char *
             ares_cancel(r->ch); /* every pending query calls back with ARES_ECANCELLED */
             break;
         }
-        pump(r, deadline);
+        pump(r, deadline, &answered);
     }
     if (asked && !answered && !stopped)
         r->dead = 1;

@@ -19,6 +19,7 @@
 #include "svc/version.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,32 +288,53 @@ struct run {
 };
 
 /* Reverse DNS of r->hosts[from, to) before they go to the outputs: the hosts that are up
- * (every one with -R), all lookups of the range in flight at once, bounded in time. */
+ * (every one with -R) and their --traceroute hops, all lookups of the range in flight at
+ * once, bounded in time (net/rdns.h). */
 static void name_hosts(struct run *R, size_t from, size_t to)
 {
     if (!R->dns || from >= to || R->cfg->dry_run)
         return;
     struct host_result *hs = R->r->hosts;
-    struct pr_addr *addr = pr_calloc(to - from, sizeof *addr);
-    char **names = pr_calloc(to - from, sizeof *names);
-    size_t *idx = pr_calloc(to - from, sizeof *idx), n = 0;
+    size_t cap = 0, n = 0;
     for (size_t i = from; i < to; i++)
+        cap += 1 + (hs[i].trace ? hs[i].trace->nhops : 0);
+    struct pr_addr *addr = pr_calloc(cap, sizeof *addr);
+    char **names = pr_calloc(cap, sizeof *names);
+    struct {
+        size_t host, hop; /* hop: SIZE_MAX for the host itself */
+    } *at = pr_calloc(cap, sizeof *at);
+    for (size_t i = from; i < to; i++) {
         if ((hs[i].up || R->cfg->rdns > 0) && !hs[i].ptr_name) {
-            idx[n] = i;
+            at[n].host = i;
+            at[n].hop = SIZE_MAX;
             addr[n++] = hs[i].addr;
         }
+        for (size_t k = 0; hs[i].trace && k < hs[i].trace->nhops; k++)
+            if (hs[i].trace->hops[k].have_addr) {
+                at[n].host = i;
+                at[n].hop = k;
+                addr[n++] = hs[i].trace->hops[k].addr;
+            }
+    }
     int was_dead = rdns_dead(R->dns);
     rdns_resolve(R->dns, addr, n, names, R->stop);
-    for (size_t k = 0; k < n; k++)
-        hs[idx[k]].ptr_name = names[k];
+    for (size_t k = 0; k < n; k++) {
+        struct host_result *h = &hs[at[k].host];
+        if (at[k].hop == SIZE_MAX) {
+            h->ptr_name = names[k];
+            continue;
+        }
+        if (names[k]) /* cleaned names fit: RDNS_NAME_MAX < sizeof host */
+            snprintf(h->trace->hops[at[k].hop].host, sizeof h->trace->hops[0].host, "%s", names[k]);
+        free(names[k]);
+    }
     if (!was_dead && rdns_dead(R->dns))
-        fprintf(stderr,
-                "portreeve: reverse DNS: no DNS server answered within %d s; hosts are "
-                "not named (try --dns-servers or -n)\n",
-                RDNS_BATCH_MS / 1000);
+        fputs("portreeve: reverse DNS: no DNS server answered; hosts are not named (try "
+              "--dns-servers or -n)\n",
+              stderr);
     free(addr);
     free(names);
-    free(idx);
+    free(at);
 }
 
 /* Opens the raw sockets (when needed) from the first window's routes, then drops every
