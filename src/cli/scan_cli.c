@@ -569,6 +569,12 @@ static int finish_config(struct scan_cli *c)
     struct scan_config *cfg = &c->cfg;
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
+    struct rdns *dns = NULL; /* --dns-servers is checked here, a usage error when bad */
+    if (cfg->dns_servers && cfg->rdns >= 0 && rdns_open(cfg->dns_servers, &dns, &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return -1;
+    }
+    rdns_close(dns);
     if (c->list_only) { /* nothing is sent: no technique, port or privilege applies */
         if (c->tcp_name || c->want_udp || cfg->ping_only || cfg->version_detect || cfg->os_detect ||
             cfg->traceroute) {

@@ -14,6 +14,7 @@
 #    (no ESC byte, no over-long name in any output); a name with '/' is shown with '*' for
 #    it, as nmap does;
 #  - a silent server: the scan ends within its bound (< 10 s) and says nobody answered;
+#  - a bad --dns-servers list is a usage error (exit 2);
 #  - as root the scan drops to an unprivileged account under the seccomp sandbox: the
 #    names above were found there (no "sandbox refused" on stderr).
 set -u
@@ -152,6 +153,10 @@ check "silent server: exit 0 within 10 s" [ "$rc" = 0 -a $((t1 - t0)) -lt 10000 
 check "silent server: says no DNS server answered" grep -q 'no DNS server answered' "$W/s.err"
 check "silent server: both hosts reported, unnamed" \
     sh -c "[ \$(grep -c '^portreeve scan report for 198' '$W/s.stdout') = 2 ]"
+"$PORTREEVE" scan -sT -p 1 --dns-servers 198.18.0.2,bogus 127.0.0.1 >/dev/null 2>"$W/bad.err"
+rc=$?
+check "a bad --dns-servers is a usage error (exit 2) naming it" \
+    sh -c "[ $rc = 2 ] && grep -q 'dns-servers 198.18.0.2,bogus' '$W/bad.err'"
 if [ "$fail" != 0 ]; then
     for f in pr.stdout pr.err nm.nmap r.stdout h.stdout h.err s.err dnsmasq.out dns.out; do
         echo "--- $f"; head -c 3000 "$W/$f"
