@@ -23,6 +23,11 @@ struct rdns {
     ares_channel ch;
     int ready; /* ares_library_init and ares_init_options succeeded */
     int dead;
+    /* queries in flight at once, as a congestion window (a server's receive buffer drops
+     * a burst of thousands): +1 per answer without a timeout up to ssthresh, then slower;
+     * halved (at most once a try) when an answer needed a retry */
+    double window, ssthresh;
+    long long last_cut_ms;
     struct pollfd socks[RDNS_SOCKS_MAX];
     size_t nsocks;
     struct hosts_entry *hosts; /* /etc/hosts, first name of each address */
@@ -33,7 +38,7 @@ struct rdns {
 struct slot {
     struct rdns *r;
     char **name;
-    int *answered; /* a server answered (a name or "no such name") */
+    int *answered; /* a server answered (a name) */
     size_t *pending;
 };
 
@@ -144,6 +149,8 @@ int rdns_open(const char *servers, struct rdns **out, struct pr_error *e)
         return -1;
     }
     hosts_load(r);
+    r->window = RDNS_WINDOW_START;
+    r->ssthresh = RDNS_INFLIGHT_MAX;
     *out = r;
     return 0;
 }
@@ -166,10 +173,31 @@ int rdns_dead(const struct rdns *r)
     return r->dead;
 }
 
+static long long now_ms(void);
+
+/* The window after one lookup ended (see struct rdns). */
+static void window_update(struct rdns *r, int timeouts)
+{
+    if (!timeouts) {
+        r->window += r->window < r->ssthresh ? 1.0 : 1.0 / r->window;
+        if (r->window > RDNS_INFLIGHT_MAX)
+            r->window = RDNS_INFLIGHT_MAX;
+        return;
+    }
+    long long t = now_ms();
+    if (t - r->last_cut_ms < RDNS_TRY_MS)
+        return; /* the same burst of losses */
+    r->last_cut_ms = t;
+    r->ssthresh = r->window / 2 > RDNS_WINDOW_MIN ? r->window / 2 : RDNS_WINDOW_MIN;
+    r->window = r->ssthresh;
+}
+
 static void on_host(void *arg, int status, int timeouts, struct hostent *he)
 {
     struct slot *s = arg;
     (*s->pending)--;
+    if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION)
+        window_update(s->r, timeouts);
     (void)timeouts; /* c-ares ends a lookup that timed out, or whose server was unreachable,
                        with ARES_ENOTFOUND as for "no such name": pump() sees the answers */
     if (status == ARES_SUCCESS)
@@ -231,7 +259,7 @@ size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char *
     for (size_t i = 0; i < n; i++)
         names[i] = NULL;
     for (;;) {
-        while (next < n && pending < RDNS_INFLIGHT_MAX) {
+        while (next < n && (double)pending < r->window) {
             size_t i = next++;
             const struct hosts_entry *h = NULL;
             for (size_t k = 0; k < r->nhosts && !h; k++)

@@ -2,7 +2,8 @@
  *
  * A resolver is opened before the privilege drop (it reads /etc/resolv.conf and
  * /etc/hosts then); afterwards it only needs UDP/TCP sockets to its servers. A batch of
- * addresses is resolved with up to RDNS_INFLIGHT_MAX queries in flight, each try bounded
+ * addresses is resolved with up to RDNS_INFLIGHT_MAX queries in flight (a window that
+ * grows with answers and halves on losses, as a server drops bursts), each try bounded
  * by a timeout and the whole batch by a deadline, so that a silent server costs one
  * bounded wait: after a batch in which no server answered at all, the resolver gives up
  * (rdns_dead) and later batches return at once. Names from the wire are hostile: they
@@ -17,11 +18,13 @@
 #include <stddef.h>
 
 #define RDNS_NAME_MAX 255      /* longest name kept (a DNS name's limit in text) */
-#define RDNS_INFLIGHT_MAX 4096 /* queries in flight at once */
-#define RDNS_TRY_MS 1000       /* first try's timeout (c-ares doubles it for later rounds) */
-#define RDNS_TRIES 2           /* tries per server */
-#define RDNS_BATCH_MS 4000     /* deadline of one batch, however many addresses */
-#define RDNS_HOSTS_MAX 4096    /* /etc/hosts entries kept */
+#define RDNS_INFLIGHT_MAX 4096 /* queries in flight at once, at most */
+#define RDNS_WINDOW_START 64   /* ... at first: the window grows with answers (rdns.c) */
+#define RDNS_WINDOW_MIN 16
+#define RDNS_TRY_MS 1000    /* first try's timeout (c-ares doubles it for later rounds) */
+#define RDNS_TRIES 2        /* tries per server */
+#define RDNS_BATCH_MS 4000  /* deadline of one batch, however many addresses */
+#define RDNS_HOSTS_MAX 4096 /* /etc/hosts entries kept */
 
 struct rdns;
 

@@ -9,7 +9,7 @@
 #    nmap.dtd) and grepable (Host: ADDR (NAME)) outputs; the JSON lines carry "rdns";
 #  - -n: no name anywhere (and no query reaches the server);
 #  - -R: a host that is down (198.18.0.99) is named too, as by nmap -R;
-#  - -sL names every target;
+#  - -sL names every target; 4096 of them (one batch) within 10 s, the last one named;
 #  - the hostile server: a name with control bytes and one over 255 bytes are not printed
 #    (no ESC byte, no over-long name in any output); a name with '/' is shown with '*' for
 #    it, as nmap does;
@@ -42,6 +42,7 @@ host-record=scanner.lab,$LAB_SCANNER
 host-record=host-a.lab,$LAB_A
 host-record=host-b.lab,$LAB_B
 ptr-record=99.0.18.198.in-addr.arpa,ghost.lab
+ptr-record=7.15.18.198.in-addr.arpa,far.lab
 EOF
 ip netns exec "$LAB_NS_A" /usr/sbin/dnsmasq -k -C "$W/dnsmasq.conf" </dev/null \
     >"$W/dnsmasq.out" 2>&1 &
@@ -133,6 +134,12 @@ check "-R: names as nmap -R's" diff <(names_x "$W/nr.xml" | grep -v "^$LAB_A \$"
 check "-R XML valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$W/r.xml"
 pr_scan -sL --dns-servers "$LAB_A" "$LAB_B" "$DOWN" >"$W/l.out" 2>&1
 check "-sL names every target" grep -q "portreeve scan report for ghost.lab ($DOWN)" "$W/l.out"
+t0=$(date +%s%3N)
+pr_scan -sL --dns-servers "$LAB_A" 198.18.0.0/20 >"$W/big.out" 2>&1
+t1=$(date +%s%3N)
+echo "-sL of 4096 addresses: $((t1 - t0)) ms"
+check "-sL of 4096 addresses (one batch, a window of queries in flight): far.lab, < 10 s" \
+    sh -c "grep -q 'report for far.lab (198.18.15.7)' '$W/big.out' && [ $((t1 - t0)) -lt 10000 ]"
 
 ( cd "$W" && pr_scan -sn -R --dns-servers "$LAB_A:5300" -oA h -oJ h.json \
     "$LAB_SCANNER" "$LAB_A" "$LAB_B" >h.stdout 2>h.err )
