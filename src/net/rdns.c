@@ -198,8 +198,8 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *he)
     (*s->pending)--;
     if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION)
         window_update(s->r, timeouts);
-    (void)timeouts; /* c-ares ends a lookup that timed out, or whose server was unreachable,
-                       with ARES_ENOTFOUND as for "no such name": pump() sees the answers */
+    /* c-ares ends a lookup that timed out, or whose server was unreachable, with
+     * ARES_ENOTFOUND as for "no such name": pump() sees the replies */
     if (status == ARES_SUCCESS)
         *s->answered = 1;
     char clean[RDNS_NAME_MAX + 1];
@@ -216,8 +216,8 @@ static long long now_ms(void)
 }
 
 /* Waits for the sockets (at most until the next c-ares timeout or the deadline) and lets
- * c-ares read, write and expire what is due; *answered is set when a reply came in. */
-static void pump(struct rdns *r, long long deadline, int *answered)
+ * c-ares read, write and expire what is due. Returns 1 when a reply came in. */
+static int pump(struct rdns *r, long long deadline)
 {
     struct timeval maxtv = {0, 0}, tv;
     long long left = deadline - now_ms();
@@ -233,19 +233,20 @@ static void pump(struct rdns *r, long long deadline, int *answered)
     size_t np = r->nsocks;
     memcpy(p, r->socks, np * sizeof *p);
     int n = poll(p, np, ms);
-    int any = 0;
+    int any = 0, reply = 0;
     for (size_t i = 0; n > 0 && i < np; i++) {
         if (!p[i].revents)
             continue;
         any = 1;
         if ((p[i].revents & POLLIN) && !(p[i].revents & POLLERR))
-            *answered = 1; /* a reply came in (not an ICMP error) */
+            reply = 1; /* not an ICMP error */
         ares_socket_t rd = p[i].revents & (POLLIN | POLLERR | POLLHUP) ? p[i].fd : ARES_SOCKET_BAD;
         ares_socket_t wr = p[i].revents & POLLOUT ? p[i].fd : ARES_SOCKET_BAD;
         ares_process_fd(r->ch, rd, wr);
     }
     if (!any)
         ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+    return reply;
 }
 
 size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char **names,
@@ -254,7 +255,8 @@ size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char *
     size_t found = 0, pending = 0, next = 0;
     int answered = 0;
     struct slot *slots = pr_calloc(n ? n : 1, sizeof *slots);
-    long long deadline = now_ms() + RDNS_BATCH_MS;
+    long long t0 = now_ms(), idle = t0 + RDNS_BATCH_MS;
+    long long deadline = t0 + RDNS_BATCH_MS + (long long)n * RDNS_ADDR_US / 1000;
     int asked = 0, stopped = 0;
     for (size_t i = 0; i < n; i++)
         names[i] = NULL;
@@ -280,12 +282,16 @@ size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char *
         }
         if (!pending && next == n)
             break;
-        if ((stop && *stop) || now_ms() >= deadline) {
+        long long t = now_ms();
+        if ((stop && *stop) || t >= deadline || t >= idle) {
             stopped = stop && *stop;
             ares_cancel(r->ch); /* every pending query calls back with ARES_ECANCELLED */
             break;
         }
-        pump(r, deadline, &answered);
+        if (pump(r, deadline < idle ? deadline : idle)) {
+            answered = 1;
+            idle = now_ms() + RDNS_BATCH_MS;
+        }
     }
     if (asked && !answered && !stopped)
         r->dead = 1;

@@ -4,7 +4,8 @@
  * /etc/hosts then); afterwards it only needs UDP/TCP sockets to its servers. A batch of
  * addresses is resolved with up to RDNS_INFLIGHT_MAX queries in flight (a window that
  * grows with answers and halves on losses, as a server drops bursts), each try bounded
- * by a timeout and the whole batch by a deadline, so that a silent server costs one
+ * by a timeout and the whole batch by a deadline (RDNS_BATCH_MS without a reply, and
+ * RDNS_BATCH_MS + RDNS_ADDR_US per address in all), so that a silent server costs one
  * bounded wait: after a batch in which no server answered at all, the resolver gives up
  * (rdns_dead) and later batches return at once. Names from the wire are hostile: they
  * pass rdns_name_clean before anyone sees them. */
@@ -23,7 +24,8 @@
 #define RDNS_WINDOW_MIN 16
 #define RDNS_TRY_MS 1000    /* first try's timeout (c-ares doubles it for later rounds) */
 #define RDNS_TRIES 2        /* tries per server */
-#define RDNS_BATCH_MS 4000  /* deadline of one batch, however many addresses */
+#define RDNS_BATCH_MS 4000  /* a batch ends after this long without a reply, */
+#define RDNS_ADDR_US 500    /* and at the latest after RDNS_BATCH_MS + this per address */
 #define RDNS_HOSTS_MAX 4096 /* /etc/hosts entries kept */
 
 struct rdns;
@@ -36,7 +38,8 @@ int rdns_open(const char *servers, struct rdns **out, struct pr_error *e);
 
 /* Resolves addr[0..n-1]: names[i] becomes a cleaned PTR name (malloc'd, the caller frees)
  * or stays NULL (no name, no answer, a refused name, or after a stop). Returns the number
- * of names found. Never blocks beyond RDNS_BATCH_MS; returns early when *stop is set. */
+ * of names found. Never blocks beyond RDNS_BATCH_MS + n * RDNS_ADDR_US (nor RDNS_BATCH_MS
+ * without a reply); returns within 0.1 s of *stop being set. */
 size_t rdns_resolve(struct rdns *r, const struct pr_addr *addr, size_t n, char **names,
                     volatile sig_atomic_t *stop);
 
