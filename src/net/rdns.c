@@ -90,30 +90,53 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
         .fd = fd, .events = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0))};
 }
 
-/* /etc/hosts: "ADDR NAME [ALIAS...]  # comment"; the first name of an address wins. */
+size_t rdns_hosts_line(const char *line, size_t len, struct pr_addr *addr, char *name,
+                       size_t namelen)
+{
+    char buf[RDNS_LINE_MAX + 1], *save = NULL;
+    if (len > RDNS_LINE_MAX || memchr(line, 0, len))
+        return 0;
+    memcpy(buf, line, len);
+    buf[len] = 0;
+    buf[strcspn(buf, "#\r\n")] = 0;
+    char *a = strtok_r(buf, " \t", &save), *n = strtok_r(NULL, " \t", &save);
+    *addr = (struct pr_addr){0};
+    if (!a || !n)
+        return 0;
+    if (inet_pton(AF_INET, a, addr->a) == 1)
+        addr->family = AF_INET;
+    else if (inet_pton(AF_INET6, a, addr->a) == 1)
+        addr->family = AF_INET6;
+    else
+        return 0;
+    return rdns_name_clean(n, name, namelen);
+}
+
+/* /etc/hosts, read once: the first name of each address (as nmap); a line longer than
+ * RDNS_LINE_MAX is skipped whole. */
 static void hosts_load(struct rdns *r)
 {
     FILE *f = fopen("/etc/hosts", "r");
     if (!f)
         return;
-    char line[1024];
+    char line[RDNS_LINE_MAX + 2];
+    int skipping = 0;
     while (fgets(line, sizeof line, f) && r->nhosts < RDNS_HOSTS_MAX) {
-        line[strcspn(line, "#\n")] = 0;
-        char *save = NULL, *a = strtok_r(line, " \t", &save), *name = strtok_r(NULL, " \t", &save);
-        struct pr_addr ad = {0};
-        if (!a || !name)
+        size_t len = strlen(line);
+        int nl = len && line[len - 1] == '\n', whole = nl || feof(f);
+        if (skipping || !whole) { /* the start or the rest of a line that is too long */
+            skipping = !whole;
             continue;
-        if (inet_pton(AF_INET, a, ad.a) == 1)
-            ad.family = AF_INET;
-        else if (inet_pton(AF_INET6, a, ad.a) == 1)
-            ad.family = AF_INET6;
-        else
+        }
+        len -= (size_t)nl;
+        struct pr_addr ad;
+        char clean[RDNS_NAME_MAX + 1];
+        if (!rdns_hosts_line(line, len, &ad, clean, sizeof clean))
             continue;
         int seen = 0;
         for (size_t i = 0; i < r->nhosts && !seen; i++)
             seen = addr_eq(&r->hosts[i].addr, &ad);
-        char clean[RDNS_NAME_MAX + 1];
-        if (seen || !rdns_name_clean(name, clean, sizeof clean))
+        if (seen)
             continue;
         r->hosts = pr_reallocarray(r->hosts, r->nhosts + 1, sizeof *r->hosts);
         r->hosts[r->nhosts++] = (struct hosts_entry){.addr = ad, .name = pr_strdup(clean)};

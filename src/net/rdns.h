@@ -26,6 +26,7 @@
 #define RDNS_TRIES 2        /* tries per server */
 #define RDNS_BATCH_MS 4000  /* a batch ends after this long without a reply, */
 #define RDNS_ADDR_US 500    /* and at the latest after RDNS_BATCH_MS + this per address */
+#define RDNS_LINE_MAX 1024  /* longest /etc/hosts line read */
 #define RDNS_HOSTS_MAX 4096 /* /etc/hosts entries kept */
 
 struct rdns;
@@ -48,6 +49,13 @@ int rdns_dead(const struct rdns *r);
 
 /* Closes the resolver and its sockets. NULL is fine. */
 void rdns_close(struct rdns *r);
+
+/* One /etc/hosts line (len bytes, no NUL needed; at most RDNS_LINE_MAX): "ADDR NAME
+ * [ALIAS...] [# comment]". Returns the length of NAME cleaned into name (namelen >
+ * RDNS_NAME_MAX) with *addr set, or 0 for a comment, a blank or bad line, a bad address,
+ * or a name rdns_name_clean refuses. */
+size_t rdns_hosts_line(const char *line, size_t len, struct pr_addr *addr, char *name,
+                       size_t namelen);
 
 /* Cleans a name from the wire into out (outlen > RDNS_NAME_MAX): a trailing '.' is dropped,
  * and every byte but letters, digits and ".-+=:_~*" becomes '*' (as nmap). Returns the

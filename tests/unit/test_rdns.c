@@ -1,6 +1,6 @@
-/* Reverse DNS: rdns_name_clean on hostile names from the wire, the resolver's bounds
- * without any server (loopback from /etc/hosts only, nothing asked), and where a PTR name
- * shows in each output next to a user-given name (as nmap: NameIP, the rDNS record line,
+/* Reverse DNS: rdns_name_clean on hostile names from the wire, /etc/hosts lines, the
+ * resolver's bounds without any server (loopback from /etc/hosts only, nothing asked), and where a
+ * PTR name shows in each output next to a user-given name (as nmap: NameIP, the rDNS record line,
  * <hostname type="user"/"PTR">, grepable's parentheses, JSON's "rdns"). */
 #include "net/rdns.h"
 #include "output/output.h"
@@ -52,6 +52,33 @@ static void test_clean(void **state)
     char small[4];
     assert_int_equal(rdns_name_clean("abcd", small, sizeof small), 0);
     assert_string_equal(small, "");
+}
+
+static void test_hosts_line(void **state)
+{
+    (void)state;
+    char name[RDNS_NAME_MAX + 1];
+    struct pr_addr a;
+    char want[PR_ADDRSTRLEN];
+    static const char l1[] = "127.0.0.1\tlocalhost vm  # the machine";
+    assert_int_equal(rdns_hosts_line(l1, strlen(l1), &a, name, sizeof name), 9);
+    assert_string_equal(name, "localhost");
+    assert_string_equal(addr_str(&a, want, sizeof want), "127.0.0.1");
+    static const char l2[] = "2001:2::2 host-a.lab\r";
+    assert_int_equal(rdns_hosts_line(l2, strlen(l2), &a, name, sizeof name), 10);
+    assert_int_equal(a.family, AF_INET6);
+    /* the length given counts, not a NUL: "198.18.0.3 b" cut after "198.18.0.3" */
+    assert_int_equal(rdns_hosts_line("198.18.0.3 b", 10, &a, name, sizeof name), 0);
+    static const char *const bad[] = {"# 127.0.0.1 x", "", "   ", "127.0.0.1", "300.1.1.1 x",
+                                      "host 127.0.0.1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(rdns_hosts_line(bad[i], strlen(bad[i]), &a, name, sizeof name), 0);
+    assert_int_equal(rdns_hosts_line("1.2.3.4 a\0b", 11, &a, name, sizeof name), 0);
+    char longline[RDNS_LINE_MAX + 8];
+    memset(longline, ' ', sizeof longline);
+    memcpy(longline, "1.2.3.4 x", 9);
+    assert_int_equal(rdns_hosts_line(longline, RDNS_LINE_MAX, &a, name, sizeof name), 1);
+    assert_int_equal(rdns_hosts_line(longline, RDNS_LINE_MAX + 1, &a, name, sizeof name), 0);
 }
 
 static void test_resolver_bounds(void **state)
@@ -151,6 +178,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_hosts_line),
         cmocka_unit_test(test_resolver_bounds),
         cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
     };
