@@ -7,6 +7,7 @@
 #  - portreeve and nmap with --dns-servers A, scanning A and B: the same names in the
 #    normal (scan report for NAME (ADDR)), XML (<hostname type="PTR">, valid against
 #    nmap.dtd) and grepable (Host: ADDR (NAME)) outputs; the JSON lines carry "rdns";
+#  - IPv6: the ip6.arpa name of A's IPv6 address, as nmap -6 finds it;
 #  - -n: no name anywhere (and no query reaches the server);
 #  - -R: a host that is down (198.18.0.99) is named too, as by nmap -R;
 #  - -sL names every target; 4096 of them (one batch) within 10 s, the last one named;
@@ -39,7 +40,7 @@ pid-file=$W/dnsmasq.pid
 log-queries
 log-facility=$W/dnsmasq.log
 host-record=scanner.lab,$LAB_SCANNER
-host-record=host-a.lab,$LAB_A
+host-record=host-a.lab,$LAB_A,$LAB_A6
 host-record=host-b.lab,$LAB_B
 ptr-record=99.0.18.198.in-addr.arpa,ghost.lab
 ptr-record=7.15.18.198.in-addr.arpa,far.lab
@@ -116,6 +117,13 @@ check "grepable: Host: ADDR (NAME) as nmap's" diff <(names_g "$W/nm.gnmap") <(na
 check "grepable names B" grep -q "^Host: $LAB_B (host-b.lab)" "$W/pr.gnmap"
 check "JSON lines carry \"rdns\":\"host-b.lab\"" grep -q '"ip":"'"$LAB_B"'".*"rdns":"host-b.lab"' "$W/pr.json"
 check "no sandbox refusal" sh -c "! grep -q 'sandbox refused' '$W/pr.err'"
+
+( cd "$W" && pr_scan -6 "${BASE[@]}" --dns-servers "$LAB_A" -oN v6.nmap "$LAB_A6" >/dev/null 2>&1 )
+ip netns exec "$LAB_NS_SCAN" nmap -6 "${BASE[@]}" --dns-servers "$LAB_A" -oN "$W/nm6.nmap" \
+    "$LAB_A6" >/dev/null 2>&1
+check "IPv6: host-a.lab ($LAB_A6), as nmap -6 names it" \
+    sh -c "grep -qx 'portreeve scan report for host-a.lab ($LAB_A6)' '$W/v6.nmap' &&
+        grep -qx 'Nmap scan report for host-a.lab ($LAB_A6)' '$W/nm6.nmap'"
 
 q0=$(grep -c 'query\[PTR\]' "$W/dnsmasq.log")
 ( cd "$W" && pr_scan "${BASE[@]}" -n --dns-servers "$LAB_A" -oX nn.xml -oG nn.gnmap \
