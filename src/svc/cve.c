@@ -31,6 +31,7 @@ struct cve_db {
 struct cpe {
     char f[5][CVE_FIELD];
     int platform_only; /* an OS CPE of -O: satisfies only "running on" entries */
+    int alias;         /* an alias of the service's CPE (--cpe-dict) */
 };
 
 static int check_feed(json_t *root, const char *name, struct pr_error *e, size_t *count)
@@ -318,11 +319,13 @@ static int cpematch_hits(json_t *m, const struct cpe *d)
     return cve_version_cmp(have, want) == 0;
 }
 
-static int any_cpe_hits(json_t *m, const struct cpe *cpes, size_t n)
+/* 1 + the index of the first CPE the entry applies to (a service's own CPEs come before
+ * their aliases), or 0. */
+static size_t any_cpe_hits(json_t *m, const struct cpe *cpes, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (cpematch_hits(m, &cpes[i]))
-            return 1;
+            return i + 1;
     return 0;
 }
 
@@ -332,7 +335,8 @@ static int is_and(json_t *o)
     return op && !strcasecmp(op, "AND");
 }
 
-static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulnerable_hit)
+/* vulnerable_hit: set to 1 + the index of the CPE that hit a vulnerable entry, if unset. */
+static int node_hits(json_t *node, const struct cpe *cpes, size_t n, size_t *vulnerable_hit)
 {
     json_t *ms = json_object_get(node, "cpeMatch");
     if (!json_is_array(ms) || json_array_size(ms) == 0)
@@ -342,9 +346,10 @@ static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulner
     json_t *m;
     json_array_foreach(ms, i, m)
     {
-        int hit = any_cpe_hits(m, cpes, n);
-        if (hit && json_is_true(json_object_get(m, "vulnerable")))
-            *vulnerable_hit = 1;
+        size_t who = any_cpe_hits(m, cpes, n);
+        int hit = who != 0;
+        if (hit && !*vulnerable_hit && json_is_true(json_object_get(m, "vulnerable")))
+            *vulnerable_hit = who;
         if (and)
             result &= hit;
         else
@@ -355,7 +360,8 @@ static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulner
     return result;
 }
 
-static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
+/* 1 + the index of the CPE a vulnerable entry of an applying configuration matched, or 0. */
+static size_t cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
 {
     json_t *cfgs = json_object_get(cve, "configurations");
     if (!json_is_array(cfgs))
@@ -367,7 +373,8 @@ static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
         json_t *nodes = json_object_get(cfg, "nodes");
         if (!json_is_array(nodes) || json_array_size(nodes) == 0)
             continue;
-        int and = is_and(cfg), result = and? 1 : 0, vuln = 0;
+        int and = is_and(cfg), result = and? 1 : 0;
+        size_t vuln = 0;
         size_t k;
         json_t *node;
         json_array_foreach(nodes, k, node)
@@ -379,7 +386,7 @@ static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
                 result |= hit;
         }
         if (result && vuln)
-            return 1;
+            return vuln;
     }
     return 0;
 }
@@ -443,6 +450,7 @@ static size_t add_aliases(const struct cpedict *d, struct cpe *cpes, size_t n)
             snprintf(a.f[0], CVE_FIELD, "%.*s", (int)pl, alias);
             snprintf(a.f[1], CVE_FIELD, "%.*s", (int)vl, alias + pl + 1);
             snprintf(a.f[2], CVE_FIELD, "%s", alias + pl + vl + 2);
+            a.alias = 1;
             cpes[n++] = a;
         }
     }
@@ -487,14 +495,14 @@ void cve_lookup_on(const struct cve_db *db, struct svc_info *si, const char *con
     size_t n = 0;
     for (size_t i = 0; i < si->ncpes && i < SVC_MAX_CPES; i++)
         if (si->cpes[i] && parse_uri(si->cpes[i], &cpes[n]) == 0)
-            cpes[n++].platform_only = 0;
+            cpes[n].platform_only = cpes[n].alias = 0, n++;
     if (!n)
         return;
     if (db->aliases)
         n = add_aliases(db->aliases, cpes, n);
     for (size_t i = 0; i < nplatforms && n < CVE_MAX_LOOKUP; i++)
         if (platforms[i] && parse_uri(platforms[i], &cpes[n]) == 0 && !strcmp(cpes[n].f[0], "o"))
-            cpes[n++].platform_only = 1;
+            cpes[n].platform_only = 1, cpes[n].alias = 0, n++;
     for (size_t r = 0; r < db->nroot; r++) {
         json_t *v = json_object_get(db->root[r], "vulnerabilities");
         size_t i;
@@ -503,7 +511,8 @@ void cve_lookup_on(const struct cve_db *db, struct svc_info *si, const char *con
         {
             json_t *cve = json_object_get(it, "cve");
             const char *id = jstr(cve, "id");
-            if (!id || strlen(id) >= sizeof si->cves[0].id || !cve_applies(cve, cpes, n))
+            size_t who = id && strlen(id) < sizeof si->cves[0].id ? cve_applies(cve, cpes, n) : 0;
+            if (!who)
                 continue;
             int dup = 0;
             for (size_t k = 0; k < si->ncves; k++)
@@ -514,6 +523,10 @@ void cve_lookup_on(const struct cve_db *db, struct svc_info *si, const char *con
             struct svc_cve *c = &si->cves[si->ncves++];
             snprintf(c->id, sizeof c->id, "%s", id);
             c->cvss = cvss_of(cve);
+            const struct cpe *w = &cpes[who - 1];
+            c->via[0] = '\0';
+            if (w->alias)
+                snprintf(c->via, sizeof c->via, "cpe:/%s:%s:%s", w->f[0], w->f[1], w->f[2]);
         }
     }
     if (si->ncves > 1)

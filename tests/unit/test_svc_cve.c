@@ -244,6 +244,7 @@ static void test_aliases_distro_os(void **state)
     cve_lookup(db, si);
     assert_int_equal(si->ncves, 1);
     assert_string_equal(si->cves[0].id, "CVE-30");
+    assert_string_equal(si->cves[0].via, "cpe:/a:f5:nginx"); /* says it was an alias */
     svc_info_free(si);
 
     struct distfeed *f = distfeed_parse(dst3, strlen(dst3), "dst.json", &e);
@@ -257,6 +258,7 @@ static void test_aliases_distro_os(void **state)
     cve_lookup(db, si);
     assert_int_equal(si->ncves, 1);
     assert_string_equal(si->cves[0].id, "CVE-2023-38408");
+    assert_string_equal(si->cves[0].via, "");
     svc_info_free(si);
     si = info_v("cpe:/a:openbsd:openssh:9.2p1", "9.2p1"); /* revision unknown: NVD's answer */
     cve_lookup(db, si);
