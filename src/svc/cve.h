@@ -6,8 +6,11 @@
  * compared with each cpeMatch's criteria and its versionStart/End Including/Excluding
  * range (distribution revisions dropped first: cve_upstream_version); configurations
  * and nodes follow their AND/OR operators and negate. A CPE without a version claims no
- * vulnerable entry, but satisfies a "running on" platform entry that names no version. Loaded once
- * per scan by svc/version.c; read-only. */
+ * vulnerable entry, but satisfies a "running on" platform entry that names no version. With
+ * --cpe-dict a CPE also matches under its vendor/product aliases (svc/cpedict.h), with
+ * --cve-distro a CVE is dropped when Debian's package is fixed (svc/distfeed.h), and after -O
+ * the host's OS CPEs are further platforms (cve_lookup_on). Loaded once per scan by
+ * svc/version.c; read-only. */
 #ifndef PR_SVC_CVE_H
 #define PR_SVC_CVE_H
 
