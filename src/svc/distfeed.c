@@ -5,12 +5,18 @@
 #include "svc/debver.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define DF_VER 256
+#define DF_MAX_FILE (2ULL << 30)
 
 /* Versions in [intro, end) (end_incl: [intro, end]) are affected; intro NULL is "from the
  * first", end NULL "still affected". */
@@ -178,41 +184,36 @@ static const char *release_number(const char *codename)
     return codename;
 }
 
-static int dst_parse(struct ctx *C, json_t *root)
+/* One package of the tracker's JSON: {CVE-id: {releases: {codename: {status, fixed_version}}}}. */
+static int dst_package(struct ctx *C, const char *pkg, json_t *cves)
 {
-    const char *pkg;
-    json_t *cves;
-    json_object_foreach(root, pkg, cves)
+    if (!json_is_object(cves))
+        return pr_errf(C->e, "%s: package \"%.64s\" is not an object", C->name, pkg);
+    const char *key;
+    json_t *cve;
+    json_object_foreach(cves, key, cve)
     {
-        if (!json_is_object(cves))
-            return pr_errf(C->e, "%s: package \"%.64s\" is not an object", C->name, pkg);
-        const char *key;
-        json_t *cve;
-        json_object_foreach(cves, key, cve)
+        const char *id = cve_id(key);
+        if (!id)
+            continue;
+        char where[160];
+        snprintf(where, sizeof where, "%.64s/%.32s", pkg, id);
+        json_t *rels = json_object_get(cve, "releases");
+        if (!json_is_object(cve) || (rels && !json_is_object(rels)))
+            return pr_errf(C->e, "%s: %s: not an object with a releases object", C->name, where);
+        const char *rel;
+        json_t *r;
+        json_object_foreach(rels, rel, r)
         {
-            const char *id = cve_id(key);
-            if (!id)
-                continue;
-            char where[160];
-            snprintf(where, sizeof where, "%.64s/%.32s", pkg, id);
-            json_t *rels = json_object_get(cve, "releases");
-            if (!json_is_object(cve) || (rels && !json_is_object(rels)))
-                return pr_errf(C->e, "%s: %s: not an object with a releases object", C->name,
-                               where);
-            const char *rel;
-            json_t *r;
-            json_object_foreach(rels, rel, r)
-            {
-                const char *status = json_string_value(json_object_get(r, "status"));
-                json_t *fj = json_object_get(r, "fixed_version");
-                const char *fixed = json_string_value(fj);
-                if (!json_is_object(r) || !status || (fj && !fixed))
-                    return pr_errf(C->e, "%s: %s: release %.32s lacks a status string", C->name,
-                                   where, rel);
-                if (fixed && ver_ok(C, where, "fixed_version", fixed) < 0)
-                    return -1;
-                push(C, pkg, id, release_number(rel), NULL, fixed, 0);
-            }
+            const char *status = json_string_value(json_object_get(r, "status"));
+            json_t *fj = json_object_get(r, "fixed_version");
+            const char *fixed = json_string_value(fj);
+            if (!json_is_object(r) || !status || (fj && !fixed))
+                return pr_errf(C->e, "%s: %s: release %.32s lacks a status string", C->name, where,
+                               rel);
+            if (fixed && ver_ok(C, where, "fixed_version", fixed) < 0)
+                return -1;
+            push(C, pkg, id, release_number(rel), NULL, fixed, 0);
         }
     }
     return 0;
@@ -227,29 +228,181 @@ static int ent_cmp(const void *x, const void *y)
     return c ? c : strcmp(a->cve, b->cve);
 }
 
-static struct distfeed *from_root(json_t *root, const char *name, struct pr_error *e)
+/* The text is split into top-level members or elements with a small scanner (strings and
+ * brackets only), and each is given to jansson alone: memory follows the largest package or
+ * record, not the file (the tracker's JSON is tens of MB). */
+
+static size_t skip_ws(const char *t, size_t len, size_t p)
+{
+    while (p < len && t[p] && strchr(" \t\r\n", t[p]))
+        p++;
+    return p;
+}
+
+/* The end (one past) of the JSON value starting at p, or 0 when it is not terminated. */
+static size_t value_end(const char *t, size_t len, size_t p)
+{
+    size_t depth = 0;
+    int in_str = 0;
+    for (size_t i = p; i < len; i++) {
+        char c = t[i];
+        if (in_str) {
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_str = 0;
+                if (depth == 0)
+                    return i + 1;
+            }
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i; /* a scalar ended by its container */
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && c && strchr(", \t\r\n", c)) {
+            return i;
+        }
+    }
+    return depth == 0 && !in_str && len > p ? len : 0;
+}
+
+static size_t line_of(const char *t, size_t p)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < p; i++)
+        line += t[i] == '\n';
+    return line;
+}
+
+/* jansson's reading of t[p, end), with its line made absolute in e. */
+static json_t *load_span(struct ctx *C, const char *t, size_t p, size_t end)
+{
+    json_error_t je;
+    json_t *v = json_loadb(t + p, end - p, JSON_DECODE_ANY, &je);
+    if (!v)
+        pr_errf(C->e, "%s line %zu: %s", C->name,
+                line_of(t, p) + (je.line > 0 ? (size_t)je.line - 1 : 0), je.text);
+    return v;
+}
+
+/* Calls fn on each element of the array at t[p] ('['). */
+static int each_element(struct ctx *C, const char *t, size_t len, size_t p,
+                        int (*fn)(struct ctx *, json_t *, size_t))
+{
+    p = skip_ws(t, len, p + 1);
+    for (size_t idx = 0; p < len && t[p] != ']'; idx++) {
+        size_t end = value_end(t, len, p);
+        if (!end)
+            return pr_errf(C->e, "%s line %zu: unterminated value", C->name, line_of(t, p));
+        json_t *v = load_span(C, t, p, end);
+        int rc = v ? fn(C, v, idx) : -1;
+        json_decref(v);
+        if (rc < 0)
+            return -1;
+        p = skip_ws(t, len, end);
+        if (p < len && t[p] == ',')
+            p = skip_ws(t, len, p + 1);
+        else if (p >= len || t[p] != ']')
+            return pr_errf(C->e, "%s line %zu: ',' or ']' expected", C->name, line_of(t, p));
+    }
+    if (p >= len)
+        return pr_errf(C->e, "%s line %zu: the array is not closed", C->name, line_of(t, p));
+    return 0;
+}
+
+/* Calls fn on each member (key, value span) of the object at t[p] ('{'). */
+static int each_member(struct ctx *C, const char *t, size_t len, size_t p,
+                       int (*fn)(struct ctx *, const char *, const char *, size_t, size_t, void *),
+                       void *arg)
+{
+    p = skip_ws(t, len, p + 1);
+    while (p < len && t[p] != '}') {
+        size_t kend = t[p] == '"' ? value_end(t, len, p) : 0;
+        if (!kend)
+            return pr_errf(C->e, "%s line %zu: a key expected", C->name, line_of(t, p));
+        json_t *k = load_span(C, t, p, kend);
+        if (!k)
+            return -1;
+        size_t vp = skip_ws(t, len, kend);
+        size_t vend = vp < len && t[vp] == ':' ? value_end(t, len, skip_ws(t, len, vp + 1)) : 0;
+        if (!vend) {
+            json_decref(k);
+            return pr_errf(C->e, "%s line %zu: ':' and a value expected", C->name, line_of(t, vp));
+        }
+        vp = skip_ws(t, len, vp + 1);
+        int rc = fn(C, json_string_value(k), t, vp, vend, arg);
+        json_decref(k);
+        if (rc < 0)
+            return -1;
+        p = skip_ws(t, len, vend);
+        if (p < len && t[p] == ',')
+            p = skip_ws(t, len, p + 1);
+        else if (p >= len || t[p] != '}')
+            return pr_errf(C->e, "%s line %zu: ',' or '}' expected", C->name, line_of(t, p));
+    }
+    if (p >= len)
+        return pr_errf(C->e, "%s line %zu: the object is not closed", C->name, line_of(t, p));
+    return 0;
+}
+
+/* What a top-level object is: an OSV record, {"vulns": [...]} (*vulns_at set), or the
+ * tracker's {package: ...}. */
+struct shape {
+    int record;
+    size_t vulns_at;
+};
+
+static int see_key(struct ctx *C, const char *key, const char *t, size_t p, size_t end, void *arg)
+{
+    (void)C, (void)end;
+    struct shape *sh = arg;
+    if (!strcmp(key, "affected") || !strcmp(key, "schema_version"))
+        sh->record = 1;
+    if (!strcmp(key, "vulns") && t[p] == '[')
+        sh->vulns_at = p + 1; /* +1: 0 means none */
+    return 0;
+}
+
+static int dst_member(struct ctx *C, const char *key, const char *t, size_t p, size_t end,
+                      void *arg)
+{
+    (void)arg;
+    json_t *v = load_span(C, t, p, end);
+    int rc = v ? dst_package(C, key, v) : -1;
+    json_decref(v);
+    return rc;
+}
+
+static struct distfeed *parse_text(const char *t, size_t len, const char *name, struct pr_error *e)
 {
     struct ctx C = {pr_calloc(1, sizeof(struct distfeed)), name, e};
-    json_t *list = json_is_array(root) ? root : json_object_get(root, "vulns");
-    int rc = 0;
-    if (json_is_array(list)) {
-        size_t i;
-        json_t *rec;
-        json_array_foreach(list, i, rec)
-        {
-            if ((rc = osv_record(&C, rec, i)) < 0)
-                break;
+    size_t p = skip_ws(t, len, 0);
+    int rc;
+    struct shape sh = {0, 0};
+    if (p < len && t[p] == '[') {
+        rc = each_element(&C, t, len, p, osv_record);
+    } else if (p < len && t[p] == '{' && (rc = each_member(&C, t, len, p, see_key, &sh)) == 0) {
+        if (sh.vulns_at) {
+            rc = each_element(&C, t, len, sh.vulns_at - 1, osv_record);
+        } else if (sh.record) {
+            json_t *v = load_span(&C, t, p, len);
+            rc = v ? osv_record(&C, v, 0) : -1;
+            json_decref(v);
+        } else {
+            rc = each_member(&C, t, len, p, dst_member, NULL);
         }
-    } else if (json_is_object(root) &&
-               (json_object_get(root, "affected") || json_object_get(root, "schema_version"))) {
-        rc = osv_record(&C, root, 0);
-    } else if (json_is_object(root)) {
-        rc = dst_parse(&C, root);
-    } else {
-        rc =
-            pr_errf(e, "%s: neither an OSV record list nor a Debian Security Tracker object", name);
+    } else if (p >= len || t[p] != '{') {
+        rc = pr_errf(e,
+                     "%s line %zu: neither an OSV record list nor a Debian Security Tracker "
+                     "object",
+                     name, line_of(t, p));
     }
-    json_decref(root);
+    if (rc == 0 && (p = skip_ws(t, len, value_end(t, len, skip_ws(t, len, 0)))) < len)
+        rc = pr_errf(e, "%s line %zu: text after the JSON value", name, line_of(t, p));
     if (rc < 0) {
         distfeed_free(C.f);
         return NULL;
@@ -261,27 +414,34 @@ static struct distfeed *from_root(json_t *root, const char *name, struct pr_erro
 
 struct distfeed *distfeed_parse(const char *text, size_t len, const char *name, struct pr_error *e)
 {
-    json_error_t je;
-    json_t *root = json_loadb(text, len, 0, &je);
-    if (!root) {
-        pr_errf(e, "%s line %d column %d: %s", name, je.line, je.column, je.text);
-        return NULL;
-    }
-    return from_root(root, name, e);
+    return parse_text(text, len, name, e);
 }
 
 struct distfeed *distfeed_load(const char *path, struct pr_error *e)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        if (je.line > 0)
-            pr_errf(e, "%s line %d column %d: %s", path, je.line, je.column, je.text);
-        else
-            pr_errf(e, "%s: %s", path, je.text);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        pr_errf(e, "%s: %m", path);
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
-    return from_root(root, path, e);
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > DF_MAX_FILE) {
+        close(fd);
+        pr_errf(e, "%s: not a regular file of 1 byte to %d GiB", path, (int)(DF_MAX_FILE >> 30));
+        return NULL;
+    }
+    size_t len = (size_t)st.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        pr_errf(e, "%s: %m", path);
+        return NULL;
+    }
+    struct distfeed *f = parse_text(map, len, path, e);
+    munmap(map, len);
+    return f;
 }
 
 void distfeed_free(struct distfeed *f)

@@ -103,6 +103,11 @@ static void test_dst(void **state)
     assert_int_equal(distfeed_check(f, "openssh", "CVE-2099-3", "12", "1:99-1"), DF_AFFECTED);
     assert_int_equal(distfeed_check(f, "nginx", "CVE-2099-4", "12", "1.22.1-9"), DF_FIXED);
     distfeed_free(f);
+    /* an escaped package name, strings holding brackets and quotes */
+    f = load("{\"ngi\\u006ex\": {\"CVE-2099-4\": {\"description\": \"a ] } \\\" [\", "
+             "\"releases\": {\"bookworm\": {\"status\": \"open\"}}}}}");
+    assert_int_equal(distfeed_check(f, "nginx", "CVE-2099-4", "12", "1.22.1-9"), DF_AFFECTED);
+    distfeed_free(f);
 }
 
 static void test_package(void **state)
@@ -167,6 +172,18 @@ static void test_bad(void **state)
     bad("[\n{\"id\": }]", "bad.json line 2");
     bad("\"text\"", "bad.json line 1");
     bad("7", "bad.json line 1");
+    /* the scanner that splits the file: positions are lines of the whole file */
+    bad("{\"a\": {},\n \"b\": {},\n \"c\": {\"CVE-1\": {\"releases\": {\"x\": {\"status\":\n "
+        "5}}}}}",
+        "c/CVE-1: release x lacks a status");
+    bad("{\"a\": {},\n \"b\": {\"CVE-1\": tru}}", "bad.json line 2");
+    bad("[{\"id\": \"a\"}] x", "bad.json line 1: text after the JSON value");
+    bad("[{\"id\": \"a\"},\n{\"id\": \"b\"", "bad.json line 2: unterminated value");
+    bad("[{\"id\": \"a\"}\n{\"id\": \"b\"}]", "bad.json line 2: ',' or ']' expected");
+    bad("{\"a\": {},\n", "bad.json line 2: the object is not closed");
+    bad("{\"a\" {}}", "':' and a value expected");
+    bad("{5: {}}", "a key expected");
+    bad("  ", "neither an OSV record list");
     struct pr_error e = {""};
     assert_null(distfeed_load("/nonexistent/osv.json", &e));
     assert_non_null(strstr(e.msg, "/nonexistent/osv.json"));
