@@ -525,8 +525,13 @@ void cve_lookup_on(const struct cve_db *db, struct svc_info *si, const char *con
             c->cvss = cvss_of(cve);
             const struct cpe *w = &cpes[who - 1];
             c->via[0] = '\0';
-            if (w->alias)
-                snprintf(c->via, sizeof c->via, "cpe:/%s:%s:%s", w->f[0], w->f[1], w->f[2]);
+            if (w->alias) { /* cut to fit, like the id */
+                char via[3 * CVE_FIELD + 8];
+                snprintf(via, sizeof via, "cpe:/%s:%s:%s", w->f[0], w->f[1], w->f[2]);
+                size_t vl = strnlen(via, sizeof c->via - 1);
+                memcpy(c->via, via, vl);
+                c->via[vl] = '\0';
+            }
         }
     }
     if (si->ncves > 1)

@@ -3,7 +3,7 @@
  * version NVD's ranges speak of (Debian's OpenSSH 1:9.2p1-2+deb12u3 is fixed for CVEs NVD
  * lists against 9.2p1).
  *
- * Two layouts are read (jansson; the tree is freed once the entries are taken out):
+ * Two layouts are read (each top-level package or record by jansson alone, see distfeed.c):
  * - OSV (Debian's OSV export): one record, an array of records, or {"vulns":[...]}; each
  *   record's CVE ids come from id, aliases[] and upstream[] ("DEBIAN-CVE-..." counts as
  *   "CVE-..."); affected[].package {ecosystem "Debian:12", name} and ranges[].events
