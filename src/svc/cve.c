@@ -465,8 +465,10 @@ static int distro_fixed(const struct distfeed *f, const struct svc_info *si, con
     if (!f || !si->version)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        if (cpes[i].platform_only || strcmp(cpes[i].f[0], "a"))
-            continue;
+        size_t vl = strlen(cpes[i].f[3]);
+        if (cpes[i].platform_only || strcmp(cpes[i].f[0], "a") || !strcmp(cpes[i].f[3], "*") ||
+            strncasecmp(si->version, cpes[i].f[3], vl) != 0)
+            continue; /* only the CPE whose version is the service's (not PHP's next to Apache) */
         char vp[2 * CVE_FIELD], pkg[CVE_FIELD], ver[CVE_FIELD], rel[16];
         snprintf(vp, sizeof vp, "%s:%s", cpes[i].f[1], cpes[i].f[2]);
         if (distfeed_debian_package(vp, si->version, pkg, sizeof pkg, ver, sizeof ver, rel,
