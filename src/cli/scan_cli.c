@@ -68,6 +68,8 @@ static const struct cli_opt scan_opts[] = {
     {"--version-all", 0},
     {"--versiondb", 1},
     {"--cve-feed", 1},
+    {"--cpe-dict", 1},
+    {"--cve-distro", 1},
     {"--payloads", 1},
     {"--exclude-ports", 1},
     {"--append-output", 0},
@@ -158,6 +160,7 @@ static void usage(FILE *f)
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
+          "  --cpe-dict FILE (NVD CPE dictionary: aliases)  --cve-distro FILE (OSV/DST feed)\n"
           "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
@@ -532,6 +535,12 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (c->cfg.ncve_feeds >= sizeof c->cfg.cve_feeds / sizeof c->cfg.cve_feeds[0])
                 return bad(a, "'%s': at most 8 feeds", val);
             c->cfg.cve_feeds[c->cfg.ncve_feeds++] = val;
+        } else if (!strcmp(a, "--cpe-dict")) {
+            NEED_VAL();
+            c->cfg.cpe_dict = val;
+        } else if (!strcmp(a, "--cve-distro")) {
+            NEED_VAL();
+            c->cfg.cve_distro = val;
         } else if (!strcmp(a, "-O")) {
             c->cfg.os_detect = 1;
         } else if (!strcmp(a, "--osscan-limit")) {
@@ -736,8 +745,15 @@ static int finish_config(struct scan_cli *c)
 
     /* Service detection: the probe file and the CVE feeds are read now, so that a bad
      * one fails before any packet is sent */
+    if ((cfg->cpe_dict || cfg->cve_distro) && !cfg->ncve_feeds) {
+        fprintf(stderr, "portreeve scan: %s needs --cve-feed\n",
+                cfg->cpe_dict ? "--cpe-dict" : "--cve-distro");
+        return -1;
+    }
     if (cfg->version_detect) {
-        cfg->sv = svc_version_open(cfg->versiondb, cfg->cve_feeds, cfg->ncve_feeds, &e);
+        const struct svc_cve_files cf = {cfg->cve_feeds, cfg->ncve_feeds, cfg->cpe_dict,
+                                         cfg->cve_distro};
+        cfg->sv = svc_version_open(cfg->versiondb, &cf, &e);
         if (!cfg->sv) {
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
             return -1;

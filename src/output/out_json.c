@@ -57,7 +57,7 @@ static int host_base(FILE *f, const struct host_result *h)
 }
 
 /* -sV fields: service, product, version, extrainfo, hostname, ostype, devicetype, tunnel,
- * method, conf, cpe[], cves[{id, cvss}], note. */
+ * method, conf, cpe[], cves[{id, cvss, via (only for a --cpe-dict alias)}], note. */
 static int put_service(FILE *f, const struct svc_info *si)
 {
     int rc = 0;
@@ -84,6 +84,8 @@ static int put_service(FILE *f, const struct svc_info *si)
             rc |= put_real(f, "cvss", si->cves[i].cvss);
         else
             rc |= fputs(",\"cvss\":null", f) == EOF ? -1 : 0;
+        if (si->cves[i].via[0]) /* matched under a --cpe-dict alias */
+            rc |= put_str(f, "via", si->cves[i].via);
         rc |= fputc('}', f) == EOF ? -1 : 0;
     }
     rc |= fputc(']', f) == EOF ? -1 : 0;

@@ -77,10 +77,16 @@ static void port_extras(FILE *f, const struct svc_info *si)
             char id[40];
             out_clean(si->cves[i].id, id, sizeof id);
             const char *lead = i + 1 == si->ncves && !note[0] ? "|_" : "| ";
+            char via[112] = "";
+            if (si->cves[i].via[0]) { /* matched under a --cpe-dict alias */
+                char v[96];
+                out_clean(si->cves[i].via, v, sizeof v);
+                snprintf(via, sizeof via, " (as %s)", v);
+            }
             if (si->cves[i].cvss >= 0)
-                fprintf(f, "%s  %-16s %.1f\n", lead, id, si->cves[i].cvss);
+                fprintf(f, "%s  %-16s %.1f%s\n", lead, id, si->cves[i].cvss, via);
             else
-                fprintf(f, "%s  %-16s -\n", lead, id);
+                fprintf(f, "%s  %-16s -%s\n", lead, id, via);
         }
     }
     if (note[0])

@@ -123,6 +123,11 @@ static void service(FILE *f, const struct svc_info *si)
             fputs("</elem>", f);
             if (si->cves[i].cvss >= 0)
                 fprintf(f, "<elem key=\"cvss\">%.1f</elem>", si->cves[i].cvss);
+            if (si->cves[i].via[0]) { /* matched under a --cpe-dict alias */
+                fputs("<elem key=\"via\">", f);
+                out_put_xml(f, si->cves[i].via);
+                fputs("</elem>", f);
+            }
             fputs("</table>", f);
         }
         fputs("</script>", f);

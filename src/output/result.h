@@ -56,8 +56,10 @@ const char *rs_name(enum port_reason r); /* "syn-ack", "no-response", ... */
 
 /* A CVE from --cve-feed that applies to a detected CPE. */
 struct svc_cve {
-    char id[32]; /* "CVE-2023-38408" */
-    double cvss; /* base score, highest metric version present; -1 when the feed has none */
+    char id[32];  /* "CVE-2023-38408" */
+    double cvss;  /* base score, highest metric version present; -1 when the feed has none */
+    char via[96]; /* "cpe:/a:f5:nginx": the alias (--cpe-dict) it matched under; "" for the
+                     service's own CPE */
 };
 
 #define SVC_MAX_CPES 8

@@ -84,6 +84,8 @@ struct scan_config {
     const char *versiondb;    /* --versiondb FILE; NULL = /usr/share/nmap/nmap-service-probes */
     const char *cve_feeds[8]; /* --cve-feed FILE (repeatable) */
     size_t ncve_feeds;        /* status line period; 0 = auto */
+    const char *cpe_dict;     /* --cpe-dict FILE: CPE aliases (svc/cpedict.h), or NULL */
+    const char *cve_distro;   /* --cve-distro FILE: OSV/DST feed (svc/distfeed.h), or NULL */
     /* OS detection (-O): see scan/osscan.h */
     int os_detect;
     int osscan_limit;        /* --osscan-limit: only hosts with an open and a closed TCP port */

@@ -519,6 +519,8 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
         if (cfg->os_detect && !cfg->ping_only && !cfg->dry_run && !R->stopped &&
             !(R->stop && *R->stop) && osscan_run(cfg, &R->io, gt, n, R->stop, &R->st, R->e) < 0)
             return fail_flush(R, emitted, reached);
+        for (size_t i = 0; cfg->version_detect && cfg->os_detect && i < n; i++)
+            svc_version_os_cves(cfg->sv, gt[i].res); /* -O's OS CPEs as platforms */
         if (cfg->traceroute && !cfg->dry_run && !R->stopped &&
             trace_run(cfg, &R->io, gt, n, R->stop, &R->st, R->e) < 0)
             return fail_flush(R, emitted, reached);

@@ -4,6 +4,9 @@
  * small, lookups happen once per detected service. */
 #include "svc/cve.h"
 
+#include "svc/cpedict.h"
+#include "svc/distfeed.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -17,11 +20,18 @@ struct cve_db {
     json_t *root[CVE_MAX_FEEDS];
     size_t nroot;
     size_t count;
+    struct cpedict *aliases; /* --cpe-dict, or NULL */
+    struct distfeed *distro; /* --cve-distro, or NULL */
 };
+
+/* A service's CPEs, their aliases and the host's OS CPEs go into one list per lookup. */
+#define CVE_MAX_LOOKUP (4 * SVC_MAX_CPES)
 
 /* One CPE split into fields (part vendor product version update); '*' for "any". */
 struct cpe {
     char f[5][CVE_FIELD];
+    int platform_only; /* an OS CPE of -O: satisfies only "running on" entries */
+    int alias;         /* an alias of the service's CPE (--cpe-dict) */
 };
 
 static int check_feed(json_t *root, const char *name, struct pr_error *e, size_t *count)
@@ -100,7 +110,21 @@ void cve_free(struct cve_db *db)
         return;
     for (size_t i = 0; i < db->nroot; i++)
         json_decref(db->root[i]);
+    cpedict_free(db->aliases);
+    distfeed_free(db->distro);
     free(db);
+}
+
+void cve_set_aliases(struct cve_db *db, struct cpedict *d)
+{
+    cpedict_free(db->aliases);
+    db->aliases = d;
+}
+
+void cve_set_distro(struct cve_db *db, struct distfeed *f)
+{
+    distfeed_free(db->distro);
+    db->distro = f;
 }
 
 size_t cve_count(const struct cve_db *db)
@@ -258,6 +282,8 @@ static int cpematch_hits(json_t *m, const struct cpe *d)
     struct cpe c;
     if (!crit || parse_fs(crit, &c) < 0)
         return 0;
+    if (d->platform_only && json_is_true(json_object_get(m, "vulnerable")))
+        return 0;
     for (int i = 0; i < 3; i++)
         if (!field_eq(c.f[i], d->f[i]))
             return 0;
@@ -293,11 +319,13 @@ static int cpematch_hits(json_t *m, const struct cpe *d)
     return cve_version_cmp(have, want) == 0;
 }
 
-static int any_cpe_hits(json_t *m, const struct cpe *cpes, size_t n)
+/* 1 + the index of the first CPE the entry applies to (a service's own CPEs come before
+ * their aliases), or 0. */
+static size_t any_cpe_hits(json_t *m, const struct cpe *cpes, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (cpematch_hits(m, &cpes[i]))
-            return 1;
+            return i + 1;
     return 0;
 }
 
@@ -307,7 +335,8 @@ static int is_and(json_t *o)
     return op && !strcasecmp(op, "AND");
 }
 
-static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulnerable_hit)
+/* vulnerable_hit: set to 1 + the index of the CPE that hit a vulnerable entry, if unset. */
+static int node_hits(json_t *node, const struct cpe *cpes, size_t n, size_t *vulnerable_hit)
 {
     json_t *ms = json_object_get(node, "cpeMatch");
     if (!json_is_array(ms) || json_array_size(ms) == 0)
@@ -317,9 +346,10 @@ static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulner
     json_t *m;
     json_array_foreach(ms, i, m)
     {
-        int hit = any_cpe_hits(m, cpes, n);
-        if (hit && json_is_true(json_object_get(m, "vulnerable")))
-            *vulnerable_hit = 1;
+        size_t who = any_cpe_hits(m, cpes, n);
+        int hit = who != 0;
+        if (hit && !*vulnerable_hit && json_is_true(json_object_get(m, "vulnerable")))
+            *vulnerable_hit = who;
         if (and)
             result &= hit;
         else
@@ -330,7 +360,8 @@ static int node_hits(json_t *node, const struct cpe *cpes, size_t n, int *vulner
     return result;
 }
 
-static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
+/* 1 + the index of the CPE a vulnerable entry of an applying configuration matched, or 0. */
+static size_t cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
 {
     json_t *cfgs = json_object_get(cve, "configurations");
     if (!json_is_array(cfgs))
@@ -342,7 +373,8 @@ static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
         json_t *nodes = json_object_get(cfg, "nodes");
         if (!json_is_array(nodes) || json_array_size(nodes) == 0)
             continue;
-        int and = is_and(cfg), result = and? 1 : 0, vuln = 0;
+        int and = is_and(cfg), result = and? 1 : 0;
+        size_t vuln = 0;
         size_t k;
         json_t *node;
         json_array_foreach(nodes, k, node)
@@ -354,7 +386,7 @@ static int cve_applies(json_t *cve, const struct cpe *cpes, size_t n)
                 result |= hit;
         }
         if (result && vuln)
-            return 1;
+            return vuln;
     }
     return 0;
 }
@@ -398,20 +430,81 @@ static int by_score(const void *x, const void *y)
     return strcmp(a->id, b->id);
 }
 
+/* Adds the aliases of cpes[0..n) (same version and update) after them. Returns the new n. */
+static size_t add_aliases(const struct cpedict *d, struct cpe *cpes, size_t n)
+{
+    size_t n0 = n;
+    for (size_t i = 0; i < n0; i++) {
+        char key[CPEDICT_KEY];
+        if (snprintf(key, sizeof key, "%s:%s:%s", cpes[i].f[0], cpes[i].f[1], cpes[i].f[2]) >=
+            (int)sizeof key)
+            continue;
+        for (char *p = key; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        const char *alias;
+        for (size_t k = 0; (alias = cpedict_alias(d, key, k)) && n < CVE_MAX_LOOKUP; k++) {
+            struct cpe a = cpes[i];
+            size_t pl = strcspn(alias, ":"), vl = strcspn(alias + pl + 1, ":");
+            if (pl >= CVE_FIELD || vl >= CVE_FIELD || strlen(alias + pl + vl + 2) >= CVE_FIELD)
+                continue;
+            snprintf(a.f[0], CVE_FIELD, "%.*s", (int)pl, alias);
+            snprintf(a.f[1], CVE_FIELD, "%.*s", (int)vl, alias + pl + 1);
+            snprintf(a.f[2], CVE_FIELD, "%s", alias + pl + vl + 2);
+            a.alias = 1;
+            cpes[n++] = a;
+        }
+    }
+    return n;
+}
+
+/* Does the distribution feed say the service's package is fixed for id? Only services
+ * whose version names a Debian package version qualify (distfeed_debian_package). */
+static int distro_fixed(const struct distfeed *f, const struct svc_info *si, const struct cpe *cpes,
+                        size_t n, const char *id)
+{
+    if (!f || !si->version)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t vl = strlen(cpes[i].f[3]);
+        if (cpes[i].platform_only || strcmp(cpes[i].f[0], "a") || !strcmp(cpes[i].f[3], "*") ||
+            strncasecmp(si->version, cpes[i].f[3], vl) != 0)
+            continue; /* only the CPE whose version is the service's (not PHP's next to Apache) */
+        char vp[2 * CVE_FIELD], pkg[CVE_FIELD], ver[CVE_FIELD], rel[16];
+        snprintf(vp, sizeof vp, "%s:%s", cpes[i].f[1], cpes[i].f[2]);
+        if (distfeed_debian_package(vp, si->version, pkg, sizeof pkg, ver, sizeof ver, rel,
+                                    sizeof rel) < 0)
+            continue;
+        if (distfeed_check(f, pkg, id, *rel ? rel : NULL, ver) == DF_FIXED)
+            return 1;
+    }
+    return 0;
+}
+
 void cve_lookup(const struct cve_db *db, struct svc_info *si)
+{
+    cve_lookup_on(db, si, NULL, 0);
+}
+
+void cve_lookup_on(const struct cve_db *db, struct svc_info *si, const char *const *platforms,
+                   size_t nplatforms)
 {
     free(si->cves);
     si->cves = NULL;
     si->ncves = 0;
     if (!db || si->ncpes == 0)
         return;
-    struct cpe cpes[SVC_MAX_CPES];
+    struct cpe cpes[CVE_MAX_LOOKUP];
     size_t n = 0;
     for (size_t i = 0; i < si->ncpes && i < SVC_MAX_CPES; i++)
         if (si->cpes[i] && parse_uri(si->cpes[i], &cpes[n]) == 0)
-            n++;
+            cpes[n].platform_only = cpes[n].alias = 0, n++;
     if (!n)
         return;
+    if (db->aliases)
+        n = add_aliases(db->aliases, cpes, n);
+    for (size_t i = 0; i < nplatforms && n < CVE_MAX_LOOKUP; i++)
+        if (platforms[i] && parse_uri(platforms[i], &cpes[n]) == 0 && !strcmp(cpes[n].f[0], "o"))
+            cpes[n].platform_only = 1, cpes[n].alias = 0, n++;
     for (size_t r = 0; r < db->nroot; r++) {
         json_t *v = json_object_get(db->root[r], "vulnerabilities");
         size_t i;
@@ -420,17 +513,27 @@ void cve_lookup(const struct cve_db *db, struct svc_info *si)
         {
             json_t *cve = json_object_get(it, "cve");
             const char *id = jstr(cve, "id");
-            if (!id || strlen(id) >= sizeof si->cves[0].id || !cve_applies(cve, cpes, n))
+            size_t who = id && strlen(id) < sizeof si->cves[0].id ? cve_applies(cve, cpes, n) : 0;
+            if (!who)
                 continue;
             int dup = 0;
             for (size_t k = 0; k < si->ncves; k++)
                 dup |= !strcmp(si->cves[k].id, id);
-            if (dup || si->ncves >= SVC_MAX_CVES)
+            if (dup || si->ncves >= SVC_MAX_CVES || distro_fixed(db->distro, si, cpes, n, id))
                 continue;
             si->cves = pr_reallocarray(si->cves, si->ncves + 1, sizeof *si->cves);
             struct svc_cve *c = &si->cves[si->ncves++];
             snprintf(c->id, sizeof c->id, "%s", id);
             c->cvss = cvss_of(cve);
+            const struct cpe *w = &cpes[who - 1];
+            c->via[0] = '\0';
+            if (w->alias) { /* cut to fit, like the id */
+                char via[3 * CVE_FIELD + 8];
+                snprintf(via, sizeof via, "cpe:/%s:%s:%s", w->f[0], w->f[1], w->f[2]);
+                size_t vl = strnlen(via, sizeof c->via - 1);
+                memcpy(c->via, via, vl);
+                c->via[vl] = '\0';
+            }
         }
     }
     if (si->ncves > 1)

@@ -16,7 +16,9 @@
 
 #include "core/clock.h"
 #include "core/services.h"
+#include "svc/cpedict.h"
 #include "svc/cve.h"
+#include "svc/distfeed.h"
 #include "svc/match.h"
 #include "svc/probes.h"
 
@@ -690,18 +692,49 @@ static int wanted(const struct sv_probedb *db, const struct port_result *p)
     return !sv_in_ranges(db->exclude, db->nexclude, p->proto, p->port);
 }
 
-struct svc_version *svc_version_open(const char *versiondb, const char *const *feeds, size_t nfeeds,
+struct svc_version *svc_version_open(const char *versiondb, const struct svc_cve_files *cf,
                                      struct pr_error *e)
 {
     struct svc_version *sv = pr_calloc(1, sizeof *sv);
     sv->db = sv_probes_load(versiondb, 0, e);
-    if (sv->db && nfeeds)
-        sv->cves = cve_load(feeds, nfeeds, e);
-    if (!sv->db || (nfeeds && !sv->cves)) {
+    int ok = sv->db != NULL;
+    if (ok && cf && cf->nfeeds)
+        ok = (sv->cves = cve_load(cf->feeds, cf->nfeeds, e)) != NULL;
+    if (ok && cf && cf->cpedict) {
+        struct cpedict *d = cpedict_load(cf->cpedict, e);
+        if ((ok = d != NULL))
+            cve_set_aliases(sv->cves, d);
+    }
+    if (ok && cf && cf->distro) {
+        struct distfeed *f = distfeed_load(cf->distro, e);
+        if ((ok = f != NULL))
+            cve_set_distro(sv->cves, f);
+    }
+    if (!ok) {
         svc_version_close(sv);
         return NULL;
     }
     return sv;
+}
+
+void svc_version_os_cves(const struct svc_version *sv, struct host_result *h)
+{
+    if (!sv || !sv->cves || !h->os || !h->os->nmatches)
+        return;
+    const char *os[OS_MAX_CLASSES * OS_MAX_CLASS_CPES];
+    size_t n = 0;
+    for (size_t m = 0; m < h->os->nmatches && m < OS_MAX_MATCHES; m++) {
+        const struct os_match_result *om = &h->os->matches[m];
+        if (om->accuracy < h->os->matches[0].accuracy)
+            continue;
+        for (size_t c = 0; c < om->nclasses; c++)
+            for (size_t k = 0; k < om->classes[c].ncpes && k < OS_MAX_CLASS_CPES; k++)
+                if (n < sizeof os / sizeof os[0])
+                    os[n++] = om->classes[c].cpes[k];
+    }
+    for (size_t p = 0; n && p < h->nports; p++)
+        if (h->ports[p].svc)
+            cve_lookup_on(sv->cves, h->ports[p].svc, os, n);
 }
 
 void svc_version_close(struct svc_version *sv)

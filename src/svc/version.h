@@ -18,12 +18,24 @@
 
 struct svc_version; /* the loaded probes and CVE feeds; read-only while running */
 
-/* Reads the probe file (NULL: /usr/share/nmap/nmap-service-probes) and the nfeeds CVE
- * feed files. Returns NULL with e naming the file and the line (and column) at fault. */
-struct svc_version *svc_version_open(const char *versiondb, const char *const *feeds, size_t nfeeds,
+/* The CVE files of a scan (docs/cve.md). cpedict and distro need at least one feed. */
+struct svc_cve_files {
+    const char *const *feeds; /* --cve-feed: NVD CVE JSON 2.0 */
+    size_t nfeeds;
+    const char *cpedict; /* --cpe-dict: NVD CPE dictionary XML (aliases), or NULL */
+    const char *distro;  /* --cve-distro: OSV or Debian Security Tracker JSON, or NULL */
+};
+
+/* Reads the probe file (NULL: /usr/share/nmap/nmap-service-probes) and the CVE files (cf
+ * may be NULL). Returns NULL with e naming the file and the line (and column) at fault. */
+struct svc_version *svc_version_open(const char *versiondb, const struct svc_cve_files *cf,
                                      struct pr_error *e);
 /* Frees what svc_version_open loaded. NULL is fine. */
 void svc_version_close(struct svc_version *sv);
+
+/* After -O: looks the CVEs of h's services up again with the CPEs of h's best OS matches
+ * as "running on" platforms (cve_lookup_on). Nothing without CVE feeds or an OS match. */
+void svc_version_os_cves(const struct svc_version *sv, struct host_result *h);
 
 /* Probes the wanted ports of r's up hosts that have no service yet, at intensity 0..9,
  * from source (family 0: the kernel's choice). Returns 0 (also when stopped: the ports

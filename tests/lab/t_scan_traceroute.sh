@@ -14,7 +14,8 @@
 #   2. R2 drops its ICMP time-exceeded (nftables): hop 2 is missing in both XMLs and shown as
 #      "2   ..." in both normal outputs.
 #   3. --traceroute without privileges is refused (exit 2); -A runs -sV -O --traceroute (OS
-#      lines, trace, nmap's closing line, XML valid) and names what it leaves out (scripts).
+#      lines, trace, nmap's closing line, XML valid) and names what it leaves out (scripts);
+#      with --cve-feed, -O's OS CPEs are the "running on" platform of T's service.
 set -u
 P=${LAB_PREFIX:-pr$$}
 PORTREEVE=$(readlink -f "${1:?usage: $0 /path/to/portreeve}")
@@ -62,7 +63,11 @@ ip -n $U route add default via 198.18.64.1
 ip netns exec $T timeout 50 python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.18.63.2", 80)); s.listen(8); time.sleep(50)' &
+s.bind(("198.18.63.2", 80)); s.listen(8); s.settimeout(1); end = time.time() + 50
+while time.time() < end:  # an SSH banner without an OS in it, for -A with --cve-feed
+    try: c, _ = s.accept()
+    except socket.timeout: continue
+    c.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n"); time.sleep(0.2); c.close()' &
 pids+=($!)
 for _ in $(seq 50); do ip netns exec $T ss -ltn | grep -q "198.18.63.2:80 " && break; sleep 0.1; done
 
@@ -162,8 +167,20 @@ ip netns exec $S setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 rc=$?
 check "--traceroute without privileges: exit 2, says why" sh -c \
     "[ $rc = 2 ] && grep -q 'traceroute needs root' '$W/np.err'"
+# A CVE of OpenSSH "running on" Linux: the banner names no OS, so only -O's OS CPEs can
+# satisfy the platform; a kernel CVE must not be claimed for the service.
+cat >"$W/feed.json" <<'EOF'
+{"vulnerabilities": [
+ {"cve": {"id": "CVE-2099-0100", "configurations": [{"operator": "AND", "nodes": [
+  {"operator": "OR", "cpeMatch": [{"vulnerable": true,
+   "criteria": "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*", "versionEndExcluding": "9.3"}]},
+  {"operator": "OR", "cpeMatch": [{"vulnerable": false,
+   "criteria": "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", "versionStartIncluding": "2.6"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0101", "configurations": [{"nodes": [{"operator": "OR", "cpeMatch": [
+  {"vulnerable": true, "criteria": "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"}]}]}]}}]}
+EOF
 ip netns exec $S timeout 30 "$PORTREEVE" scan -A -vv -p 22,80 --version-intensity 0 --max-os-tries 1 \
-    -oX "$W/a.xml" 198.18.63.2 >"$W/a.txt" 2>"$W/a.err"
+    --cve-feed "$W/feed.json" -oJ "$W/a.jsonl" -oX "$W/a.xml" 198.18.63.2 >"$W/a.txt" 2>"$W/a.err"
 check "-A: one line naming -sV -O --traceroute and saying nmap's scripts are not run" grep -qx \
     "portreeve scan: notice: -A runs -sV -O --traceroute; nmap's default scripts (-sC) are not run" \
     "$W/a.err"
@@ -175,5 +192,11 @@ check "-A: <os>, <distance> and <trace> in XML valid against nmap.dtd" sh -c \
      grep -q '<distance value=\"3\"/>' '$W/a.xml' && grep -q '<trace port=' '$W/a.xml'"
 check "-A: the fingerprint's distance is the trace's (DS=3, DC=T), as nmap's" sh -c \
     "grep -o 'fingerprint=\"[^\"]*' '$W/a.xml' | sed 's/&#xa;OS://g' | grep -q '%DS=3%DC=T%'"
+check "-A --cve-feed: -O's Linux CPE is the running-on platform of OpenSSH, no kernel CVE claimed" \
+    python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+p = [r for r in rows if r.get("port") == 80][0]
+assert p["product"] == "OpenSSH" and not any(":o:" in c for c in p["cpe"]), p
+assert [c["id"] for c in p["cves"]] == ["CVE-2099-0100"], p["cves"]' "$W/a.jsonl"
 echo "(took $(($(date +%s) - START)) s)"
 exit $fail

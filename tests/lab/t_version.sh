@@ -6,7 +6,8 @@
 # service name, product, version and tunnel for every service nmap identifies (at least 8);
 # ssh on 2222 and HTTPS on 8443 are identified; XML is valid against nmap.dtd.
 # Hostile servers (endless banner, binary garbage, stalled TLS handshake) cost bounded time
-# and memory and are reported as such, a server that closes at once is tcpwrapped; CVE matching against a small NVD 2.0 feed written here.
+# and memory and are reported as such, a server that closes at once is tcpwrapped; CVE matching against a small NVD 2.0 feed written here,
+# with a CPE dictionary (nginx renamed) and a Debian Security Tracker feed (openssh's fix).
 set -u
 . "$(dirname "$0")/scanlib.sh"
 scan_test_setup "$@"
@@ -108,10 +109,38 @@ cat >"$WORK/feed.json" <<'EOF'
   "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 9.1}}]},
   "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
    {"vulnerable": true, "criteria": "cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:*",
-    "versionEndIncluding": "2.89"}]}]}]}}
+    "versionEndIncluding": "2.89"}]}]}]}},
+ {"cve": {"id": "CVE-2099-0007",
+  "metrics": {"cvssMetricV31": [{"type": "Primary", "cvssData": {"baseScore": 6.1}}]},
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+   {"vulnerable": true, "criteria": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*",
+    "versionEndIncluding": "1.22.1"}]}]}]}}
 ]}
 EOF
+# NVD's rename of nginx (the probe file says igor_sysoev) as the CPE dictionary records it,
+# and a Debian Security Tracker feed: CVE-2099-0001 is fixed in the installed openssh
+# package (Debian's version, read here), CVE-2099-0005 only in a later one.
+cat >"$WORK/dict.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<cpe-list xmlns="http://cpe.mitre.org/dictionary/2.0" xmlns:cpe-23="http://scap.nist.gov/schema/cpe-extension/2.3">
+  <cpe-item name="cpe:/a:igor_sysoev:nginx:1.22.1" deprecated="true">
+    <title xml:lang="en-US">nginx 1.22.1</title>
+    <cpe-23:cpe23-item name="cpe:2.3:a:igor_sysoev:nginx:1.22.1:*:*:*:*:*:*:*">
+      <cpe-23:deprecation date="2023-01-01T00:00:00.000Z">
+        <cpe-23:deprecated-by name="cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*" type="NAME_CORRECTION"/>
+      </cpe-23:deprecation>
+    </cpe-23:cpe23-item>
+  </cpe-item>
+</cpe-list>
+EOF
+sshv=$(dpkg-query -W -f='${Version}' openssh-server)
+cat >"$WORK/dst.json" <<EOF
+{"openssh": {
+  "CVE-2099-0001": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "$sshv"}}},
+  "CVE-2099-0005": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "${sshv}+zz1"}}}}}
+EOF
 if pr_scan -Pn -sS -sV -p 22,53,80 "$LAB_A" --cve-feed "$WORK/feed.json" -oJ "$WORK/cve.json" \
+    --cpe-dict "$WORK/dict.xml" --cve-distro "$WORK/dst.json" \
     -oX "$WORK/cve.xml" >"$WORK/cve.txt" 2>&1 &&
     xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$WORK/cve.xml" &&
     $PY - "$WORK/cve.json" "$WORK/pr.json" <<'EOF'; then
@@ -119,15 +148,18 @@ import json, sys
 rows = {r["port"]: r for r in map(json.loads, open(sys.argv[1])) if r["proto"] == "tcp"}
 ids = lambda p: [c["id"] for c in rows[p]["cves"]]
 print("  22:", rows[22]["cves"], " 53:", ids(53), " 80:", ids(80))
-assert ids(22) == ["CVE-2099-0001", "CVE-2099-0005"], ids(22)
-assert [c["cvss"] for c in rows[22]["cves"]] == [9.8, 6.4]
-assert ids(80) == ["CVE-2099-0003"], ids(80)
+assert ids(22) == ["CVE-2099-0005"], ids(22)  # 0001 (9.8): fixed in Debian's package
+assert [c["cvss"] for c in rows[22]["cves"]] == [6.4]
+assert ids(80) == ["CVE-2099-0007", "CVE-2099-0003"], ids(80)  # 0007 under f5:nginx
+assert rows[80]["cves"][0].get("via") == "cpe:/a:f5:nginx", rows[80]["cves"]
+assert "via" not in rows[80]["cves"][1], rows[80]["cves"]
 assert ids(53) == [], ids(53)
 plain = [json.loads(l) for l in open(sys.argv[2])]
 assert all(not r.get("cves") for r in plain), "CVEs claimed without a feed"
 EOF
     grep -A3 '^22/tcp' "$WORK/cve.txt"
     echo "ok   CVE feed: in-range entries listed, highest CVSS first; others and no-feed runs claim nothing"
+    echo "ok   CVE feed: nginx matched as f5:nginx via --cpe-dict; Debian's backported openssh fix (DST feed) drops its CVE"
 else
     echo "FAIL CVE feed"; cat "$WORK/cve.txt"; fail=1
 fi
@@ -139,6 +171,16 @@ elif grep -q "bad.json line 2" "$WORK/bad.txt"; then
     echo "ok   broken CVE feed rejected with file and line"
 else
     echo "FAIL broken CVE feed message"; cat "$WORK/bad.txt"; fail=1
+fi
+printf '{"openssh": {"CVE-2099-0001": {"releases": {"bookworm": {"status": "resolved",\n "fixed_version": "9.2 p1"}}}}}\n' >"$WORK/bad-dst.json"
+if pr_scan -Pn -sS -sV -p 22 "$LAB_A" --cve-feed "$WORK/feed.json" \
+    --cve-distro "$WORK/bad-dst.json" >"$WORK/bad2.txt" 2>&1; then
+    echo "FAIL broken distribution feed accepted"; fail=1
+elif grep -q "bad-dst.json: openssh/CVE-2099-0001: fixed_version" "$WORK/bad2.txt" &&
+    ! grep -q "scanned" "$WORK/bad2.txt"; then
+    echo "ok   broken distribution feed rejected with file and record, nothing scanned"
+else
+    echo "FAIL broken distribution feed message"; cat "$WORK/bad2.txt"; fail=1
 fi
 # 4. nmap's answers (part 1), now that its background run is over.
 wait "$nmap_pid"

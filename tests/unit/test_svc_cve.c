@@ -1,7 +1,10 @@
 /* CVE feeds (NVD CVE JSON 2.0): version comparison, ranges (start/end, including/excluding),
  * exact versions split into version + update, AND configurations with a platform, negate,
- * CVSS choice and order, CPEs without a version, and malformed feeds. */
+ * CVSS choice and order, CPEs without a version, malformed feeds; CPE dictionary aliases,
+ * a distribution feed's backported fixes and -O's OS CPEs as platforms. */
+#include "svc/cpedict.h"
 #include "svc/cve.h"
+#include "svc/distfeed.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +190,93 @@ static void test_distribution_versions(void **state)
     cve_free(db);
 }
 
+/* Aliases (--cpe-dict), a distribution feed (--cve-distro) and -O's OS CPEs. */
+static const char feed3[] = "{\"vulnerabilities\":["
+    /* NVD's newer name for nginx */
+    ENTRY(
+        "CVE-30", "cvssMetricV31", "7.0",
+        OR_NODE(M("cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", ",\"versionEndExcluding\":\"1.25.3\""))) ","
+    /* fixed by Debian in 1:9.2p1-2+deb12u3 */
+    ENTRY("CVE-2023-38408", "cvssMetricV31", "9.8",
+          OR_NODE(M("cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+                    ",\"versionEndExcluding\":\"9.3p2\""))) ","
+    /* OpenSSH running on Linux with a kernel from 4.0 on */
+    ENTRY("CVE-32", "cvssMetricV31", "5.0",
+          "{\"operator\":\"AND\",\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[" M(
+              "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+              "") "]},{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":false,\"criteria\":"
+                  "\"cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*\",\"versionStartIncluding\":"
+                  "\"4.0\"}]}]}") ","
+    /* the kernel itself: an OS CPE of -O never claims a vulnerable entry for a service */
+    ENTRY("CVE-33", "cvssMetricV31", "9.0",
+          OR_NODE(M("cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", ""))) "]}";
+
+static const char dict3[] =
+    "<cpe-list><cpe-item name=\"cpe:/a:igor_sysoev:nginx:1.22.1\"><cpe-23:cpe23-item "
+    "name=\"cpe:2.3:a:igor_sysoev:nginx:1.22.1:*:*:*:*:*:*:*\"><cpe-23:deprecation>"
+    "<cpe-23:deprecated-by name=\"cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*\"/>"
+    "</cpe-23:deprecation></cpe-23:cpe23-item></cpe-item></cpe-list>";
+
+static const char dst3[] =
+    "{\"openssh\":{\"CVE-2023-38408\":{\"releases\":{\"bookworm\":{\"status\":\"resolved\","
+    "\"fixed_version\":\"1:9.2p1-2+deb12u3\"}}}}}";
+
+static struct svc_info *info_v(const char *cpe, const char *version)
+{
+    struct svc_info *si = info(cpe, NULL);
+    si->version = strdup(version);
+    return si;
+}
+
+static void test_aliases_distro_os(void **state)
+{
+    (void)state;
+    struct pr_error e = {{0}};
+    struct cve_db *db = cve_parse(feed3, strlen(feed3), "feed3.json", &e);
+    if (!db)
+        fail_msg("%s", e.msg);
+    struct svc_info *si = info_v("cpe:/a:igor_sysoev:nginx:1.22.1", "1.22.1");
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0); /* no dictionary: f5:nginx is another product */
+    struct cpedict *d = cpedict_parse(dict3, strlen(dict3), "dict.xml", &e);
+    assert_non_null(d);
+    cve_set_aliases(db, d);
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 1);
+    assert_string_equal(si->cves[0].id, "CVE-30");
+    assert_string_equal(si->cves[0].via, "cpe:/a:f5:nginx"); /* says it was an alias */
+    svc_info_free(si);
+
+    struct distfeed *f = distfeed_parse(dst3, strlen(dst3), "dst.json", &e);
+    assert_non_null(f);
+    cve_set_distro(db, f);
+    si = info_v("cpe:/a:openbsd:openssh:9.2p1", "9.2p1 Debian 2+deb12u3"); /* fixed */
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 0);
+    svc_info_free(si);
+    si = info_v("cpe:/a:openbsd:openssh:9.2p1", "9.2p1 Debian 2+deb12u2"); /* older */
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 1);
+    assert_string_equal(si->cves[0].id, "CVE-2023-38408");
+    assert_string_equal(si->cves[0].via, "");
+    svc_info_free(si);
+    si = info_v("cpe:/a:openbsd:openssh:9.2p1", "9.2p1"); /* revision unknown: NVD's answer */
+    cve_lookup(db, si);
+    assert_int_equal(si->ncves, 1);
+
+    /* -O's OS CPEs: a running-on platform, not a vulnerable product */
+    const char *os[] = {"cpe:/o:linux:linux_kernel:5", "cpe:/a:not:an_os:1"};
+    cve_lookup_on(db, si, os, 2);
+    assert_int_equal(si->ncves, 2);
+    assert_string_equal(si->cves[0].id, "CVE-2023-38408");
+    assert_string_equal(si->cves[1].id, "CVE-32");
+    const char *old[] = {"cpe:/o:linux:linux_kernel:2.6"};
+    cve_lookup_on(db, si, old, 1);
+    assert_int_equal(si->ncves, 1);
+    svc_info_free(si);
+    cve_free(db);
+}
+
 static void test_bad_feeds(void **state)
 {
     (void)state;
@@ -221,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_version_cmp),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_distribution_versions),
+        cmocka_unit_test(test_aliases_distro_os),
         cmocka_unit_test(test_bad_feeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,391 @@
+/* cpedict.c — alias pairs streamed out of NVD's CPE 2.3 dictionary XML (see cpedict.h).
+ *
+ * A small tag scanner, not an XML parser: text between tags is skipped, a tag (quoted
+ * attribute values may hold '>') is collected up to CPEDICT_TAGMAX bytes, comments and
+ * CDATA sections are skipped without being kept. Only four elements matter: cpe-list
+ * (to know the file is a dictionary), cpe-item (2.2 name and deprecated_by), cpe23-item
+ * (2.3 name) and deprecated-by (2.3 name of the replacement). */
+#include "svc/cpedict.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CPEDICT_TAGMAX 16384
+
+struct pair {
+    char *a, *b; /* b is an alias of a; every pair is stored in both directions */
+};
+
+struct cpedict {
+    struct pair *p;
+    size_t n, cap, sorted; /* p[0..sorted) is sorted and without duplicates */
+};
+
+struct scanner {
+    struct cpedict *d;
+    const char *name;
+    struct pr_error *e;
+    size_t line, tag_line;
+    int in_tag, quote, skip; /* skip: 1 in a comment, 2 in CDATA */
+    char tag[CPEDICT_TAGMAX];
+    size_t tlen;
+    int seen_list;
+    char cur[CPEDICT_KEY]; /* key of the cpe23-item being read */
+};
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const struct pair *p = x, *q = y;
+    int c = strcmp(p->a, q->a);
+    return c ? c : strcmp(p->b, q->b);
+}
+
+/* Sorts and drops duplicates. */
+static void compact(struct cpedict *d)
+{
+    if (d->sorted == d->n)
+        return;
+    qsort(d->p, d->n, sizeof *d->p, pair_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (k && !pair_cmp(&d->p[k - 1], &d->p[i])) {
+            free(d->p[i].a);
+            free(d->p[i].b);
+            continue;
+        }
+        d->p[k++] = d->p[i];
+    }
+    d->n = d->sorted = k;
+}
+
+static int push(struct scanner *S, const char *a, const char *b)
+{
+    struct cpedict *d = S->d;
+    if (d->n == d->cap) {
+        compact(d);
+        if (d->n / 2 >= CPEDICT_MAX_PAIRS)
+            return pr_errf(S->e, "%s line %zu: more than %d CPE renames", S->name, S->tag_line,
+                           CPEDICT_MAX_PAIRS);
+        if (!d->cap || d->n * 2 > d->cap) { /* grow unless compacting freed half */
+            d->cap = d->cap ? d->cap * 2 : 256;
+            d->p = pr_reallocarray(d->p, d->cap, sizeof *d->p);
+        }
+    }
+    d->p[d->n].a = pr_strdup(a);
+    d->p[d->n].b = pr_strdup(b);
+    d->n++;
+    return 0;
+}
+
+static int add(struct scanner *S, const char *a, const char *b)
+{
+    if (!*a || !*b || !strcmp(a, b))
+        return 0;
+    return push(S, a, b) < 0 || push(S, b, a) < 0 ? -1 : 0;
+}
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* "part:vendor:product" of a 2.2 URI ("cpe:/a:igor_sysoev:nginx:1.0", %xx decoded) or a
+ * 2.3 formatted string ("cpe:2.3:a:f5:nginx:...", backslash escapes removed), lower case.
+ * key is "" when s is neither or a field is empty, "*" or "-", or too long. */
+static void cpe_key(const char *s, char key[CPEDICT_KEY])
+{
+    int uri = !strncmp(s, "cpe:/", 5);
+    key[0] = '\0';
+    if (!uri && strncmp(s, "cpe:2.3:", 8))
+        return;
+    s += uri ? 5 : 8;
+    size_t k = 0;
+    for (int f = 0; f < 3; f++) {
+        size_t start = k;
+        while (*s && *s != ':') {
+            int c = (unsigned char)*s++;
+            if (!uri && c == '\\' && *s)
+                c = (unsigned char)*s++;
+            else if (uri && c == '%' && hexval((unsigned char)s[0]) >= 0 &&
+                     hexval((unsigned char)s[1]) >= 0) {
+                c = hexval((unsigned char)s[0]) * 16 + hexval((unsigned char)s[1]);
+                s += 2;
+            }
+            if (k + 2 >= CPEDICT_KEY || c == ':' || c < 0x20) {
+                key[0] = '\0';
+                return;
+            }
+            key[k++] = (char)tolower(c);
+        }
+        key[k] = '\0';
+        if (k == start || !strcmp(key + start, "*") || !strcmp(key + start, "-")) {
+            key[0] = '\0';
+            return;
+        }
+        if (f < 2) {
+            if (*s != ':') {
+                key[0] = '\0';
+                return;
+            }
+            s++;
+            key[k++] = ':';
+        }
+    }
+    key[k] = '\0';
+}
+
+/* The value of attribute attr (local name, namespace prefix ignored) in tag t, entities
+ * &amp; &lt; &gt; &quot; &apos; decoded. Returns 0, or -1 when absent or too long. */
+static int attr_get(const char *t, const char *attr, char *out, size_t outlen)
+{
+    while (*t && !isspace((unsigned char)*t) && *t != '/')
+        t++;
+    for (;;) {
+        while (isspace((unsigned char)*t) || *t == '/')
+            t++;
+        if (!*t)
+            return -1;
+        const char *n = t;
+        while (*t && *t != '=' && !isspace((unsigned char)*t))
+            t++;
+        size_t nlen = (size_t)(t - n);
+        while (isspace((unsigned char)*t))
+            t++;
+        if (*t != '=')
+            return -1;
+        t++;
+        while (isspace((unsigned char)*t))
+            t++;
+        if (*t != '"' && *t != '\'')
+            return -1;
+        char q = *t++;
+        const char *v = t;
+        while (*t && *t != q)
+            t++;
+        if (!*t)
+            return -1;
+        const char *colon = memchr(n, ':', nlen);
+        const char *local = colon ? colon + 1 : n;
+        size_t llen = nlen - (size_t)(local - n);
+        if (llen == strlen(attr) && !memcmp(local, attr, llen)) {
+            static const char *const ent[][2] = {
+                {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
+            size_t k = 0;
+            while (v < t) {
+                char c = *v++;
+                if (c == '&')
+                    for (size_t i = 0; i < sizeof ent / sizeof ent[0]; i++) {
+                        size_t el = strlen(ent[i][0]);
+                        if ((size_t)(t - v + 1) >= el && !memcmp(v - 1, ent[i][0], el)) {
+                            c = ent[i][1][0];
+                            v += el - 1;
+                            break;
+                        }
+                    }
+                if (k + 1 >= outlen)
+                    return -1;
+                out[k++] = c;
+            }
+            out[k] = '\0';
+            return 0;
+        }
+        t++;
+    }
+}
+
+static int is_elem(const char *t, const char *want)
+{
+    size_t n = strcspn(t, " \t\r\n/");
+    const char *colon = memchr(t, ':', n);
+    const char *local = colon ? colon + 1 : t;
+    size_t llen = n - (size_t)(local - t);
+    return llen == strlen(want) && !memcmp(local, want, llen);
+}
+
+static int tag_done(struct scanner *S)
+{
+    char *t = S->tag;
+    t[S->tlen] = '\0';
+    if (t[0] == '!' || t[0] == '?')
+        return 0;
+    if (t[0] == '/') {
+        if (is_elem(t + 1, "cpe-item"))
+            S->cur[0] = '\0';
+        return 0;
+    }
+    char val[1024], k1[CPEDICT_KEY], k2[CPEDICT_KEY];
+    if (is_elem(t, "cpe-list")) {
+        S->seen_list = 1;
+    } else if (is_elem(t, "cpe-item")) {
+        S->cur[0] = '\0';
+        if (attr_get(t, "name", val, sizeof val) == 0) {
+            cpe_key(val, k1);
+            if (attr_get(t, "deprecated_by", val, sizeof val) == 0) {
+                cpe_key(val, k2);
+                return add(S, k1, k2);
+            }
+        }
+    } else if (is_elem(t, "cpe23-item")) {
+        S->cur[0] = '\0';
+        if (attr_get(t, "name", val, sizeof val) == 0)
+            cpe_key(val, S->cur);
+    } else if (is_elem(t, "deprecated-by")) {
+        if (attr_get(t, "name", val, sizeof val) == 0) {
+            cpe_key(val, k2);
+            return add(S, S->cur, k2);
+        }
+    }
+    return 0;
+}
+
+static int feed(struct scanner *S, const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\n')
+            S->line++;
+        if (!S->in_tag) {
+            if (c == '<') {
+                S->in_tag = 1;
+                S->tlen = 0;
+                S->quote = 0;
+                S->skip = 0;
+                S->tag_line = S->line;
+            }
+            continue;
+        }
+        if (S->skip) { /* the tag buffer keeps only its last two characters */
+            if (c == '>' && S->tlen == 2 && !memcmp(S->tag, S->skip == 1 ? "--" : "]]", 2))
+                S->in_tag = 0;
+            if (S->tlen == 2) {
+                S->tag[0] = S->tag[1];
+                S->tlen = 1;
+            }
+            S->tag[S->tlen++] = c;
+            continue;
+        }
+        if (S->quote) {
+            if (c == S->quote)
+                S->quote = 0;
+        } else if (c == '"' || c == '\'') {
+            S->quote = c;
+        } else if (c == '>') {
+            S->in_tag = 0;
+            if (tag_done(S) < 0)
+                return -1;
+            continue;
+        } else if (c == '<' && S->tlen == 0) {
+            return pr_errf(S->e, "%s line %zu: '<' right after '<'", S->name, S->line);
+        }
+        if (S->tlen + 1 >= CPEDICT_TAGMAX)
+            return pr_errf(S->e, "%s line %zu: a tag longer than %d bytes", S->name, S->tag_line,
+                           CPEDICT_TAGMAX);
+        S->tag[S->tlen++] = c;
+        if (S->tlen == 3 && !memcmp(S->tag, "!--", 3)) {
+            S->skip = 1;
+            S->tlen = 0;
+        } else if (S->tlen == 8 && !memcmp(S->tag, "![CDATA[", 8)) {
+            S->skip = 2;
+            S->tlen = 0;
+        }
+    }
+    return 0;
+}
+
+static int finish(struct scanner *S)
+{
+    if (S->in_tag)
+        return pr_errf(S->e, "%s line %zu: the file ends inside a tag", S->name, S->tag_line);
+    if (!S->seen_list)
+        return pr_errf(S->e, "%s: not a CPE dictionary (no cpe-list element)", S->name);
+    compact(S->d);
+    return 0;
+}
+
+static struct scanner *scanner_new(const char *name, struct pr_error *e)
+{
+    struct scanner *S = pr_calloc(1, sizeof *S);
+    S->d = pr_calloc(1, sizeof *S->d);
+    S->name = name;
+    S->e = e;
+    S->line = 1;
+    return S;
+}
+
+static struct cpedict *scanner_end(struct scanner *S, int rc)
+{
+    struct cpedict *d = S->d;
+    free(S);
+    if (rc < 0) {
+        cpedict_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+struct cpedict *cpedict_parse(const char *text, size_t len, const char *name, struct pr_error *e)
+{
+    struct scanner *S = scanner_new(name, e);
+    int rc = feed(S, text, len);
+    if (rc == 0)
+        rc = finish(S);
+    return scanner_end(S, rc);
+}
+
+struct cpedict *cpedict_load(const char *path, struct pr_error *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pr_errf(e, "%s: %m", path);
+        return NULL;
+    }
+    struct scanner *S = scanner_new(path, e);
+    char *buf = pr_calloc(1, 1 << 16);
+    int rc = 0;
+    size_t n;
+    while (rc == 0 && (n = fread(buf, 1, 1 << 16, f)) > 0)
+        rc = feed(S, buf, n);
+    if (rc == 0 && ferror(f))
+        rc = pr_errf(e, "%s: read error", path);
+    if (rc == 0)
+        rc = finish(S);
+    free(buf);
+    fclose(f);
+    return scanner_end(S, rc);
+}
+
+void cpedict_free(struct cpedict *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->p[i].a);
+        free(d->p[i].b);
+    }
+    free(d->p);
+    free(d);
+}
+
+size_t cpedict_count(const struct cpedict *d)
+{
+    return d ? d->n / 2 : 0;
+}
+
+const char *cpedict_alias(const struct cpedict *d, const char *key, size_t i)
+{
+    if (!d)
+        return NULL;
+    size_t lo = 0, hi = d->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(d->p[mid].a, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo + i < d->n && !strcmp(d->p[lo + i].a, key))
+        return d->p[lo + i].b;
+    return NULL;
+}
