@@ -2,6 +2,7 @@
 #include "scan/discovery.h"
 
 #include "core/clock.h"
+#include "core/status.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,13 @@ static struct engine_target *find_target(struct engine_target *t, size_t n, cons
     return NULL;
 }
 
+/* Packets sent per second since `start`, for the status line. */
+static double pkt_rate(const struct engine_stats *st, uint64_t start)
+{
+    uint64_t el = now_us() - start;
+    return el ? (double)st->sent * 1e6 / (double)el : 0;
+}
+
 int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine_target *targets,
                   size_t ntargets, volatile sig_atomic_t *stop, struct engine_stats *st,
                   struct pr_error *e)
@@ -97,6 +105,8 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
     double rtt_sum = 0;
     size_t rtt_n = 0;
     uint64_t *sent = pr_calloc(ntargets ? ntargets : 1, sizeof *sent); /* each target's probes */
+    struct status status; /* done: hosts probed in this round */
+    status_init(&status, "ping scan", cfg->verbose, cfg->stats_every_s);
     for (int round = 0; round < 2 && !(stop && *stop); round++) {
         int pending = 0;
         for (size_t i = 0; i < ntargets && !(stop && *stop); i++) {
@@ -105,6 +115,8 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
             send_probes(cfg, io, &targets[i], st);
             sent[i] = now_us();
             pending = 1;
+            if ((i & 255) == 255)
+                status_tick(&status, i + 1, ntargets, pkt_rate(st, start));
             if (cfg->timing.max_rate > 0 && (i & 15) == 15) {
                 double due = (double)st->sent * 1e6 / cfg->timing.max_rate;
                 while ((double)(now_us() - start) < due && !(stop && *stop))
@@ -124,6 +136,7 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, struct engine
             left += !targets[i].res->up;
         while (left && now_us() < until && !(stop && *stop)) {
             rawio_wait(io, 10000);
+            status_tick(&status, ntargets, ntargets, pkt_rate(st, start));
             uint8_t buf[PKT_MAX];
             ssize_t n;
             size_t wire;
