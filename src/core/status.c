@@ -5,9 +5,40 @@
 #include "core/keys.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define KEYS_EVERY_US 50000u
 #define LARGE_AFTER_US 1000000u
+
+/* How long this process has run, from /proc/self/stat (start time in clock ticks since
+ * boot) and CLOCK_BOOTTIME; 0 when it cannot be read. */
+static uint64_t process_age_us(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
+    unsigned long long start = 0;
+    /* after ") " come fields 3..: state, then 18 numbers, then field 22, the start time */
+    if (!p || sscanf(p + 2,
+                     "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                     "%*s %*s %*s %llu",
+                     &start) != 1)
+        return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    struct timespec ts;
+    if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+        return 0;
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    uint64_t began = start * 1000000u / (uint64_t)hz;
+    return now > began ? now - began : 0;
+}
 
 void status_init(struct status *s, const char *what, int verbose, int every_s)
 {
@@ -20,6 +51,7 @@ void status_init(struct status *s, const char *what, int verbose, int every_s)
     s->last_done = 0;
     s->rate = 0;
     s->key = 0;
+    s->age_us = process_age_us();
     keys_start();
 }
 
@@ -38,12 +70,9 @@ static int due_at(struct status *s, uint64_t now)
     }
     if (s->key)
         return 1;
-    int large = s->total >= STATUS_LARGE;
-    uint64_t after = large && s->after_us > LARGE_AFTER_US ? LARGE_AFTER_US : s->after_us;
-    uint64_t gap = s->period_us;
-    if (s->last_us == s->start_us && large && gap > LARGE_AFTER_US)
-        gap = LARGE_AFTER_US; /* large work: the first line after a second */
-    return now - s->last_us >= gap && now - s->start_us >= after;
+    if (s->total >= STATUS_LARGE && s->last_us == s->start_us)  /* large work, first line: */
+        return now - s->start_us + s->age_us >= LARGE_AFTER_US; /* a second after start-up */
+    return now - s->last_us >= s->period_us && now - s->start_us >= s->after_us;
 }
 
 int status_due(struct status *s)
@@ -67,7 +96,7 @@ void status_tick(struct status *s, uint64_t done, uint64_t total, double pps)
     }
     s->last_us = now;
     char el[32], eta[32] = "?";
-    hms(el, sizeof el, (now - s->start_us) / 1000000u);
+    hms(el, sizeof el, (now - s->start_us + s->age_us) / 1000000u); /* since start-up */
     if (s->rate > 0 && total >= done)
         hms(eta, sizeof eta, (uint64_t)((double)(total - done) / s->rate) + 1);
     fprintf(stderr, "Stats: %s elapsed; %s: %.1f%% done (%llu of %llu); %.0f pkt/s; ETA %s\n", el,

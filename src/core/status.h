@@ -3,8 +3,8 @@
  * The caller owns a `struct status` and calls status_tick() often; it prints at most
  * once per period, and only once the work has run longer than `after_us` (or always
  * with verbose), so short scans stay quiet. Large work (STATUS_LARGE units or more) gets
- * its first line after one second. A key pressed on the terminal (core/keys.h; read from
- * status_init() on, as nmap does) prints the line at once. */
+ * its first line one second after the process started (or at once, when later). A key pressed on
+ * the terminal (core/keys.h; read from status_init() on, as nmap does) prints the line at once. */
 #ifndef PR_CORE_STATUS_H
 #define PR_CORE_STATUS_H
 
@@ -19,6 +19,7 @@ struct status {
     uint64_t total;              /* the total of the last status_tick() */
     uint64_t last_done, rate_us; /* done and time when the rate was last measured */
     double rate;                 /* smoothed work units per second */
+    uint64_t age_us;             /* how long the process had run at status_init() */
     int key;                     /* a key was pressed: the next status_tick() prints */
 };
 

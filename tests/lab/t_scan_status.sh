@@ -20,17 +20,20 @@ LIMIT=2.0 # seconds; about 1 s on an idle machine, with room for a loaded one
 # from its start to its first Stats line that names WHAT, and that line ("none" when
 # there was none).
 first_stats() {
-    local what=$1; shift
-    (cd "$WORK" && timeout -s INT 3 "$PORTREEVE" scan "$@" -oN /dev/null 2>&1 >/dev/null </dev/null) |
-        python3 -c '
-import sys, time
+    (cd "$WORK" && python3 -c '
+import signal, subprocess, sys, threading, time
+what, cmd = sys.argv[1], sys.argv[2:]
 t0 = time.monotonic()
+p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.PIPE, text=True)
+threading.Timer(3, p.send_signal, [signal.SIGINT]).start()
 first = None
-for line in sys.stdin:
-    if first is None and line.startswith("Stats:") and sys.argv[1] in line:
-        first = time.monotonic() - t0
-        sample = line.rstrip()
-print("none" if first is None else "%.2f (%s)" % (first, sample))' "$what"
+for line in p.stderr:
+    if first is None and line.startswith("Stats:") and what in line:
+        first, sample = time.monotonic() - t0, line.rstrip()
+p.wait()
+print("none" if first is None else "%.2f (%s)" % (first, sample))' \
+        "$1" "$PORTREEVE" scan "${@:2}" -oN /dev/null)
 }
 for run in "ping scan|127.0.0.0/14 -p 80" "syn scan|-Pn -sS 127.0.0.0/14 -p 80"; do
     what=${run%%|*}
