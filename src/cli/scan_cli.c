@@ -7,6 +7,7 @@
 
 #include "audit/history.h"
 #include "core/ports.h"
+#include "net/iflist.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
 #include "os/osdb.h"
@@ -77,6 +78,7 @@ static const struct cli_opt scan_opts[] = {
     {"--max-os-tries", 1},
     {"--osdb", 1},
     {"--traceroute", 0},
+    {"--iflist", 0},
     {"-p", 1},
     {"-iL", 1},
     {"-oN", 1},
@@ -160,7 +162,8 @@ static void usage(FILE *f)
           "  --data-length N (random bytes in each probe, at most 1400)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
-          "  --no-sandbox (no seccomp filter; for debugging)\n",
+          "  --no-sandbox (no seccomp filter; for debugging)\n"
+          "--iflist: print the interfaces and routes (as nmap) and exit\n",
           f);
 }
 
@@ -1047,6 +1050,23 @@ static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
     return rc;
 }
 
+/* --iflist: nmap's start line and its interface and route tables; an exit status. */
+static int print_iflist(void)
+{
+    char when[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm))
+        snprintf(when, sizeof when, "?");
+    printf("Starting portreeve %s at %s\n", PR_VERSION, when);
+    struct pr_error e = {{0}};
+    if (iflist_print(stdout, &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return PR_EXIT_RUNTIME;
+    }
+    return fflush(stdout) == 0 ? PR_EXIT_OK : PR_EXIT_RUNTIME;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     /* First of all, so that a stop during start-up (names, nmap's files) still ends with
@@ -1065,6 +1085,11 @@ int cmd_scan(int argc, char **argv)
     if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
                    &xa) < 0)
         return PR_EXIT_USAGE;
+    for (int i = 1; i < xa.argc; i++)
+        if (!strcmp(xa.argv[i], "--iflist")) { /* as nmap: the tables, nothing else */
+            cli_argv_free(&xa);
+            return print_iflist();
+        }
     if (xa.argc == 3 && !strcmp(xa.argv[1], "--resume")) {
         resume_path = xa.argv[2];
         if (resume_load(resume_path, &rf, &e) < 0) {
