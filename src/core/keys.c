@@ -8,9 +8,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* 1 while the terminal is in the mode keys_start() set; 1 once at_exit is registered. */
-static volatile sig_atomic_t keys_on;
-static volatile sig_atomic_t keys_registered;
+static volatile sig_atomic_t keys_on;         /* 1: the terminal is in keys_start()'s mode */
+static volatile sig_atomic_t keys_registered; /* 1: at_exit() is registered with atexit */
 
 static const int end_signals[] = {SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGPIPE};
 
