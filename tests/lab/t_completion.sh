@@ -3,7 +3,8 @@
 # The bash completion (contrib/bash-completion/portreeve, with Debian's bash-completion):
 # the first word completes to the commands, `help` and `block` to theirs, and after
 # `portreeve CMD --` it offers the options of CMD's --help, for every command the program
-# lists: a few known ones per command must be there, and nothing that is not an option.
+# lists: a few known ones per command must be there, every option the help names (as
+# tests/tools/man_check.py reads them), and nothing that is not an option.
 set -u
 PORTREEVE=$(readlink -f "${1:-build/portreeve}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,8 +52,19 @@ for c in $("$PORTREEVE" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/
     other=$(grep -v -- '^-' <<<"$got")
     if [ "$n" -lt 1 ] || [ -n "$other" ]; then
         echo "FAIL: '$c -' offers $n candidates, not options: $(echo $other)"; fail=1
+    elif ! missing=$(python3 - "$PORTREEVE" "$c" "$ROOT/tests/tools" $got <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+import man_check
+offered = {man_check.canon(o) for o in sys.argv[4:]}
+missing = sorted(man_check.help_opts(sys.argv[1], sys.argv[2]) - offered)
+print(" ".join(missing))
+sys.exit(1 if missing else 0)
+PY
+    ); then
+        echo "FAIL: '$c -' does not offer these options of '$c --help': $missing"; fail=1
     else
-        echo "ok: '$c -' offers $n options"
+        echo "ok: '$c -' offers $n options, every option '$c --help' names"
     fi
 done
 [ $fail = 0 ] && echo PASS || echo FAIL
