@@ -2,7 +2,8 @@
 # timeout: 120
 # Every subcommand has a man page docs/portreeve-CMD.1 that documents exactly the options
 # its --help names and its parser takes (tests/tools/man_check.py), every page formats
-# without one groff warning (man --warnings; a warning fails the test), the top-level
+# without one groff warning (man --warnings; a warning fails the test) and with a NAME
+# line mandb can index (lexgrog), the top-level
 # portreeve(1) names every subcommand page in SEE ALSO, and `portreeve help CMD` prints
 # CMD's --help. The checker itself must catch a page with one option removed.
 set -u
@@ -36,6 +37,8 @@ for page in "$DOCS"/portreeve.1 "$DOCS"/portreeve-*.1; do
         bad "$(basename "$page"): man --warnings:"; sed 's/^/    /' "$WORK/err"
     elif [ "$(wc -l <"$WORK/out")" -lt 10 ]; then
         bad "$(basename "$page"): formats to fewer than 10 lines"
+    elif ! lexgrog "$page" >/dev/null 2>&1; then
+        bad "$(basename "$page"): no whatis entry (NAME section) that lexgrog can read"
     else
         echo "ok: $(basename "$page") formats without warnings"
     fi
