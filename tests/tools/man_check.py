@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 
-OPT = re.compile(r"(?:^|(?<=[\s,|(\[.=\"]))(--?[a-zA-Z0-9][-a-zA-Z0-9]*)")
+OPT = re.compile(r"(?:^|(?<=[\s,|(\[.=\"/]))(--?[a-zA-Z0-9][-a-zA-Z0-9]*)")
 OTHER_CMD = re.compile(r"\b(scan|detect|block|audit|history|diff|journalctl)\s+$")
 IMPLICIT = {"-h", "--help"}  # every command takes them; --help is what is read
 
