@@ -22,6 +22,9 @@ struct hist_ops {
     int (*commit)(void *conn, struct pr_error *e);
     void (*rollback)(void *conn);
     void (*close)(void *conn);
+    /* LISTEN/NOTIFY (NULL for SQLite): see hist_listen and hist_wait in history.h */
+    int (*listen)(void *conn, const char *channel, struct pr_error *e);
+    int (*wait)(void *conn, int timeout_ms, struct pr_error *e);
 };
 
 extern const struct hist_ops hist_sqlite_ops;

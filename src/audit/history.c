@@ -52,6 +52,12 @@ static const struct {
         "INTEGER NOT NULL, first_seen TEXT NOT NULL DEFAULT '', PRIMARY KEY (addr, proto, "
         "port))"},
     {3, "CREATE TABLE baselines (id @ID@, saved BIGINT NOT NULL, body TEXT NOT NULL)"},
+    /* 4: the block decisions of the sensors (audit/blockstore.c), for `block --sync` */
+    {4, "CREATE TABLE block_decisions (id @ID@, addr TEXT NOT NULL, scan_id BIGINT NOT NULL "
+        "DEFAULT 0, evidence TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '', "
+        "sensor TEXT NOT NULL DEFAULT '', decided_us BIGINT NOT NULL, expires_us BIGINT NOT "
+        "NULL)"},
+    {4, "CREATE INDEX block_decisions_expires ON block_decisions (expires_us)"},
 };
 
 const char *viol_kind_name(int kind)
@@ -210,6 +216,28 @@ int hist_commit(struct hist_db *db, struct pr_error *e)
 void hist_rollback(struct hist_db *db)
 {
     db->ops->rollback(db->conn);
+}
+
+int hist_notify(struct hist_db *db, const char *channel, struct pr_error *e)
+{
+    if (!db->ops->listen)
+        return 0; /* SQLite: no one to tell */
+    const char *p[] = {channel};
+    return q(db, "SELECT pg_notify($1, '')", 1, p, NULL, NULL, e);
+}
+
+int hist_listen(struct hist_db *db, const char *channel, struct pr_error *e)
+{
+    if (!db->ops->listen)
+        return pr_errf(e, "%s cannot notify: use a postgresql:// database", db->ops->name);
+    return db->ops->listen(db->conn, channel, e);
+}
+
+int hist_wait(struct hist_db *db, int timeout_ms, struct pr_error *e)
+{
+    if (!db->ops->wait)
+        return pr_errf(e, "%s cannot notify: use a postgresql:// database", db->ops->name);
+    return db->ops->wait(db->conn, timeout_ms, e);
 }
 
 void hist_close(struct hist_db *db)

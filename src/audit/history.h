@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_SCHEMA_VERSION 3
+#define HIST_SCHEMA_VERSION 4
 #define HIST_TEXT 4352
 
 enum viol_kind { VK_OPEN = 0, VK_MISSING, VK_DOWN, VK_CVE, VK_COUNT };
@@ -80,6 +80,14 @@ int hist_exec(struct hist_db *db, const char *sql, int nparams, const char *cons
 int hist_begin(struct hist_db *db, struct pr_error *e);
 int hist_commit(struct hist_db *db, struct pr_error *e);
 void hist_rollback(struct hist_db *db);
+/* Notifications (PostgreSQL's LISTEN/NOTIFY; audit/blockstore.c): hist_notify sends one on
+ * channel (delivered at the commit of the current transaction; nothing with SQLite);
+ * hist_listen subscribes this connection (-1 with SQLite); hist_wait waits at most
+ * timeout_ms for one and consumes all that arrived: 1 some arrived, 0 none, -1 with e
+ * when the connection is lost (close it and open a new one). */
+int hist_notify(struct hist_db *db, const char *channel, struct pr_error *e);
+int hist_listen(struct hist_db *db, const char *channel, struct pr_error *e);
+int hist_wait(struct hist_db *db, int timeout_ms, struct pr_error *e);
 /* `scan --db`: open, store r as a "scan" run, close. */
 int hist_store_scan(const char *uri, const struct scan_result *r, int64_t *id, struct pr_error *e);
 

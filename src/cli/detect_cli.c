@@ -6,6 +6,7 @@
  * line replaces the file's). On SIGHUP det_run calls reload(), which parses both again. */
 #include "cli/cli.h"
 
+#include "audit/blockstore.h"
 #include "audit/passive.h"
 #include "detect/baseline.h"
 #include "detect/detconf.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -54,7 +56,9 @@ static void usage(FILE *f)
           "  --baseline FILE    load the baseline from FILE (made when --learn is given) and\n"
           "                     rewrite it with the inventory\n"
           "  --db PATH|URI      keep the inventory and the baseline in the history store\n"
-          "                     (SQLite file or postgresql://...; see portreeve-audit --passive)\n"
+          "                     (SQLite file or postgresql://...; see portreeve-audit --passive);\n"
+          "                     with --block also every block decision, for `block --sync`\n"
+          "  --sensor NAME      this sensor's name in those decisions (default: host name)\n"
           "  --max-assets N     home hosts kept in the inventory and baseline (default 65536;\n"
           "                     about 1.3 KB each, docs/detect.md)\n"
           "bounds and tuning:\n"
@@ -148,6 +152,7 @@ enum {
     O_BASELINE,
     O_DB,
     O_MAXASSETS,
+    O_SENSOR,
 };
 
 /* "90", "90s", "15m", "1h", "2d" → seconds within 1 .. max. */
@@ -228,6 +233,7 @@ static const struct option longopts[] = {
     {"baseline", required_argument, NULL, O_BASELINE},
     {"db", required_argument, NULL, O_DB},
     {"max-assets", required_argument, NULL, O_MAXASSETS},
+    {"sensor", required_argument, NULL, O_SENSOR},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
     {"help", no_argument, NULL, 'h'},
@@ -248,6 +254,7 @@ struct detect_args {
     int cmdline_filter; /* -f on the command line (trailing words may not add another) */
     char filter[4096];
     const char *db_uri; /* --db: opened by cmd_detect, given to det_run as a det_store */
+    const char *sensor; /* --sensor: this sensor's name in the fleet's block decisions */
     char *conf;         /* the configuration file's text (values point into it) */
     const char *conf_path;
     int argc;
@@ -396,6 +403,9 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
         break;
     case O_DB:
         a->db_uri = v;
+        break;
+    case O_SENSOR:
+        a->sensor = v;
         break;
     case O_MAXASSETS:
         if (num_opt("--max-assets", v, 16, 1 << 24, &x, e) < 0)
@@ -633,6 +643,17 @@ static int load_baseline(void *ctx, char **json, size_t *len, struct pr_error *e
     return pas_load_baseline(ctx, json, len, e);
 }
 
+static int save_block(void *ctx, const struct det_block_decision *d, struct pr_error *e)
+{
+    struct bst_decision b = {
+        .scan_id = d->scan_id, .decided_us = d->decided_us, .expires_us = d->expires_us};
+    snprintf(b.addr, sizeof b.addr, "%s", d->addr);
+    snprintf(b.evidence, sizeof b.evidence, "%s", d->evidence);
+    snprintf(b.reason, sizeof b.reason, "%s", d->reason);
+    snprintf(b.sensor, sizeof b.sensor, "%s", d->sensor);
+    return bst_record(ctx, &b, e);
+}
+
 int cmd_detect(int argc, char **argv)
 {
     struct detect_args *a = pr_calloc(1, sizeof *a);
@@ -648,7 +669,11 @@ int cmd_detect(int argc, char **argv)
         a->o.reload = reload;
         a->o.reload_ctx = a;
         struct hist_db *db = NULL;
-        struct det_store store = {NULL, store_inventory, store_baseline, load_baseline};
+        char host[BST_TEXT] = "";
+        if (!a->sensor && gethostname(host, sizeof host - 1) < 0)
+            snprintf(host, sizeof host, "unknown");
+        struct det_store store = {NULL,          store_inventory, store_baseline,
+                                  load_baseline, save_block,      a->sensor ? a->sensor : host};
         if (a->db_uri) { /* opened before the privilege drop, like the other outputs */
             db = hist_open(a->db_uri, &e);
             if (!db) {

@@ -6,6 +6,7 @@
 #include "cli/scan_share.h"
 
 #include "audit/history.h"
+#include "core/macvendor.h"
 #include "core/ports.h"
 #include "net/iflist.h"
 #include "net/payloads.h"
@@ -79,6 +80,8 @@ static const struct cli_opt scan_opts[] = {
     {"--osdb", 1},
     {"--traceroute", 0},
     {"--iflist", 0},
+    {"--send-ip", 0},
+    {"--disable-arp-ping", 0},
     {"-p", 1},
     {"-iL", 1},
     {"-oN", 1},
@@ -113,6 +116,7 @@ struct scan_cli {
     const char *db;            /* --db: store the scan in the history (audit/history.h) */
     const char *osdb_path;     /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
     struct osdb *osdb;         /* loaded when -O */
+    struct macvendor vendors;  /* nmap-mac-prefixes, for the MAC lines */
     int aggressive;            /* -A: -sV, and as root -O and --traceroute, like nmap */
     struct {
         double min_rate, max_rate;
@@ -146,6 +150,8 @@ static void usage(FILE *f)
           "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
           "  --exclude-ports SPEC  -r (ports in order, not randomised)\n"
           "Discovery: -Pn (no ping: every host up; also -PN)  -sn (ping only)\n"
+          "  -PS/-PA/-PU[ports]  -PE  -PP  -PR (ARP/ND, default on the link)\n"
+          "  --send-ip|--disable-arp-ping (IP probes on the link too)\n"
           "Timing: -T0..-T5  --min-rate N  --max-rate N  --max-retries N  --host-timeout T\n"
           "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
@@ -186,6 +192,37 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* The port list of -PS/-PA/-PU ("22,80,1000-1010"; empty: def) into out[0..*n-1]. */
+static int disc_ports(const char *opt, const char *s, uint16_t def, uint16_t *out, size_t *n)
+{
+    *n = 0;
+    if (!*s) {
+        out[(*n)++] = def;
+        return 0;
+    }
+    while (*s) {
+        char *end;
+        errno = 0;
+        long lo = strtol(s, &end, 10), hi = lo;
+        if (end != s && *end == '-') {
+            const char *h = end + 1;
+            hi = strtol(h, &end, 10);
+            if (end == h)
+                hi = -1;
+        }
+        if (end == s || errno || lo < 0 || hi > 65535 || hi < lo || (*end && *end != ',') ||
+            (*end == ',' && !end[1]))
+            return bad(opt, "'%s' is not a port list (22,80,1000-1010)", s);
+        for (long p = lo; p <= hi; p++) {
+            if (*n == DISC_MAX_PORTS)
+                return bad(opt, "'%s': more than 32 ports", s);
+            out[(*n)++] = (uint16_t)p;
+        }
+        s = *end ? end + 1 : end;
+    }
     return 0;
 }
 
@@ -314,6 +351,20 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
                 return -1;
         } else if (!strcmp(a, "-Pn") || !strcmp(a, "-PN")) {
             c->cfg.no_ping = 1;
+        } else if (a[1] == 'P' && (a[2] == 'S' || a[2] == 'A' || a[2] == 'U')) {
+            struct disc_opts *d = &c->cfg.disc;
+            int r = a[2] == 'S'   ? disc_ports(a, a + 3, 80, d->syn, &d->nsyn)
+                    : a[2] == 'A' ? disc_ports(a, a + 3, 80, d->ack, &d->nack)
+                                  : disc_ports(a, a + 3, 40125, d->udp, &d->nudp);
+            if (r < 0)
+                return -1;
+            d->any = 1;
+        } else if (a[1] == 'P' && (a[2] == 'E' || a[2] == 'P' || a[2] == 'R') && !a[3]) {
+            struct disc_opts *d = &c->cfg.disc;
+            *(a[2] == 'E' ? &d->echo : a[2] == 'P' ? &d->timestamp : &d->arp) = 1;
+            d->any = 1;
+        } else if (!strcmp(a, "--send-ip") || !strcmp(a, "--disable-arp-ping")) {
+            c->cfg.disc.no_arp = 1;
         } else if (!strcmp(a, "-6")) {
             c->cfg.family = AF_INET6;
         } else if (!strcmp(a, "-n")) {
@@ -658,6 +709,11 @@ static int finish_config(struct scan_cli *c)
             return -1;
         }
     }
+    /* MAC vendors for on-link hosts; without nmap-common's file they are "Unknown" */
+    if (macv_load(&c->vendors, NULL, &e) == 0)
+        cfg->vendors = &c->vendors;
+    else if (access(MACV_DEFAULT_PATH, F_OK) == 0)
+        fprintf(stderr, "portreeve scan: warning: %s; MAC vendors are not shown\n", e.msg);
     if (c->want_udp) {
         cfg->payloads = payload_load(c->payload_file, &e);
         if (!cfg->payloads) {
@@ -906,6 +962,7 @@ void scan_cli_free(struct scan_cli *c)
     payload_free(c->cfg.payloads);
     svc_version_close(c->cfg.sv);
     osdb_free(c->osdb);
+    macv_free(&c->vendors);
     free(c);
 }
 

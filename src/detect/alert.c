@@ -92,8 +92,7 @@ const char *det_evidence_name(unsigned bit)
     }
 }
 
-/* The evidence names joined by commas ("-" for none). */
-static void evidence_list(unsigned ev, char *buf, size_t len)
+void det_evidence_list(unsigned ev, char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = 0;
@@ -131,7 +130,7 @@ static void format_line(const struct det_alert *a, char *buf, size_t len)
     for (unsigned i = 0; i < a->nopen && o + 7 < sizeof open; i++)
         o += (size_t)snprintf(open + o, sizeof open - o, "%s%u", i ? "," : "", a->open_ports[i]);
     char ev[192], camp[32] = "", top[DET_ALERT_MAX_PORTS * 18 + 16] = "";
-    evidence_list(a->evidence, ev, sizeof ev);
+    det_evidence_list(a->evidence, ev, sizeof ev);
     if (a->campaign_id)
         snprintf(camp, sizeof camp, ", campaign %u", a->campaign_id);
     o = 0;

@@ -59,6 +59,8 @@ enum det_evidence {
 
 /* The name of one evidence bit ("link:mac-bound", ...), or NULL for an unknown bit. */
 const char *det_evidence_name(unsigned bit);
+/* The evidence names of the bits ev joined by commas ("-" for none), into buf (len). */
+void det_evidence_list(unsigned ev, char *buf, size_t len);
 /* The phase word of a kind: "start", "update", "end". */
 const char *det_alert_phase(enum det_alert_kind k);
 

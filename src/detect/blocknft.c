@@ -88,6 +88,12 @@ int blk_nft_add(struct blk_nft *n, const struct pr_addr *a, uint32_t seconds, ui
 {
     char as[PR_ADDRSTRLEN], block[160], cmd[768];
     addr_str(a, as, sizeof as);
+    if (!count) { /* a fleet decision (block --sync): the local offence count stays */
+        snprintf(block, sizeof block,
+                 "add element inet " BLK_TABLE " %s { %s timeout %us comment \"fleet\" }\n",
+                 set_of(a), as, seconds);
+        return run(n, block, e);
+    }
     snprintf(block, sizeof block,
              "add element inet " BLK_TABLE " %s { %s timeout %us comment \"offence %u\" }\n",
              set_of(a), as, seconds, count);
@@ -226,7 +232,12 @@ int blk_nft_teardown(struct blk_nft *n, struct pr_error *e)
 static void print_one(void *ctx, const char *val, json_int_t timeout, json_int_t expires,
                       const char *comment)
 {
-    if (ctx)
+    if (!ctx)
+        return;
+    if (comment && !strcmp(comment, "fleet"))
+        fprintf(ctx, "%s\texpires in %llds (of %llds), a fleet decision\n", val, (long long)expires,
+                (long long)timeout);
+    else
         fprintf(ctx, "%s\texpires in %llds (of %llds), offence %u\n", val, (long long)expires,
                 (long long)timeout, comment_count(comment));
 }

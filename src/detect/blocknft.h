@@ -39,7 +39,8 @@ int blk_nft_exists(struct blk_nft *n, struct pr_error *e);
 /* Blocks a for seconds as its offence number `count` (1 the first): one transaction adds
  * it to the block set (comment "offence N") and sets its offence count (remembered for
  * BLK_OFFENCE_MEMORY seconds from now); when that fails (the offence set is full), the
- * block alone is made. */
+ * block alone is made. count 0: a fleet decision (`block --sync`): the block alone, comment
+ * "fleet", and the offence count of a stays as this host's detector left it. */
 int blk_nft_add(struct blk_nft *n, const struct pr_addr *a, uint32_t seconds, uint32_t count,
                 struct pr_error *e);
 /* Looks a up in the block or offence set: 1 when there, with *expires (seconds left) and

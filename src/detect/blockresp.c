@@ -3,9 +3,11 @@
 
 #include "core/siphash.h"
 #include "detect/blockhelper.h"
+#include "detect/passive.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define RECENT_SLOTS 4096 /* addresses blocked by this run, with their expiry */
 #define RECENT_PROBE 8
@@ -25,7 +27,8 @@ struct blk_responder {
     int (*call)(void *ctx, const char *req, char *ans, size_t anslen, struct pr_error *e);
     void *call_ctx;
     FILE *log;
-    uint64_t capped_said_us; /* the last "cap reached" message (one per 10 s) */
+    const struct det_store *store; /* --db: decisions recorded for the fleet, or NULL */
+    uint64_t capped_said_us;       /* the last "cap reached" message (one per 10 s) */
     uint64_t capped_unsaid;
     struct sip_key key;
     struct recent recent[RECENT_SLOTS];
@@ -202,6 +205,30 @@ static void say(struct blk_responder *r, const struct det_alert *a, const char *
     fflush(r->log);
 }
 
+void blk_set_store(struct blk_responder *r, const struct det_store *s)
+{
+    r->store = s && s->save_block ? s : NULL;
+}
+
+/* The decision to block a->src for secs seconds, into the --db store. */
+static void record(struct blk_responder *r, const struct det_alert *a, uint32_t secs)
+{
+    char as[PR_ADDRSTRLEN], ev[256], why[160];
+    det_evidence_list(a->evidence, ev, sizeof ev);
+    snprintf(why, sizeof why, "%s %s, %u ports, %u hosts, threat %u",
+             a->scan_type ? a->scan_type : "-", a->event ? a->event : "scan", a->ports_probed,
+             a->hosts_probed, a->threat_level);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    struct det_block_decision d = {
+        addr_str(&a->src, as, sizeof as), a->scan_id, ev, why, r->store->sensor, now_us,
+        now_us + (int64_t)secs * 1000000};
+    struct pr_error e = {""};
+    if (r->store->save_block(r->store->ctx, &d, &e) < 0)
+        say(r, a, "blocked here, not recorded for the fleet", e.msg);
+}
+
 const char *blk_respond(void *ctx, const struct det_alert *a)
 {
     struct blk_responder *r = ctx;
@@ -287,6 +314,8 @@ const char *blk_respond(void *ctx, const struct det_alert *a)
             count = c;
         }
         r->st.blocked++;
+        if (r->store)
+            record(r, a, secs);
     } else {
         r->st.would_block++;
     }

@@ -65,6 +65,11 @@ uint32_t blk_kept(const struct blk_responder *r);
 /* The engine hook (det_responder_fn): returns "blocked", "would_block" or "none". */
 const char *blk_respond(void *ctx, const struct det_alert *a);
 const struct blk_stats *blk_stats(const struct blk_responder *r);
+/* With `detect --db`: every block made from now on is also recorded in s (passive.h
+ * save_block) for the fleet; s must outlive r. A failed record is reported on the log and
+ * the block stays. */
+struct det_store;
+void blk_set_store(struct blk_responder *r, const struct det_store *s);
 /* Stops the helper (which removes the table only with --flush-on-exit) and frees r. */
 void blk_close(struct blk_responder *r);
 

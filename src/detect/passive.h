@@ -19,6 +19,16 @@
 
 #define DET_MAX_HOME_NETS 64
 
+/* One block decision of `detect --block` (blockresp.c), as text for the store. */
+struct det_block_decision {
+    const char *addr;               /* the source blocked */
+    uint32_t scan_id;               /* the scan it was blocked for */
+    const char *evidence;           /* its block_evidence names, comma-separated */
+    const char *reason;             /* "syn portscan, N ports" */
+    const char *sensor;             /* det_store.sensor */
+    int64_t decided_us, expires_us; /* unix time */
+};
+
 /* The history store (--db): the command line wires audit's store in (cli/detect_cli.c), so
  * that the detect layer includes nothing of audit. Each function returns 0 or -1 with e. */
 struct det_store {
@@ -29,6 +39,9 @@ struct det_store {
     int (*save_baseline)(void *ctx, const char *json, size_t len, struct pr_error *e);
     /* The newest stored baseline (malloc'd; NULL and *len 0 when there is none). */
     int (*load_baseline)(void *ctx, char **json, size_t *len, struct pr_error *e);
+    /* Records a block decision for the fleet (`portreeve block --sync`, docs/block.md). */
+    int (*save_block)(void *ctx, const struct det_block_decision *d, struct pr_error *e);
+    const char *sensor; /* this sensor's name in the decisions (--sensor, else the host name) */
 };
 
 struct det_passive_config {

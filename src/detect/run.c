@@ -323,6 +323,7 @@ int det_run(const struct det_options *o)
             return DET_EXIT_RUNTIME;
         }
         det_engine_set_responder(d, blk_respond, blk);
+        blk_set_store(blk, o->passive.store); /* --db: decisions for the fleet */
         if (blk_kept(blk))
             fprintf(stderr,
                     "portreeve detect: --block: %u blocks kept from an earlier run (they run"

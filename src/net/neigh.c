@@ -100,6 +100,12 @@ const uint8_t *neigh_lookup(const struct neigh_table *t, const struct pr_addr *a
     return (s->state & usable) && !(s->state & (NUD_INCOMPLETE | NUD_FAILED)) ? s->mac : NULL;
 }
 
+const uint8_t *neigh_confirmed(const struct neigh_table *t, const struct pr_addr *a)
+{
+    const struct neigh_entry *s = find(t, a);
+    return s && (s->state & (NUD_REACHABLE | NUD_PERMANENT)) ? s->mac : NULL;
+}
+
 void neigh_free(struct neigh_table *t)
 {
     free(t->slots);

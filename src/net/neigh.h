@@ -53,6 +53,8 @@ int neigh_load(struct neigh_table *t, int ifindex, struct pr_error *e);
 /* The MAC of a, when the entry is usable (REACHABLE, STALE, DELAY, PROBE, PERMANENT,
  * NOARP); NULL otherwise (unknown, INCOMPLETE, FAILED, NONE). */
 const uint8_t *neigh_lookup(const struct neigh_table *t, const struct pr_addr *a);
+/* The MAC of a when the neighbour answered recently (REACHABLE) or is PERMANENT; else NULL. */
+const uint8_t *neigh_confirmed(const struct neigh_table *t, const struct pr_addr *a);
 /* Empties t and frees its memory; t may be loaded again. */
 void neigh_free(struct neigh_table *t);
 

@@ -3,6 +3,8 @@
  *   {"ip":"198.18.0.2","hostname":null,"proto":"tcp","port":22,"state":"open",
  *    "reason":"syn-ack","reason_ttl":64,"service":"ssh"}
  *
+ * An on-link host's lines carry "mac" (and "mac_vendor", null when nmap-mac-prefixes does
+ * not know its prefix) after "ip".
  * Nothing is collapsed: every scanned port of every listed host gets a line (with
  * --open only ports that may be open: open, open|filtered, unfiltered). A listed host
  * with no ports scanned (-sn, or an empty port list) gets one line
@@ -45,6 +47,10 @@ static int host_base(FILE *f, const struct host_result *h)
     char addr[PR_ADDRSTRLEN + 2];
     out_addr(h, addr, sizeof addr);
     if (fprintf(f, "{\"ip\":\"%s\"", addr) < 0) /* an address needs no escaping */
+        return -1;
+    if (h->have_mac && (fprintf(f, ",\"mac\":\"%02X:%02X:%02X:%02X:%02X:%02X\"", h->mac[0],
+                                h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]) < 0 ||
+                        put_str(f, "mac_vendor", h->mac_vendor) < 0))
         return -1;
     return put_str(f, "hostname", h->hostname);
 }

@@ -440,8 +440,9 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
             port_table(f, r, h, &s, o);
     }
     if (h->have_mac)
-        fprintf(f, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X (Unknown)\n", h->mac[0], h->mac[1],
-                h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+        fprintf(f, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X (%s)\n", h->mac[0], h->mac[1],
+                h->mac[2], h->mac[3], h->mac[4], h->mac[5],
+                h->mac_vendor ? h->mac_vendor : "Unknown");
     if (h->os)
         os_report(f, h, o);
     if (have_summary && s.nshown > 0)

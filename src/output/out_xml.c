@@ -48,9 +48,13 @@ static void address(FILE *f, const struct host_result *h)
     out_addr(h, addr, sizeof addr);
     fprintf(f, "<address addr=\"%s\" addrtype=\"%s\"/>\n", addr,
             h->addr.family == AF_INET6 ? "ipv6" : "ipv4");
-    if (h->have_mac)
-        fprintf(f, "<address addr=\"%02X:%02X:%02X:%02X:%02X:%02X\" addrtype=\"mac\"/>\n",
-                h->mac[0], h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+    if (h->have_mac) {
+        fprintf(f, "<address addr=\"%02X:%02X:%02X:%02X:%02X:%02X\" addrtype=\"mac\"", h->mac[0],
+                h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+        if (h->mac_vendor) /* nmap leaves vendor out when the prefix is unknown */
+            attr(f, "vendor", h->mac_vendor);
+        fputs("/>\n", f);
+    }
 }
 
 static void hostnames(FILE *f, const struct host_result *h)

@@ -182,6 +182,8 @@ struct host_result {
     uint8_t reason_ttl;
     uint8_t mac[6];
     int have_mac;
+    /* nmap-mac-prefixes' name of mac's prefix, or NULL; not owned */
+    const char *mac_vendor;
     double srtt_us;    /* smoothed RTT, 0 when unknown */
     double rttvar_us;  /* RTT variance (XML <times rttvar>), 0 when unknown */
     double timeout_us; /* probe timeout (XML <times to>); 0: outputs derive it */

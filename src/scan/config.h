@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct payload_db;
+struct macvendor;
 struct svc_version;
 struct osdb;
 
@@ -31,6 +32,18 @@ struct scan_sink {
     int (*begin)(void *ud, const struct scan_result *r);
     int (*hosts)(void *ud, const struct scan_result *r, struct host_result *h, size_t n);
     void *ud;
+};
+
+#define DISC_MAX_PORTS 32 /* ports of one -PS/-PA/-PU option list */
+
+/* Host discovery probes (-PS, -PA, -PU, -PE, -PP, -PR); none given: nmap's defaults (ICMP
+ * echo, SYN to 443, ACK to 80, ICMP timestamp; ARP / ND for on-link targets). */
+struct disc_opts {
+    uint16_t syn[DISC_MAX_PORTS], ack[DISC_MAX_PORTS], udp[DISC_MAX_PORTS];
+    size_t nsyn, nack, nudp;
+    int echo, timestamp, arp; /* -PE, -PP, -PR */
+    int any;                  /* some -P probe option was given */
+    int no_arp;               /* --send-ip / --disable-arp-ping: IP probes on the link too */
 };
 
 struct scan_config {
@@ -52,6 +65,9 @@ struct scan_config {
     int sequential;        /* -r: ports in order, not in the keyed permutation's */
     size_t data_length;    /* --data-length: random bytes after the TCP/UDP header */
     int show_found;        /* -v with the report on stdout: "Discovered open port" lines */
+    /* host discovery: the -P probes; nmap-mac-prefixes for MAC vendors (may be NULL) */
+    struct disc_opts disc;
+    const struct macvendor *vendors;
     struct scan_timing timing;
     struct sip_key key;
     int verbose;

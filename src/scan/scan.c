@@ -14,6 +14,7 @@
 #include "scan/osscan.h"
 #include "scan/plan.h"
 #include "scan/traceroute.h"
+#include "net/arp.h"
 #include "net/route.h"
 #include "svc/version.h"
 
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 static int addr_order(const void *x, const void *y)
 {
@@ -270,6 +272,7 @@ struct run {
     const struct technique *tech[3]; /* NULL for connect */
     int need_raw, io_ready, resuming, stopped, keep_full;
     struct rawio io;
+    int arp_fd; /* net/arp.h's socket for -PR, or -1 */
     struct engine_stats st;
     struct scan_progress *prog; /* --resume: what an interrupted run saved, or NULL */
     struct scan_progress saved; /* what a stop of this run leaves for --resume */
@@ -309,6 +312,10 @@ static int run_open(struct run *R, const struct engine_target *tg, size_t n)
         if (rawio_filter(&R->io, filter, R->e) < 0)
             return -1;
         open_ring(cfg, &R->io, tg, n);
+        struct pr_error ae;
+        if ((!families || (families & (unsigned)family_bit(AF_INET))) && discovery_wants_arp(cfg) &&
+            (R->arp_fd = arp_open(&ae)) < 0 && cfg->verbose)
+            fprintf(stderr, "portreeve: no ARP discovery (%s); IP probes instead\n", ae.msg);
     }
     /* Every privileged handle is open: switch to the unprivileged account and keep no
      * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
@@ -344,7 +351,7 @@ static int run_discover(struct run *R, struct engine_target *tg, size_t n, uint6
     } else if (cfg->connect_only) {
         if (connect_ping(cfg, tg, n, R->stop, R->e) < 0)
             return -1;
-    } else if (discovery_run(cfg, &R->io, tg, n, R->stop, &R->st, R->e) < 0) {
+    } else if (discovery_run(cfg, &R->io, R->arp_fd, tg, n, R->stop, &R->st, R->e) < 0) {
         return -1;
     }
     if (R->stop && *R->stop)
@@ -449,6 +456,8 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                 stop_at(&R->saved, gi, k + 1);
         }
         R->hosts_before += n;
+        if (!cfg->dry_run && R->io.recv >= 0)
+            discovery_macs(cfg, gt, n); /* on-link hosts' MACs, however they were found */
         if (cfg->version_detect && !cfg->ping_only && !R->stopped &&
             svc_version_run(cfg->sv, cfg->version_intensity, &cfg->source, r, R->stop, R->e) < 0)
             return fail_flush(R, emitted, reached);
@@ -528,6 +537,7 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
     struct run *R = pr_calloc(1, sizeof *R);
     *R = (struct run){.cfg = cfg, .r = r, .stop = stop, .e = e};
     R->io = (struct rawio){.send4 = -1, .send6 = -1, .recv = -1};
+    R->arp_fd = -1;
     int keep_all = !cfg->sink && !cfg->dry_run;
     scan_plan_make(cfg, keep_all, &R->plan);
     uint64_t nh = R->plan.targets;
@@ -637,6 +647,8 @@ out:
     r->bytes_rcvd = R->st.bytes_rcvd;
     r->pkts_badsum = R->io.rx_badsum;
     rawio_close(&R->io);
+    if (R->arp_fd >= 0)
+        close(R->arp_fd);
     free(R->prog_up);
     free(R->ups);
     free(R);

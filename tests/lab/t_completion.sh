@@ -44,9 +44,9 @@ LINE=(detect --); expect "detect" --fwlog --http-log --block --learn --read --no
 LINE=(audit --); expect "audit" --policy --fail-on --passive --sarif --no-db
 LINE=(history --); expect "history" --db --policy --last
 LINE=(diff --); expect "diff" --db
+LINE=(block --); expect "block" --sync --allow --block-anyway
 # every command the program lists gets options from its --help, and only options
 for c in $("$PORTREEVE" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do
-    [ "$c" = block ] && continue # block takes actions, not options
     got=$(complete_line "$c" -)
     n=$(grep -c . <<<"$got")
     other=$(grep -v -- '^-' <<<"$got")

@@ -14,6 +14,7 @@ fail=0
 lab_exec "$LAB_NS_SW" tcpdump -i br0 -U -w "$WORK/span.pcap" 2>"$WORK/tcpdump.err" &
 tcpd=$!
 for _ in $(seq 50); do grep -q listening "$WORK/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5 # "listening" comes a moment before the first packet is kept
 # clients: the scanner and B use A's services, A uses B's; UDP services through nmap's
 # payloads (DNS, NTP, SNMP answer them)
 lab_exec "$LAB_NS_SCAN" curl -s -o /dev/null --max-time 3 "http://$LAB_A/"

@@ -5,7 +5,8 @@ Usage: man_check.py PORTREEVE COMMAND PAGE [--also PAGE]... [--source FILE:FUNCT
 
 Three sets of options are compared:
   help   every option named in `PORTREEVE COMMAND --help` (an option of another command,
-         written after its name as in "detect --block", is not this command's);
+         written after its name as in "detect --block" or in a backquoted command line of
+         it as in `detect --db URI --block`, is not this command's);
   page   every option in a tag line (.TP/.IP) of the man page PAGE;
   source every option a parser function of src/cli compares against: strcmp(x, "-o"),
          getopt_long tables {"name", ..._argument} and cli_opt tables {"--name", n}.
@@ -19,6 +20,7 @@ import sys
 
 OPT = re.compile(r"(?:^|(?<=[\s,|(\[.=\"/]))(--?[a-zA-Z0-9][-a-zA-Z0-9]*)")
 OTHER_CMD = re.compile(r"\b(scan|detect|block|audit|history|diff|journalctl)\s+$")
+COMMANDS = {"scan", "detect", "block", "audit", "history", "diff"}
 IMPLICIT = {"-h", "--help"}  # every command takes them; --help is what is read
 
 
@@ -38,6 +40,9 @@ def help_opts(prog, cmd):
             before = line[: m.start()]
             if OTHER_CMD.search(before) and not before.rstrip().endswith(cmd):
                 continue  # "detect --block" in block's help: another command's option
+            quoted = re.search(r"`(?:portreeve\s+)?(\w+)[^`]*$", before)
+            if quoted and before.count("`") % 2 and quoted.group(1) in COMMANDS - {cmd}:
+                continue  # `detect --db URI --block`: a command line of another command
             found.add(canon(m.group(1)))
     return found
 

@@ -122,6 +122,37 @@ static void test_scan_same_config(void **state)
     assert_null(parse("scan --max 3 127.0.0.1"));
 }
 
+/* -PS/-PA/-PU port lists (nmap's defaults when empty), -PE/-PP/-PR, --send-ip; bad lists
+ * are refused */
+static void test_scan_ping_options(void **state)
+{
+    (void)state;
+    if (access("/usr/share/nmap/nmap-services", R_OK) != 0)
+        skip();
+    struct scan_cli *a = parse("scan -sn -PS22,80,1000-1002 -PA -PU -PE 127.0.0.1");
+    assert_non_null(a);
+    const struct disc_opts *d = &scan_cli_config(a)->disc;
+    assert_int_equal(d->nsyn, 5);
+    assert_int_equal(d->syn[0], 22);
+    assert_int_equal(d->syn[4], 1002);
+    assert_int_equal(d->nack, 1);
+    assert_int_equal(d->ack[0], 80);
+    assert_int_equal(d->nudp, 1);
+    assert_int_equal(d->udp[0], 40125);
+    assert_true(d->echo && !d->timestamp && !d->arp && d->any && !d->no_arp);
+    scan_cli_free(a);
+    struct scan_cli *b = parse("scan -sn -PP -PR --send 127.0.0.1");
+    assert_non_null(b);
+    d = &scan_cli_config(b)->disc;
+    assert_true(d->timestamp && d->arp && d->no_arp && !d->nsyn);
+    scan_cli_free(b);
+    assert_null(parse("scan -sn -PS22, 127.0.0.1"));
+    assert_null(parse("scan -sn -PS80-22 127.0.0.1"));
+    assert_null(parse("scan -sn -PU70000 127.0.0.1"));
+    assert_null(parse("scan -sn -PS1-100 127.0.0.1")); /* more than 32 ports */
+    assert_null(parse("scan -sn -PEx 127.0.0.1"));
+}
+
 static char warned[1024];
 
 static void on_warn(void *ud, const char *msg)
@@ -172,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_scan_same_config),
+        cmocka_unit_test(test_scan_ping_options),
         cmocka_unit_test(test_bad_names_skipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

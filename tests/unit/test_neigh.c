@@ -296,12 +296,33 @@ static void test_link(void **state)
     assert_non_null(strstr(e.msg, strerror(ENODEV)));
 }
 
+/* neigh_confirmed: only REACHABLE and PERMANENT entries, not STALE ones */
+static void test_confirmed(void **state)
+{
+    (void)state;
+    struct neigh_table t = {.ifindex = IFX};
+    struct pr_addr a, b, c;
+    assert_int_equal(addr_parse("198.18.0.2", &a), 0);
+    assert_int_equal(addr_parse("198.18.0.3", &b), 0);
+    assert_int_equal(addr_parse("2001:2::2", &c), 0);
+    const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
+    assert_int_equal(neigh_put(&t, &a, mac, NUD_REACHABLE), 0);
+    assert_int_equal(neigh_put(&t, &b, mac, NUD_STALE), 0);
+    assert_int_equal(neigh_put(&t, &c, mac, NUD_PERMANENT), 0);
+    assert_non_null(neigh_confirmed(&t, &a));
+    assert_null(neigh_confirmed(&t, &b));
+    assert_non_null(neigh_lookup(&t, &b));
+    assert_non_null(neigh_confirmed(&t, &c));
+    neigh_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dump),          cmocka_unit_test(test_dump_in_parts_and_unaligned),
         cmocka_unit_test(test_error_message), cmocka_unit_test(test_hostile_lengths),
         cmocka_unit_test(test_table_grows),   cmocka_unit_test(test_link),
+        cmocka_unit_test(test_confirmed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

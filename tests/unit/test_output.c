@@ -299,9 +299,11 @@ static void test_json(void **state)
     free(t);
 
     t = fx_run(out_json, &fx->r, &o);
-    has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"proto\":\"tcp\",\"port\":22,"
+    has(t, "{\"ip\":\"198.18.0.2\",\"mac\":\"02:00:5E:10:00:01\",\"mac_vendor\":null,"
+           "\"hostname\":\"web&<lab>\",\"proto\":\"tcp\",\"port\":22,"
            "\"state\":\"open\",\"reason\":\"syn-ack\",\"reason_ttl\":64,\"service\":\"ssh\"}\n");
-    has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"proto\":\"udp\",\"port\":161,"
+    has(t, "{\"ip\":\"198.18.0.2\",\"mac\":\"02:00:5E:10:00:01\",\"mac_vendor\":null,"
+           "\"hostname\":\"web&<lab>\",\"proto\":\"udp\",\"port\":161,"
            "\"state\":\"open|filtered\",\"reason\":\"no-response\",\"reason_ttl\":0,"
            "\"service\":\"snmp\"}\n");
     free(t);
@@ -320,7 +322,8 @@ static void test_json(void **state)
     o.verbose = 1;
     fx->r.ping_only = 1;
     t = fx_run(out_json, &fx->r, &o);
-    has(t, "{\"ip\":\"198.18.0.2\",\"hostname\":\"web&<lab>\",\"status\":\"up\","
+    has(t, "{\"ip\":\"198.18.0.2\",\"mac\":\"02:00:5E:10:00:01\",\"mac_vendor\":null,"
+           "\"hostname\":\"web&<lab>\",\"status\":\"up\","
            "\"reason\":\"echo-reply\",\"reason_ttl\":64}\n");
     has(t, "{\"ip\":\"198.18.0.9\",\"hostname\":null,\"status\":\"down\","
            "\"reason\":\"no-response\",\"reason_ttl\":0}\n");

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# timeout: 120
+# t_block_fleet.sh — fleet decisions through PostgreSQL: three sensor namespaces and one
+# PostgreSQL server that this test starts (Debian's binaries, as t_audit_pg.sh: a Unix
+# socket only, no TCP). Sensor 1 runs `detect --db URI --block`; sensors 2 and 3 run
+# `block --sync URI` (sensor 3 with --allow for the second scanner address). An nmap -sS of
+# sensor 1 from the scanner namespace: the decision is in the database (source, scan,
+# evidence, sensor, expiry), the scanner is in the nft sets of sensors 2 and 3 within 1 s
+# of the decision's time, and after --block-time it is gone from all three. PostgreSQL is
+# then stopped and started again: both syncs reconnect and reload (a decision inserted
+# without NOTIFY before the stop, not applied until then, is applied), and a second scan (from
+# a second scanner address) is decided by sensor 1 (whose connection comes back too),
+# applied on sensor 2 and not on sensor 3, which allowlists it. SIGTERM stops a sync with 0.
+set -u
+LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { echo "skip: Debian postgresql is not installed"; exit 77; }
+id postgres >/dev/null 2>&1 || { echo "skip: no postgres user"; exit 77; }
+command -v nmap >/dev/null || { echo "skip: no nmap"; exit 77; }
+. "$LAB_LIB_DIR/nslib.sh"
+ns_test_setup fl "$@" # NS: sensor 1
+BLOCK_TIME=5
+S1=198.18.7.2 SCAN=198.18.7.1 SCAN2=198.18.7.3
+ns_peer fp "$S1" "$SCAN" # PEER: the scanner
+ip -n "$PEER" addr add "$SCAN2/24" dev "$PEER_IF"
+S2=fl2s$$ S3=fl3s$$
+PGDIR=$(mktemp -d /tmp/pr-pg.XXXXXX)
+fleet_cleanup() {
+    local p
+    { # (a group so that the shell's notices of the ended jobs go nowhere)
+        for p in "${pids[@]}"; do kill "$p"; done
+        wait
+    } 2>/dev/null
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -t 10 stop >/dev/null 2>&1
+    rm -rf "$PGDIR"
+    ip netns del "$S2" 2>/dev/null
+    ip netns del "$S3" 2>/dev/null
+    ns_test_cleanup
+}
+trap fleet_cleanup EXIT
+for s in "$S2" "$S3"; do ip netns add "$s" && ip -n "$s" link set lo up || exit 1; done
+
+# PostgreSQL on a Unix socket in a temporary directory
+chown postgres: "$PGDIR"
+chmod 700 "$PGDIR"
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 ||
+    { cat "$PGDIR/initdb.log"; echo "initdb failed"; exit 1; }
+mkdir -p "$PGDIR/sock" && chown postgres: "$PGDIR/sock"
+pg() {
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 -l "$PGDIR/server.log" \
+        -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off" "$@" \
+        >/dev/null
+}
+pg start || { cat "$PGDIR/server.log"; echo "postgres did not start"; exit 1; }
+chmod 755 "$PGDIR" # the detector runs as an unprivileged account
+URI="postgresql:///postgres?host=$PGDIR/sock&user=postgres"
+PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -Atc "$1"; }
+
+# the syncs (sensor 3 allowlists the second scanner address), then the detector
+sync_start() { # NAME NETNS ARGS...
+    local name=$1 ns=$2
+    shift 2
+    ip netns exec "$ns" "$PORTREEVE" block --sync "$URI" "$@" >"$W/$name.out" 2>"$W/$name.err" &
+    pids+=($!)
+    eval "${name}_pid=$!"
+}
+sync_start sync2 "$S2"
+sync_start sync3 "$S3" --allow "$SCAN2/32"
+listen_tcp "$S1" 8080
+ip netns exec "$NS" "$PORTREEVE" detect -i "$NS_IF" -q --block --block-time "${BLOCK_TIME}s" \
+    --db "$URI" --sensor sensor-1 --alerts "$W/s1.json" >"$W/s1.out" 2>"$W/s1.err" &
+det_pid=$!
+pids+=($det_pid)
+for _ in $(seq 100); do grep -q listening "$W/s1.err" && break; sleep 0.1; done
+grep -q listening "$W/s1.err" || { cat "$W/s1.err"; echo "FAIL: detector did not start"; exit 1; }
+for n in sync2 sync3; do
+    for _ in $(seq 100); do grep -q listening "$W/$n.err" && break; sleep 0.1; done
+    check "$n synchronised and listening" grep -q 'synchronised: 0 decisions.*listening' "$W/$n.err"
+done
+# privileges (docs/privileges.md): CAP_NET_ADMIN only (bit 12), no-new-privs, seccomp
+grep -E '^(CapEff|NoNewPrivs|Seccomp):' "/proc/$sync3_pid/status"
+check "a sync keeps only CAP_NET_ADMIN under a seccomp filter" sh -c \
+    "grep -q '^CapEff:[[:space:]]*0000000000001000$' /proc/$sync3_pid/status &&
+     grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$sync3_pid/status &&
+     grep -q '^Seccomp:[[:space:]]*2$' /proc/$sync3_pid/status"
+check "the schema is at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
+
+in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
+    ip netns exec "$1" nft list set inet portreeve blocklist 2>/dev/null |
+        grep -qE "(^|[^0-9.])${2//./\\.}([^0-9.]|$)"
+}
+# watch_set NAME NETNS ADDR: in the background, the time ADDR is first in the set of NETNS
+# ($W/NAME.in) and then first gone from it ($W/NAME.gone), every 20 ms, at most 2 x 40 s
+watch_set() {
+    (
+        for _ in $(seq 2000); do in_set "$2" "$3" && { date +%s.%N >"$W/$1.in"; break; }; sleep 0.02; done
+        for _ in $(seq 2000); do in_set "$2" "$3" || { date +%s.%N >"$W/$1.gone"; break; }; sleep 0.02; done
+    ) &
+    pids+=($!)
+}
+scan() { # ADDR: an nmap -sS of sensor 1 from the scanner at ADDR (at most 20 s)
+    ip netns exec "$PEER" timeout 20 nmap -n -Pn -sS -T4 --max-retries 1 -S "$1" -e "$PEER_IF" \
+        -p 1-200,8080 "$S1" >"$W/nmap-$1.txt" 2>&1 &
+    pids+=($!)
+}
+decided() { # ADDR: decided_us of its first decision, "" when none
+    PSQL "SELECT decided_us FROM block_decisions WHERE addr = '$1' ORDER BY id LIMIT 1"
+}
+wait_decision() { # ADDR
+    for _ in $(seq 200); do [ -n "$(decided "$1")" ] && return 0; sleep 0.1; done
+    return 1
+}
+wait_file() { # FILE SECONDS
+    for _ in $(seq $(($2 * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+# within WHAT FILE DECIDED_US LO HI: the time in FILE is LO to HI s after the decision
+within() {
+    local l
+    if [ -s "$2" ]; then
+        l=$(awk -v t="$(cat "$2")" -v d="$3" 'BEGIN { printf "%.3f", t - d / 1e6 }')
+        check "$1 $l s after the decision ($4 to $5 s)" \
+            awk -v l="$l" -v lo="$4" -v hi="$5" 'BEGIN { exit !(l >= lo && l <= hi) }'
+    else
+        check "$1 (never seen)" false
+    fi
+}
+
+echo "== 1. a scan seen by sensor 1 is blocked on sensors 2 and 3 within 1 s"
+watch_set a1 "$NS" "$SCAN"
+watch_set a2 "$S2" "$SCAN"
+watch_set a3 "$S3" "$SCAN"
+scan "$SCAN"
+wait_decision "$SCAN" || { cat "$W/s1.err"; echo "FAIL: no decision for $SCAN in the database"; exit 1; }
+d1=$(decided "$SCAN")
+PSQL "SELECT id, addr, scan_id, evidence, reason, sensor, expires_us - decided_us FROM block_decisions"
+row=$(PSQL "SELECT sensor, scan_id > 0, expires_us - decided_us, evidence FROM block_decisions WHERE addr = '$SCAN'")
+check "the decision names sensor-1, its scan and expires after --block-time" \
+    sh -c "echo '$row' | grep -q '^sensor-1|t|${BLOCK_TIME}000000|'"
+# its evidence is the blocked alert's block_evidence (a proof: the link's MAC or halfopen)
+blocked_evidence() {
+    /usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a.get("action") == "blocked" and a.get("src_ip") == sys.argv[2]:
+        print(",".join(a.get("block_evidence", []))); break' "$W/s1.json" "$SCAN"
+}
+for _ in $(seq 20); do ev=$(blocked_evidence); [ -n "$ev" ] && break; sleep 0.1; done
+check "the decision carries the blocked alert's evidence ($ev)" \
+    sh -c "echo '$row' | grep -qE '\|$ev\$' && echo '$ev' | grep -qE 'halfopen|link:mac-bound|handshake'"
+for n in a1 a2 a3; do wait_file "$W/$n.in" 5; done
+for n in a2 a3; do within "sensor ${n#a}: the scanner is in the set" "$W/$n.in" "$d1" 0 1; done
+check "sensor 1 blocked it itself" test -s "$W/a1.in"
+ip netns exec "$S2" "$PORTREEVE" block list >"$W/list2.txt"
+cat "$W/list2.txt"
+check "sensor 2: block list names it a fleet decision" grep -q "^$SCAN.*a fleet decision" "$W/list2.txt"
+check "sensor 2: no local offence is counted for it" \
+    sh -c "! ip netns exec $S2 nft list set inet portreeve offences | grep -q '$SCAN'"
+grep -h applied "$W/sync2.out" "$W/sync3.out"
+
+echo "== 2. the decision expires everywhere"
+for n in a1 a2 a3; do wait_file "$W/$n.gone" $((BLOCK_TIME + 8)); done
+for n in a1 a2 a3; do
+    within "sensor ${n#a}: the block is gone" "$W/$n.gone" "$d1" $((BLOCK_TIME - 1)) $((BLOCK_TIME + 3))
+done
+
+echo "== 3. PostgreSQL restarted: the syncs reconnect and reload, a second decision arrives"
+# a decision written behind the syncs' backs (no NOTIFY): only a full reload can find it
+QUIET=198.18.7.77
+PSQL "INSERT INTO block_decisions (addr, scan_id, sensor, decided_us, expires_us) VALUES
+      ('$QUIET', 99, 'by-hand', $(date +%s%6N), $(date +%s%6N) + 30000000)" >/dev/null
+sleep 0.5
+check "a decision without NOTIFY is not applied while connected" sh -c "! ip netns exec $S2 nft list set inet portreeve blocklist | grep -q '$QUIET'"
+pg -m fast stop || { echo "FAIL: pg_ctl stop"; exit 1; }
+sleep 1
+for n in sync2 sync3; do
+    pv=${n}_pid
+    check "$n noticed the lost database and is still running" \
+        sh -c "grep -q reconnecting '$W/$n.err' && kill -0 ${!pv}"
+done
+pg start || { cat "$PGDIR/server.log"; echo "FAIL: postgres did not start again"; exit 1; }
+for n in sync2 sync3; do
+    for _ in $(seq 100); do [ "$(grep -c synchronised "$W/$n.err")" -ge 2 ] && break; sleep 0.1; done
+    check "$n synchronised again after the restart" test "$(grep -c synchronised "$W/$n.err")" -ge 2
+done
+for i in 2 3; do
+    ns=S$i
+    check "sensor $i: the full reload after reconnecting applied the decision made without NOTIFY" \
+        in_set "${!ns}" "$QUIET"
+done
+watch_set b2 "$S2" "$SCAN2"
+watch_set b3 "$S3" "$SCAN2"
+scan "$SCAN2"
+if wait_decision "$SCAN2"; then
+    d2=$(decided "$SCAN2")
+    wait_file "$W/b2.in" 5
+    within "sensor 2: the second scanner is in the set" "$W/b2.in" "$d2" 0 1
+    sleep 1
+    check "sensor 3: the allowlisted second scanner is not blocked there" \
+        sh -c "! test -s '$W/b3.in' && ! ip netns exec $S3 nft list set inet portreeve blocklist | grep -q '$SCAN2'"
+    check "sensor 3 says why" grep -q "decision .*($SCAN2 from sensor-1): not applied: allowlisted" "$W/sync3.out"
+else
+    cat "$W/s1.err"
+    check "sensor 1 recorded a decision after the restart" false
+fi
+
+echo "== 4. SIGTERM stops a sync cleanly"
+kill -TERM "$sync2_pid"
+for _ in $(seq 50); do kill -0 "$sync2_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$sync2_pid"
+rc=$?
+check "sync2 exits 0 on SIGTERM (rc $rc)" test "$rc" = 0
+check "and says it stopped" grep -q stopped "$W/sync2.err"
+kill -INT "$det_pid"
+wait "$det_pid"
+for f in s1.err sync2.out sync2.err sync3.out sync3.err; do
+    echo "--- $f"
+    cat "$W/$f"
+done
+exit $fail

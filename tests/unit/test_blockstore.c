@@ -1,0 +1,154 @@
+/* test_blockstore.c — the fleet's block decisions: recorded and loaded back through a real
+ * SQLite history (id order, only the unexpired ones, only those after an id, a row that
+ * cannot be read arrives without an address), notification refused without PostgreSQL,
+ * and the local check of block --sync (blk_sync_check: allowlist, loopback, expiry,
+ * rounding, cap, bad text). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "audit/blockstore.h"
+#include "detect/blocksync.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/pr-test-bst-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+struct got {
+    struct bst_decision d[8];
+    int n;
+};
+
+static int collect(void *ctx, const struct bst_decision *d)
+{
+    struct got *g = ctx;
+    if (g->n < 8)
+        g->d[g->n++] = *d;
+    return 0;
+}
+
+static void decision(struct bst_decision *d, const char *addr, uint32_t scan, int64_t decided,
+                     int64_t expires)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->addr, sizeof d->addr, "%s", addr);
+    d->scan_id = scan;
+    snprintf(d->evidence, sizeof d->evidence, "halfopen");
+    snprintf(d->reason, sizeof d->reason, "syn portscan");
+    snprintf(d->sensor, sizeof d->sensor, "s1");
+    d->decided_us = decided;
+    d->expires_us = expires;
+}
+
+static void test_record_load(void **state)
+{
+    (void)state;
+    char p[128];
+    snprintf(p, sizeof p, "%s/h.sqlite", dir);
+    struct pr_error e = {""};
+    struct hist_db *db = hist_open(p, &e);
+    assert_non_null(db);
+    struct bst_decision d;
+    decision(&d, "198.18.0.1", 7, 1000, 5000000);
+    assert_int_equal(bst_record(db, &d, &e), 0);
+    decision(&d, "198.18.0.9", 8, 1000, 2000); /* expired at 3000 */
+    assert_int_equal(bst_record(db, &d, &e), 0);
+    decision(&d, "2001:2::1", 9, 2000, 9000000);
+    assert_int_equal(bst_record(db, &d, &e), 0);
+
+    struct got g = {0};
+    assert_int_equal(bst_load(db, 0, 3000, collect, &g, &e), 2);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.d[0].addr, "198.18.0.1");
+    assert_int_equal(g.d[0].scan_id, 7);
+    assert_string_equal(g.d[0].evidence, "halfopen");
+    assert_string_equal(g.d[0].sensor, "s1");
+    assert_int_equal(g.d[0].expires_us, 5000000);
+    assert_string_equal(g.d[1].addr, "2001:2::1");
+    assert_true(g.d[1].id > g.d[0].id);
+
+    /* only those after an id (what a notification makes block --sync read) */
+    memset(&g, 0, sizeof g);
+    int64_t first = 0;
+    struct got all = {0};
+    assert_int_equal(bst_load(db, 0, 0, collect, &all, &e), 3);
+    first = all.d[0].id;
+    assert_int_equal(bst_load(db, first, 3000, collect, &g, &e), 1);
+    assert_string_equal(g.d[0].addr, "2001:2::1");
+
+    /* SQLite cannot notify */
+    assert_int_equal(hist_listen(db, BST_CHANNEL, &e), -1);
+    assert_non_null(strstr(e.msg, "postgresql://"));
+    hist_close(db);
+
+    /* a row that cannot be read (written by something else) arrives without an address */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(p, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "INSERT INTO block_decisions (addr, scan_id, decided_us, "
+                                  "expires_us) VALUES ('198.18.0.5', 'x', 1, 9999999)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    db = hist_open(p, &e);
+    assert_non_null(db);
+    memset(&g, 0, sizeof g);
+    assert_int_equal(bst_load(db, 0, 3000, collect, &g, &e), 3);
+    assert_string_equal(g.d[2].addr, "");
+    assert_true(g.d[2].id > 0);
+    hist_close(db);
+}
+
+static void test_sync_check(void **state)
+{
+    (void)state;
+    struct blk_policy p;
+    memset(&p, 0, sizeof p);
+    struct pr_error e = {""};
+    assert_int_equal(blk_cidr_parse("198.18.7.0/30", &p.allow[0], &e), 0);
+    p.nallow = 1;
+    struct pr_addr a;
+    uint32_t secs = 0;
+    const int64_t now = 1800000000000000;
+    assert_null(blk_sync_check(&p, "198.18.7.9", now + 1200000, now, &a, &secs));
+    assert_int_equal(secs, 2); /* rounded up: the block never ends before the decision */
+    assert_null(blk_sync_check(&p, "2001:2::1", now + 400LL * 86400 * 1000000, now, &a, &secs));
+    assert_int_equal(secs, BLK_MAX_SECONDS_CAP);
+    assert_non_null(
+        strstr(blk_sync_check(&p, "198.18.7.1", now + 5000000, now, &a, &secs), "allowlisted"));
+    assert_non_null(blk_sync_check(&p, "127.0.0.1", now + 5000000, now, &a, &secs));
+    assert_string_equal(blk_sync_check(&p, "198.18.7.9", now, now, &a, &secs), "expired");
+    assert_string_equal(blk_sync_check(&p, "198.18.7.9; drop", now + 1, now, &a, &secs),
+                        "not an IPv4 or IPv6 address");
+    assert_non_null(blk_sync_check(&p, NULL, now + 1, now, &a, &secs));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_record_load),
+        cmocka_unit_test(test_sync_check),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
