@@ -11,6 +11,7 @@
 #include "net/iflist.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
+#include "net/rdns.h"
 #include "os/osdb.h"
 #include "output/output.h"
 #include "scan/resume.h"
@@ -82,6 +83,8 @@ static const struct cli_opt scan_opts[] = {
     {"--iflist", 0},
     {"--send-ip", 0},
     {"--disable-arp-ping", 0},
+    {"--dns-servers", 1},
+    {"--system-dns", 0},
     {"-p", 1},
     {"-iL", 1},
     {"-oN", 1},
@@ -163,9 +166,11 @@ static void usage(FILE *f)
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
-          "Other: -e IFACE  -S ADDR  -g|--source-port PORT  --ttl N  --seed N  -n  --badsum\n"
+          "Other: -e IFACE  -S ADDR  -g|--source-port PORT  --ttl N  --seed N  --badsum\n"
           "  --payloads FILE\n"
           "  --data-length N (random bytes in each probe, at most 1400)\n"
+          "DNS: -n (no reverse DNS)  -R (reverse DNS of every target, also down)\n"
+          "  --dns-servers A[,B...] (else /etc/resolv.conf)  --system-dns (the same)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
           "  --no-sandbox (no seccomp filter; for debugging)\n"
@@ -368,7 +373,14 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "-6")) {
             c->cfg.family = AF_INET6;
         } else if (!strcmp(a, "-n")) {
-            /* we never do reverse DNS */
+            c->cfg.rdns = -1;
+        } else if (!strcmp(a, "-R")) {
+            c->cfg.rdns = 1;
+        } else if (!strcmp(a, "--dns-servers")) {
+            NEED_VAL();
+            c->cfg.dns_servers = val;
+        } else if (!strcmp(a, "--system-dns")) {
+            /* c-ares reads the system's /etc/resolv.conf: the default already */
         } else if (!strcmp(a, "-iL")) {
             NEED_VAL();
             il = val;
@@ -613,6 +625,12 @@ static int finish_config(struct scan_cli *c)
     struct scan_config *cfg = &c->cfg;
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
+    struct rdns *dns = NULL; /* --dns-servers is checked here, a usage error when bad */
+    if (cfg->dns_servers && cfg->rdns >= 0 && rdns_open(cfg->dns_servers, &dns, &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return -1;
+    }
+    rdns_close(dns);
     if (c->list_only) { /* nothing is sent: no technique, port or privilege applies */
         if (c->tcp_name || c->want_udp || cfg->ping_only || cfg->version_detect || cfg->os_detect ||
             cfg->traceroute) {
@@ -1069,8 +1087,25 @@ static const char *stop_why(int sig)
     return sig == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT";
 }
 
-/* -sL: every target to the outputs, 4096 at a time, nothing sent (no privileges needed).
- * Returns the exit status. */
+/* Reverse DNS of h[0..n-1] for -sL (every target, as nmap; not with -n). */
+static void list_names(struct rdns *dns, struct host_result *h, size_t n,
+                       volatile sig_atomic_t *stop)
+{
+    if (!dns)
+        return;
+    struct pr_addr *addr = pr_calloc(n ? n : 1, sizeof *addr);
+    char **names = pr_calloc(n ? n : 1, sizeof *names);
+    for (size_t k = 0; k < n; k++)
+        addr[k] = h[k].addr;
+    rdns_resolve(dns, addr, n, names, stop);
+    for (size_t k = 0; k < n; k++)
+        h[k].ptr_name = names[k];
+    free(addr);
+    free(names);
+}
+
+/* -sL: every target to the outputs, 4096 at a time, nothing sent but the reverse-DNS
+ * queries (no privileges needed). Returns the exit status. */
 static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
 {
     struct outputs o;
@@ -1086,6 +1121,10 @@ static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
     outputs_begin(&o, &r);
     enum { CHUNK = 4096 };
     struct host_result *h = pr_calloc(CHUNK, sizeof *h);
+    struct rdns *dns = NULL;
+    struct pr_error e;
+    if (c->cfg.rdns >= 0 && rdns_open(c->cfg.dns_servers, &dns, &e) < 0)
+        fprintf(stderr, "portreeve scan: %s; listing without names\n", e.msg);
     uint64_t n = tgt_count(&c->cfg.targets), i = 0;
     while (i < n && !*stop) {
         size_t k = 0;
@@ -1093,8 +1132,12 @@ static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
             h[k] = (struct host_result){.reason = RS_USER_SET};
             tgt_get(&c->cfg.targets, i, &h[k].addr, &h[k].hostname);
         }
+        list_names(dns, h, k, stop);
         outputs_hosts(&o, &r, h, k);
+        for (size_t q = 0; q < k; q++)
+            host_result_free(&h[q]);
     }
+    rdns_close(dns);
     free(h);
     r.nhosts = (size_t)i;
     r.interrupted = *stop != 0;

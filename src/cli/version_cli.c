@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "cli/cli.h"
 
+#include <ares.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <libpq-fe.h>
@@ -55,5 +56,6 @@ int cmd_version(int argc, char **argv)
     if (sv)
         printf("  libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
     printf("  libmicrohttpd %s\n", MHD_get_version());
+    printf("  c-ares %s\n", ares_version(NULL));
     return PR_EXIT_OK;
 }

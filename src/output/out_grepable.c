@@ -6,8 +6,8 @@
  * State: closed (998) # portreeve done at Thu Nov 26 02:54:57 2026 -- 1 IP address (1 host up)
  * scanned in 0.06 seconds
  *
- * Like nmap, "Ignored State" appears only when exactly one state was collapsed; where
- * nmap puts the reverse-DNS name in the parentheses we put the user-given name. */
+ * Like nmap, "Ignored State" appears only when exactly one state was collapsed. The
+ * parentheses hold the reverse-DNS name as in nmap, else (unlike nmap) the user-given name. */
 #include "output/out_util.h"
 
 #include <string.h>
@@ -19,7 +19,7 @@ static void host_prefix(FILE *f, const struct host_result *h)
     char addr[PR_ADDRSTRLEN + 2];
     char name[NAME_MAX_TEXT];
     out_addr(h, addr, sizeof addr);
-    out_clean(h->hostname, name, sizeof name);
+    out_clean(h->ptr_name ? h->ptr_name : h->hostname, name, sizeof name);
     fprintf(f, "Host: %s (%s)\t", addr, name);
 }
 

@@ -52,7 +52,8 @@ static int host_base(FILE *f, const struct host_result *h)
                                 h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]) < 0 ||
                         put_str(f, "mac_vendor", h->mac_vendor) < 0))
         return -1;
-    return put_str(f, "hostname", h->hostname);
+    int rc = put_str(f, "hostname", h->hostname);
+    return h->ptr_name ? rc | put_str(f, "rdns", h->ptr_name) : rc; /* only when named */
 }
 
 /* -sV fields: service, product, version, extrainfo, hostname, ostype, devicetype, tunnel,

@@ -17,12 +17,13 @@
 
 #define NAME_MAX_TEXT 1024
 
+/* "NAME (ADDR)" with the user-given name, else the PTR name (nmap's NameIP), or "ADDR". */
 static void host_label(const struct host_result *h, char *buf, size_t len)
 {
     char addr[PR_ADDRSTRLEN + 2];
     char name[NAME_MAX_TEXT];
     out_addr(h, addr, sizeof addr);
-    out_clean(h->hostname, name, sizeof name);
+    out_clean(h->hostname && *h->hostname ? h->hostname : h->ptr_name, name, sizeof name);
     if (name[0])
         snprintf(buf, len, "%s (%s)", name, addr);
     else
@@ -426,6 +427,12 @@ static void host_report(FILE *f, const struct scan_result *r, const struct host_
         fprintf(f, " (%ss latency)", lat);
     }
     fputs(".\n", f);
+    if (h->hostname && *h->hostname && h->ptr_name && strcmp(h->hostname, h->ptr_name)) {
+        char addr[PR_ADDRSTRLEN + 2], ptr[NAME_MAX_TEXT];
+        out_addr(h, addr, sizeof addr);
+        out_clean(h->ptr_name, ptr, sizeof ptr);
+        fprintf(f, "rDNS record for %s: %s\n", addr, ptr); /* as nmap, when they differ */
+    }
     struct out_summary s;
     int have_summary = 0;
     if (!r->ping_only && h->nports > 0) {

@@ -57,6 +57,7 @@ static void address(FILE *f, const struct host_result *h)
     }
 }
 
+/* The user-given name (type "user") and the reverse-DNS name (type "PTR"), as nmap. */
 static void hostnames(FILE *f, const struct host_result *h)
 {
     fputs("<hostnames>\n", f);
@@ -64,6 +65,11 @@ static void hostnames(FILE *f, const struct host_result *h)
         fputs("<hostname", f);
         attr(f, "name", h->hostname);
         fputs(" type=\"user\"/>\n", f);
+    }
+    if (h->ptr_name && *h->ptr_name) {
+        fputs("<hostname", f);
+        attr(f, "name", h->ptr_name);
+        fputs(" type=\"PTR\"/>\n", f);
     }
     fputs("</hostnames>\n", f);
 }
@@ -348,7 +354,7 @@ static void host(FILE *f, const struct scan_result *r, const struct host_result 
                          : "down",
             rs_name((enum port_reason)out_reason(h->reason)), h->reason_ttl);
     address(f, h);
-    if (h->up || (h->hostname && *h->hostname))
+    if (h->up || (h->hostname && *h->hostname) || h->ptr_name)
         hostnames(f, h);
     if (h->up && !r->ping_only) {
         ports(f, r, h, o);

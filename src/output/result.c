@@ -101,6 +101,8 @@ void host_result_free(struct host_result *h)
     h->os = NULL;
     free(h->trace);
     h->trace = NULL;
+    free(h->ptr_name);
+    h->ptr_name = NULL;
 }
 
 void result_free(struct scan_result *r)

@@ -177,6 +177,7 @@ struct trace_result {
 struct host_result {
     struct pr_addr addr;
     const char *hostname; /* user-given name or NULL; not owned */
+    char *ptr_name;       /* reverse DNS (PTR) name, cleaned (net/rdns.h), owned; or NULL */
     int up;               /* 1 up, 0 down */
     uint8_t reason;       /* why up/down */
     uint8_t reason_ttl;
@@ -237,8 +238,9 @@ void os_result_free(struct os_result *os);
 /* Frees a svc_info and everything it owns. NULL is fine. */
 void svc_info_free(struct svc_info *si);
 
-/* Frees a host's ports and their svc, its os and trace, and sets them NULL (nports 0); the rest of
- * h (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL is fine. */
+/* Frees a host's ports and their svc, its os, trace and ptr_name, and sets them NULL (nports 0);
+ * the rest of h (hostname, owned elsewhere) is left. For a streaming scanner, after out_host. NULL
+ * is fine. */
 void host_result_free(struct host_result *h);
 
 /* Frees what the result owns (args, hosts, each host's ports and their svc) and zeroes it. Not

@@ -91,6 +91,8 @@ struct scan_config {
     int max_os_tries;        /* --max-os-tries, default 5 */
     const struct osdb *osdb; /* loaded by the caller before scan_run when os_detect */
     int traceroute;          /* --traceroute (and -A as root): scan/traceroute.h */
+    int rdns; /* reverse DNS: 0 hosts that are up, -1 none (-n), 1 every target (-R) */
+    const char *dns_servers; /* --dns-servers "a,b"; NULL: /etc/resolv.conf (net/rdns.h) */
     char *args;              /* command line, for the outputs */
     /* after start-up (core/privs.h, core/sandbox.h) */
     const char *run_user; /* --user: account to switch to as root; NULL = the default */

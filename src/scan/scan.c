@@ -15,10 +15,12 @@
 #include "scan/plan.h"
 #include "scan/traceroute.h"
 #include "net/arp.h"
+#include "net/rdns.h"
 #include "net/route.h"
 #include "svc/version.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +287,58 @@ struct run {
     uint64_t hosts_before;    /* up hosts in earlier groups (first-pass positions) */
     uint64_t done, total;     /* pairs, for the status line */
     uint64_t reported;        /* targets of the windows that went to the outputs */
+    struct rdns *dns;         /* reverse DNS, opened before the privilege drop; NULL with -n */
 };
+
+/* Reverse DNS of r->hosts[from, to) before they go to the outputs: the hosts that are up
+ * (every one with -R) and their --traceroute hops, all lookups of the range in flight at
+ * once, bounded in time (net/rdns.h). */
+static void name_hosts(struct run *R, size_t from, size_t to)
+{
+    if (!R->dns || from >= to || R->cfg->dry_run)
+        return;
+    struct host_result *hs = R->r->hosts;
+    size_t cap = 0, n = 0;
+    for (size_t i = from; i < to; i++)
+        cap += 1 + (hs[i].trace ? hs[i].trace->nhops : 0);
+    struct pr_addr *addr = pr_calloc(cap, sizeof *addr);
+    char **names = pr_calloc(cap, sizeof *names);
+    struct {
+        size_t host, hop; /* hop: SIZE_MAX for the host itself */
+    } *at = pr_calloc(cap, sizeof *at);
+    for (size_t i = from; i < to; i++) {
+        if ((hs[i].up || R->cfg->rdns > 0) && !hs[i].ptr_name) {
+            at[n].host = i;
+            at[n].hop = SIZE_MAX;
+            addr[n++] = hs[i].addr;
+        }
+        for (size_t k = 0; hs[i].trace && k < hs[i].trace->nhops; k++)
+            if (hs[i].trace->hops[k].have_addr) {
+                at[n].host = i;
+                at[n].hop = k;
+                addr[n++] = hs[i].trace->hops[k].addr;
+            }
+    }
+    int was_dead = rdns_dead(R->dns);
+    rdns_resolve(R->dns, addr, n, names, R->stop);
+    for (size_t k = 0; k < n; k++) {
+        struct host_result *h = &hs[at[k].host];
+        if (at[k].hop == SIZE_MAX) {
+            h->ptr_name = names[k];
+            continue;
+        }
+        if (names[k]) /* cleaned names fit: RDNS_NAME_MAX < sizeof host */
+            snprintf(h->trace->hops[at[k].hop].host, sizeof h->trace->hops[0].host, "%s", names[k]);
+        free(names[k]);
+    }
+    if (!was_dead && rdns_dead(R->dns))
+        fputs("portreeve: reverse DNS: no DNS server answered; hosts are not named (try "
+              "--dns-servers or -n)\n",
+              stderr);
+    free(addr);
+    free(names);
+    free(at);
+}
 
 /* Opens the raw sockets (when needed) from the first window's routes, then drops every
  * capability, except CAP_NET_RAW when connect sockets must be bound to an interface. With
@@ -317,6 +370,8 @@ static int run_open(struct run *R, const struct engine_target *tg, size_t n)
             (R->arp_fd = arp_open(&ae)) < 0 && cfg->verbose)
             fprintf(stderr, "portreeve: no ARP discovery (%s); IP probes instead\n", ae.msg);
     }
+    if (cfg->rdns >= 0 && !cfg->dry_run && rdns_open(cfg->dns_servers, &R->dns, R->e) < 0)
+        return -1;
     /* Every privileged handle is open: switch to the unprivileged account and keep no
      * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
      * an interface (-e); then the seccomp allowlist for the rest of the scan. */
@@ -479,11 +534,13 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                 host_result_free(h);
         }
         size_t upto = g0 + n < nup ? (size_t)(gt[n - 1].res - r->hosts) + 1 : wn;
+        name_hosts(R, emitted, upto);
         if (sink_hosts(cfg, r, emitted, upto, R->e) < 0)
             return -1;
         emitted = upto;
     }
-    return sink_hosts(cfg, r, emitted, wn, R->e); /* down hosts after the last group */
+    name_hosts(R, emitted, wn); /* down hosts after the last group (-R) */
+    return sink_hosts(cfg, r, emitted, wn, R->e);
 }
 
 /* One window: targets first..first+wn-1 get results, routes, discovery and their groups.
@@ -649,6 +706,7 @@ out:
     rawio_close(&R->io);
     if (R->arp_fd >= 0)
         close(R->arp_fd);
+    rdns_close(R->dns);
     free(R->prog_up);
     free(R->ups);
     free(R);

@@ -37,6 +37,7 @@ echo "$ver" | head -n 1 | grep -Eq "^portreeve $(dpkg-parsechangelog -S Version)
     fail "--version first line: $(echo "$ver" | head -n 1)"
 echo "$ver" | grep -q 'libpcap version' || fail "--version lacks libpcap"
 echo "$ver" | grep -q 'OpenSSL' || fail "--version lacks OpenSSL"
+echo "$ver" | grep -q "c-ares" || fail "--version lacks c-ares"
 ok "--version"
 
 for page in portreeve portreeve-scan portreeve-detect portreeve-block portreeve-audit \

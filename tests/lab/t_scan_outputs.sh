@@ -58,5 +58,5 @@ in_ns "$PORTREEVE" scan -sS -p 8080 localhost 127.0.0.1-3 -iL "$W/targets.txt" -
 check "targets: name, range, -iL, --exclude and --excludefile give exactly the right hosts" \
     sh -c "[ \"\$(grep -o '^Host: [0-9.]* ([a-z]*)' '$W/t.gnmap' | sort -u | tr '\n' ' ')\" = 'Host: 127.0.0.1 (localhost) Host: 127.0.0.3 () Host: 127.0.0.4 () Host: 127.0.0.6 () ' ] || { cat '$W/t.gnmap'; false; }"
 in_ns "$PORTREEVE" scan -sS -Pn --max-rate 500 --host-timeout 1s -p 1-5000 127.0.0.1 >"$W/ht.txt" 2>&1
-check "--host-timeout skips the host like nmap" grep -q 'Skipping host 127.0.0.1 due to host timeout' "$W/ht.txt"
+check "--host-timeout skips the host like nmap" grep -q 'Skipping host localhost (127.0.0.1) due to host timeout' "$W/ht.txt"
 exit $fail
