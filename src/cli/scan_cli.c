@@ -8,6 +8,7 @@
 #include "audit/history.h"
 #include "core/macvendor.h"
 #include "core/ports.h"
+#include "net/iflist.h"
 #include "net/payloads.h"
 #include "net/rawio.h"
 #include "net/rdns.h"
@@ -81,6 +82,7 @@ static const struct cli_opt scan_opts[] = {
     {"--max-os-tries", 1},
     {"--osdb", 1},
     {"--traceroute", 0},
+    {"--iflist", 0},
     {"--send-ip", 0},
     {"--disable-arp-ping", 0},
     {"--dns-servers", 1},
@@ -152,26 +154,30 @@ static void usage(FILE *f)
           "  -iL FILE  --exclude LIST  --excludefile FILE  -sL (list them, send nothing)\n"
           "Ports: -p 22,80,1000-2000 | -p U:53,T:22 | -p- ; -F (top 100); --top-ports N\n"
           "  --exclude-ports SPEC  -r (ports in order, not randomised)\n"
-          "Discovery: -Pn (no ping: every host up)  -sn (ping only)  -PS/-PA/-PU[ports]  -PE  -PP\n"
-          "  -PR (ARP/ND, default on the link)  --send-ip (IP probes on the link too)\n"
+          "Discovery: -Pn (no ping: every host up; also -PN)  -sn (ping only)\n"
+          "  -PS/-PA/-PU[ports]  -PE  -PP  -PR (ARP/ND, default on the link)\n"
+          "  --send-ip|--disable-arp-ping (IP probes on the link too)\n"
           "Timing: -T0..-T5  --min-rate N  --max-rate N  --max-retries N  --host-timeout T\n"
           "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
           "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
+          "  --version-light (intensity 2)  --version-all (9)\n"
           "  --cpe-dict FILE (NVD CPE dictionary: aliases)  --cve-distro FILE (OSV/DST feed)\n"
           "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
           "Large scans: --seed N  --shard I/N  --dry-run  --resume FILE (after Ctrl-C)\n"
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
-          "Other: -e IFACE  -S ADDR  -g PORT  --ttl N  --seed N  --payloads FILE  --badsum\n"
+          "Other: -e IFACE  -S ADDR  -g|--source-port PORT  --ttl N  --seed N  --badsum\n"
+          "  --payloads FILE\n"
           "  --data-length N (random bytes in each probe, at most 1400)\n"
           "DNS: -n (no reverse DNS)  -R (reverse DNS of every target, also down)\n"
           "  --dns-servers A[,B...] (else /etc/resolv.conf)  --system-dns (the same)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
-          "  --no-sandbox (no seccomp filter; for debugging)\n",
+          "  --no-sandbox (no seccomp filter; for debugging)\n"
+          "--iflist: print the interfaces and routes (as nmap) and exit\n",
           f);
 }
 
@@ -1160,6 +1166,23 @@ static int list_targets(struct scan_cli *c, volatile sig_atomic_t *stop)
     return rc;
 }
 
+/* --iflist: nmap's start line and its interface and route tables; an exit status. */
+static int print_iflist(void)
+{
+    char when[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm))
+        snprintf(when, sizeof when, "?");
+    printf("Starting portreeve %s at %s\n", PR_VERSION, when);
+    struct pr_error e = {{0}};
+    if (iflist_print(stdout, &e) < 0) {
+        fprintf(stderr, "portreeve scan: %s\n", e.msg);
+        return PR_EXIT_RUNTIME;
+    }
+    return fflush(stdout) == 0 ? PR_EXIT_OK : PR_EXIT_RUNTIME;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     /* First of all, so that a stop during start-up (names, nmap's files) still ends with
@@ -1178,6 +1201,11 @@ int cmd_scan(int argc, char **argv)
     if (cli_expand("portreeve scan", scan_opts, sizeof scan_opts / sizeof scan_opts[0], argc, argv,
                    &xa) < 0)
         return PR_EXIT_USAGE;
+    for (int i = 1; i < xa.argc; i++)
+        if (!strcmp(xa.argv[i], "--iflist")) { /* as nmap: the tables, nothing else */
+            cli_argv_free(&xa);
+            return print_iflist();
+        }
     if (xa.argc == 3 && !strcmp(xa.argv[1], "--resume")) {
         resume_path = xa.argv[2];
         if (resume_load(resume_path, &rf, &e) < 0) {

@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "core/macvendor.h"
+#include "core/status.h"
 #include "net/arp.h"
 #include "net/neigh.h"
 
@@ -219,7 +220,16 @@ struct disc {
     size_t rtt_n;
     struct links links;
     struct engine_stats *st;
+    struct status status; /* the status line; done: targets probed in this round */
+    uint64_t start;
 };
+
+/* The status line, with the packets sent per second since the run began. */
+static void disc_tick(struct disc *D, uint64_t done)
+{
+    uint64_t el = now_us() - D->start;
+    status_tick(&D->status, done, D->n, el ? (double)D->st->sent * 1e6 / (double)el : 0);
+}
 
 static void mark_up(struct disc *D, struct engine_target *t, int why, uint8_t ttl, int sample)
 {
@@ -274,6 +284,8 @@ static void send_round(struct disc *D, volatile sig_atomic_t *stop, uint64_t sta
             send_ip_probes(cfg, D->io, t, D->st);
         }
         D->sent[i] = now_us();
+        if ((i & 255) == 255)
+            disc_tick(D, i + 1);
         if (cfg->timing.max_rate > 0 && (i & 15) == 15) {
             double due = (double)D->st->sent * 1e6 / cfg->timing.max_rate;
             while ((double)(now_us() - start) < due && !(stop && *stop))
@@ -348,7 +360,9 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, int arp_fd,
                      .n = ntargets,
                      .via = pr_calloc(cap, 1),
                      .sent = pr_calloc(cap, sizeof *D.sent),
-                     .st = st};
+                     .st = st,
+                     .start = start};
+    status_init(&D.status, "ping scan", cfg->verbose, cfg->stats_every_s);
     int link_layer = !cfg->disc.no_arp;
     for (size_t i = 0; i < ntargets; i++) {
         if (!targets[i].res->up && addr_eq(&targets[i].src, &targets[i].res->addr)) {
@@ -374,6 +388,7 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, int arp_fd,
         uint64_t until = now_us() + to;
         while (D.left && now_us() < until && !(stop && *stop)) {
             wait_any(&D, 10000);
+            disc_tick(&D, D.n);
             read_ip(&D);
             read_arp(&D);
         }
