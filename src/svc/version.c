@@ -19,6 +19,7 @@
 #include "svc/cve.h"
 #include "svc/match.h"
 #include "svc/probes.h"
+#include "svc/wrapped.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -55,9 +56,10 @@ struct attempt {
     uint8_t *buf;
     size_t len, cap, sent;
     uint64_t t_start, t_connected, t_closed, deadline; /* ms */
-    int closed;                                        /* peer closed (EOF or RST) */
-    int refused;                                       /* connection refused / port unreachable */
-    int tls_failed;                                    /* handshake failed or stalled */
+    int64_t wall_connected, wall_closed; /* wall-clock us, for nmap's tcpwrapped rule */
+    int closed;                          /* peer closed (EOF or RST) */
+    int refused;                         /* connection refused / port unreachable */
+    int tls_failed;                      /* handshake failed or stalled */
     int tls_stalled;
     int truncated; /* response cut at SV_RESP_MAX */
     int matched_early;
@@ -277,6 +279,7 @@ static void att_connected(struct engine *E, struct attempt *a)
         return;
     }
     a->t_connected = now_ms();
+    a->wall_connected = sv_wall_us();
     if (a->lane == 1) {
         a->ssl = SSL_new(E->ssl);
         if (!a->ssl || SSL_set_fd(a->ssl, a->fd) != 1) {
@@ -379,8 +382,10 @@ static void att_read(struct engine *E, struct attempt *a)
         att_got(a, tmp, (size_t)n);
         got = 1;
     }
-    if (a->closed && !a->t_closed)
+    if (a->closed && !a->t_closed) {
         a->t_closed = now_ms();
+        a->wall_closed = sv_wall_us();
+    }
     if (a->closed || a->truncated) {
         att_finish(E, a);
         return;
@@ -413,6 +418,7 @@ static void att_event(struct engine *E, struct attempt *a, uint32_t ev)
         if (ev & (EPOLLERR | EPOLLHUP) && !(ev & EPOLLIN)) {
             a->closed = 1;
             a->t_closed = now_ms();
+            a->wall_closed = sv_wall_us();
             att_finish(E, a);
         } else {
             att_send(E, a);
@@ -613,9 +619,9 @@ static void job_advance(struct engine *E, struct job *J, uint64_t now)
                           a->tls_stalled ? "TLS handshake stalled" : "TLS handshake failed");
                 return;
             }
-            if (J->active == 0 && L->cur == 0 && J->proto == PR_TCP && a->len == 0 && a->closed &&
-                a->t_closed && a->t_connected &&
-                a->t_closed - a->t_connected < a->probe->tcpwrappedms) {
+            if (J->active == 0 && L->cur == 0 && J->proto == PR_TCP && a->closed &&
+                sv_is_tcpwrapped(a->wall_connected, a->wall_closed, a->len,
+                                 a->probe->tcpwrappedms)) {
                 job_final(E, J, NULL, 'w', 0, NULL);
                 return;
             }
