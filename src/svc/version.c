@@ -10,7 +10,11 @@
  * Results are decided strictly in probe order, so the answer is the one nmap's sequential
  * walk gives; to save time, up to SV_WINDOW later probes of a lane run speculatively while
  * earlier ones wait out their totalwaitms, and the TLS lane starts as soon as any probe
- * sees TLS. Everything is bounded: bytes per response, connections in flight, time per
+ * sees TLS. A server that serves one connection at a time (net-snmp's smux) leaves a
+ * speculative connection silent while an earlier one is open: the first such silent probe
+ * is redone alone, and if it is answered then, the job goes on one probe at a time (as
+ * nmap's walk does); if not, the service is merely silent and speculation resumes.
+ * Everything is bounded: bytes per response, connections in flight, time per
  * connect/handshake/probe and per job. */
 #include "svc/version.h"
 
@@ -63,6 +67,8 @@ struct attempt {
     int tls_stalled;
     int truncated; /* response cut at SV_RESP_MAX */
     int matched_early;
+    int overlapped; /* an earlier connection of the job was open when this one started */
+    int redo;       /* the sequential redo of an overlapped silent probe */
     enum sv_outcome oc;
     struct sv_found *found; /* when oc != SV_NOMATCH */
 };
@@ -91,6 +97,9 @@ struct job {
     struct sv_found *sslfound; /* lane 0's "ssl" match */
     int any_response;
     int truncated;
+    int seq_check;  /* a redo is under way: nothing else of this job in flight */
+    int seq_done;   /* the one-connection question is settled */
+    int sequential; /* the service serves one connection at a time: no speculation */
 };
 
 struct svc_version {
@@ -218,6 +227,7 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
         (void)bind(fd, (struct sockaddr *)&src, srcl);
     }
     a->fd = fd;
+    a->overlapped = J->lane[0].inflight + J->lane[1].inflight > 0;
     E->inflight++;
     J->lane[lane].inflight++;
     int rc = connect(fd, (struct sockaddr *)&ss, sl);
@@ -556,11 +566,12 @@ static void lane_start(struct engine *E, struct job *J, int l)
 static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
 {
     struct lane *L = &J->lane[l];
-    if (!L->started)
+    if (!L->started || (J->seq_check && l != J->active))
         return;
     if (L->next < L->cur)
         L->next = L->cur;
-    while (L->next < L->ncand && L->inflight < SV_WINDOW && E->inflight < SV_MAX_INFLIGHT) {
+    int window = J->sequential || J->seq_check ? 1 : SV_WINDOW;
+    while (L->next < L->ncand && L->inflight < window && E->inflight < SV_MAX_INFLIGHT) {
         /* Speculation waits until the lane's first probe had a head start (banners). */
         if (L->next > L->cur && now < L->t_start + SV_SPEC_DELAY_MS)
             break;
@@ -570,8 +581,45 @@ static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
             continue;
         }
         L->att[L->next] = att_start(E, J, l, idx);
+        L->att[L->next]->redo = J->seq_check && L->next == L->cur;
         L->next++;
     }
+}
+
+/* The one-connection-at-a-time check, for the attempt a at L->cur (finished). An
+ * overlapped attempt that got nothing (no byte, not refused) is redone alone: every other
+ * connection of the job is closed and its probes will be sent again later. When the redo
+ * finishes, an answer makes the job sequential for good; silence settles it the other
+ * way. Returns 1 when a redo was started (a is gone), else 0. */
+static int seq_redo(struct engine *E, struct job *J, struct lane *L, struct attempt *a)
+{
+    if (a->redo) {
+        J->seq_check = 0;
+        J->seq_done = 1;
+        J->sequential = a->len > 0;
+        return 0;
+    }
+    if (J->seq_done || !a->overlapped || a->len > 0 || a->refused || a->tls_failed)
+        return 0;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < J->lane[l].ncand; i++) {
+            struct attempt *b = J->lane[l].att[i];
+            if (!b || b == a || b->st == AT_DONE)
+                continue;
+            att_close(E, b);
+            free(b->buf);
+            free(b->found);
+            free(b);
+            J->lane[l].att[i] = NULL;
+            if (J->lane[l].next > i)
+                J->lane[l].next = i;
+        }
+    free(a->found);
+    free(a);
+    L->att[L->cur] = NULL;
+    L->next = L->cur;
+    J->seq_check = 1;
+    return 1;
 }
 
 /* Consumes finished attempts of the active lane in probe order. */
@@ -609,6 +657,8 @@ static void job_advance(struct engine *E, struct job *J, uint64_t now)
                 continue;
             }
             if (!a || a->st != AT_DONE)
+                break;
+            if (J->proto == PR_TCP && seq_redo(E, J, L, a))
                 break;
             if (a->refused && J->proto == PR_TCP) {
                 job_final(E, J, NULL, 'r', 0, NULL);
