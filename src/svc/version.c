@@ -22,6 +22,7 @@
 #include "core/services.h"
 #include "svc/cve.h"
 #include "svc/match.h"
+#include "svc/modules.h"
 #include "svc/probes.h"
 #include "svc/wrapped.h"
 
@@ -87,6 +88,7 @@ struct lane {
 
 struct job {
     struct pr_addr addr;
+    struct host_result *host;
     struct port_result *pr;
     uint8_t proto;
     uint16_t port;
@@ -540,8 +542,6 @@ static void job_final(struct engine *E, struct job *J, const struct sv_found *fo
     if (J->truncated && !note)
         note = "endless response: cut at 65536 bytes";
     set_note(si, note);
-    if (E->cves)
-        cve_lookup(E->cves, si);
     svc_info_free(J->pr->svc);
     J->pr->svc = si;
 }
@@ -806,6 +806,7 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
                 continue;
             struct job *J = &E.jobs[E.njobs++];
             J->addr = r->hosts[h].addr;
+            J->host = &r->hosts[h];
             J->pr = pr;
             J->proto = pr->proto;
             J->port = pr->port;
@@ -868,6 +869,13 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
                       "version detection interrupted");
         }
     }
+    /* After the probe match, where nmap runs its version scripts: the native modules,
+     * then the CVEs of the final answers. */
+    for (size_t j = 0; j < E.njobs && !(stop && *stop); j++)
+        sv_modules_port(E.jobs[j].host, E.jobs[j].pr, &E.source);
+    for (size_t j = 0; E.cves && j < E.njobs; j++)
+        if (E.jobs[j].pr->svc)
+            cve_lookup(E.cves, E.jobs[j].pr->svc);
     rc = 0;
 out:
     engine_free(&E);

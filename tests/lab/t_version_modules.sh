@@ -5,11 +5,14 @@
 #  - net-snmp's smux on 199/tcp serves one connection at a time: portreeve must notice that
 #    speculative probes are left waiting and redo them one after another ("smux Linux SNMP
 #    multiplexer", as nmap).
+#  - rpcbind (111 tcp/udp) and rpc.statd (32765 tcp/udp): the portmapper's program list
+#    names the ports, "rpcbind 2-4 (RPC #100000)" and "status 1 (RPC #100024)" as nmap's
+#    rpcinfo script does (the probe file alone says rpcbind for both).
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup svm "$@"
 PY=/usr/bin/python3
-for b in /usr/sbin/snmpd /usr/bin/nmap; do
+for b in /usr/sbin/snmpd /usr/bin/nmap /usr/sbin/rpcbind /usr/sbin/rpc.statd; do
     [ -x "$b" ] || { echo "skip: $b missing (make deps)"; exit 77; }
 done
 chmod 755 "$W"
@@ -25,7 +28,22 @@ in_ns env SNMP_PERSISTENT_DIR="$W/snmp" MIBS= timeout 120 /usr/sbin/snmpd -f -Lf
     -C -c "$W/snmpd.conf" -p "$W/snmpd.pid" &
 pids+=($!)
 
-TCP=199 UDP=
+# rpcbind and rpc.statd in a private mount namespace whose /run is a tmpfs (rpcbind's
+# socket and lock are /run/rpcbind.sock and /run/rpcbind.lock: the host's stay untouched).
+mkdir -p "$W/statd/sm" "$W/statd/sm.bak"
+chown -R statd "$W/statd" 2>/dev/null
+cat >"$W/rpc.sh" <<'SH'
+mount -t tmpfs none /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
+/usr/sbin/rpcbind -f -w & rp=$!
+for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+/usr/sbin/rpc.statd -F -L -P "$1" -p 32765 -o 32766 & sp=$!
+trap 'kill $rp $sp' EXIT TERM
+wait
+SH
+in_ns unshare -m --propagation private timeout 120 bash "$W/rpc.sh" "$W/statd" >"$W/rpc.log" 2>&1 &
+pids+=($!)
+
+TCP=199,111,32765 UDP=111,32765
 wait_listen() { # proto port
     for _ in $(seq 100); do
         in_ns ss -ln"$1" | grep -q "127.0.0.1:$2 \|0.0.0.0:$2 \|\*:$2 " && return 0
@@ -33,7 +51,7 @@ wait_listen() { # proto port
     done
     echo "FAIL: nothing listens on $2/$1"; return 1
 }
-wait_listen t 199 || exit 1
+wait_listen t 199 && wait_listen t 111 && wait_listen t 32765 || { cat "$W/rpc.log"; exit 1; }
 
 ports="T:$TCP${UDP:+,U:$UDP}"
 start=$SECONDS
@@ -69,4 +87,11 @@ same() { # proto port: portreeve says what nmap says
 check "smux on 199/tcp (one connection at a time) identified as nmap does" same tcp 199
 check "smux answer is nmap's 'Linux SNMP multiplexer'" \
     grep -q '^smux|Linux SNMP multiplexer|' <(svc_of "$W/pr.xml" tcp 199)
+for p in tcp/111 udp/111 tcp/32765 udp/32765; do
+    check "rpcinfo: $p named as nmap names it" same "${p%/*}" "${p#*/}"
+done
+check "rpcinfo: 111/tcp is rpcbind 2-4 (RPC #100000)" \
+    grep -qx 'rpcbind||2-4|RPC #100000' <(svc_of "$W/pr.xml" tcp 111)
+check "rpcinfo: rpc.statd's 32765/udp is status 1 (RPC #100024)" \
+    grep -qx 'status||1|RPC #100024' <(svc_of "$W/pr.xml" udp 32765)
 exit $fail

@@ -1,0 +1,40 @@
+/* modules.c — picks the native version module for a probe match (see modules.h). */
+#include "svc/modules.h"
+
+#include "core/clock.h"
+#include "svc/mod_rpc.h"
+#include "svc/modio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void run_rpcinfo(struct host_result *h, const struct port_result *pr,
+                        const struct pr_addr *source)
+{
+    int tcp = pr->proto == PR_TCP;
+    uint32_t xid = (uint32_t)now_us() ^ 0x5052u;
+    uint8_t req[64];
+    size_t n = sv_rpc_dump_call(req, sizeof req, tcp, xid);
+    size_t cap = 65536;
+    uint8_t *resp = malloc(cap);
+    if (!resp)
+        return;
+    long got = sv_exchange(&h->addr, pr->port, !tcp, source, req, n, resp, cap, SV_MOD_TIMEOUT_MS,
+                           tcp ? sv_rpc_tcp_complete : NULL);
+    struct sv_rpc_map *m = calloc(1, sizeof *m);
+    char err[160];
+    if (m && got > 0 && sv_rpc_parse_dump(resp, (size_t)got, tcp, xid, m, err, sizeof err) == 0)
+        sv_rpc_apply(h, m, NULL);
+    free(m);
+    free(resp);
+}
+
+void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    const struct svc_info *si = pr->svc;
+    if (!si || !si->name || !si->probed || si->tunnel_ssl)
+        return;
+    if (!strcmp(si->name, "rpcbind"))
+        run_rpcinfo(h, pr, source);
+}
