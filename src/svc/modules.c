@@ -2,6 +2,7 @@
 #include "svc/modules.h"
 
 #include "core/clock.h"
+#include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/modio.h"
 
@@ -30,6 +31,17 @@ static void run_rpcinfo(struct host_result *h, const struct port_result *pr,
     free(resp);
 }
 
+static void run_mqtt(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[64], resp[4096];
+    size_t n = sv_mqtt_request(req, sizeof req);
+    long got = sv_exchange(&h->addr, pr->port, 0, source, req, n, resp, sizeof resp,
+                           SV_MOD_TIMEOUT_MS, sv_mqtt_complete);
+    char ver[128], err[160];
+    if (got > 0 && sv_mqtt_parse(resp, (size_t)got, ver, sizeof ver, err, sizeof err) == 1)
+        sv_mqtt_apply(pr->svc, ver);
+}
+
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     const struct svc_info *si = pr->svc;
@@ -37,4 +49,6 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         return;
     if (!strcmp(si->name, "rpcbind"))
         run_rpcinfo(h, pr, source);
+    else if (!strcmp(si->name, "mqtt") && pr->proto == PR_TCP)
+        run_mqtt(h, pr, source);
 }

@@ -8,15 +8,21 @@
 #  - rpcbind (111 tcp/udp) and rpc.statd (32765 tcp/udp): the portmapper's program list
 #    names the ports, "rpcbind 2-4 (RPC #100000)" and "status 1 (RPC #100024)" as nmap's
 #    rpcinfo script does (the probe file alone says rpcbind for both).
+#  - mosquitto (1883): $SYS/broker/version as nmap's mqtt-subscribe reads it; nmap puts
+#    "mosquitto version X" in the service name, portreeve gives mqtt, product mosquitto,
+#    version X (better: the name stays a service name).
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup svm "$@"
 PY=/usr/bin/python3
-for b in /usr/sbin/snmpd /usr/bin/nmap /usr/sbin/rpcbind /usr/sbin/rpc.statd; do
+for b in /usr/sbin/snmpd /usr/bin/nmap /usr/sbin/rpcbind /usr/sbin/rpc.statd \
+    /usr/sbin/mosquitto; do
     [ -x "$b" ] || { echo "skip: $b missing (make deps)"; exit 77; }
 done
 chmod 755 "$W"
 
+# Daemons run through ip netns exec, not the in_ns function, so that the pid in pids is
+# the daemon's timeout (killed on exit), not a subshell.
 # snmpd: SMUX on 127.0.0.1:199 (lab.sh runs it with -smux), SNMP on udp 161.
 mkdir -p "$W/snmp"
 cat >"$W/snmpd.conf" <<CONF
@@ -24,7 +30,7 @@ agentaddress udp:127.0.0.1:161
 smuxsocket 127.0.0.1
 rocommunity public default
 CONF
-in_ns env SNMP_PERSISTENT_DIR="$W/snmp" MIBS= timeout 120 /usr/sbin/snmpd -f -Lf "$W/snmpd.log" \
+ip netns exec "$NS" env SNMP_PERSISTENT_DIR="$W/snmp" MIBS= timeout 120 /usr/sbin/snmpd -f -Lf "$W/snmpd.log" \
     -C -c "$W/snmpd.conf" -p "$W/snmpd.pid" &
 pids+=($!)
 
@@ -40,10 +46,19 @@ for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
 trap 'kill $rp $sp' EXIT TERM
 wait
 SH
-in_ns unshare -m --propagation private timeout 120 bash "$W/rpc.sh" "$W/statd" >"$W/rpc.log" 2>&1 &
+ip netns exec "$NS" unshare -m --propagation private timeout 120 bash "$W/rpc.sh" "$W/statd" >"$W/rpc.log" 2>&1 &
 pids+=($!)
 
-TCP=199,111,32765 UDP=111,32765
+cat >"$W/mosquitto.conf" <<CONF
+listener 1883 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest stderr
+CONF
+ip netns exec "$NS" timeout 120 /usr/sbin/mosquitto -c "$W/mosquitto.conf" >"$W/mosquitto.log" 2>&1 &
+pids+=($!)
+
+TCP=199,111,32765,1883 UDP=111,32765
 wait_listen() { # proto port
     for _ in $(seq 100); do
         in_ns ss -ln"$1" | grep -q "127.0.0.1:$2 \|0.0.0.0:$2 \|\*:$2 " && return 0
@@ -51,7 +66,7 @@ wait_listen() { # proto port
     done
     echo "FAIL: nothing listens on $2/$1"; return 1
 }
-wait_listen t 199 && wait_listen t 111 && wait_listen t 32765 || { cat "$W/rpc.log"; exit 1; }
+wait_listen t 199 && wait_listen t 111 && wait_listen t 32765 && wait_listen t 1883 || { cat "$W/rpc.log"; exit 1; }
 
 ports="T:$TCP${UDP:+,U:$UDP}"
 start=$SECONDS
@@ -94,4 +109,14 @@ check "rpcinfo: 111/tcp is rpcbind 2-4 (RPC #100000)" \
     grep -qx 'rpcbind||2-4|RPC #100000' <(svc_of "$W/pr.xml" tcp 111)
 check "rpcinfo: rpc.statd's 32765/udp is status 1 (RPC #100024)" \
     grep -qx 'status||1|RPC #100024' <(svc_of "$W/pr.xml" udp 32765)
+mqtt_better() {
+    local n p
+    n=$(svc_of "$W/nmap.xml" tcp 1883) p=$(svc_of "$W/pr.xml" tcp 1883)
+    echo "  1883/tcp nmap: $n  portreeve: $p"
+    local v
+    v=$(dpkg-query -W -f '${Version}' mosquitto | sed 's/-.*//')
+    [ "$p" = "mqtt|mosquitto|$v|" ] && [ "${n%%|*}" = "mosquitto version $v" ]
+}
+check "mqtt: 1883 is mqtt mosquitto <Debian's upstream version> (nmap: 'mosquitto version' name)" \
+    mqtt_better
 exit $fail

@@ -1,6 +1,8 @@
 /* Native version modules on hand-made wire bytes: the portmapper DUMP call and reply
  * (TCP record marking with two fragments, UDP, cut and hostile replies) and how the
- * listing names a host's ports. */
+ * listing names a host's ports; MQTT CONNECT/SUBSCRIBE and a broker's CONNACK, SUBACK and
+ * retained $SYS/broker/version PUBLISH (split, refused, malformed). */
+#include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 
 #include <stdio.h>
@@ -126,12 +128,63 @@ static void test_apply(void **state)
         svc_info_free(ports[i].svc);
 }
 
+static void test_mqtt(void **state)
+{
+    (void)state;
+    uint8_t req[64];
+    size_t n = sv_mqtt_request(req, sizeof req);
+    assert_int_equal(n, 49);
+    assert_int_equal(req[0], 0x10);
+    assert_int_equal(req[1], n - 26 - 2); /* CONNECT remaining length */
+    assert_int_equal(req[23], 0x82);
+    assert_int_equal(req[24], n - 23 - 2); /* SUBSCRIBE remaining length */
+    assert_int_equal(sv_mqtt_request(req, 48), 0);
+    /* What mosquitto 2.0.11 sent: CONNACK, SUBACK, retained PUBLISH. */
+    static const uint8_t ans[] = {0x20, 2,   0,   0,   0x90, 3,   0,   1,   0,   0x31, 45,  0,
+                                  19,   '$', 'S', 'Y', 'S',  '/', 'b', 'r', 'o', 'k',  'e', 'r',
+                                  '/',  'v', 'e', 'r', 's',  'i', 'o', 'n', 'm', 'o',  's', 'q',
+                                  'u',  'i', 't', 't', 'o',  ' ', 'v', 'e', 'r', 's',  'i', 'o',
+                                  'n',  ' ', '2', '.', '0',  '.', '1', '1'};
+    char ver[64], err[160];
+    assert_int_equal(sv_mqtt_parse(ans, sizeof ans, ver, sizeof ver, err, sizeof err), 1);
+    assert_string_equal(ver, "mosquitto version 2.0.11");
+    /* Every cut before the end: not yet (0), never an error. */
+    for (size_t cut = 0; cut < sizeof ans; cut++)
+        assert_int_equal(sv_mqtt_parse(ans, cut, ver, sizeof ver, err, sizeof err), 0);
+    assert_int_equal(sv_mqtt_complete(ans, 9), 0);
+    assert_int_equal(sv_mqtt_complete(ans, sizeof ans), 1);
+    /* Refused (code 5, not authorised), not MQTT, a topic longer than its packet. */
+    static const uint8_t refused[] = {0x20, 2, 0, 5};
+    assert_int_equal(sv_mqtt_parse(refused, 4, ver, sizeof ver, err, sizeof err), -1);
+    assert_non_null(strstr(err, "refused, code 5 at byte 3"));
+    static const uint8_t http[] = "HTTP/1.1 400 Bad Request";
+    assert_int_equal(sv_mqtt_parse(http, sizeof http - 1, ver, sizeof ver, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not CONNACK"));
+    uint8_t bad[sizeof ans];
+    memcpy(bad, ans, sizeof bad);
+    bad[12] = 200;
+    assert_int_equal(sv_mqtt_parse(bad, sizeof bad, ver, sizeof ver, err, sizeof err), -1);
+    assert_non_null(strstr(err, "byte 11"));
+    static const uint8_t longlen[] = {0x20, 2, 0, 0, 0x30, 0xff, 0xff, 0xff, 0xff, 0x01};
+    assert_int_equal(sv_mqtt_parse(longlen, sizeof longlen, ver, sizeof ver, err, sizeof err), -1);
+    /* Split into product and version; a bare string is the product. */
+    struct svc_info si = {0};
+    sv_mqtt_apply(&si, "mosquitto version 2.0.11");
+    assert_string_equal(si.product, "mosquitto");
+    assert_string_equal(si.version, "2.0.11");
+    sv_mqtt_apply(&si, "HiveMQ");
+    assert_string_equal(si.product, "HiveMQ");
+    assert_null(si.version);
+    free(si.product);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_mqtt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
