@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
+#include "svc/mod_snmp.h"
 #include "svc/modio.h"
 
 #include <stdio.h>
@@ -42,6 +43,20 @@ static void run_mqtt(struct host_result *h, struct port_result *pr, const struct
         sv_mqtt_apply(pr->svc, ver);
 }
 
+static void run_snmp(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[96], resp[2048], eid[SV_SNMP_EID_MAX];
+    uint16_t msgid = (uint16_t)(now_us() & 0x7fff);
+    size_t n = sv_snmp_discovery(req, sizeof req, msgid), eidlen;
+    long got = sv_exchange(&h->addr, pr->port, 1, source, req, n, resp, sizeof resp,
+                           SV_MOD_TIMEOUT_MS, NULL);
+    char ent[128], err[160];
+    if (got > 0 && sv_snmp_parse(resp, (size_t)got, msgid, eid, &eidlen, err, sizeof err) == 0) {
+        sv_snmp_enterprise(eid, eidlen, NULL, ent, sizeof ent);
+        sv_snmp_apply(pr->svc, ent);
+    }
+}
+
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     const struct svc_info *si = pr->svc;
@@ -51,4 +66,6 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_rpcinfo(h, pr, source);
     else if (!strcmp(si->name, "mqtt") && pr->proto == PR_TCP)
         run_mqtt(h, pr, source);
+    else if (!strcmp(si->name, "snmp") && pr->proto == PR_UDP)
+        run_snmp(h, pr, source);
 }

@@ -11,6 +11,8 @@
 #  - mosquitto (1883): $SYS/broker/version as nmap's mqtt-subscribe reads it; nmap puts
 #    "mosquitto version X" in the service name, portreeve gives mqtt, product mosquitto,
 #    version X (better: the name stays a service name).
+#  - snmpd (161/udp): SNMPv3 engine discovery, the enterprise of the engine ID named from
+#    nmap's enterprise_numbers.txt: "...; net-snmp SNMPv3 server" as nmap's snmp-info.
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup svm "$@"
@@ -23,15 +25,22 @@ chmod 755 "$W"
 
 # Daemons run through ip netns exec, not the in_ns function, so that the pid in pids is
 # the daemon's timeout (killed on exit), not a subshell.
-# snmpd: SMUX on 127.0.0.1:199 (lab.sh runs it with -smux), SNMP on udp 161.
-mkdir -p "$W/snmp"
+# snmpd twice: SMUX on 127.0.0.1:199 (lab.sh runs it with -smux), and SNMP on udp 161 in
+# a second instance (a held SMUX connection blocks the whole single-threaded agent).
+mkdir -p "$W/snmp" "$W/snmp2"
 cat >"$W/snmpd.conf" <<CONF
-agentaddress udp:127.0.0.1:161
+agentaddress udp:127.0.0.1:1161
 smuxsocket 127.0.0.1
+CONF
+cat >"$W/snmpd2.conf" <<CONF
+agentaddress udp:127.0.0.1:161
 rocommunity public default
 CONF
-ip netns exec "$NS" env SNMP_PERSISTENT_DIR="$W/snmp" MIBS= timeout 120 /usr/sbin/snmpd -f -Lf "$W/snmpd.log" \
-    -C -c "$W/snmpd.conf" -p "$W/snmpd.pid" &
+ip netns exec "$NS" env SNMP_PERSISTENT_DIR="$W/snmp" MIBS= timeout 120 /usr/sbin/snmpd -f \
+    -Lf "$W/snmpd.log" -C -c "$W/snmpd.conf" -p "$W/snmpd.pid" &
+pids+=($!)
+ip netns exec "$NS" env SNMP_PERSISTENT_DIR="$W/snmp2" MIBS= timeout 120 /usr/sbin/snmpd -f -I \
+    -smux -Lf "$W/snmpd2.log" -C -c "$W/snmpd2.conf" -p "$W/snmpd2.pid" &
 pids+=($!)
 
 # rpcbind and rpc.statd in a private mount namespace whose /run is a tmpfs (rpcbind's
@@ -58,7 +67,7 @@ CONF
 ip netns exec "$NS" timeout 120 /usr/sbin/mosquitto -c "$W/mosquitto.conf" >"$W/mosquitto.log" 2>&1 &
 pids+=($!)
 
-TCP=199,111,32765,1883 UDP=111,32765
+TCP=199,111,32765,1883 UDP=111,32765,161
 wait_listen() { # proto port
     for _ in $(seq 100); do
         in_ns ss -ln"$1" | grep -q "127.0.0.1:$2 \|0.0.0.0:$2 \|\*:$2 " && return 0
@@ -66,7 +75,7 @@ wait_listen() { # proto port
     done
     echo "FAIL: nothing listens on $2/$1"; return 1
 }
-wait_listen t 199 && wait_listen t 111 && wait_listen t 32765 && wait_listen t 1883 || { cat "$W/rpc.log"; exit 1; }
+wait_listen t 199 && wait_listen u 161 && wait_listen t 111 && wait_listen t 32765 && wait_listen t 1883 || { cat "$W/rpc.log"; exit 1; }
 
 ports="T:$TCP${UDP:+,U:$UDP}"
 start=$SECONDS
@@ -117,6 +126,8 @@ mqtt_better() {
     v=$(dpkg-query -W -f '${Version}' mosquitto | sed 's/-.*//')
     [ "$p" = "mqtt|mosquitto|$v|" ] && [ "${n%%|*}" = "mosquitto version $v" ]
 }
+check "snmp: 161/udp as nmap names it (with snmp-info's SNMPv3 engine)" same udp 161
+check "snmp: the engine is net-snmp's" grep -q '^snmp|.*net-snmp SNMPv3 server|' <(svc_of "$W/pr.xml" udp 161)
 check "mqtt: 1883 is mqtt mosquitto <Debian's upstream version> (nmap: 'mosquitto version' name)" \
     mqtt_better
 exit $fail

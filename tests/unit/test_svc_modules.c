@@ -1,9 +1,11 @@
 /* Native version modules on hand-made wire bytes: the portmapper DUMP call and reply
  * (TCP record marking with two fragments, UDP, cut and hostile replies) and how the
  * listing names a host's ports; MQTT CONNECT/SUBSCRIBE and a broker's CONNACK, SUBACK and
- * retained $SYS/broker/version PUBLISH (split, refused, malformed). */
+ * retained $SYS/broker/version PUBLISH (split, refused, malformed); the SNMPv3 discovery
+ * message and an agent's Report (engine ID, enterprise name, hostile lengths). */
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
+#include "svc/mod_snmp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,13 +180,75 @@ static void test_mqtt(void **state)
     free(si.product);
 }
 
+/* A net-snmp Report to msgID 0x5052: engine ID 80 00 1f 88 80 + 8 bytes (enterprise
+ * 8072, format 128: net-snmp's random). */
+static const uint8_t report[] = {
+    0x30, 0x37, 0x02, 0x01, 0x03,                                     /* version 3 */
+    0x30, 0x0f, 0x02, 0x02, 0x50, 0x52, 0x02, 0x03, 0x00, 0xff, 0xe3, /* msgID, size */
+    0x04, 0x01, 0x00, 0x02, 0x01, 0x03,                               /* flags, USM */
+    0x04, 0x1d, 0x30, 0x1b, 0x04, 0x0d, 0x80, 0x00, 0x1f, 0x88, 0x80, /* engine ID */
+    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81, 0x02, 0x01, 0x01, /* boots 1 */
+    0x02, 0x01, 0x05, 0x04, 0x00, 0x04, 0x00, 0x04, 0x00, 0x30, 0x02, 0x04, 0x00};
+
+static void test_snmp(void **state)
+{
+    (void)state;
+    uint8_t req[96], eid[SV_SNMP_EID_MAX];
+    size_t n = sv_snmp_discovery(req, sizeof req, 0x1234), eidlen = 0;
+    assert_int_equal(n, 60);
+    assert_int_equal(req[1], n - 2);
+    assert_int_equal(req[9], 0x12);
+    assert_int_equal(req[10], 0x34);
+    char err[160];
+    assert_int_equal(sv_snmp_parse(report, sizeof report, 0x5052, eid, &eidlen, err, sizeof err),
+                     0);
+    assert_int_equal(eidlen, 13);
+    assert_int_equal(eid[2], 0x1f);
+    /* Cut anywhere: an error, never a read past the end. */
+    for (size_t cut = 0; cut < 52; cut++)
+        assert_int_equal(sv_snmp_parse(report, cut, 0x5052, eid, &eidlen, err, sizeof err), -1);
+    assert_int_equal(sv_snmp_parse(report, sizeof report, 0x5053, eid, &eidlen, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "not ours"));
+    uint8_t bad[sizeof report];
+    memcpy(bad, report, sizeof bad);
+    bad[4] = 1; /* SNMPv1 */
+    assert_int_equal(sv_snmp_parse(bad, sizeof bad, 0x5052, eid, &eidlen, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not 3"));
+    memcpy(bad, report, sizeof bad);
+    bad[27] = 0x84; /* engine ID length in 4 bytes */
+    assert_int_equal(sv_snmp_parse(bad, sizeof bad, 0x5052, eid, &eidlen, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bad length at byte 27"));
+    /* Enterprise name from the numbers file; the number when the file lacks it. */
+    char path[] = "/tmp/test_svc_entXXXXXX", ent[64];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char nums[] = "9\tciscoSystems\n8072\tnet-snmp\n";
+    assert_int_equal(write(fd, nums, sizeof nums - 1), (ssize_t)(sizeof nums - 1));
+    close(fd);
+    sv_snmp_enterprise(eid, eidlen, path, ent, sizeof ent);
+    assert_string_equal(ent, "net-snmp");
+    static const uint8_t other[] = {0x80, 0, 0, 10, 1};
+    sv_snmp_enterprise(other, sizeof other, path, ent, sizeof ent);
+    assert_string_equal(ent, "10");
+    unlink(path);
+    struct svc_info si = {.product = strdup("net-snmp")};
+    sv_snmp_apply(&si, "net-snmp");
+    assert_string_equal(si.product, "net-snmp; net-snmp SNMPv3 server");
+    assert_string_equal(si.name, "snmp");
+    free(si.product);
+    si.product = NULL;
+    sv_snmp_apply(&si, "ciscoSystems");
+    assert_string_equal(si.product, "ciscoSystems SNMPv3 server");
+    free(si.product);
+    free(si.name);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_call),
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_apply),
-        cmocka_unit_test(test_mqtt),
+        cmocka_unit_test(test_call), cmocka_unit_test(test_parse), cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_mqtt), cmocka_unit_test(test_snmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
