@@ -2,6 +2,7 @@
 #include "svc/modules.h"
 
 #include "core/clock.h"
+#include "svc/mod_amqp.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
@@ -57,6 +58,18 @@ static void run_snmp(struct host_result *h, struct port_result *pr, const struct
     }
 }
 
+static void run_amqp(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[8], resp[8192];
+    size_t n = sv_amqp_request(req, sizeof req);
+    long got = sv_exchange(&h->addr, pr->port, 0, source, req, n, resp, sizeof resp,
+                           SV_MOD_TIMEOUT_MS, sv_amqp_complete);
+    struct sv_amqp_info info;
+    char err[160];
+    if (got > 0 && sv_amqp_parse(resp, (size_t)got, &info, err, sizeof err) == 0)
+        sv_amqp_apply(pr->svc, &info);
+}
+
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     const struct svc_info *si = pr->svc;
@@ -66,6 +79,8 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_rpcinfo(h, pr, source);
     else if (!strcmp(si->name, "mqtt") && pr->proto == PR_TCP)
         run_mqtt(h, pr, source);
+    else if (!strcmp(si->name, "amqp") && pr->proto == PR_TCP)
+        run_amqp(h, pr, source);
     else if (!strcmp(si->name, "snmp") && pr->proto == PR_UDP)
         run_snmp(h, pr, source);
 }

@@ -4,6 +4,8 @@
  *   rpcinfo  ports named rpcbind: the portmapper's program list names every RPC port of
  *            the host (mod_rpc.c)
  *   mqtt     ports named mqtt: the broker's $SYS/broker/version (mod_mqtt.c)
+ *   amqp     ports named amqp: Connection.Start's product and version (mod_amqp.c)
+ *   snmp     UDP ports named snmp: the SNMPv3 engine's enterprise (mod_snmp.c)
  *
  * Each exchange is bounded (SV_MOD_TIMEOUT_MS) and runs once per port. */
 #ifndef PR_SVC_MODULES_H

@@ -60,7 +60,7 @@ struct attempt {
     const struct sv_probe *probe;
     uint8_t *buf;
     size_t len, cap, sent;
-    uint64_t t_start, t_connected, t_closed, deadline; /* ms */
+    uint64_t t_start, deadline;          /* ms */
     int64_t wall_connected, wall_closed; /* wall-clock us, for nmap's tcpwrapped rule */
     int closed;                          /* peer closed (EOF or RST) */
     int refused;                         /* connection refused / port unreachable */
@@ -239,7 +239,6 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
         return a;
     }
     if (udp) {
-        a->t_connected = a->t_start;
         a->st = AT_SENDING;
         a->deadline = a->t_start + a->probe->totalwaitms;
         att_watch(E, a, EPOLLOUT);
@@ -290,7 +289,6 @@ static void att_connected(struct engine *E, struct attempt *a)
         att_finish(E, a);
         return;
     }
-    a->t_connected = now_ms();
     a->wall_connected = sv_wall_us();
     if (a->lane == 1) {
         a->ssl = SSL_new(E->ssl);
@@ -394,10 +392,8 @@ static void att_read(struct engine *E, struct attempt *a)
         att_got(a, tmp, (size_t)n);
         got = 1;
     }
-    if (a->closed && !a->t_closed) {
-        a->t_closed = now_ms();
+    if (a->closed && !a->wall_closed)
         a->wall_closed = sv_wall_us();
-    }
     if (a->closed || a->truncated) {
         att_finish(E, a);
         return;
@@ -429,7 +425,6 @@ static void att_event(struct engine *E, struct attempt *a, uint32_t ev)
     case AT_SENDING:
         if (ev & (EPOLLERR | EPOLLHUP) && !(ev & EPOLLIN)) {
             a->closed = 1;
-            a->t_closed = now_ms();
             a->wall_closed = sv_wall_us();
             att_finish(E, a);
         } else {

@@ -13,15 +13,35 @@
 #    version X (better: the name stays a service name).
 #  - snmpd (161/udp): SNMPv3 engine discovery, the enterprise of the engine ID named from
 #    nmap's enterprise_numbers.txt: "...; net-snmp SNMPv3 server" as nmap's snmp-info.
+#  - rabbitmq-server (5672), when it listens within 15 s of its start (else that check is
+#    skipped): Connection.Start's server properties, "RabbitMQ 3.10.8 (0-9)" as amqp-info.
 set -u
 . "$(dirname "$0")/nslib.sh"
 ns_test_setup svm "$@"
+# Erlang's epmd daemonises: on exit, every process left in the namespace goes too.
+trap 'kill $(ip netns pids "$NS") 2>/dev/null; ns_test_cleanup' EXIT
 PY=/usr/bin/python3
 for b in /usr/sbin/snmpd /usr/bin/nmap /usr/sbin/rpcbind /usr/sbin/rpc.statd \
     /usr/sbin/mosquitto; do
     [ -x "$b" ] || { echo "skip: $b missing (make deps)"; exit 77; }
 done
 chmod 755 "$W"
+
+# RabbitMQ first: it takes longest to start (Erlang VM); state and cookie under $W.
+rmq=0
+if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    rmq=1
+    mkdir -p "$W/rmq/home" "$W/rmq/mnesia" "$W/rmq/log"
+    echo "listeners.tcp.default = 127.0.0.1:5672" >"$W/rmq/rabbitmq.conf"
+    rmq_t0=$SECONDS
+    ip netns exec "$NS" env HOME="$W/rmq/home" RABBITMQ_NODENAME=rabbit@localhost \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE="$W/rmq/mnesia" \
+        RABBITMQ_LOG_BASE="$W/rmq/log" RABBITMQ_CONFIG_FILE="$W/rmq/rabbitmq" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$W/rmq/plugins" RABBITMQ_PID_FILE="$W/rmq/pid" \
+        ERL_EPMD_ADDRESS=127.0.0.1 timeout 120 /usr/lib/rabbitmq/bin/rabbitmq-server \
+        >"$W/rmq/out.log" 2>&1 &
+    pids+=($!)
+fi
 
 # Daemons run through ip netns exec, not the in_ns function, so that the pid in pids is
 # the daemon's timeout (killed on exit), not a subshell.
@@ -77,6 +97,19 @@ wait_listen() { # proto port
 }
 wait_listen t 199 && wait_listen u 161 && wait_listen t 111 && wait_listen t 32765 && wait_listen t 1883 || { cat "$W/rpc.log"; exit 1; }
 
+if [ $rmq = 1 ]; then
+    while [ $((SECONDS - rmq_t0)) -lt 15 ] && ! in_ns ss -lnt | grep -q "127.0.0.1:5672 "; do
+        sleep 0.2
+    done
+    if in_ns ss -lnt | grep -q "127.0.0.1:5672 "; then
+        TCP=$TCP,5672
+        echo "  rabbitmq-server listens after $((SECONDS - rmq_t0)) s"
+    else
+        rmq=0
+        echo "  rabbitmq-server does not listen after 15 s: its check is skipped"
+    fi
+fi
+
 ports="T:$TCP${UDP:+,U:$UDP}"
 start=$SECONDS
 ( in_ns nmap -n -Pn -sS ${UDP:+-sU} -sV -p "$ports" 127.0.0.1 -oX "$W/nmap.xml" >"$W/nmap.txt" 2>&1
@@ -130,4 +163,10 @@ check "snmp: 161/udp as nmap names it (with snmp-info's SNMPv3 engine)" same udp
 check "snmp: the engine is net-snmp's" grep -q '^snmp|.*net-snmp SNMPv3 server|' <(svc_of "$W/pr.xml" udp 161)
 check "mqtt: 1883 is mqtt mosquitto <Debian's upstream version> (nmap: 'mosquitto version' name)" \
     mqtt_better
+if [ $rmq = 1 ]; then
+    check "amqp: 5672 named as nmap names it" same tcp 5672
+    v=$(dpkg-query -W -f '${Version}' rabbitmq-server | sed 's/-.*//')
+    check "amqp: 5672 is RabbitMQ $v (0-9)" grep -qx "amqp|RabbitMQ|$v|0-9" \
+        <(svc_of "$W/pr.xml" tcp 5672)
+fi
 exit $fail

@@ -2,7 +2,9 @@
  * (TCP record marking with two fragments, UDP, cut and hostile replies) and how the
  * listing names a host's ports; MQTT CONNECT/SUBSCRIBE and a broker's CONNACK, SUBACK and
  * retained $SYS/broker/version PUBLISH (split, refused, malformed); the SNMPv3 discovery
- * message and an agent's Report (engine ID, enterprise name, hostile lengths). */
+ * message and an agent's Report (engine ID, enterprise name, hostile lengths); AMQP's
+ * Connection.Start as RabbitMQ sends it (server-properties with a nested table). */
+#include "svc/mod_amqp.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
@@ -244,11 +246,96 @@ static void test_snmp(void **state)
     free(si.name);
 }
 
+/* Appends a shortstr key, a type and a value of n bytes (with a 4-byte length for S/F). */
+static size_t prop(uint8_t *b, size_t o, const char *key, char type, const void *v, size_t n)
+{
+    b[o++] = (uint8_t)strlen(key);
+    memcpy(b + o, key, strlen(key));
+    o += strlen(key);
+    b[o++] = (uint8_t)type;
+    if (type == 'S' || type == 'F') {
+        uint8_t l[] = {W((uint32_t)n)};
+        memcpy(b + o, l, 4);
+        o += 4;
+    }
+    memcpy(b + o, v, n);
+    return o + n;
+}
+
+/* A Connection.Start frame like RabbitMQ 3.10.8's: returns its length. */
+static size_t amqp_start(uint8_t *b)
+{
+    uint8_t caps[64], tbl[256];
+    size_t nc = prop(caps, 0, "publisher_confirms", 't', "\x01", 1);
+    size_t nt = prop(tbl, 0, "capabilities", 'F', caps, nc);
+    nt = prop(tbl, nt, "cluster_name", 'S', "rabbit@localhost", 16);
+    nt = prop(tbl, nt, "product", 'S', "RabbitMQ", 8);
+    nt = prop(tbl, nt, "version", 'S', "3.10.8", 6);
+    nt = prop(tbl, nt, "platform", 'S', "Erlang/OTP 25.2.3", 17);
+    size_t o = 7;
+    static const uint8_t head[] = {0, 10, 0, 10, 0, 9};
+    memcpy(b + o, head, 6);
+    o += 6;
+    uint8_t l[] = {W((uint32_t)nt)};
+    memcpy(b + o, l, 4);
+    memcpy(b + o + 4, tbl, nt);
+    o += 4 + nt;
+    static const uint8_t tail[] = {0, 0, 0, 5, 'P', 'L', 'A', 'I', 'N',
+                                   0, 0, 0, 5, 'e', 'n', '_', 'U', 'S'};
+    memcpy(b + o, tail, sizeof tail);
+    o += sizeof tail;
+    uint8_t h[] = {1, 0, 0, W((uint32_t)(o - 7))};
+    memcpy(b, h, 7);
+    b[o++] = 0xce;
+    return o;
+}
+
+static void test_amqp(void **state)
+{
+    (void)state;
+    uint8_t req[8], f[512];
+    assert_int_equal(sv_amqp_request(req, sizeof req), 8);
+    assert_memory_equal(req, "AMQP\0\0\x09\x01", 8);
+    size_t n = amqp_start(f);
+    struct sv_amqp_info info;
+    char err[160];
+    assert_int_equal(sv_amqp_complete(f, n), 1);
+    assert_int_equal(sv_amqp_complete(f, n - 1), 0);
+    assert_int_equal(sv_amqp_parse(f, n, &info, err, sizeof err), 0);
+    assert_string_equal(info.product, "RabbitMQ");
+    assert_string_equal(info.version, "3.10.8");
+    assert_string_equal(info.proto, "0-9");
+    for (size_t cut = 0; cut < n; cut++)
+        assert_int_equal(sv_amqp_parse(f, cut, &info, err, sizeof err), -1);
+    /* A broker that wants another protocol answers with its header. */
+    assert_int_equal(
+        sv_amqp_parse((const uint8_t *)"AMQP\x01\x01\x00\x0a", 8, &info, err, sizeof err), -1);
+    assert_non_null(strstr(err, "protocol 1-0-10"));
+    /* A table length past the frame, an unknown field type. */
+    uint8_t bad[512];
+    memcpy(bad, f, n);
+    bad[13] = 0x7f;
+    assert_int_equal(sv_amqp_parse(bad, n, &info, err, sizeof err), -1);
+    assert_non_null(strstr(err, "byte 13"));
+    memcpy(bad, f, n);
+    bad[17 + 1 + 12] = '?'; /* the type of "capabilities" */
+    assert_int_equal(sv_amqp_parse(bad, n, &info, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown field type 0x3f at byte 30"));
+    struct svc_info si = {.product = strdup("Advanced Message Queue Protocol")};
+    assert_int_equal(sv_amqp_parse(f, n, &info, err, sizeof err), 0);
+    sv_amqp_apply(&si, &info);
+    assert_string_equal(si.name, "amqp");
+    assert_string_equal(si.product, "RabbitMQ");
+    assert_string_equal(si.version, "3.10.8");
+    assert_string_equal(si.extrainfo, "0-9");
+    free(si.name), free(si.product), free(si.version), free(si.extrainfo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call), cmocka_unit_test(test_parse), cmocka_unit_test(test_apply),
-        cmocka_unit_test(test_mqtt), cmocka_unit_test(test_snmp),
+        cmocka_unit_test(test_mqtt), cmocka_unit_test(test_snmp),  cmocka_unit_test(test_amqp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
