@@ -46,6 +46,7 @@
 #define SV_SSL_CONNECT_MS 8000  /* connect plus TLS handshake */
 #define SV_JOB_BUDGET_MS 180000 /* one service never takes longer than this */
 #define SV_MAX_CAND 512
+#define SV_MOD_BUDGET_MS 60000 /* native modules, all ports of one host group */
 
 enum att_state { AT_CONNECTING, AT_TLS, AT_SENDING, AT_READING, AT_DONE };
 
@@ -866,7 +867,8 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
     }
     /* After the probe match, where nmap runs its version scripts: the native modules,
      * then the CVEs of the final answers. */
-    for (size_t j = 0; j < E.njobs && !(stop && *stop); j++)
+    uint64_t mod_end = now_ms() + SV_MOD_BUDGET_MS;
+    for (size_t j = 0; j < E.njobs && !(stop && *stop) && now_ms() < mod_end; j++)
         sv_modules_port(E.jobs[j].host, E.jobs[j].pr, &E.source);
     for (size_t j = 0; E.cves && j < E.njobs; j++)
         if (E.jobs[j].pr->svc)
