@@ -8,7 +8,6 @@
 #include "svc/mod_snmp.h"
 #include "svc/modio.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
