@@ -19,7 +19,7 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              apache2 libapache2-mod-security2 modsecurity-crs gobuster dirb ffuf wfuzz \
              whatweb wapiti sqlmap fail2ban wget curl jq \
              build-essential debhelper dpkg-dev lintian bash-completion man-db systemd \
-             python3-jsonschema p0f
+             python3-jsonschema p0f rpcbind nfs-common mosquitto rabbitmq-server
 NPROC     ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 

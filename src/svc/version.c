@@ -10,7 +10,11 @@
  * Results are decided strictly in probe order, so the answer is the one nmap's sequential
  * walk gives; to save time, up to SV_WINDOW later probes of a lane run speculatively while
  * earlier ones wait out their totalwaitms, and the TLS lane starts as soon as any probe
- * sees TLS. Everything is bounded: bytes per response, connections in flight, time per
+ * sees TLS. A server that serves one connection at a time (net-snmp's smux) leaves a
+ * speculative connection silent while an earlier one is open: the first such silent probe
+ * is redone alone, and if it is answered then, the job goes on one probe at a time (as
+ * nmap's walk does); if not, the service is merely silent and speculation resumes.
+ * Everything is bounded: bytes per response, connections in flight, time per
  * connect/handshake/probe and per job. */
 #include "svc/version.h"
 
@@ -20,7 +24,9 @@
 #include "svc/cve.h"
 #include "svc/distfeed.h"
 #include "svc/match.h"
+#include "svc/modules.h"
 #include "svc/probes.h"
+#include "svc/wrapped.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,6 +48,7 @@
 #define SV_SSL_CONNECT_MS 8000  /* connect plus TLS handshake */
 #define SV_JOB_BUDGET_MS 180000 /* one service never takes longer than this */
 #define SV_MAX_CAND 512
+#define SV_MOD_BUDGET_MS 60000 /* native modules, all ports of one host group */
 
 enum att_state { AT_CONNECTING, AT_TLS, AT_SENDING, AT_READING, AT_DONE };
 
@@ -56,13 +63,16 @@ struct attempt {
     const struct sv_probe *probe;
     uint8_t *buf;
     size_t len, cap, sent;
-    uint64_t t_start, t_connected, t_closed, deadline; /* ms */
-    int closed;                                        /* peer closed (EOF or RST) */
-    int refused;                                       /* connection refused / port unreachable */
-    int tls_failed;                                    /* handshake failed or stalled */
+    uint64_t t_start, deadline;          /* ms */
+    int64_t wall_connected, wall_closed; /* wall-clock us, for nmap's tcpwrapped rule */
+    int closed;                          /* peer closed (EOF or RST) */
+    int refused;                         /* connection refused / port unreachable */
+    int tls_failed;                      /* handshake failed or stalled */
     int tls_stalled;
     int truncated; /* response cut at SV_RESP_MAX */
     int matched_early;
+    int overlapped; /* an earlier connection of the job was open when this one started */
+    int redo;       /* the sequential redo of an overlapped silent probe */
     enum sv_outcome oc;
     struct sv_found *found; /* when oc != SV_NOMATCH */
 };
@@ -81,6 +91,7 @@ struct lane {
 
 struct job {
     struct pr_addr addr;
+    struct host_result *host;
     struct port_result *pr;
     uint8_t proto;
     uint16_t port;
@@ -91,6 +102,9 @@ struct job {
     struct sv_found *sslfound; /* lane 0's "ssl" match */
     int any_response;
     int truncated;
+    int seq_check;  /* a redo is under way: nothing else of this job in flight */
+    int seq_done;   /* the one-connection question is settled */
+    int sequential; /* the service serves one connection at a time: no speculation */
 };
 
 struct svc_version {
@@ -218,6 +232,7 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
         (void)bind(fd, (struct sockaddr *)&src, srcl);
     }
     a->fd = fd;
+    a->overlapped = J->lane[0].inflight + J->lane[1].inflight > 0;
     E->inflight++;
     J->lane[lane].inflight++;
     int rc = connect(fd, (struct sockaddr *)&ss, sl);
@@ -227,7 +242,6 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
         return a;
     }
     if (udp) {
-        a->t_connected = a->t_start;
         a->st = AT_SENDING;
         a->deadline = a->t_start + a->probe->totalwaitms;
         att_watch(E, a, EPOLLOUT);
@@ -278,7 +292,7 @@ static void att_connected(struct engine *E, struct attempt *a)
         att_finish(E, a);
         return;
     }
-    a->t_connected = now_ms();
+    a->wall_connected = sv_wall_us();
     if (a->lane == 1) {
         a->ssl = SSL_new(E->ssl);
         if (!a->ssl || SSL_set_fd(a->ssl, a->fd) != 1) {
@@ -381,8 +395,8 @@ static void att_read(struct engine *E, struct attempt *a)
         att_got(a, tmp, (size_t)n);
         got = 1;
     }
-    if (a->closed && !a->t_closed)
-        a->t_closed = now_ms();
+    if (a->closed && !a->wall_closed)
+        a->wall_closed = sv_wall_us();
     if (a->closed || a->truncated) {
         att_finish(E, a);
         return;
@@ -414,7 +428,7 @@ static void att_event(struct engine *E, struct attempt *a, uint32_t ev)
     case AT_SENDING:
         if (ev & (EPOLLERR | EPOLLHUP) && !(ev & EPOLLIN)) {
             a->closed = 1;
-            a->t_closed = now_ms();
+            a->wall_closed = sv_wall_us();
             att_finish(E, a);
         } else {
             att_send(E, a);
@@ -526,8 +540,6 @@ static void job_final(struct engine *E, struct job *J, const struct sv_found *fo
     if (J->truncated && !note)
         note = "endless response: cut at 65536 bytes";
     set_note(si, note);
-    if (E->cves)
-        cve_lookup(E->cves, si);
     svc_info_free(J->pr->svc);
     J->pr->svc = si;
 }
@@ -552,11 +564,12 @@ static void lane_start(struct engine *E, struct job *J, int l)
 static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
 {
     struct lane *L = &J->lane[l];
-    if (!L->started)
+    if (!L->started || (J->seq_check && l != J->active))
         return;
     if (L->next < L->cur)
         L->next = L->cur;
-    while (L->next < L->ncand && L->inflight < SV_WINDOW && E->inflight < SV_MAX_INFLIGHT) {
+    int window = J->sequential || J->seq_check ? 1 : SV_WINDOW;
+    while (L->next < L->ncand && L->inflight < window && E->inflight < SV_MAX_INFLIGHT) {
         /* Speculation waits until the lane's first probe had a head start (banners). */
         if (L->next > L->cur && now < L->t_start + SV_SPEC_DELAY_MS)
             break;
@@ -566,8 +579,45 @@ static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
             continue;
         }
         L->att[L->next] = att_start(E, J, l, idx);
+        L->att[L->next]->redo = J->seq_check && L->next == L->cur;
         L->next++;
     }
+}
+
+/* The one-connection-at-a-time check, for the attempt a at L->cur (finished). An
+ * overlapped attempt that got nothing (no byte, not refused) is redone alone: every other
+ * connection of the job is closed and its probes will be sent again later. When the redo
+ * finishes, an answer makes the job sequential for good; silence settles it the other
+ * way. Returns 1 when a redo was started (a is gone), else 0. */
+static int seq_redo(struct engine *E, struct job *J, struct lane *L, struct attempt *a)
+{
+    if (a->redo) {
+        J->seq_check = 0;
+        J->seq_done = 1;
+        J->sequential = a->len > 0;
+        return 0;
+    }
+    if (J->seq_done || !a->overlapped || a->len > 0 || a->refused || a->tls_failed)
+        return 0;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < J->lane[l].ncand; i++) {
+            struct attempt *b = J->lane[l].att[i];
+            if (!b || b == a || b->st == AT_DONE)
+                continue;
+            att_close(E, b);
+            free(b->buf);
+            free(b->found);
+            free(b);
+            J->lane[l].att[i] = NULL;
+            if (J->lane[l].next > i)
+                J->lane[l].next = i;
+        }
+    free(a->found);
+    free(a);
+    L->att[L->cur] = NULL;
+    L->next = L->cur;
+    J->seq_check = 1;
+    return 1;
 }
 
 /* Consumes finished attempts of the active lane in probe order. */
@@ -606,6 +656,8 @@ static void job_advance(struct engine *E, struct job *J, uint64_t now)
             }
             if (!a || a->st != AT_DONE)
                 break;
+            if (J->proto == PR_TCP && seq_redo(E, J, L, a))
+                break;
             if (a->refused && J->proto == PR_TCP) {
                 job_final(E, J, NULL, 'r', 0, NULL);
                 return;
@@ -615,9 +667,9 @@ static void job_advance(struct engine *E, struct job *J, uint64_t now)
                           a->tls_stalled ? "TLS handshake stalled" : "TLS handshake failed");
                 return;
             }
-            if (J->active == 0 && L->cur == 0 && J->proto == PR_TCP && a->len == 0 && a->closed &&
-                a->t_closed && a->t_connected &&
-                a->t_closed - a->t_connected < a->probe->tcpwrappedms) {
+            if (J->active == 0 && L->cur == 0 && J->proto == PR_TCP && a->closed &&
+                sv_is_tcpwrapped(a->wall_connected, a->wall_closed, a->len,
+                                 a->probe->tcpwrappedms)) {
                 job_final(E, J, NULL, 'w', 0, NULL);
                 return;
             }
@@ -783,6 +835,7 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
                 continue;
             struct job *J = &E.jobs[E.njobs++];
             J->addr = r->hosts[h].addr;
+            J->host = &r->hosts[h];
             J->pr = pr;
             J->proto = pr->proto;
             J->port = pr->port;
@@ -845,6 +898,14 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
                       "version detection interrupted");
         }
     }
+    /* After the probe match, where nmap runs its version scripts: the native modules,
+     * then the CVEs of the final answers. */
+    uint64_t mod_end = now_ms() + SV_MOD_BUDGET_MS;
+    for (size_t j = 0; j < E.njobs && !(stop && *stop) && now_ms() < mod_end; j++)
+        sv_modules_port(E.jobs[j].host, E.jobs[j].pr, &E.source);
+    for (size_t j = 0; E.cves && j < E.njobs; j++)
+        if (E.jobs[j].pr->svc)
+            cve_lookup(E.cves, E.jobs[j].pr->svc);
     rc = 0;
 out:
     engine_free(&E);

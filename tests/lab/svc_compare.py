@@ -4,9 +4,9 @@
 usage: svc_compare.py NMAP.xml PORTREEVE.xml [--min N]
 
 For every port nmap identified by probing (method="probed"), portreeve must give the same
-service name, product, version and tunnel. One difference is tolerated and reported: with
--sV nmap also runs NSE "version" scripts, and snmp-info appends "; net-snmp SNMPv3 server"
-to the snmp product; portreeve (no NSE) must then give the part before the "; ".
+service name, product, version and tunnel. nmap's -sV also runs its NSE "version" scripts
+(snmp-info appends "; net-snmp SNMPv3 server" to the snmp product); portreeve's native
+modules (docs/svc.md) must give the same.
 Prints one line per port and a summary; exit 0 when all agree (and at least N ports were
 compared), 1 otherwise, 2 on bad input.
 """
@@ -64,16 +64,13 @@ def main():
             continue
         fields = ("name", "product", "version", "tunnel")
         diffs = [f for f in fields if n[f] != p[f]]
-        note = ""
-        if diffs == ["product"] and n["name"] == "snmp" and n["product"].startswith(p["product"] + "; "):
-            diffs, note = [], " (nmap's NSE snmp-info added '%s')" % n["product"][len(p["product"]) + 2:]
         shown = "%s%s %s %s" % ("ssl/" if n["tunnel"] else "", n["name"], n["product"], n["version"])
         if diffs:
             bad += 1
             print("DIFF %-22s nmap: %s | portreeve: %s%s %s %s (differs in %s)" % (
                 label, shown, "ssl/" if p["tunnel"] else "", p["name"], p["product"], p["version"], ",".join(diffs)))
         else:
-            print("same %-22s %s%s" % (label, shown, note))
+            print("same %-22s %s" % (label, shown))
     print("compared %d services identified by nmap: %d agree, %d differ" % (compared, compared - bad, bad))
     if compared < need:
         print("too few services compared (want at least %d)" % need)

@@ -1,0 +1,24 @@
+/* modules.h — native version modules: what nmap's version-category NSE scripts add to
+ * -sV after the probe match, without a script engine.
+ *
+ *   rpcinfo  ports named rpcbind: the portmapper's program list names every RPC port of
+ *            the host (mod_rpc.c)
+ *   mqtt     ports named mqtt: the broker's $SYS/broker/version (mod_mqtt.c)
+ *   amqp     ports named amqp: Connection.Start's product and version (mod_amqp.c)
+ *   snmp     UDP ports named snmp: the SNMPv3 engine's enterprise (mod_snmp.c)
+ *
+ * Each exchange is bounded (SV_MOD_TIMEOUT_MS) and runs once per port. */
+#ifndef PR_SVC_MODULES_H
+#define PR_SVC_MODULES_H
+
+#include "core/addr.h"
+#include "output/result.h"
+
+#define SV_MOD_TIMEOUT_MS 2000
+
+/* Runs the module that fits the probe match of port pr of host h (nothing when none
+ * does), from source (family 0: the kernel's choice). It may refine pr->svc and, for
+ * rpcinfo, the svc of h's other ports. */
+void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source);
+
+#endif
