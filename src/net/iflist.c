@@ -155,7 +155,7 @@ static void interfaces(struct table *t, FILE *dev)
         } else if (type == ARPHRD_ETHER && flags >= 0 && !(flags & IFF_NOARP)) {
             r.type = "ethernet";
             char path[128];
-            snprintf(path, sizeof path, "/sys/class/net/%s/address", name);
+            snprintf(path, sizeof path, "/sys/class/net/%.*s/address", IFNAMSIZ, name);
             if (read_small(path, r.mac, sizeof r.mac) == 0)
                 for (char *p = r.mac; *p; p++)
                     *p = (char)toupper((unsigned char)*p);
