@@ -1,0 +1,510 @@
+/* workers.c — see workers.h. */
+#include "detect/workers.h"
+
+#include "core/siphash.h"
+#include "detect/behave.h"
+#include "detect/block.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- dispatch key */
+
+#define FLOWMAP_BITS 17
+#define FLOWMAP_SIZE (1u << FLOWMAP_BITS)
+#define FLOW_IDLE_S 60 /* the engine frees a flow idle this long (seconds) */
+
+/* 16 bytes: four to a cache line; the dispatcher's cost is mostly these lines */
+struct flow_slot {
+    uint64_t tag;     /* the flow's hash (0: empty) */
+    uint32_t last;    /* last packet, seconds */
+    uint32_t lo_init; /* 1: the lower endpoint began the flow */
+};
+
+struct det_flowmap {
+    uint64_t k0, k1;
+    struct flow_slot slot[FLOWMAP_SIZE];
+};
+
+struct det_flowmap *det_flowmap_new(uint64_t k0, uint64_t k1)
+{
+    struct det_flowmap *m = calloc(1, sizeof *m);
+    if (m)
+        m->k0 = k0 ^ 0x776f726b657273ull, m->k1 = k1;
+    return m;
+}
+
+void det_flowmap_free(struct det_flowmap *m)
+{
+    free(m);
+}
+
+static size_t alen(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? 16 : 4;
+}
+
+/* A fast keyed mix (murmur3's finaliser): a sender that forges collisions only moves its
+ * own flows to another worker, so the dispatcher does not pay for SipHash. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t addr_hash(uint64_t h, const struct pr_addr *a)
+{
+    uint64_t w[2];
+    if (a->family != AF_INET6) {
+        uint32_t v;
+        memcpy(&v, a->a, 4);
+        return mix(h ^ v);
+    }
+    memcpy(w, a->a, 16);
+    return mix(mix(h ^ w[0]) ^ w[1]);
+}
+
+/* -1, 0, 1: the order of two endpoints (address, then port) */
+static int ep_cmp(const struct pr_addr *a, uint16_t ap, const struct pr_addr *b, uint16_t bp)
+{
+    int c = memcmp(a->a, b->a, alen(a));
+    if (c)
+        return c < 0 ? -1 : 1;
+    return ap < bp ? -1 : ap > bp;
+}
+
+static int multicast(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? a->a[0] == 0xff : (a->a[0] & 0xf0) == 0xe0 || a->a[0] == 0xff;
+}
+
+/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
+struct flow_ref {
+    const struct pr_addr *key; /* set: no lookup needed */
+    uint64_t h;
+    int src_lo;
+};
+
+/* The stateless part of the key (no memory touched but ev); prefetches the flow's slot. */
+static void flow_ref(const struct det_flowmap *m, const struct det_event *ev, struct flow_ref *r)
+{
+    r->key = NULL;
+    if (ev->origin != DET_ORIG_PACKET) {
+        r->key = &ev->src; /* a binding, a LOG line: about its sender */
+        return;
+    }
+    if (ev->proto == DET_PROTO_ICMP || ev->proto == DET_PROTO_ICMP6) {
+        int reply = (ev->proto == DET_PROTO_ICMP && (ev->icmp_type == 0 || ev->icmp_type == 14)) ||
+                    (ev->proto == DET_PROTO_ICMP6 && ev->icmp_type == 129);
+        if (det_event_is_unreach(ev)) /* the quoted probe's sender */
+            r->key = ev->has_inner ? &ev->inner_src : &ev->dst;
+        else
+            r->key = reply ? &ev->dst : &ev->src;
+        return;
+    }
+    uint16_t sp = 0, dp = 0;
+    if (ev->proto == DET_PROTO_TCP || ev->proto == DET_PROTO_UDP)
+        sp = ev->sport, dp = ev->dport;
+    r->src_lo = ep_cmp(&ev->src, sp, &ev->dst, dp) <= 0;
+    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
+    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
+    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
+    uint64_t h = addr_hash(addr_hash(m->k0, lo), hi);
+    r->h = mix(h ^ m->k1 ^ ((uint64_t)ev->proto << 32 | ports)) | 1;
+    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+}
+
+/* The stateful part: the flow's recorded initiator, or a new flow recorded. */
+static const struct pr_addr *flow_key(struct det_flowmap *m, const struct det_event *ev,
+                                      const struct flow_ref *r)
+{
+    if (r->key)
+        return r->key;
+    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
+    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
+    struct flow_slot *s = &m->slot[r->h & (FLOWMAP_SIZE - 1)];
+    uint32_t now = (uint32_t)(ev->ts_us / 1000000u);
+    if (s->tag == r->h && now - s->last < FLOW_IDLE_S) {
+        s->last = now;
+        return s->lo_init ? lo : hi;
+    }
+    /* a new flow: its first packet's sender began it, as the engine sees it — except an
+     * answer to a SYN sent before we looked, and what the engine ignores (a UDP reply
+     * from a service port, discovery sent to a group), which begin nothing */
+    int init_src = 1;
+    if (ev->proto == DET_PROTO_TCP && (ev->flags & 0x12) == 0x12)
+        init_src = 0;
+    else if (ev->proto == DET_PROTO_UDP &&
+             ((ev->sport < 1024 && ev->dport >= 1024) || multicast(&ev->dst)))
+        return &ev->src;
+    s->tag = r->h;
+    s->last = now;
+    s->lo_init = (uint32_t)(init_src == r->src_lo);
+    return init_src ? &ev->src : &ev->dst;
+}
+
+const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_event *ev)
+{
+    struct flow_ref r;
+    flow_ref(m, ev, &r);
+    return flow_key(m, ev, &r);
+}
+
+unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *key, unsigned n)
+{
+    uint64_t h = addr_hash(m->k1, key);
+    return (unsigned)(((h >> 32) * n) >> 32);
+}
+
+/* ---------------------------------------------------------------- rings */
+
+#define RING_SLOTS 4096u
+#define PUBLISH_EVERY 64u
+#define IP_COPY 256u /* the IP and TCP headers of a SYN, for the passive OS cache */
+
+enum { MSG_EVENT = 0, MSG_TICK, MSG_FINISH };
+
+struct msg {
+    uint8_t type;
+    uint64_t now_us; /* MSG_TICK */
+    struct det_event ev;
+    uint8_t ip[IP_COPY];
+};
+
+struct worker {
+    /* producer side */
+    _Alignas(64) _Atomic uint32_t head;
+    uint32_t head_local, tail_cached;
+    /* consumer side */
+    _Alignas(64) _Atomic uint32_t tail;
+    struct msg *ring;
+    unsigned idx;
+    struct det_workers *w;
+    struct det_engine *eng;
+    struct det_passive *pas;
+    struct det_behave *beh;
+    pthread_t thread;
+    int started;
+};
+
+/* An event waiting in the dispatcher's pipeline while its flow's slot is fetched. */
+#define PIPE 8u
+struct pending {
+    struct msg m;
+    struct flow_ref ref;
+};
+
+struct det_workers {
+    struct pending pipe[PIPE]; /* events in order: pipe_head (oldest) .. pipe_tail */
+    uint32_t pipe_head, pipe_tail;
+    unsigned n;
+    struct det_engine *merge;
+    pthread_mutex_t lock; /* the merge point */
+    struct det_flowmap *map;
+    uint64_t last_tick_us;
+    struct worker *wk;
+};
+
+static void pause_briefly(unsigned *spins)
+{
+    if (++*spins < 8) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 50 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void publish(struct worker *k)
+{
+    atomic_store_explicit(&k->head, k->head_local, memory_order_release);
+}
+
+/* The next free slot of k's ring (waits while it is full). */
+static struct msg *ring_slot(struct worker *k)
+{
+    unsigned spins = 0;
+    while (k->head_local - k->tail_cached >= RING_SLOTS) {
+        k->tail_cached = atomic_load_explicit(&k->tail, memory_order_acquire);
+        if (k->head_local - k->tail_cached < RING_SLOTS)
+            break;
+        publish(k);
+        pause_briefly(&spins);
+    }
+    return &k->ring[k->head_local & (RING_SLOTS - 1)];
+}
+
+static void push_ctl(struct worker *k, uint8_t type, uint64_t now_us)
+{
+    struct msg *m = ring_slot(k);
+    m->type = type;
+    m->now_us = now_us;
+    k->head_local++;
+    publish(k);
+}
+
+/* ---------------------------------------------------------------- merge point */
+
+static uint32_t renumber(uint32_t id, const struct worker *k)
+{
+    return id ? (id - 1) * k->w->n + k->idx + 1 : 0;
+}
+
+static int merge_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    (void)e;
+    struct worker *k = ctx;
+    struct det_alert c = *a;
+    c.scan_id = renumber(a->scan_id, k);
+    c.incident_id = renumber(a->incident_id, k);
+    c.campaign_id = renumber(a->campaign_id, k);
+    pthread_mutex_lock(&k->w->lock);
+    det_engine_emit(k->w->merge, &c); /* suppressed or failed: counted by the merge engine */
+    pthread_mutex_unlock(&k->w->lock);
+    return 0;
+}
+
+static void merge_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static const struct det_sink_ops merge_ops = {"merge", merge_emit, merge_close, NULL};
+
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    struct worker *k = arg;
+    uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
+    unsigned spins = 0, since = 0;
+    for (;;) {
+        if (tail == head) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
+            head = atomic_load_explicit(&k->head, memory_order_acquire);
+            if (tail == head) {
+                pause_briefly(&spins);
+                continue;
+            }
+            spins = 0;
+        }
+        struct msg *m = &k->ring[tail & (RING_SLOTS - 1)];
+        if (m->type == MSG_EVENT) {
+            if (m->ev.ip)
+                m->ev.ip = m->ip;
+            det_passive_event(k->pas, &m->ev);
+            det_engine_event(k->eng, &m->ev);
+        } else if (m->type == MSG_TICK) {
+            det_engine_tick(k->eng, m->now_us);
+        } else {
+            det_engine_finish(k->eng);
+            atomic_store_explicit(&k->tail, tail + 1, memory_order_release);
+            return NULL;
+        }
+        tail++;
+        if (++since == PUBLISH_EVERY) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
+        }
+    }
+}
+
+static int worker_open(struct det_workers *w, const struct det_workers_config *c, unsigned i,
+                       struct pr_error *e)
+{
+    struct worker *k = &w->wk[i];
+    k->idx = i;
+    k->w = w;
+    k->ring = calloc(RING_SLOTS, sizeof *k->ring);
+    if (!k->ring)
+        return pr_errf(e, "out of memory for worker %u's queue", i), -1;
+    struct det_config cfg = c->cfg;
+    cfg.max_sources = cfg.max_sources / c->n > 1024 ? cfg.max_sources / c->n : 1024;
+    if (cfg.max_conns) /* else 2 * max_sources of the worker (engine.h) */
+        cfg.max_conns = cfg.max_conns / c->n > 2048 ? cfg.max_conns / c->n : 2048;
+    k->eng = det_engine_new(&cfg, e);
+    if (!k->eng)
+        return -1;
+    if (c->stable)
+        det_engine_set_key(k->eng, c->k0, c->k1);
+    struct det_sink s = {&merge_ops, k};
+    det_engine_add_sink(k->eng, &s);
+    k->pas = det_passive_open(c->pc, e);
+    if (!k->pas)
+        return -1;
+    struct beh_config bc = {.max_sources =
+                                cfg.max_sources < (1u << 20) ? cfg.max_sources : 1u << 20};
+    int nh = det_passive_home(c->pc, bc.home, BEH_MAX_HOME, e);
+    if (nh < 0)
+        return -1;
+    bc.nhome = (unsigned)nh;
+    k->beh = det_behave_new(&bc, k->eng, e);
+    if (!k->beh)
+        return -1;
+    det_engine_set_os_namer(k->eng, det_passive_os, k->pas);
+    return 0;
+}
+
+int det_workers_open(const struct det_workers_config *c, struct det_workers **out,
+                     struct pr_error *e)
+{
+    if (c->n < 2 || c->n > DET_MAX_WORKERS)
+        return pr_errf(e, "--workers: %u is out of range 1..%u", c->n, DET_MAX_WORKERS), -1;
+    struct det_workers *w = calloc(1, sizeof *w);
+    if (!w)
+        return pr_errf(e, "out of memory for the workers"), -1;
+    w->n = c->n;
+    w->merge = c->merge;
+    pthread_mutex_init(&w->lock, NULL);
+    w->wk = calloc(c->n, sizeof *w->wk);
+    struct sip_key key = {c->k0, c->k1};
+    if (!c->stable) /* live: a key no sender can aim at */
+        sip_key_init(&key, 0, 0);
+    w->map = det_flowmap_new(key.k0, key.k1);
+    if (!w->wk || !w->map) {
+        det_workers_free(w);
+        return pr_errf(e, "out of memory for the workers"), -1;
+    }
+    for (unsigned i = 0; i < c->n; i++) {
+        if (worker_open(w, c, i, e) < 0) {
+            det_workers_free(w);
+            return -1;
+        }
+    }
+    *out = w;
+    return 0;
+}
+
+int det_workers_start(struct det_workers *w, struct pr_error *e)
+{
+    for (unsigned i = 0; i < w->n; i++) {
+        int rc = pthread_create(&w->wk[i].thread, NULL, worker_main, &w->wk[i]);
+        if (rc) {
+            det_workers_finish(w);
+            return pr_errf(e, "starting worker %u: %s", i, strerror(rc)), -1;
+        }
+        w->wk[i].started = 1;
+    }
+    return 0;
+}
+
+#define TICK_EVERY_US 100000u /* every worker's clock follows the input's this closely */
+
+static void broadcast_tick(struct det_workers *w, uint64_t now_us)
+{
+    w->last_tick_us = now_us;
+    for (unsigned i = 0; i < w->n; i++)
+        push_ctl(&w->wk[i], MSG_TICK, now_us);
+}
+
+/* Hands the oldest pipelined event to its worker. */
+static void dispatch_oldest(struct det_workers *w)
+{
+    struct pending *p = &w->pipe[w->pipe_head++ & (PIPE - 1)];
+    struct worker *k =
+        &w->wk[det_dispatch_worker(w->map, flow_key(w->map, &p->m.ev, &p->ref), w->n)];
+    struct msg *m = ring_slot(k);
+    m->type = MSG_EVENT;
+    m->ev = p->m.ev;
+    if (p->m.ev.ip)
+        memcpy(m->ip, p->m.ip, p->m.ev.ip_len);
+    k->head_local++;
+    if ((k->head_local & (PUBLISH_EVERY - 1)) == 0)
+        publish(k);
+}
+
+static void drain(struct det_workers *w)
+{
+    while (w->pipe_head != w->pipe_tail)
+        dispatch_oldest(w);
+}
+
+void det_workers_event(struct det_workers *w, const struct det_event *ev)
+{
+    if (ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
+        drain(w);
+        broadcast_tick(w, ev->ts_us);
+    }
+    if (w->pipe_tail - w->pipe_head == PIPE)
+        dispatch_oldest(w);
+    struct pending *p = &w->pipe[w->pipe_tail++ & (PIPE - 1)];
+    p->m.ev = *ev;
+    /* only a SYN's headers are read from the datagram (passive.h without an inventory) */
+    if (ev->ip && ev->proto == DET_PROTO_TCP && (ev->flags & 0x02)) {
+        p->m.ev.ip_len = ev->ip_len < IP_COPY ? ev->ip_len : IP_COPY;
+        memcpy(p->m.ip, ev->ip, p->m.ev.ip_len);
+    } else {
+        p->m.ev.ip = NULL;
+        p->m.ev.ip_len = 0;
+    }
+    flow_ref(w->map, &p->m.ev, &p->ref);
+}
+
+void det_workers_tick(struct det_workers *w, uint64_t now_us)
+{
+    drain(w);
+    broadcast_tick(w, now_us);
+}
+
+void det_workers_finish(struct det_workers *w)
+{
+    drain(w);
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->wk[i].started)
+            push_ctl(&w->wk[i], MSG_FINISH, 0);
+    for (unsigned i = 0; i < w->n; i++) {
+        if (w->wk[i].started)
+            pthread_join(w->wk[i].thread, NULL);
+        w->wk[i].started = 0;
+    }
+}
+
+void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes)
+{
+    memset(sum, 0, sizeof *sum);
+    *bytes = 0;
+    for (unsigned i = 0; i < w->n; i++) {
+        const struct det_stats *s = det_engine_stats(w->wk[i].eng);
+        sum->events += s->events;
+        sum->probes += s->probes;
+        sum->sources_seen += s->sources_seen;
+        sum->sources_evicted += s->sources_evicted;
+        sum->conns_evicted += s->conns_evicted;
+        sum->scans_evicted += s->scans_evicted;
+        sum->scans += s->scans;
+        sum->alerts_suppressed += s->alerts_suppressed;
+        *bytes += det_engine_bytes(w->wk[i].eng);
+    }
+    const struct det_stats *m = det_engine_stats(w->merge);
+    sum->alerts = m->alerts;
+    sum->updates = m->updates;
+    sum->alerts_suppressed += m->alerts_suppressed;
+    sum->sink_errors = m->sink_errors;
+}
+
+void det_workers_free(struct det_workers *w)
+{
+    if (!w)
+        return;
+    if (w->wk) {
+        det_workers_finish(w);
+        for (unsigned i = 0; i < w->n; i++) {
+            det_engine_free(w->wk[i].eng);
+            det_behave_free(w->wk[i].beh);
+            det_passive_close(w->wk[i].pas);
+            free(w->wk[i].ring);
+        }
+    }
+    free(w->wk);
+    det_flowmap_free(w->map);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}

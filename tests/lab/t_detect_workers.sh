@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# t_detect_workers.sh — `detect -r CAPTURE --workers 2` gives the same alerts as one worker
+# (docs/detect.md "Workers"): on captures made here of several scanners at once (nmap -sS from
+# the scanner, -sF and -sU from two more addresses, an ICMP echo sweep of 64 hosts from a
+# fourth, connections to the open port), of a decoy scan (nmap -D, one campaign) and of a
+# distributed one (three sources sharing the ports). Every alert line is compared with its
+# times and ids left out; the captures must hold what was run (at least 4 scans in the first).
+# --workers is refused with inputs it does not serve and beyond the number of CPUs.
+# timeout: 120
+set -u
+PR=${1:?usage: t_detect_workers.sh /path/to/portreeve}
+. "$(dirname "$0")/detect_lab.sh"
+command -v nmap >/dev/null || dl_skip "needs nmap"
+[ "$(nproc)" -ge 2 ] || dl_skip "needs 2 CPUs"
+dl_up || exit 1
+S=$DL_S T=$DL_T SC=$DL_SCANNER TG=$DL_TARGET
+fails=0
+dl_http "$T" 0.0.0.0 80
+dl_wait_port "$T" 80 || { echo "server did not start"; exit 1; }
+for a in 11 12 13 21 22 23; do ip -n "$S" addr add 198.18.0.$a/24 dev "$DL_SV"; done
+NM="ip netns exec $S nmap -n -Pn -T4 --max-retries 1"
+
+# same NAME MIN: detect -r NAME.pcap with 1 and 2 workers; the alert lines must be equal
+same() {
+    local name=$1 min=$2 n
+    for n in 1 2; do
+        "$PR" detect -q -r "$DL_DIR/$name.pcap" --workers $n --alerts "$DL_DIR/$name.w$n.json" \
+            >"$DL_DIR/$name.w$n.sum" 2>&1 || { echo "  FAIL: --workers $n exited $?"; cat "$DL_DIR/$name.w$n.sum"; fails=$((fails + 1)); }
+    done
+    /usr/bin/python3 - "$DL_DIR/$name.w1.json" "$DL_DIR/$name.w2.json" "$min" <<'PY' || fails=$((fails + 1))
+import json, sys
+def lines(p):
+    out = []
+    for l in open(p):
+        a = json.loads(l)
+        for k in ("ts", "scan_id", "incident_id", "campaign_id"):
+            a.pop(k, None)
+        out.append(json.dumps(a, sort_keys=True))
+    return sorted(out)
+one, two, want = lines(sys.argv[1]), lines(sys.argv[2]), int(sys.argv[3])
+scans = {(json.loads(l)["src_ip"], json.loads(l)["scan_type"], json.loads(l).get("dst_ip")) for l in one}
+print(f"  {len(one)} alert line(s) of {len(scans)} scan(s) with 1 worker, {len(two)} with 2")
+for s in sorted(scans, key=str):
+    print("   ", *s, json.loads([l for l in one if (json.loads(l)["src_ip"], json.loads(l)["scan_type"], json.loads(l).get("dst_ip")) == s][-1])["event"])
+if len(scans) < want:
+    print(f"  FAIL: expected at least {want} scans in the capture"); sys.exit(1)
+if one != two:
+    print("  FAIL: the alerts differ")
+    for l in sorted(set(one) ^ set(two)):
+        print("   ", "1:" if l in one else "2:", l)
+    sys.exit(1)
+print("  same alerts")
+PY
+}
+
+echo "== several scanners at once"
+dl_capture_start mix
+$NM -sS -p 1-200 $TG >/dev/null 2>&1 &
+p1=$!
+$NM -sF -S 198.18.0.11 -e "$DL_SV" -p 1-100 $TG >/dev/null 2>&1 &
+p2=$!
+$NM -sU -S 198.18.0.12 -e "$DL_SV" -p 1-20 $TG >/dev/null 2>&1 &
+p3=$!
+ip netns exec "$S" nmap -n -sn -PE --max-retries 1 -S 198.18.0.13 -e "$DL_SV" 198.18.1.0/26 \
+    >/dev/null 2>&1 &
+p4=$!
+for i in 1 2 3; do ip netns exec "$S" timeout 5 /usr/bin/python3 -c "
+import urllib.request; urllib.request.urlopen('http://$TG/', timeout=3).read()" >/dev/null 2>&1; done
+wait $p1 $p2 $p3 $p4
+dl_capture_stop
+same mix 4
+
+echo "== decoy scan"
+dl_capture_start decoy
+$NM -sS -p 1-100 -D 198.18.0.77,198.18.0.78,ME $TG >/dev/null 2>&1
+dl_capture_stop
+same decoy 3
+grep -q decoy_portscan "$DL_DIR/decoy.w2.json" || { echo "  FAIL: no decoy_portscan"; fails=$((fails + 1)); }
+
+echo "== distributed scan"
+dl_capture_start dist
+$NM -sS -S 198.18.0.21 -e "$DL_SV" -p 1-70 $TG >/dev/null 2>&1 &
+p1=$!
+$NM -sS -S 198.18.0.22 -e "$DL_SV" -p 71-140 $TG >/dev/null 2>&1 &
+p2=$!
+$NM -sS -S 198.18.0.23 -e "$DL_SV" -p 141-210 $TG >/dev/null 2>&1
+wait $p1 $p2
+dl_capture_stop
+same dist 3
+grep -q distributed_portscan "$DL_DIR/dist.w2.json" || { echo "  FAIL: no distributed_portscan"; fails=$((fails + 1)); }
+
+echo "== refused"
+refused() { # WHAT ARGS...: detect must exit 2 naming --workers
+    local what=$1; shift
+    "$PR" detect "$@" >"$DL_DIR/ref.out" 2>&1
+    local rc=$?
+    if [ $rc -eq 2 ] && grep -q -- --workers "$DL_DIR/ref.out"; then echo "  refused: $what"
+    else echo "  FAIL: $what: exit $rc"; cat "$DL_DIR/ref.out"; fails=$((fails + 1)); fi
+}
+: >"$DL_DIR/empty.log"
+refused "--fwlog" --fwlog "$DL_DIR/empty.log" --workers 2
+refused "--http-log" -r "$DL_DIR/mix.pcap" --http-log "$DL_DIR/empty.log" --workers 2
+refused "more workers than CPUs" -r "$DL_DIR/mix.pcap" --workers $(($(nproc) + 1))
+refused "--workers 0" -r "$DL_DIR/mix.pcap" --workers 0
+
+echo
+[ $fails -eq 0 ] && echo "all worker checks passed" || echo "$fails check(s) failed"
+[ $fails -eq 0 ]
