@@ -861,6 +861,7 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->evidence = scan_evidence(d, sc, src_peek(d, &sc->src));
     uint32_t hosts = scan_hosts(sc);
     a->scan_type = scan_type_name(sc);
+    a->port_bits = sc->port_bits;
     a->event = !strcmp(a->scan_type, "icmp") ? "hostsweep" : hosts > 1 ? "portsweep" : "portscan";
     if (sc->campaign_id)
         fill_campaign(d, sc, a);
@@ -1009,7 +1010,7 @@ static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *s
  * names them; each scan is still reported and judged on its own. */
 static void join_group(struct det_engine *d, struct scan *sc)
 {
-    if (sc->multi_dst)
+    if (sc->multi_dst || d->cfg.no_campaigns)
         return;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *l = &d->scans[i];

@@ -48,6 +48,7 @@ struct det_config {
     uint64_t update_us;       /* minimum time between updates of one scan (5 s) */
     double alert_rate;        /* alerts per second, all scans together (10) */
     uint32_t alert_burst;     /* bucket size (50) */
+    uint8_t no_campaigns;     /* 1: scans are not grouped here (--workers: workers.h does it) */
 };
 
 void det_config_defaults(struct det_config *c);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -178,6 +179,13 @@ struct msg {
     uint8_t ip[IP_COPY];
 };
 
+/* An alert waiting for the merge point (with the scan's ports when it has them). */
+struct queued {
+    struct det_alert a;
+    int has_bits;
+    uint8_t bits[DET_ALERT_PORT_BITS / 8];
+};
+
 struct worker {
     /* producer side */
     _Alignas(64) _Atomic uint32_t head;
@@ -192,6 +200,11 @@ struct worker {
     struct det_behave *beh;
     pthread_t thread;
     int started;
+    /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
+     * this worker has read its events */
+    struct queued *q;
+    size_t qhead, qn, qcap;
+    uint64_t clock;
 };
 
 /* An event waiting in the dispatcher's pipeline while its flow's slot is fetched. */
@@ -206,7 +219,11 @@ struct det_workers {
     uint32_t pipe_head, pipe_tail;
     unsigned n;
     struct det_engine *merge;
-    pthread_mutex_t lock; /* the merge point */
+    pthread_mutex_t lock; /* the merge point: the registry below and merge's sinks */
+    struct mscan *reg;    /* open scans of one target, of every worker */
+    unsigned nreg;
+    uint32_t next_campaign;
+    uint64_t scan_idle_us;
     struct det_flowmap *map;
     uint64_t last_tick_us;
     struct worker *wk;
@@ -252,21 +269,197 @@ static void push_ctl(struct worker *k, uint8_t type, uint64_t now_us)
 
 /* ---------------------------------------------------------------- merge point */
 
+/* What the merge point knows of one open scan of one target: enough to group scans of
+ * different workers into campaigns as engine.c's join_group and fill_campaign do. */
+struct mscan {
+    uint8_t used, camp_kind; /* camp_kind: 1 decoy, 2 distributed (as last reported) */
+    uint8_t pending;         /* its last line again, now naming its campaign */
+    unsigned worker;
+    uint32_t scan_id, campaign_id; /* the worker's scan id; the merge point's campaign */
+    uint32_t nbits;                /* ports in bits */
+    struct det_alert last;         /* its last line (a campaign's first names it again) */
+    uint8_t bits[DET_ALERT_PORT_BITS / 8];
+};
+
+static uint32_t popcount_and(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        c += (uint32_t)__builtin_popcountll(x & y);
+    }
+    return c;
+}
+
+static int addr_same(const struct pr_addr *a, const struct pr_addr *b)
+{
+    return a->family == b->family && !memcmp(a->a, b->a, alen(a));
+}
+
+/* The campaign fields of a line of m (engine.c fill_campaign): decoys when it probed mostly
+ * the same ports as every other open member, else a distributed scan. */
+static void fill_campaign(const struct det_workers *w, struct mscan *m, struct det_alert *a)
+{
+    int decoy = m->camp_kind != 2;
+    a->campaign_id = m->campaign_id;
+    a->nsrcs = 1;
+    a->srcs[0] = a->src;
+    for (unsigned i = 0; i < w->nreg; i++) {
+        const struct mscan *o = &w->reg[i];
+        if (!o->used || o == m || o->campaign_id != m->campaign_id)
+            continue;
+        if (a->nsrcs < DET_ALERT_MAX_SRCS)
+            a->srcs[a->nsrcs++] = o->last.src;
+        uint32_t inter = popcount_and(m->bits, o->bits, sizeof m->bits);
+        uint32_t small = m->nbits < o->nbits ? m->nbits : o->nbits;
+        if (a->nsrcs == 2)
+            decoy = 1;
+        if (inter * 2 < small)
+            decoy = 0;
+    }
+    a->event = decoy ? "decoy_portscan" : "distributed_portscan";
+    if (a->nsrcs > 1)
+        m->camp_kind = decoy ? 1 : 2;
+}
+
+/* The registry entry of worker k's scan (a new one for its first line; the stalest is
+ * replaced when all are in use), or NULL for a line that is no scan's (no port set). */
+static struct mscan *reg_entry(struct det_workers *w, unsigned k, const struct det_alert *a)
+{
+    if (!a->port_bits || !a->has_dst || a->dst_count > 1)
+        return NULL; /* web and behaviour alerts; sweeps join no campaign */
+    struct mscan *free_ = NULL, *stale = NULL;
+    for (unsigned i = 0; i < w->nreg; i++) {
+        struct mscan *m = &w->reg[i];
+        if (m->used && m->worker == k && m->scan_id == a->scan_id)
+            return m;
+        if (!m->used && !free_)
+            free_ = m;
+        if (m->used && (!stale || m->last.last_us < stale->last.last_us))
+            stale = m;
+    }
+    struct mscan *m = free_ ? free_ : stale;
+    memset(m, 0, offsetof(struct mscan, bits));
+    m->used = 1;
+    m->worker = k;
+    m->scan_id = a->scan_id;
+    return m;
+}
+
+/* A new scan of one target while another source's scan of it with the same technique is
+ * under way: both are one campaign, and the other's next line names it (engine.c
+ * join_group). */
+static void join_group(struct det_workers *w, struct mscan *m, const struct det_alert *a)
+{
+    for (unsigned i = 0; i < w->nreg; i++) {
+        struct mscan *l = &w->reg[i];
+        if (l == m || !l->used || strcmp(l->last.scan_type, a->scan_type) ||
+            !addr_same(&l->last.dst, &a->dst) || addr_same(&l->last.src, &a->src) ||
+            l->last.last_us + w->scan_idle_us < a->first_us)
+            continue;
+        if (!l->campaign_id) {
+            l->campaign_id = w->next_campaign++;
+            l->pending = 1; /* its next line names the campaign */
+        }
+        m->campaign_id = l->campaign_id;
+        return;
+    }
+}
+
+/* Worker k's id (scan, incident) as one unique across workers. */
 static uint32_t renumber(uint32_t id, const struct worker *k)
 {
     return id ? (id - 1) * k->w->n + k->idx + 1 : 0;
 }
 
+/* One line at the merge point, in time order: renumbered, grouped, written. */
+static void merge_line(struct det_workers *w, struct worker *k, struct queued *q)
+{
+    struct det_alert c = q->a;
+    c.scan_id = renumber(q->a.scan_id, k);
+    c.incident_id = renumber(q->a.incident_id, k);
+    c.port_bits = NULL;
+    struct mscan *m = q->has_bits ? reg_entry(w, k->idx, &q->a) : NULL;
+    if (m) {
+        int first = !m->last.scan_type;
+        memcpy(m->bits, q->bits, sizeof m->bits);
+        m->nbits = popcount_and(m->bits, m->bits, sizeof m->bits);
+        m->last = c;
+        if (first)
+            join_group(w, m, &c);
+        if (m->campaign_id)
+            fill_campaign(w, m, &c);
+        m->last = c;
+        m->pending = 0;
+        if (c.kind == DET_ALERT_END)
+            m->used = 0;
+    }
+    det_engine_emit(w->merge, &c); /* suppressed or failed: counted by the merge engine */
+}
+
+/* Worker k's clock is now clock (UINT64_MAX: it has finished): every queued line older
+ * than all workers' clocks can no longer be preceded by another, and is merged, oldest
+ * first (ties: the lower worker first). */
+static void merge_release(struct det_workers *w, struct worker *k, uint64_t clock)
+{
+    pthread_mutex_lock(&w->lock);
+    k->clock = clock;
+    uint64_t mark = UINT64_MAX, now = 0;
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->wk[i].clock < mark)
+            mark = w->wk[i].clock;
+    for (;;) {
+        struct worker *best = NULL;
+        for (unsigned i = 0; i < w->n; i++) {
+            struct worker *x = &w->wk[i];
+            if (x->qhead < x->qn && x->q[x->qhead].a.ts_us < mark &&
+                (!best || x->q[x->qhead].a.ts_us < best->q[best->qhead].a.ts_us))
+                best = x;
+        }
+        if (!best)
+            break;
+        now = best->q[best->qhead].a.ts_us;
+        merge_line(w, best, &best->q[best->qhead++]);
+    }
+    /* as the engine's next sweep would, once the lines of this moment are in */
+    for (unsigned i = 0; i < w->nreg; i++) {
+        struct mscan *l = &w->reg[i];
+        if (!l->used || !l->pending)
+            continue;
+        struct det_alert again = l->last;
+        again.kind = DET_ALERT_UPDATE;
+        again.ts_us = now > again.ts_us ? now : again.ts_us;
+        fill_campaign(w, l, &again);
+        l->last = again;
+        l->pending = 0;
+        det_engine_emit(w->merge, &again);
+    }
+    if (k->qhead == k->qn)
+        k->qhead = k->qn = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* The workers' sink: each line waits in its worker's queue for merge_release. */
 static int merge_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
 {
-    (void)e;
     struct worker *k = ctx;
-    struct det_alert c = *a;
-    c.scan_id = renumber(a->scan_id, k);
-    c.incident_id = renumber(a->incident_id, k);
-    c.campaign_id = renumber(a->campaign_id, k);
     pthread_mutex_lock(&k->w->lock);
-    det_engine_emit(k->w->merge, &c); /* suppressed or failed: counted by the merge engine */
+    if (k->qn == k->qcap) {
+        size_t cap = k->qcap ? 2 * k->qcap : 16;
+        struct queued *q = realloc(k->q, cap * sizeof *q);
+        if (!q) {
+            pthread_mutex_unlock(&k->w->lock);
+            return pr_errf(e, "out of memory for an alert of worker %u", k->idx), -1;
+        }
+        k->q = q, k->qcap = cap;
+    }
+    struct queued *q = &k->q[k->qn++];
+    q->a = *a;
+    q->has_bits = a->port_bits != NULL;
+    if (q->has_bits)
+        memcpy(q->bits, a->port_bits, sizeof q->bits);
     pthread_mutex_unlock(&k->w->lock);
     return 0;
 }
@@ -304,8 +497,10 @@ static void *worker_main(void *arg)
             det_engine_event(k->eng, &m->ev);
         } else if (m->type == MSG_TICK) {
             det_engine_tick(k->eng, m->now_us);
+            merge_release(k->w, k, m->now_us);
         } else {
             det_engine_finish(k->eng);
+            merge_release(k->w, k, UINT64_MAX);
             atomic_store_explicit(&k->tail, tail + 1, memory_order_release);
             return NULL;
         }
@@ -327,6 +522,7 @@ static int worker_open(struct det_workers *w, const struct det_workers_config *c
     if (!k->ring)
         return pr_errf(e, "out of memory for worker %u's queue", i), -1;
     struct det_config cfg = c->cfg;
+    cfg.no_campaigns = 1; /* the merge point groups them */
     cfg.max_sources = cfg.max_sources / c->n > 1024 ? cfg.max_sources / c->n : 1024;
     if (cfg.max_conns) /* else 2 * max_sources of the worker (engine.h) */
         cfg.max_conns = cfg.max_conns / c->n > 2048 ? cfg.max_conns / c->n : 2048;
@@ -365,11 +561,15 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
     w->merge = c->merge;
     pthread_mutex_init(&w->lock, NULL);
     w->wk = calloc(c->n, sizeof *w->wk);
+    w->nreg = c->cfg.max_scans * c->n;
+    w->reg = calloc(w->nreg, sizeof *w->reg);
+    w->next_campaign = 1;
+    w->scan_idle_us = c->cfg.scan_idle_us;
     struct sip_key key = {c->k0, c->k1};
     if (!c->stable) /* live: a key no sender can aim at */
         sip_key_init(&key, 0, 0);
     w->map = det_flowmap_new(key.k0, key.k1);
-    if (!w->wk || !w->map) {
+    if (!w->wk || !w->map || !w->reg) {
         det_workers_free(w);
         return pr_errf(e, "out of memory for the workers"), -1;
     }
@@ -501,9 +701,11 @@ void det_workers_free(struct det_workers *w)
             det_behave_free(w->wk[i].beh);
             det_passive_close(w->wk[i].pas);
             free(w->wk[i].ring);
+            free(w->wk[i].q);
         }
     }
     free(w->wk);
+    free(w->reg);
     det_flowmap_free(w->map);
     pthread_mutex_destroy(&w->lock);
     free(w);
