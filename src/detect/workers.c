@@ -166,9 +166,10 @@ unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *
 
 /* ---------------------------------------------------------------- rings */
 
-#define RING_SLOTS 4096u
+#define RING_SLOTS 1024u
 #define PUBLISH_EVERY 64u
-#define IP_COPY 256u /* the IP and TCP headers of a SYN, for the passive OS cache */
+#define IP_COPY                                                                                    \
+    128u /* the IP and TCP headers of a SYN (options included), for the passive OS cache */
 
 enum { MSG_EVENT = 0, MSG_TICK, MSG_FINISH };
 
