@@ -339,7 +339,9 @@ int det_run(const struct det_options *o)
     struct det_behave *beh = pas && o->workers < 2 ? behave_open(&pc, &o->cfg, d, &e) : NULL;
     struct det_workers *wk = NULL;
     if (pas && o->workers > 1) {
-        struct det_workers_config wc = {o->workers, o->cfg, &pc, stable, k0, k1, d};
+        struct det_workers_config wc = {
+            o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
+            cap};
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
     }

@@ -224,9 +224,12 @@ struct det_workers {
     struct mscan *reg;    /* open scans of one target, of every worker */
     unsigned nreg;
     uint32_t next_campaign;
-    uint64_t scan_idle_us;
+    uint64_t scan_idle_us, sweep_us; /* the engine's: a scan's end, its sweeps */
+    det_binder_fn binder;            /* one at a time (bind_lock): the capture's netlink socket */
+    void *binder_ctx;
+    pthread_mutex_t bind_lock;
     struct det_flowmap *map;
-    uint64_t last_tick_us;
+    uint64_t last_tick_us, next_sweep_us;
     struct worker *wk;
 };
 
@@ -274,7 +277,8 @@ static void push_ctl(struct worker *k, uint8_t type, uint64_t now_us)
  * different workers into campaigns as engine.c's join_group and fill_campaign do. */
 struct mscan {
     uint8_t used, camp_kind; /* camp_kind: 1 decoy, 2 distributed (as last reported) */
-    uint8_t pending;         /* its last line again, now naming its campaign */
+    uint8_t pending;         /* its last line again, now naming its campaign, at pending_at */
+    uint64_t pending_at;
     unsigned worker;
     uint32_t scan_id, campaign_id; /* the worker's scan id; the merge point's campaign */
     uint32_t nbits;                /* ports in bits */
@@ -363,6 +367,7 @@ static void join_group(struct det_workers *w, struct mscan *m, const struct det_
         if (!l->campaign_id) {
             l->campaign_id = w->next_campaign++;
             l->pending = 1; /* its next line names the campaign */
+            l->pending_at = a->ts_us + w->sweep_us;
         }
         m->campaign_id = l->campaign_id;
         return;
@@ -407,7 +412,7 @@ static void merge_release(struct det_workers *w, struct worker *k, uint64_t cloc
 {
     pthread_mutex_lock(&w->lock);
     k->clock = clock;
-    uint64_t mark = UINT64_MAX, now = 0;
+    uint64_t mark = UINT64_MAX;
     for (unsigned i = 0; i < w->n; i++)
         if (w->wk[i].clock < mark)
             mark = w->wk[i].clock;
@@ -419,23 +424,29 @@ static void merge_release(struct det_workers *w, struct worker *k, uint64_t cloc
                 (!best || x->q[x->qhead].a.ts_us < best->q[best->qhead].a.ts_us))
                 best = x;
         }
+        uint64_t next = best ? best->q[best->qhead].a.ts_us : UINT64_MAX;
+        /* a campaign's naming line falls due at the sweep after the join, as in the
+         * engine: before any later line, and only once no worker can still be before it */
+        struct mscan *due = NULL;
+        for (unsigned i = 0; i < w->nreg; i++) {
+            struct mscan *l = &w->reg[i];
+            if (l->used && l->pending && l->pending_at <= next && l->pending_at < mark &&
+                (!due || l->pending_at < due->pending_at))
+                due = l;
+        }
+        if (due) {
+            struct det_alert again = due->last;
+            again.kind = DET_ALERT_UPDATE;
+            again.ts_us = due->pending_at;
+            fill_campaign(w, due, &again);
+            due->last = again;
+            due->pending = 0;
+            det_engine_emit(w->merge, &again);
+            continue;
+        }
         if (!best)
             break;
-        now = best->q[best->qhead].a.ts_us;
         merge_line(w, best, &best->q[best->qhead++]);
-    }
-    /* as the engine's next sweep would, once the lines of this moment are in */
-    for (unsigned i = 0; i < w->nreg; i++) {
-        struct mscan *l = &w->reg[i];
-        if (!l->used || !l->pending)
-            continue;
-        struct det_alert again = l->last;
-        again.kind = DET_ALERT_UPDATE;
-        again.ts_us = now > again.ts_us ? now : again.ts_us;
-        fill_campaign(w, l, &again);
-        l->last = again;
-        l->pending = 0;
-        det_engine_emit(w->merge, &again);
     }
     if (k->qhead == k->qn)
         k->qhead = k->qn = 0;
@@ -513,6 +524,15 @@ static void *worker_main(void *arg)
     }
 }
 
+static int locked_binder(void *ctx, const struct pr_addr *a, uint8_t mac[6])
+{
+    struct det_workers *w = ctx;
+    pthread_mutex_lock(&w->bind_lock);
+    int r = w->binder(w->binder_ctx, a, mac);
+    pthread_mutex_unlock(&w->bind_lock);
+    return r;
+}
+
 static int worker_open(struct det_workers *w, const struct det_workers_config *c, unsigned i,
                        struct pr_error *e)
 {
@@ -547,6 +567,8 @@ static int worker_open(struct det_workers *w, const struct det_workers_config *c
     if (!k->beh)
         return -1;
     det_engine_set_os_namer(k->eng, det_passive_os, k->pas);
+    if (w->binder)
+        det_engine_set_binder(k->eng, locked_binder, w);
     return 0;
 }
 
@@ -561,11 +583,15 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
     w->n = c->n;
     w->merge = c->merge;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->bind_lock, NULL);
+    w->binder = c->binder;
+    w->binder_ctx = c->binder_ctx;
     w->wk = calloc(c->n, sizeof *w->wk);
     w->nreg = c->cfg.max_scans * c->n;
     w->reg = calloc(w->nreg, sizeof *w->reg);
     w->next_campaign = 1;
     w->scan_idle_us = c->cfg.scan_idle_us;
+    w->sweep_us = c->cfg.conn_timeout_us / 4;
     struct sip_key key = {c->k0, c->k1};
     if (!c->stable) /* live: a key no sender can aim at */
         sip_key_init(&key, 0, 0);
@@ -602,6 +628,8 @@ int det_workers_start(struct det_workers *w, struct pr_error *e)
 static void broadcast_tick(struct det_workers *w, uint64_t now_us)
 {
     w->last_tick_us = now_us;
+    if (now_us >= w->next_sweep_us) /* the engines' next sweep (engine.c det_engine_tick) */
+        w->next_sweep_us = now_us + w->sweep_us;
     for (unsigned i = 0; i < w->n; i++)
         push_ctl(&w->wk[i], MSG_TICK, now_us);
 }
@@ -630,7 +658,9 @@ static void drain(struct det_workers *w)
 
 void det_workers_event(struct det_workers *w, const struct det_event *ev)
 {
-    if (ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
+    /* every engine sweeps when one engine alone would: at the first event past its
+     * sweep time, whichever worker that event is for */
+    if (ev->ts_us >= w->next_sweep_us || ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
         drain(w);
         broadcast_tick(w, ev->ts_us);
     }
@@ -709,5 +739,6 @@ void det_workers_free(struct det_workers *w)
     free(w->reg);
     det_flowmap_free(w->map);
     pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->bind_lock);
     free(w);
 }

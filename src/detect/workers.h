@@ -49,6 +49,8 @@ struct det_workers_config {
     int stable;                          /* 1: k0, k1 are the run's stable table key */
     uint64_t k0, k1;
     struct det_engine *merge; /* the run's engine: its sinks and bucket; no hooks, no responder */
+    det_binder_fn binder;     /* -i: the neighbour table (engine.h), called under a lock; or NULL */
+    void *binder_ctx;
 };
 
 struct det_workers;

@@ -5,6 +5,7 @@
 # fourth, connections to the open port), of a decoy scan (nmap -D, one campaign) and of a
 # distributed one (three sources sharing the ports). Every alert line is compared with its
 # times and ids left out; the captures must hold what was run (at least 4 scans in the first).
+# Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
 # timeout: 120
 set -u
@@ -115,6 +116,34 @@ wait $p1 $p2
 dl_capture_stop
 same dist 3
 grep -q distributed_portscan "$DL_DIR/dist.w2.json" || { echo "  FAIL: no distributed_portscan"; fails=$((fails + 1)); }
+
+echo "== live: -i --workers 2 (the sandbox on), a SYN scan and a FIN scan from two sources"
+ip netns exec "$T" "$PR" detect -i "$DL_TV" --workers 2 --duration 20 -q \
+    --alerts "$DL_DIR/live.json" >"$DL_DIR/live.out" 2>"$DL_DIR/live.err" &
+DPID=$!
+for i in $(seq 50); do grep -q listening "$DL_DIR/live.err" && break; sleep 0.1; done
+$NM -sS -p 1-100 $TG >/dev/null 2>&1
+$NM -sF -S 198.18.0.11 -e "$DL_SV" -p 1-100 $TG >/dev/null 2>&1
+sleep 1
+kill -TERM $DPID
+wait $DPID
+rc=$?
+cat "$DL_DIR/live.err" "$DL_DIR/live.out"
+[ $rc -eq 0 ] || { echo "  FAIL: live detect exited $rc"; fails=$((fails + 1)); }
+# both scans, each once (its lines share a scan_id), from their own sources
+/usr/bin/python3 - "$DL_DIR/live.json" <<'PY' || fails=$((fails + 1))
+import json, sys
+scans = {}
+for l in open(sys.argv[1]):
+    a = json.loads(l)
+    scans.setdefault(a["scan_id"], set()).add((a["src_ip"], a["scan_type"], a["dst_ip"]))
+found = sorted(set().union(*scans.values())) if scans else []
+print("  live scans:", found)
+want = [("198.18.0.1", "syn", "198.18.0.2"), ("198.18.0.11", "fin", "198.18.0.2")]
+ok = found == want and len(scans) == 2 and all(len(v) == 1 for v in scans.values())
+print("  " + ("both scans, once each" if ok else "FAIL: expected " + str(want)))
+sys.exit(0 if ok else 1)
+PY
 
 echo "== refused"
 refused() { # WHAT ARGS...: detect must exit 2 naming --workers

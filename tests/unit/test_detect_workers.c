@@ -230,7 +230,7 @@ static void test_workers_campaign(void **state)
     struct det_passive_config pc;
     memset(&pc, 0, sizeof pc);
     pc.p0f_path = "/nonexistent/p0f.fp";
-    struct det_workers_config wc = {2, c, &pc, 1, 7, 8, merge};
+    struct det_workers_config wc = {2, c, &pc, 1, 7, 8, merge, NULL, NULL};
     struct det_workers *w = NULL;
     assert_int_equal(det_workers_open(&wc, &w, &e), 0);
     assert_int_equal(det_workers_start(w, &e), 0);
