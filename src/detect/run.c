@@ -400,7 +400,9 @@ int det_run(const struct det_options *o)
     while (!det_stop) {
         if (det_hup) {
             det_hup = 0;
+            det_workers_hold(wk, 1); /* the workers write to the sinks being reopened */
             on_hup(o, &fs, blk);
+            det_workers_hold(wk, 0);
         }
         int idle = 0;
         if (pstate == NEED) {

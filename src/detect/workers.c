@@ -698,6 +698,14 @@ void det_workers_finish(struct det_workers *w)
     }
 }
 
+void det_workers_hold(struct det_workers *w, int hold)
+{
+    if (w && hold)
+        pthread_mutex_lock(&w->lock);
+    else if (w)
+        pthread_mutex_unlock(&w->lock);
+}
+
 void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes)
 {
     memset(sum, 0, sizeof *sum);

@@ -67,6 +67,9 @@ void det_workers_event(struct det_workers *w, const struct det_event *ev);
 void det_workers_tick(struct det_workers *w, uint64_t now_us);
 /* End of input: each worker finishes its engine (det_engine_finish); waits for all. */
 void det_workers_finish(struct det_workers *w);
+/* hold 1: no line is written until det_workers_hold(w, 0) (the run's sinks may be reopened
+ * meanwhile: SIGHUP); w may be NULL. */
+void det_workers_hold(struct det_workers *w, int hold);
 /* The workers' statistics summed (events, probes, sources, scans...) and their table bytes. */
 void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes);
 void det_workers_free(struct det_workers *w);

@@ -5,7 +5,8 @@
 # fourth, connections to the open port), of a decoy scan (nmap -D, one campaign) and of a
 # distributed one (three sources sharing the ports). Every alert line is compared with its
 # times and ids left out; the captures must hold what was run (at least 4 scans in the first).
-# Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each.
+# Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each,
+# with a SIGHUP (the alerts file reopened) between them.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
 # timeout: 120
 set -u
@@ -117,18 +118,21 @@ dl_capture_stop
 same dist 3
 grep -q distributed_portscan "$DL_DIR/dist.w2.json" || { echo "  FAIL: no distributed_portscan"; fails=$((fails + 1)); }
 
-echo "== live: -i --workers 2 (the sandbox on), a SYN scan and a FIN scan from two sources"
+echo "== live: -i --workers 2 (the sandbox on), a SYN scan, SIGHUP, a FIN scan from another source"
+chmod 755 "$DL_DIR" && : >"$DL_DIR/live.json" && chmod 666 "$DL_DIR/live.json" # for --user
 ip netns exec "$T" "$PR" detect -i "$DL_TV" --workers 2 --duration 20 -q \
     --alerts "$DL_DIR/live.json" >"$DL_DIR/live.out" 2>"$DL_DIR/live.err" &
 DPID=$!
 for i in $(seq 50); do grep -q listening "$DL_DIR/live.err" && break; sleep 0.1; done
 $NM -sS -p 1-100 $TG >/dev/null 2>&1
+kill -HUP $DPID # the alerts file is reopened while the workers run
 $NM -sF -S 198.18.0.11 -e "$DL_SV" -p 1-100 $TG >/dev/null 2>&1
 sleep 1
 kill -TERM $DPID
 wait $DPID
 rc=$?
 cat "$DL_DIR/live.err" "$DL_DIR/live.out"
+grep -q "cannot reopen" "$DL_DIR/live.err" && { echo "  FAIL: not reopened"; fails=$((fails + 1)); }
 [ $rc -eq 0 ] || { echo "  FAIL: live detect exited $rc"; fails=$((fails + 1)); }
 # both scans, each once (its lines share a scan_id), from their own sources
 /usr/bin/python3 - "$DL_DIR/live.json" <<'PY' || fails=$((fails + 1))
