@@ -658,12 +658,6 @@ static void drain(struct det_workers *w)
 
 void det_workers_event(struct det_workers *w, const struct det_event *ev)
 {
-    /* every engine sweeps when one engine alone would: at the first event past its
-     * sweep time, whichever worker that event is for */
-    if (ev->ts_us >= w->next_sweep_us || ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
-        drain(w);
-        broadcast_tick(w, ev->ts_us);
-    }
     if (w->pipe_tail - w->pipe_head == PIPE)
         dispatch_oldest(w);
     struct pending *p = &w->pipe[w->pipe_tail++ & (PIPE - 1)];
@@ -677,6 +671,13 @@ void det_workers_event(struct det_workers *w, const struct det_event *ev)
         p->m.ev.ip_len = 0;
     }
     flow_ref(w->map, &p->m.ev, &p->ref);
+    /* every engine sweeps when one engine alone would: at the first event past its sweep
+     * time, whichever worker that event is for; that event's worker gets it first, so that
+     * its passive cache has seen it when the sweep names a source's OS, as in run.c */
+    if (ev->ts_us >= w->next_sweep_us || ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
+        drain(w);
+        broadcast_tick(w, ev->ts_us);
+    }
 }
 
 void det_workers_tick(struct det_workers *w, uint64_t now_us)
