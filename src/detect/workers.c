@@ -233,13 +233,16 @@ struct det_workers {
     struct worker *wk;
 };
 
-static void pause_briefly(unsigned *spins)
+/* Waiting: a few yields (the other side is running), then naps of nap_us; a worker
+ * with nothing to do naps long (its ring holds 1024 events, a third of a millisecond at
+ * 3 M events/s), the reader waiting for room naps short. */
+static void pause_briefly(unsigned *spins, unsigned yields, long nap_us)
 {
-    if (++*spins < 8) {
+    if (++*spins < yields) {
         sched_yield();
         return;
     }
-    struct timespec ts = {0, 50 * 1000};
+    struct timespec ts = {0, nap_us * 1000};
     nanosleep(&ts, NULL);
 }
 
@@ -257,7 +260,7 @@ static struct msg *ring_slot(struct worker *k)
         if (k->head_local - k->tail_cached < RING_SLOTS)
             break;
         publish(k);
-        pause_briefly(&spins);
+        pause_briefly(&spins, 64, 20);
     }
     return &k->ring[k->head_local & (RING_SLOTS - 1)];
 }
@@ -496,7 +499,7 @@ static void *worker_main(void *arg)
             since = 0;
             head = atomic_load_explicit(&k->head, memory_order_acquire);
             if (tail == head) {
-                pause_briefly(&spins);
+                pause_briefly(&spins, 2, 100);
                 continue;
             }
             spins = 0;
