@@ -3,7 +3,6 @@
 
 #include "core/siphash.h"
 #include "detect/behave.h"
-#include "detect/block.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -168,8 +167,9 @@ unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *
 
 #define RING_SLOTS 1024u
 #define PUBLISH_EVERY 64u
-#define IP_COPY                                                                                    \
-    128u /* the IP and TCP headers of a SYN (options included), for the passive OS cache */
+/* the IP and TCP headers of a SYN (IPv4 options and TCP options included), for the passive
+ * OS cache; a longer IPv6 header chain is cut */
+#define IP_COPY 128u
 
 enum { MSG_EVENT = 0, MSG_TICK, MSG_FINISH };
 
