@@ -305,6 +305,13 @@ void det_engine_set_hooks(struct det_engine *d, const struct det_hooks *h)
     d->hooks = *h;
 }
 
+void det_engine_prefault(struct det_engine *d)
+{
+    memset(d->srcs, 0, (size_t)d->cfg.max_sources * sizeof *d->srcs);
+    memset(d->conns, 0, (size_t)d->cfg.max_conns * sizeof *d->conns);
+    memset(d->binds, 0, (size_t)d->nbinds * sizeof *d->binds);
+}
+
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
 {
     d->key.k0 = k0;

@@ -406,8 +406,14 @@ int det_run(const struct det_options *o)
         }
         int idle = 0;
         if (pstate == NEED) {
-            int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
-            if (r == 1) {
+            struct det_frame fr; /* --workers: frames go to the workers as they come (the
+                                    only input), decoded there */
+            int r = wk    ? det_capture_next_frame(cap, &fr, &e)
+                    : cap ? det_capture_next(cap, &ev, &e)
+                          : det_fwsrc_next(fw, &ev, &e);
+            if (r == 1 && wk) {
+                det_workers_frame(wk, &fr);
+            } else if (r == 1) {
                 pstate = HAVE;
             } else if (r == 0) {
                 idle = 1;
@@ -454,10 +460,7 @@ int det_run(const struct det_options *o)
         int all_done = pstate == DONE;
         for (unsigned i = 0; i < in.nweb; i++)
             all_done &= wstate[i] == DONE;
-        if (pick == -1 && wk) {
-            det_workers_event(wk, &ev);
-            pstate = NEED;
-        } else if (pick == -1) {
+        if (pick == -1) {
             det_passive_event(pas, &ev);
             det_engine_event(d, &ev);
             pstate = NEED;
@@ -496,6 +499,9 @@ int det_run(const struct det_options *o)
     if (wk) {
         det_workers_finish(wk);
         det_workers_stats(wk, &wst, &wbytes);
+        uint64_t undecodable, badsum;
+        det_workers_frames(wk, &undecodable, &badsum);
+        det_capture_count(cap, undecodable, badsum);
     } else {
         det_engine_finish(d);
     }

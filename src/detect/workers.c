@@ -171,13 +171,22 @@ unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *
  * OS cache; a longer IPv6 header chain is cut */
 #define IP_COPY 128u
 
-enum { MSG_EVENT = 0, MSG_TICK, MSG_FINISH };
+enum { MSG_EVENT = 0, MSG_FRAME, MSG_TICK, MSG_FINISH };
+
+#define FRAME_INLINE (sizeof(struct det_event) + IP_COPY) /* a raw frame up to this long */
 
 struct msg {
     uint8_t type;
-    uint64_t now_us; /* MSG_TICK */
-    struct det_event ev;
-    uint8_t ip[IP_COPY];
+    uint64_t now_us; /* MSG_TICK; MSG_FRAME: the frame's time */
+    uint32_t flen;   /* MSG_FRAME */
+    int dlt;
+    union {
+        struct {
+            struct det_event ev; /* MSG_EVENT: decoded by the reader */
+            uint8_t ip[IP_COPY];
+        };
+        uint8_t frame[FRAME_INLINE]; /* MSG_FRAME: decoded by the worker */
+    };
 };
 
 /* An alert waiting for the merge point (with the scan's ports when it has them). */
@@ -201,6 +210,7 @@ struct worker {
     struct det_behave *beh;
     pthread_t thread;
     int started;
+    uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
     /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
      * this worker has read its events */
     struct queued *q;
@@ -208,10 +218,11 @@ struct worker {
     uint64_t clock;
 };
 
-/* An event waiting in the dispatcher's pipeline while its flow's slot is fetched. */
+/* An event or frame waiting in the dispatcher's pipeline while its flow's slot is fetched. */
 #define PIPE 8u
 struct pending {
     struct msg m;
+    struct det_event key; /* MSG_FRAME: what the key needs of the frame (quick_key) */
     struct flow_ref ref;
 };
 
@@ -230,6 +241,7 @@ struct det_workers {
     pthread_mutex_t bind_lock;
     struct det_flowmap *map;
     uint64_t last_tick_us, next_sweep_us;
+    uint64_t undecodable, badsum; /* frames the reader decoded and could not use */
     struct worker *wk;
 };
 
@@ -491,6 +503,7 @@ static const struct det_sink_ops merge_ops = {"merge", merge_emit, merge_close, 
 static void *worker_main(void *arg)
 {
     struct worker *k = arg;
+    det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
     uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
     unsigned spins = 0, since = 0;
     for (;;) {
@@ -505,7 +518,18 @@ static void *worker_main(void *arg)
             spins = 0;
         }
         struct msg *m = &k->ring[tail & (RING_SLOTS - 1)];
-        if (m->type == MSG_EVENT) {
+        if (m->type == MSG_FRAME) {
+            struct det_event ev;
+            int dr = det_decode_event(m->dlt, m->frame, m->flen, m->now_us, &ev);
+            if (dr == 0) {
+                det_passive_event(k->pas, &ev);
+                det_engine_event(k->eng, &ev);
+            } else if (dr == -2) {
+                k->badsum++;
+            } else {
+                k->undecodable++;
+            }
+        } else if (m->type == MSG_EVENT) {
             if (m->ev.ip)
                 m->ev.ip = m->ip;
             det_passive_event(k->pas, &m->ev);
@@ -641,13 +665,20 @@ static void broadcast_tick(struct det_workers *w, uint64_t now_us)
 static void dispatch_oldest(struct det_workers *w)
 {
     struct pending *p = &w->pipe[w->pipe_head++ & (PIPE - 1)];
-    struct worker *k =
-        &w->wk[det_dispatch_worker(w->map, flow_key(w->map, &p->m.ev, &p->ref), w->n)];
+    const struct det_event *kev = p->m.type == MSG_FRAME ? &p->key : &p->m.ev;
+    struct worker *k = &w->wk[det_dispatch_worker(w->map, flow_key(w->map, kev, &p->ref), w->n)];
     struct msg *m = ring_slot(k);
-    m->type = MSG_EVENT;
-    m->ev = p->m.ev;
-    if (p->m.ev.ip)
-        memcpy(m->ip, p->m.ip, p->m.ev.ip_len);
+    m->type = p->m.type;
+    if (p->m.type == MSG_FRAME) {
+        m->now_us = p->m.now_us;
+        m->flen = p->m.flen;
+        m->dlt = p->m.dlt;
+        memcpy(m->frame, p->m.frame, p->m.flen);
+    } else {
+        m->ev = p->m.ev;
+        if (p->m.ev.ip)
+            memcpy(m->ip, p->m.ip, p->m.ev.ip_len);
+    }
     k->head_local++;
     if ((k->head_local & (PUBLISH_EVERY - 1)) == 0)
         publish(k);
@@ -659,11 +690,30 @@ static void drain(struct det_workers *w)
         dispatch_oldest(w);
 }
 
-void det_workers_event(struct det_workers *w, const struct det_event *ev)
+/* A new place at the end of the pipeline (the oldest goes to its worker when it is full). */
+static struct pending *pipe_add(struct det_workers *w)
 {
     if (w->pipe_tail - w->pipe_head == PIPE)
         dispatch_oldest(w);
-    struct pending *p = &w->pipe[w->pipe_tail++ & (PIPE - 1)];
+    return &w->pipe[w->pipe_tail++ & (PIPE - 1)];
+}
+
+/* After an event or frame at ts_us: every engine sweeps when one engine alone would, at
+ * the first event past its sweep time, whichever worker that event is for; that event's
+ * worker gets it first, so that its passive cache has seen it when the sweep names a
+ * source's OS, as in run.c. */
+static void after(struct det_workers *w, uint64_t ts_us)
+{
+    if (ts_us >= w->next_sweep_us || ts_us >= w->last_tick_us + TICK_EVERY_US) {
+        drain(w);
+        broadcast_tick(w, ts_us);
+    }
+}
+
+void det_workers_event(struct det_workers *w, const struct det_event *ev)
+{
+    struct pending *p = pipe_add(w);
+    p->m.type = MSG_EVENT;
     p->m.ev = *ev;
     /* only a SYN's headers are read from the datagram (passive.h without an inventory) */
     if (ev->ip && ev->proto == DET_PROTO_TCP && (ev->flags & 0x02)) {
@@ -674,13 +724,72 @@ void det_workers_event(struct det_workers *w, const struct det_event *ev)
         p->m.ev.ip_len = 0;
     }
     flow_ref(w->map, &p->m.ev, &p->ref);
-    /* every engine sweeps when one engine alone would: at the first event past its sweep
-     * time, whichever worker that event is for; that event's worker gets it first, so that
-     * its passive cache has seen it when the sweep names a source's OS, as in run.c */
-    if (ev->ts_us >= w->next_sweep_us || ev->ts_us >= w->last_tick_us + TICK_EVERY_US) {
-        drain(w);
-        broadcast_tick(w, ev->ts_us);
+    after(w, ev->ts_us);
+}
+
+/* What the key needs of an Ethernet frame of an unfragmented IPv4 datagram, read at fixed
+ * offsets: 0 with k filled, or -1 for any other frame (the reader decodes it). */
+static int quick_key(const struct det_frame *fr, struct det_event *k)
+{
+    const uint8_t *ip = fr->data + 14;
+    if (fr->dlt != 1 /* DLT_EN10MB */ || fr->len < 14 + 20 || fr->data[12] != 0x08 ||
+        fr->data[13] != 0x00 || (ip[0] >> 4) != 4)
+        return -1;
+    size_t n = fr->len - 14, ihl = (size_t)(ip[0] & 15) * 4;
+    if (ihl < 20 || n < ihl || (ip[6] & 0x3f) || ip[7]) /* a fragment: the full decode */
+        return -1;
+    const uint8_t *l4 = ip + ihl;
+    size_t m = n - ihl;
+    memset(k, 0, sizeof *k);
+    k->ts_us = fr->ts_us;
+    k->proto = ip[9];
+    k->src.family = k->dst.family = AF_INET;
+    memcpy(k->src.a, ip + 12, 4);
+    memcpy(k->dst.a, ip + 16, 4);
+    if (k->proto == DET_PROTO_TCP || k->proto == DET_PROTO_UDP) {
+        if (m < (k->proto == DET_PROTO_TCP ? 14u : 4u))
+            return -1;
+        k->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+        k->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        if (k->proto == DET_PROTO_TCP)
+            k->flags = l4[13];
+    } else if (k->proto == DET_PROTO_ICMP) {
+        if (m < 8)
+            return -1;
+        k->icmp_type = l4[0];
+        k->icmp_code = l4[1];
+        if (k->icmp_type == 3 && m >= 8 + 20 && (l4[8] >> 4) == 4) { /* the quoted datagram */
+            k->has_inner = 1;
+            k->inner_src.family = AF_INET;
+            memcpy(k->inner_src.a, l4 + 8 + 12, 4);
+        }
     }
+    return 0;
+}
+
+void det_workers_frame(struct det_workers *w, const struct det_frame *fr)
+{
+    struct det_event key;
+    if (fr->len > FRAME_INLINE || quick_key(fr, &key) < 0) {
+        struct det_event ev; /* decoded here */
+        int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
+        if (dr == 0)
+            det_workers_event(w, &ev);
+        else if (dr == -2)
+            w->badsum++;
+        else
+            w->undecodable++;
+        return;
+    }
+    struct pending *p = pipe_add(w);
+    p->m.type = MSG_FRAME;
+    p->m.now_us = fr->ts_us;
+    p->m.flen = fr->len;
+    p->m.dlt = fr->dlt;
+    memcpy(p->m.frame, fr->data, fr->len);
+    p->key = key;
+    flow_ref(w->map, &p->key, &p->ref);
+    after(w, fr->ts_us);
 }
 
 void det_workers_tick(struct det_workers *w, uint64_t now_us)
@@ -708,6 +817,16 @@ void det_workers_hold(struct det_workers *w, int hold)
         pthread_mutex_lock(&w->lock);
     else if (w)
         pthread_mutex_unlock(&w->lock);
+}
+
+void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum)
+{
+    *undecodable = w->undecodable;
+    *badsum = w->badsum;
+    for (unsigned i = 0; i < w->n; i++) {
+        *undecodable += w->wk[i].undecodable;
+        *badsum += w->wk[i].badsum;
+    }
 }
 
 void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes)

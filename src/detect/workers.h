@@ -22,6 +22,7 @@
 #define PR_DETECT_WORKERS_H
 
 #include "core/error.h"
+#include "detect/capture.h"
 #include "detect/engine.h"
 #include "detect/event.h"
 #include "detect/passive.h"
@@ -63,6 +64,13 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
 int det_workers_start(struct det_workers *w, struct pr_error *e);
 /* Hands one event to its worker (waits while that worker's ring is full). */
 void det_workers_event(struct det_workers *w, const struct det_event *ev);
+/* Hands one frame to its worker, which decodes it (capture.h det_decode_event); the frames
+ * the key cannot be read from quickly (not Ethernet and IPv4, fragments, long frames) are
+ * decoded here and handed over as events. */
+void det_workers_frame(struct det_workers *w, const struct det_frame *fr);
+/* The frames that could not be used (undecodable, wrong checksum), for the capture's
+ * statistics (after det_workers_finish). */
+void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum);
 /* Live, nothing read: every worker's time moves to now_us and queued events are handed over. */
 void det_workers_tick(struct det_workers *w, uint64_t now_us);
 /* End of input: each worker finishes its engine (det_engine_finish); waits for all. */

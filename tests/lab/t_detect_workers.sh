@@ -29,6 +29,12 @@ same() { # NAME MIN [exact]
         "$PR" detect -q -r "$DL_DIR/$name.pcap" --workers $n --alerts "$DL_DIR/$name.w$n.json" \
             >"$DL_DIR/$name.w$n.sum" 2>&1 || { echo "  FAIL: --workers $n exited $?"; cat "$DL_DIR/$name.w$n.sum"; fails=$((fails + 1)); }
     done
+    # the frames, and those not used (decoded by the workers), are counted alike
+    local f1 f2
+    f1=$(grep -o 'frames [0-9]* (undecodable [0-9]*, bad checksum [0-9]*' "$DL_DIR/$name.w1.sum")
+    f2=$(grep -o 'frames [0-9]* (undecodable [0-9]*, bad checksum [0-9]*' "$DL_DIR/$name.w2.sum")
+    [ -n "$f1" ] && [ "$f1" = "$f2" ] ||
+        { echo "  FAIL: summaries differ: '$f1' / '$f2'"; fails=$((fails + 1)); }
     /usr/bin/python3 - "$DL_DIR/$name.w1.json" "$DL_DIR/$name.w2.json" "$min" "$exact" <<'PY' || fails=$((fails + 1))
 import json, sys
 # Each scan (source, technique, target) must have the same first and last line, times, ids
