@@ -1,23 +1,25 @@
 /* workers.h — detect on several cores (`--workers N`): one engine per worker thread, each
- * fed only the events of its sources, so that no per-source state crosses workers.
+ * fed only the packets of its sources, so that no per-source state crosses workers.
  *
- * The dispatcher (the thread that reads the capture: -r or -i) decodes each frame and
- * picks the worker by a keyed hash of the flow's initiator — the address the engine keeps
- * per-source state for (engine.h): the sender of a probe, the receiver of its answer
- * (SYN-ACK, RST, UDP reply, echo reply) and of the ICMP error that quotes it. Which end
- * began a flow is remembered in a bounded, direct-mapped flow map (the first packet seen of
- * a flow names it, as in the engine); a stateless kernel fanout program (PACKET_FANOUT_CBPF)
- * cannot tell a reply RST or ACK from a probe, so live capture uses this dispatcher too.
- * Events reach each worker through a bounded single-producer ring; time (the events' own,
- * or the wall clock when live and quiet) is broadcast so that every worker's timeouts run.
+ * The dispatcher (the thread that reads the capture: -r or -i) picks the worker of each
+ * frame by a keyed hash of the flow's initiator — the address the engine keeps per-source
+ * state for (engine.h): the sender of a probe, the receiver of its answer (SYN-ACK, RST,
+ * UDP reply, echo reply) and of the ICMP error that quotes it. Which end began a flow is
+ * remembered in a bounded, direct-mapped flow map (the first packet seen of a flow names
+ * it, as in the engine); a stateless kernel fanout program (PACKET_FANOUT_CBPF) cannot tell
+ * a reply RST or ACK from a probe, so live capture uses this dispatcher too. The worker
+ * decodes the frame (an IPv4 frame's key is read at fixed offsets; other frames are decoded
+ * by the dispatcher). Frames and events reach each worker through a bounded
+ * single-producer ring; time (the events' own, or the wall clock when live and quiet) is
+ * broadcast so that every engine sweeps when one engine would.
  *
- * Each worker has its own passive OS cache and behaviour analysis (behave.h); its alerts go
- * through one merge point: under a mutex, det_engine_emit on the run's engine (its sinks
- * and its global token bucket), with the scan, incident and campaign ids renumbered so
- * they are unique across workers (id k of worker w becomes (k - 1) * N + w + 1).
- * What spans sources is not merged yet: scans of one target by sources on different
- * workers are not grouped into one campaign (docs/detect.md, "Workers").
- * The dispatcher side is single-threaded; the workers only share the merge point. */
+ * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
+ * lines wait in a queue and are merged in time order once every worker has read past them:
+ * ids renumbered to be unique (id k of worker w becomes (k - 1) * N + w + 1), scans of one
+ * target by sources of different workers grouped into campaigns as engine.c does, then
+ * det_engine_emit on the run's engine (its sinks and its global token bucket), under a
+ * mutex. docs/detect.md, "Workers", says what may still differ from one engine.
+ * The dispatcher side is single-threaded; the workers share only the merge point. */
 #ifndef PR_DETECT_WORKERS_H
 #define PR_DETECT_WORKERS_H
 
