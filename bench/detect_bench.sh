@@ -35,6 +35,19 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--record]" >&2; exit 2 ;;
     esac
 done
+# record TITLE OPTIONS REPORT: appends a section to bench/RESULTS.md
+record() {
+    {
+        echo
+        echo "## $1 ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD))"
+        echo
+        echo "Command: \`bench/detect_bench.sh --packets $PACKETS --repeats $REPEATS${2:+ $2} --record\`"
+        echo
+        echo '```'
+        echo "$3"
+        echo '```'
+    } >>bench/RESULTS.md
+}
 BIN=$PWD/build/portreeve
 [ -x "$BIN" ] || { echo "build first (make)" >&2; exit 2; }
 W=$(mktemp -d)
@@ -112,18 +125,8 @@ if [ "$WORKERS" -gt 0 ]; then
         echo "  load average before the runs: $LOAD"
     )
     echo "$report"
-    if [ "$RECORD" = 1 ]; then
-        {
-            echo
-            echo "## detect -r --workers $WORKERS ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD))"
-            echo
-            echo "Command: \`bench/detect_bench.sh --packets $PACKETS --repeats $REPEATS --workers $WORKERS$([ "$SPOOF" = 0.02 ] || echo " --flood") --record\`"
-            echo
-            echo '```'
-            echo "$report"
-            echo '```'
-        } >>bench/RESULTS.md
-    fi
+    [ "$RECORD" = 1 ] && record "detect -r --workers $WORKERS" \
+        "--workers $WORKERS$([ "$SPOOF" = 0.02 ] || echo " --flood")" "$report"
     [ "$same" = yes ]
     exit
 fi
@@ -163,15 +166,5 @@ report=$(
     [ "$NDR" = 1 ] && grep -h '^assets:\|^baseline:' "$W/run1.out" | sed 's/^/  /'
 )
 echo "$report"
-if [ "$RECORD" = 1 ]; then
-    {
-        echo
-        echo "## detect -r throughput$([ "$NDR" = 1 ] && echo " with inventory and baselines") ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD))"
-        echo
-        echo "Command: \`bench/detect_bench.sh --packets $PACKETS --repeats $REPEATS$([ "$NDR" = 1 ] && echo " --ndr") --record\`"
-        echo
-        echo '```'
-        echo "$report"
-        echo '```'
-    } >>bench/RESULTS.md
-fi
+if [ "$RECORD" = 1 ]; then record "detect -r throughput$([ "$NDR" = 1 ] && echo " with inventory and baselines")" \
+    "$([ "$NDR" = 1 ] && echo "--ndr")" "$report"; fi
