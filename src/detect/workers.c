@@ -74,7 +74,15 @@ static uint64_t addr_hash(uint64_t h, const struct pr_addr *a)
 /* -1, 0, 1: the order of two endpoints (address, then port) */
 static int ep_cmp(const struct pr_addr *a, uint16_t ap, const struct pr_addr *b, uint16_t bp)
 {
-    int c = memcmp(a->a, b->a, alen(a));
+    if (a->family != AF_INET6) { /* (any order will do, so long as it is total) */
+        uint32_t x, y;
+        memcpy(&x, a->a, 4);
+        memcpy(&y, b->a, 4);
+        if (x != y)
+            return x < y ? -1 : 1;
+        return ap < bp ? -1 : ap > bp;
+    }
+    int c = memcmp(a->a, b->a, 16);
     if (c)
         return c < 0 ? -1 : 1;
     return ap < bp ? -1 : ap > bp;
