@@ -2,11 +2,17 @@
 # detect_bench.sh — packets per second and peak RSS of `portreeve detect -r` on a large
 # generated capture (issue 4's goal: >= 3 M packets/s per core).
 #
-#   bench/detect_bench.sh [--packets N] [--repeats N] [--ndr] [--record]
+#   bench/detect_bench.sh [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--record]
 #
 # --ndr: with the home network's inventory and baselines on (--home-net 198.18.0.0/15
 # --assets --learn 1s --baseline: the first second of the capture is learning, the rest is
 # judged against it; the NDR issue's goal is >= 2.5 M packets/s per core).
+# --workers N: the same capture with `--workers 1` and then `--workers N` (docs/detect.md
+# "Workers"), the runs interleaved; reports both and the ratio of their packets/s (issue 18's
+# goal: >= 1.7 with 2 workers on 2 cores) and checks that both wrote the same alerts (times
+# and ids left out).
+# --flood: 98% of the packets are SYNs from new spoofed sources instead of 2% (every packet
+# costs the engine a source and a flow: the engine's share of the work is larger).
 #
 # The capture is generated here (no packets are sent): N Ethernet/IPv4 frames of mixed
 # traffic — established TCP flows between a few hundred client/server pairs (the common
@@ -17,25 +23,41 @@
 # for this comparison, so the figure stands alone against the goal.
 set -u
 cd "$(dirname "$0")/.."
-PACKETS=5000000 REPEATS=3 RECORD=0 NDR=0
+PACKETS=5000000 REPEATS=3 RECORD=0 NDR=0 WORKERS=0 SPOOF=0.02
 while [ $# -gt 0 ]; do
     case $1 in
     --packets) PACKETS=$2; shift 2 ;;
     --repeats) REPEATS=$2; shift 2 ;;
     --record) RECORD=1; shift ;;
     --ndr) NDR=1; shift ;;
-    *) echo "usage: $0 [--packets N] [--repeats N] [--ndr] [--record]" >&2; exit 2 ;;
+    --workers) WORKERS=$2; shift 2 ;;
+    --flood) SPOOF=0.98; shift ;;
+    *) echo "usage: $0 [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--record]" >&2; exit 2 ;;
     esac
 done
+# record TITLE OPTIONS REPORT: appends a section to bench/RESULTS.md
+record() {
+    {
+        echo
+        echo "## $1 ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD))"
+        echo
+        echo "Command: \`bench/detect_bench.sh --packets $PACKETS --repeats $REPEATS${2:+ $2} --record\`"
+        echo
+        echo '```'
+        echo "$3"
+        echo '```'
+    } >>bench/RESULTS.md
+}
 BIN=$PWD/build/portreeve
 [ -x "$BIN" ] || { echo "build first (make)" >&2; exit 2; }
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 CAP=$W/big.pcap
 echo "generating $PACKETS packets into $CAP ..." >&2
-/usr/bin/python3 - "$CAP" "$PACKETS" <<'PY'
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+/usr/bin/python3 - "$CAP" "$PACKETS" "$SPOOF" <<'PY'
 import random, struct, sys
-path, n = sys.argv[1], int(sys.argv[2])
+path, n, spoof = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rnd = random.Random(7)
 def csum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
@@ -61,10 +83,10 @@ with open(path, "wb") as f:
     for i in range(n):
         t += 1e-6
         r = rnd.random()
-        if r < 0.02:     # spoofed-source SYN
+        if r < spoof:    # spoofed-source SYN
             fr = frame(a(rnd.getrandbits(32)), rnd.choice(servers), rnd.getrandbits(16) | 1024,
                        80, 0x02, rnd.getrandbits(32), 0)
-        elif r < 0.0202 and scan_port <= 1000:   # the real scan, spread over the capture
+        elif r < spoof + 0.0002 and scan_port <= 1000:   # the real scan, spread over the capture
             fr = frame(scanner, victim, 40000, scan_port, 0x02, rnd.getrandbits(32), 0)
             scan_port += 1
         else:            # established flows, both directions
@@ -77,6 +99,37 @@ with open(path, "wb") as f:
         sec = int(t); us = int((t - sec) * 1e6)
         f.write(struct.pack("<IIII", sec, us, len(fr), len(fr)) + fr)
 PY
+if [ "$WORKERS" -gt 0 ]; then
+    [ "$NDR" = 0 ] || { echo "--workers and --ndr do not go together (yet)" >&2; exit 2; }
+    # wall time of each run, alternating 1 and N workers so that both see the same load
+    for r in $(seq "$REPEATS"); do
+        for n in 1 "$WORKERS"; do
+            { /usr/bin/time -f "TIME %e %U %S" "$BIN" detect -r "$CAP" -q --workers "$n" \
+                --alerts "$W/w$n.$r.json" >"$W/w$n.$r.out" 2>"$W/w$n.$r.err"; } 2>/dev/null
+            grep '^TIME' "$W/w$n.$r.err" >>"$W/times$n"
+        done
+    done
+    med() { sort -k2 -n "$1" | sed -n "$(((REPEATS + 1) / 2))p"; }
+    read -r _ w1 u1 s1 <<<"$(med "$W/times1")"
+    read -r _ wn un sn <<<"$(med "$W/times$WORKERS")"
+    strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,//' "$1" | sort; }
+    same=no
+    cmp -s <(strip "$W/w1.1.json") <(strip "$W/w$WORKERS.1.json") && same=yes
+    report=$(
+        echo "detect -r on $PACKETS packets ($(du -h "$CAP" | cut -f1) pcap$([ "$SPOOF" = 0.02 ] || echo ", --flood: $SPOOF spoofed")), --workers 1 against --workers $WORKERS, $REPEATS runs each (interleaved), median wall:"
+        awk -v p="$PACKETS" -v w1="$w1" -v wn="$wn" -v u1="$u1" -v un="$un" -v s1="$s1" -v sn="$sn" -v n="$WORKERS" 'BEGIN {
+            printf "  --workers 1: wall %.2f s -> %.2f M packets/s (cpu %.2f s)\n", w1, p / w1 / 1e6, u1 + s1
+            printf "  --workers %d: wall %.2f s -> %.2f M packets/s (cpu %.2f s)\n", n, wn, p / wn / 1e6, un + sn
+            printf "  ratio %.2fx (goal >= 1.7x with 2 workers on 2 cores)\n", w1 / wn }'
+        echo "  the same alerts (times and ids left out): $same ($(wc -l <"$W/w1.1.json") lines)"
+        echo "  load average before the runs: $LOAD"
+    )
+    echo "$report"
+    [ "$RECORD" = 1 ] && record "detect -r --workers $WORKERS" \
+        "--workers $WORKERS$([ "$SPOOF" = 0.02 ] || echo " --flood")" "$report"
+    [ "$same" = yes ]
+    exit
+fi
 runs=()
 ndr_opts=()
 [ "$NDR" = 1 ] && ndr_opts=(--home-net 198.18.0.0/15 --assets "$W/assets.jsonl" --learn 1s
@@ -113,15 +166,5 @@ report=$(
     [ "$NDR" = 1 ] && grep -h '^assets:\|^baseline:' "$W/run1.out" | sed 's/^/  /'
 )
 echo "$report"
-if [ "$RECORD" = 1 ]; then
-    {
-        echo
-        echo "## detect -r throughput$([ "$NDR" = 1 ] && echo " with inventory and baselines") ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD))"
-        echo
-        echo "Command: \`bench/detect_bench.sh --packets $PACKETS --repeats $REPEATS$([ "$NDR" = 1 ] && echo " --ndr") --record\`"
-        echo
-        echo '```'
-        echo "$report"
-        echo '```'
-    } >>bench/RESULTS.md
-fi
+if [ "$RECORD" = 1 ]; then record "detect -r throughput$([ "$NDR" = 1 ] && echo " with inventory and baselines")" \
+    "$([ "$NDR" = 1 ] && echo "--ndr")" "$report"; fi

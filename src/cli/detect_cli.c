@@ -95,7 +95,10 @@ static void usage(FILE *f)
           "privileges (docs/privileges.md):\n"
           "  --user NAME        account after start-up when run as root (default: portreeve\n"
           "                     if it exists, else nobody)\n"
-          "  --no-sandbox       no seccomp filter (for debugging)\n",
+          "  --no-sandbox       no seccomp filter (for debugging)\n"
+          "performance:\n"
+          "  --workers N        -r, -i: N engines on N threads, each source on one (at most\n"
+          "                     the number of CPUs; default 1; docs/detect.md \"Workers\")\n",
           f);
 }
 
@@ -129,6 +132,7 @@ enum {
     O_METRICS,
     O_USER,
     O_NOSANDBOX,
+    O_WORKERS,
     O_BLOCKTIME,
     O_DRYRUN,
     O_ALLOW,
@@ -236,6 +240,7 @@ static const struct option longopts[] = {
     {"sensor", required_argument, NULL, O_SENSOR},
     {"user", required_argument, NULL, O_USER},
     {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
+    {"workers", required_argument, NULL, O_WORKERS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -418,6 +423,15 @@ static int apply_opt(struct detect_args *a, int c, const char *v, int from_cmdli
     case O_NOSANDBOX:
         o->no_sandbox = 1;
         break;
+    case O_WORKERS: {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        if (num_opt("--workers", v, 1, cpus > 1 ? (double)cpus : 1, &x, e) < 0)
+            return -1;
+        if (x != (unsigned)x)
+            return pr_errf(e, "--workers '%s': expected a whole number", v);
+        o->workers = (unsigned)x;
+        break;
+    }
     case O_METRICS:
         o->metrics = v;
         break;
@@ -600,6 +614,13 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
     }
     if (o->filter && o->fwlog)
         return pr_errf(e, "a BPF filter applies to -r and -i only"), PR_EXIT_USAGE;
+    if (o->workers > 1 &&
+        (o->fwlog || o->follow || o->nhttp_logs || o->block || o->metrics || o->web || o->report ||
+         o->passive.assets || o->passive.learn_us || o->passive.baseline || a->db_uri))
+        return pr_errf(e, "--workers N (N > 1) applies to -r and -i alone: not yet with --fwlog,"
+                          " -F, --http-log, --block, --metrics, --web, --report, --assets,"
+                          " --learn, --baseline or --db"),
+               PR_EXIT_USAGE;
     return -1;
 }
 

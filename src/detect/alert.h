@@ -17,6 +17,7 @@
 
 #define DET_ALERT_MAX_OPEN 32
 #define DET_ALERT_MAX_SRCS 16
+#define DET_ALERT_PORT_BITS 65536
 #define DET_ALERT_MAX_PORTS 8    /* `ports`: the top ports of a sweep */
 #define DET_ALERT_MAX_ACTIONS 4  /* `recommended_actions` */
 #define DET_ALERT_ACTION_LEN 120 /* bytes of one action, with its NUL */
@@ -106,6 +107,9 @@ struct det_alert {
      * every alert before the responder sees it. A producer may preset threat_level as the
      * weight of its own evidence (web.h): threat.h takes it as the alert's points. */
     uint8_t threat_level;
+    /* engine alerts: the ports the scan probed (DET_ALERT_PORT_BITS bits, valid during the
+     * emission), for the campaign grouping of --workers (workers.h); else NULL */
+    const uint8_t *port_bits;
     unsigned nactions;
     char actions[DET_ALERT_MAX_ACTIONS][DET_ALERT_ACTION_LEN];
 };

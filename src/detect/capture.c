@@ -243,7 +243,7 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     return finish_open(c, filter, out, e);
 }
 
-int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e)
+int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e)
 {
     int waited = 0;
     for (;;) {
@@ -265,17 +265,31 @@ int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_erro
             return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
                            (unsigned long long)c->st.frames, pcap_geterr(c->p));
         c->st.frames++;
-        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-        int dr = det_decode_event(c->dlt, data, h->caplen, ts, ev);
-        if (dr == -2) {
-            c->st.badsum++;
-            continue;
-        }
-        if (dr < 0) {
-            c->st.undecodable++;
-            continue;
-        }
+        fr->data = data;
+        fr->len = h->caplen;
+        fr->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        fr->dlt = c->dlt;
         return 1;
+    }
+}
+
+void det_capture_count(struct det_capture *c, uint64_t undecodable, uint64_t badsum)
+{
+    c->st.undecodable += undecodable;
+    c->st.badsum += badsum;
+}
+
+int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e)
+{
+    for (;;) {
+        struct det_frame fr;
+        int r = det_capture_next_frame(c, &fr, e);
+        if (r != 1)
+            return r;
+        int dr = det_decode_event(fr.dlt, fr.data, fr.len, fr.ts_us, ev);
+        if (dr == 0)
+            return 1;
+        det_capture_count(c, dr != -2, dr == -2);
     }
 }
 

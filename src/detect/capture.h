@@ -37,6 +37,19 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
  * truncated or corrupt file). Frames that are not IP are skipped. */
 int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_error *e);
 
+/* A frame as read, not decoded (--workers: workers.h decodes in its threads). */
+struct det_frame {
+    const uint8_t *data; /* valid until the next read */
+    uint32_t len;
+    uint64_t ts_us;
+    int dlt;
+};
+/* Next frame: 1 with *fr filled, else as det_capture_next (0, 2, -1). Counts the frame;
+ * whoever decodes it reports a frame it could not use with det_capture_count. */
+int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
+/* Adds frames of c that det_decode_event could not use (-1: undecodable, -2: bad checksum). */
+void det_capture_count(struct det_capture *c, uint64_t undecodable, uint64_t badsum);
+
 void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
 /* The MAC the kernel's neighbour table holds for a on a live Ethernet interface (a
  * det_binder_fn for engine.h): 1 with mac filled, 0 when unknown, not resolved (yet), or

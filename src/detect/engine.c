@@ -305,6 +305,13 @@ void det_engine_set_hooks(struct det_engine *d, const struct det_hooks *h)
     d->hooks = *h;
 }
 
+void det_engine_prefault(struct det_engine *d)
+{
+    memset(d->srcs, 0, (size_t)d->cfg.max_sources * sizeof *d->srcs);
+    memset(d->conns, 0, (size_t)d->cfg.max_conns * sizeof *d->conns);
+    memset(d->binds, 0, (size_t)d->nbinds * sizeof *d->binds);
+}
+
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1)
 {
     d->key.k0 = k0;
@@ -861,6 +868,7 @@ static void fill_alert(const struct det_engine *d, const struct scan *sc, enum d
     a->evidence = scan_evidence(d, sc, src_peek(d, &sc->src));
     uint32_t hosts = scan_hosts(sc);
     a->scan_type = scan_type_name(sc);
+    a->port_bits = sc->port_bits;
     a->event = !strcmp(a->scan_type, "icmp") ? "hostsweep" : hosts > 1 ? "portsweep" : "portscan";
     if (sc->campaign_id)
         fill_campaign(d, sc, a);
@@ -1009,7 +1017,7 @@ static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *s
  * names them; each scan is still reported and judged on its own. */
 static void join_group(struct det_engine *d, struct scan *sc)
 {
-    if (sc->multi_dst)
+    if (sc->multi_dst || d->cfg.no_campaigns)
         return;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *l = &d->scans[i];

@@ -48,6 +48,7 @@ struct det_config {
     uint64_t update_us;       /* minimum time between updates of one scan (5 s) */
     double alert_rate;        /* alerts per second, all scans together (10) */
     uint32_t alert_burst;     /* bucket size (50) */
+    uint8_t no_campaigns;     /* 1: scans are not grouped here (--workers: workers.h does it) */
 };
 
 void det_config_defaults(struct det_config *c);
@@ -102,6 +103,10 @@ struct det_hooks {
     void *ctx;
 };
 void det_engine_set_hooks(struct det_engine *d, const struct det_hooks *h);
+/* Commits the tables' memory now (writes every page) instead of as they fill: a table page
+ * first read and then written costs a copy-on-write fault that flushes the TLB of every CPU
+ * running one of the process's threads (--workers, workers.h). */
+void det_engine_prefault(struct det_engine *d);
 /* Sets the fixed key of the hash tables (tests); default is random. */
 void det_engine_set_key(struct det_engine *d, uint64_t k0, uint64_t k1);
 

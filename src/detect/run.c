@@ -10,6 +10,7 @@
 #include "detect/tablekey.h"
 #include "detect/web.h"
 #include "detect/websrc.h"
+#include "detect/workers.h"
 
 #include "core/privs.h"
 #include "core/sandbox.h"
@@ -105,10 +106,10 @@ static int drop_privileges(const struct det_options *o)
     return 0;
 }
 
-static void print_summary(const struct det_engine *d, const struct det_capture *cap,
+/* st, bytes: the engine's (det_engine_stats, det_engine_bytes) or the workers' summed */
+static void print_summary(const struct det_stats *st, size_t bytes, const struct det_capture *cap,
                           const struct det_fwsrc *fw, FILE *f)
 {
-    const struct det_stats *st = det_engine_stats(d);
     fprintf(f, "summary:");
     if (cap) {
         struct det_capture_stats cs;
@@ -132,8 +133,7 @@ static void print_summary(const struct det_engine *d, const struct det_capture *
             (unsigned long long)st->sources_seen, (unsigned long long)st->sources_evicted,
             (unsigned long long)st->conns_evicted, (unsigned long long)st->scans,
             (unsigned long long)st->scans_evicted, (unsigned long long)st->alerts,
-            (unsigned long long)st->updates, (unsigned long long)st->alerts_suppressed,
-            det_engine_bytes(d));
+            (unsigned long long)st->updates, (unsigned long long)st->alerts_suppressed, bytes);
     if (st->sink_errors)
         fprintf(f, "summary: alert sink write errors %llu (some alerts were not written)\n",
                 (unsigned long long)st->sink_errors);
@@ -257,7 +257,7 @@ int det_run(const struct det_options *o)
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         return DET_EXIT_USAGE;
     }
-    uint64_t k0, k1; /* offline: the same alerts on every run (tablekey.h) */
+    uint64_t k0 = 0, k1 = 0; /* offline: the same alerts on every run (tablekey.h) */
     int stable = 0;
     if (!o->iface && !o->follow) {
         if (det_table_key_stable("/etc/machine-id", &k0, &k1) == 0) {
@@ -336,9 +336,18 @@ int det_run(const struct det_options *o)
     pc.iface = o->iface;
     pc.inventory = o->web || o->report;
     struct det_passive *pas = det_passive_open(&pc, &e);
-    struct det_behave *beh = pas ? behave_open(&pc, &o->cfg, d, &e) : NULL;
+    /* --workers: each worker has its own behaviour analysis; d is only their merge point */
+    struct det_behave *beh = pas && o->workers < 2 ? behave_open(&pc, &o->cfg, d, &e) : NULL;
+    struct det_workers *wk = NULL;
+    if (pas && o->workers > 1) {
+        struct det_workers_config wc = {
+            o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
+            cap};
+        if (det_workers_open(&wc, &wk, &e) < 0)
+            det_passive_close(pas), pas = NULL;
+    }
     int live = o->iface || o->follow;
-    if (!beh) {
+    if (!beh && !wk) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
         det_passive_close(pas);
         blk_close(blk);
@@ -360,7 +369,11 @@ int det_run(const struct det_options *o)
     int pg_rc = det_pageout_open(&pgc, d, &pg, &e);
     if (pg_rc < 0)
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
-    if (pg_rc < 0 || drop_privileges(o) < 0 || det_pageout_start(pg, stderr) < 0) {
+    if (pg_rc < 0 || drop_privileges(o) < 0 || det_pageout_start(pg, stderr) < 0 ||
+        (wk && det_workers_start(wk, &e) < 0)) {
+        if (*e.msg)
+            fprintf(stderr, "portreeve detect: %s\n", e.msg);
+        det_workers_free(wk);
         det_pageout_close(pg);
         det_behave_free(beh);
         det_passive_close(pas);
@@ -388,16 +401,26 @@ int det_run(const struct det_options *o)
     while (!det_stop) {
         if (det_hup) {
             det_hup = 0;
+            det_workers_hold(wk, 1); /* the workers write to the sinks being reopened */
             on_hup(o, &fs, blk);
+            det_workers_hold(wk, 0);
         }
         int idle = 0;
         if (pstate == NEED) {
-            int r = cap ? det_capture_next(cap, &ev, &e) : det_fwsrc_next(fw, &ev, &e);
-            if (r == 1) {
+            struct det_frame fr; /* --workers: frames go to the workers as they come (the
+                                    only input), decoded there */
+            int r = wk    ? det_capture_next_frame(cap, &fr, &e)
+                    : cap ? det_capture_next(cap, &ev, &e)
+                          : det_fwsrc_next(fw, &ev, &e);
+            if (r == 1 && wk) {
+                det_workers_frame(wk, &fr);
+            } else if (r == 1) {
                 pstate = HAVE;
             } else if (r == 0) {
                 idle = 1;
-                if (live) /* a log is ticked on its own clock (fwsrc.h) */
+                if (live && wk)
+                    det_workers_tick(wk, wall_us());
+                else if (live) /* a log is ticked on its own clock (fwsrc.h) */
                     det_engine_tick(d, fw ? det_fwsrc_clock(fw) : wall_us());
                 det_metrics_poll(metrics, d);
             } else if (r == 2) {
@@ -472,12 +495,23 @@ int det_run(const struct det_options *o)
     }
     if (web)
         det_web_finish(web);
-    det_engine_finish(d);
+    struct det_stats wst;
+    size_t wbytes = 0;
+    if (wk) {
+        det_workers_finish(wk);
+        det_workers_stats(wk, &wst, &wbytes);
+        uint64_t undecodable, badsum;
+        det_workers_frames(wk, &undecodable, &badsum);
+        det_capture_count(cap, undecodable, badsum);
+    } else {
+        det_engine_finish(d);
+    }
     if (det_engine_stats(d)->sink_errors && rc == DET_EXIT_OK)
         rc = DET_EXIT_RUNTIME; /* alerts were lost: the exit code says so */
     det_metrics_poll(metrics, d);
     det_metrics_close(metrics);
-    print_summary(d, cap, fw, stdout);
+    print_summary(wk ? &wst : det_engine_stats(d), wk ? wbytes : det_engine_bytes(d), cap, fw,
+                  stdout);
     print_web_summary(in.web, in.nweb, web, stdout);
     if (det_passive_write(pas, wall_us(), 1) < 0 && rc == DET_EXIT_OK)
         rc = DET_EXIT_RUNTIME;
@@ -497,6 +531,7 @@ int det_run(const struct det_options *o)
         fflush(stdout);
         blk_close(blk);
     }
+    det_workers_free(wk);
     det_passive_close(pas);
     det_web_free(web);
     det_engine_free(d);

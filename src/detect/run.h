@@ -47,6 +47,7 @@ struct det_options {
     struct det_passive_config passive; /* --home-net, --assets, --assets-every (passive.h) */
     const char *run_user;              /* --user (NULL: core/privs.h default) */
     int no_sandbox;                    /* --no-sandbox: no seccomp filter */
+    unsigned workers; /* --workers N: engines on N threads (workers.h); 0 or 1: one, no thread */
     struct det_config cfg;
     det_reload_fn reload; /* SIGHUP: reread the configuration (NULL: only reopen files) */
     void *reload_ctx;

@@ -1,0 +1,883 @@
+/* workers.c — see workers.h. */
+#include "detect/workers.h"
+
+#include "core/siphash.h"
+#include "detect/behave.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- dispatch key */
+
+#define FLOWMAP_BITS 17
+#define FLOWMAP_SIZE (1u << FLOWMAP_BITS)
+#define FLOW_IDLE_S 60 /* the engine frees a flow idle this long (seconds) */
+
+/* 16 bytes: four to a cache line; the dispatcher's cost is mostly these lines */
+struct flow_slot {
+    uint64_t tag;     /* the flow's hash (0: empty) */
+    uint32_t last;    /* last packet, seconds */
+    uint32_t lo_init; /* 1: the lower endpoint began the flow */
+};
+
+struct det_flowmap {
+    uint64_t k0, k1;
+    struct flow_slot slot[FLOWMAP_SIZE];
+};
+
+struct det_flowmap *det_flowmap_new(uint64_t k0, uint64_t k1)
+{
+    struct det_flowmap *m = calloc(1, sizeof *m);
+    if (m)
+        m->k0 = k0 ^ 0x776f726b657273ull, m->k1 = k1;
+    return m;
+}
+
+void det_flowmap_free(struct det_flowmap *m)
+{
+    free(m);
+}
+
+static size_t alen(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? 16 : 4;
+}
+
+/* A fast keyed mix (murmur3's finaliser): a sender that forges collisions only moves its
+ * own flows to another worker, so the dispatcher does not pay for SipHash. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t addr_hash(uint64_t h, const struct pr_addr *a)
+{
+    uint64_t w[2];
+    if (a->family != AF_INET6) {
+        uint32_t v;
+        memcpy(&v, a->a, 4);
+        return mix(h ^ v);
+    }
+    memcpy(w, a->a, 16);
+    return mix(mix(h ^ w[0]) ^ w[1]);
+}
+
+/* -1, 0, 1: the order of two endpoints (address, then port) */
+static int ep_cmp(const struct pr_addr *a, uint16_t ap, const struct pr_addr *b, uint16_t bp)
+{
+    if (a->family != AF_INET6) { /* (any order will do, so long as it is total) */
+        uint32_t x, y;
+        memcpy(&x, a->a, 4);
+        memcpy(&y, b->a, 4);
+        if (x != y)
+            return x < y ? -1 : 1;
+        return ap < bp ? -1 : ap > bp;
+    }
+    int c = memcmp(a->a, b->a, 16);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return ap < bp ? -1 : ap > bp;
+}
+
+static int multicast(const struct pr_addr *a)
+{
+    return a->family == AF_INET6 ? a->a[0] == 0xff : (a->a[0] & 0xf0) == 0xe0 || a->a[0] == 0xff;
+}
+
+/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
+struct flow_ref {
+    const struct pr_addr *key; /* set: no lookup needed */
+    uint64_t h;
+    int src_lo;
+};
+
+/* The stateless part of the key (no memory touched but ev); prefetches the flow's slot. */
+static void flow_ref(const struct det_flowmap *m, const struct det_event *ev, struct flow_ref *r)
+{
+    r->key = NULL;
+    if (ev->origin != DET_ORIG_PACKET) {
+        r->key = &ev->src; /* a binding, a LOG line: about its sender */
+        return;
+    }
+    if (ev->proto == DET_PROTO_ICMP || ev->proto == DET_PROTO_ICMP6) {
+        int reply = (ev->proto == DET_PROTO_ICMP && (ev->icmp_type == 0 || ev->icmp_type == 14)) ||
+                    (ev->proto == DET_PROTO_ICMP6 && ev->icmp_type == 129);
+        if (det_event_is_unreach(ev)) /* the quoted probe's sender */
+            r->key = ev->has_inner ? &ev->inner_src : &ev->dst;
+        else
+            r->key = reply ? &ev->dst : &ev->src;
+        return;
+    }
+    uint16_t sp = 0, dp = 0;
+    if (ev->proto == DET_PROTO_TCP || ev->proto == DET_PROTO_UDP)
+        sp = ev->sport, dp = ev->dport;
+    r->src_lo = ep_cmp(&ev->src, sp, &ev->dst, dp) <= 0;
+    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
+    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
+    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
+    uint64_t h = addr_hash(addr_hash(m->k0, lo), hi);
+    r->h = mix(h ^ m->k1 ^ ((uint64_t)ev->proto << 32 | ports)) | 1;
+    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+}
+
+/* The stateful part: the flow's recorded initiator, or a new flow recorded. */
+static const struct pr_addr *flow_key(struct det_flowmap *m, const struct det_event *ev,
+                                      const struct flow_ref *r)
+{
+    if (r->key)
+        return r->key;
+    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
+    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
+    struct flow_slot *s = &m->slot[r->h & (FLOWMAP_SIZE - 1)];
+    uint32_t now = (uint32_t)(ev->ts_us / 1000000u);
+    if (s->tag == r->h && now - s->last < FLOW_IDLE_S) {
+        s->last = now;
+        return s->lo_init ? lo : hi;
+    }
+    /* a new flow: its first packet's sender began it, as the engine sees it — except an
+     * answer to a SYN sent before we looked, and what the engine ignores (a UDP reply
+     * from a service port, discovery sent to a group), which begin nothing */
+    int init_src = 1;
+    if (ev->proto == DET_PROTO_TCP && (ev->flags & 0x12) == 0x12)
+        init_src = 0;
+    else if (ev->proto == DET_PROTO_UDP &&
+             ((ev->sport < 1024 && ev->dport >= 1024) || multicast(&ev->dst)))
+        return &ev->src;
+    s->tag = r->h;
+    s->last = now;
+    s->lo_init = (uint32_t)(init_src == r->src_lo);
+    return init_src ? &ev->src : &ev->dst;
+}
+
+const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_event *ev)
+{
+    struct flow_ref r;
+    flow_ref(m, ev, &r);
+    return flow_key(m, ev, &r);
+}
+
+unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *key, unsigned n)
+{
+    uint64_t h = addr_hash(m->k1, key);
+    return (unsigned)(((h >> 32) * n) >> 32);
+}
+
+/* ---------------------------------------------------------------- rings */
+
+#define RING_SLOTS 1024u
+#define PUBLISH_EVERY 64u
+/* the IP and TCP headers of a SYN (IPv4 options and TCP options included), for the passive
+ * OS cache; a longer IPv6 header chain is cut */
+#define IP_COPY 128u
+
+enum { MSG_EVENT = 0, MSG_FRAME, MSG_TICK, MSG_FINISH };
+
+#define FRAME_INLINE (sizeof(struct det_event) + IP_COPY) /* a raw frame up to this long */
+
+struct msg {
+    uint8_t type;
+    uint64_t now_us; /* MSG_TICK; MSG_FRAME: the frame's time */
+    uint32_t flen;   /* MSG_FRAME */
+    int dlt;
+    union {
+        struct {
+            struct det_event ev; /* MSG_EVENT: decoded by the reader */
+            uint8_t ip[IP_COPY];
+        };
+        uint8_t frame[FRAME_INLINE]; /* MSG_FRAME: decoded by the worker */
+    };
+};
+
+/* An alert waiting for the merge point (with the scan's ports when it has them). */
+struct queued {
+    struct det_alert a;
+    int has_bits;
+    uint8_t bits[DET_ALERT_PORT_BITS / 8];
+};
+
+struct worker {
+    /* producer side */
+    _Alignas(64) _Atomic uint32_t head;
+    uint32_t head_local, tail_cached;
+    /* consumer side */
+    _Alignas(64) _Atomic uint32_t tail;
+    struct msg *ring;
+    unsigned idx;
+    struct det_workers *w;
+    struct det_engine *eng;
+    struct det_passive *pas;
+    struct det_behave *beh;
+    pthread_t thread;
+    int started;
+    uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
+    /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
+     * this worker has read its events */
+    struct queued *q;
+    size_t qhead, qn, qcap;
+    uint64_t clock;
+};
+
+/* An event or frame waiting in the dispatcher's pipeline while its flow's slot is fetched. */
+#define PIPE 8u
+struct pending {
+    struct msg m;
+    struct det_event key; /* MSG_FRAME: what the key needs of the frame (quick_key) */
+    struct flow_ref ref;
+};
+
+struct det_workers {
+    struct pending pipe[PIPE]; /* events in order: pipe_head (oldest) .. pipe_tail */
+    uint32_t pipe_head, pipe_tail;
+    unsigned n;
+    struct det_engine *merge;
+    pthread_mutex_t lock; /* the merge point: the registry below and merge's sinks */
+    struct mscan *reg;    /* open scans of one target, of every worker */
+    unsigned nreg;
+    uint32_t next_campaign;
+    uint64_t scan_idle_us, sweep_us; /* the engine's: a scan's end, its sweeps */
+    det_binder_fn binder;            /* one at a time (bind_lock): the capture's netlink socket */
+    void *binder_ctx;
+    pthread_mutex_t bind_lock;
+    struct det_flowmap *map;
+    uint64_t last_tick_us, next_sweep_us;
+    uint64_t undecodable, badsum; /* frames the reader decoded and could not use */
+    struct worker *wk;
+};
+
+/* Waiting: a few yields (the other side is running), then naps of nap_us; a worker
+ * with nothing to do naps long (its ring holds 1024 events, a third of a millisecond at
+ * 3 M events/s), the reader waiting for room naps short. */
+static void pause_briefly(unsigned *spins, unsigned yields, long nap_us)
+{
+    if (++*spins < yields) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, nap_us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void publish(struct worker *k)
+{
+    atomic_store_explicit(&k->head, k->head_local, memory_order_release);
+}
+
+/* The next free slot of k's ring (waits while it is full). */
+static struct msg *ring_slot(struct worker *k)
+{
+    unsigned spins = 0;
+    while (k->head_local - k->tail_cached >= RING_SLOTS) {
+        k->tail_cached = atomic_load_explicit(&k->tail, memory_order_acquire);
+        if (k->head_local - k->tail_cached < RING_SLOTS)
+            break;
+        publish(k);
+        pause_briefly(&spins, 64, 20);
+    }
+    return &k->ring[k->head_local & (RING_SLOTS - 1)];
+}
+
+static void push_ctl(struct worker *k, uint8_t type, uint64_t now_us)
+{
+    struct msg *m = ring_slot(k);
+    m->type = type;
+    m->now_us = now_us;
+    k->head_local++;
+    publish(k);
+}
+
+/* ---------------------------------------------------------------- merge point */
+
+/* What the merge point knows of one open scan of one target: enough to group scans of
+ * different workers into campaigns as engine.c's join_group and fill_campaign do. */
+struct mscan {
+    uint8_t used, camp_kind; /* camp_kind: 1 decoy, 2 distributed (as last reported) */
+    uint8_t pending;         /* its last line again, now naming its campaign, at pending_at */
+    uint64_t pending_at;
+    unsigned worker;
+    uint32_t scan_id, campaign_id; /* the worker's scan id; the merge point's campaign */
+    uint32_t nbits;                /* ports in bits */
+    struct det_alert last;         /* its last line (a campaign's first names it again) */
+    uint8_t bits[DET_ALERT_PORT_BITS / 8];
+};
+
+static uint32_t popcount_and(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        c += (uint32_t)__builtin_popcountll(x & y);
+    }
+    return c;
+}
+
+static int addr_same(const struct pr_addr *a, const struct pr_addr *b)
+{
+    return a->family == b->family && !memcmp(a->a, b->a, alen(a));
+}
+
+/* The campaign fields of a line of m (engine.c fill_campaign): decoys when it probed mostly
+ * the same ports as every other open member, else a distributed scan. */
+static void fill_campaign(const struct det_workers *w, struct mscan *m, struct det_alert *a)
+{
+    int decoy = m->camp_kind != 2;
+    a->campaign_id = m->campaign_id;
+    a->nsrcs = 1;
+    a->srcs[0] = a->src;
+    for (unsigned i = 0; i < w->nreg; i++) {
+        const struct mscan *o = &w->reg[i];
+        if (!o->used || o == m || o->campaign_id != m->campaign_id)
+            continue;
+        if (a->nsrcs < DET_ALERT_MAX_SRCS)
+            a->srcs[a->nsrcs++] = o->last.src;
+        uint32_t inter = popcount_and(m->bits, o->bits, sizeof m->bits);
+        uint32_t small = m->nbits < o->nbits ? m->nbits : o->nbits;
+        if (a->nsrcs == 2)
+            decoy = 1;
+        if (inter * 2 < small)
+            decoy = 0;
+    }
+    a->event = decoy ? "decoy_portscan" : "distributed_portscan";
+    if (a->nsrcs > 1)
+        m->camp_kind = decoy ? 1 : 2;
+}
+
+/* The registry entry of worker k's scan (a new one for its first line; the stalest is
+ * replaced when all are in use), or NULL for a line that is no scan's (no port set). */
+static struct mscan *reg_entry(struct det_workers *w, unsigned k, const struct det_alert *a)
+{
+    if (!a->port_bits || !a->has_dst || a->dst_count > 1)
+        return NULL; /* web and behaviour alerts; sweeps join no campaign */
+    struct mscan *free_ = NULL, *stale = NULL;
+    for (unsigned i = 0; i < w->nreg; i++) {
+        struct mscan *m = &w->reg[i];
+        if (m->used && m->worker == k && m->scan_id == a->scan_id)
+            return m;
+        if (!m->used && !free_)
+            free_ = m;
+        if (m->used && (!stale || m->last.last_us < stale->last.last_us))
+            stale = m;
+    }
+    struct mscan *m = free_ ? free_ : stale;
+    memset(m, 0, offsetof(struct mscan, bits));
+    m->used = 1;
+    m->worker = k;
+    m->scan_id = a->scan_id;
+    return m;
+}
+
+/* A new scan of one target while another source's scan of it with the same technique is
+ * under way: both are one campaign, and the other's next line names it (engine.c
+ * join_group). */
+static void join_group(struct det_workers *w, struct mscan *m, const struct det_alert *a)
+{
+    for (unsigned i = 0; i < w->nreg; i++) {
+        struct mscan *l = &w->reg[i];
+        if (l == m || !l->used || strcmp(l->last.scan_type, a->scan_type) ||
+            !addr_same(&l->last.dst, &a->dst) || addr_same(&l->last.src, &a->src) ||
+            l->last.last_us + w->scan_idle_us < a->first_us)
+            continue;
+        if (!l->campaign_id) {
+            l->campaign_id = w->next_campaign++;
+            l->pending = 1; /* its next line names the campaign */
+            l->pending_at = a->ts_us + w->sweep_us;
+        }
+        m->campaign_id = l->campaign_id;
+        return;
+    }
+}
+
+/* Worker k's id (scan, incident) as one unique across workers. */
+static uint32_t renumber(uint32_t id, const struct worker *k)
+{
+    return id ? (id - 1) * k->w->n + k->idx + 1 : 0;
+}
+
+/* One line at the merge point, in time order: renumbered, grouped, written. */
+static void merge_line(struct det_workers *w, struct worker *k, struct queued *q)
+{
+    struct det_alert c = q->a;
+    c.scan_id = renumber(q->a.scan_id, k);
+    c.incident_id = renumber(q->a.incident_id, k);
+    c.port_bits = NULL;
+    struct mscan *m = q->has_bits ? reg_entry(w, k->idx, &q->a) : NULL;
+    if (m) {
+        int first = !m->last.scan_type;
+        memcpy(m->bits, q->bits, sizeof m->bits);
+        m->nbits = popcount_and(m->bits, m->bits, sizeof m->bits);
+        m->last = c;
+        if (first)
+            join_group(w, m, &c);
+        if (m->campaign_id)
+            fill_campaign(w, m, &c);
+        m->last = c;
+        m->pending = 0;
+        if (c.kind == DET_ALERT_END)
+            m->used = 0;
+    }
+    det_engine_emit(w->merge, &c); /* suppressed or failed: counted by the merge engine */
+}
+
+/* Worker k's clock is now clock (UINT64_MAX: it has finished): every queued line older
+ * than all workers' clocks can no longer be preceded by another, and is merged, oldest
+ * first (ties: the lower worker first). */
+static void merge_release(struct det_workers *w, struct worker *k, uint64_t clock)
+{
+    pthread_mutex_lock(&w->lock);
+    k->clock = clock;
+    uint64_t mark = UINT64_MAX;
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->wk[i].clock < mark)
+            mark = w->wk[i].clock;
+    for (;;) {
+        struct worker *best = NULL;
+        for (unsigned i = 0; i < w->n; i++) {
+            struct worker *x = &w->wk[i];
+            if (x->qhead < x->qn && x->q[x->qhead].a.ts_us < mark &&
+                (!best || x->q[x->qhead].a.ts_us < best->q[best->qhead].a.ts_us))
+                best = x;
+        }
+        uint64_t next = best ? best->q[best->qhead].a.ts_us : UINT64_MAX;
+        /* a campaign's naming line falls due at the sweep after the join, as in the
+         * engine: before any later line, and only once no worker can still be before it */
+        struct mscan *due = NULL;
+        for (unsigned i = 0; i < w->nreg; i++) {
+            struct mscan *l = &w->reg[i];
+            if (l->used && l->pending && l->pending_at <= next && l->pending_at < mark &&
+                (!due || l->pending_at < due->pending_at))
+                due = l;
+        }
+        if (due) {
+            struct det_alert again = due->last;
+            again.kind = DET_ALERT_UPDATE;
+            again.ts_us = due->pending_at;
+            fill_campaign(w, due, &again);
+            due->last = again;
+            due->pending = 0;
+            det_engine_emit(w->merge, &again);
+            continue;
+        }
+        if (!best)
+            break;
+        merge_line(w, best, &best->q[best->qhead++]);
+    }
+    if (k->qhead == k->qn)
+        k->qhead = k->qn = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* The workers' sink: each line waits in its worker's queue for merge_release. */
+static int merge_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
+{
+    struct worker *k = ctx;
+    pthread_mutex_lock(&k->w->lock);
+    if (k->qn == k->qcap) {
+        size_t cap = k->qcap ? 2 * k->qcap : 16;
+        struct queued *q = realloc(k->q, cap * sizeof *q);
+        if (!q) {
+            pthread_mutex_unlock(&k->w->lock);
+            return pr_errf(e, "out of memory for an alert of worker %u", k->idx), -1;
+        }
+        k->q = q, k->qcap = cap;
+    }
+    struct queued *q = &k->q[k->qn++];
+    q->a = *a;
+    q->has_bits = a->port_bits != NULL;
+    if (q->has_bits)
+        memcpy(q->bits, a->port_bits, sizeof q->bits);
+    pthread_mutex_unlock(&k->w->lock);
+    return 0;
+}
+
+static void merge_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static const struct det_sink_ops merge_ops = {"merge", merge_emit, merge_close, NULL};
+
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    struct worker *k = arg;
+    det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
+    uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
+    unsigned spins = 0, since = 0;
+    for (;;) {
+        if (tail == head) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
+            head = atomic_load_explicit(&k->head, memory_order_acquire);
+            if (tail == head) {
+                pause_briefly(&spins, 2, 100);
+                continue;
+            }
+            spins = 0;
+        }
+        struct msg *m = &k->ring[tail & (RING_SLOTS - 1)];
+        if (m->type == MSG_FRAME) {
+            struct det_event ev;
+            int dr = det_decode_event(m->dlt, m->frame, m->flen, m->now_us, &ev);
+            if (dr == 0) {
+                det_passive_event(k->pas, &ev);
+                det_engine_event(k->eng, &ev);
+            } else if (dr == -2) {
+                k->badsum++;
+            } else {
+                k->undecodable++;
+            }
+        } else if (m->type == MSG_EVENT) {
+            if (m->ev.ip)
+                m->ev.ip = m->ip;
+            det_passive_event(k->pas, &m->ev);
+            det_engine_event(k->eng, &m->ev);
+        } else if (m->type == MSG_TICK) {
+            det_engine_tick(k->eng, m->now_us);
+            merge_release(k->w, k, m->now_us);
+        } else {
+            det_engine_finish(k->eng);
+            merge_release(k->w, k, UINT64_MAX);
+            atomic_store_explicit(&k->tail, tail + 1, memory_order_release);
+            return NULL;
+        }
+        tail++;
+        if (++since == PUBLISH_EVERY) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
+        }
+    }
+}
+
+static int locked_binder(void *ctx, const struct pr_addr *a, uint8_t mac[6])
+{
+    struct det_workers *w = ctx;
+    pthread_mutex_lock(&w->bind_lock);
+    int r = w->binder(w->binder_ctx, a, mac);
+    pthread_mutex_unlock(&w->bind_lock);
+    return r;
+}
+
+static int worker_open(struct det_workers *w, const struct det_workers_config *c, unsigned i,
+                       struct pr_error *e)
+{
+    struct worker *k = &w->wk[i];
+    k->idx = i;
+    k->w = w;
+    k->ring = calloc(RING_SLOTS, sizeof *k->ring);
+    if (!k->ring)
+        return pr_errf(e, "out of memory for worker %u's queue", i), -1;
+    struct det_config cfg = c->cfg;
+    cfg.no_campaigns = 1; /* the merge point groups them */
+    cfg.max_sources = cfg.max_sources / c->n > 1024 ? cfg.max_sources / c->n : 1024;
+    if (cfg.max_conns) /* else 2 * max_sources of the worker (engine.h) */
+        cfg.max_conns = cfg.max_conns / c->n > 2048 ? cfg.max_conns / c->n : 2048;
+    k->eng = det_engine_new(&cfg, e);
+    if (!k->eng)
+        return -1;
+    if (c->stable)
+        det_engine_set_key(k->eng, c->k0, c->k1);
+    struct det_sink s = {&merge_ops, k};
+    det_engine_add_sink(k->eng, &s);
+    k->pas = det_passive_open(c->pc, e);
+    if (!k->pas)
+        return -1;
+    struct beh_config bc = {.max_sources =
+                                cfg.max_sources < (1u << 20) ? cfg.max_sources : 1u << 20};
+    int nh = det_passive_home(c->pc, bc.home, BEH_MAX_HOME, e);
+    if (nh < 0)
+        return -1;
+    bc.nhome = (unsigned)nh;
+    k->beh = det_behave_new(&bc, k->eng, e);
+    if (!k->beh)
+        return -1;
+    det_engine_set_os_namer(k->eng, det_passive_os, k->pas);
+    if (w->binder)
+        det_engine_set_binder(k->eng, locked_binder, w);
+    return 0;
+}
+
+int det_workers_open(const struct det_workers_config *c, struct det_workers **out,
+                     struct pr_error *e)
+{
+    if (c->n < 2 || c->n > DET_MAX_WORKERS)
+        return pr_errf(e, "--workers: %u is out of range 1..%u", c->n, DET_MAX_WORKERS), -1;
+    struct det_workers *w = calloc(1, sizeof *w);
+    if (!w)
+        return pr_errf(e, "out of memory for the workers"), -1;
+    w->n = c->n;
+    w->merge = c->merge;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->bind_lock, NULL);
+    w->binder = c->binder;
+    w->binder_ctx = c->binder_ctx;
+    w->wk = calloc(c->n, sizeof *w->wk);
+    w->nreg = c->cfg.max_scans * c->n;
+    w->reg = calloc(w->nreg, sizeof *w->reg);
+    w->next_campaign = 1;
+    w->scan_idle_us = c->cfg.scan_idle_us;
+    w->sweep_us = c->cfg.conn_timeout_us / 4;
+    struct sip_key key = {c->k0, c->k1};
+    if (!c->stable) /* live: a key no sender can aim at */
+        sip_key_init(&key, 0, 0);
+    w->map = det_flowmap_new(key.k0, key.k1);
+    if (!w->wk || !w->map || !w->reg) {
+        det_workers_free(w);
+        return pr_errf(e, "out of memory for the workers"), -1;
+    }
+    for (unsigned i = 0; i < c->n; i++) {
+        if (worker_open(w, c, i, e) < 0) {
+            det_workers_free(w);
+            return -1;
+        }
+    }
+    *out = w;
+    return 0;
+}
+
+int det_workers_start(struct det_workers *w, struct pr_error *e)
+{
+    for (unsigned i = 0; i < w->n; i++) {
+        int rc = pthread_create(&w->wk[i].thread, NULL, worker_main, &w->wk[i]);
+        if (rc) {
+            det_workers_finish(w);
+            return pr_errf(e, "starting worker %u: %s", i, strerror(rc)), -1;
+        }
+        w->wk[i].started = 1;
+    }
+    return 0;
+}
+
+#define TICK_EVERY_US 100000u /* every worker's clock follows the input's this closely */
+
+static void broadcast_tick(struct det_workers *w, uint64_t now_us)
+{
+    w->last_tick_us = now_us;
+    if (now_us >= w->next_sweep_us) /* the engines' next sweep (engine.c det_engine_tick) */
+        w->next_sweep_us = now_us + w->sweep_us;
+    for (unsigned i = 0; i < w->n; i++)
+        push_ctl(&w->wk[i], MSG_TICK, now_us);
+}
+
+/* Hands the oldest pipelined event to its worker. */
+static void dispatch_oldest(struct det_workers *w)
+{
+    struct pending *p = &w->pipe[w->pipe_head++ & (PIPE - 1)];
+    const struct det_event *kev = p->m.type == MSG_FRAME ? &p->key : &p->m.ev;
+    struct worker *k = &w->wk[det_dispatch_worker(w->map, flow_key(w->map, kev, &p->ref), w->n)];
+    struct msg *m = ring_slot(k);
+    m->type = p->m.type;
+    if (p->m.type == MSG_FRAME) {
+        m->now_us = p->m.now_us;
+        m->flen = p->m.flen;
+        m->dlt = p->m.dlt;
+        memcpy(m->frame, p->m.frame, p->m.flen);
+    } else {
+        m->ev = p->m.ev;
+        if (p->m.ev.ip)
+            memcpy(m->ip, p->m.ip, p->m.ev.ip_len);
+    }
+    k->head_local++;
+    if ((k->head_local & (PUBLISH_EVERY - 1)) == 0)
+        publish(k);
+}
+
+static void drain(struct det_workers *w)
+{
+    while (w->pipe_head != w->pipe_tail)
+        dispatch_oldest(w);
+}
+
+/* A new place at the end of the pipeline (the oldest goes to its worker when it is full). */
+static struct pending *pipe_add(struct det_workers *w)
+{
+    if (w->pipe_tail - w->pipe_head == PIPE)
+        dispatch_oldest(w);
+    return &w->pipe[w->pipe_tail++ & (PIPE - 1)];
+}
+
+/* After an event or frame at ts_us: every engine sweeps when one engine alone would, at
+ * the first event past its sweep time, whichever worker that event is for; that event's
+ * worker gets it first, so that its passive cache has seen it when the sweep names a
+ * source's OS, as in run.c. */
+static void after(struct det_workers *w, uint64_t ts_us)
+{
+    if (ts_us >= w->next_sweep_us || ts_us >= w->last_tick_us + TICK_EVERY_US) {
+        drain(w);
+        broadcast_tick(w, ts_us);
+    }
+}
+
+void det_workers_event(struct det_workers *w, const struct det_event *ev)
+{
+    struct pending *p = pipe_add(w);
+    p->m.type = MSG_EVENT;
+    p->m.ev = *ev;
+    /* only a SYN's headers are read from the datagram (passive.h without an inventory) */
+    if (ev->ip && ev->proto == DET_PROTO_TCP && (ev->flags & 0x02)) {
+        p->m.ev.ip_len = ev->ip_len < IP_COPY ? ev->ip_len : IP_COPY;
+        memcpy(p->m.ip, ev->ip, p->m.ev.ip_len);
+    } else {
+        p->m.ev.ip = NULL;
+        p->m.ev.ip_len = 0;
+    }
+    flow_ref(w->map, &p->m.ev, &p->ref);
+    after(w, ev->ts_us);
+}
+
+/* What the key needs of an Ethernet frame of an unfragmented IPv4 datagram, read at fixed
+ * offsets: 0 with k filled, or -1 for any other frame (the reader decodes it). */
+static int quick_key(const struct det_frame *fr, struct det_event *k)
+{
+    const uint8_t *ip = fr->data + 14;
+    if (fr->dlt != 1 /* DLT_EN10MB */ || fr->len < 14 + 20 || fr->data[12] != 0x08 ||
+        fr->data[13] != 0x00 || (ip[0] >> 4) != 4)
+        return -1;
+    size_t n = fr->len - 14, ihl = (size_t)(ip[0] & 15) * 4;
+    if (ihl < 20 || n < ihl || (ip[6] & 0x3f) || ip[7]) /* a fragment: the full decode */
+        return -1;
+    const uint8_t *l4 = ip + ihl;
+    size_t m = n - ihl;
+    memset(k, 0, sizeof *k);
+    k->ts_us = fr->ts_us;
+    k->proto = ip[9];
+    k->src.family = k->dst.family = AF_INET;
+    memcpy(k->src.a, ip + 12, 4);
+    memcpy(k->dst.a, ip + 16, 4);
+    if (k->proto == DET_PROTO_TCP || k->proto == DET_PROTO_UDP) {
+        if (m < (k->proto == DET_PROTO_TCP ? 14u : 4u))
+            return -1;
+        k->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+        k->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        if (k->proto == DET_PROTO_TCP)
+            k->flags = l4[13];
+    } else if (k->proto == DET_PROTO_ICMP) {
+        if (m < 8)
+            return -1;
+        k->icmp_type = l4[0];
+        k->icmp_code = l4[1];
+        if (k->icmp_type == 3 && m >= 8 + 20 && (l4[8] >> 4) == 4) { /* the quoted datagram */
+            k->has_inner = 1;
+            k->inner_src.family = AF_INET;
+            memcpy(k->inner_src.a, l4 + 8 + 12, 4);
+        }
+    }
+    return 0;
+}
+
+void det_workers_frame(struct det_workers *w, const struct det_frame *fr)
+{
+    struct det_event key;
+    if (fr->len > FRAME_INLINE || quick_key(fr, &key) < 0) {
+        struct det_event ev; /* decoded here */
+        int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
+        if (dr == 0)
+            det_workers_event(w, &ev);
+        else if (dr == -2)
+            w->badsum++;
+        else
+            w->undecodable++;
+        return;
+    }
+    struct pending *p = pipe_add(w);
+    p->m.type = MSG_FRAME;
+    p->m.now_us = fr->ts_us;
+    p->m.flen = fr->len;
+    p->m.dlt = fr->dlt;
+    memcpy(p->m.frame, fr->data, fr->len);
+    p->key = key;
+    flow_ref(w->map, &p->key, &p->ref);
+    after(w, fr->ts_us);
+}
+
+void det_workers_tick(struct det_workers *w, uint64_t now_us)
+{
+    drain(w);
+    broadcast_tick(w, now_us);
+}
+
+void det_workers_finish(struct det_workers *w)
+{
+    drain(w);
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->wk[i].started)
+            push_ctl(&w->wk[i], MSG_FINISH, 0);
+    for (unsigned i = 0; i < w->n; i++) {
+        if (w->wk[i].started)
+            pthread_join(w->wk[i].thread, NULL);
+        w->wk[i].started = 0;
+    }
+}
+
+void det_workers_hold(struct det_workers *w, int hold)
+{
+    if (w && hold)
+        pthread_mutex_lock(&w->lock);
+    else if (w)
+        pthread_mutex_unlock(&w->lock);
+}
+
+void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum)
+{
+    *undecodable = w->undecodable;
+    *badsum = w->badsum;
+    for (unsigned i = 0; i < w->n; i++) {
+        *undecodable += w->wk[i].undecodable;
+        *badsum += w->wk[i].badsum;
+    }
+}
+
+void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes)
+{
+    memset(sum, 0, sizeof *sum);
+    *bytes = 0;
+    for (unsigned i = 0; i < w->n; i++) {
+        const struct det_stats *s = det_engine_stats(w->wk[i].eng);
+        sum->events += s->events;
+        sum->probes += s->probes;
+        sum->sources_seen += s->sources_seen;
+        sum->sources_evicted += s->sources_evicted;
+        sum->conns_evicted += s->conns_evicted;
+        sum->scans_evicted += s->scans_evicted;
+        sum->scans += s->scans;
+        sum->alerts_suppressed += s->alerts_suppressed;
+        *bytes += det_engine_bytes(w->wk[i].eng);
+    }
+    const struct det_stats *m = det_engine_stats(w->merge);
+    sum->alerts = m->alerts;
+    sum->updates = m->updates;
+    sum->alerts_suppressed += m->alerts_suppressed;
+    sum->sink_errors = m->sink_errors;
+}
+
+void det_workers_free(struct det_workers *w)
+{
+    if (!w)
+        return;
+    if (w->wk) {
+        det_workers_finish(w);
+        for (unsigned i = 0; i < w->n; i++) {
+            det_engine_free(w->wk[i].eng);
+            det_behave_free(w->wk[i].beh);
+            det_passive_close(w->wk[i].pas);
+            free(w->wk[i].ring);
+            free(w->wk[i].q);
+        }
+    }
+    free(w->wk);
+    free(w->reg);
+    det_flowmap_free(w->map);
+    pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->bind_lock);
+    free(w);
+}

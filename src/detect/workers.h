@@ -1,0 +1,87 @@
+/* workers.h — detect on several cores (`--workers N`): one engine per worker thread, each
+ * fed only the packets of its sources, so that no per-source state crosses workers.
+ *
+ * The dispatcher (the thread that reads the capture: -r or -i) picks the worker of each
+ * frame by a keyed hash of the flow's initiator — the address the engine keeps per-source
+ * state for (engine.h): the sender of a probe, the receiver of its answer (SYN-ACK, RST,
+ * UDP reply, echo reply) and of the ICMP error that quotes it. Which end began a flow is
+ * remembered in a bounded, direct-mapped flow map (the first packet seen of a flow names
+ * it, as in the engine); a stateless kernel fanout program (PACKET_FANOUT_CBPF) cannot tell
+ * a reply RST or ACK from a probe, so live capture uses this dispatcher too. The worker
+ * decodes the frame (an IPv4 frame's key is read at fixed offsets; other frames are decoded
+ * by the dispatcher). Frames and events reach each worker through a bounded
+ * single-producer ring; time (the events' own, or the wall clock when live and quiet) is
+ * broadcast so that every engine sweeps when one engine would.
+ *
+ * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
+ * lines wait in a queue and are merged in time order once every worker has read past them:
+ * ids renumbered to be unique (id k of worker w becomes (k - 1) * N + w + 1), scans of one
+ * target by sources of different workers grouped into campaigns as engine.c does, then
+ * det_engine_emit on the run's engine (its sinks and its global token bucket), under a
+ * mutex. docs/detect.md, "Workers", says what may still differ from one engine.
+ * The dispatcher side is single-threaded; the workers share only the merge point. */
+#ifndef PR_DETECT_WORKERS_H
+#define PR_DETECT_WORKERS_H
+
+#include "core/error.h"
+#include "detect/capture.h"
+#include "detect/engine.h"
+#include "detect/event.h"
+#include "detect/passive.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DET_MAX_WORKERS 64
+
+/* Which end began each flow: the dispatcher's memory (fixed size, no allocation after
+ * det_flowmap_new). */
+struct det_flowmap;
+struct det_flowmap *det_flowmap_new(uint64_t k0, uint64_t k1);
+void det_flowmap_free(struct det_flowmap *m);
+/* The address the engine keys ev's per-source state on (the flow's initiator; for an
+ * ARP/ND binding, its sender); records a new flow in m. Returns a pointer into ev. */
+const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_event *ev);
+/* The worker (0..n-1) of a key address. */
+unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *key, unsigned n);
+
+struct det_workers_config {
+    unsigned n;                          /* 2..DET_MAX_WORKERS */
+    struct det_config cfg;               /* per worker: max_sources and max_conns are divided */
+    const struct det_passive_config *pc; /* without inventory (only OS names, home network) */
+    int stable;                          /* 1: k0, k1 are the run's stable table key */
+    uint64_t k0, k1;
+    struct det_engine *merge; /* the run's engine: its sinks and bucket; no hooks, no responder */
+    det_binder_fn binder;     /* -i: the neighbour table (engine.h), called under a lock; or NULL */
+    void *binder_ctx;
+};
+
+struct det_workers;
+
+/* Creates the workers' engines (before the privilege drop: the p0f database is read
+ * here). Returns 0, or -1 with e filled. */
+int det_workers_open(const struct det_workers_config *c, struct det_workers **out,
+                     struct pr_error *e);
+/* Starts the threads; 0 or -1 with e. */
+int det_workers_start(struct det_workers *w, struct pr_error *e);
+/* Hands one event to its worker (waits while that worker's ring is full). */
+void det_workers_event(struct det_workers *w, const struct det_event *ev);
+/* Hands one frame to its worker, which decodes it (capture.h det_decode_event); the frames
+ * the key cannot be read from quickly (not Ethernet and IPv4, fragments, long frames) are
+ * decoded here and handed over as events. */
+void det_workers_frame(struct det_workers *w, const struct det_frame *fr);
+/* The frames that could not be used (undecodable, wrong checksum), for the capture's
+ * statistics (after det_workers_finish). */
+void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum);
+/* Live, nothing read: every worker's time moves to now_us and queued events are handed over. */
+void det_workers_tick(struct det_workers *w, uint64_t now_us);
+/* End of input: each worker finishes its engine (det_engine_finish); waits for all. */
+void det_workers_finish(struct det_workers *w);
+/* hold 1: no line is written until det_workers_hold(w, 0) (the run's sinks may be reopened
+ * meanwhile: SIGHUP); w may be NULL. */
+void det_workers_hold(struct det_workers *w, int hold);
+/* The workers' statistics summed (events, probes, sources, scans...) and their table bytes. */
+void det_workers_stats(const struct det_workers *w, struct det_stats *sum, size_t *bytes);
+void det_workers_free(struct det_workers *w);
+
+#endif
