@@ -1,8 +1,9 @@
 /* oscache.h — the passive OS of recent SYN and SYN+ACK senders (p0f's database, os/),
  * for the `src_os` of alerts: which system a scanner's own stack looks like.
  *
- * A fixed, direct-mapped table keyed by a keyed hash of the address: a flood of forged
- * sources only overwrites entries, it never grows memory. Fed by the capture loop
+ * A fixed table of 4-way sets keyed by a keyed hash of the address: a flood of forged
+ * sources only overwrites entries (the lowest-ranked of a set first), it never grows
+ * memory, and a few hosts hashed to one set keep their own answers. Fed by the capture loop
  * (detect/run.c) with IP datagrams; read by the engine's OS namer when it fills an alert.
  * Single-threaded; all state in struct det_oscache. */
 #ifndef PR_DETECT_OSCACHE_H
