@@ -174,3 +174,92 @@ void det_follow_close(struct det_follow *f)
         close(f->fd);
     free(f);
 }
+
+/* ---- lines ---- */
+
+#define LINES_CHUNK 65536
+
+struct det_lines {
+    struct det_follow *in;
+    char *buf; /* LINES_CHUNK */
+    size_t have, start;
+    char *line; /* max + 1 */
+    size_t llen, max;
+    int skipping; /* the line under way is longer than max: its text is dropped */
+};
+
+int det_lines_open(const char *path, int follow, unsigned wait_ms, size_t max,
+                   struct det_lines **out, struct pr_error *e)
+{
+    *out = NULL;
+    struct det_follow *in;
+    if (det_follow_open(path, follow, wait_ms, &in, e) < 0)
+        return -1;
+    struct det_lines *l = pr_calloc(1, sizeof *l);
+    l->in = in;
+    l->max = max;
+    l->buf = pr_calloc(1, LINES_CHUNK);
+    l->line = pr_calloc(1, max + 1);
+    *out = l;
+    return 0;
+}
+
+/* Hands out the line collected so far (there is one when llen or skipping is set). */
+static int give_line(struct det_lines *l, struct det_line *out)
+{
+    l->line[l->llen] = '\0';
+    out->text = l->line;
+    out->len = l->llen;
+    out->too_long = l->skipping;
+    l->llen = 0;
+    l->skipping = 0;
+    return 1;
+}
+
+int det_lines_next(struct det_lines *l, struct det_line *out, struct pr_error *e)
+{
+    for (;;) {
+        while (l->start < l->have) {
+            char *p = l->buf + l->start;
+            size_t n = l->have - l->start;
+            char *nl = memchr(p, '\n', n);
+            size_t take = nl ? (size_t)(nl - p) : n;
+            if (!l->skipping) {
+                if (l->llen + take > l->max) {
+                    l->skipping = 1;
+                    l->llen = 0;
+                } else {
+                    memcpy(l->line + l->llen, p, take);
+                    l->llen += take;
+                }
+            }
+            l->start += take + (nl ? 1 : 0);
+            if (nl)
+                return give_line(l, out);
+        }
+        ssize_t n = det_follow_read(l->in, l->buf, LINES_CHUNK, e);
+        if (n == DET_FOLLOW_IDLE)
+            return 0;
+        if (n == DET_FOLLOW_RESTART || n == 0) { /* the last line had no newline */
+            if (l->llen || l->skipping)
+                return give_line(l, out);
+            if (n == 0)
+                return 2;
+            continue;
+        }
+        if (n < 0)
+            return -1;
+        l->have = (size_t)n;
+        l->start = 0;
+    }
+}
+
+void det_lines_close(struct det_lines *l)
+{
+    if (!l)
+        return;
+    det_follow_close(l->in);
+    free(l->line);
+    free(l->buf);
+    free(l);
+}

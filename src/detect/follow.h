@@ -40,4 +40,26 @@ unsigned det_follow_restarts(const struct det_follow *f);
 
 void det_follow_close(struct det_follow *f);
 
+/* Lines of a followed file (the log readers: fwsrc.c, websrc.c): what det_follow_read
+ * gives, split at newlines; a line longer than max bytes is handed out with too_long set
+ * and no text; a last line without its newline (at the end, or before a restart) is
+ * handed out too. */
+struct det_lines;
+
+struct det_line {
+    const char *text; /* NUL-terminated, without the newline; valid until the next call */
+    size_t len;
+    int too_long;
+};
+
+/* Opens path as det_follow_open does; max: the longest line kept. Returns 0, or -1. */
+int det_lines_open(const char *path, int follow, unsigned wait_ms, size_t max,
+                   struct det_lines **out, struct pr_error *e);
+
+/* Returns 1 with the next line in *out; 0 when following and nothing is new; 2 at the end
+ * of input (not following); -1 with e filled on a read error. */
+int det_lines_next(struct det_lines *l, struct det_line *out, struct pr_error *e);
+
+void det_lines_close(struct det_lines *l);
+
 #endif

@@ -9,22 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-#define CHUNK 65536
 #define WAIT_MS 200
 #define CLOCK_LAG_US (2ull * 1000000u)
 
 struct det_fwsrc {
-    struct det_follow *in;
-    int follow, skipping;
+    struct det_lines *in;
+    int follow;
     char name[256];
     uint64_t lineno;
     int year;
     uint64_t boot_us;
     uint64_t last_ts, last_read_mono; /* the last line's time, and when it was read */
-    char *buf;                        /* CHUNK */
-    size_t have, start;
-    char line[DET_FWLOG_MAX_LINE + 1];
-    size_t llen;
     struct det_fwsrc_stats st;
 };
 
@@ -55,14 +50,13 @@ static uint64_t boot_time_us(void)
 int det_fwsrc_open(const char *path, int follow, struct det_fwsrc **out, struct pr_error *e)
 {
     *out = NULL;
-    struct det_follow *in;
-    if (det_follow_open(path, follow, WAIT_MS, &in, e) < 0)
+    struct det_lines *in;
+    if (det_lines_open(path, follow, WAIT_MS, DET_FWLOG_MAX_LINE, &in, e) < 0)
         return -1;
     struct det_fwsrc *s = pr_calloc(1, sizeof *s);
     s->in = in;
     s->follow = follow;
     snprintf(s->name, sizeof s->name, "%s", strcmp(path, "-") ? path : "<stdin>");
-    s->buf = pr_calloc(1, CHUNK);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -72,12 +66,12 @@ int det_fwsrc_open(const char *path, int follow, struct det_fwsrc **out, struct 
     return 0;
 }
 
-static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
+static int handle_line(struct det_fwsrc *s, const struct det_line *l, struct det_event *ev,
+                       struct pr_error *e)
 {
     s->st.lines++;
     s->lineno++;
-    if (s->skipping) {
-        s->skipping = 0;
+    if (l->too_long) {
         s->st.bad_lines++;
         pr_errf(e, "%s:%llu: line longer than %d bytes", s->name, (unsigned long long)s->lineno,
                 DET_FWLOG_MAX_LINE);
@@ -85,7 +79,7 @@ static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_erro
     }
     struct det_fwlog_line fl;
     struct pr_error pe;
-    int r = det_fwlog_parse(s->line, s->llen, s->year, &fl, &pe);
+    int r = det_fwlog_parse(l->text, l->len, s->year, &fl, &pe);
     if (r < 0) {
         s->st.bad_lines++;
         pr_errf(e, "%s:%llu: %s", s->name, (unsigned long long)s->lineno, pe.msg);
@@ -109,61 +103,21 @@ static int handle_line(struct det_fwsrc *s, struct det_event *ev, struct pr_erro
     return 1;
 }
 
-/* Ends the line in s->line; returns what handle_line returns (0 when there is none). */
-static int end_line(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
-{
-    if (!s->llen && !s->skipping)
-        return 0;
-    int r = handle_line(s, ev, e);
-    s->llen = 0;
-    return r;
-}
-
 int det_fwsrc_next(struct det_fwsrc *s, struct det_event *ev, struct pr_error *e)
 {
     for (;;) {
-        while (s->start < s->have) {
-            char *p = s->buf + s->start;
-            size_t n = s->have - s->start;
-            char *nl = memchr(p, '\n', n);
-            size_t take = nl ? (size_t)(nl - p) : n;
-            if (!s->skipping) {
-                if (s->llen + take > DET_FWLOG_MAX_LINE) {
-                    s->skipping = 1;
-                    s->llen = 0;
-                } else {
-                    memcpy(s->line + s->llen, p, take);
-                    s->llen += take;
-                }
-            }
-            s->start += take + (nl ? 1 : 0);
-            if (nl) {
-                int r = handle_line(s, ev, e);
-                s->llen = 0;
-                if (r != 0)
-                    return r;
-            }
-        }
-        ssize_t n = det_follow_read(s->in, s->buf, CHUNK, e);
-        if (n == DET_FOLLOW_IDLE)
-            return 0;
-        if (n == DET_FOLLOW_RESTART) { /* the old file's last line, if it had no newline */
-            int r = end_line(s, ev, e);
-            if (r != 0)
-                return r;
-            continue;
-        }
+        struct det_line l;
+        int n = det_lines_next(s->in, &l, e);
         if (n < 0) {
             char msg[sizeof e->msg];
             snprintf(msg, sizeof msg, "%s", e->msg);
             return pr_errf(e, "%s after line %llu", msg, (unsigned long long)s->lineno);
         }
-        if (n == 0) {
-            int r = end_line(s, ev, e); /* last line without a newline */
-            return r != 0 ? r : 2;
-        }
-        s->have = (size_t)n;
-        s->start = 0;
+        if (n != 1)
+            return n; /* 0 idle, 2 the end */
+        int r = handle_line(s, &l, ev, e);
+        if (r != 0)
+            return r;
     }
 }
 
@@ -184,7 +138,6 @@ void det_fwsrc_close(struct det_fwsrc *s)
 {
     if (!s)
         return;
-    det_follow_close(s->in);
-    free(s->buf);
+    det_lines_close(s->in);
     free(s);
 }

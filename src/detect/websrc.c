@@ -8,18 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#define CHUNK 65536
-
 struct det_websrc {
-    struct det_follow *in;
-    int skipping;
+    struct det_lines *in;
     char name[256];
     uint64_t lineno;
     struct det_httplog *parser;
-    char *buf;
-    size_t have, start;
-    char *line; /* DET_HTTPLOG_MAX_LINE */
-    size_t llen;
     struct det_websrc_stats st;
 };
 
@@ -37,9 +30,9 @@ int det_websrc_open(const char *path, int follow, const char *format, const char
     struct det_httplog *p;
     if (det_httplog_new(format, custom, &p, e) < 0)
         return -1;
-    struct det_follow *in;
+    struct det_lines *in;
     /* no wait at the end: det_run sleeps once when every input is idle */
-    if (det_follow_open(path, follow, 0, &in, e) < 0) {
+    if (det_lines_open(path, follow, 0, DET_HTTPLOG_MAX_LINE, &in, e) < 0) {
         det_httplog_free(p);
         return -1;
     }
@@ -47,25 +40,23 @@ int det_websrc_open(const char *path, int follow, const char *format, const char
     s->parser = p;
     s->in = in;
     snprintf(s->name, sizeof s->name, "%s", strcmp(path, "-") ? path : "<stdin>");
-    s->buf = pr_calloc(1, CHUNK);
-    s->line = pr_calloc(1, DET_HTTPLOG_MAX_LINE + 1);
     *out = s;
     return 0;
 }
 
-static int handle_line(struct det_websrc *s, struct det_http_req *r, struct pr_error *e)
+static int handle_line(struct det_websrc *s, const struct det_line *l, struct det_http_req *r,
+                       struct pr_error *e)
 {
     s->st.lines++;
     s->lineno++;
-    if (s->skipping) {
-        s->skipping = 0;
+    if (l->too_long) {
         s->st.bad_lines++;
         pr_errf(e, "%s:%llu: line longer than %d bytes, at column %d", s->name,
                 (unsigned long long)s->lineno, DET_HTTPLOG_MAX_LINE, DET_HTTPLOG_MAX_LINE + 1);
         return 3;
     }
     struct pr_error pe = {""};
-    int rc = det_httplog_feed(s->parser, s->line, s->llen, r, &pe);
+    int rc = det_httplog_feed(s->parser, l->text, l->len, r, &pe);
     if (rc < 0) {
         s->st.bad_lines++;
         pr_errf(e, "%s:%llu: %s", s->name, (unsigned long long)s->lineno, pe.msg);
@@ -84,49 +75,18 @@ static int handle_line(struct det_websrc *s, struct det_http_req *r, struct pr_e
 int det_websrc_next(struct det_websrc *s, struct det_http_req *r, struct pr_error *e)
 {
     for (;;) {
-        while (s->start < s->have) {
-            char *p = s->buf + s->start;
-            size_t n = s->have - s->start;
-            char *nl = memchr(p, '\n', n);
-            size_t take = nl ? (size_t)(nl - p) : n;
-            if (!s->skipping) {
-                if (s->llen + take > DET_HTTPLOG_MAX_LINE) {
-                    s->skipping = 1;
-                    s->llen = 0;
-                } else {
-                    memcpy(s->line + s->llen, p, take);
-                    s->llen += take;
-                }
-            }
-            s->start += take + (nl ? 1 : 0);
-            if (nl) {
-                int rc = handle_line(s, r, e);
-                s->llen = 0;
-                if (rc != 0)
-                    return rc;
-            }
-        }
-        ssize_t n = det_follow_read(s->in, s->buf, CHUNK, e);
-        if (n == DET_FOLLOW_IDLE)
-            return 0;
-        if (n == DET_FOLLOW_RESTART || n == 0) { /* a last line without its newline */
-            if (s->llen || s->skipping) {
-                int rc = handle_line(s, r, e);
-                s->llen = 0;
-                if (rc != 0)
-                    return rc;
-            }
-            if (n == 0)
-                return 2;
-            continue;
-        }
+        struct det_line l;
+        int n = det_lines_next(s->in, &l, e);
         if (n < 0) {
             char msg[sizeof e->msg];
             snprintf(msg, sizeof msg, "%s", e->msg);
             return pr_errf(e, "%s after line %llu", msg, (unsigned long long)s->lineno);
         }
-        s->have = (size_t)n;
-        s->start = 0;
+        if (n != 1)
+            return n; /* 0 idle, 2 the end */
+        int rc = handle_line(s, &l, r, e);
+        if (rc != 0)
+            return rc;
     }
 }
 
@@ -149,9 +109,7 @@ void det_websrc_close(struct det_websrc *s)
 {
     if (!s)
         return;
-    det_follow_close(s->in);
+    det_lines_close(s->in);
     det_httplog_free(s->parser);
-    free(s->line);
-    free(s->buf);
     free(s);
 }
