@@ -73,6 +73,7 @@ enum conn_state {
 #define C_PROVEN 4  /* the initiator's ACK acknowledged our SYN-ACK */
 #define C_RDATA 8   /* the responder sent data (from a believable sender, see believable()) */
 #define C_CLIENT 16 /* answered as a client's request is: taken back, no probe (retract()) */
+#define C_FOUND 32  /* its SYN-ACK showed the port open: its own handshake is no later connect */
 
 /* What probe() counted for the flow's first packet (conn.counted), so that retract() can
  * take exactly that back. */
@@ -87,7 +88,7 @@ struct conn {
     struct pr_addr a, b; /* initiator, responder */
     uint16_t ap, bp;
     uint8_t proto, state, tech, counted, vote, ttl, prio; /* counted: CNT_* bits */
-    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN, C_RDATA, C_CLIENT */
+    uint8_t fl;        /* C_DATA, C_REFUSED, C_PROVEN, C_RDATA, C_CLIENT, C_FOUND */
     uint16_t sa_ack16; /* low 16 bits of the SYN-ACK's seq + 1: what a real initiator acks */
     uint64_t ts_us;    /* first packet */
     uint64_t last_us;  /* last packet */
@@ -1052,13 +1053,15 @@ static void scan_add_host(struct det_engine *d, struct scan *sc, const struct pr
         sc->nhosts_bits++;
 }
 
-static void add_open(uint16_t *open, uint8_t *n, unsigned cap, uint16_t port)
+/* Adds port to the open list; 1 when it was not there before. */
+static int add_open(uint16_t *open, uint8_t *n, unsigned cap, uint16_t port)
 {
     for (unsigned i = 0; i < *n; i++)
         if (open[i] == port)
-            return;
+            return 0;
     if (*n < cap)
         open[(*n)++] = port;
+    return 1;
 }
 
 /* Opens the scan record of s's family f, from what the source table holds. `judging`: the
@@ -1328,16 +1331,17 @@ static void outcome(struct det_engine *d, struct conn *c, int success)
     check_source(d, s);
 }
 
+/* c's SYN-ACK (or UDP answer) shows its port open; a port new to the source's lists marks
+ * c as the flow that found it (C_FOUND). */
 static void open_port(struct det_engine *d, struct conn *c)
 {
     struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
     struct scan *sc = src_scan(d, s, fam_of[c->tech]);
-    if (sc)
-        add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp);
-    else
-        add_open(s->open, &s->nopen, 8, c->bp);
+    if (sc ? add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp)
+           : add_open(s->open, &s->nopen, 8, c->bp))
+        c->fl |= C_FOUND;
 }
 
 /* ---------------------------------------------------------------- client traffic */
@@ -1436,11 +1440,13 @@ static void tcp_client(struct det_engine *d, struct conn *c)
 
 /* A source judged a scanner completed a handshake on c (proven by its ACK) to a port one
  * of its open scans of that one target found open, and c was no probe of that scan (the
- * port was no first contact): the hooks' connect (scan_then_connect). Sweeps keep no open
- * ports per host, so a connection after one cannot be tied to what it found. */
+ * port was no first contact, and c is not the flow whose SYN-ACK found it: a connect
+ * scan's own handshake whose first contact the source's filter took for a repeat): the
+ * hooks' connect (scan_then_connect). Sweeps keep no open ports per host, so a connection
+ * after one cannot be tied to what it found. */
 static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
 {
-    if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST))
+    if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST) || (c->fl & C_FOUND))
         return;
     for (unsigned f = 0; f < F_N; f++) {
         struct scan *sc = src_scan(d, s, f);
