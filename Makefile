@@ -49,7 +49,7 @@ build-fuzz/.built: $(wildcard src/*/*.c src/*/*.h tests/fuzz/*.c tests/fuzz/*.h)
 	@touch $@
 
 demo: deps all
-	@tests/lab/demo.sh build/portreeve
+	@build/portreeve demo
 
 check: deps all build-asan/.built build-fuzz/.built
 	@tests/run.sh
