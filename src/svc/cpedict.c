@@ -480,6 +480,20 @@ static int load_dir(struct cpedict *d, const char *path, struct pr_error *e)
     return rc;
 }
 
+/* The index of the first pair of p[0..n) (sorted) whose a is key, or of where it would be. */
+static size_t first_of(const struct pair *p, size_t n, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(p[mid].a, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Renames chain (a -> b, later b -> c): every key gets as aliases all the keys it is
  * linked to, up to CPEDICT_MAX_CHAIN keys per chain (a bound against quadratic growth
  * from a hostile file; NVD's chains are short). The walks read the sorted pairs; what
@@ -497,15 +511,7 @@ static int close_chains(struct cpedict *d, struct pr_error *e, const char *name)
         seen[ns++] = d->p[i].a;
         while (head < ns) {
             const char *k = seen[head++];
-            size_t lo = 0, hi = n0;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(d->p[mid].a, k) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (; lo < n0 && !strcmp(d->p[lo].a, k); lo++) {
+            for (size_t lo = first_of(d->p, n0, k); lo < n0 && !strcmp(d->p[lo].a, k); lo++) {
                 int known = 0;
                 for (size_t s = 0; s < ns && !known; s++)
                     known = !strcmp(seen[s], d->p[lo].b);
@@ -580,14 +586,7 @@ const char *cpedict_alias(const struct cpedict *d, const char *key, size_t i)
 {
     if (!d)
         return NULL;
-    size_t lo = 0, hi = d->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(d->p[mid].a, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_of(d->p, d->n, key);
     if (lo + i < d->n && !strcmp(d->p[lo + i].a, key))
         return d->p[lo + i].b;
     return NULL;
