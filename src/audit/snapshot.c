@@ -139,7 +139,9 @@ void snap_port_version(const struct port_result *p, char *buf, size_t len, const
 #endif
 }
 
-int snap_from_result(struct snapshot *s, const struct scan_result *r)
+/* collapse 0: every port with a conclusion listed (a shard's part: its unprobed ports are
+ * PS_UNKNOWN and left out, the run's union is collapsed when loaded) */
+static void from_result(struct snapshot *s, const struct scan_result *r, int collapse)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->label, sizeof s->label, "this scan");
@@ -162,7 +164,7 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
             if (hr->ports[j].state < PS_COUNT)
                 count[hr->ports[j].state]++;
         int extra = -1;
-        for (int st = 0; st < PS_COUNT; st++)
+        for (int st = 0; st < PS_COUNT && collapse; st++)
             if (st != PS_OPEN && count[st] >= COLLAPSE_MIN &&
                 (extra < 0 || count[st] > count[extra]))
                 extra = st;
@@ -170,7 +172,7 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
                                             extra >= 0 ? ps_name((enum port_state)extra) : "");
         for (size_t j = 0; j < hr->nports; j++) {
             const struct port_result *p = &hr->ports[j];
-            if ((int)p->state == extra)
+            if ((int)p->state == extra || (!collapse && p->state == PS_UNKNOWN))
                 continue;
             const char *svc = r->svc ? svc_name(r->svc, (enum pr_proto)p->proto, p->port) : NULL;
             char ver[SNAP_VERSION] = "";
@@ -179,7 +181,43 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
         }
     }
     snap_sort(s);
+}
+
+int snap_from_result(struct snapshot *s, const struct scan_result *r)
+{
+    from_result(s, r, 1);
     return 0;
+}
+
+void snap_from_shard(struct snapshot *s, const struct scan_result *r)
+{
+    from_result(s, r, 0);
+}
+
+void snap_collapse(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->nhosts; i++) {
+        struct snap_host *h = &s->hosts[i];
+        if (h->extra_state[0])
+            continue;
+        size_t count[PS_COUNT] = {0};
+        for (size_t j = 0; j < h->nports; j++)
+            for (int st = PS_CLOSED; st < PS_COUNT; st++)
+                count[st] += !strcmp(h->ports[j].state, ps_name((enum port_state)st));
+        int extra = -1;
+        for (int st = PS_CLOSED; st < PS_COUNT; st++)
+            if (count[st] >= COLLAPSE_MIN && (extra < 0 || count[st] > count[extra]))
+                extra = st;
+        if (extra < 0)
+            continue;
+        const char *name = ps_name((enum port_state)extra);
+        snprintf(h->extra_state, sizeof h->extra_state, "%s", name);
+        size_t k = 0;
+        for (size_t j = 0; j < h->nports; j++)
+            if (strcmp(h->ports[j].state, name))
+                h->ports[k++] = h->ports[j];
+        h->nports = k;
+    }
 }
 
 /* ---- nmap XML ---- */
