@@ -749,11 +749,12 @@ int hist_shard_begin(const char *uri, const char *run_key, unsigned index,
         goto fail;
     }
     params_text(p, mine, sizeof mine); /* params_differ cut it up */
-    const char *ip[] = {ids, shard, host ? host : "", now, mine};
+    /* placeholders are numbered in order of first use (hist_backend.h) */
+    const char *ip[] = {host ? host : "", now, mine, ids, shard};
     if (q(db,
-          sh.have ? "UPDATE run_shards SET host = $3, started = $4, params = $5 WHERE run_id = "
-                    "$1 AND shard = $2"
-                  : "INSERT INTO run_shards (run_id, shard, host, started, params) VALUES ($1, "
+          sh.have ? "UPDATE run_shards SET host = $1, started = $2, params = $3 WHERE run_id = "
+                    "$4 AND shard = $5"
+                  : "INSERT INTO run_shards (host, started, params, run_id, shard) VALUES ($1, "
                     "$2, $3, $4, $5)",
           5, ip, NULL, NULL, e) < 0)
         goto fail;
@@ -805,22 +806,25 @@ static int store_shard(struct hist_db *db, int64_t id, unsigned index, const str
             snprintf(port, sizeof port, "%u", p->port);
             const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
                                 p->service, p->version};
+            /* a port another shard stored too (a connect scan, -sT, probes every port in
+             * every shard) keeps the first shard's answer */
             if (q(db,
                   "INSERT INTO ports (run_id, addr, proto, port, state, service, version) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                   7, pp, NULL, NULL, e) < 0)
                 goto fail;
         }
     }
-    const char *up[] = {ids, shard, now}, *rp[] = {ids, now, s->scanned[0], s->scanned[1]};
-    if (q(db, "UPDATE run_shards SET ended = $3 WHERE run_id = $1 AND shard = $2", 3, up, NULL,
+    /* placeholders are numbered in order of first use (hist_backend.h) */
+    const char *up[] = {now, ids, shard}, *rp[] = {now, s->scanned[0], s->scanned[1], ids};
+    if (q(db, "UPDATE run_shards SET ended = $1 WHERE run_id = $2 AND shard = $3", 3, up, NULL,
           NULL, e) < 0 ||
         q(db,
-          "UPDATE runs SET ended = CASE WHEN ended > $2 THEN ended ELSE $2 END, tcp_ports = $3, "
-          "udp_ports = $4, started = (SELECT MIN(started) FROM run_shards WHERE run_id = $1), "
-          "hosts_up = (SELECT COUNT(*) FROM hosts WHERE run_id = $1 AND up = 1), nhosts = "
-          "(SELECT COUNT(*) FROM hosts WHERE run_id = $1), open_ports = (SELECT COUNT(*) FROM "
-          "ports WHERE run_id = $1 AND state = 'open') WHERE id = $1",
+          "UPDATE runs SET ended = CASE WHEN ended > $1 THEN ended ELSE $1 END, tcp_ports = $2, "
+          "udp_ports = $3, started = (SELECT MIN(started) FROM run_shards WHERE run_id = $4), "
+          "hosts_up = (SELECT COUNT(*) FROM hosts WHERE run_id = $4 AND up = 1), nhosts = "
+          "(SELECT COUNT(*) FROM hosts WHERE run_id = $4), open_ports = (SELECT COUNT(*) FROM "
+          "ports WHERE run_id = $4 AND state = 'open') WHERE id = $4",
           4, rp, NULL, NULL, e) < 0)
         goto fail;
     return db->ops->commit(db->conn, e);

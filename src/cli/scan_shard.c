@@ -26,6 +26,11 @@ int scan_run_id_check(const char *id, struct pr_error *e)
                        "--run-id '%.40s': character %zu is not a letter, digit or one of "
                        "._:@+-",
                        id, bad + 1);
+    if (strspn(id, "0123456789") == n)
+        return pr_errf(e,
+                       "--run-id '%.40s': a name, not a number (numbers are the history's "
+                       "run ids)",
+                       id);
     return 0;
 }
 
@@ -79,11 +84,19 @@ static void ports_text(const struct port_list *pl, char *buf, size_t len)
     }
 }
 
-int scan_shard_begin(const struct scan_config *cfg, const char *db, const char *run_id,
+int scan_shard_begin(const struct scan_config *cfg, const char *db_uri, const char *run_id,
                      int seed_given, struct pr_error *e)
 {
-    if (cfg->shard_count < 1)
-        return 0;
+    if (cfg->shard_count < 1) { /* a named run: the name must be new (checked again at the end) */
+        struct hist_db *db = hist_open(db_uri, e);
+        int64_t id;
+        int rc = db ? hist_find(db, run_id, &id, e) : -1;
+        hist_close(db);
+        if (rc == 0)
+            return pr_errf(e, "run id '%s' is already in the history (run %lld)", run_id,
+                           (long long)id);
+        return rc < 0 ? -1 : 0;
+    }
     if (!seed_given)
         return pr_errf(e, "--shard with --run-id needs --seed N, the same on every shard (it "
                           "decides which probes each shard sends)");
@@ -100,5 +113,5 @@ int scan_shard_begin(const struct scan_config *cfg, const char *db, const char *
     if (gethostname(host, sizeof host - 1) < 0)
         snprintf(host, sizeof host, "?");
     int64_t id;
-    return hist_shard_begin(db, run_id, cfg->shard_index, &p, cfg->args, host, &id, e);
+    return hist_shard_begin(db_uri, run_id, cfg->shard_index, &p, cfg->args, host, &id, e);
 }

@@ -12,13 +12,14 @@
 
 #include <stdint.h>
 
-/* Checks a --run-id value: 1 to 127 characters of [A-Za-z0-9._:@+-]. 0 or -1 with e. */
+/* Checks a --run-id value: 1 to 127 characters of [A-Za-z0-9._:@+-], not all digits (a
+ * number names a run by its id). 0 or -1 with e. */
 int scan_run_id_check(const char *id, struct pr_error *e);
-/* Registers shard cfg->shard_index of run `run_id` in the history at `db` with the
+/* Registers shard cfg->shard_index of run `run_id` in the history at `db_uri` with the
  * parameters every shard must share (targets, ports, techniques, seed, N); a run without
- * shards is not registered (it is stored whole at the end). seed_given: --seed was on the
- * command line (shards need one). Returns 0, or -1 with e. */
-int scan_shard_begin(const struct scan_config *cfg, const char *db, const char *run_id,
+ * shards is only checked to be new (it is stored whole at the end). seed_given: --seed was
+ * on the command line (shards need one). Returns 0, or -1 with e. */
+int scan_shard_begin(const struct scan_config *cfg, const char *db_uri, const char *run_id,
                      int seed_given, struct pr_error *e);
 
 #endif
