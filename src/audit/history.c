@@ -554,7 +554,9 @@ int hist_load(struct hist_db *db, int64_t id, struct hist_run *run, struct snaps
           1, p, row_port, s, e) < 0)
         goto fail;
     snap_sort(s);
-    if (run->shard_total > 0) /* the shards stored every port: the union, collapsed */
+    /* the shards stored every port: the union, collapsed; not an incomplete union, whose
+     * unlisted ports may be a missing shard's, not in the common state */
+    if (run->shard_total > 0 && !HIST_INCOMPLETE(run))
         snap_collapse(s);
     return 0;
 fail:
