@@ -55,9 +55,9 @@ static void audit_usage(FILE *f)
           "RISK LEVELS); --json writes them as JSON lines, --sarif as a SARIF 2.1.0 log.\n"
           "--passive judges what 'portreeve detect --db' saw instead of scanning: the\n"
           "services home hosts answered on that the policy does not allow.\n"
-          "--run ID judges a stored scan (a run id or a --run-id name; a sharded run as the\n"
-          "union of its shards) instead of scanning; an incomplete sharded run only with\n"
-          "--partial.\n"
+          "--run ID judges a stored scan instead of scanning: a history run id, or the name\n"
+          "given with `scan --run-id`; a sharded run is the union of its shards, and an\n"
+          "incomplete one is refused unless --partial.\n"
           "Exit: 0 compliant, 1 violations (with --fail-on: a finding at or above that\n"
           "risk), 2 errors.\n",
           f);
@@ -816,9 +816,9 @@ int cmd_history(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("usage: portreeve history [--db PATH|postgresql://...] [--policy FILE] "
-                 "[--last N] [--json]\nLists the stored scans and audits, oldest first; a "
-                 "sharded run (scan --shard I/N\n--run-id ID) is one run, with the shards "
-                 "that have not finished named.\n--json: one JSON object per run, with its "
+                 "[--last N] [--json]\nLists the stored scans and audits, oldest first. A "
+                 "sharded run\n(`scan --shard I/N --run-id ID`) is one line, naming the "
+                 "shards that have not\nfinished. --json: one JSON object per run, with its "
                  "shards.");
             return PR_EXIT_OK;
         } else {
@@ -934,8 +934,9 @@ int cmd_diff(int argc, char **argv)
             continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("usage: portreeve diff [--db PATH|postgresql://...] [--partial] A B\n"
-                 "A and B are history run ids, --run-id names or nmap XML files. A sharded\n"
-                 "run is the union of its shards; an incomplete one only with --partial.\n"
+                 "A and B are history run ids, run names (`scan --run-id`) or nmap XML files.\n"
+                 "A sharded run is the union of its shards; an incomplete one is refused\n"
+                 "unless --partial.\n"
                  "Exit: 0 same, 1 changed, 2 error.");
             return PR_EXIT_OK;
         }
