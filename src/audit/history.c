@@ -264,6 +264,43 @@ static const char *proto_name(uint8_t p)
     return p == PR_UDP ? "udp" : "tcp";
 }
 
+/* The hosts and ports of s under run `ids`, inside the caller's transaction. With `merge`
+ * (a shard joining its run) a host already stored by another shard is up when either found
+ * it up, and a port another shard stored too (a connect scan, -sT, probes every port in
+ * every shard) keeps the first shard's answer. */
+static int store_hosts(struct hist_db *db, const char *ids, const struct snapshot *s, int merge,
+                       struct pr_error *e)
+{
+    for (size_t i = 0; i < s->nhosts; i++) {
+        const struct snap_host *h = &s->hosts[i];
+        const char *hp[] = {ids, h->addr, h->name, h->up ? "1" : "0", h->extra_state};
+        if (q(db,
+              merge ? "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, "
+                      "$3, $4, $5) ON CONFLICT (run_id, addr) DO UPDATE SET up = CASE WHEN "
+                      "excluded.up > hosts.up THEN excluded.up ELSE hosts.up END, name = CASE "
+                      "WHEN hosts.name = '' THEN excluded.name ELSE hosts.name END"
+                    : "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, "
+                      "$3, $4, $5)",
+              5, hp, NULL, NULL, e) < 0)
+            return -1;
+        for (size_t j = 0; j < h->nports; j++) {
+            const struct snap_port *p = &h->ports[j];
+            char port[8];
+            snprintf(port, sizeof port, "%u", p->port);
+            const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
+                                p->service, p->version};
+            if (q(db,
+                  merge ? "INSERT INTO ports (run_id, addr, proto, port, state, service, "
+                          "version) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+                        : "INSERT INTO ports (run_id, addr, proto, port, state, service, "
+                          "version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  7, pp, NULL, NULL, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int hist_store(struct hist_db *db, struct hist_run *run, const struct snapshot *s,
                const struct violation *v, size_t nv, struct pr_error *e)
 {
@@ -299,27 +336,8 @@ int hist_store(struct hist_db *db, struct hist_run *run, const struct snapshot *
     }
     char ids[24];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
-    for (size_t i = 0; i < s->nhosts; i++) {
-        const struct snap_host *h = &s->hosts[i];
-        const char *hp[] = {ids, h->addr, h->name, h->up ? "1" : "0", h->extra_state};
-        if (q(db,
-              "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, $3, "
-              "$4, $5)",
-              5, hp, NULL, NULL, e) < 0)
-            goto fail;
-        for (size_t j = 0; j < h->nports; j++) {
-            const struct snap_port *p = &h->ports[j];
-            char port[8];
-            snprintf(port, sizeof port, "%u", p->port);
-            const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
-                                p->service, p->version};
-            if (q(db,
-                  "INSERT INTO ports (run_id, addr, proto, port, state, service, version) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                  7, pp, NULL, NULL, e) < 0)
-                goto fail;
-        }
-    }
+    if (store_hosts(db, ids, s, 0, e) < 0)
+        goto fail;
     for (size_t i = 0; i < nv; i++) {
         char port[8];
         snprintf(port, sizeof port, "%u", v[i].port);
@@ -792,31 +810,8 @@ static int store_shard(struct hist_db *db, int64_t id, unsigned index, const str
                 sh.have ? "already stored" : "not registered");
         goto fail;
     }
-    for (size_t i = 0; i < s->nhosts; i++) {
-        const struct snap_host *h = &s->hosts[i];
-        const char *hp[] = {ids, h->addr, h->name, h->up ? "1" : "0"};
-        if (q(db,
-              "INSERT INTO hosts (run_id, addr, name, up) VALUES ($1, $2, $3, $4) ON CONFLICT "
-              "(run_id, addr) DO UPDATE SET up = CASE WHEN excluded.up > hosts.up THEN "
-              "excluded.up ELSE hosts.up END, name = CASE WHEN hosts.name = '' THEN "
-              "excluded.name ELSE hosts.name END",
-              4, hp, NULL, NULL, e) < 0)
-            goto fail;
-        for (size_t j = 0; j < h->nports; j++) {
-            const struct snap_port *p = &h->ports[j];
-            char port[8];
-            snprintf(port, sizeof port, "%u", p->port);
-            const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
-                                p->service, p->version};
-            /* a port another shard stored too (a connect scan, -sT, probes every port in
-             * every shard) keeps the first shard's answer */
-            if (q(db,
-                  "INSERT INTO ports (run_id, addr, proto, port, state, service, version) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                  7, pp, NULL, NULL, e) < 0)
-                goto fail;
-        }
-    }
+    if (store_hosts(db, ids, s, 1, e) < 0)
+        goto fail;
     /* placeholders are numbered in order of first use (hist_backend.h) */
     const char *up[] = {now, ids, shard}, *rp[] = {now, s->scanned[0], s->scanned[1], ids};
     if (q(db, "UPDATE run_shards SET ended = $1 WHERE run_id = $2 AND shard = $3", 3, up, NULL,

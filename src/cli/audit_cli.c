@@ -266,22 +266,85 @@ static int write_html(const char *path, const struct report_input *in)
     return 0;
 }
 
+/* What changed since the previous audit of policy_abs (*ch, *nch; prev_label "run N", or ""
+ * when there is none), then run stored with its snapshot and violations. Returns 0, or 1
+ * after printing a database error. */
+static int compare_and_store(struct hist_db *db, const char *policy_abs, struct hist_run *run,
+                             const struct snapshot *snap, const struct violation *v, size_t nv,
+                             struct diff_change **ch, size_t *nch, char *prev_label, size_t len)
+{
+    struct pr_error e = {{0}};
+    int64_t prev_id;
+    struct snapshot prev;
+    struct hist_run prev_run;
+    prev_label[0] = '\0';
+    int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
+    if (pr == 0)
+        pr = hist_load(db, prev_id, &prev_run, &prev, &e);
+    if (pr == 0) {
+        diff_snapshots(&prev, snap, ch, nch);
+        snprintf(prev_label, len, "run %lld", (long long)prev_id);
+        snap_free(&prev);
+    } else if (pr < 0) {
+        fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
+        return 1;
+    }
+    if (hist_store(db, run, snap, v, nv, &e) < 0) {
+        fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* For the audits that read the history instead of scanning (--passive, --run: `mode`):
+ * refuses --no-db and --html, opens --json and --sarif. 0, or -1 after printing why. */
+static int open_store_outputs(const struct audit_opts *o, const char *mode, FILE **json_out,
+                              FILE **sarif_out)
+{
+    *json_out = *sarif_out = NULL;
+    if (o->no_db || o->html) {
+        fprintf(stderr,
+                "portreeve audit: %s reads the history store: no --no-db or --html with "
+                "it\n",
+                mode);
+        return -1;
+    }
+    if ((o->json && !(*json_out = open_output("--json", o->json))) ||
+        (o->sarif && !(*sarif_out = open_output("--sarif", o->sarif)))) {
+        close_output("--json", o->json, *json_out, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the findings to --json and --sarif (each closed; NULL: not asked). 0 or -1. */
+static int write_store_outputs(const struct audit_opts *o, const struct policy *pol,
+                               const struct finding *fnd, size_t nfnd, FILE *json_out,
+                               FILE *sarif_out)
+{
+    int rc = 0;
+    if (json_out &&
+        close_output("--json", o->json, json_out,
+                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
+            0)
+        rc = -1;
+    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
+                                  start_output(sarif_out) < 0
+                                      ? -1
+                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
+                                                             PR_VERSION)) < 0)
+        rc = -1;
+    return rc;
+}
+
 /* audit --passive: the inventory detect kept in the history store, judged without a scan;
  * nothing is stored. Returns the exit code. */
 static int audit_passive(const struct audit_opts *o, const struct policy *pol)
 {
     struct pr_error e = {{0}};
-    if (o->no_db || o->html) {
-        fprintf(stderr, "portreeve audit: --passive reads the history store: no --no-db or "
-                        "--html with it\n");
+    FILE *json_out, *sarif_out;
+    if (open_store_outputs(o, "--passive", &json_out, &sarif_out) < 0)
         return AUDIT_ERR;
-    }
-    FILE *json_out = NULL, *sarif_out = NULL;
-    if ((o->json && !(json_out = open_output("--json", o->json))) ||
-        (o->sarif && !(sarif_out = open_output("--sarif", o->sarif)))) {
-        close_output("--json", o->json, json_out, 0);
-        return AUDIT_ERR;
-    }
     struct hist_db *db = hist_open(o->db, &e);
     struct pas_result pr;
     if (!db || pas_load_result(db, &pr, &e) < 0) {
@@ -309,18 +372,7 @@ static int audit_passive(const struct audit_opts *o, const struct policy *pol)
     findings_first_seen(fnd, nfnd, NULL, NULL, time(NULL), &e);
     print_findings(fnd, nfnd);
     fflush(stdout);
-    int io_err = 0;
-    if (json_out &&
-        close_output("--json", o->json, json_out,
-                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
-            0)
-        io_err = 1;
-    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
-                                  start_output(sarif_out) < 0
-                                      ? -1
-                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
-                                                             PR_VERSION)) < 0)
-        io_err = 1;
+    int io_err = write_store_outputs(o, pol, fnd, nfnd, json_out, sarif_out) < 0;
     int fail = o->fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o->fail_on) : counted > 0;
     free(fnd);
     free(v);
@@ -355,17 +407,9 @@ static int check_complete(const char *cmd, const struct hist_run *run, int parti
 static int audit_stored(const struct audit_opts *o, const struct policy *pol)
 {
     struct pr_error e = {{0}};
-    if (o->no_db || o->html) {
-        fprintf(stderr, "portreeve audit: --run reads the history store: no --no-db or --html "
-                        "with it\n");
+    FILE *json_out, *sarif_out;
+    if (open_store_outputs(o, "--run", &json_out, &sarif_out) < 0)
         return AUDIT_ERR;
-    }
-    FILE *json_out = NULL, *sarif_out = NULL;
-    if ((o->json && !(json_out = open_output("--json", o->json))) ||
-        (o->sarif && !(sarif_out = open_output("--sarif", o->sarif)))) {
-        close_output("--json", o->json, json_out, 0);
-        return AUDIT_ERR;
-    }
     int exit_code = AUDIT_ERR;
     struct hist_db *db = hist_open(o->db, &e);
     struct hist_run src;
@@ -409,24 +453,8 @@ static int audit_stored(const struct audit_opts *o, const struct policy *pol)
     struct diff_change *ch = NULL;
     size_t nch = 0;
     char prev_label[64] = "";
-    int64_t prev_id;
-    int io_err = 0, pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
-    struct snapshot prev;
-    struct hist_run prev_run;
-    if (pr == 0)
-        pr = hist_load(db, prev_id, &prev_run, &prev, &e);
-    if (pr == 0) {
-        diff_snapshots(&prev, &snap, &ch, &nch);
-        snprintf(prev_label, sizeof prev_label, "run %lld", (long long)prev_id);
-        snap_free(&prev);
-    } else if (pr < 0) {
-        fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
-        io_err = 1;
-    }
-    if (!io_err && hist_store(db, &run, &snap, v, nv, &e) < 0) {
-        fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
-        io_err = 1;
-    }
+    int io_err = compare_and_store(db, policy_abs, &run, &snap, v, nv, &ch, &nch, prev_label,
+                                   sizeof prev_label);
     printf("(judging stored scan run %lld%s%s%s, %s)\n", (long long)id, src.run_key[0] ? " '" : "",
            src.run_key, src.run_key[0] ? "'" : "",
            HIST_INCOMPLETE(&src) ? "incomplete: --partial" : "no scan sent");
@@ -439,19 +467,9 @@ static int audit_stored(const struct audit_opts *o, const struct policy *pol)
         io_err = 1;
     print_findings(fnd, nfnd);
     fflush(stdout);
-    if (json_out &&
-        close_output("--json", o->json, json_out,
-                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
-            0)
+    if (write_store_outputs(o, pol, fnd, nfnd, json_out, sarif_out) < 0)
         io_err = 1;
-    json_out = NULL;
-    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
-                                  start_output(sarif_out) < 0
-                                      ? -1
-                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
-                                                             PR_VERSION)) < 0)
-        io_err = 1;
-    sarif_out = NULL;
+    json_out = sarif_out = NULL;
     int fail = o->fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o->fail_on) : counted > 0;
     exit_code = io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
     free(fnd);
@@ -614,27 +632,11 @@ static int audit_main(int argc, char **argv)
     size_t nch = 0;
     char prev_label[64] = "";
     int have_prev = 0;
-    int64_t prev_id;
     int io_err = 0;
     if (db) {
-        int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
-        struct snapshot prev;
-        struct hist_run prev_run;
-        if (pr == 0)
-            pr = hist_load(db, prev_id, &prev_run, &prev, &e);
-        if (pr == 0) {
-            diff_snapshots(&prev, &snap, &ch, &nch);
-            snprintf(prev_label, sizeof prev_label, "run %lld", (long long)prev_id);
-            have_prev = 1;
-            snap_free(&prev);
-        } else if (pr < 0) {
-            fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
-            io_err = 1;
-        }
-        if (!io_err && hist_store(db, &run, &snap, v, nv, &e) < 0) {
-            fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
-            io_err = 1;
-        }
+        io_err = compare_and_store(db, policy_abs, &run, &snap, v, nv, &ch, &nch, prev_label,
+                                   sizeof prev_label);
+        have_prev = prev_label[0] != '\0';
     }
 
     print_report(o.policy, &run, v, nv, counted, have_prev ? prev_label : NULL, ch, nch, db_where);
