@@ -776,8 +776,17 @@ static int history_json(struct hist_db *db, const struct hist_run *r, struct pr_
         size_t n = 0;
         if (hist_shards(db, r->id, &sh, &n, e) < 0)
             return -1;
-        printf(",\"shards\":{\"total\":%d,\"finished\":%d,\"missing\":[%s],\"parts\":[",
-               r->shard_total, r->shards_done, r->missing);
+        printf(",\"shards\":{\"total\":%d,\"finished\":%d,\"missing\":[", r->shard_total,
+               r->shards_done);
+        for (int k = 1, first = 1, j = 0; k <= r->shard_total; k++) {
+            while ((size_t)j < n && sh[j].index < k)
+                j++;
+            if ((size_t)j < n && sh[j].index == k && sh[j].ended > 0)
+                continue;
+            printf("%s%d", first ? "" : ",", k);
+            first = 0;
+        }
+        printf("],\"parts\":[");
         for (size_t i = 0; i < n; i++) {
             printf("%s{\"shard\":%d,\"host\":", i ? "," : "", sh[i].index);
             out_put_json(stdout, sh[i].host);
