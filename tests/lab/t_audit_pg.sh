@@ -34,7 +34,7 @@ PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -A
 
 audit_flow "$URI"
 
-check "PostgreSQL holds the schema at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
+check "PostgreSQL holds the schema at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
 check "PostgreSQL holds the three audits" test "$(PSQL "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 3
 check "PostgreSQL holds the violation" \
     test "$(PSQL "SELECT COUNT(*) FROM violations WHERE kind='unexpected-open' AND port=$NEW_PORT")" = 1

@@ -83,7 +83,7 @@ check "a sync keeps only CAP_NET_ADMIN under a seccomp filter" sh -c \
     "grep -q '^CapEff:[[:space:]]*0000000000001000$' /proc/$sync3_pid/status &&
      grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$sync3_pid/status &&
      grep -q '^Seccomp:[[:space:]]*2$' /proc/$sync3_pid/status"
-check "the schema is at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
+check "the schema is at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
 
 in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
     ip netns exec "$1" nft list set inet portreeve blocklist 2>/dev/null |
