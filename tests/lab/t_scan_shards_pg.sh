@@ -18,17 +18,14 @@
 #    naming the differing parameter; --run-id without --db is refused.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { echo "skip: Debian postgresql is not installed"; exit 77; }
-id postgres >/dev/null 2>&1 || { echo "skip: no postgres user"; exit 77; }
+. "$LAB_LIB_DIR/pglib.sh"
+pg_lab_check || exit 77
 . "$LAB_LIB_DIR/nslib.sh"
 ns_test_setup sht "$@" # NS: the targets
-PGDIR=$(mktemp -d /tmp/pr-pg.XXXXXX)
 SC=()
 shards_cleanup() {
     local s
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -t 10 stop >/dev/null 2>&1
-    rm -rf "$PGDIR"
+    pg_lab_down
     for s in "${SC[@]}"; do ip netns del "$s" 2>/dev/null; done
     ns_test_cleanup
 }
@@ -63,17 +60,8 @@ NFT
 PORTS=1-150,8080
 
 # -- PostgreSQL, holding a history as schema 1 left it (one old scan run)
-chown postgres: "$PGDIR"
-chmod 700 "$PGDIR"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 ||
-    { cat "$PGDIR/initdb.log"; echo "initdb failed"; exit 1; }
-mkdir -p "$PGDIR/sock" && chown postgres: "$PGDIR/sock"
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 -l "$PGDIR/server.log" \
-    -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off" start \
-    >/dev/null || { cat "$PGDIR/server.log"; echo "postgres did not start"; exit 1; }
-chmod 755 "$PGDIR"
-URI="postgresql:///postgres?host=$PGDIR/sock&user=postgres"
-PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -Atc "$1"; }
+pg_lab_init && pg_lab start || exit 1
+pg_lab_open
 PSQL "CREATE TABLE schema_version (version INTEGER NOT NULL, applied BIGINT NOT NULL);
 INSERT INTO schema_version VALUES (1, 0);
 CREATE TABLE runs (id BIGSERIAL PRIMARY KEY, started BIGINT NOT NULL, ended BIGINT NOT NULL,
