@@ -18,7 +18,7 @@
 #include "core/addr.h"
 #include "output/result.h"
 
-#define SV_EXTRA_TRY_MS 1000 /* per exchange of an identifier tried without a hint */
+#define SV_EXTRA_TRY_MS 700 /* per exchange of an identifier tried without a hint */
 
 /* Runs the identifiers that fit port pr of host h (TCP only; nothing for other ports),
  * from source (family 0: the kernel's choice); may rewrite pr->svc. */
