@@ -36,6 +36,17 @@ const char *sv_ident_find(const char *hay, size_t hlen, const char *needle, size
     return NULL;
 }
 
+size_t sv_ident_after(const char *hay, size_t n, const char *pat, int nocase)
+{
+    const char *p = sv_ident_find(hay, n, pat, strlen(pat), nocase);
+    if (!p)
+        return n;
+    size_t i = (size_t)(p - hay) + strlen(pat);
+    while (i < n && hay[i] == ' ')
+        i++;
+    return i;
+}
+
 static char *dup_or_null(const char *s)
 {
     return *s ? pr_strdup(s) : NULL;

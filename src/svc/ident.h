@@ -28,6 +28,10 @@ void sv_ident_copy(char *dst, size_t cap, const char *src, size_t n);
 const char *sv_ident_find(const char *hay, size_t hlen, const char *needle, size_t nlen,
                           int nocase);
 
+/* The offset in hay[0..n) just past the first pat (case-insensitive when nocase) and the
+ * spaces after it; n when pat is absent. */
+size_t sv_ident_after(const char *hay, size_t n, const char *pat, int nocase);
+
 /* Makes si say what id found: name, product, version (a missing one cleared), extrainfo
  * (kept when id has none), the CPE with the version appended (added when there is
  * room), method "probed" at confidence 10, and drops si's no-match note. */

@@ -11,13 +11,8 @@ const char sv_beanstalk_request[] = "stats\r\n";
 static int json_str(const char *line, size_t n, const char *key, char *out, size_t cap)
 {
     char pat[40];
-    int pl = snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = sv_ident_find(line, n, pat, (size_t)pl, 0);
-    if (!p)
-        return 0;
-    size_t i = (size_t)(p - line) + (size_t)pl;
-    while (i < n && line[i] == ' ')
-        i++;
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    size_t i = sv_ident_after(line, n, pat, 0);
     if (i >= n || line[i++] != ':')
         return 0;
     while (i < n && line[i] == ' ')

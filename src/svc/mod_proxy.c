@@ -28,13 +28,10 @@ static size_t head_len(const char *b, size_t len)
 static int header(const char *head, size_t n, const char *name, char *out, size_t cap)
 {
     char pat[48];
-    int pl = snprintf(pat, sizeof pat, "\r\n%s:", name);
-    const char *p = sv_ident_find(head, n, pat, (size_t)pl, 1);
-    if (!p)
+    snprintf(pat, sizeof pat, "\r\n%s:", name);
+    size_t i = sv_ident_after(head, n, pat, 1);
+    if (i >= n)
         return 0;
-    size_t i = (size_t)(p - head) + (size_t)pl;
-    while (i < n && head[i] == ' ')
-        i++;
     sv_ident_copy(out, cap, head + i, n - i);
     return 1;
 }
