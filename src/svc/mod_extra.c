@@ -9,7 +9,6 @@
 #include "svc/mod_proxy.h"
 #include "svc/mod_xmpp.h"
 #include "svc/modio.h"
-#include "svc/modules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +126,7 @@ void sv_extra_port(struct host_result *h, struct port_result *pr, const struct p
     int web = si->probed && (!strcmp(si->name, "http") || !strcmp(si->name, "http-proxy"));
     if (si->probed && !web)
         return;
-    struct ctx c = {.h = h, .pr = pr, .source = source, .ms = SV_MOD_TIMEOUT_MS};
+    struct ctx c = {.h = h, .pr = pr, .source = source, .ms = SV_EXTRA_HINT_MS};
     addr_str(&h->addr, c.host, sizeof c.host);
     c.a = malloc(SV_HTTP_MAX);
     c.b = malloc(SV_HTTP_MAX);

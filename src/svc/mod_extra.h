@@ -4,8 +4,8 @@
  *   ports the probes left unmatched (TCP)  NATS, beanstalkd (mod_mq.c), PgBouncer
  *       (mod_pgb.c), XMPP/Prosody (mod_xmpp.c), git daemon (mod_git.c), Privoxy, HAProxy,
  *       Node.js (mod_proxy.c). The identifier the port's nmap-services name suggests
- *       (pgbouncer, xmpp-client, git, privoxy, ...) is tried first with the module
- *       timeout; when the port answered some probe, the others follow with a shorter one,
+ *       (pgbouncer, xmpp-client, git, privoxy, ...) is tried first with
+ *       SV_EXTRA_HINT_MS; when the port answered some probe, the others follow with a shorter one,
  *       until one identifies it. A port silent to every probe gets only the suggested one.
  *   ports matched http or http-proxy (plain TCP)  Varnish, HAProxy, Privoxy, Node.js in
  *       front: the proxy becomes the product, the matched server "backend: ..." extrainfo.
@@ -18,7 +18,8 @@
 #include "core/addr.h"
 #include "output/result.h"
 
-#define SV_EXTRA_TRY_MS 700 /* per exchange of an identifier tried without a hint */
+#define SV_EXTRA_HINT_MS 2000 /* per exchange of the suggested identifier, and on http ports */
+#define SV_EXTRA_TRY_MS 700   /* per exchange of an identifier tried without a hint */
 
 /* Runs the identifiers that fit port pr of host h (TCP only; nothing for other ports),
  * from source (family 0: the kernel's choice); may rewrite pr->svc. */
