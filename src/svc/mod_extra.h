@@ -4,9 +4,9 @@
  *   ports the probes left unmatched (TCP)  NATS, beanstalkd (mod_mq.c), PgBouncer
  *       (mod_pgb.c), XMPP/Prosody (mod_xmpp.c), git daemon (mod_git.c), Privoxy, HAProxy,
  *       Node.js (mod_proxy.c). The identifier the port's nmap-services name suggests
- *       (pgbouncer, xmpp-client, git, privoxy, ...) is tried first with
- *       SV_EXTRA_HINT_MS; when the port answered some probe, the others follow with a shorter one,
- *       until one identifies it. A port silent to every probe gets only the suggested one.
+ *       (pgbouncer, xmpp-client, git, privoxy, ...) is tried first, SV_EXTRA_HINT_MS per
+ *       exchange; when the port answered some probe, the others follow, SV_EXTRA_TRY_MS
+ *       each, until one identifies it. A port silent to every probe gets only the suggested one.
  *   ports matched http or http-proxy (plain TCP)  Varnish, HAProxy, Privoxy, Node.js in
  *       front: the proxy becomes the product, the matched server "backend: ..." extrainfo.
  *
