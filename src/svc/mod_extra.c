@@ -80,6 +80,7 @@ static long http(const struct ctx *c, enum sv_http_req which, uint8_t *buf)
     return got > 0 ? got : 0;
 }
 
+/* sv_http_classify's answer for the port (0 nothing known). */
 static int try_http(const struct ctx *c, struct sv_ident *id)
 {
     long g = http(c, SV_HTTP_GET, c->a);
@@ -88,7 +89,7 @@ static int try_http(const struct ctx *c, struct sv_ident *id)
         r = sv_http_classify(c->a, (size_t)g, c->b, (size_t)http(c, SV_HTTP_BADHDR, c->b), id);
     if (r == 2)
         sv_http_privoxy(c->b, (size_t)http(c, SV_HTTP_PRIVOXY, c->b), id);
-    return r != 0;
+    return r;
 }
 
 static const struct {
@@ -135,8 +136,11 @@ void sv_extra_port(struct host_result *h, struct port_result *pr, const struct p
     if (!c.a || !c.b)
         goto out;
     if (web) {
-        found = try_http(&c, &id);
-        if (found && si->product) /* the matched server is the backend */
+        int r = try_http(&c, &id);
+        /* A proxy found: the matched server is its backend. Node.js only where the probes
+         * named no product (they know Express and others better). */
+        found = r && !(r == 3 && si->product);
+        if (found && r != 3 && si->product && strcmp(si->product, id.product))
             snprintf(id.extrainfo, sizeof id.extrainfo, "backend: %s%s%s", si->product,
                      si->version ? " " : "", si->version ? si->version : "");
         if (found)

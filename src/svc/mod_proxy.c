@@ -101,7 +101,7 @@ int sv_http_classify(const uint8_t *get, size_t glen, const uint8_t *bad, size_t
     if (blen == sizeof node - 1 && !memcmp(b, node, blen) && gh &&
         !header(g, gh, "Server", v, sizeof v)) {
         set(id, "http", "Node.js", "cpe:/a:nodejs:node.js");
-        return 1;
+        return 3;
     }
     return 0;
 }

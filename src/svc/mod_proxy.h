@@ -40,8 +40,9 @@ size_t sv_http_request(char *out, size_t cap, enum sv_http_req which, const char
 int sv_http_complete(const uint8_t *buf, size_t len);
 
 /* What the answers say. get, bad: the answers to SV_HTTP_GET and SV_HTTP_BADHDR (len 0:
- * none). Returns 1 with id filled (name "http", product, version), 2 when the bad
- * request says Privoxy (then ask SV_HTTP_PRIVOXY and call sv_http_privoxy), 0 nothing
+ * none). Returns 1 with id filled (name "http", product, version) for a proxy in front
+ * (Varnish, HAProxy), 2 when the bad request says Privoxy (then ask SV_HTTP_PRIVOXY and
+ * call sv_http_privoxy), 3 for Node.js (a server itself, not in front of one), 0 nothing
  * known. Never reads outside the buffers. */
 int sv_http_classify(const uint8_t *get, size_t glen, const uint8_t *bad, size_t blen,
                      struct sv_ident *id);

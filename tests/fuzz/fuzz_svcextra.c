@@ -69,10 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t cut = ((size_t)d[0] << 8 | d[1]) % (n - 1); /* 0..n-2 */
         (void)sv_http_complete(d + 2, n - 2);
         r = sv_http_classify(d + 2, cut, d + 2 + cut, n - 2 - cut, &id);
-        if (r == 2) {
+        if (r == 2)
             sv_http_privoxy(d, n, &id);
-            r = 1;
-        }
+        r = r > 0;
         break;
     }
     default:
