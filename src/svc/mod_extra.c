@@ -136,6 +136,7 @@ void sv_extra_port(struct host_result *h, struct port_result *pr, const struct p
     if (!c.a || !c.b)
         goto out;
     if (web) {
+        c.ms = SV_EXTRA_WEB_MS;
         int r = try_http(&c, &id);
         /* A proxy found: the matched server is its backend. Node.js only where the probes
          * named no product (they know Express and others better). */

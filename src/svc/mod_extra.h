@@ -18,7 +18,8 @@
 #include "core/addr.h"
 #include "output/result.h"
 
-#define SV_EXTRA_HINT_MS 2000 /* per exchange of the suggested identifier, and on http ports */
+#define SV_EXTRA_HINT_MS 2000 /* per exchange of the suggested identifier */
+#define SV_EXTRA_WEB_MS 1000  /* per exchange on a port matched http */
 #define SV_EXTRA_TRY_MS 700   /* per exchange of an identifier tried without a hint */
 
 /* Runs the identifiers that fit port pr of host h (TCP only; nothing for other ports),
