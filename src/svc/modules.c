@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "svc/mod_amqp.h"
+#include "svc/mod_extra.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
@@ -71,6 +72,7 @@ static void run_amqp(struct host_result *h, struct port_result *pr, const struct
 
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
+    sv_extra_port(h, pr, source); /* unmatched ports and HTTP proxies */
     const struct svc_info *si = pr->svc;
     if (!si || !si->name || !si->probed || si->tunnel_ssl)
         return;

@@ -6,6 +6,8 @@
  *   mqtt     ports named mqtt: the broker's $SYS/broker/version (mod_mqtt.c)
  *   amqp     ports named amqp: Connection.Start's product and version (mod_amqp.c)
  *   snmp     UDP ports named snmp: the SNMPv3 engine's enterprise (mod_snmp.c)
+ *   extra    unmatched TCP ports and http matches: what nmap's probe file does not
+ *            identify (NATS, beanstalkd, PgBouncer, XMPP, git daemon, proxies; mod_extra.c)
  *
  * Each exchange is bounded (SV_MOD_TIMEOUT_MS) and runs once per port. */
 #ifndef PR_SVC_MODULES_H
