@@ -13,7 +13,10 @@
  * sees TLS. A server that serves one connection at a time (net-snmp's smux) leaves a
  * speculative connection silent while an earlier one is open: the first such silent probe
  * is redone alone, and if it is answered then, the job goes on one probe at a time (as
- * nmap's walk does); if not, the service is merely silent and speculation resumes.
+ * nmap's walk does); if not, the service is merely silent and speculation resumes (an
+ * answer while an earlier connection is open settles the question without a redo). A
+ * silent NULL probe stops waiting once the answer can no longer change (null_settle), and
+ * a silent UDP port gets its probes at once (SV_UDP_WINDOW); docs/svc.md, "Timing".
  * Everything is bounded: bytes per response, connections in flight, time per
  * connect/handshake/probe and per job. */
 #include "svc/version.h"
