@@ -657,11 +657,11 @@ static int seq_redo(struct engine *E, struct job *J, struct lane *L, struct atte
 
 /* The NULL probe's wait, shortened once the answer can no longer change: while lane l's
  * NULL connection is still silent, another probe of the lane got a complete answer that
- * matches (a hard match, or a softmatch the server closed the connection after), which shows the
- * service is up, answers at once and serves connections at the same time. A banner service sends
- * its banner as soon as a connection is accepted (within the time that answer took), so the NULL
- * probe then waits max(null_wait, SV_NULL_ANSWER_X x that answer's time) instead of its
- * totalwaitms. null_wait defaults to the NULL probe's tcpwrappedms, so nmap's tcpwrapped verdict (a
+ * matches (a hard match, or a softmatch the server closed the connection after): the
+ * service is up, answers at once and serves connections at the same time. A banner service
+ * sends its banner when it accepts a connection, so the NULL probe then waits
+ * max(null_wait, SV_NULL_ANSWER_X x that answer's time) instead of its totalwaitms.
+ * null_wait defaults to the NULL probe's tcpwrappedms, so nmap's tcpwrapped verdict (a
  * close before it) is never cut off. docs/svc.md, "Timing". */
 static void null_settle(const struct engine *E, struct job *J, int l)
 {
