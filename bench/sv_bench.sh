@@ -35,6 +35,7 @@ elapsed() { # CMD... -> seconds with millisecond precision on stdout
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 nm=() pr=()
 for i in $(seq 1 "$RUNS"); do
     nm+=("$(elapsed ip netns exec "$LAB_NS_SCAN" nmap -n -Pn -sS -sU -sV -p "$PORTS" \
@@ -55,7 +56,8 @@ if [ $write = 1 ]; then
         echo
         echo "## -sV service and version detection (bench/sv_bench.sh)"
         echo
-        echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores shared with other work, nmap $(nmap --version | awk 'NR==1{print $3}')."
+        echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD), $(nproc) cores shared with other work"
+        echo "(load average before: $load), nmap $(nmap --version | awk 'NR==1{print $3}'). Command: \`RUNS=$RUNS bench/sv_bench.sh -w\`."
         echo "Lab targets A and B (tests/lab/lab.sh + tests/lab/svc_servers.sh), ports \`$PORTS\`"
         echo "(openssh, nginx HTTP/HTTPS, dnsmasq TCP/UDP, snmpd, ntpsec, vsftpd, redis, memcached,"
         echo "PostgreSQL). Same command line for both: \`-Pn -sS -sU -sV -p ... A B\`, $RUNS runs each, alternating."
@@ -65,13 +67,15 @@ if [ $write = 1 ]; then
         echo "| nmap -sV | ${nm[*]} | $mn |"
         echo "| portreeve -sV | ${pr[*]} | $mp |"
         echo
-        echo "Ratio portreeve/nmap: **$ratio** (goal ≤ 0.5). Answers: $same."
+        echo "Ratio portreeve/nmap: **$ratio** (goal ≤ 0.25). Answers: $same."
         echo
-        echo "Why: both wait the NULL probe's 6 s on services that send no banner (http, dns, redis,"
-        echo "...), which is nmap's answer-defining step; nmap then waits again inside TLS (another"
-        echo "6 s NULL probe on 443/8443) and sends one probe at a time per port, while portreeve"
-        echo "runs later probes and the TLS lane speculatively in parallel and still decides in"
-        echo "nmap's probe order, so the answers are the same and the time is about one NULL wait."
+        echo "Where the time goes: nmap sends one probe at a time per port and waits each"
+        echo "probe's totalwaitms: 6 s NULL probes on banner-less TCP services (again inside TLS),"
+        echo "and on B's 123/udp and 161/udp (open|filtered: B drops them) every UDP probe in turn."
+        echo "portreeve runs later probes and the TLS lane speculatively while deciding in nmap's"
+        echo "probe order, ends a silent NULL probe at its tcpwrappedms (3 s) once another probe"
+        echo "of the port got a matching answer (docs/svc.md, \"Timing\"), and sends a silent UDP"
+        echo "port's probes at once, so its -sV part is about the longest UDP probe wait (7.5 s)."
     } >>"$root/bench/RESULTS.md"
     echo "appended to bench/RESULTS.md"
 fi

@@ -69,6 +69,7 @@ static const struct cli_opt scan_opts[] = {
     {"--version-light", 0},
     {"--version-all", 0},
     {"--versiondb", 1},
+    {"--version-null-wait", 1},
     {"--cve-feed", 1},
     {"--cpe-dict", 1},
     {"--cve-distro", 1},
@@ -127,6 +128,7 @@ struct scan_cli {
     struct osdb *osdb;         /* loaded when -O */
     struct macvendor vendors;  /* nmap-mac-prefixes, for the MAC lines */
     int aggressive;            /* -A: -sV, and as root -O and --traceroute, like nmap */
+    unsigned null_wait_ms;     /* --version-null-wait; 0: default (svc_version_set_null_wait) */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -168,6 +170,7 @@ static void usage(FILE *f)
           "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
           "  --version-light (intensity 2)  --version-all (9)\n"
+          "  --version-null-wait T (silent NULL probe once another probe matched; 6s: nmap's)\n"
           "  --cpe-dict FILE (NVD CPE dictionary: aliases)  --cve-distro FILE (OSV/DST feed)\n"
           "  -A (-sV -O --traceroute)  --traceroute (hops to each host, as nmap)\n"
           "OS: -O  --osscan-limit  --osscan-guess (--fuzzy)  --max-os-tries N  --osdb FILE\n"
@@ -542,6 +545,14 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "--versiondb")) {
             NEED_VAL();
             c->cfg.versiondb = val;
+        } else if (!strcmp(a, "--version-null-wait")) {
+            NEED_VAL();
+            int64_t us;
+            if (parse_time(a, val, &us) < 0)
+                return -1;
+            if (us < 1000 || us > 600000000)
+                return bad(a, "'%s': from 1ms to 10m", val);
+            c->null_wait_ms = (unsigned)(us / 1000);
         } else if (!strcmp(a, "--cve-feed")) {
             NEED_VAL();
             if (c->cfg.ncve_feeds >= sizeof c->cfg.cve_feeds / sizeof c->cfg.cve_feeds[0])
@@ -782,6 +793,7 @@ static int finish_config(struct scan_cli *c)
             fprintf(stderr, "portreeve scan: %s\n", e.msg);
             return -1;
         }
+        svc_version_set_null_wait(cfg->sv, c->null_wait_ms);
     } else if (cfg->ncve_feeds || cfg->versiondb) {
         fprintf(stderr, "portreeve scan: %s needs -sV (or -A)\n",
                 cfg->ncve_feeds ? "--cve-feed" : "--versiondb");

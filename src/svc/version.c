@@ -13,7 +13,10 @@
  * sees TLS. A server that serves one connection at a time (net-snmp's smux) leaves a
  * speculative connection silent while an earlier one is open: the first such silent probe
  * is redone alone, and if it is answered then, the job goes on one probe at a time (as
- * nmap's walk does); if not, the service is merely silent and speculation resumes.
+ * nmap's walk does); if not, the service is merely silent and speculation resumes (an
+ * answer while an earlier connection is open settles the question without a redo). A
+ * silent NULL probe stops waiting once the answer can no longer change (null_settle), and
+ * a silent UDP port gets its probes at once (SV_UDP_WINDOW); docs/svc.md, "Timing".
  * Everything is bounded: bytes per response, connections in flight, time per
  * connect/handshake/probe and per job. */
 #include "svc/version.h"
@@ -32,6 +35,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +44,8 @@
 #include <unistd.h>
 
 #define SV_WINDOW 5             /* attempts in flight per lane */
+#define SV_UDP_WINDOW 32        /* per UDP lane: a silent port waits every probe out */
+#define SV_NULL_ANSWER_X 10     /* a silent NULL probe waits at least this x an answer's time */
 #define SV_SPEC_DELAY_MS 250    /* head start of a lane's first probe before speculation */
 #define SV_MAX_INFLIGHT 400     /* connections in flight, all jobs */
 #define SV_RESP_MAX 65536       /* bytes kept per response */
@@ -64,6 +70,8 @@ struct attempt {
     uint8_t *buf;
     size_t len, cap, sent;
     uint64_t t_start, deadline;          /* ms */
+    uint64_t t_probe, t_end;             /* ms: probe sent (NULL: connected), finished */
+    unsigned seq;                        /* start order within the job */
     int64_t wall_connected, wall_closed; /* wall-clock us, for nmap's tcpwrapped rule */
     int closed;                          /* peer closed (EOF or RST) */
     int refused;                         /* connection refused / port unreachable */
@@ -102,18 +110,21 @@ struct job {
     struct sv_found *sslfound; /* lane 0's "ssl" match */
     int any_response;
     int truncated;
-    int seq_check;  /* a redo is under way: nothing else of this job in flight */
-    int seq_done;   /* the one-connection question is settled */
-    int sequential; /* the service serves one connection at a time: no speculation */
+    int seq_check;     /* a redo is under way: nothing else of this job in flight */
+    int seq_done;      /* the one-connection question is settled */
+    int sequential;    /* the service serves one connection at a time: no speculation */
+    unsigned nstarted; /* attempts started, for attempt.seq */
 };
 
 struct svc_version {
     struct sv_probedb *db;
     struct cve_db *cves;
+    unsigned null_wait_ms; /* svc_version_set_null_wait; 0: the NULL probe's tcpwrappedms */
 };
 
 struct engine {
     int intensity;
+    unsigned null_wait_ms;
     struct pr_addr source;
     struct scan_result *r;
     const struct sv_probedb *db;
@@ -192,6 +203,7 @@ static void att_finish(struct engine *E, struct attempt *a)
         return;
     att_close(E, a);
     a->st = AT_DONE;
+    a->t_end = now_ms();
     if (!a->matched_early && a->len > 0) {
         struct sv_found f;
         a->oc = sv_match_response(E->mt, E->db, a->probe, a->buf, a->len, &f);
@@ -216,6 +228,7 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
     a->fd = -1;
     a->probe = &E->db->probes[probe_idx];
     a->t_start = now_ms();
+    a->seq = J->nstarted++;
     a->oc = SV_NOMATCH;
     int udp = J->proto == PR_UDP;
     struct sockaddr_storage ss;
@@ -243,6 +256,7 @@ static struct attempt *att_start(struct engine *E, struct job *J, int lane, int 
     }
     if (udp) {
         a->st = AT_SENDING;
+        a->t_probe = a->t_start;
         a->deadline = a->t_start + a->probe->totalwaitms;
         att_watch(E, a, EPOLLOUT);
     } else {
@@ -257,7 +271,8 @@ static void att_begin_probe(struct engine *E, struct attempt *a)
 {
     a->st = AT_SENDING;
     a->sent = 0;
-    a->deadline = now_ms() + a->probe->totalwaitms;
+    a->t_probe = now_ms();
+    a->deadline = a->t_probe + a->probe->totalwaitms;
     att_watch(E, a, a->probe->len ? EPOLLOUT : EPOLLIN);
     if (!a->probe->len)
         a->st = AT_READING;
@@ -361,10 +376,28 @@ static void att_got(struct attempt *a, const uint8_t *d, size_t n)
     a->len += n;
 }
 
+/* An answer on a while a connection of its job that started earlier is still open: the
+ * service serves connections at the same time, so the one-connection-at-a-time question
+ * (seq_redo) is settled. */
+static void seq_concurrent(struct job *J, const struct attempt *a)
+{
+    if (J->seq_done || J->seq_check || J->proto != PR_TCP)
+        return;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < J->lane[l].ncand; i++) {
+            const struct attempt *b = J->lane[l].att[i];
+            if (b && b != a && b->fd >= 0 && b->st != AT_DONE && b->seq < a->seq) {
+                J->seq_done = 1;
+                return;
+            }
+        }
+}
+
 static void att_read(struct engine *E, struct attempt *a)
 {
     uint8_t tmp[16384];
     int got = 0;
+    size_t had = a->len;
     for (int rounds = 0; rounds < 8 && !a->truncated; rounds++) {
         ssize_t n;
         if (a->ssl) {
@@ -395,6 +428,8 @@ static void att_read(struct engine *E, struct attempt *a)
         att_got(a, tmp, (size_t)n);
         got = 1;
     }
+    if (!had && a->len)
+        seq_concurrent(a->job, a);
     if (a->closed && !a->wall_closed)
         a->wall_closed = sv_wall_us();
     if (a->closed || a->truncated) {
@@ -568,7 +603,7 @@ static void lane_launch(struct engine *E, struct job *J, int l, uint64_t now)
         return;
     if (L->next < L->cur)
         L->next = L->cur;
-    int window = J->sequential || J->seq_check ? 1 : SV_WINDOW;
+    int window = J->sequential || J->seq_check ? 1 : J->proto == PR_UDP ? SV_UDP_WINDOW : SV_WINDOW;
     while (L->next < L->ncand && L->inflight < window && E->inflight < SV_MAX_INFLIGHT) {
         /* Speculation waits until the lane's first probe had a head start (banners). */
         if (L->next > L->cur && now < L->t_start + SV_SPEC_DELAY_MS)
@@ -620,6 +655,39 @@ static int seq_redo(struct engine *E, struct job *J, struct lane *L, struct atte
     return 1;
 }
 
+/* The NULL probe's wait, shortened once the answer can no longer change: while lane l's
+ * NULL connection is still silent, another probe of the lane got a complete answer that
+ * matches (a hard match, or a softmatch the server closed the connection after): the
+ * service is up, answers at once and serves connections at the same time. A banner service
+ * sends its banner when it accepts a connection, so the NULL probe then waits
+ * max(null_wait, SV_NULL_ANSWER_X x that answer's time) instead of its totalwaitms.
+ * null_wait defaults to the NULL probe's tcpwrappedms, so nmap's tcpwrapped verdict (a
+ * close before it) is never cut off. docs/svc.md, "Timing". */
+static void null_settle(const struct engine *E, struct job *J, int l)
+{
+    struct lane *L = &J->lane[l];
+    if (J->proto != PR_TCP || !L->ncand || L->cand[0] != E->db->null_probe)
+        return;
+    struct attempt *a = L->att[0];
+    if (!a || a->st != AT_READING || a->len)
+        return;
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 1; i < L->ncand; i++) {
+        const struct attempt *b = L->att[i];
+        int complete = b && b->st == AT_DONE && b->len &&
+                       (b->oc == SV_HARD || (b->oc == SV_SOFT && b->closed));
+        if (complete && b->t_end - b->t_probe < best)
+            best = b->t_end - b->t_probe;
+    }
+    if (best == UINT64_MAX)
+        return;
+    uint64_t wait = E->null_wait_ms ? E->null_wait_ms : a->probe->tcpwrappedms;
+    if (best * SV_NULL_ANSWER_X > wait)
+        wait = best * SV_NULL_ANSWER_X;
+    if (a->t_probe + wait < a->deadline)
+        a->deadline = a->t_probe + wait;
+}
+
 /* Consumes finished attempts of the active lane in probe order. */
 static void job_advance(struct engine *E, struct job *J, uint64_t now)
 {
@@ -643,6 +711,8 @@ static void job_advance(struct engine *E, struct job *J, uint64_t now)
             }
         }
     }
+    for (int l = 0; l < 2; l++)
+        null_settle(E, J, l);
     for (;;) {
         struct lane *L = &J->lane[J->active];
         while (L->cur < L->ncand) {
@@ -789,6 +859,11 @@ void svc_version_os_cves(const struct svc_version *sv, struct host_result *h)
             cve_lookup_on(sv->cves, h->ports[p].svc, os, n);
 }
 
+void svc_version_set_null_wait(struct svc_version *sv, unsigned ms)
+{
+    sv->null_wait_ms = ms;
+}
+
 void svc_version_close(struct svc_version *sv)
 {
     if (!sv)
@@ -804,6 +879,7 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
     if (!sv)
         return pr_errf(e, "service detection: the probe file was not loaded");
     struct engine E = {.intensity = intensity,
+                       .null_wait_ms = sv->null_wait_ms,
                        .source = *source,
                        .r = r,
                        .ep = -1,

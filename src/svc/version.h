@@ -30,6 +30,10 @@ struct svc_cve_files {
  * may be NULL). Returns NULL with e naming the file and the line (and column) at fault. */
 struct svc_version *svc_version_open(const char *versiondb, const struct svc_cve_files *cf,
                                      struct pr_error *e);
+/* The least time a silent NULL-probe connection is waited for once another probe of the
+ * same port got an answer that hard-matches (docs/svc.md, "Timing"); 0 (the default): the
+ * NULL probe's tcpwrappedms. A value at or above its totalwaitms keeps nmap's full wait. */
+void svc_version_set_null_wait(struct svc_version *sv, unsigned ms);
 /* Frees what svc_version_open loaded. NULL is fine. */
 void svc_version_close(struct svc_version *sv);
 

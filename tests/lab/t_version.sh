@@ -6,7 +6,9 @@
 # service name, product, version and tunnel for every service nmap identifies (at least 8);
 # ssh on 2222 and HTTPS on 8443 are identified; XML is valid against nmap.dtd.
 # Hostile servers (endless banner, binary garbage, stalled TLS handshake) cost bounded time
-# and memory and are reported as such, a server that closes at once is tcpwrapped; CVE matching against a small NVD 2.0 feed written here,
+# and memory and are reported as such, a server that closes at once is tcpwrapped; SSH banners
+# sent 1.5 s late are seen as nmap sees them (and missed with --version-null-wait 1s behind a
+# multiplexer); CVE matching against a small NVD 2.0 feed written here,
 # with a CPE dictionary (nginx renamed) and a Debian Security Tracker feed (openssh's fix).
 set -u
 . "$(dirname "$0")/scanlib.sh"
@@ -77,6 +79,83 @@ EOF
 else
     echo "FAIL hostile servers"; cat "$WORK/hostile.txt"; fail=1
 fi
+
+# 2b. Late banners (docs/svc.md, "Timing"): 7005 sends an SSH banner 1.5 s after every
+# connect whatever the client sends; 7006 is a protocol multiplexer like sslh: a client
+# that speaks within 1.5 s gets an HTTP answer at once, a silent one the SSH banner then.
+# nmap's NULL probe waits 6 s, so nmap says ssh on both; portreeve's shortened NULL wait
+# must too by default (its 3 s floor, and 10x the 1.5 s answers on 7005), and with
+# --version-null-wait 1s the multiplexer's banner comes after the wait: http (the
+# documented trade-off), while 7005 stays ssh (its other answers took 1.5 s).
+cat >"$WORK/late.py" <<'EOF'
+import select, socket, sys, threading, time
+BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
+HTTP = b"HTTP/1.0 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\nContent-Length: 0\r\n\r\n"
+def hold(c):  # until the client closes, at most 10 s
+    c.settimeout(10)
+    try:
+        while c.recv(4096):
+            pass
+    except OSError:
+        pass
+def serve(c, mux):
+    try:
+        if mux and select.select([c], [], [], 1.5)[0]:
+            c.recv(4096)
+            c.sendall(HTTP)
+        else:
+            if not mux:
+                time.sleep(1.5)
+            c.sendall(BANNER)
+            hold(c)
+    except OSError:
+        pass
+    c.close()
+socks = {}
+for port, mux in ((7005, False), (7006, True)):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], port))
+    s.listen(64)
+    socks[s] = mux
+end = time.time() + 120
+while time.time() < end:
+    for s in select.select(list(socks), [], [], 1)[0]:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c, socks[s]), daemon=True).start()
+EOF
+lab_exec "$LAB_NS_B" $PY "$WORK/late.py" "$LAB_B" >"$WORK/late.log" 2>&1 &
+late_pid=$!
+for _ in $(seq 1 50); do
+    lab_exec "$LAB_NS_B" ss -lnt | grep -q ":7006 " && break
+    sleep 0.2
+done
+nmap_scan -Pn -sS -sV -p 7005,7006 "$LAB_B" -oX "$WORK/late-nmap.xml" >/dev/null 2>&1 &
+late_nmap=$!
+pr_scan -Pn -sS -sV -p 7005,7006 "$LAB_B" -oX "$WORK/late.xml" -oJ "$WORK/late.json" \
+    >"$WORK/late.txt" 2>&1
+pr_scan -Pn -sS -sV -p 7005,7006 "$LAB_B" --version-null-wait 1s -oJ "$WORK/late1.json" \
+    >"$WORK/late1.txt" 2>&1
+wait "$late_nmap"
+if $PY - "$WORK/late.json" "$WORK/late1.json" <<'EOF' &&
+import json, sys
+rows = lambda f: {r["port"]: r for r in map(json.loads, open(f))}
+d, s = rows(sys.argv[1]), rows(sys.argv[2])
+for p in (7005, 7006):
+    print("  %d: default %s %s %s; --version-null-wait 1s: %s %s" % (
+        p, d[p]["service"], d[p]["product"], d[p]["version"], s[p]["service"], s[p]["product"]))
+    assert (d[p]["service"], d[p]["product"], d[p]["version"]) == \
+        ("ssh", "OpenSSH", "9.2p1 Debian 2+deb12u3"), d[p]
+assert s[7005]["service"] == "ssh", s[7005]
+assert s[7006]["service"] == "http" and s[7006]["product"] == "Apache httpd", s[7006]
+EOF
+    $PY "$LAB_LIB_DIR/svc_compare.py" "$WORK/late-nmap.xml" "$WORK/late.xml" --min 2 \
+        >"$WORK/late.cmp"; then
+    echo "ok   SSH banners 1.5 s late seen as nmap sees them; --version-null-wait 1s misses the multiplexer's"
+else
+    echo "FAIL late banners"; cat "$WORK/late.txt" "$WORK/late.cmp" 2>/dev/null; fail=1
+fi
+kill "$late_pid" 2>/dev/null
 
 # 3. CVE hints from a small NVD 2.0 feed: entries whose ranges include the lab's versions
 # are listed (highest CVSS first), the others are not; without a feed nothing is claimed.
