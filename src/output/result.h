@@ -72,6 +72,7 @@ struct svc_info {
     int probed;               /* 1: method="probed" (a match line), 0: method="table" */
     int conf;                 /* nmap's confidence: 10 hard match, 8 tcpwrapped, 3 table */
     int tunnel_ssl;           /* tunnel="ssl" */
+    int answered;             /* the service sent bytes to some probe (matched or not) */
     char *cpes[SVC_MAX_CPES]; /* "cpe:/a:openbsd:openssh:9.2p1" */
     size_t ncpes;
     struct svc_cve *cves; /* highest CVSS first */

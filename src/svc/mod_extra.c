@@ -112,12 +112,6 @@ static int hinted(size_t t, const char *name)
     return strstr(tries[t].hints, pat) != NULL;
 }
 
-/* 1 when the probes got an answer that matched no line (version.c's note). */
-static int responded(const struct svc_info *si)
-{
-    return si->note && (strstr(si->note, "match no probe") || strstr(si->note, "no match"));
-}
-
 void sv_extra_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     struct svc_info *si = pr->svc;
@@ -155,7 +149,7 @@ void sv_extra_port(struct host_result *h, struct port_result *pr, const struct p
     if (first < NTRIES)
         found = tries[first].run(&c, &id);
     c.ms = SV_EXTRA_TRY_MS;
-    for (size_t t = 0; !found && responded(si) && t < NTRIES; t++)
+    for (size_t t = 0; !found && si->answered && t < NTRIES; t++)
         if (t != first)
             found = tries[t].run(&c, &id);
 out:

@@ -534,6 +534,7 @@ static void job_final(struct engine *E, struct job *J, const struct sv_found *fo
     if (how == 'w') {
         si->name = pr_strdup("tcpwrapped");
         si->probed = 1;
+        si->answered = 1;
         si->conf = 8;
     } else if (found) {
         const char *svc = found->service;
@@ -560,6 +561,7 @@ static void job_final(struct engine *E, struct job *J, const struct sv_found *fo
             if (bypart[k])
                 si->cpes[si->ncpes++] = pr_strdup(bypart[k]);
         si->probed = 1;
+        si->answered = 1;
         si->conf = 10;
         si->tunnel_ssl = tunnel;
     } else {
@@ -568,6 +570,7 @@ static void job_final(struct engine *E, struct job *J, const struct sv_found *fo
         si->probed = 0;
         si->conf = 3;
         si->tunnel_ssl = tunnel;
+        si->answered = J->any_response;
         if (J->any_response && !note)
             note = J->truncated ? "endless response: cut at 65536 bytes, no match"
                                 : "responses match no probe line";
