@@ -794,9 +794,11 @@ static int finish_config(struct scan_cli *c)
             return -1;
         }
         svc_version_set_null_wait(cfg->sv, c->null_wait_ms);
-    } else if (cfg->ncve_feeds || cfg->versiondb) {
+    } else if (cfg->ncve_feeds || cfg->versiondb || c->null_wait_ms) {
         fprintf(stderr, "portreeve scan: %s needs -sV (or -A)\n",
-                cfg->ncve_feeds ? "--cve-feed" : "--versiondb");
+                cfg->ncve_feeds  ? "--cve-feed"
+                : cfg->versiondb ? "--versiondb"
+                                 : "--version-null-wait");
         return -1;
     }
 
