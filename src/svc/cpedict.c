@@ -465,7 +465,8 @@ static int load_dir(struct cpedict *d, const char *path, struct pr_error *e)
     }
     closedir(dir);
     int rc = n ? 0 : pr_errf(e, "%s: a directory without .xml or .json files", path);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {
             size_t l = strlen(path) + strlen(names[i]) + 2;
