@@ -3,9 +3,12 @@
 
 #include "core/clock.h"
 #include "svc/mod_amqp.h"
+#include "svc/mod_ldap.h"
+#include "svc/mod_murmur.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
+#include "svc/modconn.h"
 #include "svc/modio.h"
 
 #include <stdlib.h>
@@ -69,9 +72,46 @@ static void run_amqp(struct host_result *h, struct port_result *pr, const struct
         sv_amqp_apply(pr->svc, &info);
 }
 
+static void run_ldap(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[64], resp[16384];
+    size_t n = sv_ldap_request(req, sizeof req);
+    long got = sv_exchange(&h->addr, pr->port, 0, source, req, n, resp, sizeof resp,
+                           SV_MOD_TIMEOUT_MS, sv_ldap_complete);
+    struct sv_ldap_info info;
+    char err[160];
+    if (got > 0 && sv_ldap_parse(resp, (size_t)got, &info, err, sizeof err) == 0)
+        sv_ldap_apply(pr->svc, &info);
+}
+
+/* The UDP ping on the port's number and, on TCP, the TLS control channel's Version. */
+static void run_murmur(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[16], resp[2048];
+    struct sv_murmur_info info = {0};
+    char err[160];
+    size_t n = sv_murmur_ping(req, sizeof req);
+    long got = sv_exchange(&h->addr, pr->port, 1, source, req, n, resp, sizeof resp,
+                           SV_MOD_TIMEOUT_MS, NULL);
+    if (got > 0)
+        (void)sv_murmur_parse_ping(resp, (size_t)got, &info, err, sizeof err);
+    struct sv_conn c;
+    if (pr->proto == PR_TCP &&
+        sv_conn_open(&c, &h->addr, pr->port, source, 1, SV_MOD_TIMEOUT_MS) == 0) {
+        size_t len = sv_conn_recv(&c, resp, sizeof resp, sv_murmur_control_complete);
+        (void)sv_murmur_parse_control(resp, len, &info, err, sizeof err);
+        sv_conn_close(&c);
+    }
+    sv_murmur_apply(pr->svc, &info, pr->proto == PR_TCP);
+}
+
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     const struct svc_info *si = pr->svc;
+    if (si && (pr->port == 64738 || (si->name && !strcmp(si->name, "murmur")))) {
+        run_murmur(h, pr, source); /* as nmap's portrule: the port number or the name */
+        return;
+    }
     if (!si || !si->name || !si->probed || si->tunnel_ssl)
         return;
     if (!strcmp(si->name, "rpcbind"))
@@ -82,4 +122,6 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_amqp(h, pr, source);
     else if (!strcmp(si->name, "snmp") && pr->proto == PR_UDP)
         run_snmp(h, pr, source);
+    else if (!strcmp(si->name, "ldap") && pr->proto == PR_TCP)
+        run_ldap(h, pr, source);
 }

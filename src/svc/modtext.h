@@ -1,0 +1,19 @@
+/* modtext.h — the text helpers the native version modules share: server strings made
+ * printable and bounded, and svc_info fields replaced. */
+#ifndef PR_SVC_MODTEXT_H
+#define PR_SVC_MODTEXT_H
+
+#include "output/result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copies s[0..n) into out (cap > 0 bytes, always terminated, cut to cap - 1), bytes
+ * outside printable ASCII as '?'. With utf16, s is UTF-16LE (an odd last byte is
+ * dropped; code units past ASCII become '?'). */
+void sv_text_copy(char *out, size_t cap, const uint8_t *s, size_t n, int utf16);
+
+/* Replaces *slot (an svc_info field) with a copy of s; NULL or "" clears it. */
+void sv_text_set(char **slot, const char *s);
+
+#endif
