@@ -7,6 +7,7 @@
 #include "svc/mod_murmur.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
+#include "svc/mod_smb.h"
 #include "svc/mod_snmp.h"
 #include "svc/modconn.h"
 #include "svc/modio.h"
@@ -105,6 +106,66 @@ static void run_murmur(struct host_result *h, struct port_result *pr, const stru
     sv_murmur_apply(pr->svc, &info, pr->proto == PR_TCP);
 }
 
+/* Opens an SMB session (port 139: after a NetBIOS session request) and sends req. */
+static int smb_open(struct sv_conn *c, struct host_result *h, const struct port_result *pr,
+                    const struct pr_addr *source, const uint8_t *req, size_t n)
+{
+    uint8_t nb[80], ans[64];
+    if (sv_conn_open(c, &h->addr, pr->port, source, 0, SV_MOD_TIMEOUT_MS) < 0)
+        return -1;
+    if (pr->port == 139) {
+        size_t nn = sv_smb_nbss_request(nb, sizeof nb);
+        if (sv_conn_send(c, nb, nn) < 0 ||
+            !sv_smb_nbss_ok(ans, sv_conn_recv(c, ans, sizeof ans, sv_smb_complete)))
+            goto fail;
+    }
+    if (sv_conn_send(c, req, n) == 0)
+        return 0;
+fail:
+    sv_conn_close(c);
+    return -1;
+}
+
+/* SMB2 NEGOTIATE and SESSION_SETUP; SMB2 2.0.2 alone; SMB1 NEGOTIATE and SESSION_SETUP_ANDX. */
+static void run_smb(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+{
+    uint8_t req[512], resp[8192];
+    struct sv_smb_info info = {0};
+    struct sv_conn c;
+    char err[160];
+    size_t n = sv_smb2_negotiate(req, sizeof req, 1), len;
+    if (smb_open(&c, h, pr, source, req, n) == 0) {
+        len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
+        if (sv_smb2_parse_negotiate(resp, len, &info, 1, err, sizeof err) == 0) {
+            n = sv_smb2_session_setup(req, sizeof req);
+            if (sv_conn_send(&c, req, n) == 0) {
+                len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
+                (void)sv_smb2_parse_session(resp, len, &info, err, sizeof err);
+            }
+        }
+        sv_conn_close(&c);
+    }
+    n = sv_smb2_negotiate(req, sizeof req, 0);
+    if (info.dialect_max && smb_open(&c, h, pr, source, req, n) == 0) {
+        len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
+        (void)sv_smb2_parse_negotiate(resp, len, &info, 0, err, sizeof err);
+        sv_conn_close(&c);
+    }
+    n = sv_smb1_negotiate(req, sizeof req);
+    if (smb_open(&c, h, pr, source, req, n) == 0) {
+        len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
+        if (sv_smb1_parse_negotiate(resp, len, &info, err, sizeof err) == 0) {
+            n = sv_smb1_session_setup(req, sizeof req);
+            if (sv_conn_send(&c, req, n) == 0) {
+                len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
+                (void)sv_smb1_parse_session(resp, len, &info, err, sizeof err);
+            }
+        }
+        sv_conn_close(&c);
+    }
+    sv_smb_apply(pr->svc, &info);
+}
+
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     const struct svc_info *si = pr->svc;
@@ -124,4 +185,7 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_snmp(h, pr, source);
     else if (!strcmp(si->name, "ldap") && pr->proto == PR_TCP)
         run_ldap(h, pr, source);
+    else if ((!strcmp(si->name, "microsoft-ds") || !strcmp(si->name, "netbios-ssn")) &&
+             pr->proto == PR_TCP)
+        run_smb(h, pr, source);
 }
