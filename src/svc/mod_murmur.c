@@ -64,9 +64,10 @@ static int varint(const uint8_t *buf, size_t end, size_t *p, uint64_t *v)
     return -1;
 }
 
-int sv_murmur_parse_control(const uint8_t *buf, size_t len, struct sv_murmur_info *info, char *err,
+int sv_murmur_parse_control(const uint8_t *buf, size_t len, struct sv_murmur_info *out, char *err,
                             size_t errlen)
 {
+    struct sv_murmur_info copy = *out, *info = &copy; /* out changes only on success */
     if (len < 6)
         FAIL("control message header cut at byte %zu", len);
     unsigned type = (unsigned)buf[0] << 8 | buf[1];
@@ -109,6 +110,7 @@ int sv_murmur_parse_control(const uint8_t *buf, size_t len, struct sv_murmur_inf
         }
     }
     info->control = 1;
+    *out = copy;
     return 0;
 }
 

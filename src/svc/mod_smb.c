@@ -256,9 +256,10 @@ int sv_smb2_parse_negotiate(const uint8_t *buf, size_t len, struct sv_smb_info *
 }
 
 /* Parses the NTLMSSP CHALLENGE in blob[0..n) (offsets are relative to its start). */
-static int ntlm_challenge(const uint8_t *blob, size_t n, size_t base, struct sv_smb_info *info,
+static int ntlm_challenge(const uint8_t *blob, size_t n, size_t base, struct sv_smb_info *out,
                           char *err, size_t errlen)
 {
+    struct sv_smb_info copy = *out, *info = &copy; /* out changes only on success */
     size_t s = 0;
     while (s + 12 <= n && (memcmp(blob + s, "NTLMSSP\0", 8) || get32(blob + s + 8) != 2))
         s++;
@@ -296,6 +297,7 @@ static int ntlm_challenge(const uint8_t *blob, size_t n, size_t base, struct sv_
         p += 4 + al;
     }
     info->ntlm = 1;
+    *out = copy;
     return 0;
 }
 
@@ -341,12 +343,12 @@ int sv_smb1_parse_negotiate(const uint8_t *buf, size_t len, struct sv_smb_info *
     uint32_t st;
     if (frame(buf, len, &end, err, errlen) < 0 || smb1_check(buf, end, 0x72, &st, err, errlen) < 0)
         return -1;
-    if (st)
-        FAIL("SMB1 NEGOTIATE refused, status 0x%08x at byte %d", st, NB_HDR + 5);
     const uint8_t *w = buf + NB_HDR + SMB1_HDR;
-    if (w[0] != 17 || get16(w + 1) != 0)
-        FAIL("NT LM 0.12 not chosen (word count %u, dialect %u) at byte %d", w[0], get16(w + 1),
-             NB_HDR + SMB1_HDR);
+    if (st || w[0] != 17 || get16(w + 1) != 0) {
+        info->smb1 = -1; /* an SMB1 answer that declines */
+        FAIL("NT LM 0.12 not chosen (status 0x%08x, word count %u, dialect %u) at byte %d", st,
+             w[0], get16(w + 1), NB_HDR + 5);
+    }
     info->smb1 = 1;
     return 0;
 }
@@ -407,7 +409,7 @@ static const char *dialect_name(unsigned d)
 
 void sv_smb_apply(struct svc_info *si, const struct sv_smb_info *info)
 {
-    if (!info->dialect_max && !info->smb1)
+    if (!info->dialect_max && info->smb1 <= 0)
         return;
     char ex[512], ver[SV_SMB_FIELD];
     size_t k = 0;
@@ -421,9 +423,9 @@ void sv_smb_apply(struct svc_info *si, const struct sv_smb_info *info)
         else
             k += (size_t)snprintf(ex + k, sizeof ex - k, "SMB %s", dialect_name(info->dialect_max));
     }
-    if (k < sizeof ex)
+    if (info->smb1 && k < sizeof ex)
         k += (size_t)snprintf(ex + k, sizeof ex - k, "%s%s", k && ex[k - 1] != ' ' ? ", " : "",
-                              info->smb1 ? "SMB1 (NT LM 0.12) accepted" : "SMB1 refused");
+                              info->smb1 > 0 ? "SMB1 (NT LM 0.12) accepted" : "SMB1 refused");
     if (info->dialect_max && k < sizeof ex)
         k += (size_t)snprintf(ex + k, sizeof ex - k, "; signing %s",
                               info->sign_required  ? "required"
