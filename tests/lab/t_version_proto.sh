@@ -2,8 +2,8 @@
 # timeout: 90
 # -sV modules for SMB, LDAP and Murmur on real Debian daemons in one loopback-only
 # namespace, with nmap on the same ports in the same test (same or better on every port):
-#  - smbd on 127.0.0.1:445 (Samba's default: SMB1 refused) and on 127.0.0.3:445 with
-#    "server min protocol = NT1". nmap -sV: "Samba smbd 4.6.2" for the first (wrong for
+#  - smbd on 127.0.0.1:445 (Samba's default: SMB1 refused) and on 127.0.0.3:445 and 139
+#    with "server min protocol = NT1". nmap -sV: "Samba smbd 4.6.2" for the first (wrong for
 #    Samba 4.17) and its probe file's "3.X - 4.X (workgroup: ...)" for the second.
 #    portreeve: SMB2/3 dialect range, signing, the NTLMSSP names, and the version as far
 #    as the protocol tells it: "4.3.X - 4.X" from SMB 3.1.1 and Samba's NTLMSSP version
@@ -35,7 +35,8 @@ for i in 1 3; do
     d=$W/smb$i
     mkdir -p "$d"/{lock,state,cache,priv,pid,ncalrpc}
     extra=""
-    [ $i = 3 ] && extra="server min protocol = NT1"
+    ports=445
+    [ $i = 3 ] && extra="server min protocol = NT1" ports="445 139"
     cat >"$d/smb.conf" <<CONF
 [global]
   workgroup = PRLAB
@@ -43,7 +44,7 @@ for i in 1 3; do
   server role = standalone server
   interfaces = 127.0.0.$i
   bind interfaces only = yes
-  smb ports = 445
+  smb ports = $ports
   lock directory = $d/lock
   state directory = $d/state
   cache directory = $d/cache
@@ -105,20 +106,20 @@ wait_listen() { # proto addr:port
     echo "FAIL: nothing listens on $2/$1"
     return 1
 }
-wait_listen t 127.0.0.1:445 && wait_listen t 127.0.0.3:445 && wait_listen t 127.0.0.1:389 &&
+wait_listen t 127.0.0.1:445 && wait_listen t 127.0.0.3:445 && wait_listen t 127.0.0.3:139 && wait_listen t 127.0.0.1:389 &&
     wait_listen t 127.0.0.1:64738 && wait_listen u 127.0.0.1:64738 &&
     wait_listen t 127.0.0.2:445 && wait_listen u 127.0.0.2:64738 ||
     { tail -n 30 "$W"/smb*/out "$W/slapd/out" "$W/murmur.out" "$W/hostile.log"; exit 1; }
 
 start=$SECONDS
-( in_ns nmap -n -Pn -sS -sU -sV -p T:389,445,U:64738 127.0.0.1 127.0.0.3 -oX "$W/nmap.xml" \
+( in_ns nmap -n -Pn -sS -sU -sV -p T:139,389,445,U:64738 127.0.0.1 127.0.0.3 -oX "$W/nmap.xml" \
     >"$W/nmap.txt" 2>&1
   echo "$? $((SECONDS - start))" >"$W/nmap.rc" ) &
 nmap_pid=$!
 in_ns nmap -n -Pn -sS -p T:64738 --script murmur-version 127.0.0.1 -oX "$W/nmap-mm.xml" \
     >"$W/nmap-mm.txt" 2>&1 || { echo "FAIL: nmap --script murmur-version"; exit 1; }
 start=$SECONDS
-in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV -p T:389,445,U:64738 127.0.0.1 127.0.0.3 \
+in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV -p T:139,389,445,U:64738 127.0.0.1 127.0.0.3 \
     -oX "$W/pr.xml" >"$W/pr.txt" 2>&1 || { echo "FAIL: portreeve -sV exited non-zero"; cat "$W/pr.txt"; exit 1; }
 in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV --version-intensity 0 -p T:389,445,64738,U:64738 \
     127.0.0.1 127.0.0.2 -oX "$W/pr0.xml" >"$W/pr0.txt" 2>&1 ||
@@ -169,6 +170,12 @@ check "smb NT1: better version: exactly Samba's $sv from NativeLanMan (nmap: '$(
     grep -q "^$sv-Debian\$" <<<"$(field "$p" 3)"
 check "smb NT1: nmap's extrainfo kept, SMB1 accepted added" \
     grep -qF "$(field "$n" 4); SMB 2.0.2 - 3.1.1, SMB1 (NT LM 0.12) accepted" <<<"$(field "$p" 4)"
+
+# SMB over NetBIOS (139): the module sends a session request for *SMBSERVER first.
+n=$(svc_of "$W/nmap.xml" 127.0.0.3 tcp 139) p=$(svc_of "$W/pr.xml" 127.0.0.3 tcp 139)
+show 127.0.0.3:139 "$n" "$p"
+check "smb 139: same name and product as nmap, Samba's $sv after a NetBIOS session request" \
+    test -n "$n" -a "$(field "$n" 1)|$(field "$n" 2)" = "$(field "$p" 1)|$(field "$p" 2)" -a "$(field "$p" 3)" = "$sv-Debian"
 
 # LDAP.
 n=$(svc_of "$W/nmap.xml" 127.0.0.1 tcp 389) p=$(svc_of "$W/pr.xml" 127.0.0.1 tcp 389)
