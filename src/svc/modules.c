@@ -73,15 +73,20 @@ static void run_amqp(struct host_result *h, struct port_result *pr, const struct
         sv_amqp_apply(pr->svc, &info);
 }
 
+/* The rootDSE search, inside TLS on a port found in the TLS lane (ldaps). */
 static void run_ldap(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     uint8_t req[64], resp[16384];
     size_t n = sv_ldap_request(req, sizeof req);
-    long got = sv_exchange(&h->addr, pr->port, 0, source, req, n, resp, sizeof resp,
-                           SV_MOD_TIMEOUT_MS, sv_ldap_complete);
+    struct sv_conn c;
+    if (sv_conn_open(&c, &h->addr, pr->port, source, pr->svc->tunnel_ssl, SV_MOD_TIMEOUT_MS) < 0)
+        return;
+    size_t got =
+        sv_conn_send(&c, req, n) == 0 ? sv_conn_recv(&c, resp, sizeof resp, sv_ldap_complete) : 0;
+    sv_conn_close(&c);
     struct sv_ldap_info info;
     char err[160];
-    if (got > 0 && sv_ldap_parse(resp, (size_t)got, &info, err, sizeof err) == 0)
+    if (got > 0 && sv_ldap_parse(resp, got, &info, err, sizeof err) == 0)
         sv_ldap_apply(pr->svc, &info);
 }
 
@@ -173,9 +178,13 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_murmur(h, pr, source); /* as nmap's portrule: the port number or the name */
         return;
     }
-    if (!si || !si->name || !si->probed || si->tunnel_ssl)
+    if (!si || !si->name || !si->probed)
         return;
-    if (!strcmp(si->name, "rpcbind"))
+    if (!strcmp(si->name, "ldap") && pr->proto == PR_TCP)
+        run_ldap(h, pr, source); /* plain or inside TLS */
+    else if (si->tunnel_ssl)
+        return;
+    else if (!strcmp(si->name, "rpcbind"))
         run_rpcinfo(h, pr, source);
     else if (!strcmp(si->name, "mqtt") && pr->proto == PR_TCP)
         run_mqtt(h, pr, source);
@@ -183,8 +192,6 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_amqp(h, pr, source);
     else if (!strcmp(si->name, "snmp") && pr->proto == PR_UDP)
         run_snmp(h, pr, source);
-    else if (!strcmp(si->name, "ldap") && pr->proto == PR_TCP)
-        run_ldap(h, pr, source);
     else if ((!strcmp(si->name, "microsoft-ds") || !strcmp(si->name, "netbios-ssn")) &&
              pr->proto == PR_TCP)
         run_smb(h, pr, source);

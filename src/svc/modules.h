@@ -8,7 +8,8 @@
  *   snmp     UDP ports named snmp: the SNMPv3 engine's enterprise (mod_snmp.c)
  *   smb      TCP ports named microsoft-ds or netbios-ssn: SMB2/3 dialects, signing,
  *            NTLMSSP names, Samba's version where the protocol gives it (mod_smb.c)
- *   ldap     TCP ports named ldap: the rootDSE's product evidence (mod_ldap.c)
+ *   ldap     TCP ports named ldap (also inside TLS): the rootDSE's product evidence
+ *            (mod_ldap.c)
  *   murmur   port 64738 or ports named murmur, TCP and UDP: ping and TLS Version
  *            (mod_murmur.c)
  *

@@ -8,9 +8,9 @@
 #    portreeve: SMB2/3 dialect range, signing, the NTLMSSP names, and the version as far
 #    as the protocol tells it: "4.3.X - 4.X" from SMB 3.1.1 and Samba's NTLMSSP version
 #    (better: true), the exact NativeLanMan version when SMB1 is allowed (better).
-#  - slapd on 389 (a temporary slapd.conf and an empty mdb database): nmap says
-#    "OpenLDAP 2.2.X - 2.3.X"; portreeve reads the rootDSE: "2.5.X - 2.6.X" (better: RFC
-#    5805 transactions are advertised from 2.5.0 on).
+#  - slapd on 389 and ldaps 636 (a temporary slapd.conf and an empty mdb database): nmap
+#    says "OpenLDAP 2.2.X - 2.3.X"; portreeve reads the rootDSE (inside TLS on 636):
+#    "2.5.X - 2.6.X" (better: RFC 5805 transactions are advertised from 2.5.0 on).
 #  - murmurd on 64738 tcp+udp: the UDP ping as nmap's murmur-version script (same), plus
 #    on TCP the TLS Version message's release and OS (better). nmap's script runs without
 #    -sV and portreeve's TCP check at --version-intensity 0: the TLS probe walk over
@@ -61,6 +61,9 @@ CONF
     pids+=($!)
 done
 
+# One self-signed certificate for slapd's ldaps and the hostile Murmur.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=lab -days 1 -keyout "$W/key.pem" \
+    -out "$W/cert.pem" 2>/dev/null || { echo "FAIL: openssl req"; exit 1; }
 mkdir -p "$W/slapd/db"
 cat >"$W/slapd/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
@@ -73,9 +76,11 @@ suffix "dc=prlab,dc=test"
 rootdn "cn=admin,dc=prlab,dc=test"
 directory $W/slapd/db
 maxsize 10485760
+TLSCertificateFile $W/cert.pem
+TLSCertificateKeyFile $W/key.pem
 CONF
 ip netns exec "$NS" timeout 120 /usr/sbin/slapd -d 0 -f "$W/slapd/slapd.conf" \
-    -h "ldap://127.0.0.1:389/" >"$W/slapd/out" 2>&1 &
+    -h "ldap://127.0.0.1:389/ ldaps://127.0.0.1:636/" >"$W/slapd/out" 2>&1 &
 pids+=($!)
 
 # murmurd drops to mumble-server: its database directory is that user's. No autoban: two
@@ -92,8 +97,6 @@ CONF
 ip netns exec "$NS" timeout 120 /usr/sbin/murmurd -ini "$W/murmur.ini" -fg >"$W/murmur.out" 2>&1 &
 pids+=($!)
 
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=lab -days 1 -keyout "$W/key.pem" \
-    -out "$W/cert.pem" 2>/dev/null || { echo "FAIL: openssl req"; exit 1; }
 ip netns exec "$NS" timeout 80 $PY "$(dirname "$0")/svc_hostile_proto.py" 127.0.0.2 127.0.0.1 \
     "$W" >"$W/hostile.log" 2>&1 &
 pids+=($!)
@@ -106,20 +109,20 @@ wait_listen() { # proto addr:port
     echo "FAIL: nothing listens on $2/$1"
     return 1
 }
-wait_listen t 127.0.0.1:445 && wait_listen t 127.0.0.3:445 && wait_listen t 127.0.0.3:139 && wait_listen t 127.0.0.1:389 &&
+wait_listen t 127.0.0.1:445 && wait_listen t 127.0.0.3:445 && wait_listen t 127.0.0.3:139 && wait_listen t 127.0.0.1:389 && wait_listen t 127.0.0.1:636 &&
     wait_listen t 127.0.0.1:64738 && wait_listen u 127.0.0.1:64738 &&
     wait_listen t 127.0.0.2:445 && wait_listen u 127.0.0.2:64738 ||
     { tail -n 30 "$W"/smb*/out "$W/slapd/out" "$W/murmur.out" "$W/hostile.log"; exit 1; }
 
 start=$SECONDS
-( in_ns nmap -n -Pn -sS -sU -sV -p T:139,389,445,U:64738 127.0.0.1 127.0.0.3 -oX "$W/nmap.xml" \
+( in_ns nmap -n -Pn -sS -sU -sV -p T:139,389,445,636,U:64738 127.0.0.1 127.0.0.3 -oX "$W/nmap.xml" \
     >"$W/nmap.txt" 2>&1
   echo "$? $((SECONDS - start))" >"$W/nmap.rc" ) &
 nmap_pid=$!
 in_ns nmap -n -Pn -sS -p T:64738 --script murmur-version 127.0.0.1 -oX "$W/nmap-mm.xml" \
     >"$W/nmap-mm.txt" 2>&1 || { echo "FAIL: nmap --script murmur-version"; exit 1; }
 start=$SECONDS
-in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV -p T:139,389,445,U:64738 127.0.0.1 127.0.0.3 \
+in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV -p T:139,389,445,636,U:64738 127.0.0.1 127.0.0.3 \
     -oX "$W/pr.xml" >"$W/pr.txt" 2>&1 || { echo "FAIL: portreeve -sV exited non-zero"; cat "$W/pr.txt"; exit 1; }
 in_ns "$PORTREEVE" scan -n -Pn -sS -sU -sV --version-intensity 0 -p T:389,445,64738,U:64738 \
     127.0.0.1 127.0.0.2 -oX "$W/pr0.xml" >"$W/pr0.txt" 2>&1 ||
@@ -186,6 +189,11 @@ check "ldap: same name and product as nmap (ldap, OpenLDAP)" \
 check "ldap: better version: '2.5.X - 2.6.X' holds slapd $lv, nmap's '$(field "$n" 3)' does not" \
     test "$(field "$p" 3)" = "2.5.X - 2.6.X" -a "$(field "$n" 3)" = "2.2.X - 2.3.X" \
     -a "$(echo "$lv" | cut -d. -f1-2 | grep -cx '2\.[56]')" = 1
+
+n=$(svc_of "$W/nmap.xml" 127.0.0.1 tcp 636) p=$(svc_of "$W/pr.xml" 127.0.0.1 tcp 636)
+show 127.0.0.1:636 "$n" "$p"
+check "ldaps: the rootDSE read inside TLS: ssl/ldap OpenLDAP as nmap, version 2.5.X - 2.6.X (nmap: '$(field "$n" 3)')" \
+    test "$(field "$n" 1)|$(field "$n" 2)|$(field "$n" 5)" = "ldap|OpenLDAP|ssl" -a "$(field "$p" 1)|$(field "$p" 2)|$(field "$p" 3)|$(field "$p" 5)" = "ldap|OpenLDAP|2.5.X - 2.6.X|ssl"
 
 # Murmur: nmap's script output with the user count masked (connections of the two
 # scanners come and go).
