@@ -443,7 +443,10 @@ void sv_smb_apply(struct svc_info *si, const struct sv_smb_info *info)
         snprintf(ver, sizeof ver, "%s", info->lanman + 6);
         sv_text_set(&si->product, "Samba smbd");
         sv_text_set(&si->version, ver);
+        ver[strcspn(ver, "-")] = 0; /* the upstream version */
+        sv_text_cpe_version(si, "cpe:/a:samba:samba", ver);
     } else if (samba && info->ntlm_ver && info->ver_build == 0) {
         sv_text_set(&si->version, info->dialect_max == 0x0311 ? "4.3.X - 4.X" : "3.X - 4.X");
+        sv_text_cpe_version(si, "cpe:/a:samba:samba", NULL);
     }
 }

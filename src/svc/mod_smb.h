@@ -15,7 +15,8 @@
  * The Samba version comes only from NativeLanMan. Samba 4.17 refuses SMB1 by default:
  * then, when the probe match says Samba and the NTLMSSP version has build 0 (Samba's
  * fixed 6.1.0; Windows always sends its build), the version is what SMB 3.1.1 proves:
- * "4.3.X - 4.X" (3.1.1 came with Samba 4.3), never the probe file's "4.6.2". */
+ * "4.3.X - 4.X" (3.1.1 came with Samba 4.3), never the probe file's "4.6.2". The CPE
+ * cpe:/a:samba:samba follows: the upstream version from NativeLanMan, none for a range. */
 #ifndef PR_SVC_MOD_SMB_H
 #define PR_SVC_MOD_SMB_H
 

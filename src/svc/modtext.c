@@ -3,7 +3,9 @@
 
 #include "core/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void sv_text_copy(char *out, size_t cap, const uint8_t *s, size_t n, int utf16)
 {
@@ -19,4 +21,17 @@ void sv_text_set(char **slot, const char *s)
 {
     free(*slot);
     *slot = s && *s ? pr_strdup(s) : NULL;
+}
+
+void sv_text_cpe_version(struct svc_info *si, const char *base, const char *ver)
+{
+    size_t bl = strlen(base);
+    for (size_t i = 0; i < si->ncpes && i < SVC_MAX_CPES; i++) {
+        const char *c = si->cpes[i];
+        if (!c || strncmp(c, base, bl) || (c[bl] && c[bl] != ':'))
+            continue;
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s%s%s", base, ver && *ver ? ":" : "", ver ? ver : "");
+        sv_text_set(&si->cpes[i], buf);
+    }
 }

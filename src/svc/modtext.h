@@ -1,5 +1,5 @@
 /* modtext.h — the text helpers the native version modules share: server strings made
- * printable and bounded, and svc_info fields replaced. */
+ * printable and bounded, svc_info fields replaced, CPE versions kept in step. */
 #ifndef PR_SVC_MODTEXT_H
 #define PR_SVC_MODTEXT_H
 
@@ -15,5 +15,10 @@ void sv_text_copy(char *out, size_t cap, const uint8_t *s, size_t n, int utf16);
 
 /* Replaces *slot (an svc_info field) with a copy of s; NULL or "" clears it. */
 void sv_text_set(char **slot, const char *s);
+
+/* Gives si's CPEs that are base ("cpe:/a:samba:samba", with or without a version) the
+ * version ver, or none (NULL or ""): a module that corrects the version keeps the CPE, and
+ * so the CVE lookup, in step with it. */
+void sv_text_cpe_version(struct svc_info *si, const char *base, const char *ver);
 
 #endif

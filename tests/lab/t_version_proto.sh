@@ -148,6 +148,16 @@ for h in ET.parse(sys.argv[1]).getroot().iter("host"):
                            ("name", "product", "version", "extrainfo", "tunnel", "hostname")))
 PYEOF
 }
+cpe_of() { # xml addr proto port -> the service's CPEs, space-separated
+    $PY - "$@" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+for h in ET.parse(sys.argv[1]).getroot().iter("host"):
+    if h.find("address").get("addr") == sys.argv[2]:
+        for p in h.iter("port"):
+            if p.get("protocol") == sys.argv[3] and p.get("portid") == sys.argv[4]:
+                print(" ".join(c.text for c in p.iter("cpe")))
+PYEOF
+}
 upstream() { dpkg-query -W -f '${Version}' "$1" | sed 's/^[0-9]*://; s/[-+].*//'; }
 field() { echo "$1" | cut -d'|' -f"$2"; }
 show() { echo "  $1 nmap: $2"; echo "  $1 portreeve: $3"; }
@@ -163,6 +173,8 @@ check "smb 445: better version: nmap's '$(field "$n" 3)' is not Samba $sv; portr
 check "smb 445: dialects 2.0.2 - 3.1.1, SMB1 refused, signing not required (nmap: none)" \
     grep -q 'SMB 2.0.2 - 3.1.1, SMB1 refused; signing enabled, not required' <<<"$(field "$p" 4)"
 check "smb 445: NTLMSSP names: host PRLAB1" test "$(field "$p" 6)" = PRLAB1
+check "smb 445: the CPE loses nmap's wrong 4.6.2 (no CVEs of another version)" \
+    test "$(cpe_of "$W/pr.xml" 127.0.0.1 tcp 445)" = cpe:/a:samba:samba
 
 # SMB with NT1 allowed: the NativeLanMan version.
 n=$(svc_of "$W/nmap.xml" 127.0.0.3 tcp 445) p=$(svc_of "$W/pr.xml" 127.0.0.3 tcp 445)
@@ -171,6 +183,8 @@ check "smb NT1: same name and product as nmap" \
     test -n "$n" -a "$(field "$n" 1)|$(field "$n" 2)" = "$(field "$p" 1)|$(field "$p" 2)"
 check "smb NT1: better version: exactly Samba's $sv from NativeLanMan (nmap: '$(field "$n" 3)')" \
     grep -q "^$sv-Debian\$" <<<"$(field "$p" 3)"
+check "smb NT1: the CPE carries the version: cpe:/a:samba:samba:$sv" \
+    test "$(cpe_of "$W/pr.xml" 127.0.0.3 tcp 445)" = "cpe:/a:samba:samba:$sv"
 check "smb NT1: nmap's extrainfo kept, SMB1 accepted added" \
     grep -qF "$(field "$n" 4); SMB 2.0.2 - 3.1.1, SMB1 (NT LM 0.12) accepted" <<<"$(field "$p" 4)"
 

@@ -377,9 +377,11 @@ static void test_smb2(void **state)
     struct svc_info si = {0};
     si.name = strdup("netbios-ssn"), si.product = strdup("Samba smbd");
     si.version = strdup("4.6.2");
+    si.cpes[0] = strdup("cpe:/a:samba:samba:4.6.2"), si.ncpes = 1;
     info.smb1 = -1;
     sv_smb_apply(&si, &info);
     assert_string_equal(si.version, "4.3.X - 4.X");
+    assert_string_equal(si.cpes[0], "cpe:/a:samba:samba"); /* no CVEs of 4.6.2 */
     assert_string_equal(si.hostname, "PRLAB1");
     assert_string_equal(si.extrainfo, "SMB 2.0.2 - 3.1.1, SMB1 refused; signing enabled, not "
                                       "required; NetBIOS domain: PRLAB1; DNS name: vm");
@@ -395,6 +397,7 @@ static void test_smb2(void **state)
     sv_smb_apply(&si, &win);
     assert_string_equal(si.version, "4.6.2");
     free(si.name), free(si.product), free(si.version), free(si.extrainfo), free(si.hostname);
+    free(si.cpes[0]);
 }
 
 static void test_smb_hostile(void **state)
@@ -458,13 +461,15 @@ static void test_smb_hostile(void **state)
     s1.smb1 = 1;
     struct svc_info si = {0};
     si.product = strdup("Samba smbd"), si.extrainfo = strdup("workgroup: PRLAB");
+    si.cpes[0] = strdup("cpe:/a:samba:samba"), si.ncpes = 1;
     sv_smb_apply(&si, &s1);
     assert_string_equal(si.version, "4.17.12-Debian");
+    assert_string_equal(si.cpes[0], "cpe:/a:samba:samba:4.17.12");
     assert_string_equal(si.extrainfo, "workgroup: PRLAB; SMB1 (NT LM 0.12) accepted; NetBIOS "
                                       "domain: PRLAB1; DNS name: vm");
     le16(b + n + 9, 0xfff0); /* byte count past the message */
     assert_int_equal(sv_smb1_parse_session(b, p, &s1, err, sizeof err), -1);
-    free(si.product), free(si.version), free(si.extrainfo), free(si.hostname);
+    free(si.product), free(si.version), free(si.extrainfo), free(si.hostname), free(si.cpes[0]);
 }
 
 int main(void)
