@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """svc_hostile_proto.py ADDR REAL CERTDIR — hostile answers to portreeve's LDAP, SMB and
 Murmur version modules, for tests/lab/t_version_proto.sh (run in the lab namespace; every
-listener ends by itself within 60 s). On ADDR:
+listener ends by itself within 140 s). On ADDR:
   389/tcp    relays to REAL:389 (so the probe walk sees the real slapd), but answers the
              module's rootDSE search (attributes "*" and "+") itself: an entry whose first
              attributes carry OpenLDAP 2.5's markers and whose third attribute's value
@@ -20,7 +20,7 @@ import threading
 import time
 
 ADDR, REAL, CERTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
-END = time.time() + 60
+END = time.time() + 140
 
 
 def ber(tag, body):

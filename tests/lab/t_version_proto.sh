@@ -97,7 +97,7 @@ CONF
 ip netns exec "$NS" timeout 120 /usr/sbin/murmurd -ini "$W/murmur.ini" -fg >"$W/murmur.out" 2>&1 &
 pids+=($!)
 
-ip netns exec "$NS" timeout 80 $PY "$(dirname "$0")/svc_hostile_proto.py" 127.0.0.2 127.0.0.1 \
+ip netns exec "$NS" timeout 150 $PY "$(dirname "$0")/svc_hostile_proto.py" 127.0.0.2 127.0.0.1 \
     "$W" >"$W/hostile.log" 2>&1 &
 pids+=($!)
 
