@@ -9,30 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Waits for fd to be ready for events until deadline (us). Returns 1 ready, 0 not. */
-static int wait_until(int fd, short events, uint64_t deadline)
-{
-    for (;;) {
-        uint64_t now = now_us();
-        if (now >= deadline)
-            return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int r = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-        if (r > 0)
-            return 1;
-        if (r == 0 || errno != EINTR)
-            return 0;
-    }
-}
-
 /* After an SSL call returned rc: 1 to retry once the socket is ready, 0 to give up. */
 static int ssl_retry(struct sv_conn *c, int rc)
 {
     int err = SSL_get_error(c->ssl, rc);
     if (err == SSL_ERROR_WANT_READ)
-        return wait_until(c->fd, POLLIN, c->deadline);
+        return sv_wait_fd(c->fd, POLLIN, c->deadline);
     if (err == SSL_ERROR_WANT_WRITE)
-        return wait_until(c->fd, POLLOUT, c->deadline);
+        return sv_wait_fd(c->fd, POLLOUT, c->deadline);
     return 0;
 }
 
@@ -54,7 +38,7 @@ int sv_conn_open(struct sv_conn *c, const struct pr_addr *dst, uint16_t port,
     int soerr = 0;
     socklen_t el = sizeof soerr;
     if ((connect(c->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) ||
-        !wait_until(c->fd, POLLOUT, c->deadline) ||
+        !sv_wait_fd(c->fd, POLLOUT, c->deadline) ||
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &el) < 0 || soerr)
         goto fail;
     if (tls) {
@@ -85,7 +69,7 @@ int sv_conn_send(struct sv_conn *c, const uint8_t *buf, size_t len)
                 return -1;
             continue;
         }
-        if (!wait_until(c->fd, POLLOUT, c->deadline))
+        if (!sv_wait_fd(c->fd, POLLOUT, c->deadline))
             return -1;
         ssize_t n = send(c->fd, buf + sent, len - sent, MSG_NOSIGNAL);
         if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -110,7 +94,7 @@ size_t sv_conn_recv(struct sv_conn *c, uint8_t *buf, size_t cap, sv_complete_fn 
             }
             n = r;
         } else {
-            if (!wait_until(c->fd, POLLIN, c->deadline))
+            if (!sv_wait_fd(c->fd, POLLIN, c->deadline))
                 break;
             n = recv(c->fd, buf + len, cap - len, 0);
             if (n < 0 && (errno == EAGAIN || errno == EINTR))
