@@ -436,6 +436,10 @@ void sv_smb_apply(struct svc_info *si, const struct sv_smb_info *info)
     if (info->dns_name[0] && k < sizeof ex)
         snprintf(ex + k, sizeof ex - k, "; DNS name: %s", info->dns_name);
     sv_text_set(&si->extrainfo, ex);
+    if (!si->probed) { /* only the port table named it: now the protocol did */
+        si->probed = 1;
+        si->conf = 10;
+    }
     if (info->nb_name[0])
         sv_text_set(&si->hostname, info->nb_name);
     int samba = si->product && !strncmp(si->product, "Samba", 5);

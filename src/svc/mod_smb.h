@@ -1,8 +1,9 @@
 /* mod_smb.h — SMB2/3 and NTLMSSP facts of an SMB server, as nmap's smb-protocols,
  * smb2-security-mode and smb-os-discovery scripts find them, without a script engine.
  *
- * On TCP ports named microsoft-ds or netbios-ssn (port 139 after a NetBIOS session
- * request for *SMBSERVER):
+ * On TCP ports named microsoft-ds or netbios-ssn, by a probe match or only by the port
+ * table (Windows matches no probe; the port then counts as probed once SMB answered),
+ * port 139 after a NetBIOS session request for *SMBSERVER:
  *   1. SMB2 NEGOTIATE offering 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1 (with the preauth
  *      integrity and encryption contexts 3.1.1 requires): the highest dialect and the
  *      signing mode;

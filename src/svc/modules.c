@@ -178,7 +178,14 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_murmur(h, pr, source); /* as nmap's portrule: the port number or the name */
         return;
     }
-    if (!si || !si->name || !si->probed)
+    if (!si || !si->name)
+        return;
+    if ((!strcmp(si->name, "microsoft-ds") || !strcmp(si->name, "netbios-ssn")) &&
+        pr->proto == PR_TCP && !si->tunnel_ssl) {
+        run_smb(h, pr, source); /* also on a port only the table names (Windows: no match) */
+        return;
+    }
+    if (!si->probed)
         return;
     if (!strcmp(si->name, "ldap") && pr->proto == PR_TCP)
         run_ldap(h, pr, source); /* plain or inside TLS */
@@ -192,7 +199,4 @@ void sv_modules_port(struct host_result *h, struct port_result *pr, const struct
         run_amqp(h, pr, source);
     else if (!strcmp(si->name, "snmp") && pr->proto == PR_UDP)
         run_snmp(h, pr, source);
-    else if ((!strcmp(si->name, "microsoft-ds") || !strcmp(si->name, "netbios-ssn")) &&
-             pr->proto == PR_TCP)
-        run_smb(h, pr, source);
 }

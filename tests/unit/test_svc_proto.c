@@ -386,6 +386,7 @@ static void test_smb2(void **state)
     assert_string_equal(si.extrainfo, "SMB 2.0.2 - 3.1.1, SMB1 refused; signing enabled, not "
                                       "required; NetBIOS domain: PRLAB1; DNS name: vm");
 
+    assert_int_equal(si.probed, 1); /* a table name confirmed by the protocol */
     /* Windows' build: no Samba version claimed. */
     struct sv_smb_info win = {0};
     win.dialect_max = 0x0311;
