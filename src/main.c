@@ -15,6 +15,7 @@ static const struct {
     {"audit", cmd_audit, "scan against a policy of allowed ports, keep history, flag CVEs"},
     {"history", cmd_history, "list the scans and audits kept in the history database"},
     {"diff", cmd_diff, "compare two scans (history ids or nmap XML files)"},
+    {"demo", cmd_demo, "scan and watch a throwaway lab in network namespaces (root)"},
 };
 
 static void usage(FILE *f)

@@ -58,6 +58,17 @@ static const struct {
         "sensor TEXT NOT NULL DEFAULT '', decided_us BIGINT NOT NULL, expires_us BIGINT NOT "
         "NULL)"},
     {4, "CREATE INDEX block_decisions_expires ON block_decisions (expires_us)"},
+    /* 5: named and sharded runs (scan --run-id, --shard I/N): the run knows its shard
+     * count and the parameters every shard must share; run_shards which have arrived
+     * (started) and finished (ended > 0), where, and with which parameters */
+    {5, "ALTER TABLE runs ADD COLUMN run_key TEXT NOT NULL DEFAULT ''"},
+    {5, "ALTER TABLE runs ADD COLUMN shard_total INTEGER NOT NULL DEFAULT 0"},
+    {5, "ALTER TABLE runs ADD COLUMN shard_params TEXT NOT NULL DEFAULT ''"},
+    {5, "CREATE UNIQUE INDEX runs_run_key ON runs (run_key) WHERE run_key <> ''"},
+    {5, "CREATE TABLE run_shards (run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+        "shard INTEGER NOT NULL, host TEXT NOT NULL DEFAULT '', started BIGINT NOT NULL, "
+        "ended BIGINT NOT NULL DEFAULT 0, params TEXT NOT NULL DEFAULT '', "
+        "PRIMARY KEY (run_id, shard))"},
 };
 
 const char *viol_kind_name(int kind)
@@ -253,6 +264,43 @@ static const char *proto_name(uint8_t p)
     return p == PR_UDP ? "udp" : "tcp";
 }
 
+/* The hosts and ports of s under run `ids`, inside the caller's transaction. With `merge`
+ * (a shard joining its run) a host already stored by another shard is up when either found
+ * it up, and a port another shard stored too (a connect scan, -sT, probes every port in
+ * every shard) keeps the first shard's answer. */
+static int store_hosts(struct hist_db *db, const char *ids, const struct snapshot *s, int merge,
+                       struct pr_error *e)
+{
+    for (size_t i = 0; i < s->nhosts; i++) {
+        const struct snap_host *h = &s->hosts[i];
+        const char *hp[] = {ids, h->addr, h->name, h->up ? "1" : "0", h->extra_state};
+        if (q(db,
+              merge ? "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, "
+                      "$3, $4, $5) ON CONFLICT (run_id, addr) DO UPDATE SET up = CASE WHEN "
+                      "excluded.up > hosts.up THEN excluded.up ELSE hosts.up END, name = CASE "
+                      "WHEN hosts.name = '' THEN excluded.name ELSE hosts.name END"
+                    : "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, "
+                      "$3, $4, $5)",
+              5, hp, NULL, NULL, e) < 0)
+            return -1;
+        for (size_t j = 0; j < h->nports; j++) {
+            const struct snap_port *p = &h->ports[j];
+            char port[8];
+            snprintf(port, sizeof port, "%u", p->port);
+            const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
+                                p->service, p->version};
+            if (q(db,
+                  merge ? "INSERT INTO ports (run_id, addr, proto, port, state, service, "
+                          "version) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+                        : "INSERT INTO ports (run_id, addr, proto, port, state, service, "
+                          "version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  7, pp, NULL, NULL, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int hist_store(struct hist_db *db, struct hist_run *run, const struct snapshot *s,
                const struct violation *v, size_t nv, struct pr_error *e)
 {
@@ -264,44 +312,32 @@ int hist_store(struct hist_db *db, struct hist_run *run, const struct snapshot *
     snprintf(n[4], sizeof n[4], "%d", run->hosts_up);
     snprintf(n[5], sizeof n[5], "%d", run->nhosts);
     snprintf(n[6], sizeof n[6], "%d", run->open_ports);
-    const char *rp[] = {n[0], n[1], run->kind, run->policy, run->args,     n[2],
-                        n[3], n[4], n[5],      n[6],        s->scanned[0], s->scanned[1]};
+    const char *rp[] = {n[0], n[1], run->kind, run->policy,   run->args,     n[2],        n[3],
+                        n[4], n[5], n[6],      s->scanned[0], s->scanned[1], run->run_key};
     if (db->ops->begin_write(db->conn, e) < 0)
         return -1;
     int64_t id = -1;
     if (q(db,
           "INSERT INTO runs (started, ended, kind, policy, args, status, violations, hosts_up, "
-          "nhosts, open_ports, tcp_ports, udp_ports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-          "$9, $10, $11, $12) RETURNING id",
-          12, rp, row_int, &id, e) < 0)
+          "nhosts, open_ports, tcp_ports, udp_ports, run_key) VALUES ($1, $2, $3, $4, $5, $6, "
+          "$7, $8, $9, $10, $11, $12, $13) RETURNING id",
+          13, rp, row_int, &id, e) < 0) {
+        if (run->run_key[0]) { /* most likely the unique index on run_key */
+            char why[PR_ERR_MSG];
+            snprintf(why, sizeof why, "%s", e->msg);
+            pr_errf(e, "run id '%s': cannot store it (already in the history?): %s", run->run_key,
+                    why);
+        }
         goto fail;
+    }
     if (id < 0) {
         pr_errf(e, "%s: no id for the new run", db->ops->name);
         goto fail;
     }
     char ids[24];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
-    for (size_t i = 0; i < s->nhosts; i++) {
-        const struct snap_host *h = &s->hosts[i];
-        const char *hp[] = {ids, h->addr, h->name, h->up ? "1" : "0", h->extra_state};
-        if (q(db,
-              "INSERT INTO hosts (run_id, addr, name, up, extra_state) VALUES ($1, $2, $3, "
-              "$4, $5)",
-              5, hp, NULL, NULL, e) < 0)
-            goto fail;
-        for (size_t j = 0; j < h->nports; j++) {
-            const struct snap_port *p = &h->ports[j];
-            char port[8];
-            snprintf(port, sizeof port, "%u", p->port);
-            const char *pp[] = {ids,        h->addr,   proto_name(p->proto), port, p->state,
-                                p->service, p->version};
-            if (q(db,
-                  "INSERT INTO ports (run_id, addr, proto, port, state, service, version) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                  7, pp, NULL, NULL, e) < 0)
-                goto fail;
-        }
-    }
+    if (store_hosts(db, ids, s, 0, e) < 0)
+        goto fail;
     for (size_t i = 0; i < nv; i++) {
         char port[8];
         snprintf(port, sizeof port, "%u", v[i].port);
@@ -332,7 +368,8 @@ fail:
 
 #define RUN_COLS                                                                                   \
     "id, started, ended, kind, policy, args, status, violations, hosts_up, nhosts, "               \
-    "open_ports, tcp_ports, udp_ports"
+    "open_ports, tcp_ports, udp_ports, run_key, shard_total, (SELECT COUNT(*) FROM run_shards "    \
+    "s WHERE s.run_id = runs.id AND s.ended > 0)"
 
 struct run_rows {
     struct hist_run *runs;
@@ -348,7 +385,7 @@ static void copy(char *dst, size_t len, const char *src)
 static int row_run(void *ctx, int ncol, const char *const *c)
 {
     struct run_rows *rr = ctx;
-    if (ncol < 13 || !c[0])
+    if (ncol < 16 || !c[0])
         return 1;
     rr->runs = pr_reallocarray(rr->runs, rr->n + 1, sizeof *rr->runs);
     struct hist_run *r = &rr->runs[rr->n++];
@@ -364,11 +401,79 @@ static int row_run(void *ctx, int ncol, const char *const *c)
     r->hosts_up = c[8] ? atoi(c[8]) : 0;
     r->nhosts = c[9] ? atoi(c[9]) : 0;
     r->open_ports = c[10] ? atoi(c[10]) : 0;
+    copy(r->run_key, sizeof r->run_key, c[13]);
+    r->shard_total = c[14] ? atoi(c[14]) : 0;
+    r->shards_done = c[15] ? atoi(c[15]) : 0;
     if (rr->snap) {
         copy(rr->snap->scanned[0], sizeof rr->snap->scanned[0], c[11]);
         copy(rr->snap->scanned[1], sizeof rr->snap->scanned[1], c[12]);
         rr->snap->have_scanned = c[11] && c[12] && (c[11][0] || c[12][0]);
     }
+    return 0;
+}
+
+static int row_shard(void *ctx, int ncol, const char *const *c)
+{
+    struct {
+        struct hist_shard *v;
+        size_t n;
+    } *sr = ctx;
+    if (ncol < 4 || !c[0])
+        return 1;
+    sr->v = pr_reallocarray(sr->v, sr->n + 1, sizeof *sr->v);
+    struct hist_shard *h = &sr->v[sr->n++];
+    memset(h, 0, sizeof *h);
+    h->index = atoi(c[0]);
+    copy(h->host, sizeof h->host, c[1]);
+    h->started = c[2] ? strtoll(c[2], NULL, 10) : 0;
+    h->ended = c[3] ? strtoll(c[3], NULL, 10) : 0;
+    return 0;
+}
+
+int hist_shards(struct hist_db *db, int64_t id, struct hist_shard **out, size_t *n,
+                struct pr_error *e)
+{
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    const char *p[] = {ids};
+    struct {
+        struct hist_shard *v;
+        size_t n;
+    } sr = {NULL, 0};
+    if (q(db, "SELECT shard, host, started, ended FROM run_shards WHERE run_id = $1 ORDER BY shard",
+          1, p, row_shard, &sr, e) < 0) {
+        free(sr.v);
+        return -1;
+    }
+    *out = sr.v;
+    *n = sr.n;
+    return 0;
+}
+
+/* Fills run->missing ("2,3") for an incomplete sharded run. */
+static int fill_missing(struct hist_db *db, struct hist_run *run, struct pr_error *e)
+{
+    run->missing[0] = '\0';
+    if (!HIST_INCOMPLETE(run))
+        return 0;
+    struct hist_shard *sh = NULL;
+    size_t n = 0;
+    if (hist_shards(db, run->id, &sh, &n, e) < 0)
+        return -1;
+    size_t len = 0, j = 0;
+    for (int i = 1; i <= run->shard_total; i++) {
+        while (j < n && sh[j].index < i)
+            j++;
+        if (j < n && sh[j].index == i && sh[j].ended > 0)
+            continue;
+        if (len + 16 >= sizeof run->missing) {
+            snprintf(run->missing + len, sizeof run->missing - len, ",...");
+            break;
+        }
+        len += (size_t)snprintf(run->missing + len, sizeof run->missing - len, "%s%d",
+                                len ? "," : "", i);
+    }
+    free(sh);
     return 0;
 }
 
@@ -392,6 +497,8 @@ int hist_list(struct hist_db *db, const char *policy, size_t limit, struct hist_
                "ORDER BY id",
                1, p, row_run, &rr, e);
     }
+    for (size_t i = 0; i < rr.n && rc == 0; i++)
+        rc = fill_missing(db, &rr.runs[i], e);
     if (rc < 0) {
         free(rr.runs);
         return -1;
@@ -446,7 +553,14 @@ int hist_load(struct hist_db *db, int64_t id, struct hist_run *run, struct snaps
     *run = rr.runs[0];
     free(rr.runs);
     rr.runs = NULL;
-    snprintf(s->label, sizeof s->label, "run %lld", (long long)id);
+    if (fill_missing(db, run, e) < 0)
+        goto fail;
+    if (HIST_INCOMPLETE(run))
+        snprintf(s->label, sizeof s->label, "run %lld (incomplete: shard%s %.160s of %d missing)",
+                 (long long)id, strchr(run->missing, ',') ? "s" : "", run->missing,
+                 run->shard_total);
+    else
+        snprintf(s->label, sizeof s->label, "run %lld", (long long)id);
     s->started = run->started;
     if (q(db, "SELECT addr, name, up, extra_state FROM hosts WHERE run_id = $1", 1, p, row_host, s,
           e) < 0)
@@ -458,6 +572,10 @@ int hist_load(struct hist_db *db, int64_t id, struct hist_run *run, struct snaps
           1, p, row_port, s, e) < 0)
         goto fail;
     snap_sort(s);
+    /* the shards stored every port: the union, collapsed; not an incomplete union, whose
+     * unlisted ports may be a missing shard's, not in the common state */
+    if (run->shard_total > 0 && !HIST_INCOMPLETE(run))
+        snap_collapse(s);
     return 0;
 fail:
     free(rr.runs);
@@ -528,25 +646,220 @@ int hist_previous(struct hist_db *db, const char *policy, int64_t before, int64_
     return 0;
 }
 
-int hist_store_scan(const char *uri, const struct scan_result *r, int64_t *id, struct pr_error *e)
+int hist_find(struct hist_db *db, const char *spec, int64_t *id, struct pr_error *e)
+{
+    char *end;
+    long long v = strtoll(spec, &end, 10);
+    int64_t found = -1;
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", v);
+    const char *p[] = {*spec && !*end && v > 0 ? ids : "-1", spec};
+    /* the last row wins: a --run-id name before a run id number */
+    if (q(db, "SELECT id FROM runs WHERE id = $1 OR run_key = $2 ORDER BY run_key = $2", 2, p,
+          row_int, &found, e) < 0)
+        return -1;
+    if (found < 0)
+        return 1;
+    *id = found;
+    return 0;
+}
+
+static void params_text(const struct hist_shard_params *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "targets=%s\nports=%s\ntechniques=%s\nseed=%s\nshards=%u", p->targets,
+             p->ports, p->techniques, p->seed, p->count);
+}
+
+/* The first "name=value" line of a that differs from b's: 0 and *name, *va, *vb set (into
+ * the buffers, modified), or 1 when they agree. */
+static int params_differ(char *a, char *b, const char **name, const char **va, const char **vb)
+{
+    char *sa = NULL, *sb = NULL;
+    for (char *la = strtok_r(a, "\n", &sa), *lb = strtok_r(b, "\n", &sb); la || lb;
+         la = strtok_r(NULL, "\n", &sa), lb = strtok_r(NULL, "\n", &sb)) {
+        if (la && lb && !strcmp(la, lb))
+            continue;
+        char *eq = la ? strchr(la, '=') : NULL;
+        *name = eq ? (*eq = '\0', la) : "parameters";
+        *va = eq ? eq + 1 : "?";
+        eq = lb ? strchr(lb, '=') : NULL;
+        *vb = eq ? eq + 1 : "?";
+        return 0;
+    }
+    return 1;
+}
+
+struct shard_row {
+    int64_t id, total, ended;
+    char params[HIST_TEXT + 1024];
+    int have;
+};
+
+static int row_run_key(void *ctx, int ncol, const char *const *c)
+{
+    struct shard_row *r = ctx;
+    if (ncol < 3 || !c[0])
+        return 1;
+    r->id = strtoll(c[0], NULL, 10);
+    r->total = c[1] ? strtoll(c[1], NULL, 10) : 0;
+    copy(r->params, sizeof r->params, c[2]);
+    r->have = 1;
+    return 0;
+}
+
+static int row_ended(void *ctx, int ncol, const char *const *c)
+{
+    struct shard_row *r = ctx;
+    if (ncol < 1)
+        return 1;
+    r->ended = c[0] ? strtoll(c[0], NULL, 10) : 0;
+    r->have = 1;
+    return 0;
+}
+
+int hist_shard_begin(const char *uri, const char *run_key, unsigned index,
+                     const struct hist_shard_params *p, const char *args, const char *host,
+                     int64_t *run_id, struct pr_error *e)
+{
+    struct hist_db *db = hist_open(uri, e);
+    if (!db)
+        return -1;
+    char mine[HIST_TEXT + 1024], now[24], total[16], shard[16], ids[24];
+    params_text(p, mine, sizeof mine);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    snprintf(total, sizeof total, "%u", p->count);
+    snprintf(shard, sizeof shard, "%u", index + 1);
+    struct shard_row run = {0}, sh = {0};
+    if (db->ops->begin_write(db->conn, e) < 0)
+        goto out;
+    const char *kp[] = {run_key};
+    if (q(db, "SELECT id, shard_total, shard_params FROM runs WHERE run_key = $1", 1, kp,
+          row_run_key, &run, e) < 0)
+        goto fail;
+    if (!run.have) {
+        const char *rp[] = {now, args ? args : "", run_key, total, mine};
+        if (q(db,
+              "INSERT INTO runs (started, ended, kind, args, run_key, shard_total, shard_params) "
+              "VALUES ($1, 0, 'scan', $2, $3, $4, $5) RETURNING id",
+              5, rp, row_int, &run.id, e) < 0)
+            goto fail;
+    } else if (run.total == 0) {
+        pr_errf(e, "run id '%s' is already in the history as a run without shards", run_key);
+        goto fail;
+    } else {
+        char theirs[sizeof run.params];
+        snprintf(theirs, sizeof theirs, "%s", run.params);
+        const char *name, *va, *vb;
+        if (!params_differ(mine, theirs, &name, &va, &vb)) {
+            pr_errf(e,
+                    "run id '%s': this shard's %s (%.300s) differ from the run's (%.300s); "
+                    "every shard of a run needs the same targets, ports, techniques, --seed "
+                    "and N",
+                    run_key, name, va, vb);
+            goto fail;
+        }
+    }
+    snprintf(ids, sizeof ids, "%lld", (long long)run.id);
+    const char *sp[] = {ids, shard};
+    if (q(db, "SELECT ended FROM run_shards WHERE run_id = $1 AND shard = $2", 2, sp, row_ended,
+          &sh, e) < 0)
+        goto fail;
+    if (sh.have && sh.ended > 0) {
+        pr_errf(e, "run id '%s': shard %u/%u is already stored", run_key, index + 1, p->count);
+        goto fail;
+    }
+    params_text(p, mine, sizeof mine); /* params_differ cut it up */
+    /* placeholders are numbered in order of first use (hist_backend.h) */
+    const char *ip[] = {host ? host : "", now, mine, ids, shard};
+    if (q(db,
+          sh.have ? "UPDATE run_shards SET host = $1, started = $2, params = $3 WHERE run_id = "
+                    "$4 AND shard = $5"
+                  : "INSERT INTO run_shards (host, started, params, run_id, shard) VALUES ($1, "
+                    "$2, $3, $4, $5)",
+          5, ip, NULL, NULL, e) < 0)
+        goto fail;
+    if (db->ops->commit(db->conn, e) < 0)
+        goto fail;
+    *run_id = run.id;
+    hist_close(db);
+    return 0;
+fail:
+    db->ops->rollback(db->conn);
+out:
+    hist_close(db);
+    return -1;
+}
+
+/* Adds shard index's part s to run id and marks the shard finished, in one transaction. */
+static int store_shard(struct hist_db *db, int64_t id, unsigned index, const struct snapshot *s,
+                       struct pr_error *e)
+{
+    char ids[24], shard[16], now[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    snprintf(shard, sizeof shard, "%u", index + 1);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    if (db->ops->begin_write(db->conn, e) < 0)
+        return -1;
+    struct shard_row sh = {0};
+    const char *sp[] = {ids, shard};
+    if (q(db, "SELECT ended FROM run_shards WHERE run_id = $1 AND shard = $2", 2, sp, row_ended,
+          &sh, e) < 0)
+        goto fail;
+    if (!sh.have || sh.ended > 0) {
+        pr_errf(e, "shard %u of run %lld is %s", index + 1, (long long)id,
+                sh.have ? "already stored" : "not registered");
+        goto fail;
+    }
+    if (store_hosts(db, ids, s, 1, e) < 0)
+        goto fail;
+    /* placeholders are numbered in order of first use (hist_backend.h) */
+    const char *up[] = {now, ids, shard}, *rp[] = {now, s->scanned[0], s->scanned[1], ids};
+    if (q(db, "UPDATE run_shards SET ended = $1 WHERE run_id = $2 AND shard = $3", 3, up, NULL,
+          NULL, e) < 0 ||
+        q(db,
+          "UPDATE runs SET ended = CASE WHEN ended > $1 THEN ended ELSE $1 END, tcp_ports = $2, "
+          "udp_ports = $3, started = (SELECT MIN(started) FROM run_shards WHERE run_id = $4), "
+          "hosts_up = (SELECT COUNT(*) FROM hosts WHERE run_id = $4 AND up = 1), nhosts = "
+          "(SELECT COUNT(*) FROM hosts WHERE run_id = $4), open_ports = (SELECT COUNT(*) FROM "
+          "ports WHERE run_id = $4 AND state = 'open') WHERE id = $4",
+          4, rp, NULL, NULL, e) < 0)
+        goto fail;
+    return db->ops->commit(db->conn, e);
+fail:
+    db->ops->rollback(db->conn);
+    return -1;
+}
+
+int hist_store_scan(const char *uri, const struct scan_result *r, const char *run_key,
+                    unsigned shard_index, unsigned shard_count, int64_t *id, struct pr_error *e)
 {
     struct hist_db *db = hist_open(uri, e);
     if (!db)
         return -1;
     struct snapshot s;
-    snap_from_result(&s, r);
-    struct hist_run run = {0};
-    run.started = r->start.tv_sec;
-    run.ended = r->end.tv_sec ? r->end.tv_sec : (int64_t)time(NULL);
-    snprintf(run.kind, sizeof run.kind, "scan");
-    copy(run.args, sizeof run.args, r->args);
-    run.hosts_up = (int)r->hosts_up;
-    run.nhosts = (int)r->nhosts;
-    run.open_ports = (int)snap_open_ports(&s);
-    int rc = hist_store(db, &run, &s, NULL, 0, e);
+    int rc;
+    if (shard_count > 0) {
+        snap_from_shard(&s, r);
+        int fr = hist_find(db, run_key, id, e);
+        if (fr == 1)
+            pr_errf(e, "run id '%s' is not in the history (was it registered?)", run_key);
+        rc = fr != 0 ? -1 : store_shard(db, *id, shard_index, &s, e);
+    } else {
+        snap_from_result(&s, r);
+        struct hist_run run = {0};
+        run.started = r->start.tv_sec;
+        run.ended = r->end.tv_sec ? r->end.tv_sec : (int64_t)time(NULL);
+        snprintf(run.kind, sizeof run.kind, "scan");
+        copy(run.args, sizeof run.args, r->args);
+        copy(run.run_key, sizeof run.run_key, run_key);
+        run.hosts_up = (int)r->hosts_up;
+        run.nhosts = (int)r->nhosts;
+        run.open_ports = (int)snap_open_ports(&s);
+        rc = hist_store(db, &run, &s, NULL, 0, e);
+        if (rc == 0)
+            *id = run.id;
+    }
     snap_free(&s);
     hist_close(db);
-    if (rc == 0)
-        *id = run.id;
     return rc;
 }

@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_SCHEMA_VERSION 4
+#define HIST_SCHEMA_VERSION 5
 #define HIST_TEXT 4352
+#define HIST_KEY 128 /* a --run-id, at most this long less one */
 
 enum viol_kind { VK_OPEN = 0, VK_MISSING, VK_DOWN, VK_CVE, VK_COUNT };
 const char *viol_kind_name(int kind); /* "unexpected-open", "expected-closed", ... */
@@ -43,6 +44,30 @@ struct hist_run {
     int status;     /* exit code of the audit (0 compliant, 1 violations); 0 for scans */
     int violations; /* counted ones */
     int hosts_up, nhosts, open_ports;
+    /* sharded and named runs (schema 5): --run-id, N of --shard I/N (0: not sharded),
+     * how many shards have finished, and the unfinished ones as "2,3" ("" none) */
+    char run_key[HIST_KEY];
+    int shard_total, shards_done;
+    char missing[256];
+};
+
+/* Whether a run is a sharded one of which some shards have not finished. */
+#define HIST_INCOMPLETE(r) ((r)->shard_total > 0 && (r)->shards_done < (r)->shard_total)
+
+/* One shard of a sharded run, as registered by `scan --shard I/N --run-id`. */
+struct hist_shard {
+    int index; /* I, 1-based */
+    char host[256];
+    int64_t started, ended; /* unix seconds; ended 0 while it has not finished */
+};
+
+/* What every shard of one run must agree on, as text (compared field by field). */
+struct hist_shard_params {
+    char targets[512];     /* "5 addresses 198.18.0.1..198.18.0.5 digest 0123..." */
+    char ports[HIST_TEXT]; /* "tcp 1-1024 udp 53" */
+    char techniques[64];   /* "syn,udp" */
+    char seed[40];         /* the permutation key, hex */
+    unsigned count;        /* N */
 };
 
 struct hist_db;
@@ -88,7 +113,25 @@ void hist_rollback(struct hist_db *db);
 int hist_notify(struct hist_db *db, const char *channel, struct pr_error *e);
 int hist_listen(struct hist_db *db, const char *channel, struct pr_error *e);
 int hist_wait(struct hist_db *db, int timeout_ms, struct pr_error *e);
-/* `scan --db`: open, store r as a "scan" run, close. */
-int hist_store_scan(const char *uri, const struct scan_result *r, int64_t *id, struct pr_error *e);
+/* `scan --db`: open, store r as a "scan" run, close. With run_key (--run-id; NULL or ""
+ * none) and shard_count 0 the run is named so (a name already used is refused); with
+ * shard_count N > 0, r is shard shard_index (0-based) of the run that hist_shard_begin
+ * registered: its hosts and ports join the run's (a host's "up" is the OR over shards)
+ * and the shard is marked finished. */
+int hist_store_scan(const char *uri, const struct scan_result *r, const char *run_key,
+                    unsigned shard_index, unsigned shard_count, int64_t *id, struct pr_error *e);
+/* `scan --shard I/N --run-id KEY --db URI`, before the scan: creates the run on the first
+ * shard to arrive, or checks p against the run's parameters (an error names the differing
+ * one: targets, ports, techniques, seed or N), and records shard index (0-based) as
+ * started on `host`. A shard that already finished is refused; one that started but never
+ * finished may run again. Returns 0 with *run_id, or -1 with e. */
+int hist_shard_begin(const char *uri, const char *run_key, unsigned index,
+                     const struct hist_shard_params *p, const char *args, const char *host,
+                     int64_t *run_id, struct pr_error *e);
+/* The shards registered for run id, in index order (*out allocated). */
+int hist_shards(struct hist_db *db, int64_t id, struct hist_shard **out, size_t *n,
+                struct pr_error *e);
+/* The run named by `spec`: a run id number, else a --run-id name. 0 found, 1 none, -1 error. */
+int hist_find(struct hist_db *db, const char *spec, int64_t *id, struct pr_error *e);
 
 #endif

@@ -139,7 +139,9 @@ void snap_port_version(const struct port_result *p, char *buf, size_t len, const
 #endif
 }
 
-int snap_from_result(struct snapshot *s, const struct scan_result *r)
+/* collapse 0: every port with a conclusion listed (a shard's part: its unprobed ports are
+ * PS_UNKNOWN and left out, the run's union is collapsed when loaded) */
+static void from_result(struct snapshot *s, const struct scan_result *r, int collapse)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->label, sizeof s->label, "this scan");
@@ -162,7 +164,7 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
             if (hr->ports[j].state < PS_COUNT)
                 count[hr->ports[j].state]++;
         int extra = -1;
-        for (int st = 0; st < PS_COUNT; st++)
+        for (int st = 0; st < PS_COUNT && collapse; st++)
             if (st != PS_OPEN && count[st] >= COLLAPSE_MIN &&
                 (extra < 0 || count[st] > count[extra]))
                 extra = st;
@@ -170,7 +172,7 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
                                             extra >= 0 ? ps_name((enum port_state)extra) : "");
         for (size_t j = 0; j < hr->nports; j++) {
             const struct port_result *p = &hr->ports[j];
-            if ((int)p->state == extra)
+            if ((int)p->state == extra || (!collapse && p->state == PS_UNKNOWN))
                 continue;
             const char *svc = r->svc ? svc_name(r->svc, (enum pr_proto)p->proto, p->port) : NULL;
             char ver[SNAP_VERSION] = "";
@@ -179,7 +181,137 @@ int snap_from_result(struct snapshot *s, const struct scan_result *r)
         }
     }
     snap_sort(s);
+}
+
+int snap_from_result(struct snapshot *s, const struct scan_result *r)
+{
+    from_result(s, r, 1);
     return 0;
+}
+
+void snap_from_shard(struct snapshot *s, const struct scan_result *r)
+{
+    from_result(s, r, 0);
+}
+
+void snap_collapse(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->nhosts; i++) {
+        struct snap_host *h = &s->hosts[i];
+        if (h->extra_state[0])
+            continue;
+        size_t count[PS_COUNT] = {0};
+        for (size_t j = 0; j < h->nports; j++)
+            for (int st = PS_CLOSED; st < PS_COUNT; st++)
+                count[st] += !strcmp(h->ports[j].state, ps_name((enum port_state)st));
+        int extra = -1;
+        for (int st = PS_CLOSED; st < PS_COUNT; st++)
+            if (count[st] >= COLLAPSE_MIN && (extra < 0 || count[st] > count[extra]))
+                extra = st;
+        if (extra < 0)
+            continue;
+        const char *name = ps_name((enum port_state)extra);
+        snprintf(h->extra_state, sizeof h->extra_state, "%s", name);
+        size_t k = 0;
+        for (size_t j = 0; j < h->nports; j++)
+            if (strcmp(h->ports[j].state, name))
+                h->ports[k++] = h->ports[j];
+        h->nports = k;
+    }
+}
+
+static int result_port_cmp(const void *a, const void *b)
+{
+    const struct port_result *x = a, *y = b;
+    if (x->proto != y->proto)
+        return x->proto < y->proto ? -1 : 1;
+    return (x->port > y->port) - (x->port < y->port);
+}
+
+/* The ports of a "1-1024,8080" spec as bits (b has 65536 / 8 bytes). */
+static void spec_bits(const char *spec, uint8_t *b)
+{
+    memset(b, 0, 65536 / 8);
+    for (const char *p = spec; *p;) {
+        char *end;
+        unsigned long lo = strtoul(p, &end, 10), hi = lo;
+        if (end == p)
+            return;
+        if (*end == '-') {
+            p = end + 1;
+            hi = strtoul(p, &end, 10);
+            if (end == p)
+                return;
+        }
+        for (unsigned long q = lo; q <= hi && q < 65536; q++)
+            b[q >> 3] |= (uint8_t)(1u << (q & 7));
+        if (*end != ',')
+            return;
+        p = end + 1;
+    }
+}
+
+static int state_from_name(const char *name)
+{
+    for (int st = PS_OPEN; st < PS_COUNT; st++)
+        if (!strcmp(name, ps_name((enum port_state)st)))
+            return st;
+    return -1;
+}
+
+int snap_to_result(const struct snapshot *s, struct scan_result *r, struct pr_error *e)
+{
+    memset(r, 0, sizeof *r);
+    r->start.tv_sec = (time_t)s->started;
+    r->hosts = pr_calloc(s->nhosts ? s->nhosts : 1, sizeof *r->hosts);
+    uint8_t *bits = pr_calloc(2, 65536 / 8);
+    for (int pr = 0; pr < 2 && s->have_scanned; pr++)
+        spec_bits(s->scanned[pr], bits + pr * (65536 / 8));
+    for (size_t i = 0; i < s->nhosts; i++) {
+        const struct snap_host *h = &s->hosts[i];
+        struct host_result *hr = &r->hosts[r->nhosts++];
+        if (addr_parse(h->addr, &hr->addr) < 0) {
+            pr_errf(e, "%s: host '%.60s' is not an IP address", s->label, h->addr);
+            goto fail;
+        }
+        hr->hostname = h->name[0] ? h->name : NULL;
+        hr->up = h->up;
+        r->hosts_up += h->up != 0;
+        int extra = h->extra_state[0] ? state_from_name(h->extra_state) : -1;
+        size_t cap = h->nports;
+        for (int pr = 0; pr < 2 && extra > 0 && h->up; pr++)
+            for (unsigned q = 1; q < 65536; q++)
+                cap += (bits[pr * (65536 / 8) + (q >> 3)] >> (q & 7)) & 1u;
+        hr->ports = pr_calloc(cap ? cap : 1, sizeof *hr->ports);
+        for (size_t j = 0; j < h->nports; j++) {
+            int st = state_from_name(h->ports[j].state);
+            if (st < 0) {
+                pr_errf(e, "%s: host %s port %u: unknown state '%.30s'", s->label, h->addr,
+                        h->ports[j].port, h->ports[j].state);
+                goto fail;
+            }
+            hr->ports[hr->nports++] = (struct port_result){
+                .port = h->ports[j].port, .proto = h->ports[j].proto, .state = (uint8_t)st};
+        }
+        for (int pr = 0; pr < 2 && extra > 0 && h->up; pr++)
+            for (unsigned q = 1; q < 65536; q++) {
+                const struct snap_port *listed = NULL;
+                if (!((bits[pr * (65536 / 8) + (q >> 3)] >> (q & 7)) & 1u))
+                    continue;
+                snap_state(s, h, (uint8_t)pr, (uint16_t)q, &listed);
+                if (!listed)
+                    hr->ports[hr->nports++] = (struct port_result){
+                        .port = (uint16_t)q, .proto = (uint8_t)pr, .state = (uint8_t)extra};
+            }
+        if (hr->nports > 1)
+            qsort(hr->ports, hr->nports, sizeof *hr->ports, result_port_cmp);
+    }
+    free(bits);
+    return 0;
+fail:
+    free(bits);
+    result_free(r);
+    return -1;
 }
 
 /* ---- nmap XML ---- */

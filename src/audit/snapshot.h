@@ -53,9 +53,20 @@ struct snapshot {
 void snap_free(struct snapshot *s);
 /* From a finished scan. Returns 0 (cannot fail short of memory, which aborts). */
 int snap_from_result(struct snapshot *s, const struct scan_result *r);
+/* From one shard's part of a scan: every port with a conclusion listed, nothing collapsed
+ * (another shard's ports of the same host are unknown here). */
+void snap_from_shard(struct snapshot *s, const struct scan_result *r);
+/* Collapses, on each host without an extra_state, the most common non-open state of more
+ * than 25 ports into extra_state, as snap_from_result does (a union of shards, loaded). */
+void snap_collapse(struct snapshot *s);
 /* The "product version" text -sV found on p ("" without -sV), and its service name into
  * *name when -sV named one. */
 void snap_port_version(const struct port_result *p, char *buf, size_t len, const char **name);
+/* As a scan result, for audit_eval on a stored run: each host with its listed ports and,
+ * when the scanned lists are known, every other scanned port in its extra_state; no -sV
+ * details. r's host names point into s (keep s until result_free(r)). 0, or -1 with e
+ * naming the run and the bad value. */
+int snap_to_result(const struct snapshot *s, struct scan_result *r, struct pr_error *e);
 /* From an nmap (or portreeve) XML file, with libxml2 (no network, no entities, no DTD
  * loading). Returns 0 or -1 with e naming the file and what is wrong. */
 int snap_from_xml(struct snapshot *s, const char *path, struct pr_error *e);

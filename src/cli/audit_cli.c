@@ -17,6 +17,7 @@
 #include "audit/policy.h"
 #include "audit/report.h"
 #include "audit/snapshot.h"
+#include "output/out_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,7 +43,7 @@ static void on_signal(int sig)
 static void audit_usage(FILE *f)
 {
     fputs("usage: portreeve audit --policy FILE [--db PATH|postgresql://...] [--no-db]\n"
-          "                       [--passive]\n"
+          "                       [--passive] [--run ID [--partial]]\n"
           "                       [--html FILE] [--json FILE] [--sarif FILE]\n"
           "                       [--fail-on critical|high|medium|low|info] [scan options]\n"
           "Scans the hosts of the policy (its allowed ports plus -p, the policy's 'ports', or\n"
@@ -54,14 +55,17 @@ static void audit_usage(FILE *f)
           "RISK LEVELS); --json writes them as JSON lines, --sarif as a SARIF 2.1.0 log.\n"
           "--passive judges what 'portreeve detect --db' saw instead of scanning: the\n"
           "services home hosts answered on that the policy does not allow.\n"
+          "--run ID judges a stored scan instead of scanning: a history run id, or the name\n"
+          "given with `scan --run-id`; a sharded run is the union of its shards, and an\n"
+          "incomplete one is refused unless --partial.\n"
           "Exit: 0 compliant, 1 violations (with --fail-on: a finding at or above that\n"
           "risk), 2 errors.\n",
           f);
 }
 
 struct audit_opts {
-    const char *policy, *db, *html, *json, *sarif, *fail_on;
-    int no_db, passive;
+    const char *policy, *db, *html, *json, *sarif, *fail_on, *run;
+    int no_db, passive, partial;
 };
 
 /* Takes the audit's own options out of argv; the rest goes to the scan parser. */
@@ -77,6 +81,7 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
                             : !strcmp(a, "--json")    ? &o->json
                             : !strcmp(a, "--sarif")   ? &o->sarif
                             : !strcmp(a, "--fail-on") ? &o->fail_on
+                            : !strcmp(a, "--run")     ? &o->run
                                                       : NULL;
         if (slot) {
             if (i + 1 >= argc) {
@@ -88,6 +93,8 @@ static int split_args(int argc, char **argv, struct audit_opts *o, char **rest, 
             o->no_db = 1;
         } else if (!strcmp(a, "--passive")) {
             o->passive = 1;
+        } else if (!strcmp(a, "--partial")) {
+            o->partial = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             return 1;
         } else {
@@ -259,22 +266,85 @@ static int write_html(const char *path, const struct report_input *in)
     return 0;
 }
 
+/* What changed since the previous audit of policy_abs (*ch, *nch; prev_label "run N", or ""
+ * when there is none), then run stored with its snapshot and violations. Returns 0, or 1
+ * after printing a database error. */
+static int compare_and_store(struct hist_db *db, const char *policy_abs, struct hist_run *run,
+                             const struct snapshot *snap, const struct violation *v, size_t nv,
+                             struct diff_change **ch, size_t *nch, char *prev_label, size_t len)
+{
+    struct pr_error e = {{0}};
+    int64_t prev_id;
+    struct snapshot prev;
+    struct hist_run prev_run;
+    prev_label[0] = '\0';
+    int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
+    if (pr == 0)
+        pr = hist_load(db, prev_id, &prev_run, &prev, &e);
+    if (pr == 0) {
+        diff_snapshots(&prev, snap, ch, nch);
+        snprintf(prev_label, len, "run %lld", (long long)prev_id);
+        snap_free(&prev);
+    } else if (pr < 0) {
+        fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
+        return 1;
+    }
+    if (hist_store(db, run, snap, v, nv, &e) < 0) {
+        fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* For the audits that read the history instead of scanning (--passive, --run: `mode`):
+ * refuses --no-db and --html, opens --json and --sarif. 0, or -1 after printing why. */
+static int open_store_outputs(const struct audit_opts *o, const char *mode, FILE **json_out,
+                              FILE **sarif_out)
+{
+    *json_out = *sarif_out = NULL;
+    if (o->no_db || o->html) {
+        fprintf(stderr,
+                "portreeve audit: %s reads the history store: no --no-db or --html with "
+                "it\n",
+                mode);
+        return -1;
+    }
+    if ((o->json && !(*json_out = open_output("--json", o->json))) ||
+        (o->sarif && !(*sarif_out = open_output("--sarif", o->sarif)))) {
+        close_output("--json", o->json, *json_out, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the findings to --json and --sarif (each closed; NULL: not asked). 0 or -1. */
+static int write_store_outputs(const struct audit_opts *o, const struct policy *pol,
+                               const struct finding *fnd, size_t nfnd, FILE *json_out,
+                               FILE *sarif_out)
+{
+    int rc = 0;
+    if (json_out &&
+        close_output("--json", o->json, json_out,
+                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
+            0)
+        rc = -1;
+    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
+                                  start_output(sarif_out) < 0
+                                      ? -1
+                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
+                                                             PR_VERSION)) < 0)
+        rc = -1;
+    return rc;
+}
+
 /* audit --passive: the inventory detect kept in the history store, judged without a scan;
  * nothing is stored. Returns the exit code. */
 static int audit_passive(const struct audit_opts *o, const struct policy *pol)
 {
     struct pr_error e = {{0}};
-    if (o->no_db || o->html) {
-        fprintf(stderr, "portreeve audit: --passive reads the history store: no --no-db or "
-                        "--html with it\n");
+    FILE *json_out, *sarif_out;
+    if (open_store_outputs(o, "--passive", &json_out, &sarif_out) < 0)
         return AUDIT_ERR;
-    }
-    FILE *json_out = NULL, *sarif_out = NULL;
-    if ((o->json && !(json_out = open_output("--json", o->json))) ||
-        (o->sarif && !(sarif_out = open_output("--sarif", o->sarif)))) {
-        close_output("--json", o->json, json_out, 0);
-        return AUDIT_ERR;
-    }
     struct hist_db *db = hist_open(o->db, &e);
     struct pas_result pr;
     if (!db || pas_load_result(db, &pr, &e) < 0) {
@@ -302,23 +372,116 @@ static int audit_passive(const struct audit_opts *o, const struct policy *pol)
     findings_first_seen(fnd, nfnd, NULL, NULL, time(NULL), &e);
     print_findings(fnd, nfnd);
     fflush(stdout);
-    int io_err = 0;
-    if (json_out &&
-        close_output("--json", o->json, json_out,
-                     start_output(json_out) < 0 ? -1 : findings_write_json(json_out, fnd, nfnd)) <
-            0)
-        io_err = 1;
-    if (sarif_out && close_output("--sarif", o->sarif, sarif_out,
-                                  start_output(sarif_out) < 0
-                                      ? -1
-                                      : findings_write_sarif(sarif_out, fnd, nfnd, o->policy, pol,
-                                                             PR_VERSION)) < 0)
-        io_err = 1;
+    int io_err = write_store_outputs(o, pol, fnd, nfnd, json_out, sarif_out) < 0;
     int fail = o->fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o->fail_on) : counted > 0;
     free(fnd);
     free(v);
     pas_result_free(&pr);
     return io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+}
+
+/* Refuses an incomplete sharded run unless `partial`: 0, or -1 after printing why. */
+static int check_complete(const char *cmd, const struct hist_run *run, int partial)
+{
+    if (!HIST_INCOMPLETE(run))
+        return 0;
+    if (partial) {
+        fprintf(stderr,
+                "portreeve %s: notice: run %lld ('%s') is incomplete: shard%s %s of %d "
+                "missing; --partial: using the shards that arrived\n",
+                cmd, (long long)run->id, run->run_key, strchr(run->missing, ',') ? "s" : "",
+                run->missing, run->shard_total);
+        return 0;
+    }
+    fprintf(stderr,
+            "portreeve %s: run %lld ('%s') is incomplete: shard%s %s of %d missing; give "
+            "--partial to use the shards that arrived\n",
+            cmd, (long long)run->id, run->run_key, strchr(run->missing, ',') ? "s" : "",
+            run->missing, run->shard_total);
+    return -1;
+}
+
+/* audit --run ID: a stored scan run (a sharded one as the union of its shards) judged
+ * like a scan, compared with the previous audit of the policy and stored as an audit.
+ * Returns the exit code. */
+static int audit_stored(const struct audit_opts *o, const struct policy *pol)
+{
+    struct pr_error e = {{0}};
+    FILE *json_out, *sarif_out;
+    if (open_store_outputs(o, "--run", &json_out, &sarif_out) < 0)
+        return AUDIT_ERR;
+    int exit_code = AUDIT_ERR;
+    struct hist_db *db = hist_open(o->db, &e);
+    struct hist_run src;
+    struct snapshot snap;
+    struct scan_result r;
+    memset(&snap, 0, sizeof snap);
+    memset(&r, 0, sizeof r);
+    int64_t id;
+    int rc = db ? hist_find(db, o->run, &id, &e) : -1;
+    if (rc == 1)
+        pr_errf(&e, "--run '%s': no such run in the history", o->run);
+    if (rc == 0 && (rc = hist_load(db, id, &src, &snap, &e)) == 1)
+        pr_errf(&e, "--run '%s': no such run in the history", o->run);
+    if (rc == 0 && strcmp(src.kind, "scan")) {
+        pr_errf(&e, "--run '%s': run %lld is an %s, not a scan", o->run, (long long)id, src.kind);
+        rc = -1;
+    }
+    if (rc != 0 || snap_to_result(&snap, &r, &e) < 0) {
+        fprintf(stderr, "portreeve audit: %s\n", e.msg);
+        goto out;
+    }
+    if (check_complete("audit", &src, o->partial) < 0)
+        goto out;
+    char policy_abs[PATH_MAX];
+    if (!realpath(o->policy, policy_abs))
+        snprintf(policy_abs, sizeof policy_abs, "%s", o->policy);
+    struct violation *v = NULL;
+    size_t nv = 0, counted = audit_eval(pol, &r, &v, &nv);
+    struct hist_run run = {0};
+    run.started = src.started;
+    run.ended = time(NULL);
+    snprintf(run.kind, sizeof run.kind, "audit");
+    snprintf(run.policy, sizeof run.policy, "%s", policy_abs);
+    snprintf(run.args, sizeof run.args, "portreeve audit --run %s (scan run %lld%s%s%s)", o->run,
+             (long long)id, src.run_key[0] ? " '" : "", src.run_key, src.run_key[0] ? "'" : "");
+    run.status = counted ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    run.violations = (int)counted;
+    run.hosts_up = src.hosts_up;
+    run.nhosts = src.nhosts;
+    run.open_ports = src.open_ports;
+    struct diff_change *ch = NULL;
+    size_t nch = 0;
+    char prev_label[64] = "";
+    int io_err = compare_and_store(db, policy_abs, &run, &snap, v, nv, &ch, &nch, prev_label,
+                                   sizeof prev_label);
+    printf("(judging stored scan run %lld%s%s%s, %s)\n", (long long)id, src.run_key[0] ? " '" : "",
+           src.run_key, src.run_key[0] ? "'" : "",
+           HIST_INCOMPLETE(&src) ? "incomplete: --partial" : "no scan sent");
+    print_report(o->policy, &run, v, nv, counted, prev_label[0] ? prev_label : NULL, ch, nch,
+                 "the history");
+    struct finding *fnd = NULL;
+    size_t nfnd = 0;
+    findings_build(pol, o->policy, &r, v, nv, ch, nch, &fnd, &nfnd);
+    if (findings_first_seen(fnd, nfnd, io_err ? NULL : db, policy_abs, run.started, &e) < 0)
+        io_err = 1;
+    print_findings(fnd, nfnd);
+    fflush(stdout);
+    if (write_store_outputs(o, pol, fnd, nfnd, json_out, sarif_out) < 0)
+        io_err = 1;
+    json_out = sarif_out = NULL;
+    int fail = o->fail_on ? findings_worst(fnd, nfnd) >= risk_from_name(o->fail_on) : counted > 0;
+    exit_code = io_err ? AUDIT_ERR : fail ? PR_EXIT_FINDINGS : PR_EXIT_OK;
+    free(fnd);
+    free(ch);
+    free(v);
+out:
+    close_output("--json", o->json, json_out, 0);
+    close_output("--sarif", o->sarif, sarif_out, 0);
+    result_free(&r);
+    snap_free(&snap);
+    hist_close(db);
+    return exit_code;
 }
 
 static int audit_main(int argc, char **argv)
@@ -349,6 +512,17 @@ static int audit_main(int argc, char **argv)
         return AUDIT_ERR;
     }
     svc_free(svc);
+    if (o.run || o.partial) {
+        rc = o.passive || !o.run || nrest > 1
+                 ? (fprintf(stderr, "portreeve audit: --run ID judges a stored scan: no "
+                                    "--passive or scan options with it, --partial only with "
+                                    "it\n"),
+                    AUDIT_ERR)
+                 : audit_stored(&o, &pol);
+        free(rest);
+        policy_free(&pol);
+        return rc;
+    }
     if (o.passive) {
         rc = nrest > 1 ? (fprintf(stderr,
                                   "portreeve audit: --passive scans nothing: no scan "
@@ -458,27 +632,11 @@ static int audit_main(int argc, char **argv)
     size_t nch = 0;
     char prev_label[64] = "";
     int have_prev = 0;
-    int64_t prev_id;
     int io_err = 0;
     if (db) {
-        int pr = hist_previous(db, policy_abs, 0, &prev_id, &e);
-        struct snapshot prev;
-        struct hist_run prev_run;
-        if (pr == 0)
-            pr = hist_load(db, prev_id, &prev_run, &prev, &e);
-        if (pr == 0) {
-            diff_snapshots(&prev, &snap, &ch, &nch);
-            snprintf(prev_label, sizeof prev_label, "run %lld", (long long)prev_id);
-            have_prev = 1;
-            snap_free(&prev);
-        } else if (pr < 0) {
-            fprintf(stderr, "portreeve audit: reading the history: %s\n", e.msg);
-            io_err = 1;
-        }
-        if (!io_err && hist_store(db, &run, &snap, v, nv, &e) < 0) {
-            fprintf(stderr, "portreeve audit: storing the run: %s\n", e.msg);
-            io_err = 1;
-        }
+        io_err = compare_and_store(db, policy_abs, &run, &snap, v, nv, &ch, &nch, prev_label,
+                                   sizeof prev_label);
+        have_prev = prev_label[0] != '\0';
     }
 
     print_report(o.policy, &run, v, nv, counted, have_prev ? prev_label : NULL, ch, nch, db_where);
@@ -584,10 +742,69 @@ static int get_db_opt(int argc, char **argv, int *i, const char **db)
     return 1;
 }
 
+/* "[run nightly: 3 shards]", "[run nightly: shard 2 of 3 missing]", "[run nightly]" or "". */
+static void shard_label(const struct hist_run *r, char *buf, size_t len)
+{
+    if (!r->run_key[0] && !r->shard_total)
+        buf[0] = '\0';
+    else if (!r->shard_total)
+        snprintf(buf, len, "[run %s] ", r->run_key);
+    else if (HIST_INCOMPLETE(r))
+        snprintf(buf, len, "[run %s: INCOMPLETE, shard%s %s of %d missing] ", r->run_key,
+                 strchr(r->missing, ',') ? "s" : "", r->missing, r->shard_total);
+    else
+        snprintf(buf, len, "[run %s: %d shard%s] ", r->run_key, r->shard_total,
+                 r->shard_total == 1 ? "" : "s");
+}
+
+/* One run as a JSON line: its fields and, for a sharded run, each shard. */
+static int history_json(struct hist_db *db, const struct hist_run *r, struct pr_error *e)
+{
+    printf("{\"id\":%lld,\"kind\":\"%s\",\"started\":%lld,\"ended\":%lld,\"run_id\":",
+           (long long)r->id, r->kind, (long long)r->started, (long long)r->ended);
+    out_put_json(stdout, r->run_key);
+    printf(",\"policy\":");
+    out_put_json(stdout, r->policy);
+    printf(",\"args\":");
+    out_put_json(stdout, r->args);
+    printf(",\"violations\":%d,\"hosts_up\":%d,\"hosts\":%d,\"open_ports\":%d,"
+           "\"complete\":%s",
+           r->violations, r->hosts_up, r->nhosts, r->open_ports,
+           HIST_INCOMPLETE(r) ? "false" : "true");
+    if (r->shard_total) {
+        struct hist_shard *sh = NULL;
+        size_t n = 0;
+        if (hist_shards(db, r->id, &sh, &n, e) < 0)
+            return -1;
+        printf(",\"shards\":{\"total\":%d,\"finished\":%d,\"missing\":[", r->shard_total,
+               r->shards_done);
+        for (int k = 1, first = 1, j = 0; k <= r->shard_total; k++) {
+            while ((size_t)j < n && sh[j].index < k)
+                j++;
+            if ((size_t)j < n && sh[j].index == k && sh[j].ended > 0)
+                continue;
+            printf("%s%d", first ? "" : ",", k);
+            first = 0;
+        }
+        printf("],\"parts\":[");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s{\"shard\":%d,\"host\":", i ? "," : "", sh[i].index);
+            out_put_json(stdout, sh[i].host);
+            printf(",\"started\":%lld,\"ended\":%lld,\"finished\":%s}", (long long)sh[i].started,
+                   (long long)sh[i].ended, sh[i].ended > 0 ? "true" : "false");
+        }
+        printf("]}");
+        free(sh);
+    }
+    printf("}\n");
+    return 0;
+}
+
 int cmd_history(int argc, char **argv)
 {
     const char *dbu = NULL, *policy = NULL;
     long last = 0;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
         int g = get_db_opt(argc, argv, &i, &dbu);
         if (g < 0)
@@ -606,9 +823,14 @@ int cmd_history(int argc, char **argv)
                         argv[i]);
                 return AUDIT_ERR;
             }
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("usage: portreeve history [--db PATH|postgresql://...] [--policy FILE] "
-                 "[--last N]\nLists the stored scans and audits, oldest first.");
+                 "[--last N] [--json]\nLists the stored scans and audits, oldest first. A "
+                 "sharded run\n(`scan --shard I/N --run-id ID`) is one line, naming the "
+                 "shards that have not\nfinished. --json: one JSON object per run, with its "
+                 "shards.");
             return PR_EXIT_OK;
         } else {
             fprintf(stderr, "portreeve history: unknown argument '%s'\n", argv[i]);
@@ -627,6 +849,17 @@ int cmd_history(int argc, char **argv)
         hist_close(db);
         return AUDIT_ERR;
     }
+    if (json) {
+        int rc = PR_EXIT_OK;
+        for (size_t i = 0; i < n && rc == PR_EXIT_OK; i++)
+            if (history_json(db, &runs[i], &e) < 0) {
+                fprintf(stderr, "portreeve history: %s\n", e.msg);
+                rc = AUDIT_ERR;
+            }
+        free(runs);
+        hist_close(db);
+        return fflush(stdout) == 0 ? rc : AUDIT_ERR;
+    }
     printf("%-6s %-19s %-5s %-13s %-8s %-5s %s\n", "ID", "STARTED", "KIND", "RESULT", "HOSTS",
            "OPEN", "POLICY / COMMAND");
     for (size_t i = 0; i < n; i++) {
@@ -641,8 +874,11 @@ int cmd_history(int argc, char **argv)
         else
             snprintf(res, sizeof res, "-");
         snprintf(hosts, sizeof hosts, "%d/%d", runs[i].hosts_up, runs[i].nhosts);
-        printf("%-6lld %-19s %-5s %-13s %-8s %-5d %s\n", (long long)runs[i].id, t, runs[i].kind,
-               res, hosts, runs[i].open_ports, runs[i].policy[0] ? runs[i].policy : runs[i].args);
+        char shards[HIST_KEY + 320];
+        shard_label(&runs[i], shards, sizeof shards);
+        printf("%-6lld %-19s %-5s %-13s %-8s %-5d %s%s\n", (long long)runs[i].id, t, runs[i].kind,
+               res, hosts, runs[i].open_ports, shards,
+               runs[i].policy[0] ? runs[i].policy : runs[i].args);
     }
     if (!n)
         printf("(no runs stored yet)\n");
@@ -664,25 +900,43 @@ static bool is_run_id(const char *s, int64_t *id)
     return true;
 }
 
-static int load_side(struct hist_db **db, const char *dbu, const char *arg, struct snapshot *s,
-                     struct pr_error *e)
+/* A --run-id name: no file of that name, and only a name's characters (no '/'). */
+static bool is_run_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n && n < HIST_KEY && access(s, F_OK) != 0 &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-") == n &&
+           !(n > 4 && !strcmp(s + n - 4, ".xml"));
+}
+
+/* One side of a diff: an XML file, a run id or a --run-id name. 0, -1 with e, or -2 when
+ * the run is an incomplete sharded one and !partial (message printed). */
+static int load_side(struct hist_db **db, const char *dbu, const char *arg, int partial,
+                     struct snapshot *s, struct pr_error *e)
 {
     int64_t id;
-    if (!is_run_id(arg, &id))
+    bool number = is_run_id(arg, &id);
+    if (!number && !is_run_name(arg))
         return snap_from_xml(s, arg, e);
     if (!*db && !(*db = hist_open(dbu, e)))
         return -1;
+    int rc = number ? 0 : hist_find(*db, arg, &id, e);
+    if (rc == 1) /* neither a stored name nor a file */
+        return snap_from_xml(s, arg, e);
     struct hist_run run;
-    int rc = hist_load(*db, id, &run, s, e);
+    if (rc == 0)
+        rc = hist_load(*db, id, &run, s, e);
     if (rc == 1)
         return pr_errf(e, "no run %lld in the history", (long long)id);
+    if (rc == 0 && check_complete("diff", &run, partial) < 0)
+        return -2;
     return rc;
 }
 
 int cmd_diff(int argc, char **argv)
 {
     const char *dbu = NULL, *sides[2] = {NULL, NULL};
-    int nsides = 0;
+    int nsides = 0, partial = 0;
     for (int i = 1; i < argc; i++) {
         int g = get_db_opt(argc, argv, &i, &dbu);
         if (g < 0)
@@ -690,10 +944,16 @@ int cmd_diff(int argc, char **argv)
         if (g)
             continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: portreeve diff [--db PATH|postgresql://...] A B\n"
-                 "A and B are history run ids or nmap XML files. Exit: 0 same, 1 changed, "
-                 "2 error.");
+            puts("usage: portreeve diff [--db PATH|postgresql://...] [--partial] A B\n"
+                 "A and B are history run ids, run names (`scan --run-id`) or nmap XML files.\n"
+                 "A sharded run is the union of its shards; an incomplete one is refused\n"
+                 "unless --partial.\n"
+                 "Exit: 0 same, 1 changed, 2 error.");
             return PR_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--partial")) {
+            partial = 1;
+            continue;
         }
         if (nsides >= 2) {
             fprintf(stderr, "portreeve diff: give exactly two runs or XML files\n");
@@ -710,8 +970,12 @@ int cmd_diff(int argc, char **argv)
     struct pr_error e = {{0}};
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    if (load_side(&db, dbu, sides[0], &a, &e) < 0 || load_side(&db, dbu, sides[1], &b, &e) < 0) {
-        fprintf(stderr, "portreeve diff: %s\n", e.msg);
+    int rc = load_side(&db, dbu, sides[0], partial, &a, &e);
+    if (rc == 0)
+        rc = load_side(&db, dbu, sides[1], partial, &b, &e);
+    if (rc < 0) {
+        if (rc == -1)
+            fprintf(stderr, "portreeve diff: %s\n", e.msg);
         snap_free(&a);
         hist_close(db);
         return AUDIT_ERR;
@@ -719,7 +983,7 @@ int cmd_diff(int argc, char **argv)
     struct diff_change *c;
     size_t n;
     diff_snapshots(&a, &b, &c, &n);
-    int rc = diff_print(stdout, &a, &b, c, n) < 0 ? AUDIT_ERR : n ? 1 : 0;
+    rc = diff_print(stdout, &a, &b, c, n) < 0 ? AUDIT_ERR : n ? 1 : 0;
     free(c);
     snap_free(&a);
     snap_free(&b);
@@ -731,7 +995,8 @@ int cmd_diff(int argc, char **argv)
 int cmd_audit(int argc, char **argv)
 {
     static const struct cli_opt own[] = {{"--policy", 1}, {"--html", 1},    {"--json", 1},
-                                         {"--sarif", 1},  {"--fail-on", 1}, {"--no-db", 0}};
+                                         {"--sarif", 1},  {"--fail-on", 1}, {"--no-db", 0},
+                                         {"--run", 1},    {"--partial", 0}};
     size_t nscan, n = sizeof own / sizeof own[0];
     const struct cli_opt *scan = scan_cli_opts(&nscan);
     struct cli_opt *all = pr_calloc(n + nscan, sizeof *all);

@@ -16,6 +16,8 @@ int cmd_block(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+/* `portreeve demo`: runs the lab demo script (tests/lab/demo.sh or the installed copy). */
+int cmd_demo(int argc, char **argv);
 /* `portreeve --version`: version, git description, library versions on stdout. */
 int cmd_version(int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/scan_share.h"
+#include "cli/scan_shard.h"
 
 #include "audit/history.h"
 #include "core/macvendor.h"
@@ -76,6 +77,7 @@ static const struct cli_opt scan_opts[] = {
     {"--append-output", 0},
     {"--data-length", 1},
     {"--db", 1},
+    {"--run-id", 1},
     {"--osscan-limit", 0},
     {"--osscan-guess", 0},
     {"--fuzzy", 0},
@@ -119,6 +121,8 @@ struct scan_cli {
     int append;                /* --append-output */
     int list_only;             /* -sL */
     const char *db;            /* --db: store the scan in the history (audit/history.h) */
+    const char *run_id;        /* --run-id: the run's name (and the shards', cli/scan_shard.h) */
+    int seed_given;            /* --seed was given */
     const char *osdb_path;     /* --osdb FILE (-O); NULL: nmap-common's nmap-os-db */
     struct osdb *osdb;         /* loaded when -O */
     struct macvendor vendors;  /* nmap-mac-prefixes, for the MAC lines */
@@ -175,6 +179,7 @@ static void usage(FILE *f)
           "DNS: -n (no reverse DNS)  -R (reverse DNS of every target, also down)\n"
           "  --dns-servers A[,B...] (else /etc/resolv.conf)  --system-dns (the same)\n"
           "History: --db PATH|postgresql://...  store the scan (see portreeve history)\n"
+          "  --run-id ID (name the run; with --shard I/N and --seed, the N shards are one run)\n"
           "Privileges: --user NAME (account after start-up; default portreeve or nobody)\n"
           "  --no-sandbox (no seccomp filter; for debugging)\n"
           "--iflist: print the interfaces and routes (as nmap) and exit\n",
@@ -503,6 +508,7 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             if (!*val || *end || errno)
                 return bad(a, "'%s' is not a number", val);
             sip_key_init(&c->cfg.key, 1, v);
+            c->seed_given = 1;
         } else if (!strcmp(a, "--shard")) {
             NEED_VAL();
             unsigned si, sn;
@@ -568,6 +574,14 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
         } else if (!strcmp(a, "--db")) {
             NEED_VAL();
             c->db = val;
+        } else if (!strcmp(a, "--run-id")) {
+            NEED_VAL();
+            struct pr_error re;
+            if (scan_run_id_check(val, &re) < 0) {
+                fprintf(stderr, "portreeve scan: %s\n", re.msg);
+                return -1;
+            }
+            c->run_id = val;
         } else {
             fprintf(stderr, "portreeve scan: unknown option '%s' (see 'portreeve scan --help')\n",
                     a);
@@ -635,6 +649,10 @@ static int finish_config(struct scan_cli *c)
     struct pr_error e = {{0}};
     int priv = rawio_privileged();
     struct rdns *dns = NULL; /* --dns-servers is checked here, a usage error when bad */
+    if (c->run_id && !c->db) {
+        fprintf(stderr, "portreeve scan: --run-id names a run in the history: give --db too\n");
+        return -1;
+    }
     if (cfg->dns_servers && cfg->rdns >= 0 && rdns_open(cfg->dns_servers, &dns, &e) < 0) {
         fprintf(stderr, "portreeve scan: %s\n", e.msg);
         return -1;
@@ -1243,6 +1261,14 @@ int cmd_scan(int argc, char **argv)
         return rc;
     }
     c->cfg.progress = &rf.progress;
+    if (c->run_id && !c->cfg.dry_run &&
+        scan_shard_begin(&c->cfg, c->db, c->run_id, c->seed_given || resume_path, &e) < 0) {
+        fprintf(stderr, "portreeve scan: --run-id: %s\n", e.msg);
+        scan_cli_free(c);
+        resume_free(&rf);
+        cli_argv_free(&xa);
+        return PR_EXIT_USAGE;
+    }
     /* --db stores the history and writes the outputs after the scan: stay uid 0 */
     if (c->db)
         c->cfg.stay_root = 1;
@@ -1313,7 +1339,8 @@ int cmd_scan(int argc, char **argv)
         exit_code = PR_EXIT_RUNTIME;
     if (c->db && exit_code == PR_EXIT_OK && !c->cfg.dry_run && !sig) {
         int64_t id;
-        if (hist_store_scan(c->db, &r, &id, &e) < 0) {
+        if (hist_store_scan(c->db, &r, c->run_id, c->cfg.shard_index,
+                            c->run_id ? c->cfg.shard_count : 0, &id, &e) < 0) {
             fprintf(stderr, "portreeve scan: --db: %s\n", e.msg);
             exit_code = PR_EXIT_RUNTIME;
         } else if (c->oo.verbose) {

@@ -1,6 +1,7 @@
-/* cpedict.c — alias pairs streamed out of NVD's CPE 2.3 dictionary XML (see cpedict.h).
+/* cpedict.c — alias pairs out of NVD's CPE dictionary (see cpedict.h): the CPE 2.3
+ * dictionary XML, streamed, or the JSON of NVD's CPE API 2.0 and its CPE feed chunks.
  *
- * A small tag scanner, not an XML parser: text between tags is skipped, a tag (quoted
+ * XML: a small tag scanner, not an XML parser: text between tags is skipped, a tag (quoted
  * attribute values may hold '>') is collected up to CPEDICT_TAGMAX bytes, comments and
  * CDATA sections are skipped without being kept. Only four elements matter: cpe-list
  * (to know the file is a dictionary), cpe-item (2.2 name and deprecated_by), cpe23-item
@@ -8,9 +9,12 @@
 #include "svc/cpedict.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CPEDICT_TAGMAX 16384
 
@@ -66,8 +70,7 @@ static int push(struct scanner *S, const char *a, const char *b)
     if (d->n == d->cap) {
         compact(d);
         if (d->n / 2 >= CPEDICT_MAX_PAIRS)
-            return pr_errf(S->e, "%s line %zu: more than %d CPE renames", S->name, S->tag_line,
-                           CPEDICT_MAX_PAIRS);
+            return pr_errf(S->e, "%s: more than %d CPE renames", S->name, CPEDICT_MAX_PAIRS);
         if (!d->cap || d->n * 2 > d->cap) { /* grow unless compacting freed half */
             d->cap = d->cap ? d->cap * 2 : 256;
             d->p = pr_reallocarray(d->p, d->cap, sizeof *d->p);
@@ -304,56 +307,262 @@ static int finish(struct scanner *S)
     return 0;
 }
 
-static struct scanner *scanner_new(const char *name, struct pr_error *e)
+static struct scanner *scanner_new(struct cpedict *d, const char *name, struct pr_error *e)
 {
     struct scanner *S = pr_calloc(1, sizeof *S);
-    S->d = pr_calloc(1, sizeof *S->d);
+    S->d = d;
     S->name = name;
     S->e = e;
     S->line = 1;
     return S;
 }
 
-static struct cpedict *scanner_end(struct scanner *S, int rc)
+/* The cpeName of one element of an NVD "deprecatedBy"/"deprecates" array, or NULL. */
+static const char *json_name(json_t *o)
 {
-    struct cpedict *d = S->d;
+    return json_string_value(json_object_get(o, "cpeName"));
+}
+
+/* NVD CPE API 2.0 / CPE feed 2.0 JSON: {"format": "NVD_CPE", "products": [{"cpe":
+ * {"cpeName": ..., "deprecatedBy": [{"cpeName": ...}], "deprecates": [...]}}]}. */
+static int json_pairs(struct cpedict *d, const char *text, size_t len, const char *name,
+                      struct pr_error *e)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return pr_errf(e, "%s line %d column %d: %s", name, je.line, je.column, je.text);
+    json_t *products = json_object_get(root, "products");
+    int rc = 0;
+    if (!json_is_array(products)) {
+        rc = pr_errf(e, "%s: not a CPE dictionary (no \"products\" array of NVD's CPE API 2.0)",
+                     name);
+        goto out;
+    }
+    struct scanner S = {.d = d, .name = name, .e = e};
+    size_t i;
+    json_t *p;
+    json_array_foreach(products, i, p)
+    {
+        json_t *cpe = json_object_get(p, "cpe");
+        const char *own = json_string_value(json_object_get(cpe, "cpeName"));
+        if (!own) {
+            rc = pr_errf(e, "%s: products[%zu]: no cpe.cpeName", name, i);
+            goto out;
+        }
+        char k1[CPEDICT_KEY], k2[CPEDICT_KEY];
+        cpe_key(own, k1);
+        static const char *const lists[] = {"deprecatedBy", "deprecates"};
+        for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+            json_t *arr = json_object_get(cpe, lists[l]), *o;
+            size_t k;
+            json_array_foreach(arr, k, o)
+            {
+                const char *other = json_name(o);
+                if (!other)
+                    continue;
+                cpe_key(other, k2);
+                if (add(&S, k1, k2) < 0) {
+                    rc = -1;
+                    goto out;
+                }
+            }
+        }
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* Loads one file or buffer into d: XML when its first non-blank byte is '<', JSON when '{'. */
+static int parse_into(struct cpedict *d, const char *text, size_t len, const char *name,
+                      struct pr_error *e)
+{
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)text[i]))
+        i++;
+    if (i < len && text[i] == '{')
+        return json_pairs(d, text, len, name, e);
+    struct scanner *S = scanner_new(d, name, e);
+    int rc = feed(S, text, len);
+    if (rc == 0)
+        rc = finish(S);
     free(S);
-    if (rc < 0) {
+    return rc;
+}
+
+static int load_file(struct cpedict *d, const char *path, struct pr_error *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pr_errf(e, "%s: %m", path);
+    char *buf = pr_calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, 1 << 16, f);
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)buf[i]))
+        i++;
+    int rc = 0;
+    if (i < n && buf[i] == '{') { /* JSON: read whole (an API page or feed chunk) */
+        size_t cap = 1 << 16, len = n;
+        while (rc == 0 && n > 0) {
+            if (len == cap) {
+                if (cap >= CPEDICT_JSON_MAX) {
+                    rc = pr_errf(e, "%s: a JSON file over %d MiB (give NVD's feed chunks)", path,
+                                 CPEDICT_JSON_MAX >> 20);
+                    break;
+                }
+                cap *= 2;
+                buf = pr_reallocarray(buf, cap, 1);
+            }
+            n = fread(buf + len, 1, cap - len, f);
+            len += n;
+        }
+        if (rc == 0 && ferror(f))
+            rc = pr_errf(e, "%s: read error", path);
+        if (rc == 0)
+            rc = json_pairs(d, buf, len, path, e);
+    } else { /* XML: streamed */
+        struct scanner *S = scanner_new(d, path, e);
+        while (rc == 0 && n > 0) {
+            rc = feed(S, buf, n);
+            n = fread(buf, 1, 1 << 16, f);
+        }
+        if (rc == 0 && ferror(f))
+            rc = pr_errf(e, "%s: read error", path);
+        if (rc == 0)
+            rc = finish(S);
+        free(S);
+    }
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.xml and *.json file of a directory, in name order (NVD's feed chunks). */
+static int load_dir(struct cpedict *d, const char *path, struct pr_error *e)
+{
+    DIR *dir = opendir(path);
+    if (!dir)
+        return pr_errf(e, "%s: %m", path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        size_t l = strlen(de->d_name);
+        if (!((l > 4 && !strcmp(de->d_name + l - 4, ".xml")) ||
+              (l > 5 && !strcmp(de->d_name + l - 5, ".json"))))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = pr_reallocarray(names, cap, sizeof *names);
+        }
+        names[n++] = pr_strdup(de->d_name);
+    }
+    closedir(dir);
+    int rc = n ? 0 : pr_errf(e, "%s: a directory without .xml or .json files", path);
+    qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            size_t l = strlen(path) + strlen(names[i]) + 2;
+            char *full = pr_calloc(1, l);
+            snprintf(full, l, "%s/%s", path, names[i]);
+            rc = load_file(d, full, e);
+            free(full);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* The index of the first pair of p[0..n) (sorted) whose a is key, or of where it would be. */
+static size_t first_of(const struct pair *p, size_t n, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(p[mid].a, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Renames chain (a -> b, later b -> c): every key gets as aliases all the keys it is
+ * linked to, up to CPEDICT_MAX_CHAIN keys per chain (a bound against quadratic growth
+ * from a hostile file; NVD's chains are short). The walks read the sorted pairs; what
+ * they find is added after all of them. */
+static int close_chains(struct cpedict *d, struct pr_error *e, const char *name)
+{
+    compact(d);
+    size_t n0 = d->n, nnew = 0, cap = 0;
+    struct pair *more = NULL;
+    for (size_t i = 0; i < n0; i++) {
+        if (i > 0 && !strcmp(d->p[i - 1].a, d->p[i].a))
+            continue; /* one walk per key */
+        char *seen[CPEDICT_MAX_CHAIN];
+        size_t ns = 0, head = 0;
+        seen[ns++] = d->p[i].a;
+        while (head < ns) {
+            const char *k = seen[head++];
+            for (size_t lo = first_of(d->p, n0, k); lo < n0 && !strcmp(d->p[lo].a, k); lo++) {
+                int known = 0;
+                for (size_t s = 0; s < ns && !known; s++)
+                    known = !strcmp(seen[s], d->p[lo].b);
+                if (!known && ns < CPEDICT_MAX_CHAIN)
+                    seen[ns++] = d->p[lo].b;
+            }
+        }
+        for (size_t s = 1; s < ns; s++) { /* direct aliases again too: compact drops them */
+            if (nnew + 2 > cap) {
+                cap = cap ? cap * 2 : 64;
+                more = pr_reallocarray(more, cap, sizeof *more);
+            }
+            /* both ways, so that a bounded walk from either end gives the same pairs */
+            more[nnew++] = (struct pair){seen[0], seen[s]};
+            more[nnew++] = (struct pair){seen[s], seen[0]};
+        }
+    }
+    struct scanner S = {.d = d, .name = name, .e = e};
+    int rc = 0;
+    for (size_t k = 0; k < nnew && rc == 0; k++)
+        rc = push(&S, more[k].a, more[k].b);
+    free(more);
+    if (rc == 0)
+        compact(d);
+    return rc;
+}
+
+struct cpedict *cpedict_parse(const char *text, size_t len, const char *name, struct pr_error *e)
+{
+    struct cpedict *d = pr_calloc(1, sizeof *d);
+    if (parse_into(d, text, len, name, e) < 0 || close_chains(d, e, name) < 0) {
         cpedict_free(d);
         return NULL;
     }
     return d;
 }
 
-struct cpedict *cpedict_parse(const char *text, size_t len, const char *name, struct pr_error *e)
-{
-    struct scanner *S = scanner_new(name, e);
-    int rc = feed(S, text, len);
-    if (rc == 0)
-        rc = finish(S);
-    return scanner_end(S, rc);
-}
-
 struct cpedict *cpedict_load(const char *path, struct pr_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct stat st;
+    if (stat(path, &st) < 0) {
         pr_errf(e, "%s: %m", path);
         return NULL;
     }
-    struct scanner *S = scanner_new(path, e);
-    char *buf = pr_calloc(1, 1 << 16);
-    int rc = 0;
-    size_t n;
-    while (rc == 0 && (n = fread(buf, 1, 1 << 16, f)) > 0)
-        rc = feed(S, buf, n);
-    if (rc == 0 && ferror(f))
-        rc = pr_errf(e, "%s: read error", path);
-    if (rc == 0)
-        rc = finish(S);
-    free(buf);
-    fclose(f);
-    return scanner_end(S, rc);
+    struct cpedict *d = pr_calloc(1, sizeof *d);
+    int rc = S_ISDIR(st.st_mode) ? load_dir(d, path, e) : load_file(d, path, e);
+    if (rc < 0 || close_chains(d, e, path) < 0) {
+        cpedict_free(d);
+        return NULL;
+    }
+    return d;
 }
 
 void cpedict_free(struct cpedict *d)
@@ -377,14 +586,7 @@ const char *cpedict_alias(const struct cpedict *d, const char *key, size_t i)
 {
     if (!d)
         return NULL;
-    size_t lo = 0, hi = d->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(d->p[mid].a, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_of(d->p, d->n, key);
     if (lo + i < d->n && !strcmp(d->p[lo + i].a, key))
         return d->p[lo + i].b;
     return NULL;

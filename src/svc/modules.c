@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "svc/mod_amqp.h"
+#include "svc/mod_extra.h"
 #include "svc/mod_mqtt.h"
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
@@ -72,9 +73,10 @@ static void run_amqp(struct host_result *h, struct port_result *pr, const struct
 
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
-    const struct svc_info *si = pr->svc;
     if (sv_modules_proto(h, pr, source))
-        return; /* SMB, LDAP, Murmur (modproto.c) */
+        return;                   /* SMB, LDAP, Murmur (modproto.c) */
+    sv_extra_port(h, pr, source); /* unmatched ports and HTTP proxies */
+    const struct svc_info *si = pr->svc;
     if (!si || !si->name || !si->probed || si->tunnel_ssl)
         return;
     if (!strcmp(si->name, "rpcbind"))

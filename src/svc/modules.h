@@ -12,6 +12,8 @@
  *            (mod_ldap.c)
  *   murmur   port 64738 or ports named murmur, TCP and UDP: ping and TLS Version
  *            (mod_murmur.c)
+ *   extra    unmatched TCP ports and http matches: what nmap's probe file does not
+ *            identify (NATS, beanstalkd, PgBouncer, XMPP, git daemon, proxies; mod_extra.c)
  *
  * Each exchange (or session, modconn.c) is bounded (SV_MOD_TIMEOUT_MS) and runs once
  * per port. */

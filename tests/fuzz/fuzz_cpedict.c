@@ -1,9 +1,9 @@
 /* fuzz_cpedict.c — libFuzzer target for the CPE dictionary scanner (svc/cpedict.c).
  *
- * Input: a dictionary (XML). A dictionary that loads must give, for each alias pair, the
- * reverse pair too, and every alias must be a "part:vendor:product" key; a refused one must
- * leave a terminated message naming the input. (The scanner keeps its state per character,
- * so the loader's 64 KiB reads cut nothing that this single buffer does not.) */
+ * Input: a dictionary (XML, or the JSON of NVD's CPE API 2.0). A dictionary that loads must give,
+ * for each alias pair, the reverse pair too, and every alias must be a "part:vendor:product" key; a
+ * refused one must leave a terminated message naming the input. (The scanner keeps its state per
+ * character, so the loader's 64 KiB reads cut nothing that this single buffer does not.) */
 #include "svc/cpedict.h"
 
 #include <stdint.h>

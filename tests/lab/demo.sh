@@ -3,6 +3,7 @@
 # each of the six classic techniques, watch the scans with `portreeve detect` on the
 # target, print what each technique saw side by side and what the detector said, then
 # tear the lab down. Needs root. Usage: tests/lab/demo.sh path/to/portreeve
+# (`portreeve demo` runs this script; exit 2 without root, 3 when the lab cannot be built)
 set -u
 PORTREEVE=$(readlink -f "${1:-build/portreeve}")
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it builds network namespaces)"; exit 2; }
@@ -10,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export LAB_PREFIX=demo$$
 . "$HERE/lab.sh"
 echo "== building the lab (namespaces ${LAB_PREFIX}s/a/b/w, servers, firewall rules)"
-lab_up || exit 1
+lab_up || exit 3
 W=$LAB_DIR/demo
 mkdir -p "$W"
 S=(ip netns exec "$LAB_NS_SCAN")

@@ -7,34 +7,19 @@
 # inventory and baseline in it (detect --db) and audit --passive over them.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { echo "skip: Debian postgresql is not installed"; exit 77; }
-id postgres >/dev/null 2>&1 || { echo "skip: no postgres user"; exit 77; }
+. "$LAB_LIB_DIR/pglib.sh"
+pg_lab_check || exit 77
 . "$LAB_LIB_DIR/scanlib.sh"
 scan_test_setup "$@"
 . "$LAB_LIB_DIR/auditlib.sh"
 
-PGDIR=$(mktemp -d /tmp/pr-pg.XXXXXX)
-chown postgres: "$PGDIR"
-chmod 700 "$PGDIR"
-pg_down() {
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -t 10 stop >/dev/null 2>&1
-    rm -rf "$PGDIR"
-}
-lab_on_down pg_down
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 ||
-    { cat "$PGDIR/initdb.log"; echo "initdb failed"; exit 1; }
-mkdir -p "$PGDIR/sock" && chown postgres: "$PGDIR/sock"
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 -l "$PGDIR/server.log" \
-    -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off" start \
-    >/dev/null || { cat "$PGDIR/server.log"; echo "postgres did not start"; exit 1; }
-chmod 755 "$PGDIR"
-URI="postgresql:///postgres?host=$PGDIR/sock&user=postgres"
-PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -Atc "$1"; }
+lab_on_down pg_lab_down
+pg_lab_init && pg_lab start || exit 1
+pg_lab_open
 
 audit_flow "$URI"
 
-check "PostgreSQL holds the schema at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
+check "PostgreSQL holds the schema at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
 check "PostgreSQL holds the three audits" test "$(PSQL "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 3
 check "PostgreSQL holds the violation" \
     test "$(PSQL "SELECT COUNT(*) FROM violations WHERE kind='unexpected-open' AND port=$NEW_PORT")" = 1

@@ -13,9 +13,8 @@
 # applied on sensor 2 and not on sensor 3, which allowlists it. SIGTERM stops a sync with 0.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || { echo "skip: Debian postgresql is not installed"; exit 77; }
-id postgres >/dev/null 2>&1 || { echo "skip: no postgres user"; exit 77; }
+. "$LAB_LIB_DIR/pglib.sh"
+pg_lab_check || exit 77
 command -v nmap >/dev/null || { echo "skip: no nmap"; exit 77; }
 . "$LAB_LIB_DIR/nslib.sh"
 ns_test_setup fl "$@" # NS: sensor 1
@@ -24,15 +23,13 @@ S1=198.18.7.2 SCAN=198.18.7.1 SCAN2=198.18.7.3
 ns_peer fp "$S1" "$SCAN" # PEER: the scanner
 ip -n "$PEER" addr add "$SCAN2/24" dev "$PEER_IF"
 S2=fl2s$$ S3=fl3s$$
-PGDIR=$(mktemp -d /tmp/pr-pg.XXXXXX)
 fleet_cleanup() {
     local p
     { # (a group so that the shell's notices of the ended jobs go nowhere)
         for p in "${pids[@]}"; do kill "$p"; done
         wait
     } 2>/dev/null
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -t 10 stop >/dev/null 2>&1
-    rm -rf "$PGDIR"
+    pg_lab_down
     ip netns del "$S2" 2>/dev/null
     ip netns del "$S3" 2>/dev/null
     ns_test_cleanup
@@ -41,20 +38,8 @@ trap fleet_cleanup EXIT
 for s in "$S2" "$S3"; do ip netns add "$s" && ip -n "$s" link set lo up || exit 1; done
 
 # PostgreSQL on a Unix socket in a temporary directory
-chown postgres: "$PGDIR"
-chmod 700 "$PGDIR"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 ||
-    { cat "$PGDIR/initdb.log"; echo "initdb failed"; exit 1; }
-mkdir -p "$PGDIR/sock" && chown postgres: "$PGDIR/sock"
-pg() {
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 -l "$PGDIR/server.log" \
-        -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off" "$@" \
-        >/dev/null
-}
-pg start || { cat "$PGDIR/server.log"; echo "postgres did not start"; exit 1; }
-chmod 755 "$PGDIR" # the detector runs as an unprivileged account
-URI="postgresql:///postgres?host=$PGDIR/sock&user=postgres"
-PSQL() { runuser -u postgres -- psql -h "$PGDIR/sock" -U postgres -d postgres -Atc "$1"; }
+pg_lab_init && pg_lab start || exit 1
+pg_lab_open
 
 # the syncs (sensor 3 allowlists the second scanner address), then the detector
 sync_start() { # NAME NETNS ARGS...
@@ -83,7 +68,7 @@ check "a sync keeps only CAP_NET_ADMIN under a seccomp filter" sh -c \
     "grep -q '^CapEff:[[:space:]]*0000000000001000$' /proc/$sync3_pid/status &&
      grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$sync3_pid/status &&
      grep -q '^Seccomp:[[:space:]]*2$' /proc/$sync3_pid/status"
-check "the schema is at version 4" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 4
+check "the schema is at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
 
 in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
     ip netns exec "$1" nft list set inet portreeve blocklist 2>/dev/null |
@@ -172,14 +157,14 @@ PSQL "INSERT INTO block_decisions (addr, scan_id, sensor, decided_us, expires_us
       ('$QUIET', 99, 'by-hand', $(date +%s%6N), $(date +%s%6N) + 30000000)" >/dev/null
 sleep 0.5
 check "a decision without NOTIFY is not applied while connected" sh -c "! ip netns exec $S2 nft list set inet portreeve blocklist | grep -q '$QUIET'"
-pg -m fast stop || { echo "FAIL: pg_ctl stop"; exit 1; }
+pg_lab stop -m fast || { echo "FAIL: pg_ctl stop"; exit 1; }
 sleep 1
 for n in sync2 sync3; do
     pv=${n}_pid
     check "$n noticed the lost database and is still running" \
         sh -c "grep -q reconnecting '$W/$n.err' && kill -0 ${!pv}"
 done
-pg start || { cat "$PGDIR/server.log"; echo "FAIL: postgres did not start again"; exit 1; }
+pg_lab start || { echo "FAIL: postgres did not start again"; exit 1; }
 for n in sync2 sync3; do
     for _ in $(seq 100); do [ "$(grep -c synchronised "$W/$n.err")" -ge 2 ] && break; sleep 0.1; done
     check "$n synchronised again after the restart" test "$(grep -c synchronised "$W/$n.err")" -ge 2

@@ -41,11 +41,16 @@ echo "$ver" | grep -q "c-ares" || fail "--version lacks c-ares"
 ok "--version"
 
 for page in portreeve portreeve-scan portreeve-detect portreeve-block portreeve-audit \
-    portreeve-history portreeve-diff; do
+    portreeve-history portreeve-diff portreeve-demo; do
     man -w "$page" >/dev/null 2>&1 || fail "man -w $page"
 done
 man -w portreeve-scan portreeve-detect
 ok "man pages"
+# `portreeve demo` finds the installed lab scripts (it looks there when not in a build tree)
+[ -x /usr/share/portreeve/lab/demo.sh ] && [ -x /usr/share/portreeve/lab/lab.sh ] ||
+    fail "lab scripts not installed under /usr/share/portreeve/lab"
+/usr/bin/portreeve demo --help | grep -q '/usr/share/portreeve/lab' || fail "demo --help does not name /usr/share/portreeve/lab"
+ok "demo's lab scripts"
 
 compl=/usr/share/bash-completion/completions/portreeve
 [ -f "$compl" ] || fail "no bash completion"

@@ -26,6 +26,7 @@ declare -A SRC=(
     [audit]="src/cli/audit_cli.c:split_args"
     [history]="src/cli/audit_cli.c:cmd_history src/cli/audit_cli.c:get_db_opt"
     [diff]="src/cli/audit_cli.c:cmd_diff src/cli/audit_cli.c:get_db_opt"
+    [demo]="src/cli/demo_cli.c:cmd_demo"
 )
 cmds=$("$PORTREEVE" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}')
 [ -n "$cmds" ] || bad "no commands listed by 'portreeve --help'"

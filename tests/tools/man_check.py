@@ -19,8 +19,8 @@ import subprocess
 import sys
 
 OPT = re.compile(r"(?:^|(?<=[\s,|(\[.=\"/]))(--?[a-zA-Z0-9][-a-zA-Z0-9]*)")
-OTHER_CMD = re.compile(r"\b(scan|detect|block|audit|history|diff|journalctl)\s+$")
-COMMANDS = {"scan", "detect", "block", "audit", "history", "diff"}
+OTHER_CMD = re.compile(r"\b(scan|detect|block|audit|history|diff|demo|journalctl)\s+$")
+COMMANDS = {"scan", "detect", "block", "audit", "history", "diff", "demo"}
 IMPLICIT = {"-h", "--help"}  # every command takes them; --help is what is read
 
 

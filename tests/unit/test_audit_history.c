@@ -185,6 +185,9 @@ static void test_migration_and_newer(void **state)
     assert_int_equal(hist_list(db, NULL, 0, &runs, &n, &e), 0);
     assert_int_equal(n, 1);
     assert_int_equal(runs[0].started, 5);
+    assert_string_equal(runs[0].run_key, ""); /* schema 5: not named, not sharded */
+    assert_int_equal(runs[0].shard_total, 0);
+    assert_false(HIST_INCOMPLETE(&runs[0]));
     free(runs);
     hist_close(db);
 
@@ -357,12 +360,125 @@ static void test_xml(void **state)
     assert_non_null(strstr(e.msg, "bad.xml line 3"));
 }
 
+/* One shard's result: host 198.18.0.2 up with `open` open and `closed` closed (0: none). */
+static void shard_result(struct scan_result *r, struct host_result *h, struct port_result *p,
+                         uint16_t open, uint16_t closed)
+{
+    memset(r, 0, sizeof *r);
+    memset(h, 0, sizeof *h);
+    assert_int_equal(addr_parse("198.18.0.2", &h->addr), 0);
+    h->up = 1;
+    h->ports = p;
+    if (open)
+        p[h->nports++] = (struct port_result){.port = open, .proto = PR_TCP, .state = PS_OPEN};
+    if (closed)
+        p[h->nports++] = (struct port_result){.port = closed, .proto = PR_TCP, .state = PS_CLOSED};
+    r->hosts = h;
+    r->nhosts = 1;
+    r->hosts_up = 1;
+}
+
+static void test_shards(void **state)
+{
+    (void)state;
+    char p[128];
+    path(p, sizeof p, "shards.sqlite");
+    struct pr_error e = {{0}};
+    struct hist_shard_params sp;
+    memset(&sp, 0, sizeof sp);
+    snprintf(sp.targets, sizeof sp.targets, "1 address 198.18.0.2..198.18.0.2");
+    snprintf(sp.ports, sizeof sp.ports, "tcp 1-100");
+    snprintf(sp.techniques, sizeof sp.techniques, "syn");
+    snprintf(sp.seed, sizeof sp.seed, "00ff");
+    sp.count = 3;
+    int64_t id1, id3;
+    assert_int_equal(hist_shard_begin(p, "u1", 0, &sp, "scan 1", "host-a", &id1, &e), 0);
+    assert_int_equal(hist_shard_begin(p, "u1", 2, &sp, "scan 3", "host-c", &id3, &e), 0);
+    assert_int_equal(id1, id3);
+    /* a shard of other parameters is refused, naming the first that differs */
+    struct hist_shard_params bad = sp;
+    snprintf(bad.seed, sizeof bad.seed, "0100");
+    assert_int_equal(hist_shard_begin(p, "u1", 1, &bad, "", "host-b", &id3, &e), -1);
+    assert_non_null(strstr(e.msg, "shard's seed (0100) differ from the run's (00ff)"));
+    bad = sp;
+    bad.count = 4;
+    assert_int_equal(hist_shard_begin(p, "u1", 1, &bad, "", "host-b", &id3, &e), -1);
+    assert_non_null(strstr(e.msg, "shard's shards (4)"));
+
+    struct scan_result r;
+    struct host_result h;
+    struct port_result ports[2];
+    int64_t id;
+    shard_result(&r, &h, ports, 22, 23);
+    assert_int_equal(hist_store_scan(p, &r, "u1", 0, 3, &id, &e), 0);
+    assert_int_equal(id, id1);
+    shard_result(&r, &h, ports, 0, 24);
+    assert_int_equal(hist_store_scan(p, &r, "u1", 2, 3, &id, &e), 0);
+    /* a finished shard is refused; one never registered cannot store */
+    assert_int_equal(hist_shard_begin(p, "u1", 0, &sp, "", "host-a", &id3, &e), -1);
+    assert_non_null(strstr(e.msg, "shard 1/3 is already stored"));
+    assert_int_equal(hist_store_scan(p, &r, "u1", 1, 3, &id, &e), -1);
+    assert_non_null(strstr(e.msg, "not registered"));
+
+    struct hist_db *db = hist_open(p, &e);
+    assert_non_null(db);
+    struct hist_run *runs;
+    size_t n;
+    assert_int_equal(hist_list(db, NULL, 0, &runs, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(runs[0].run_key, "u1");
+    assert_int_equal(runs[0].shard_total, 3);
+    assert_int_equal(runs[0].shards_done, 2);
+    assert_string_equal(runs[0].missing, "2");
+    assert_true(HIST_INCOMPLETE(&runs[0]));
+    assert_int_equal(runs[0].hosts_up, 1);
+    assert_int_equal(runs[0].open_ports, 1);
+    free(runs);
+    struct hist_run run;
+    struct snapshot s;
+    assert_int_equal(hist_find(db, "u1", &id, &e), 0);
+    assert_int_equal(hist_load(db, id, &run, &s, &e), 0);
+    assert_non_null(strstr(s.label, "incomplete: shard 2 of 3 missing"));
+    assert_int_equal(s.nhosts, 1);
+    assert_int_equal(s.hosts[0].nports, 3); /* 22 open, 23 and 24 closed: the union */
+    snap_free(&s);
+    struct hist_shard *sh;
+    assert_int_equal(hist_shards(db, id, &sh, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(sh[1].host, "host-c");
+    assert_int_equal(sh[1].index, 3);
+    assert_true(sh[1].ended > 0);
+    free(sh);
+    hist_close(db);
+
+    /* the last shard completes it */
+    assert_int_equal(hist_shard_begin(p, "u1", 1, &sp, "scan 2", "host-b", &id3, &e), 0);
+    shard_result(&r, &h, ports, 0, 25);
+    assert_int_equal(hist_store_scan(p, &r, "u1", 1, 3, &id, &e), 0);
+    db = hist_open(p, &e);
+    assert_int_equal(hist_load(db, id, &run, &s, &e), 0);
+    assert_false(HIST_INCOMPLETE(&run));
+    assert_string_equal(s.label, "run 1");
+    assert_int_equal(s.hosts[0].nports, 4);
+    snap_free(&s);
+    hist_close(db);
+
+    /* a named run without shards: the name is taken once */
+    shard_result(&r, &h, ports, 80, 0);
+    assert_int_equal(hist_store_scan(p, &r, "named", 0, 0, &id, &e), 0);
+    assert_int_equal(hist_store_scan(p, &r, "named", 0, 0, &id, &e), -1);
+    assert_non_null(strstr(e.msg, "run id 'named'"));
+    assert_int_equal(hist_shard_begin(p, "named", 0, &sp, "", "h", &id3, &e), -1);
+    assert_non_null(strstr(e.msg, "without shards"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_migration_and_newer),
         cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_shards),
         cmocka_unit_test(test_xml),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

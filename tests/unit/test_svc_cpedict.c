@@ -1,10 +1,13 @@
 /* CPE dictionary aliases (svc/cpedict.c): 2.3 deprecated-by and 2.2 deprecated_by renames
  * in both directions, version-only deprecations dropped, escapes, comments and quoted '>'
- * skipped, and hostile files refused with the line. */
+ * skipped, and hostile files refused with the line; the JSON of NVD's CPE API 2.0
+ * (deprecatedBy and deprecates), chains of renames, and a directory of feed chunks. */
 #include "svc/cpedict.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +87,9 @@ static void test_bad(void **state)
 {
     (void)state;
     bad("<cpe-list>\n<cpe-item name=\"cpe:/a:x:y", "bad.xml line 2: the file ends inside a tag");
-    bad("{\"products\":[]}", "not a CPE dictionary");
+    bad("{\"resultsPerPage\":0}", "not a CPE dictionary (no \"products\"");
+    bad("{\"products\":[\n{\"cpe\": }]}", "bad.xml line 2 column");
+    bad("{\"products\":[{\"cpe\":{\"deprecated\":true}}]}", "products[0]: no cpe.cpeName");
     bad("", "not a CPE dictionary");
     bad("<cpe-list><<x>", "'<' right after '<'");
     char *big = malloc(40000);
@@ -99,11 +104,91 @@ static void test_bad(void **state)
     assert_non_null(strstr(e.msg, "/nonexistent/dict.xml"));
 }
 
+/* NVD CPE API 2.0: a rename recorded on the old name (deprecatedBy) and on the new one
+ * (deprecates); a later rename of the new name makes a chain of three names. */
+static const char api_page[] =
+    "{\"resultsPerPage\": 3, \"format\": \"NVD_CPE\", \"version\": \"2.0\",\n"
+    " \"products\": [\n"
+    "  {\"cpe\": {\"deprecated\": true, \"cpeName\": "
+    "\"cpe:2.3:a:igor_sysoev:nginx:1.22.1:*:*:*:*:*:*:*\",\n"
+    "   \"deprecatedBy\": [{\"cpeName\": \"cpe:2.3:a:nginx:nginx:1.22.1:*:*:*:*:*:*:*\", "
+    "\"cpeNameId\": \"x\"}]}},\n"
+    "  {\"cpe\": {\"deprecated\": false, \"cpeName\": "
+    "\"cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*\",\n"
+    "   \"deprecates\": [{\"cpeName\": \"cpe:2.3:a:nginx:nginx:1.22.1:*:*:*:*:*:*:*\"}]}},\n"
+    "  {\"cpe\": {\"deprecated\": false, \"cpeName\": "
+    "\"cpe:2.3:a:openbsd:openssh:9.2:p1:*:*:*:*:*:*\"}}\n"
+    " ]}\n";
+
+static int has_alias(const struct cpedict *d, const char *key, const char *want)
+{
+    const char *a;
+    for (size_t i = 0; (a = cpedict_alias(d, key, i)); i++)
+        if (!strcmp(a, want))
+            return 1;
+    return 0;
+}
+
+static void test_json_chain(void **state)
+{
+    (void)state;
+    struct pr_error e = {""};
+    struct cpedict *d = cpedict_parse(api_page, sizeof api_page - 1, "page.json", &e);
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_true(has_alias(d, "a:igor_sysoev:nginx", "a:nginx:nginx"));
+    assert_true(has_alias(d, "a:igor_sysoev:nginx", "a:f5:nginx")); /* two steps */
+    assert_true(has_alias(d, "a:f5:nginx", "a:igor_sysoev:nginx"));
+    assert_true(has_alias(d, "a:nginx:nginx", "a:f5:nginx"));
+    assert_null(cpedict_alias(d, "a:igor_sysoev:nginx", 2));
+    assert_null(cpedict_alias(d, "a:openbsd:openssh", 0));
+    cpedict_free(d);
+
+    /* the same two renames from a directory of two chunks, one XML and one JSON */
+    char dir[] = "/tmp/cpedict.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/a.xml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<cpe-list><cpe-item name=\"cpe:/a:igor_sysoev:nginx\" "
+          "deprecated_by=\"cpe:/a:nginx:nginx\"/></cpe-list>\n",
+          f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/b.json", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"products\": [{\"cpe\": {\"cpeName\": \"cpe:2.3:a:nginx:nginx:-:*:*:*:*:*:*:*\", "
+          "\"deprecatedBy\": [{\"cpeName\": \"cpe:2.3:a:f5:nginx:-:*:*:*:*:*:*:*\"}]}}]}",
+          f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/notes.txt", dir); /* not a dictionary file: not read */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<<", f);
+    fclose(f);
+    d = cpedict_load(dir, &e);
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_true(has_alias(d, "a:igor_sysoev:nginx", "a:f5:nginx"));
+    assert_int_equal(cpedict_count(d), 3);
+    cpedict_free(d);
+    const char *names[] = {"a.xml", "b.json", "notes.txt"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    assert_null(cpedict_load(dir, &e)); /* empty now */
+    assert_non_null(strstr(e.msg, "without .xml or .json files"));
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_json_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
