@@ -123,7 +123,11 @@ static int parse_attrs(const uint8_t *buf, size_t p, size_t end, struct sv_ldap_
         info->nattrs++;
         for (size_t v = sc; v < sc + sn;) {
             size_t vat = v;
-            if (tlv(buf, sc + sn, &v, &tag, &vc, &vn) || tag != 0x04)
+            int r = tlv(buf, sc + sn, &v, &tag, &vc, &vn);
+            if (r > 0)
+                FAIL("attribute value at byte %zu runs past its set (which ends at byte %zu)", vat,
+                     sc + sn);
+            if (r < 0 || tag != 0x04)
                 FAIL("attribute value: want an OCTET STRING inside its set at byte %zu", vat);
             note_value(info, buf + tc, tn, buf + vc, vn);
         }

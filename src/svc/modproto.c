@@ -6,7 +6,9 @@
 #include "svc/mod_smb.h"
 #include "svc/modconn.h"
 #include "svc/modio.h"
+#include "svc/modtext.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Each session's bound: SV_MOD_TIMEOUT_MS of modules.h (not included: modules.c includes
@@ -28,6 +30,8 @@ static void run_ldap(struct host_result *h, struct port_result *pr, const struct
     char err[160];
     if (got > 0 && sv_ldap_parse(resp, got, &info, err, sizeof err) == 0)
         sv_ldap_apply(pr->svc, &info);
+    else if (got > 0)
+        sv_text_note(pr->svc, "ldap rootDSE", err);
 }
 
 /* The UDP ping on the port's number and, on TCP, the TLS control channel's Version. */
@@ -39,16 +43,20 @@ static void run_murmur(struct host_result *h, struct port_result *pr, const stru
     size_t n = sv_murmur_ping(req, sizeof req);
     long got = sv_exchange(&h->addr, pr->port, 1, source, req, n, resp, sizeof resp,
                            PROTO_TIMEOUT_MS, NULL);
-    if (got > 0)
-        (void)sv_murmur_parse_ping(resp, (size_t)got, &info, err, sizeof err);
+    char cerr[sizeof err + 16] = "";
+    if (got > 0 && sv_murmur_parse_ping(resp, (size_t)got, &info, err, sizeof err) < 0)
+        snprintf(cerr, sizeof cerr, "ping: %s", err);
     struct sv_conn c;
     if (pr->proto == PR_TCP &&
         sv_conn_open(&c, &h->addr, pr->port, source, 1, PROTO_TIMEOUT_MS) == 0) {
         size_t len = sv_conn_recv(&c, resp, sizeof resp, sv_murmur_control_complete);
-        (void)sv_murmur_parse_control(resp, len, &info, err, sizeof err);
+        if (len > 0 && sv_murmur_parse_control(resp, len, &info, err, sizeof err) < 0)
+            snprintf(cerr, sizeof cerr, "control: %s", err);
         sv_conn_close(&c);
     }
     sv_murmur_apply(pr->svc, &info, pr->proto == PR_TCP);
+    if ((info.ping || info.control) && cerr[0]) /* Murmur, but half of it answered wrong */
+        sv_text_note(pr->svc, "murmur", cerr);
 }
 
 /* Opens an SMB session (port 139: after a NetBIOS session request) and sends req. */
@@ -85,7 +93,8 @@ static void run_smb(struct host_result *h, struct port_result *pr, const struct 
             n = sv_smb2_session_setup(req, sizeof req);
             if (sv_conn_send(&c, req, n) == 0) {
                 len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
-                (void)sv_smb2_parse_session(resp, len, &info, err, sizeof err);
+                if (len > 0 && sv_smb2_parse_session(resp, len, &info, err, sizeof err) < 0)
+                    sv_text_note(pr->svc, "smb2 session setup", err);
             }
         }
         sv_conn_close(&c);
@@ -103,7 +112,8 @@ static void run_smb(struct host_result *h, struct port_result *pr, const struct 
             n = sv_smb1_session_setup(req, sizeof req);
             if (sv_conn_send(&c, req, n) == 0) {
                 len = sv_conn_recv(&c, resp, sizeof resp, sv_smb_complete);
-                (void)sv_smb1_parse_session(resp, len, &info, err, sizeof err);
+                if (len > 0 && sv_smb1_parse_session(resp, len, &info, err, sizeof err) < 0)
+                    sv_text_note(pr->svc, "smb1 session setup", err);
             }
         }
         sv_conn_close(&c);

@@ -15,7 +15,9 @@
  *           table, not in TLS
  *   ldap    TCP ports matched ldap, plain or in TLS (ldaps)
  * Returns 1 when one of them took the port (the other modules then do not run), else 0.
- * Every session is bounded by 2 s, as SV_MOD_TIMEOUT_MS (SMB opens up to three). */
+ * An answer that does not parse is named in the port's service note (module, problem,
+ * byte offset), except where it only means "not this protocol". Every session is bounded by 2 s, as
+ * SV_MOD_TIMEOUT_MS (SMB opens up to three). */
 int sv_modules_proto(struct host_result *h, struct port_result *pr, const struct pr_addr *source);
 
 #endif

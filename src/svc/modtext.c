@@ -23,6 +23,15 @@ void sv_text_set(char **slot, const char *s)
     *slot = s && *s ? pr_strdup(s) : NULL;
 }
 
+void sv_text_note(struct svc_info *si, const char *module, const char *err)
+{
+    if (si->note)
+        return;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s: %s", module, err);
+    si->note = pr_strdup(buf);
+}
+
 void sv_text_cpe_version(struct svc_info *si, const char *base, const char *ver)
 {
     size_t bl = strlen(base);

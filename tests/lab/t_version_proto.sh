@@ -158,6 +158,18 @@ for h in ET.parse(sys.argv[1]).getroot().iter("host"):
                 print(" ".join(c.text for c in p.iter("cpe")))
 PYEOF
 }
+note_of() { # xml addr proto port -> the service note (nmap-style script service-note)
+    $PY - "$@" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+for h in ET.parse(sys.argv[1]).getroot().iter("host"):
+    if h.find("address").get("addr") == sys.argv[2]:
+        for p in h.iter("port"):
+            if p.get("protocol") == sys.argv[3] and p.get("portid") == sys.argv[4]:
+                for sc in p.iter("script"):
+                    if sc.get("id") == "service-note":
+                        print(sc.get("output"))
+PYEOF
+}
 upstream() { dpkg-query -W -f '${Version}' "$1" | sed 's/^[0-9]*://; s/[-+].*//'; }
 field() { echo "$1" | cut -d'|' -f"$2"; }
 show() { echo "  $1 nmap: $2"; echo "  $1 portreeve: $3"; }
@@ -229,10 +241,20 @@ p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 389)
 echo "  hostile 389: $p"
 check "hostile ldap: a value past its SET is rejected (no 2.5 version from its markers)" \
     grep -q '^ldap|OpenLDAP|2\.2\.X - 2\.3\.X|' <<<"$p"
+note=$(note_of "$W/pr0.xml" 127.0.0.2 tcp 389)
+echo "  hostile 389 note: $note"
+check "hostile ldap: the service note names the problem and its byte" \
+    grep -q '^ldap rootDSE: attribute value at byte [0-9]* runs past its set' <<<"$note"
 p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 445)
 echo "  hostile 445: $p"
 check "hostile smb: NTLMSSP target info past the challenge is rejected (no names, no 4.3.X)" \
     grep -q '^netbios-ssn|Samba smbd|4\.6\.2|SMB 2\.0\.2 - 3\.1\.1, SMB1 refused; signing enabled, not required||$' <<<"$p"
+note=$(note_of "$W/pr0.xml" 127.0.0.2 tcp 445)
+echo "  hostile 445 note: $note"
+check "hostile smb: the service note names the problem and its byte" \
+    grep -q '^smb2 session setup: NTLMSSP target info (65535 bytes at [0-9]*) runs past the challenge, at byte [0-9]' <<<"$note"
+check "real daemons: no service note on any port" \
+    test -z "$(for f in pr pr0; do for a in 127.0.0.1 127.0.0.3; do for pp in 139 389 445 636 64738; do note_of "$W/$f.xml" $a tcp $pp; done; done; done)"
 p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 64738)
 echo "  hostile 64738/tcp: $p"
 check "hostile murmur: a Version field past its message and a ping without the ident give no Murmur" \
