@@ -134,42 +134,31 @@ read -r nrc t_nmap <"$W/nmap.rc"
 grep -E '^[0-9]+/|scan report' "$W/pr.txt" "$W/pr0.txt"
 echo "  portreeve ${t_pr}s (both runs), nmap -sV ${t_nmap}s"
 
-svc_of() { # xml addr proto port -> "name|product|version|extrainfo|tunnel|hostname"
+port_info() { # xml addr proto port kind -> for kind svc "name|product|version|extrainfo|tunnel|hostname",
+    # cpe the CPEs space-separated, note the service note
     $PY - "$@" <<'PYEOF'
 import sys, xml.etree.ElementTree as ET
-for h in ET.parse(sys.argv[1]).getroot().iter("host"):
-    if h.find("address").get("addr") != sys.argv[2]:
+xml, addr, proto, port, kind = sys.argv[1:6]
+for h in ET.parse(xml).getroot().iter("host"):
+    if h.find("address").get("addr") != addr:
         continue
     for p in h.iter("port"):
-        if p.get("protocol") == sys.argv[3] and p.get("portid") == sys.argv[4]:
-            s = p.find("service")
-            s = s.attrib if s is not None else {}
+        if p.get("protocol") != proto or p.get("portid") != port:
+            continue
+        s = p.find("service")
+        s = s.attrib if s is not None else {}
+        if kind == "svc":
             print("|".join(s.get(k, "") for k in
                            ("name", "product", "version", "extrainfo", "tunnel", "hostname")))
+        elif kind == "cpe":
+            print(" ".join(c.text for c in p.iter("cpe")))
+        else:
+            print("".join(sc.get("output") for sc in p.iter("script") if sc.get("id") == "service-note"))
 PYEOF
 }
-cpe_of() { # xml addr proto port -> the service's CPEs, space-separated
-    $PY - "$@" <<'PYEOF'
-import sys, xml.etree.ElementTree as ET
-for h in ET.parse(sys.argv[1]).getroot().iter("host"):
-    if h.find("address").get("addr") == sys.argv[2]:
-        for p in h.iter("port"):
-            if p.get("protocol") == sys.argv[3] and p.get("portid") == sys.argv[4]:
-                print(" ".join(c.text for c in p.iter("cpe")))
-PYEOF
-}
-note_of() { # xml addr proto port -> the service note (nmap-style script service-note)
-    $PY - "$@" <<'PYEOF'
-import sys, xml.etree.ElementTree as ET
-for h in ET.parse(sys.argv[1]).getroot().iter("host"):
-    if h.find("address").get("addr") == sys.argv[2]:
-        for p in h.iter("port"):
-            if p.get("protocol") == sys.argv[3] and p.get("portid") == sys.argv[4]:
-                for sc in p.iter("script"):
-                    if sc.get("id") == "service-note":
-                        print(sc.get("output"))
-PYEOF
-}
+svc_of() { port_info "$@" svc; }
+cpe_of() { port_info "$@" cpe; }
+note_of() { port_info "$@" note; }
 upstream() { dpkg-query -W -f '${Version}' "$1" | sed 's/^[0-9]*://; s/[-+].*//'; }
 field() { echo "$1" | cut -d'|' -f"$2"; }
 show() { echo "  $1 nmap: $2"; echo "  $1 portreeve: $3"; }
@@ -237,22 +226,20 @@ check "murmur tcp: better: release and OS from the TLS Version message" \
     grep -qF "$(field "$n" 4); release: $(dpkg-query -W -f '${Version}' mumble-server); os: " <<<"$(field "$p" 4)"
 
 # Hostile answers: each module rejects them, the probe match stays.
-p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 389)
-echo "  hostile 389: $p"
-check "hostile ldap: a value past its SET is rejected (no 2.5 version from its markers)" \
-    grep -q '^ldap|OpenLDAP|2\.2\.X - 2\.3\.X|' <<<"$p"
-note=$(note_of "$W/pr0.xml" 127.0.0.2 tcp 389)
-echo "  hostile 389 note: $note"
-check "hostile ldap: the service note names the problem and its byte" \
-    grep -q '^ldap rootDSE: attribute value at byte [0-9]* runs past its set' <<<"$note"
-p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 445)
-echo "  hostile 445: $p"
-check "hostile smb: NTLMSSP target info past the challenge is rejected (no names, no 4.3.X)" \
-    grep -q '^netbios-ssn|Samba smbd|4\.6\.2|SMB 2\.0\.2 - 3\.1\.1, SMB1 refused; signing enabled, not required||$' <<<"$p"
-note=$(note_of "$W/pr0.xml" 127.0.0.2 tcp 445)
-echo "  hostile 445 note: $note"
-check "hostile smb: the service note names the problem and its byte" \
-    grep -q '^smb2 session setup: NTLMSSP target info (65535 bytes at [0-9]*) runs past the challenge, at byte [0-9]' <<<"$note"
+hostile() { # port what svc-regex note-regex
+    local p note
+    p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp "$1") note=$(note_of "$W/pr0.xml" 127.0.0.2 tcp "$1")
+    echo "  hostile $1: $p"
+    echo "  hostile $1 note: $note"
+    check "hostile $2: rejected, the probe match stays" grep -q "$3" <<<"$p"
+    check "hostile $2: the service note names the problem and its byte" grep -q "$4" <<<"$note"
+}
+hostile 389 "ldap: a value past its SET (no 2.5 version from the markers before it)" \
+    '^ldap|OpenLDAP|2\.2\.X - 2\.3\.X|' \
+    '^ldap rootDSE: attribute value at byte [0-9]* runs past its set'
+hostile 445 "smb: NTLMSSP target info past the challenge (no names, no 4.3.X)" \
+    '^netbios-ssn|Samba smbd|4\.6\.2|SMB 2\.0\.2 - 3\.1\.1, SMB1 refused; signing enabled, not required||$' \
+    '^smb2 session setup: NTLMSSP target info (65535 bytes at [0-9]*) runs past the challenge, at byte [0-9]'
 check "real daemons: no service note on any port" \
     test -z "$(for f in pr pr0; do for a in 127.0.0.1 127.0.0.3; do for pp in 139 389 445 636 64738; do note_of "$W/$f.xml" $a tcp $pp; done; done; done)"
 p=$(svc_of "$W/pr0.xml" 127.0.0.2 tcp 64738)
