@@ -11,7 +11,7 @@
  *   ldap     TCP ports named ldap (also inside TLS): the rootDSE's product evidence
  *            (mod_ldap.c)
  *   murmur   port 64738 or ports named murmur, TCP and UDP: ping and TLS Version
- *            (mod_murmur.c)
+ *            (mod_murmur.c); smb, ldap and murmur run first, from modproto.c
  *   extra    unmatched TCP ports and http matches: what nmap's probe file does not
  *            identify (NATS, beanstalkd, PgBouncer, XMPP, git daemon, proxies; mod_extra.c)
  *
