@@ -20,6 +20,7 @@ LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsma
              whatweb wapiti sqlmap fail2ban wget curl jq \
              build-essential debhelper dpkg-dev lintian bash-completion man-db systemd \
              python3-jsonschema p0f rpcbind nfs-common mosquitto rabbitmq-server
+LAB_PKGS  += samba smbclient slapd ldap-utils mumble-server
 # t_version_extra: daemons nmap 7.93 does not identify (issue 17)
 LAB_PKGS  += nats-server beanstalkd pgbouncer prosody git varnish haproxy privoxy nodejs
 NPROC     ?= $(shell nproc)

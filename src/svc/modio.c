@@ -8,8 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Waits for fd to be ready for events until deadline (us). Returns 1 ready, 0 not. */
-static int wait_fd(int fd, short events, uint64_t deadline)
+int sv_wait_fd(int fd, short events, uint64_t deadline)
 {
     for (;;) {
         uint64_t now = now_us();
@@ -45,7 +44,7 @@ long sv_exchange(const struct pr_addr *dst, uint16_t port, int udp, const struct
         goto out;
     size_t sent = 0;
     while (sent < reqlen) {
-        if (!wait_fd(fd, POLLOUT, deadline))
+        if (!sv_wait_fd(fd, POLLOUT, deadline))
             goto out;
         ssize_t n = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
         if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -54,7 +53,7 @@ long sv_exchange(const struct pr_addr *dst, uint16_t port, int udp, const struct
             sent += (size_t)n;
     }
     size_t len = 0;
-    while (len < cap && wait_fd(fd, POLLIN, deadline)) {
+    while (len < cap && sv_wait_fd(fd, POLLIN, deadline)) {
         ssize_t n = recv(fd, resp + len, cap - len, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             continue;

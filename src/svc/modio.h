@@ -22,4 +22,8 @@ long sv_exchange(const struct pr_addr *dst, uint16_t port, int udp, const struct
                  const uint8_t *req, size_t reqlen, uint8_t *resp, size_t cap, unsigned timeout_ms,
                  sv_complete_fn complete);
 
+/* Waits (poll, EINTR retried) for fd to be ready for events until deadline, a now_us()
+ * stamp. Returns 1 ready, 0 not (deadline passed or poll failed). */
+int sv_wait_fd(int fd, short events, uint64_t deadline);
+
 #endif

@@ -8,6 +8,7 @@
 #include "svc/mod_rpc.h"
 #include "svc/mod_snmp.h"
 #include "svc/modio.h"
+#include "svc/modproto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,8 @@ static void run_amqp(struct host_result *h, struct port_result *pr, const struct
 
 void sv_modules_port(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
+    if (sv_modules_proto(h, pr, source))
+        return;                   /* SMB, LDAP, Murmur (modproto.c) */
     sv_extra_port(h, pr, source); /* unmatched ports and HTTP proxies */
     const struct svc_info *si = pr->svc;
     if (!si || !si->name || !si->probed || si->tunnel_ssl)
