@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,31 +57,12 @@ fail:
     return -1;
 }
 
-/* SSL_write of buf[0..len) with SIGPIPE blocked: OpenSSL writes with write(2), and a peer
- * that closed after the handshake must not end the process. A SIGPIPE this write raised
- * is taken back before the mask is restored. */
-static int ssl_write_nosigpipe(struct sv_conn *c, const uint8_t *buf, size_t len)
-{
-    sigset_t pipe, old;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, &old);
-    int n = SSL_write(c->ssl, buf, (int)len);
-    if (!sigismember(&old, SIGPIPE)) {
-        const struct timespec zero = {0, 0};
-        while (sigtimedwait(&pipe, NULL, &zero) == SIGPIPE)
-            ;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return n;
-}
-
 int sv_conn_send(struct sv_conn *c, const uint8_t *buf, size_t len)
 {
     size_t sent = 0;
     while (sent < len) {
         if (c->ssl) {
-            int n = ssl_write_nosigpipe(c, buf + sent, len - sent);
+            int n = SSL_write(c->ssl, buf + sent, (int)(len - sent));
             if (n > 0)
                 sent += (size_t)n;
             else if (!ssl_retry(c, n))

@@ -1,7 +1,8 @@
 /* modconn.h — a bounded TCP session (plain or TLS) for native version modules that need
  * more than one request/response on the same connection (SMB2 NEGOTIATE then
  * SESSION_SETUP, Murmur's TLS control channel). One deadline covers the whole session:
- * nothing blocks past it. modio.c is the one-exchange form. */
+ * nothing blocks past it. modio.c is the one-exchange form. Called inside svc_version_run,
+ * which blocks SIGPIPE (OpenSSL writes with write(2)). */
 #ifndef PR_SVC_MODCONN_H
 #define PR_SVC_MODCONN_H
 

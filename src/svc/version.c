@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdint.h>
@@ -889,6 +890,13 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
                        .db = sv->db,
                        .cves = sv->cves};
     int rc = -1;
+    /* OpenSSL writes with write(2): a TLS peer that closed (during the handshake, or after
+     * it, before a probe) must not end the scan with SIGPIPE. Blocked for the whole -sV
+     * phase (the modules' sessions included); any SIGPIPE raised is taken back at the end. */
+    sigset_t pipe_set, old_mask;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
     E.mt = sv_matcher_new();
     E.ssl = SSL_CTX_new(TLS_client_method());
     E.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -988,5 +996,11 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
     rc = 0;
 out:
     engine_free(&E);
+    if (!sigismember(&old_mask, SIGPIPE)) {
+        const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     return rc;
 }
