@@ -6,6 +6,8 @@
 #include "core/status.h"
 #include "net/payloads.h"
 #include "net/rxq.h"
+#include "core/keys.h"
+#include "scan/emit.h"
 #include "scan/ratectl.h"
 #include "scan/rtt.h"
 
@@ -119,6 +121,17 @@ struct engine {
     struct status status;
     volatile sig_atomic_t *stop; /* SIGINT/SIGTERM (STOP_POLL_US, STOP_GRACE_US) */
 };
+
+/* -v and -d as they are now (keys change them while the scan runs) */
+static int verbosity(const struct engine *E)
+{
+    return E->cfg->live ? (int)E->cfg->live->verbose : E->cfg->verbose;
+}
+
+static int debugging(const struct engine *E)
+{
+    return E->cfg->live ? (int)E->cfg->live->debug : 0;
+}
 
 static uint32_t elapsed32(const struct engine *E, uint64_t now)
 {
@@ -317,6 +330,9 @@ static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len
 /* The receive thread's classifier (rxq_classify_fn): out is the queue's byte buffer. */
 static int classify_cb(void *ud, const uint8_t *buf, size_t len, uint64_t now, void *out)
 {
+    const struct engine *E = ud;
+    if (E->cfg->live && E->cfg->live->ptrace)
+        ptrace_ip(&E->cfg->trace, "RCVD", now, buf, len);
     struct reply r;
     if (!classify_reply(ud, buf, len, now, &r))
         return 0;
@@ -378,6 +394,14 @@ static size_t probe_data(const struct engine *E, uint64_t idx, uint8_t *out)
     return n;
 }
 
+static int rate_wait(struct engine *E);
+
+/* emit.h's pace: a decoy copy waits for its own token (a stop sends it at once). */
+static int pace_copy(void *ud)
+{
+    return rate_wait(ud) < 0;
+}
+
 static void send_probe(struct engine *E, uint64_t idx)
 {
     const struct hkey *k = &E->hk[idx / E->np];
@@ -397,6 +421,13 @@ static void send_probe(struct engine *E, uint64_t idx)
     struct pkt_ip ip = {
         .src = t->src, .dst = t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
     uint8_t pkt[PKT_MAX];
+    /* every -D source is a packet against the rate: the first took its token already */
+    const struct emit em = {.cfg = E->cfg,
+                            .io = E->io,
+                            .sent = &E->st->sent,
+                            .bytes = &E->st->bytes_sent,
+                            .pace = pace_copy,
+                            .ud = E};
     if (E->tech->proto == PR_TCP) {
         uint32_t c = cookie(E, k, tport, sport);
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
@@ -408,10 +439,7 @@ static void send_probe(struct engine *E, uint64_t idx)
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
             pkt_spoil_cksum(pkt, n);
-        if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
-            E->st->sent++;
-            E->st->bytes_sent += n;
-        }
+        emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
     } else {
         ip.ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try);
         const struct payload *pl = NULL;
@@ -423,10 +451,7 @@ static void send_probe(struct engine *E, uint64_t idx)
                                      npl ? pl[i].len : nd);
             if (E->cfg->badsum)
                 pkt_spoil_cksum(pkt, n);
-            if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
-                E->st->sent++;
-                E->st->bytes_sent += n;
-            }
+            emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
         }
     }
     E->pair[idx].sent_us = elapsed32(E, E->now);
@@ -562,7 +587,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         int conclusive =
             h->canary_sent ? h->canary_seen : (double)h->batch_icmp < floor(h->batch_tokens);
         h->canary_misses += h->canary_sent && !h->canary_seen;
-        if (E->cfg->verbose >= 3)
+        if (verbosity(E) >= 3)
             fprintf(stderr, "pace host %zu: batch of %zu%s drew %u ICMP errors: %s\n", hi,
                     h->nbatch, h->canary_sent ? " + canary" : "", h->batch_icmp,
                     conclusive ? "conclusive" : "inconclusive");
@@ -673,7 +698,7 @@ static void tick(struct engine *E)
     pace_all(E);
     if (ratectl_update(E->rc, now_us())) {
         set_rate(E, E->rc->rate);
-        if (E->cfg->verbose >= 2)
+        if (verbosity(E) >= 2)
             fprintf(stderr, "%s scan: rate now %.0f/s\n", E->tech->name, E->rate);
     }
     double pps = 0;
@@ -712,7 +737,7 @@ static void slow_down_on_drops(struct engine *E)
     double floor_rate = E->cfg->timing.min_rate > 0 ? E->cfg->timing.min_rate : 100;
     set_rate(E, E->rate / 2 > floor_rate ? E->rate / 2 : floor_rate);
     ratectl_overrun(E->rc);
-    if (E->cfg->verbose)
+    if (verbosity(E))
         fprintf(stderr, "%s scan: %llu replies dropped by the kernel; rate now %.0f/s\n",
                 E->tech->name, (unsigned long long)drops, E->rate);
 }
@@ -758,6 +783,30 @@ static void update_tries_needed(struct engine *E)
     if (need > cap)
         need = cap;
     E->tries_needed = need;
+}
+
+/* -d: what a round did and the timing it leaves (nmap's debugging lines), on the trace
+ * stream: how many packets went out (retransmissions after the first round), the
+ * answers so far, the retry count the loss asks for, and each host's RTT and timeout
+ * (-dd: every host; -d: the first few). */
+static void debug_round(struct engine *E, int round, uint64_t packets)
+{
+    FILE *f = E->cfg->trace.f ? E->cfg->trace.f : stdout;
+    fprintf(f,
+            "%s scan round %d: %llu packets sent (%s), %llu of %llu pairs answered, "
+            "rate %.0f/s, %d tries per port\n",
+            E->tech->name, round + 1, (unsigned long long)packets,
+            round ? "retransmissions" : "first tries", (unsigned long long)E->resolved,
+            (unsigned long long)E->npairs, E->rate, E->tries_needed);
+    size_t shown = debugging(E) >= 2 ? E->nh : E->nh < 8 ? E->nh : 8;
+    for (size_t h = 0; h < shown; h++) {
+        char a[PR_ADDRSTRLEN];
+        fprintf(f, "  %s: srtt %.0f us, rttvar %.0f us, probe timeout %llu us%s\n",
+                addr_str(&E->hk[h].t->res->addr, a, sizeof a), E->h[h].srtt, E->h[h].rttvar,
+                (unsigned long long)host_timeout(E, &E->h[h]),
+                E->h[h].paced == 1 ? ", paced to its ICMP rate limit" : "");
+    }
+    fflush(f);
 }
 
 static int in_shard(const struct scan_config *cfg, uint64_t pos)
@@ -924,6 +973,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     char what[32];
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
+    E.status.levels = cfg->live;
     struct perm perm;
     if (cfg->sequential)
         perm_init_sequential(&perm, E.npairs, E.nh);
@@ -936,7 +986,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
 
     for (int round = 0; !finished && !(stop && *stop); round++) {
         int sent_any = 0;
-        uint64_t i;
+        uint64_t i, round_sent0 = E.st->sent;
         /* the permutation scatters over every pair: fetch PERM_AHEAD records ahead */
         uint64_t look[PERM_AHEAD], start = round ? 0 : first;
         for (uint64_t k = start; k < start + PERM_AHEAD && k < E.npairs; k++) {
@@ -973,6 +1023,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             break;
         if (sent_any)
             wait_round(&E, now_us(), stop);
+        if (debugging(&E) && !cfg->dry_run && (round == 0 || sent_any))
+            debug_round(&E, round, E.st->sent - round_sent0);
         if (round == 0 && tech->icmp_matters) {
             /* Whatever is unanswered after the first burst may be an ICMP error that the
              * target's rate limit suppressed (possibly because an earlier scan drained
@@ -1044,7 +1096,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             }
         }
     }
-    if (cfg->verbose >= 2)
+    if (verbosity(&E) >= 2)
         fprintf(stderr,
                 "%s scan: first pass %llu probes in %.3f s; %llu probes sent (so far %llu "
                 "through the TX ring, %llu through raw sockets), %llu direct replies (%llu after "
