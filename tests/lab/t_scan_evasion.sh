@@ -24,22 +24,8 @@ done
 for _ in $(seq 100); do [ "$(in_peer ss -ltn | grep -c ':701[01] ')" = 2 ] && break; sleep 0.1; done
 PORTS=7010-7013
 
-# cap_start NAME FILTER / cap_stop: tcpdump on the target's interface (see nslib.sh; not
-# through in_peer: a backgrounded function is a subshell, not the process)
-cap_start() {
-    ip netns exec "$PEER" tcpdump -i "$PEER_IF" -B 4096 -U -w "$W/$1.pcap" "$2" 2>"$W/$1.err" &
-    cap_pid=$!
-    pids+=($cap_pid)
-    for _ in $(seq 100); do grep -q listening "$W/$1.err" 2>/dev/null && return 0; sleep 0.1; done
-    echo "tcpdump did not start"
-    cat "$W/$1.err"
-    exit 1
-}
-cap_stop() {
-    sleep 1.2
-    kill -TERM "$cap_pid" 2>/dev/null
-    wait "$cap_pid" 2>/dev/null
-}
+# cap_start NAME FILTER (then capture_stop): tcpdump on the target's interface (nslib.sh)
+cap_start() { CAP_NS=$PEER capture_start "$W/$1.pcap" "$PEER_IF" "$2"; }
 # states FILE.xml: "7010/open 7011/open ..." (portreeve and nmap write the same XML)
 states() {
     grep -o 'portid="[0-9]*"><state state="[a-z|]*"' "$1" |
@@ -64,7 +50,7 @@ cap_start decoy "tcp and host $T"
 in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 1 -D "$D1,$D2,ME" --packet-trace -p $PORTS "$T" \
     -oX "$W/decoy.xml" >"$W/decoy.out" 2>"$W/decoy.err"
 check "-D: the scan exits 0" test $? -eq 0
-cap_stop
+capture_stop
 tcpdump -r "$W/decoy.pcap" -nn "dst host $T and tcp[13] == 2" 2>/dev/null | awk '{split($3, s, "."); split($5, d, ".");
     sub(":", "", d[5]); print s[1] "." s[2] "." s[3] "." s[4], d[5]}' >"$W/decoy.syns"
 nsyn=$(wc -l <"$W/decoy.syns")
@@ -98,10 +84,19 @@ check "--packet-trace: RCVD lines for the target's replies to us, in nmap's form
 check "--packet-trace: no RCVD line of a reply to a decoy (the filter keeps them out)" \
     test "$(grep '^RCVD ' "$W/decoy.out" | grep -cE '> 198\.18\.70\.[78]:')" = 0
 
+# rate: each decoy copy is a packet against --max-rate (30 probes x 3 sources at 100/s take
+# about 0.9 s from the first SENT line to the last; alone they would take 0.3 s)
+in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 0 --max-rate 100 -D "$D1,$D2,ME" --packet-trace \
+    -p 7000-7029 "$T" -oN /dev/null >"$W/rate.out" 2>&1
+span=$(sed -n 's/^SENT (\([0-9.]*\)s).*/\1/p' "$W/rate.out" | sed -n '1p;$p' | tr '\n' ' ')
+check "-D --max-rate 100: 90 packets, sent over at least 0.8 s ($span)" \
+    awk -v s="$span" -v n="$(grep -c '^SENT ' "$W/rate.out")" \
+    'BEGIN { split(s, a, " "); exit !(n == 90 && a[2] - a[1] >= 0.8) }'
+
 # ---- -f, --mtu 16 ----------------------------------------------------------------
 cap_start frag "dst host $T and (ip[6:2] & 0x3fff != 0)"
 in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 1 -f -p $PORTS "$T" -oX "$W/f.xml" >/dev/null 2>&1
-cap_stop
+capture_stop
 check "-f: each probe arrived as three fragments of 8 bytes (offsets 0+, 8+, 16)" \
     test "$(frag_groups "$W/frag.pcap" | sort -u)" = "28@0+ 28@8+ 28@16"
 check "-f: four probes fragmented" test "$(frag_groups "$W/frag.pcap" | wc -l)" -ge 4
@@ -110,14 +105,14 @@ check "-f: the target reassembled them: states as without -f ($fstates)" test "$
 cap_start mtu "dst host $T and (ip[6:2] & 0x3fff != 0)"
 in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 1 --mtu 16 -p $PORTS "$T" -oX "$W/mtu.xml" \
     >/dev/null 2>&1
-cap_stop
+capture_stop
 check "--mtu 16: each probe arrived as 16 + 8 bytes (offsets 0+, 16)" \
     test "$(frag_groups "$W/mtu.pcap" | sort -u)" = "36@0+ 28@16"
 mstates=$(states "$W/mtu.xml")
 check "--mtu 16: states as without it ($mstates)" test "$mstates" = "$plain"
 cap_start nfrag "dst host $T and (ip[6:2] & 0x3fff != 0)"
 in_ns nmap -sS -Pn -n --max-retries 1 -f -p $PORTS "$T" -oX "$W/nmap-f.xml" >/dev/null 2>&1
-cap_stop
+capture_stop
 check "nmap -f: the same fragment sizes ($(frag_groups "$W/nfrag.pcap" | sort -u | tr '\n' ';'))" \
     test "$(frag_groups "$W/nfrag.pcap" | sort -u)" = "$(frag_groups "$W/frag.pcap" | sort -u)"
 check "nmap -f: the same states" test "$(states "$W/nmap-f.xml")" = "$fstates"
