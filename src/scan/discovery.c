@@ -315,8 +315,7 @@ static void read_ip(struct disc *D)
     while ((n = rawio_recv(D->io, buf, sizeof buf, &wire)) > 0) {
         D->st->rcvd++; /* every packet read, as the engine counts them */
         D->st->bytes_rcvd += wire;
-        if (tracing(D->cfg))
-            ptrace_ip(&D->cfg->trace, "RCVD", now_us(), buf, (size_t)n);
+        emit_trace(D->cfg, "RCVD", buf, (size_t)n);
         struct pkt_info pi;
         if (pkt_parse(buf, (size_t)n, &pi) < 0)
             continue;

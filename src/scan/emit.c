@@ -8,6 +8,12 @@
 
 #include <string.h>
 
+void emit_trace(const struct scan_config *cfg, const char *dir, const uint8_t *pkt, size_t len)
+{
+    if (cfg->live && cfg->live->ptrace)
+        ptrace_ip(&cfg->trace, dir, now_us(), pkt, len);
+}
+
 /* One datagram onto the wire (and into the trace). Returns 1 when accepted. */
 static size_t put(const struct emit *em, const uint8_t *p, size_t n, const struct pr_addr *dst,
                   const struct pr_addr *nexthop, int oif)
@@ -18,9 +24,7 @@ static size_t put(const struct emit *em, const uint8_t *p, size_t n, const struc
         return 0;
     *em->sent += 1;
     *em->bytes += n;
-    const struct scan_config *cfg = em->cfg;
-    if (cfg->live && cfg->live->ptrace)
-        ptrace_ip(&cfg->trace, "SENT", now_us(), p, n);
+    emit_trace(em->cfg, "SENT", p, n);
     return 1;
 }
 

@@ -31,4 +31,8 @@ struct emit {
 size_t emit_probe(const struct emit *em, const uint8_t *pkt, size_t len, const struct pr_addr *dst,
                   const struct pr_addr *nexthop, int oif);
 
+/* A --packet-trace line ("SENT" or "RCVD") for a datagram that does not go through
+ * emit_probe (OS detection, traceroute) or was received, while tracing is on. */
+void emit_trace(const struct scan_config *cfg, const char *dir, const uint8_t *pkt, size_t len);
+
 #endif

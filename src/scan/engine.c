@@ -2,11 +2,11 @@
 #include "scan/engine.h"
 
 #include "core/clock.h"
+#include "core/keys.h"
 #include "core/perm.h"
 #include "core/status.h"
 #include "net/payloads.h"
 #include "net/rxq.h"
-#include "core/keys.h"
 #include "scan/emit.h"
 #include "scan/ratectl.h"
 #include "scan/rtt.h"
@@ -384,11 +384,11 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
 
 /* --data-length: the probe's random bytes (keyed by the pair and try, so a retry differs).
  * Returns how many, at most SCAN_DATA_MAX. */
-static size_t probe_data(const struct engine *E, uint64_t idx, uint8_t *out)
+static size_t probe_data(const struct engine *E, uint64_t idx, int try, uint8_t *out)
 {
     size_t n = E->cfg->data_length;
     for (size_t i = 0; i < n; i += 8) {
-        uint64_t m[3] = {idx, E->pair[idx].tries, i}, r = siphash24(&E->cfg->key, m, sizeof m);
+        uint64_t m[3] = {idx, (uint64_t)try, i}, r = siphash24(&E->cfg->key, m, sizeof m);
         memcpy(out + i, &r, n - i < 8 ? n - i : 8);
     }
     return n;
@@ -420,6 +420,12 @@ static void send_probe(struct engine *E, uint64_t idx)
         E->fixed_sport ? E->sport_base : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
     struct pkt_ip ip = {
         .src = t->src, .dst = t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
+    /* counted as sent before it goes: a reply may be recorded while decoy copies wait */
+    E->pair[idx].sent_us = elapsed32(E, E->now);
+    if (try == 0)
+        ratectl_sent(E->rc, E->now);
+    if (E->pair[idx].tries < 255)
+        E->pair[idx].tries++;
     uint8_t pkt[PKT_MAX];
     /* every -D source is a packet against the rate: the first took its token already */
     const struct emit em = {.cfg = E->cfg,
@@ -434,7 +440,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
         uint8_t data[SCAN_DATA_MAX];
-        size_t nd = probe_data(E, idx, data);
+        size_t nd = probe_data(E, idx, try, data);
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
@@ -445,7 +451,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         const struct payload *pl = NULL;
         size_t npl = E->cfg->payloads ? payload_get(E->cfg->payloads, tport, &pl) : 0;
         uint8_t data[SCAN_DATA_MAX];
-        size_t nd = npl ? 0 : probe_data(E, idx, data); /* a port's own payload wins */
+        size_t nd = npl ? 0 : probe_data(E, idx, try, data); /* a port's own payload wins */
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
             size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : data,
                                      npl ? pl[i].len : nd);
@@ -454,11 +460,6 @@ static void send_probe(struct engine *E, uint64_t idx)
             emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
         }
     }
-    E->pair[idx].sent_us = elapsed32(E, E->now);
-    if (try == 0)
-        ratectl_sent(E->rc, E->now);
-    if (E->pair[idx].tries < 255)
-        E->pair[idx].tries++;
 }
 
 /* Sets the send rate (0: unlimited): a bucket of 5 ms of tokens, and how often rate_wait
