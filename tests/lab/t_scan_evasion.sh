@@ -93,6 +93,23 @@ check "-D --max-rate 100: 90 packets, sent over at least 0.8 s ($span)" \
     awk -v s="$span" -v n="$(grep -c '^SENT ' "$W/rate.out")" \
     'BEGIN { split(s, a, " "); exit !(n == 90 && a[2] - a[1] >= 0.8) }'
 
+# discovery: ARP lines on the link; with --send-ip the IP probes come from the decoys too
+in_ns ip neigh flush dev "$NS_IF" # (a known neighbour is up without an ARP request)
+in_ns "$PORTREEVE" scan -sn -n --packet-trace "$T" >"$W/arp.out" 2>&1
+check "-sn --packet-trace: SENT ARP who-has and RCVD ARP reply lines" \
+    grep -qE "^RCVD \([0-9.]+s\) ARP reply $T is-at ([0-9A-F]{2}:){5}[0-9A-F]{2}\$" "$W/arp.out"
+check "-sn --packet-trace: the ARP request" grep -qE "^SENT \([0-9.]+s\) ARP who-has $T tell $ME\$" "$W/arp.out"
+cap_start disc "icmp and dst host $T and icmp[0] == 8"
+in_ns "$PORTREEVE" scan -sn -n --send-ip -PE -D "$D1,ME" --packet-trace "$T" >"$W/disc.out" 2>&1
+capture_stop
+check "-sn --send-ip -PE -D D1,ME: the echo requests came from D1, then from us" \
+    test "$(tcpdump -r "$W/disc.pcap" -nn 2>/dev/null | awk '{print $3}' | head -2 | tr '\n' ' ')" = "$D1 $ME "
+check "-sn --packet-trace: ICMP lines in nmap's format" \
+    grep -qE "^SENT \([0-9.]+s\) ICMP \[$D1 > $T Echo request \(type=8/code=0\) id=[0-9]+ seq=[0-9]+\] IP \[ttl=64 id=[0-9]+ iplen=28 \]\$" "$W/disc.out"
+check "-sn --packet-trace: the echo reply to us" \
+    grep -qE "^RCVD \([0-9.]+s\) ICMP \[$T > $ME Echo reply \(type=0/code=0\)" "$W/disc.out"
+check "-sn -D: the host is up" grep -q "Host is up" "$W/disc.out"
+
 # ---- -f, --mtu 16 ----------------------------------------------------------------
 cap_start frag "dst host $T and (ip[6:2] & 0x3fff != 0)"
 in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 1 -f -p $PORTS "$T" -oX "$W/f.xml" >/dev/null 2>&1
