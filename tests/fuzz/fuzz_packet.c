@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pr_addr d = {.family = size && data[0] >> 4 == 6 ? AF_INET6 : AF_INET, .a = {7, 7}};
     memcpy(copy, data, size);
     (void)pkt_set_src(copy, size, &d);
-    static uint8_t out[PKT_MAX * 4];
+    uint8_t out[PKT_MAX * 4];
     size_t lens[FRAG_MAX], total = 0;
     size_t nf = frag_split(data, size, 8, out, sizeof out, lens, FRAG_MAX);
     for (size_t i = 0; i < nf; i++)
