@@ -915,6 +915,7 @@ static int finish_config(struct scan_cli *c)
     c->live.verbose = c->oo.verbose;
     c->live.debug = c->oo.debug;
     c->live.ptrace = c->packet_trace;
+    c->live.out = cfg->trace.f;
     cfg->live = &c->live;
     return 0;
 }

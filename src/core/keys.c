@@ -114,10 +114,11 @@ void keys_stop(void)
     tty_raw(0);
 }
 
-int keys_apply(struct run_levels *lv, int key, FILE *f)
+int keys_apply(struct run_levels *lv, int key)
 {
     if (!lv)
         return 0;
+    FILE *f = lv->out ? lv->out : stdout;
     switch (key) {
     case 'v':
     case 'V':

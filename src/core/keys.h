@@ -20,6 +20,7 @@
  * word each. */
 struct run_levels {
     volatile sig_atomic_t verbose, debug, ptrace;
+    FILE *out; /* where keys_apply's messages go (stdout unless it carries -oX -); NULL: stdout */
 };
 
 /* Starts reading keys when stdin is a foreground terminal with line buffering and echo on.
@@ -30,10 +31,10 @@ int keys_start(void);
  * or keys are not read. */
 int keys_poll(void);
 /* Applies a level key as nmap does: 'v'/'V' verbosity up/down, 'd'/'D' debugging up/down
- * (0 to 9), 'p'/'P' packet tracing on/off, with nmap's message on f ("Verbosity Increased
- * to 2.", "Packet Tracing enabled."). Returns 1 for such a key, 0 for any other (the
- * caller prints the status line for it). lv may be NULL: then no key is a level key. */
-int keys_apply(struct run_levels *lv, int key, FILE *f);
+ * (0 to 9), 'p'/'P' packet tracing on/off, with nmap's message on lv->out ("Verbosity
+ * Increased to 2.", "Packet Tracing enabled."). Returns 1 for such a key, 0 for any other
+ * (the caller prints the status line for it). lv may be NULL: then no key is a level key. */
+int keys_apply(struct run_levels *lv, int key);
 /* Puts the terminal back into the mode keys_start() found. Safe to call at any time. */
 void keys_stop(void);
 

@@ -67,7 +67,7 @@ static int due_at(struct status *s, uint64_t now)
     if (now - s->keys_us >= KEYS_EVERY_US) {
         s->keys_us = now;
         for (int k; (k = keys_poll()) >= 0;) /* as nmap: level keys, else any key prints */
-            if (!keys_apply(s->levels, k, stdout))
+            if (!keys_apply(s->levels, k))
                 s->key = 1; /* several at once print one line */
     }
     if (s->key)
