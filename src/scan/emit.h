@@ -18,8 +18,9 @@ struct emit {
     const struct scan_config *cfg;
     struct rawio *io;
     uint64_t *sent, *bytes; /* counters: datagrams (fragments each count) and their bytes */
-    /* Called before every copy after a probe's first (each source is one packet against
-     * --max-rate); NULL: none. A non-zero return (a stop) sends the rest at once. */
+    /* Called before each copy after a probe's first, in order (before copy i of the -D
+     * list, i = 1 .. n-1: each source is one packet against --max-rate); NULL: none. A
+     * non-zero return (a stop) sends the rest at once, without more calls. */
     int (*pace)(void *ud);
     void *ud;
     int direct; /* 1: rawio_send at once (discovery); 0: rawio_queue_via (the engine) */

@@ -120,6 +120,8 @@ struct engine {
     const struct engine_span *span;
     struct status status;
     volatile sig_atomic_t *stop; /* SIGINT/SIGTERM (STOP_POLL_US, STOP_GRACE_US) */
+    uint64_t cur_idx;            /* the pair send_probe is sending (pace_copy) */
+    size_t cur_copy;             /* copies of it paced so far: -D sources */
 };
 
 /* -v and -d as they are now (keys change them while the scan runs) */
@@ -396,10 +398,16 @@ static size_t probe_data(const struct engine *E, uint64_t idx, int try, uint8_t 
 
 static int rate_wait(struct engine *E);
 
-/* emit.h's pace: a decoy copy waits for its own token (a stop sends it at once). */
+/* emit.h's pace: a -D copy waits for its own token (a stop sends it at once); when the
+ * copy is our own, the probe's send time is now (its RTT sample must not hold the waits
+ * of the decoys before it). */
 static int pace_copy(void *ud)
 {
-    return rate_wait(ud) < 0;
+    struct engine *E = ud;
+    int stopped = rate_wait(E) < 0;
+    if (++E->cur_copy == E->cfg->decoys.me)
+        E->pair[E->cur_idx].sent_us = elapsed32(E, E->now);
+    return stopped;
 }
 
 static void send_probe(struct engine *E, uint64_t idx)
@@ -422,6 +430,7 @@ static void send_probe(struct engine *E, uint64_t idx)
         .src = t->src, .dst = t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
     /* counted as sent before it goes: a reply may be recorded while decoy copies wait */
     E->pair[idx].sent_us = elapsed32(E, E->now);
+    E->cur_idx = idx;
     if (try == 0)
         ratectl_sent(E->rc, E->now);
     if (E->pair[idx].tries < 255)
@@ -445,6 +454,7 @@ static void send_probe(struct engine *E, uint64_t idx)
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
             pkt_spoil_cksum(pkt, n);
+        E->cur_copy = 0;
         emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
     } else {
         ip.ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try);
@@ -457,6 +467,7 @@ static void send_probe(struct engine *E, uint64_t idx)
                                      npl ? pl[i].len : nd);
             if (E->cfg->badsum)
                 pkt_spoil_cksum(pkt, n);
+            E->cur_copy = 0;
             emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
         }
     }
