@@ -135,6 +135,13 @@ check "nmap -f: the same fragment sizes ($(frag_groups "$W/nfrag.pcap" | sort -u
     test "$(frag_groups "$W/nfrag.pcap" | sort -u)" = "$(frag_groups "$W/frag.pcap" | sort -u)"
 check "nmap -f: the same states" test "$(states "$W/nmap-f.xml")" = "$fstates"
 
+# ---- connect scan: CONN lines; -D and -f are not honoured there (warned, as nmap)
+in_ns "$PORTREEVE" scan -sT -Pn -n --packet-trace -D "$D1,ME" -f -p 7010,7012 "$T" >"$W/conn.out" 2>&1
+check "-sT --packet-trace: CONN lines, one per connect" \
+    test "$(grep -cE "^CONN \([0-9.]+s\) TCP localhost > $T:701[02] => (Operation now in progress|Connected|Connection refused)\$" "$W/conn.out")" -ge 2
+check "-sT -D -f: warned that they are not honoured" grep -q "not honoured for a TCP connect scan" "$W/conn.out"
+check "-sT: states as the SYN scan's" grep -q "^7010/tcp open" "$W/conn.out"
+
 # ---- --packet-trace with -oX -, -d ------------------------------------------------
 in_ns "$PORTREEVE" scan -sS -Pn -n --max-retries 1 --packet-trace -d -p 7010,7012 "$T" -oX - \
     >"$W/x.out" 2>"$W/x.err"
