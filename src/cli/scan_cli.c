@@ -7,6 +7,8 @@
 #include "cli/scan_shard.h"
 
 #include "audit/history.h"
+#include "core/clock.h"
+#include "core/keys.h"
 #include "core/macvendor.h"
 #include "core/ports.h"
 #include "net/iflist.h"
@@ -90,6 +92,9 @@ static const struct cli_opt scan_opts[] = {
     {"--disable-arp-ping", 0},
     {"--dns-servers", 1},
     {"--system-dns", 0},
+    {"--mtu", 1},
+    {"--packet-trace", 0},
+    {"--debug", 0},
     {"-p", 1},
     {"-iL", 1},
     {"-oN", 1},
@@ -101,6 +106,7 @@ static const struct cli_opt scan_opts[] = {
     {"-S", 1},
     {"-g", 1},
     {"-T", 1},
+    {"-D", 1},
 };
 
 struct scan_cli {
@@ -129,6 +135,9 @@ struct scan_cli {
     struct macvendor vendors;  /* nmap-mac-prefixes, for the MAC lines */
     int aggressive;            /* -A: -sV, and as root -O and --traceroute, like nmap */
     unsigned null_wait_ms;     /* --version-null-wait; 0: default (svc_version_set_null_wait) */
+    const char *decoy_spec;    /* -D LIST, parsed once the key and family are known */
+    int packet_trace;          /* --packet-trace */
+    struct run_levels live;    /* -v, -d, --packet-trace while the scan runs (keys) */
     struct {
         double min_rate, max_rate;
         int max_retries;
@@ -167,7 +176,9 @@ static void usage(FILE *f)
           "  --scan-delay T  --initial-rtt-timeout T  --min-rtt-timeout T  --max-rtt-timeout T\n"
           "  (T: 500ms, 2s, 1m, 1h; a bare number is seconds)\n"
           "Output: -oN FILE  -oX FILE  -oG FILE  -oJ FILE (JSON lines)  -oA BASE\n"
-          "  --open  --reason  -v  -d  --stats-every T  --append-output\n"
+          "  --open  --reason  -v  -d[N]|--debug  --stats-every T  --append-output\n"
+          "  --packet-trace (every raw packet sent and received, every connect)\n"
+          "  keys while it runs: v/V verbosity, d/D debugging, p/P packet trace, other: status\n"
           "Services: -sV  --version-intensity 0-9  --versiondb FILE  --cve-feed FILE\n"
           "  --version-light (intensity 2)  --version-all (9)\n"
           "  --version-null-wait T (silent NULL probe once another probe matched; 6s: nmap's)\n"
@@ -178,6 +189,8 @@ static void usage(FILE *f)
           "  --max-hostgroup N (hosts scanned together; default: 4M host-port pairs)\n"
           "Other: -e IFACE  -S ADDR  -g|--source-port PORT  --ttl N  --seed N  --badsum\n"
           "  --payloads FILE\n"
+          "Evasion: -D D1[,D2][,ME][,RND[:N]] (decoys: each raw probe also from them)\n"
+          "  -f (8-byte IPv4 fragments)  -ff (16)  --mtu N (N bytes, a multiple of 8)\n"
           "  --data-length N (random bytes in each probe, at most 1400)\n"
           "DNS: -n (no reverse DNS)  -R (reverse DNS of every target, also down)\n"
           "  --dns-servers A[,B...] (else /etc/resolv.conf)  --system-dns (the same)\n"
@@ -462,8 +475,33 @@ static int parse_args(struct scan_cli *c, int argc, char **argv, const char ***t
             c->oo.reason = 1;
         } else if (a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
             c->oo.verbose += (int)strlen(a + 1);
-        } else if (a[1] == 'd' && strspn(a + 1, "d") == strlen(a + 1)) {
-            c->oo.debug += (int)strlen(a + 1);
+        } else if ((a[1] == 'd' && strspn(a + 1, "d") == strlen(a + 1)) ||
+                   !strcmp(a, "--debug")) { /* as nmap: each -d raises -v and sets --reason */
+            int n = a[1] == '-' ? 1 : (int)strlen(a + 1);
+            c->oo.debug += n;
+            c->oo.verbose += n;
+            c->oo.reason = 1;
+        } else if (a[1] == 'd' && a[2] >= '0' && a[2] <= '9' && !a[3]) { /* -dN: both N */
+            c->oo.debug = c->oo.verbose = a[2] - '0';
+            c->oo.reason = 1;
+        } else if (a[1] == 'f' && strspn(a + 1, "f") == strlen(a + 1)) {
+            c->cfg.frag_size += 8 * (unsigned)strlen(a + 1); /* -f 8, -ff 16 (nmap) */
+        } else if (!strcmp(a, "--mtu")) {
+            NEED_VAL();
+            long v;
+            if (parse_long(a, val, 8, 1480, &v) < 0)
+                return -1;
+            if (v % 8)
+                return bad(a, "'%s' is not a multiple of 8 (fragment data must be)", val);
+            c->cfg.frag_size = (unsigned)v;
+        } else if (!strncmp(a, "-D", 2)) {
+            if (a[2])
+                val = a + 2;
+            else
+                NEED_VAL();
+            c->decoy_spec = val;
+        } else if (!strcmp(a, "--packet-trace")) {
+            c->packet_trace = 1;
         } else if (!strcmp(a, "-e")) {
             NEED_VAL();
             c->cfg.iface = val;
@@ -653,6 +691,35 @@ static int exclude_ports(struct scan_cli *c, unsigned want)
     return 0;
 }
 
+/* -D, -f/--mtu and --packet-trace, once the techniques, the family and the key are
+ * known. As nmap: they are raw-packet options, not honoured by a connect scan (warned). */
+static int evasion_config(struct scan_cli *c, int priv)
+{
+    struct scan_config *cfg = &c->cfg;
+    int raw = priv && (strcmp(c->tcp_name ? c->tcp_name : "", "connect") || c->want_udp);
+    if ((c->decoy_spec || cfg->frag_size) && !raw) {
+        fprintf(stderr,
+                "portreeve scan: warning: -D, -f and --mtu need raw packets; they are "
+                "not honoured %s\n",
+                priv ? "for a TCP connect scan (-sT)" : "without root or CAP_NET_RAW");
+        cfg->frag_size = 0;
+        return 0;
+    }
+    if (cfg->frag_size && cfg->family == AF_INET6) {
+        fprintf(stderr, "portreeve scan: -f/--mtu: IPv6 fragmentation is not implemented; use "
+                        "them with IPv4 targets\n");
+        return -1;
+    }
+    if (c->decoy_spec) {
+        struct pr_error e = {{0}};
+        if (decoy_parse(c->decoy_spec, cfg->family, &cfg->key, &cfg->decoys, &e) < 0) {
+            fprintf(stderr, "portreeve scan: %s\n", e.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Checks and derived settings once all options are known. Returns 0 or -1. */
 static int finish_config(struct scan_cli *c)
 {
@@ -733,6 +800,9 @@ static int finish_config(struct scan_cli *c)
                         "(use -6 for IPv6)\n");
         return -1;
     }
+
+    if (evasion_config(c, priv) < 0)
+        return -1;
 
     /* Ports */
     unsigned want = (c->tcp_name ? 1u << PR_TCP : 0) | (c->want_udp ? 1u << PR_UDP : 0);
@@ -867,9 +937,18 @@ static int finish_config(struct scan_cli *c)
     c->oo.servicescan = cfg->version_detect && !cfg->ping_only;
     c->oo.osscan = cfg->os_detect && !cfg->ping_only;
     cfg->show_found = c->oo.verbose > 0;
+    cfg->trace.f = stdout; /* --packet-trace and -d lines: stdout, as nmap, unless ... */
     for (size_t i = 0; i < c->nout; i++) /* the report is not on stdout: no extra lines */
-        if (!strcmp(c->out[i].path, "-"))
+        if (!strcmp(c->out[i].path, "-")) {
             cfg->show_found = 0;
+            if (c->out[i].fmt != 'N')
+                cfg->trace.f = stderr; /* ... a machine format is on stdout */
+        }
+    c->live.verbose = c->oo.verbose;
+    c->live.debug = c->oo.debug;
+    c->live.ptrace = c->packet_trace;
+    c->live.out = cfg->trace.f;
+    cfg->live = &c->live;
     return 0;
 }
 
@@ -1050,6 +1129,7 @@ struct scan_cli *scan_cli_parse(int argc, char **argv, int *status)
     c->cfg.family = AF_INET;
     c->cfg.version_intensity = 7;
     sip_key_init(&c->cfg.key, 0, 0);
+    c->cfg.trace.t0_us = now_us(); /* --packet-trace times count from here, as nmap's */
     /* -6 must be known before targets are parsed */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-6"))

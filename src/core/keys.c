@@ -113,3 +113,34 @@ void keys_stop(void)
     keys_on = 0;
     tty_raw(0);
 }
+
+int keys_apply(struct run_levels *lv, int key)
+{
+    if (!lv)
+        return 0;
+    FILE *f = lv->out ? lv->out : stdout;
+    switch (key) {
+    case 'v':
+    case 'V':
+        if (key == 'v' ? lv->verbose < 10 : lv->verbose > 0)
+            lv->verbose += key == 'v' ? 1 : -1;
+        fprintf(f, "Verbosity %s to %d.\n", key == 'v' ? "Increased" : "Decreased",
+                (int)lv->verbose);
+        break;
+    case 'd':
+    case 'D':
+        if (key == 'd' ? lv->debug < 9 : lv->debug > 0)
+            lv->debug += key == 'd' ? 1 : -1;
+        fprintf(f, "Debugging %s to %d.\n", key == 'd' ? "Increased" : "Decreased", (int)lv->debug);
+        break;
+    case 'p':
+    case 'P':
+        lv->ptrace = key == 'p';
+        fprintf(f, "Packet Tracing %s.\n", key == 'p' ? "enabled" : "disabled");
+        break;
+    default:
+        return 0;
+    }
+    fflush(f);
+    return 1;
+}

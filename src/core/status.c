@@ -51,6 +51,7 @@ void status_init(struct status *s, const char *what, int verbose, int every_s)
     s->last_done = 0;
     s->rate = 0;
     s->key = 0;
+    s->levels = NULL;
     s->age_us = process_age_us();
     keys_start();
 }
@@ -65,8 +66,9 @@ static int due_at(struct status *s, uint64_t now)
 {
     if (now - s->keys_us >= KEYS_EVERY_US) {
         s->keys_us = now;
-        while (keys_poll() >= 0) /* any key, as in nmap; several at once print one line */
-            s->key = 1;
+        for (int k; (k = keys_poll()) >= 0;) /* as nmap: level keys, else any key prints */
+            if (!keys_apply(s->levels, k))
+                s->key = 1; /* several at once print one line */
     }
     if (s->key)
         return 1;

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct run_levels;
+
 #define STATUS_LARGE 65536u /* work units (host-port pairs) that make a run large */
 
 struct status {
@@ -21,6 +23,8 @@ struct status {
     double rate;                 /* smoothed work units per second */
     uint64_t age_us;             /* how long the process had run at status_init() */
     int key;                     /* a key was pressed: the next status_tick() prints */
+    struct run_levels *levels;   /* v/V d/D p/P change these (keys_apply); NULL after
+                                    status_init: every key prints the line */
 };
 
 void status_init(struct status *s, const char *what, int verbose, int every_s);

@@ -639,3 +639,43 @@ int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out)
         return -1;
     return pkt_parse(buf + off, len - off, out);
 }
+
+/* Ones'-complement update of the checksum field at f for a 16-bit-word change whose
+ * partial sum (~old + new, per word) is delta (RFC 1624, eqn. 3). */
+static void cksum_adjust(uint8_t *f, uint32_t delta)
+{
+    uint32_t s = (uint32_t)(uint16_t)~get16(f) + delta;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    put16(f, (uint16_t)~s);
+}
+
+int pkt_set_src(uint8_t *buf, size_t len, const struct pr_addr *src)
+{
+    struct l3 l;
+    if (!buf || !src || parse_l3(buf, len, 0, &l, NULL) < 0 || l.family != src->family)
+        return -1;
+    size_t alen = l.family == AF_INET ? 4 : 16;
+    uint8_t *a = buf + (l.family == AF_INET ? 12 : 8);
+    uint32_t delta = 0;
+    for (size_t i = 0; i < alen; i += 2)
+        delta += (uint32_t)(uint16_t)~get16(a + i) + get16(src->a + i);
+    memcpy(a, src->a, alen);
+    if (l.family == AF_INET)
+        cksum_adjust(buf + 10, delta);
+    if (l.later_fragment || l.end < l.off)
+        return 0; /* the transport checksum is in the first fragment */
+    size_t field = l.proto == PROTO_TCP      ? 16
+                   : l.proto == PROTO_UDP    ? 6
+                   : l.proto == PROTO_ICMPV6 ? 2
+                                             : 0;
+    if (!field || l.end - l.off < field + 2)
+        return 0; /* ICMPv4 has no pseudo-header */
+    uint8_t *c = buf + l.off + field;
+    if (l.proto == PROTO_UDP && l.family == AF_INET && get16(c) == 0)
+        return 0; /* no checksum */
+    cksum_adjust(c, delta);
+    if (l.proto == PROTO_UDP && get16(c) == 0)
+        put16(c, 0xffff);
+    return 0;
+}

@@ -121,6 +121,12 @@ int pkt_csum_check(const uint8_t *buf, size_t len, unsigned flags);
  * means "no checksum" in UDP. Other datagrams are left alone. */
 void pkt_spoil_cksum(uint8_t *buf, size_t len);
 
+/* Rewrites the source address of a datagram we built (a decoy's copy of a probe) and
+ * updates the IPv4 header checksum and the TCP, UDP or ICMPv6 checksum to match, a
+ * deliberately wrong one (--badsum) staying wrong by the same amount. Returns 0, or -1
+ * when buf is no datagram or src is of another family. */
+int pkt_set_src(uint8_t *buf, size_t len, const struct pr_addr *src);
+
 /* Same, for a frame that starts with an Ethernet header (VLAN tags skipped). */
 int pkt_parse_ether(const uint8_t *buf, size_t len, struct pkt_info *out);
 /* Where the IPv4/IPv6 datagram of an Ethernet frame starts: 0 with *off set, or -1. */

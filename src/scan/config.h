@@ -12,7 +12,9 @@
 #include "core/ports.h"
 #include "core/siphash.h"
 #include "core/targets.h"
+#include "output/ptrace.h"
 #include "output/result.h"
+#include "scan/decoy.h"
 #include "scan/progress.h"
 #include "scan/rtt.h"
 
@@ -22,6 +24,7 @@ struct payload_db;
 struct macvendor;
 struct svc_version;
 struct osdb;
+struct run_levels;
 
 /* Where finished hosts go while the scan runs (streamed outputs). Without a sink every
  * host stays in the scan_result with its ports; with one, each finished host group is
@@ -65,6 +68,13 @@ struct scan_config {
     int sequential;        /* -r: ports in order, not in the keyed permutation's */
     size_t data_length;    /* --data-length: random bytes after the TCP/UDP header */
     int show_found;        /* -v with the report on stdout: "Discovered open port" lines */
+    /* every raw probe goes through scan/emit.h: once per -D source, in fragments with -f */
+    struct decoys decoys; /* -D; decoys.n == 0: our own source only */
+    unsigned frag_size;   /* -f 8, -ff 16, --mtu N: IPv4 payload bytes per fragment; 0 off */
+    /* -v, -d and --packet-trace as the run goes (keys change them: core/keys.h); NULL in
+     * callers that have none (then no trace, and cfg->verbose stands) */
+    struct run_levels *live;
+    struct ptrace trace; /* where --packet-trace lines go, and their time origin */
     /* host discovery: the -P probes; nmap-mac-prefixes for MAC vendors (may be NULL) */
     struct disc_opts disc;
     const struct macvendor *vendors;

@@ -2,6 +2,7 @@
 #include "scan/connect.h"
 
 #include "core/clock.h"
+#include "core/keys.h"
 #include "core/perm.h"
 #include "core/status.h"
 #include "scan/rtt.h"
@@ -166,6 +167,11 @@ static int start_one(struct cjob *j, int ep, struct slot *s, uint64_t pair)
     j->tries[pair]++;
     j->st->sent++;
     int rc = connect(fd, (struct sockaddr *)&ss, sl);
+    int err = rc == 0 ? 0 : errno;
+    if (j->cfg->live && j->cfg->live->ptrace) /* nmap's CONN line */
+        ptrace_conn(&j->cfg->trace, now_us(), &t->res->addr, port,
+                    rc == 0 ? "Connected" : strerror(err));
+    errno = err;
     struct epoll_event ev = {.events = EPOLLOUT | EPOLLERR | EPOLLHUP, .data.ptr = s};
     if (rc == 0 || errno == EINPROGRESS) {
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
@@ -200,6 +206,7 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
     struct status status;
     status_init(&status, j->ping ? "connect ping" : "connect scan", j->cfg->verbose,
                 j->cfg->stats_every_s);
+    status.levels = j->cfg->live;
     double rate = j->cfg->timing.max_rate;
     uint64_t t0 = now_us();
     int rc = 0;

@@ -2,10 +2,12 @@
 #include "scan/discovery.h"
 
 #include "core/clock.h"
+#include "core/keys.h"
 #include "core/macvendor.h"
 #include "core/status.h"
 #include "net/arp.h"
 #include "net/neigh.h"
+#include "scan/emit.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -93,13 +95,20 @@ static uint32_t disc_cookie(const struct scan_config *cfg, const struct engine_t
     return (uint32_t)siphash24(&cfg->key, b, sizeof b);
 }
 
-static void put(struct rawio *io, const uint8_t *pkt, size_t n, const struct pr_addr *dst,
-                struct engine_stats *st)
+/* One probe through the scan's send path (decoys, fragments, --packet-trace): every
+ * copy counts in st->sent, which the discovery rate limit reads. */
+static void put(const struct scan_config *cfg, struct rawio *io, const uint8_t *pkt, size_t n,
+                const struct pr_addr *dst, struct engine_stats *st)
 {
-    if (n && rawio_send(io, pkt, n, dst) == 0) {
-        st->sent++;
-        st->bytes_sent += n;
-    }
+    const struct emit em = {
+        .cfg = cfg, .io = io, .sent = &st->sent, .bytes = &st->bytes_sent, .direct = 1};
+    emit_probe(&em, pkt, n, dst, NULL, 0);
+}
+
+/* nmap's --packet-trace lines for ARP, while tracing is on */
+static int tracing(const struct scan_config *cfg)
+{
+    return cfg->live && cfg->live->ptrace;
 }
 
 /* The IP probes of the -P options (nmap's defaults without any) to t. */
@@ -117,27 +126,29 @@ static void send_ip_probes(const struct scan_config *cfg, struct rawio *io,
     uint8_t buf[PKT_MAX];
     int v4 = t->res->addr.family == AF_INET;
     if (dflt || d->echo)
-        put(io, buf, pkt_build_icmp_echo(buf, sizeof buf, &ip, (uint16_t)c, (uint16_t)(c >> 16), 0),
-            &ip.dst, st);
+        put(cfg, io, buf,
+            pkt_build_icmp_echo(buf, sizeof buf, &ip, (uint16_t)c, (uint16_t)(c >> 16), 0), &ip.dst,
+            st);
     const uint16_t *syn = dflt ? syn_def : d->syn, *ack = dflt ? ack_def : d->ack;
     size_t nsyn = dflt ? 1 : d->nsyn, nack = dflt ? 1 : d->nack;
     struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
     for (size_t i = 0; i < nsyn; i++)
-        put(io, buf,
+        put(cfg, io, buf,
             pkt_build_tcp(buf, sizeof buf, &ip, DISC_SPORT, syn[i], c, 0, TH_SYN, 1024, &opts, NULL,
                           0),
             &ip.dst, st);
     for (size_t i = 0; i < nack; i++)
-        put(io, buf,
+        put(cfg, io, buf,
             pkt_build_tcp(buf, sizeof buf, &ip, DISC_SPORT, ack[i], c, ~c, TH_ACK, 1024, NULL, NULL,
                           0),
             &ip.dst, st);
     for (size_t i = 0; !dflt && i < d->nudp; i++) /* empty, as nmap 7.93 sends them */
-        put(io, buf, pkt_build_udp(buf, sizeof buf, &ip, DISC_SPORT, d->udp[i], NULL, 0), &ip.dst,
-            st);
-    if (v4 && (dflt || d->timestamp))
-        put(io, buf, pkt_build_icmp_echo(buf, sizeof buf, &ip, (uint16_t)c, (uint16_t)(c >> 16), 1),
+        put(cfg, io, buf, pkt_build_udp(buf, sizeof buf, &ip, DISC_SPORT, d->udp[i], NULL, 0),
             &ip.dst, st);
+    if (v4 && (dflt || d->timestamp))
+        put(cfg, io, buf,
+            pkt_build_icmp_echo(buf, sizeof buf, &ip, (uint16_t)c, (uint16_t)(c >> 16), 1), &ip.dst,
+            st);
 }
 
 /* Returns the reason when pi proves that t is up, else 0. */
@@ -279,6 +290,8 @@ static void send_round(struct disc *D, volatile sig_atomic_t *stop, uint64_t sta
             if (arp_send(D->arp_fd, k->ifindex, arp, sizeof arp) == 0) {
                 D->st->sent++;
                 D->st->bytes_sent += sizeof arp;
+                if (tracing(cfg))
+                    ptrace_arp(&cfg->trace, now_us(), 0, &t->res->addr, &t->src, NULL);
             }
         } else { /* VIA_IP; VIA_ND too: the kernel solicits the neighbour to deliver them */
             send_ip_probes(cfg, D->io, t, D->st);
@@ -302,6 +315,7 @@ static void read_ip(struct disc *D)
     while ((n = rawio_recv(D->io, buf, sizeof buf, &wire)) > 0) {
         D->st->rcvd++; /* every packet read, as the engine counts them */
         D->st->bytes_rcvd += wire;
+        emit_trace(D->cfg, "RCVD", buf, (size_t)n);
         struct pkt_info pi;
         if (pkt_parse(buf, (size_t)n, &pi) < 0)
             continue;
@@ -327,6 +341,8 @@ static void read_arp(struct disc *D)
             continue;
         D->st->rcvd++;
         D->st->bytes_rcvd += (size_t)n;
+        if (tracing(D->cfg))
+            ptrace_arp(&D->cfg->trace, now_us(), 1, &t->res->addr, &from, mac);
         set_mac(D->cfg, t->res, mac);
         mark_up(D, t, RS_ARP_RESPONSE, 0, 1);
     }
@@ -363,6 +379,7 @@ int discovery_run(const struct scan_config *cfg, struct rawio *io, int arp_fd,
                      .st = st,
                      .start = start};
     status_init(&D.status, "ping scan", cfg->verbose, cfg->stats_every_s);
+    D.status.levels = cfg->live;
     int link_layer = !cfg->disc.no_arp;
     for (size_t i = 0; i < ntargets; i++) {
         if (!targets[i].res->up && addr_eq(&targets[i].src, &targets[i].res->addr)) {

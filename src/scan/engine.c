@@ -2,10 +2,12 @@
 #include "scan/engine.h"
 
 #include "core/clock.h"
+#include "core/keys.h"
 #include "core/perm.h"
 #include "core/status.h"
 #include "net/payloads.h"
 #include "net/rxq.h"
+#include "scan/emit.h"
 #include "scan/ratectl.h"
 #include "scan/rtt.h"
 
@@ -118,7 +120,20 @@ struct engine {
     const struct engine_span *span;
     struct status status;
     volatile sig_atomic_t *stop; /* SIGINT/SIGTERM (STOP_POLL_US, STOP_GRACE_US) */
+    uint64_t cur_idx;            /* the pair send_probe is sending (pace_copy) */
+    size_t cur_copy;             /* copies of it paced so far: -D sources */
 };
+
+/* -v and -d as they are now (keys change them while the scan runs) */
+static int verbosity(const struct engine *E)
+{
+    return E->cfg->live ? (int)E->cfg->live->verbose : E->cfg->verbose;
+}
+
+static int debugging(const struct engine *E)
+{
+    return E->cfg->live ? (int)E->cfg->live->debug : 0;
+}
 
 static uint32_t elapsed32(const struct engine *E, uint64_t now)
 {
@@ -317,6 +332,9 @@ static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len
 /* The receive thread's classifier (rxq_classify_fn): out is the queue's byte buffer. */
 static int classify_cb(void *ud, const uint8_t *buf, size_t len, uint64_t now, void *out)
 {
+    const struct engine *E = ud;
+    if (E->cfg->live && E->cfg->live->ptrace)
+        ptrace_ip(&E->cfg->trace, "RCVD", now, buf, len);
     struct reply r;
     if (!classify_reply(ud, buf, len, now, &r))
         return 0;
@@ -368,14 +386,28 @@ static void engine_wait(struct engine *E, uint64_t timeout_us)
 
 /* --data-length: the probe's random bytes (keyed by the pair and try, so a retry differs).
  * Returns how many, at most SCAN_DATA_MAX. */
-static size_t probe_data(const struct engine *E, uint64_t idx, uint8_t *out)
+static size_t probe_data(const struct engine *E, uint64_t idx, int try, uint8_t *out)
 {
     size_t n = E->cfg->data_length;
     for (size_t i = 0; i < n; i += 8) {
-        uint64_t m[3] = {idx, E->pair[idx].tries, i}, r = siphash24(&E->cfg->key, m, sizeof m);
+        uint64_t m[3] = {idx, (uint64_t)try, i}, r = siphash24(&E->cfg->key, m, sizeof m);
         memcpy(out + i, &r, n - i < 8 ? n - i : 8);
     }
     return n;
+}
+
+static int rate_wait(struct engine *E);
+
+/* emit.h's pace: a -D copy waits for its own token (a stop sends it at once); when the
+ * copy is our own, the probe's send time is now (its RTT sample must not hold the waits
+ * of the decoys before it). */
+static int pace_copy(void *ud)
+{
+    struct engine *E = ud;
+    int stopped = rate_wait(E) < 0;
+    if (++E->cur_copy == E->cfg->decoys.me)
+        E->pair[E->cur_idx].sent_us = elapsed32(E, E->now);
+    return stopped;
 }
 
 static void send_probe(struct engine *E, uint64_t idx)
@@ -396,44 +428,49 @@ static void send_probe(struct engine *E, uint64_t idx)
         E->fixed_sport ? E->sport_base : (uint16_t)(E->sport_base + (try % SPORT_TRIES));
     struct pkt_ip ip = {
         .src = t->src, .dst = t->res->addr, .ttl = (uint8_t)(E->cfg->ttl ? E->cfg->ttl : 64)};
+    /* counted as sent before it goes: a reply may be recorded while decoy copies wait */
+    E->pair[idx].sent_us = elapsed32(E, E->now);
+    E->cur_idx = idx;
+    if (try == 0)
+        ratectl_sent(E->rc, E->now);
+    if (E->pair[idx].tries < 255)
+        E->pair[idx].tries++;
     uint8_t pkt[PKT_MAX];
+    /* every -D source is a packet against the rate: the first took its token already */
+    const struct emit em = {.cfg = E->cfg,
+                            .io = E->io,
+                            .sent = &E->st->sent,
+                            .bytes = &E->st->bytes_sent,
+                            .pace = pace_copy,
+                            .ud = E};
     if (E->tech->proto == PR_TCP) {
         uint32_t c = cookie(E, k, tport, sport);
         ip.ip_id = (uint16_t)((c >> 16) ^ (c >> 3)); /* keyed, and differs per try */
         uint8_t f = E->tech->tcp_flags;
         struct pkt_tcp_opts opts = {.mss = 1460, .wscale = -1};
         uint8_t data[SCAN_DATA_MAX];
-        size_t nd = probe_data(E, idx, data);
+        size_t nd = probe_data(E, idx, try, data);
         size_t n = pkt_build_tcp(pkt, sizeof pkt, &ip, sport, tport, c, (f & TH_ACK) ? ~c : 0, f,
                                  1024 + (c & 0x3ff), (f & TH_SYN) ? &opts : NULL, data, nd);
         if (E->cfg->badsum)
             pkt_spoil_cksum(pkt, n);
-        if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
-            E->st->sent++;
-            E->st->bytes_sent += n;
-        }
+        E->cur_copy = 0;
+        emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
     } else {
         ip.ip_id = (uint16_t)(siphash24(&E->cfg->key, &idx, sizeof idx) + try);
         const struct payload *pl = NULL;
         size_t npl = E->cfg->payloads ? payload_get(E->cfg->payloads, tport, &pl) : 0;
         uint8_t data[SCAN_DATA_MAX];
-        size_t nd = npl ? 0 : probe_data(E, idx, data); /* a port's own payload wins */
+        size_t nd = npl ? 0 : probe_data(E, idx, try, data); /* a port's own payload wins */
         for (size_t i = 0; i < (npl ? npl : 1); i++) {
             size_t n = pkt_build_udp(pkt, sizeof pkt, &ip, sport, tport, npl ? pl[i].data : data,
                                      npl ? pl[i].len : nd);
             if (E->cfg->badsum)
                 pkt_spoil_cksum(pkt, n);
-            if (n && rawio_queue_via(E->io, pkt, n, &ip.dst, &t->nexthop, t->oif) == 0) {
-                E->st->sent++;
-                E->st->bytes_sent += n;
-            }
+            E->cur_copy = 0;
+            emit_probe(&em, pkt, n, &ip.dst, &t->nexthop, t->oif);
         }
     }
-    E->pair[idx].sent_us = elapsed32(E, E->now);
-    if (try == 0)
-        ratectl_sent(E->rc, E->now);
-    if (E->pair[idx].tries < 255)
-        E->pair[idx].tries++;
 }
 
 /* Sets the send rate (0: unlimited): a bucket of 5 ms of tokens, and how often rate_wait
@@ -562,7 +599,7 @@ static int pace_host(struct engine *E, struct ehost *h, uint64_t now)
         int conclusive =
             h->canary_sent ? h->canary_seen : (double)h->batch_icmp < floor(h->batch_tokens);
         h->canary_misses += h->canary_sent && !h->canary_seen;
-        if (E->cfg->verbose >= 3)
+        if (verbosity(E) >= 3)
             fprintf(stderr, "pace host %zu: batch of %zu%s drew %u ICMP errors: %s\n", hi,
                     h->nbatch, h->canary_sent ? " + canary" : "", h->batch_icmp,
                     conclusive ? "conclusive" : "inconclusive");
@@ -673,7 +710,7 @@ static void tick(struct engine *E)
     pace_all(E);
     if (ratectl_update(E->rc, now_us())) {
         set_rate(E, E->rc->rate);
-        if (E->cfg->verbose >= 2)
+        if (verbosity(E) >= 2)
             fprintf(stderr, "%s scan: rate now %.0f/s\n", E->tech->name, E->rate);
     }
     double pps = 0;
@@ -712,7 +749,7 @@ static void slow_down_on_drops(struct engine *E)
     double floor_rate = E->cfg->timing.min_rate > 0 ? E->cfg->timing.min_rate : 100;
     set_rate(E, E->rate / 2 > floor_rate ? E->rate / 2 : floor_rate);
     ratectl_overrun(E->rc);
-    if (E->cfg->verbose)
+    if (verbosity(E))
         fprintf(stderr, "%s scan: %llu replies dropped by the kernel; rate now %.0f/s\n",
                 E->tech->name, (unsigned long long)drops, E->rate);
 }
@@ -758,6 +795,30 @@ static void update_tries_needed(struct engine *E)
     if (need > cap)
         need = cap;
     E->tries_needed = need;
+}
+
+/* -d: what a round did and the timing it leaves (nmap's debugging lines), on the trace
+ * stream: how many packets went out (retransmissions after the first round), the
+ * answers so far, the retry count the loss asks for, and each host's RTT and timeout
+ * (-dd: every host; -d: the first few). */
+static void debug_round(struct engine *E, int round, uint64_t packets)
+{
+    FILE *f = E->cfg->trace.f ? E->cfg->trace.f : stdout;
+    fprintf(f,
+            "%s scan round %d: %llu packets sent (%s), %llu of %llu pairs answered, "
+            "rate %.0f/s, %d tries per port\n",
+            E->tech->name, round + 1, (unsigned long long)packets,
+            round ? "retransmissions" : "first tries", (unsigned long long)E->resolved,
+            (unsigned long long)E->npairs, E->rate, E->tries_needed);
+    size_t shown = debugging(E) >= 2 ? E->nh : E->nh < 8 ? E->nh : 8;
+    for (size_t h = 0; h < shown; h++) {
+        char a[PR_ADDRSTRLEN];
+        fprintf(f, "  %s: srtt %.0f us, rttvar %.0f us, probe timeout %llu us%s\n",
+                addr_str(&E->hk[h].t->res->addr, a, sizeof a), E->h[h].srtt, E->h[h].rttvar,
+                (unsigned long long)host_timeout(E, &E->h[h]),
+                E->h[h].paced == 1 ? ", paced to its ICMP rate limit" : "");
+    }
+    fflush(f);
 }
 
 static int in_shard(const struct scan_config *cfg, uint64_t pos)
@@ -924,6 +985,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     char what[32];
     snprintf(what, sizeof what, "%s scan", tech->name);
     status_init(&E.status, what, cfg->verbose, cfg->stats_every_s);
+    E.status.levels = cfg->live;
     struct perm perm;
     if (cfg->sequential)
         perm_init_sequential(&perm, E.npairs, E.nh);
@@ -936,7 +998,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
 
     for (int round = 0; !finished && !(stop && *stop); round++) {
         int sent_any = 0;
-        uint64_t i;
+        uint64_t i, round_sent0 = E.st->sent;
         /* the permutation scatters over every pair: fetch PERM_AHEAD records ahead */
         uint64_t look[PERM_AHEAD], start = round ? 0 : first;
         for (uint64_t k = start; k < start + PERM_AHEAD && k < E.npairs; k++) {
@@ -973,6 +1035,8 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             break;
         if (sent_any)
             wait_round(&E, now_us(), stop);
+        if (debugging(&E) && !cfg->dry_run && (round == 0 || sent_any))
+            debug_round(&E, round, E.st->sent - round_sent0);
         if (round == 0 && tech->icmp_matters) {
             /* Whatever is unanswered after the first burst may be an ICMP error that the
              * target's rate limit suppressed (possibly because an earlier scan drained
@@ -1044,7 +1108,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
             }
         }
     }
-    if (cfg->verbose >= 2)
+    if (verbosity(&E) >= 2)
         fprintf(stderr,
                 "%s scan: first pass %llu probes in %.3f s; %llu probes sent (so far %llu "
                 "through the TX ring, %llu through raw sockets), %llu direct replies (%llu after "

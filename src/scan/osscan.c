@@ -14,6 +14,7 @@
 #include "net/packet.h"
 #include "os/fptests.h"
 #include "os/osdb.h"
+#include "scan/emit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -219,6 +220,8 @@ static int send_probe(struct osrun *R, struct oshost *h, struct probe *p)
         return pr_errf(R->e, "OS detection: sending to %s: %s",
                        addr_str(&h->tg->res->addr, a, sizeof a), strerror(-rc));
     }
+    if (rc == 0)
+        emit_trace(R->cfg, "SENT", b, len);
     p->tries++;
     if (p->kind == P_SEQ)
         gettimeofday(&h->rec.seq_sent[p->idx], NULL);
@@ -301,8 +304,10 @@ static void receive_until(struct osrun *R, uint64_t until, volatile sig_atomic_t
     uint8_t b[RAWIO_PKT];
     for (;;) {
         ssize_t got;
-        while ((got = rawio_recv(R->io, b, sizeof b, NULL)) > 0)
+        while ((got = rawio_recv(R->io, b, sizeof b, NULL)) > 0) {
+            emit_trace(R->cfg, "RCVD", b, (size_t)got);
             on_reply(R, b, (size_t)got);
+        }
         uint64_t now = now_us();
         if (now >= until || (stop && *stop))
             return;

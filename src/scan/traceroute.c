@@ -5,6 +5,7 @@
 #include "core/siphash.h"
 #include "net/packet.h"
 #include "os/osfp.h"
+#include "scan/emit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,7 @@ static void send_probe(struct trun *R, size_t tok)
     if (n && rawio_send(R->io, pkt, n, &ip.dst) == 0) {
         R->st->sent++;
         R->st->bytes_sent += n;
+        emit_trace(R->cfg, "SENT", pkt, n);
     }
 }
 
@@ -320,6 +322,7 @@ static void read_replies(struct trun *R)
     while ((n = rawio_recv(R->io, buf, sizeof buf, &wire)) > 0) {
         R->st->rcvd++;
         R->st->bytes_rcvd += wire;
+        emit_trace(R->cfg, "RCVD", buf, (size_t)n);
         struct pkt_info pi;
         struct pr_addr from;
         if (pkt_parse(buf, (size_t)n, &pi) < 0)

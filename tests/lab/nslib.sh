@@ -50,9 +50,10 @@ s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64); time.sleep(150)' "$1" "$2
 # capture_start FILE IFACE FILTER: tcpdump in the namespace with a 16 MiB ring, returning
 # once it captures (sets capture_pid); capture_stop waits out the ring's 1 s block
 # timeout, so that the last packets are written, then stops it. (With --immediate-mode
-# and the default ring, one run of t_scan_shard_resume missed 4 SYNs of 12000.)
+# and the default ring, one run of t_scan_shard_resume missed 4 SYNs of 12000.) CAP_NS set:
+# in that namespace instead (the peer's).
 capture_start() {
-    ip netns exec "$NS" tcpdump -i "$2" -B 16384 -U -w "$1" "$3" 2>"$1.err" &
+    ip netns exec "${CAP_NS:-$NS}" tcpdump -i "$2" -B 16384 -U -w "$1" "$3" 2>"$1.err" &
     capture_pid=$!
     pids+=($capture_pid)
     for _ in $(seq 100); do grep -q listening "$1.err" 2>/dev/null && return 0; sleep 0.1; done

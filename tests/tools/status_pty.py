@@ -8,7 +8,10 @@ the one-second line, long enough to press keys) with the pty as its terminal, an
          waits), without echoing the key; Ctrl-C on the terminal ends the scan with exit
          130; line buffering and echo are on again afterwards;
   hup    while the scan runs, line buffering and echo are off; SIGHUP kills the scan and
-         the terminal has them back on.
+         the terminal has them back on;
+  levels (standard output on the terminal too) v, d, p and P as nmap: "Verbosity
+         Increased to 1.", "Debugging Increased to 1.", "Packet Tracing enabled." followed
+         by SENT lines of the probes, "Packet Tracing disabled." after which they stop.
 Prints one line per check; exit 0 when all pass, 1 otherwise."""
 import os
 import pty
@@ -30,12 +33,13 @@ def check(ok, what):
     fails += 0 if ok else 1
 
 
-def start():
+def start(stdout_too=False):
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(WORK)  # the resume file of a stopped scan goes here
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)  # normal output away; stderr (the status line) on the terminal
+        if not stdout_too:
+            os.dup2(null, 1)  # normal output away; stderr (the status line) on the terminal
         os.execv(PROG, ARGS)
     return pid, fd, time.monotonic()
 
@@ -112,4 +116,33 @@ check(mode == (False, False) and status is not None and os.WIFSIGNALED(status)
       and os.WTERMSIG(status) == signal.SIGHUP, "SIGHUP ends the scan (killed by SIGHUP)")
 check(line_mode(fd) == (True, True), "after SIGHUP, line buffering and echo are back")
 os.close(fd)
+
+# levels: keys that change -v, -d and --packet-trace while the scan runs
+pid, fd, t0 = start(stdout_too=True)
+out = []
+read_until(fd, t0, 0.8, out)
+marks = {}
+for key, until in ((b"v", 1.1), (b"d", 1.4), (b"p", 1.9), (b"P", 2.4)):
+    marks[key] = len(out)
+    os.write(fd, key)
+    read_until(fd, t0, until, out)
+os.write(fd, b"\x03")
+finish(pid, fd, t0, out, time.monotonic() - t0 + 3)
+os.close(fd)
+
+
+def text(a, b=None):
+    return "".join(s for _, s in out[a:b]).replace("\r", "")
+
+
+check("Verbosity Increased to 1." in text(marks[b"v"], marks[b"d"]), "key v: verbosity up")
+check("Debugging Increased to 1." in text(marks[b"d"], marks[b"p"]), "key d: debugging up")
+traced = text(marks[b"p"], marks[b"P"])
+check("Packet Tracing enabled." in traced and "\nSENT (" in traced,
+      "key p: packet trace on, SENT lines follow (%d)" % traced.count("\nSENT ("))
+after = text(marks[b"P"])
+tail = after.split("Packet Tracing disabled.", 1)
+# lines already formatted when the key was read may still come: allow a few
+check(len(tail) == 2 and tail[1].count("SENT (") < 64,
+      "key P: packet trace off (%d SENT lines after it)" % (tail[1].count("SENT (") if len(tail) == 2 else -1))
 sys.exit(1 if fails else 0)
