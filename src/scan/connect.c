@@ -34,7 +34,8 @@ struct cjob {
     double srtt, rttvar; /* over the job: the timeout */
     double *hrtt;        /* per host: srtt, rttvar (the latency shown); 0 = no answer */
     uint64_t resolved;
-    int ping; /* discovery: one answer resolves the whole host */
+    int ping;          /* discovery: one answer resolves the whole host */
+    uint64_t pos_base; /* first-pass position of pair 0 (--shard) */
     struct engine_stats *st;
 };
 
@@ -223,7 +224,8 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
                 uint64_t pair = UINT64_MAX;
                 while (i < npairs && pair == UINT64_MAX) {
                     uint64_t c = perm_at(&perm, i++);
-                    if (j->state[c] == PS_UNKNOWN && j->tries[c] == round &&
+                    if ((j->ping || engine_in_shard(j->cfg, j->pos_base + i - 1)) &&
+                        j->state[c] == PS_UNKNOWN && j->tries[c] == round &&
                         !host_expired(j->cfg, j->t[c / j->np].res))
                         pair = c;
                 }
@@ -290,13 +292,14 @@ static void job_free(struct cjob *j)
 }
 
 int connect_run(const struct scan_config *cfg, struct engine_target *targets, size_t ntargets,
-                const uint16_t *ports, size_t nports, volatile sig_atomic_t *stop,
-                struct engine_stats *st, struct pr_error *e)
+                const uint16_t *ports, size_t nports, uint64_t pos_base,
+                volatile sig_atomic_t *stop, struct engine_stats *st, struct pr_error *e)
 {
     if (!ntargets || !nports)
         return 0;
     struct cjob j;
     job_init(&j, cfg, targets, ntargets, ports, nports, st);
+    j.pos_base = pos_base;
     int tries = cfg->timing.max_retries + 1 < 2 ? cfg->timing.max_retries + 1 : 2;
     int rc = run_job(&j, tries, stop, e);
     for (size_t h = 0; h < ntargets; h++) {

@@ -821,11 +821,6 @@ static void debug_round(struct engine *E, int round, uint64_t packets)
     fflush(f);
 }
 
-static int in_shard(const struct scan_config *cfg, uint64_t pos)
-{
-    return cfg->shard_count < 2 || pos % cfg->shard_count == cfg->shard_index;
-}
-
 /* Applies the progress of an interrupted run to this span: marks the first-pass
  * positions it had sent as tried once, fills each host's `rest` answer into its tried
  * pairs, then the answers of single ports. Returns the first position still to send;
@@ -842,7 +837,7 @@ static uint64_t resume_apply(struct engine *E, const struct perm *perm,
         return 0;
     uint64_t pos = before ? E->npairs : p->position < E->npairs ? p->position : E->npairs;
     for (uint64_t i = 0; i < pos; i++)
-        if (in_shard(E->cfg, sp->pos_base + i))
+        if (engine_in_shard(E->cfg, sp->pos_base + i))
             E->pair[perm_at(perm, i)].tries = 1;
     for (int pass = 0; pass < 2; pass++) /* rest answers first, single ports over them */
         for (size_t i = 0; i < p->n; i++) {
@@ -1011,7 +1006,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
                 look[i % PERM_AHEAD] = perm_at(&perm, i + PERM_AHEAD);
                 __builtin_prefetch(&E.pair[look[i % PERM_AHEAD]], 1);
             }
-            if (!in_shard(cfg, span->pos_base + i))
+            if (!engine_in_shard(cfg, span->pos_base + i))
                 continue;
             if (E.pair[idx].state != PS_UNKNOWN || E.pair[idx].tries != round ||
                 E.h[idx / nports].paced)

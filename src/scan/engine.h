@@ -47,6 +47,13 @@ struct engine_stats {
     uint64_t sent, rcvd, bytes_sent, bytes_rcvd;
 };
 
+/* Is first-pass position pos this shard's (--shard I/N: positions = I-1 mod N)? Every
+ * technique, raw or connect, numbers its positions the same way (engine_span.pos_base). */
+static inline int engine_in_shard(const struct scan_config *cfg, uint64_t pos)
+{
+    return cfg->shard_count < 2 || pos % cfg->shard_count == cfg->shard_index;
+}
+
 /* Runs tech over the targets and ports of one span. With cfg->shard_count > 1 only every
  * shard_count-th global permutation position is probed; with cfg->dry_run the first-pass
  * probes are printed, not sent. With span->resume valid: a span the interrupted run had

@@ -482,7 +482,8 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                 progress_restore_ports(prog, gt, n, proto); /* finished before the stop */
                 k_rc = 0;
             } else if (is_connect) {
-                k_rc = connect_run(cfg, gt, n, r->info[k].ports, np, R->stop, &R->st, R->e);
+                k_rc = connect_run(cfg, gt, n, r->info[k].ports, np, R->hosts_before * np, R->stop,
+                                   &R->st, R->e);
             } else {
                 struct engine_span span = {.tech_index = k,
                                            .group = gi,

@@ -2,7 +2,8 @@
 # timeout: 300
 # Large-scan machinery, in a fresh namespace scanning its own loopback:
 #  - --shard 1/3, 2/3, 3/3 (same --seed) together probe every (host, port) exactly once,
-#    and the union equals the unsharded plan (checked with --dry-run);
+#    and the union equals the unsharded plan (checked with --dry-run); connect scans (-sT)
+#    too (checked on their JSON output);
 #  - the same across host groups (--max-hostgroup), and a grouped plan finishes a group
 #    before starting the next;
 #  - a scan interrupted by SIGINT and resumed with --resume ends with the same port states
@@ -25,6 +26,18 @@ check "shards are disjoint and together complete" \
     sh -c "cat '$W'/shard1 '$W'/shard2 '$W'/shard3 | sort > '$W/union'; sort '$W/all' | cmp -s - '$W/union'"
 check "every shard has a third of the work" \
     sh -c "for s in 1 2 3; do n=\$(wc -l < '$W'/shard\$s); [ \$n -ge 3300 ] && [ \$n -le 3367 ] || exit 1; done"
+
+# -- connect scans shard the same way: the shards' ports are disjoint and together all
+for s in 1 2 3; do
+    in_ns "$PORTREEVE" scan -sT --seed 11 --shard $s/3 -Pn -p 1-300 127.0.0.1-2 -oJ "$W/ct$s.json" >/dev/null || fail=1
+done
+check "-sT shards probe disjoint thirds that together are every (host, port) once" \
+    python3 -c '
+import json, sys
+seen = [(r["ip"], r["port"]) for f in sys.argv[1:] for r in map(json.loads, open(f)) if "port" in r]
+counts = [sum(1 for r in map(json.loads, open(f)) if "port" in r) for f in sys.argv[1:]]
+assert len(seen) == len(set(seen)) == 600, (len(seen), len(set(seen)))
+assert all(190 <= c <= 210 for c in counts), counts' "$W"/ct1.json "$W"/ct2.json "$W"/ct3.json
 
 # -- shards across host groups: --max-hostgroup 2 splits the 5 hosts into 3 groups, and the
 #    shards still pick disjoint, complete positions
