@@ -1,13 +1,18 @@
 /* capture.c — see capture.h. */
 #include "detect/capture.h"
 
+#include "detect/pcapmap.h"
 #include "net/neigh.h"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct det_capture {
     pcap_t *p;
@@ -17,6 +22,11 @@ struct det_capture {
     struct det_capture_stats st;
     int ifindex; /* live: the interface, for its neighbour table */
     struct neigh_table neigh;
+    /* a classic pcap file read without a filter: its records straight from a mapping */
+    int mapped, shared; /* shared: the mapping belongs to another reader (det_capture_again) */
+    void *mbase;
+    size_t mlen;
+    struct pcapmap map;
 };
 
 #ifndef DLT_LINUX_SLL2
@@ -191,6 +201,27 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
+/* Maps a classic pcap file for pcapmap.h (the frames are then read from the mapping, no
+ * copy); any other file, or a failure, leaves c to libpcap. The file must not shrink while
+ * it is read (a mapping past its end faults). */
+static void map_file(struct det_capture *c, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED && pcapmap_init(&c->map, m, (size_t)st.st_size) == 0) {
+            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            c->mapped = 1, c->mbase = m, c->mlen = (size_t)st.st_size;
+        } else if (m != MAP_FAILED) {
+            munmap(m, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+}
+
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e)
 {
@@ -205,7 +236,28 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
             return pr_errf(e, "%s", err);
         return pr_errf(e, "%s: %s", path, err);
     }
-    return finish_open(c, filter, out, e);
+    if (finish_open(c, filter, out, e) < 0)
+        return -1;
+    if (!filter)
+        map_file(c, path);
+    return 0;
+}
+
+int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
+                      struct det_capture **out, struct pr_error *e)
+{
+    if (!c->mapped)
+        return det_capture_open_file(path, filter, out, e);
+    struct det_capture *n = pr_calloc(1, sizeof *n);
+    memcpy(n->name, c->name, sizeof n->name);
+    n->dlt = c->dlt;
+    n->mapped = n->shared = 1;
+    if (pcapmap_init(&n->map, c->mbase, c->mlen) < 0) { /* (c's mapping passed already) */
+        free(n);
+        return pr_errf(e, "%s: cannot read it again", c->name), -1;
+    }
+    *out = n;
+    return 0;
 }
 
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
@@ -245,6 +297,18 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
 
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e)
 {
+    if (c->mapped) {
+        char err[128];
+        int r = pcapmap_next(&c->map, &fr->data, &fr->len, &fr->ts_us, err, sizeof err);
+        if (r < 0)
+            return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
+                           (unsigned long long)c->st.frames, err);
+        if (r == 2)
+            return 2;
+        c->st.frames++;
+        fr->dlt = c->dlt;
+        return 1;
+    }
     int waited = 0;
     for (;;) {
         struct pcap_pkthdr *h;
@@ -273,8 +337,15 @@ int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct p
     }
 }
 
-void det_capture_count(struct det_capture *c, uint64_t undecodable, uint64_t badsum)
+int det_capture_frames_stay(const struct det_capture *c)
 {
+    return c->mapped;
+}
+
+void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,
+                       uint64_t badsum)
+{
+    c->st.frames += frames;
     c->st.undecodable += undecodable;
     c->st.badsum += badsum;
 }
@@ -289,7 +360,7 @@ int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_erro
         int dr = det_decode_event(fr.dlt, fr.data, fr.len, fr.ts_us, ev);
         if (dr == 0)
             return 1;
-        det_capture_count(c, dr != -2, dr == -2);
+        det_capture_count(c, 0, dr != -2, dr == -2);
     }
 }
 
@@ -328,6 +399,8 @@ void det_capture_close(struct det_capture *c)
         return;
     if (c->p)
         pcap_close(c->p);
+    if (c->mapped && !c->shared)
+        munmap(c->mbase, c->mlen);
     neigh_free(&c->neigh);
     free(c);
 }

@@ -29,6 +29,7 @@
 #include "detect/event.h"
 #include "detect/passive.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,15 +65,30 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
+/* -r: no dispatcher; every worker reads the file of cap itself (det_capture_again: cap's
+ * mapping shared, or path opened again with the BPF filter or NULL; cap outlives w),
+ * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
+ * agree), and decodes and processes only the frames of its own keys; each worker's clock
+ * follows the file's times. Opens the file once per worker: call after det_workers_open
+ * and before the privilege drop and det_workers_start; then call no det_workers_event,
+ * _frame or _tick. Reading ends early once *stop is set. 0, or -1 with e. */
+int det_workers_read_file(struct det_workers *w, const struct det_capture *cap, const char *path,
+                          const char *filter, const volatile sig_atomic_t *stop,
+                          struct pr_error *e);
+/* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
+ * and the frame when reading it failed (a truncated or corrupt file), else 0. */
+int det_workers_read_error(const struct det_workers *w, struct pr_error *e);
 /* Hands one event to its worker (waits while that worker's ring is full). */
 void det_workers_event(struct det_workers *w, const struct det_event *ev);
 /* Hands one frame to its worker, which decodes it (capture.h det_decode_event); the frames
  * the key cannot be read from quickly (not Ethernet and IPv4, fragments, long frames) are
  * decoded here and handed over as events. */
 void det_workers_frame(struct det_workers *w, const struct det_frame *fr);
-/* The frames that could not be used (undecodable, wrong checksum), for the capture's
- * statistics (after det_workers_finish). */
-void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum);
+/* The frames the workers read themselves (det_workers_read_file; else 0) and those that
+ * could not be used (undecodable, wrong checksum), for the capture's statistics (after
+ * det_workers_finish). */
+void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t *undecodable,
+                        uint64_t *badsum);
 /* Live, nothing read: every worker's time moves to now_us and queued events are handed over. */
 void det_workers_tick(struct det_workers *w, uint64_t now_us);
 /* End of input: each worker finishes its engine (det_engine_finish); waits for all. */

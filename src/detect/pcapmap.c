@@ -1,0 +1,75 @@
+/* pcapmap.c — see pcapmap.h. */
+#include "detect/pcapmap.h"
+
+#include <stdio.h>
+
+#define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
+#define HDR_LEN 24u
+#define REC_LEN 16u
+
+static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
+{
+    if (pm->swapped)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
+{
+    if (len < HDR_LEN)
+        return -1;
+    /* the magic as written in little-endian order: which byte order and time unit */
+    uint32_t magic =
+        (uint32_t)data[3] << 24 | (uint32_t)data[2] << 16 | (uint32_t)data[1] << 8 | data[0];
+    *pm = (struct pcapmap){.data = data, .len = len, .off = HDR_LEN};
+    if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+        pm->swapped = 0;
+    else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+        pm->swapped = 1;
+    else
+        return -1;
+    pm->nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+    uint16_t major =
+        pm->swapped ? (uint16_t)(data[4] << 8 | data[5]) : (uint16_t)(data[5] << 8 | data[4]);
+    uint16_t minor =
+        pm->swapped ? (uint16_t)(data[6] << 8 | data[7]) : (uint16_t)(data[7] << 8 | data[6]);
+    if (major != 2 || minor != 4) /* older versions swapped fields: libpcap knows them */
+        return -1;
+    pm->snap = rd32(pm, data + 16);
+    if (pm->snap == 0 || pm->snap > PCAPMAP_MAX_CAPLEN)
+        pm->snap = PCAPMAP_MAX_CAPLEN;
+    pm->linktype = rd32(pm, data + 20) & 0x03ffffffu; /* (the upper bits: FCS length) */
+    return 0;
+}
+
+int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us,
+                 char *err, size_t errlen)
+{
+    size_t left = pm->len - pm->off;
+    if (left == 0)
+        return 2;
+    if (left < REC_LEN) {
+        snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
+                 REC_LEN, left);
+        return -1;
+    }
+    const uint8_t *r = pm->data + pm->off;
+    uint32_t sec = rd32(pm, r), frac = rd32(pm, r + 4), cap = rd32(pm, r + 8);
+    if (cap > PCAPMAP_MAX_CAPLEN) {
+        snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum of %u", cap,
+                 PCAPMAP_MAX_CAPLEN);
+        return -1;
+    }
+    left -= REC_LEN;
+    if (cap > left) {
+        snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
+                 cap, left);
+        return -1;
+    }
+    *frame = r + REC_LEN;
+    *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
+    *ts_us = (uint64_t)sec * 1000000u + (pm->nano ? frac / 1000u : frac);
+    pm->off += REC_LEN + cap;
+    pm->frames++;
+    return 1;
+}
