@@ -25,7 +25,7 @@ struct det_capture {
     /* a classic pcap file read without a filter: its records straight from a mapping */
     int mapped, shared; /* shared: the mapping belongs to another reader (det_capture_again) */
     void *mbase;
-    size_t mlen;
+    size_t mlen, released; /* the mapping's pages before released are dropped (the RSS) */
     struct pcapmap map;
 };
 
@@ -201,11 +201,15 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
-/* Maps a classic pcap file for pcapmap.h (the frames are then read from the mapping, no
- * copy); any other file, or a failure, leaves c to libpcap. The file must not shrink while
- * it is read (a mapping past its end faults). */
-static void map_file(struct det_capture *c, const char *path)
+/* A mapped file's pages are dropped from the RSS in steps of this many bytes once read (a
+ * page still needed after that, by a reader looking ahead or a slower worker sharing the
+ * mapping, is read again from the page cache). */
+#define MAP_RELEASE ((size_t)1 << 20)
+
+void det_capture_map(struct det_capture *c, const char *path, const char *filter)
 {
+    if (c->live || c->mapped || filter || c->st.frames)
+        return;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
@@ -213,7 +217,6 @@ static void map_file(struct det_capture *c, const char *path)
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED && pcapmap_init(&c->map, m, (size_t)st.st_size) == 0) {
-            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
             c->mapped = 1, c->mbase = m, c->mlen = (size_t)st.st_size;
         } else if (m != MAP_FAILED) {
             munmap(m, (size_t)st.st_size);
@@ -236,11 +239,7 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
             return pr_errf(e, "%s", err);
         return pr_errf(e, "%s: %s", path, err);
     }
-    if (finish_open(c, filter, out, e) < 0)
-        return -1;
-    if (!filter)
-        map_file(c, path);
-    return 0;
+    return finish_open(c, filter, out, e);
 }
 
 int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
@@ -252,6 +251,7 @@ int det_capture_again(const struct det_capture *c, const char *path, const char 
     memcpy(n->name, c->name, sizeof n->name);
     n->dlt = c->dlt;
     n->mapped = n->shared = 1;
+    n->mbase = c->mbase;
     if (pcapmap_init(&n->map, c->mbase, c->mlen) < 0) { /* (c's mapping passed already) */
         free(n);
         return pr_errf(e, "%s: cannot read it again", c->name), -1;
@@ -307,6 +307,11 @@ int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct p
             return 2;
         c->st.frames++;
         fr->dlt = c->dlt;
+        if (c->map.off - c->released >= MAP_RELEASE) { /* read pages leave the RSS */
+            size_t upto = c->map.off & ~(size_t)(MAP_RELEASE - 1);
+            madvise((uint8_t *)c->mbase + c->released, upto - c->released, MADV_DONTNEED);
+            c->released = upto;
+        }
         return 1;
     }
     int waited = 0;

@@ -28,6 +28,12 @@ struct det_capture_stats {
 /* Opens a capture file (pcap or pcapng); filter may be NULL. */
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e);
+/* A capture file c just opened (path) without a filter: when it is a classic pcap file, its
+ * frames are read from then on straight from a mapping of the file (pcapmap.h: no copy, and
+ * frames stay valid until c is closed), else c stays with libpcap. For readers that look
+ * ahead and share the file (--workers). The file must not shrink while it is read (a
+ * mapping past its end faults). */
+void det_capture_map(struct det_capture *c, const char *path, const char *filter);
 /* Another reader of c's file (path and filter as c was opened with), from its start: one
  * that shares c's mapping when c is mapped (close it before c), else the file opened
  * again. 0 with *out, or -1 with e. */

@@ -953,10 +953,11 @@ static void worker_read(struct worker *k)
     k->read_failed = !*k->w->stop && r < 0;
 }
 
-int det_workers_read_file(struct det_workers *w, const struct det_capture *cap, const char *path,
+int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
                           const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
 {
     w->stop = stop;
+    det_capture_map(cap, path, filter);
     for (unsigned i = 0; i < w->n; i++) {
         struct worker *k = &w->wk[i];
         if (det_capture_again(cap, path, filter, &k->cap, e) < 0)

@@ -65,14 +65,15 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
-/* -r: no dispatcher; every worker reads the file of cap itself (det_capture_again: cap's
- * mapping shared, or path opened again with the BPF filter or NULL; cap outlives w),
+/* -r: no dispatcher; every worker reads the file of cap itself (det_capture_map and
+ * det_capture_again: cap's mapping shared, or path opened again with the BPF filter or
+ * NULL; cap, not read by the caller, outlives w),
  * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
  * agree), and decodes and processes only the frames of its own keys; each worker's clock
  * follows the file's times. Opens the file once per worker: call after det_workers_open
  * and before the privilege drop and det_workers_start; then call no det_workers_event,
  * _frame or _tick. Reading ends early once *stop is set. 0, or -1 with e. */
-int det_workers_read_file(struct det_workers *w, const struct det_capture *cap, const char *path,
+int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
                           const char *filter, const volatile sig_atomic_t *stop,
                           struct pr_error *e);
 /* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
