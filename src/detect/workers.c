@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -271,11 +272,13 @@ struct msg {
     };
 };
 
-/* An alert waiting for the merge point (with the scan's ports when it has them). */
+/* An alert waiting for the merge point (with the scan's ports when it has them, and its
+ * OS name: the worker's passive cache rewrites the buffer a->src_os points to). */
 struct queued {
     struct det_alert a;
     int has_bits;
     uint8_t bits[DET_ALERT_PORT_BITS / 8];
+    char os[160];
 };
 
 struct worker {
@@ -388,6 +391,7 @@ struct mscan {
     uint32_t scan_id, campaign_id; /* the worker's scan id; the merge point's campaign */
     uint32_t nbits;                /* ports in bits */
     struct det_alert last;         /* its last line (a campaign's first names it again) */
+    char os[160];                  /* what last.src_os points to */
     uint8_t bits[DET_ALERT_PORT_BITS / 8];
 };
 
@@ -489,6 +493,8 @@ static uint32_t renumber(uint32_t id, const struct worker *k)
 static void merge_line(struct det_workers *w, struct worker *k, struct queued *q)
 {
     struct det_alert c = q->a;
+    if (c.src_os)
+        c.src_os = q->os;
     c.scan_id = renumber(q->a.scan_id, k);
     c.incident_id = renumber(q->a.incident_id, k);
     c.port_bits = NULL;
@@ -503,6 +509,8 @@ static void merge_line(struct det_workers *w, struct worker *k, struct queued *q
         if (m->campaign_id)
             fill_campaign(w, m, &c);
         m->last = c;
+        if (c.src_os) /* (the queue's copy is gone once merged) */
+            m->last.src_os = memcpy(m->os, q->os, sizeof m->os);
         m->pending = 0;
         if (c.kind == DET_ALERT_END)
             m->used = 0;
@@ -577,6 +585,8 @@ static int merge_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
     q->has_bits = a->port_bits != NULL;
     if (q->has_bits)
         memcpy(q->bits, a->port_bits, sizeof q->bits);
+    if (a->src_os)
+        snprintf(q->os, sizeof q->os, "%s", a->src_os);
     pthread_mutex_unlock(&k->w->lock);
     return 0;
 }
