@@ -68,7 +68,11 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
     }
     *frame = r + REC_LEN;
     *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
-    *ts_us = (uint64_t)sec * 1000000u + (pm->nano ? frac / 1000u : frac);
+    /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
+     * (sf-pcap.c swaps the widened value) */
+    int64_t s = pm->swapped ? (int64_t)sec : (int32_t)sec;
+    int64_t f = pm->swapped ? (int64_t)frac : (int32_t)frac;
+    *ts_us = (uint64_t)s * 1000000u + (uint64_t)(pm->nano ? f / 1000 : f);
     pm->off += REC_LEN + cap;
     pm->frames++;
     return 1;
