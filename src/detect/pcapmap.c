@@ -2,9 +2,11 @@
 #include "detect/pcapmap.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
 #define HDR_LEN 24u
+#define HOST_BE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 #define REC_LEN 16u
 
 static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
@@ -54,7 +56,14 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
         return -1;
     }
     const uint8_t *r = pm->data + pm->off;
-    uint32_t sec = rd32(pm, r), frac = rd32(pm, r + 4), cap = rd32(pm, r + 8);
+    uint32_t sec, frac, cap;
+    if (pm->swapped == HOST_BE) { /* the file in our byte order */
+        memcpy(&sec, r, 4);
+        memcpy(&frac, r + 4, 4);
+        memcpy(&cap, r + 8, 4);
+    } else {
+        sec = rd32(pm, r), frac = rd32(pm, r + 4), cap = rd32(pm, r + 8);
+    }
     if (cap > PCAPMAP_MAX_CAPLEN) {
         snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum of %u", cap,
                  PCAPMAP_MAX_CAPLEN);
@@ -70,8 +79,8 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
     *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
     /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
      * (sf-pcap.c swaps the widened value) */
-    int64_t s = pm->swapped ? (int64_t)sec : (int32_t)sec;
-    int64_t f = pm->swapped ? (int64_t)frac : (int32_t)frac;
+    int64_t s = pm->swapped != HOST_BE ? (int64_t)sec : (int32_t)sec;
+    int64_t f = pm->swapped != HOST_BE ? (int64_t)frac : (int32_t)frac;
     *ts_us = (uint64_t)s * 1000000u + (uint64_t)(pm->nano ? f / 1000 : f);
     pm->off += REC_LEN + cap;
     pm->frames++;

@@ -15,7 +15,7 @@
 struct pcapmap {
     const uint8_t *data; /* the whole file */
     size_t len, off;     /* off: the next record */
-    int swapped, nano;   /* byte order other than ours; nanosecond times */
+    int swapped, nano;   /* big-endian; nanosecond times */
     uint32_t snap;       /* frames are cut to this */
     uint32_t linktype;
     uint64_t frames; /* records read */

@@ -1,16 +1,19 @@
 /* workers.h — detect on several cores (`--workers N`): one engine per worker thread, each
  * fed only the packets of its sources, so that no per-source state crosses workers.
  *
- * The dispatcher (the thread that reads the capture: -r or -i) picks the worker of each
- * frame by a keyed hash of the flow's initiator — the address the engine keeps per-source
- * state for (engine.h): the sender of a probe, the receiver of its answer (SYN-ACK, RST,
- * UDP reply, echo reply) and of the ICMP error that quotes it. Which end began a flow is
- * remembered in a bounded, direct-mapped flow map (the first packet seen of a flow names
- * it, as in the engine); a stateless kernel fanout program (PACKET_FANOUT_CBPF) cannot tell
- * a reply RST or ACK from a probe, so live capture uses this dispatcher too. The worker
- * decodes the frame (an IPv4 frame's key is read at fixed offsets; other frames are decoded
- * by the dispatcher). Frames and events reach each worker through a bounded
- * single-producer ring; time (the events' own, or the wall clock when live and quiet) is
+ * Each frame belongs to the worker of a keyed hash of the flow's initiator — the address
+ * the engine keeps per-source state for (engine.h): the sender of a probe, the receiver of
+ * its answer (SYN-ACK, RST, UDP reply, echo reply) and of the ICMP error that quotes it.
+ * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
+ * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
+ * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
+ * for it. -r: there is no dispatcher: every worker reads the whole file (one shared
+ * mapping of a classic pcap file), keys every frame with its own flow map (all maps see
+ * the same frames in the same order, so all workers agree) and decodes only its own; its
+ * clock follows every frame's time. -i: the thread that reads the interface is the
+ * dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a reply
+ * RST or ACK from a probe): frames and events reach each worker through a bounded
+ * single-producer ring, and time (the events' own, or the wall clock when quiet) is
  * broadcast so that every engine sweeps when one engine would.
  *
  * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
