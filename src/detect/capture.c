@@ -295,14 +295,21 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     return finish_open(c, filter, out, e);
 }
 
+/* A mapped file's record that cannot be read, named as libpcap's error would be. */
+static int mapped_error(const struct det_capture *c, struct pr_error *e)
+{
+    char err[128];
+    pcapmap_error(&c->map, err, sizeof err);
+    return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
+                   (unsigned long long)c->st.frames, err);
+}
+
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e)
 {
     if (c->mapped) {
-        char err[128];
-        int r = pcapmap_next(&c->map, &fr->data, &fr->len, &fr->ts_us, err, sizeof err);
+        int r = pcapmap_next(&c->map, &fr->data, &fr->len, &fr->ts_us);
         if (r < 0)
-            return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
-                           (unsigned long long)c->st.frames, err);
+            return mapped_error(c, e);
         if (r == 2)
             return 2;
         c->st.frames++;

@@ -38,44 +38,37 @@ int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
     if (major != 2 || minor != 4) /* older versions swapped fields: libpcap knows them */
         return -1;
     pm->snap = rd32(pm, data + 16);
-    if (pm->snap == 0 || pm->snap > PCAPMAP_MAX_CAPLEN)
+    if ((int32_t)pm->snap <= 0) /* (libpcap keeps any other, even beyond the maximum) */
         pm->snap = PCAPMAP_MAX_CAPLEN;
     pm->linktype = rd32(pm, data + 20) & 0x03ffffffu; /* (the upper bits: FCS length) */
     return 0;
 }
 
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us,
-                 char *err, size_t errlen)
+/* The record at pm->off: 0 with its header fields, or -1 when it cannot be read. */
+static int record(const struct pcapmap *pm, uint32_t *sec, uint32_t *frac, uint32_t *cap)
 {
     size_t left = pm->len - pm->off;
-    if (left == 0)
-        return 2;
-    if (left < REC_LEN) {
-        snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
-                 REC_LEN, left);
+    if (left < REC_LEN)
         return -1;
-    }
     const uint8_t *r = pm->data + pm->off;
-    uint32_t sec, frac, cap;
     if (pm->swapped == HOST_BE) { /* the file in our byte order */
-        memcpy(&sec, r, 4);
-        memcpy(&frac, r + 4, 4);
-        memcpy(&cap, r + 8, 4);
+        memcpy(sec, r, 4);
+        memcpy(frac, r + 4, 4);
+        memcpy(cap, r + 8, 4);
     } else {
-        sec = rd32(pm, r), frac = rd32(pm, r + 4), cap = rd32(pm, r + 8);
+        *sec = rd32(pm, r), *frac = rd32(pm, r + 4), *cap = rd32(pm, r + 8);
     }
-    if (cap > PCAPMAP_MAX_CAPLEN) {
-        snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum of %u", cap,
-                 PCAPMAP_MAX_CAPLEN);
+    return *cap > PCAPMAP_MAX_CAPLEN || *cap > left - REC_LEN ? -1 : 0;
+}
+
+int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
+{
+    uint32_t sec, frac, cap;
+    if (pm->off == pm->len)
+        return 2;
+    if (record(pm, &sec, &frac, &cap) < 0)
         return -1;
-    }
-    left -= REC_LEN;
-    if (cap > left) {
-        snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
-                 cap, left);
-        return -1;
-    }
-    *frame = r + REC_LEN;
+    *frame = pm->data + pm->off + REC_LEN;
     *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
     /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
      * (sf-pcap.c swaps the widened value) */
@@ -85,4 +78,23 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
     pm->off += REC_LEN + cap;
     pm->frames++;
     return 1;
+}
+
+void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen)
+{
+    uint32_t sec, frac, cap;
+    size_t left = pm->len - pm->off;
+    if (left < REC_LEN)
+        snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
+                 REC_LEN, left);
+    else if (record(pm, &sec, &frac, &cap) == 0)
+        snprintf(err, errlen, "no error");
+    else if (cap > PCAPMAP_MAX_CAPLEN)
+        snprintf(err, errlen,
+                 cap > pm->snap ? "invalid packet capture length %u, bigger than snaplen of %u"
+                                : "invalid packet capture length %u, bigger than maximum of %u",
+                 cap, cap > pm->snap ? pm->snap : PCAPMAP_MAX_CAPLEN);
+    else /* (libpcap reads a longer frame's snapshot first, then the rest) */
+        snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
+                 cap > pm->snap && left - REC_LEN < pm->snap ? pm->snap : cap, left - REC_LEN);
 }

@@ -27,9 +27,11 @@ struct pcapmap {
 int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len);
 
 /* The next record: 1 with *frame (pointing into data), *caplen and *ts_us (microseconds)
- * set; 2 at the end of the file; -1 with err (errlen bytes) saying what is wrong with the
- * record after the pm->frames read so far (a truncated file, a length beyond 262,144). */
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us,
-                 char *err, size_t errlen);
+ * set; 2 at the end of the file; -1 when the record after the pm->frames read so far is
+ * wrong (pcapmap_error says how), and again at each call. */
+int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us);
+/* What is wrong with the record pcapmap_next refused, in err (errlen bytes): a truncated
+ * file, a length beyond 262,144, in libpcap's words. */
+void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen);
 
 #endif

@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *got;
         uint32_t caplen;
         uint64_t ts;
-        char why[128];
-        int m = pcapmap_next(&pm, &got, &caplen, &ts, why, sizeof why);
+        char why[128] = "";
+        int m = pcapmap_next(&pm, &got, &caplen, &ts);
         if (r == 1) {
             if (m != 1 || caplen != h->caplen || memcmp(got, want, caplen) ||
                 ts != (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)
@@ -57,7 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             break;
         } else {
-            if (m != -1 || !why[0])
+            if (m != -1)
+                abort();
+            pcapmap_error(&pm, why, sizeof why); /* libpcap's words */
+            if (strcmp(why, pcap_geterr(p)))
                 abort();
             break;
         }
