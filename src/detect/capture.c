@@ -295,6 +295,8 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     return finish_open(c, filter, out, e);
 }
 
+static int pcap_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
+
 /* A mapped file's record that cannot be read, named as libpcap's error would be. */
 static int mapped_error(const struct det_capture *c, struct pr_error *e)
 {
@@ -321,6 +323,13 @@ int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct p
         }
         return 1;
     }
+    return pcap_frame(c, fr, e);
+}
+
+/* det_capture_next_frame through libpcap (apart: the mapped path stays lean). */
+static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct det_frame *fr,
+                                                struct pr_error *e)
+{
     int waited = 0;
     for (;;) {
         struct pcap_pkthdr *h;

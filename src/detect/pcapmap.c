@@ -45,7 +45,8 @@ int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
 }
 
 /* The record at pm->off: 0 with its header fields, or -1 when it cannot be read. */
-static int record(const struct pcapmap *pm, uint32_t *sec, uint32_t *frac, uint32_t *cap)
+static inline __attribute__((always_inline)) int record(const struct pcapmap *pm, uint32_t *sec,
+                                                        uint32_t *frac, uint32_t *cap)
 {
     size_t left = pm->len - pm->off;
     if (left < REC_LEN)

@@ -123,7 +123,8 @@ static void pkey_of_event(const struct det_event *ev, struct pkey *k)
 enum { KEY_SRC, KEY_DST, KEY_INNER };
 
 /* The worker (0..n-1) of a key address. */
-static unsigned addr_worker(const struct det_flowmap *m, const struct pr_addr *a, unsigned n)
+static inline __attribute__((always_inline)) unsigned
+addr_worker(const struct det_flowmap *m, const struct pr_addr *a, unsigned n)
 {
     uint64_t h;
     if (a->family != AF_INET6) { /* addr_hash's, inline: twice for most frames */
