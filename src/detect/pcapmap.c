@@ -65,7 +65,22 @@ static inline __attribute__((always_inline)) int record(const struct pcapmap *pm
 int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
 {
     uint32_t sec, frac, cap;
-    if (pm->off == pm->len)
+    size_t left = pm->len - pm->off;
+    if (pm->swapped == HOST_BE && !pm->nano && left >= REC_LEN) { /* the usual file */
+        const uint8_t *r = pm->data + pm->off;
+        memcpy(&cap, r + 8, 4);
+        if (cap <= pm->snap && cap <= left - REC_LEN) {
+            memcpy(&sec, r, 4);
+            memcpy(&frac, r + 4, 4);
+            *frame = r + REC_LEN;
+            *caplen = cap;
+            *ts_us = (uint64_t)(int64_t)(int32_t)sec * 1000000u + (uint64_t)(int64_t)(int32_t)frac;
+            pm->off += REC_LEN + cap;
+            pm->frames++;
+            return 1;
+        }
+    }
+    if (left == 0)
         return 2;
     if (record(pm, &sec, &frac, &cap) < 0)
         return -1;
