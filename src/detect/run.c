@@ -409,8 +409,8 @@ int det_run(const struct det_options *o)
         }
         int idle = 0;
         if (pstate == NEED) {
-            struct det_frame fr; /* --workers: frames go to the workers as they come (the
-                                    only input), decoded there */
+            struct det_frame fr; /* -i --workers: frames go to the workers as they come
+                                    (the only input), decoded there */
             int r = wk    ? det_capture_next_frame(cap, &fr, &e)
                     : cap ? det_capture_next(cap, &ev, &e)
                           : det_fwsrc_next(fw, &ev, &e);
