@@ -2,7 +2,8 @@
 # detect_bench.sh — packets per second and peak RSS of `portreeve detect -r` on a large
 # generated capture (issue 4's goal: >= 3 M packets/s per core).
 #
-#   bench/detect_bench.sh [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--record]
+#   bench/detect_bench.sh [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--instr]
+#                         [--record]
 #
 # --ndr: with the home network's inventory and baselines on (--home-net 198.18.0.0/15
 # --assets --learn 1s --baseline: the first second of the capture is learning, the rest is
@@ -11,6 +12,13 @@
 # "Workers"), the runs interleaved; reports both and the ratio of their packets/s (issue 18's
 # goal: >= 1.7 with 2 workers on 2 cores) and checks that both wrote the same alerts (times
 # and ids left out).
+# --instr (with --workers N): instructions instead of time, which a loaded machine does not
+# change: each run once under valgrind's callgrind, one count per thread; reports the
+# instructions per frame of one engine (its thread less the start-up, which the main thread
+# of the --workers N run measures) and of the busiest worker (its thread: the key of every
+# frame, the engine for its own frames and its start, tables committed), and their ratio —
+# the speed-up on N idle cores if memory stalls scale alike. Use --packets 300000 or so
+# (callgrind runs some 50 times slower).
 # --flood: 98% of the packets are SYNs from new spoofed sources instead of 2% (every packet
 # costs the engine a source and a flow: the engine's share of the work is larger).
 #
@@ -23,7 +31,7 @@
 # for this comparison, so the figure stands alone against the goal.
 set -u
 cd "$(dirname "$0")/.."
-PACKETS=5000000 REPEATS=3 RECORD=0 NDR=0 WORKERS=0 SPOOF=0.02
+PACKETS=5000000 REPEATS=3 RECORD=0 NDR=0 WORKERS=0 SPOOF=0.02 INSTR=0
 while [ $# -gt 0 ]; do
     case $1 in
     --packets) PACKETS=$2; shift 2 ;;
@@ -32,7 +40,8 @@ while [ $# -gt 0 ]; do
     --ndr) NDR=1; shift ;;
     --workers) WORKERS=$2; shift 2 ;;
     --flood) SPOOF=0.98; shift ;;
-    *) echo "usage: $0 [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--record]" >&2; exit 2 ;;
+    --instr) INSTR=1; shift ;;
+    *) echo "usage: $0 [--packets N] [--repeats N] [--ndr] [--workers N] [--flood] [--instr] [--record]" >&2; exit 2 ;;
     esac
 done
 # record TITLE OPTIONS REPORT: appends a section to bench/RESULTS.md
@@ -99,6 +108,44 @@ with open(path, "wb") as f:
         sec = int(t); us = int((t - sec) * 1e6)
         f.write(struct.pack("<IIII", sec, us, len(fr), len(fr)) + fr)
 PY
+if [ "$INSTR" = 1 ]; then
+    [ "$WORKERS" -gt 1 ] || { echo "--instr needs --workers N (N >= 2)" >&2; exit 2; }
+    command -v valgrind >/dev/null || { echo "--instr needs valgrind" >&2; exit 2; }
+    chmod 755 "$W" && chmod 644 "$CAP" && mkdir -m 1777 "$W/cg" # read and written as the run user
+    for n in 1 "$WORKERS"; do
+        valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$W/cg/w$n" \
+            "$BIN" detect -r "$CAP" -q --no-sandbox --workers "$n" --alerts "$W/w$n.json" \
+            >"$W/w$n.out" 2>"$W/w$n.err" || { cat "$W/w$n.err" >&2; exit 1; }
+    done
+    total() { sed -n 's/^totals: //p' "$1"; }
+    one=$(total "$W/cg/w1-01")
+    start=$(total "$W/cg/w$WORKERS-01")
+    busiest=0 commit=0
+    for f in "$W/cg/w$WORKERS"-0[2-9] "$W/cg/w$WORKERS"-[1-9][0-9]; do
+        [ -f "$f" ] || continue
+        t=$(total "$f")
+        [ "$t" -gt "$busiest" ] || continue
+        busiest=$t # and what committing its tables at its start cost (det_engine_prefault)
+        commit=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+            awk '/engine.c:det_engine_prefault/ { gsub(",", "", $1); print $1; exit }')
+    done
+    strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,//' "$1" | sort; }
+    same=no
+    cmp -s <(strip "$W/w1.json") <(strip "$W/w$WORKERS.json") && same=yes
+    report=$(
+        echo "detect -r on $PACKETS packets ($(du -h "$CAP" | cut -f1) pcap$([ "$SPOOF" = 0.02 ] || echo ", --flood: $SPOOF spoofed")), instructions (callgrind, one run each):"
+        awk -v p="$PACKETS" -v one="$one" -v st="$start" -v b="$busiest" -v c="${commit:-0}" -v n="$WORKERS" 'BEGIN {
+            printf "  --workers 1: %.0f instructions per frame (%d M, less %d M of start-up)\n", (one - st) / p, one / 1e6, st / 1e6
+            printf "  --workers %d: the busiest worker %.0f instructions per frame (%d M; %.0f less its tables committed at start, %d M)\n", n, b / p, b / 1e6, (b - c) / p, c / 1e6
+            printf "  ratio %.2fx, %.2fx without the commit (goal >= 1.7x with 2 workers on 2 cores)\n", (one - st) / b, (one - st) / (b - c) }'
+        echo "  the same alerts (times and ids left out): $same ($(wc -l <"$W/w1.json") lines)"
+    )
+    echo "$report"
+    [ "$RECORD" = 1 ] && record "detect -r --workers $WORKERS, instructions" \
+        "--workers $WORKERS$([ "$SPOOF" = 0.02 ] || echo " --flood") --instr" "$report"
+    [ "$same" = yes ]
+    exit
+fi
 if [ "$WORKERS" -gt 0 ]; then
     [ "$NDR" = 0 ] || { echo "--workers and --ndr do not go together (yet)" >&2; exit 2; }
     # wall time of each run, alternating 1 and N workers so that both see the same load

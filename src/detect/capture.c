@@ -1,13 +1,18 @@
 /* capture.c — see capture.h. */
 #include "detect/capture.h"
 
+#include "detect/pcapmap.h"
 #include "net/neigh.h"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct det_capture {
     pcap_t *p;
@@ -17,6 +22,11 @@ struct det_capture {
     struct det_capture_stats st;
     int ifindex; /* live: the interface, for its neighbour table */
     struct neigh_table neigh;
+    /* a classic pcap file read without a filter: its records straight from a mapping */
+    int mapped, shared; /* shared: the mapping belongs to another reader (det_capture_again) */
+    void *mbase;
+    size_t mlen, released; /* the mapping's pages before released are dropped (the RSS) */
+    struct pcapmap map;
 };
 
 #ifndef DLT_LINUX_SLL2
@@ -191,6 +201,30 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
+/* A mapped file's pages are dropped from the RSS in steps of this many bytes once read (a
+ * page still needed after that, by a reader looking ahead or a slower worker sharing the
+ * mapping, is read again from the page cache). */
+#define MAP_RELEASE ((size_t)1 << 20)
+
+void det_capture_map(struct det_capture *c, const char *path, const char *filter)
+{
+    if (c->live || c->mapped || filter || c->st.frames)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED && pcapmap_init(&c->map, m, (size_t)st.st_size) == 0) {
+            c->mapped = 1, c->mbase = m, c->mlen = (size_t)st.st_size;
+        } else if (m != MAP_FAILED) {
+            munmap(m, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+}
+
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e)
 {
@@ -206,6 +240,24 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
         return pr_errf(e, "%s: %s", path, err);
     }
     return finish_open(c, filter, out, e);
+}
+
+int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
+                      struct det_capture **out, struct pr_error *e)
+{
+    if (!c->mapped)
+        return det_capture_open_file(path, filter, out, e);
+    struct det_capture *n = pr_calloc(1, sizeof *n);
+    memcpy(n->name, c->name, sizeof n->name);
+    n->dlt = c->dlt;
+    n->mapped = n->shared = 1;
+    n->mbase = c->mbase;
+    if (pcapmap_init(&n->map, c->mbase, c->mlen) < 0) { /* (c's mapping passed already) */
+        free(n);
+        return pr_errf(e, "%s: cannot read it again", c->name), -1;
+    }
+    *out = n;
+    return 0;
 }
 
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
@@ -243,7 +295,40 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
     return finish_open(c, filter, out, e);
 }
 
+static int pcap_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
+
+/* A mapped file's record that cannot be read, named as libpcap's error would be. */
+static int mapped_error(const struct det_capture *c, struct pr_error *e)
+{
+    char err[128];
+    pcapmap_error(&c->map, err, sizeof err);
+    return pr_errf(e, "%s: read error after %llu frames: %s", c->name,
+                   (unsigned long long)c->st.frames, err);
+}
+
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e)
+{
+    if (c->mapped) {
+        int r = pcapmap_next(&c->map, &fr->data, &fr->len, &fr->ts_us);
+        if (r < 0)
+            return mapped_error(c, e);
+        if (r == 2)
+            return 2;
+        c->st.frames++;
+        fr->dlt = c->dlt;
+        if (c->map.off - c->released >= MAP_RELEASE) { /* read pages leave the RSS */
+            size_t upto = c->map.off & ~(size_t)(MAP_RELEASE - 1);
+            madvise((uint8_t *)c->mbase + c->released, upto - c->released, MADV_DONTNEED);
+            c->released = upto;
+        }
+        return 1;
+    }
+    return pcap_frame(c, fr, e);
+}
+
+/* det_capture_next_frame through libpcap (apart: the mapped path stays lean). */
+static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct det_frame *fr,
+                                                struct pr_error *e)
 {
     int waited = 0;
     for (;;) {
@@ -273,8 +358,15 @@ int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct p
     }
 }
 
-void det_capture_count(struct det_capture *c, uint64_t undecodable, uint64_t badsum)
+int det_capture_frames_stay(const struct det_capture *c)
 {
+    return c->mapped;
+}
+
+void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,
+                       uint64_t badsum)
+{
+    c->st.frames += frames;
     c->st.undecodable += undecodable;
     c->st.badsum += badsum;
 }
@@ -289,7 +381,7 @@ int det_capture_next(struct det_capture *c, struct det_event *ev, struct pr_erro
         int dr = det_decode_event(fr.dlt, fr.data, fr.len, fr.ts_us, ev);
         if (dr == 0)
             return 1;
-        det_capture_count(c, dr != -2, dr == -2);
+        det_capture_count(c, 0, dr != -2, dr == -2);
     }
 }
 
@@ -328,6 +420,8 @@ void det_capture_close(struct det_capture *c)
         return;
     if (c->p)
         pcap_close(c->p);
+    if (c->mapped && !c->shared)
+        munmap(c->mbase, c->mlen);
     neigh_free(&c->neigh);
     free(c);
 }

@@ -28,6 +28,17 @@ struct det_capture_stats {
 /* Opens a capture file (pcap or pcapng); filter may be NULL. */
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e);
+/* A capture file c just opened (path) without a filter: when it is a classic pcap file, its
+ * frames are read from then on straight from a mapping of the file (pcapmap.h: no copy, and
+ * frames stay valid until c is closed), else c stays with libpcap. For readers that look
+ * ahead and share the file (--workers). The file must not shrink while it is read (a
+ * mapping past its end faults). */
+void det_capture_map(struct det_capture *c, const char *path, const char *filter);
+/* Another reader of c's file (path and filter as c was opened with), from its start: one
+ * that shares c's mapping when c is mapped (close it before c), else the file opened
+ * again. 0 with *out, or -1 with e. */
+int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
+                      struct det_capture **out, struct pr_error *e);
 /* Opens a live interface (promiscuous off, immediate mode). */
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
                           struct pr_error *e);
@@ -47,8 +58,13 @@ struct det_frame {
 /* Next frame: 1 with *fr filled, else as det_capture_next (0, 2, -1). Counts the frame;
  * whoever decodes it reports a frame it could not use with det_capture_count. */
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
-/* Adds frames of c that det_decode_event could not use (-1: undecodable, -2: bad checksum). */
-void det_capture_count(struct det_capture *c, uint64_t undecodable, uint64_t badsum);
+/* 1 when a frame's data stays valid until c is closed (a mapped file: a reader may look
+ * ahead), 0 when the next read may reuse it. */
+int det_capture_frames_stay(const struct det_capture *c);
+/* Adds frames of c read elsewhere (--workers reading the file themselves) and frames that
+ * det_decode_event could not use (-1: undecodable, -2: bad checksum). */
+void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,
+                       uint64_t badsum);
 
 void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
 /* The MAC the kernel's neighbour table holds for a on a live Ethernet interface (a

@@ -345,6 +345,8 @@ int det_run(const struct det_options *o)
             cap};
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
+        else if (o->file && det_workers_read_file(wk, cap, o->file, o->filter, &det_stop, &e) < 0)
+            det_workers_free(wk), wk = NULL, det_passive_close(pas), pas = NULL;
     }
     int live = o->iface || o->follow;
     if (!beh && !wk) {
@@ -394,7 +396,7 @@ int det_run(const struct det_options *o)
      * event with the earliest time goes first, so files are merged in time order; an
      * input with nothing new (live, -F) holds nobody back. */
     enum { NEED = 0, HAVE, DONE };
-    int pstate = cap || fw ? NEED : DONE;
+    int pstate = (cap && !(wk && o->file)) || fw ? NEED : DONE; /* -r: the workers read */
     int wstate[DET_MAX_HTTP_LOGS] = {0};
     struct det_event ev;
     struct det_http_req req[DET_MAX_HTTP_LOGS];
@@ -407,8 +409,8 @@ int det_run(const struct det_options *o)
         }
         int idle = 0;
         if (pstate == NEED) {
-            struct det_frame fr; /* --workers: frames go to the workers as they come (the
-                                    only input), decoded there */
+            struct det_frame fr; /* -i --workers: frames go to the workers as they come
+                                    (the only input), decoded there */
             int r = wk    ? det_capture_next_frame(cap, &fr, &e)
                     : cap ? det_capture_next(cap, &ev, &e)
                           : det_fwsrc_next(fw, &ev, &e);
@@ -499,10 +501,14 @@ int det_run(const struct det_options *o)
     size_t wbytes = 0;
     if (wk) {
         det_workers_finish(wk);
+        if (det_workers_read_error(wk, &e) < 0) {
+            fprintf(stderr, "portreeve detect: %s; reporting what was found so far\n", e.msg);
+            rc = DET_EXIT_USAGE;
+        }
         det_workers_stats(wk, &wst, &wbytes);
-        uint64_t undecodable, badsum;
-        det_workers_frames(wk, &undecodable, &badsum);
-        det_capture_count(cap, undecodable, badsum);
+        uint64_t frames, undecodable, badsum;
+        det_workers_frames(wk, &frames, &undecodable, &badsum);
+        det_capture_count(cap, frames, undecodable, badsum);
     } else {
         det_engine_finish(d);
     }

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,82 +94,164 @@ static int multicast(const struct pr_addr *a)
     return a->family == AF_INET6 ? a->a[0] == 0xff : (a->a[0] & 0xf0) == 0xe0 || a->a[0] == 0xff;
 }
 
-/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
-struct flow_ref {
-    const struct pr_addr *key; /* set: no lookup needed */
-    uint64_t h;
-    int src_lo;
+/* What the key needs of a packet: an event's fields (pkey_of_event), or those of an IPv4
+ * frame read at fixed offsets (quick_key), which fills only the 4 bytes of each address
+ * that an IPv4 address uses. */
+struct pkey {
+    uint64_t ts_us;
+    uint8_t packet; /* DET_ORIG_PACKET (else a binding or a LOG line: keyed on its sender) */
+    uint8_t proto, flags, icmp_type, has_inner;
+    uint16_t sport, dport;
+    struct pr_addr src, dst, inner_src;
 };
 
-/* The stateless part of the key (no memory touched but ev); prefetches the flow's slot. */
-static void flow_ref(const struct det_flowmap *m, const struct det_event *ev, struct flow_ref *r)
+static void pkey_of_event(const struct det_event *ev, struct pkey *k)
 {
-    r->key = NULL;
-    if (ev->origin != DET_ORIG_PACKET) {
-        r->key = &ev->src; /* a binding, a LOG line: about its sender */
+    k->ts_us = ev->ts_us;
+    k->packet = ev->origin == DET_ORIG_PACKET;
+    k->proto = ev->proto;
+    k->flags = ev->flags;
+    k->icmp_type = ev->icmp_type;
+    k->has_inner = ev->has_inner;
+    k->sport = ev->sport;
+    k->dport = ev->dport;
+    k->src = ev->src;
+    k->dst = ev->dst;
+    k->inner_src = ev->inner_src;
+}
+
+enum { KEY_SRC, KEY_DST, KEY_INNER };
+
+/* The worker (0..n-1) of a key address. */
+static inline __attribute__((always_inline)) unsigned
+addr_worker(const struct det_flowmap *m, const struct pr_addr *a, unsigned n)
+{
+    uint64_t h;
+    if (a->family != AF_INET6) { /* addr_hash's, inline: twice for most frames */
+        uint32_t v;
+        memcpy(&v, a->a, 4);
+        h = mix(m->k1 ^ v);
+    } else {
+        h = addr_hash(m->k1, a);
+    }
+    return (unsigned)(((h >> 32) * n) >> 32);
+}
+
+/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
+struct flow_ref {
+    int key; /* KEY_*: no lookup needed; -1: the flow's slot says */
+    uint64_t h;
+    int src_lo;
+    int have_w;          /* wsrc, wdst are set */
+    unsigned wsrc, wdst; /* the workers of the two ends */
+};
+
+/* The stateless part of the key (no memory touched but k); prefetches the flow's slot.
+ * n: the number of workers, when only the worker of the key is wanted: a flow whose ends
+ * have one worker needs no slot (its key is taken as its sender, the same worker), so
+ * every worker's map holds the same flows, those between two workers; 0: the key itself. */
+static void flow_ref(const struct det_flowmap *m, const struct pkey *k, unsigned n,
+                     struct flow_ref *r)
+{
+    r->key = -1;
+    r->have_w = 0;
+    if (!k->packet) {
+        r->key = KEY_SRC; /* a binding, a LOG line: about its sender */
         return;
     }
-    if (ev->proto == DET_PROTO_ICMP || ev->proto == DET_PROTO_ICMP6) {
-        int reply = (ev->proto == DET_PROTO_ICMP && (ev->icmp_type == 0 || ev->icmp_type == 14)) ||
-                    (ev->proto == DET_PROTO_ICMP6 && ev->icmp_type == 129);
-        if (det_event_is_unreach(ev)) /* the quoted probe's sender */
-            r->key = ev->has_inner ? &ev->inner_src : &ev->dst;
+    if (k->proto == DET_PROTO_ICMP || k->proto == DET_PROTO_ICMP6) {
+        int reply = (k->proto == DET_PROTO_ICMP && (k->icmp_type == 0 || k->icmp_type == 14)) ||
+                    (k->proto == DET_PROTO_ICMP6 && k->icmp_type == 129);
+        int unreach = k->icmp_type == (k->proto == DET_PROTO_ICMP ? 3 : 1); /* event.h */
+        if (unreach) /* the quoted probe's sender */
+            r->key = k->has_inner ? KEY_INNER : KEY_DST;
         else
-            r->key = reply ? &ev->dst : &ev->src;
+            r->key = reply ? KEY_DST : KEY_SRC;
         return;
+    }
+    if (n) {
+        r->have_w = 1;
+        r->wsrc = addr_worker(m, &k->src, n);
+        r->wdst = addr_worker(m, &k->dst, n);
+        if (r->wsrc == r->wdst) {
+            r->key = KEY_SRC;
+            return;
+        }
     }
     uint16_t sp = 0, dp = 0;
-    if (ev->proto == DET_PROTO_TCP || ev->proto == DET_PROTO_UDP)
-        sp = ev->sport, dp = ev->dport;
-    r->src_lo = ep_cmp(&ev->src, sp, &ev->dst, dp) <= 0;
-    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
-    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
+    if (k->proto == DET_PROTO_TCP || k->proto == DET_PROTO_UDP)
+        sp = k->sport, dp = k->dport;
+    r->src_lo = ep_cmp(&k->src, sp, &k->dst, dp) <= 0;
+    const struct pr_addr *lo = r->src_lo ? &k->src : &k->dst;
+    const struct pr_addr *hi = r->src_lo ? &k->dst : &k->src;
     uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
-    uint64_t h = addr_hash(addr_hash(m->k0, lo), hi);
-    r->h = mix(h ^ m->k1 ^ ((uint64_t)ev->proto << 32 | ports)) | 1;
+    uint64_t h;
+    if (lo->family != AF_INET6) { /* one mix for both IPv4 addresses */
+        uint32_t x, y;
+        memcpy(&x, lo->a, 4);
+        memcpy(&y, hi->a, 4);
+        h = mix(m->k0 ^ ((uint64_t)x << 32 | y));
+    } else {
+        h = addr_hash(addr_hash(m->k0, lo), hi);
+    }
+    r->h = mix(h ^ m->k1 ^ ((uint64_t)k->proto << 32 | ports)) | 1;
     __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
 }
 
-/* The stateful part: the flow's recorded initiator, or a new flow recorded. */
-static const struct pr_addr *flow_key(struct det_flowmap *m, const struct det_event *ev,
-                                      const struct flow_ref *r)
+/* The stateful part: the flow's recorded initiator (KEY_SRC or KEY_DST), or a new flow
+ * recorded. */
+static int flow_key(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r)
 {
-    if (r->key)
+    if (r->key >= 0)
         return r->key;
-    const struct pr_addr *lo = r->src_lo ? &ev->src : &ev->dst;
-    const struct pr_addr *hi = r->src_lo ? &ev->dst : &ev->src;
     struct flow_slot *s = &m->slot[r->h & (FLOWMAP_SIZE - 1)];
-    uint32_t now = (uint32_t)(ev->ts_us / 1000000u);
+    uint32_t now = (uint32_t)(k->ts_us / 1000000u);
     if (s->tag == r->h && now - s->last < FLOW_IDLE_S) {
         s->last = now;
-        return s->lo_init ? lo : hi;
+        return s->lo_init == (uint32_t)r->src_lo ? KEY_SRC : KEY_DST;
     }
     /* a new flow: its first packet's sender began it, as the engine sees it — except an
      * answer to a SYN sent before we looked, and what the engine ignores (a UDP reply
      * from a service port, discovery sent to a group), which begin nothing */
     int init_src = 1;
-    if (ev->proto == DET_PROTO_TCP && (ev->flags & 0x12) == 0x12)
+    if (k->proto == DET_PROTO_TCP && (k->flags & 0x12) == 0x12)
         init_src = 0;
-    else if (ev->proto == DET_PROTO_UDP &&
-             ((ev->sport < 1024 && ev->dport >= 1024) || multicast(&ev->dst)))
-        return &ev->src;
+    else if (k->proto == DET_PROTO_UDP &&
+             ((k->sport < 1024 && k->dport >= 1024) || multicast(&k->dst)))
+        return KEY_SRC;
     s->tag = r->h;
     s->last = now;
     s->lo_init = (uint32_t)(init_src == r->src_lo);
-    return init_src ? &ev->src : &ev->dst;
+    return init_src ? KEY_SRC : KEY_DST;
+}
+
+/* The worker of the packet of k (flow_ref with n workers). */
+static unsigned flow_worker(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r,
+                            unsigned n)
+{
+    int which = flow_key(m, k, r);
+    if (r->have_w && which != KEY_INNER)
+        return which == KEY_SRC ? r->wsrc : r->wdst;
+    return addr_worker(m,
+                       which == KEY_SRC   ? &k->src
+                       : which == KEY_DST ? &k->dst
+                                          : &k->inner_src,
+                       n);
 }
 
 const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_event *ev)
 {
+    struct pkey k;
     struct flow_ref r;
-    flow_ref(m, ev, &r);
-    return flow_key(m, ev, &r);
+    pkey_of_event(ev, &k);
+    flow_ref(m, &k, 0, &r);
+    int which = flow_key(m, &k, &r);
+    return which == KEY_SRC ? &ev->src : which == KEY_DST ? &ev->dst : &ev->inner_src;
 }
 
 unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *key, unsigned n)
 {
-    uint64_t h = addr_hash(m->k1, key);
-    return (unsigned)(((h >> 32) * n) >> 32);
+    return addr_worker(m, key, n);
 }
 
 /* ---------------------------------------------------------------- rings */
@@ -197,11 +280,13 @@ struct msg {
     };
 };
 
-/* An alert waiting for the merge point (with the scan's ports when it has them). */
+/* An alert waiting for the merge point (with the scan's ports when it has them, and its
+ * OS name: the worker's passive cache rewrites the buffer a->src_os points to). */
 struct queued {
     struct det_alert a;
     int has_bits;
     uint8_t bits[DET_ALERT_PORT_BITS / 8];
+    char os[160];
 };
 
 struct worker {
@@ -219,6 +304,13 @@ struct worker {
     pthread_t thread;
     int started;
     uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
+    /* -r (det_workers_read_file): the file, read by this worker itself, its own copy of
+     * the dispatcher's flow map, its clock's ticks, and how its reading ended */
+    struct det_capture *cap;
+    struct det_flowmap *map;
+    uint64_t last_tick_us, next_sweep_us;
+    int read_failed;
+    struct pr_error read_err;
     /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
      * this worker has read its events */
     struct queued *q;
@@ -230,7 +322,7 @@ struct worker {
 #define PIPE 8u
 struct pending {
     struct msg m;
-    struct det_event key; /* MSG_FRAME: what the key needs of the frame (quick_key) */
+    struct pkey key; /* what the key needs of the frame or event */
     struct flow_ref ref;
 };
 
@@ -249,7 +341,8 @@ struct det_workers {
     pthread_mutex_t bind_lock;
     struct det_flowmap *map;
     uint64_t last_tick_us, next_sweep_us;
-    uint64_t undecodable, badsum; /* frames the reader decoded and could not use */
+    uint64_t undecodable, badsum;      /* frames the reader decoded and could not use */
+    const volatile sig_atomic_t *stop; /* -r: reading ends when it is set */
     struct worker *wk;
 };
 
@@ -306,6 +399,7 @@ struct mscan {
     uint32_t scan_id, campaign_id; /* the worker's scan id; the merge point's campaign */
     uint32_t nbits;                /* ports in bits */
     struct det_alert last;         /* its last line (a campaign's first names it again) */
+    char os[160];                  /* what last.src_os points to */
     uint8_t bits[DET_ALERT_PORT_BITS / 8];
 };
 
@@ -407,6 +501,8 @@ static uint32_t renumber(uint32_t id, const struct worker *k)
 static void merge_line(struct det_workers *w, struct worker *k, struct queued *q)
 {
     struct det_alert c = q->a;
+    if (c.src_os)
+        c.src_os = q->os;
     c.scan_id = renumber(q->a.scan_id, k);
     c.incident_id = renumber(q->a.incident_id, k);
     c.port_bits = NULL;
@@ -421,6 +517,8 @@ static void merge_line(struct det_workers *w, struct worker *k, struct queued *q
         if (m->campaign_id)
             fill_campaign(w, m, &c);
         m->last = c;
+        if (c.src_os) /* (the queue's copy is gone once merged) */
+            m->last.src_os = memcpy(m->os, q->os, sizeof m->os);
         m->pending = 0;
         if (c.kind == DET_ALERT_END)
             m->used = 0;
@@ -495,6 +593,8 @@ static int merge_emit(void *ctx, const struct det_alert *a, struct pr_error *e)
     q->has_bits = a->port_bits != NULL;
     if (q->has_bits)
         memcpy(q->bits, a->port_bits, sizeof q->bits);
+    if (a->src_os)
+        snprintf(q->os, sizeof q->os, "%s", a->src_os);
     pthread_mutex_unlock(&k->w->lock);
     return 0;
 }
@@ -508,10 +608,33 @@ static const struct det_sink_ops merge_ops = {"merge", merge_emit, merge_close, 
 
 /* ---------------------------------------------------------------- workers */
 
+/* Decodes one of worker k's frames and hands it to k's engine, or counts it as unused. */
+static void worker_frame(struct worker *k, int dlt, const uint8_t *f, size_t len, uint64_t ts_us)
+{
+    struct det_event ev;
+    int dr = det_decode_event(dlt, f, len, ts_us, &ev);
+    if (dr == 0) {
+        det_passive_event(k->pas, &ev);
+        det_engine_event(k->eng, &ev);
+    } else if (dr == -2) {
+        k->badsum++;
+    } else {
+        k->undecodable++;
+    }
+}
+
+static void worker_read(struct worker *k);
+
 static void *worker_main(void *arg)
 {
     struct worker *k = arg;
     det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
+    if (k->cap) {                /* -r: reads the file itself, no ring */
+        worker_read(k);
+        det_engine_finish(k->eng);
+        merge_release(k->w, k, UINT64_MAX);
+        return NULL;
+    }
     uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
     unsigned spins = 0, since = 0;
     for (;;) {
@@ -527,16 +650,7 @@ static void *worker_main(void *arg)
         }
         struct msg *m = &k->ring[tail & (RING_SLOTS - 1)];
         if (m->type == MSG_FRAME) {
-            struct det_event ev;
-            int dr = det_decode_event(m->dlt, m->frame, m->flen, m->now_us, &ev);
-            if (dr == 0) {
-                det_passive_event(k->pas, &ev);
-                det_engine_event(k->eng, &ev);
-            } else if (dr == -2) {
-                k->badsum++;
-            } else {
-                k->undecodable++;
-            }
+            worker_frame(k, m->dlt, m->frame, m->flen, m->now_us);
         } else if (m->type == MSG_EVENT) {
             if (m->ev.ip)
                 m->ev.ip = m->ip;
@@ -673,8 +787,7 @@ static void broadcast_tick(struct det_workers *w, uint64_t now_us)
 static void dispatch_oldest(struct det_workers *w)
 {
     struct pending *p = &w->pipe[w->pipe_head++ & (PIPE - 1)];
-    const struct det_event *kev = p->m.type == MSG_FRAME ? &p->key : &p->m.ev;
-    struct worker *k = &w->wk[det_dispatch_worker(w->map, flow_key(w->map, kev, &p->ref), w->n)];
+    struct worker *k = &w->wk[flow_worker(w->map, &p->key, &p->ref, w->n)];
     struct msg *m = ring_slot(k);
     m->type = p->m.type;
     if (p->m.type == MSG_FRAME) {
@@ -731,13 +844,14 @@ void det_workers_event(struct det_workers *w, const struct det_event *ev)
         p->m.ev.ip = NULL;
         p->m.ev.ip_len = 0;
     }
-    flow_ref(w->map, &p->m.ev, &p->ref);
+    pkey_of_event(&p->m.ev, &p->key);
+    flow_ref(w->map, &p->key, w->n, &p->ref);
     after(w, ev->ts_us);
 }
 
 /* What the key needs of an Ethernet frame of an unfragmented IPv4 datagram, read at fixed
  * offsets: 0 with k filled, or -1 for any other frame (the reader decodes it). */
-static int quick_key(const struct det_frame *fr, struct det_event *k)
+static int quick_key(const struct det_frame *fr, struct pkey *k)
 {
     const uint8_t *ip = fr->data + 14;
     if (fr->dlt != 1 /* DLT_EN10MB */ || fr->len < 14 + 20 || fr->data[12] != 0x08 ||
@@ -748,9 +862,11 @@ static int quick_key(const struct det_frame *fr, struct det_event *k)
         return -1;
     const uint8_t *l4 = ip + ihl;
     size_t m = n - ihl;
-    memset(k, 0, sizeof *k);
     k->ts_us = fr->ts_us;
+    k->packet = 1;
     k->proto = ip[9];
+    k->flags = k->icmp_type = k->has_inner = 0;
+    k->sport = k->dport = 0;
     k->src.family = k->dst.family = AF_INET;
     memcpy(k->src.a, ip + 12, 4);
     memcpy(k->dst.a, ip + 16, 4);
@@ -765,7 +881,6 @@ static int quick_key(const struct det_frame *fr, struct det_event *k)
         if (m < 8)
             return -1;
         k->icmp_type = l4[0];
-        k->icmp_code = l4[1];
         if (k->icmp_type == 3 && m >= 8 + 20 && (l4[8] >> 4) == 4) { /* the quoted datagram */
             k->has_inner = 1;
             k->inner_src.family = AF_INET;
@@ -775,9 +890,117 @@ static int quick_key(const struct det_frame *fr, struct det_event *k)
     return 0;
 }
 
+/* Worker k's clock after a frame at ts_us: it ticks where the dispatcher would broadcast
+ * a tick (broadcast_tick, after), so every engine sweeps when one engine would. */
+static void worker_clock(struct worker *k, uint64_t ts_us)
+{
+    if (ts_us < k->next_sweep_us && ts_us < k->last_tick_us + TICK_EVERY_US)
+        return;
+    k->last_tick_us = ts_us;
+    if (ts_us >= k->next_sweep_us)
+        k->next_sweep_us = ts_us + k->w->sweep_us;
+    det_engine_tick(k->eng, ts_us);
+    merge_release(k->w, k, ts_us);
+}
+
+/* A frame of the file waiting in a worker's look-ahead while its flow's slot is fetched. */
+struct ahead {
+    struct det_frame fr;
+    struct pkey key;
+    struct det_event ev; /* decoded: the whole event */
+    int decoded;         /* -1: no key (undecodable: counted), 0: quick_key, 1: decoded */
+    int dr;              /* decoded == -1: det_decode_event's result */
+    struct flow_ref ref;
+};
+
+/* The key of a frame read: the stateless part now (its flow's slot prefetched). */
+static void ahead_key(struct worker *k, struct ahead *a)
+{
+    const struct det_frame *fr = &a->fr;
+    a->decoded = fr->len > FRAME_INLINE || quick_key(fr, &a->key) < 0;
+    if (a->decoded) { /* the dispatcher decodes these itself */
+        a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &a->ev);
+        if (a->dr < 0) {
+            a->decoded = -1;
+            return;
+        }
+        pkey_of_event(&a->ev, &a->key);
+    }
+    flow_ref(k->map, &a->key, k->w->n, &a->ref);
+}
+
+/* The oldest frame of the look-ahead: its key, and the frame decoded and processed when
+ * the key is k's; then k's clock. A frame whose key needs the full decode and that
+ * cannot be used is counted by worker 0 alone. */
+static void ahead_done(struct worker *k, struct ahead *a)
+{
+    if (a->decoded < 0) {
+        if (k->idx == 0 && a->dr == -2)
+            k->badsum++;
+        else if (k->idx == 0)
+            k->undecodable++;
+    } else if (flow_worker(k->map, &a->key, &a->ref, k->w->n) == k->idx) {
+        if (a->decoded) {
+            det_passive_event(k->pas, &a->ev);
+            det_engine_event(k->eng, &a->ev);
+        } else {
+            worker_frame(k, a->fr.dlt, a->fr.data, a->fr.len, a->fr.ts_us);
+        }
+    }
+    worker_clock(k, a->fr.ts_us);
+}
+
+/* -r: worker k reads every frame of the file and finds its key as the dispatcher does (k's
+ * flow map sees every frame in the file's order, so all workers agree on every key), and
+ * decodes only the frames of its own keys. When the frames stay where they are read (a
+ * mapped file), PIPE of them are looked at ahead, so that their flow slots are fetched
+ * while earlier frames are processed. */
+static void worker_read(struct worker *k)
+{
+    struct ahead pipe[PIPE];
+    unsigned depth = det_capture_frames_stay(k->cap) ? PIPE : 1, head = 0, tail = 0;
+    int r = 2;
+    while (!*k->w->stop &&
+           (r = det_capture_next_frame(k->cap, &pipe[tail % PIPE].fr, &k->read_err)) == 1) {
+        ahead_key(k, &pipe[tail++ % PIPE]);
+        if (tail - head == depth)
+            ahead_done(k, &pipe[head++ % PIPE]);
+    }
+    while (head != tail)
+        ahead_done(k, &pipe[head++ % PIPE]);
+    k->read_failed = !*k->w->stop && r < 0;
+}
+
+int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
+                          const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    w->stop = stop;
+    det_capture_map(cap, path, filter);
+    for (unsigned i = 0; i < w->n; i++) {
+        struct worker *k = &w->wk[i];
+        if (det_capture_again(cap, path, filter, &k->cap, e) < 0)
+            return -1;
+        k->map = det_flowmap_new(0, 0);
+        if (!k->map)
+            return pr_errf(e, "out of memory for worker %u's flow map", i), -1;
+        k->map->k0 = w->map->k0, k->map->k1 = w->map->k1; /* the dispatcher's keys */
+    }
+    return 0;
+}
+
+int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
+{
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->wk[i].read_failed) {
+            *e = w->wk[i].read_err;
+            return -1;
+        }
+    return 0;
+}
+
 void det_workers_frame(struct det_workers *w, const struct det_frame *fr)
 {
-    struct det_event key;
+    struct pkey key;
     if (fr->len > FRAME_INLINE || quick_key(fr, &key) < 0) {
         struct det_event ev; /* decoded here */
         int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
@@ -796,7 +1019,7 @@ void det_workers_frame(struct det_workers *w, const struct det_frame *fr)
     p->m.dlt = fr->dlt;
     memcpy(p->m.frame, fr->data, fr->len);
     p->key = key;
-    flow_ref(w->map, &p->key, &p->ref);
+    flow_ref(w->map, &p->key, w->n, &p->ref);
     after(w, fr->ts_us);
 }
 
@@ -810,7 +1033,7 @@ void det_workers_finish(struct det_workers *w)
 {
     drain(w);
     for (unsigned i = 0; i < w->n; i++)
-        if (w->wk[i].started)
+        if (w->wk[i].started && !w->wk[i].cap) /* (a reader of the file ends by itself) */
             push_ctl(&w->wk[i], MSG_FINISH, 0);
     for (unsigned i = 0; i < w->n; i++) {
         if (w->wk[i].started)
@@ -827,8 +1050,13 @@ void det_workers_hold(struct det_workers *w, int hold)
         pthread_mutex_unlock(&w->lock);
 }
 
-void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum)
+void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t *undecodable,
+                        uint64_t *badsum)
 {
+    struct det_capture_stats cs = {0};
+    if (w->wk[0].cap) /* every worker read them all */
+        det_capture_stats(w->wk[0].cap, &cs);
+    *frames = cs.frames;
     *undecodable = w->undecodable;
     *badsum = w->badsum;
     for (unsigned i = 0; i < w->n; i++) {
@@ -871,6 +1099,8 @@ void det_workers_free(struct det_workers *w)
             det_behave_free(w->wk[i].beh);
             det_passive_close(w->wk[i].pas);
             free(w->wk[i].ring);
+            det_capture_close(w->wk[i].cap);
+            det_flowmap_free(w->wk[i].map);
             free(w->wk[i].q);
         }
     }

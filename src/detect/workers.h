@@ -1,16 +1,19 @@
 /* workers.h — detect on several cores (`--workers N`): one engine per worker thread, each
  * fed only the packets of its sources, so that no per-source state crosses workers.
  *
- * The dispatcher (the thread that reads the capture: -r or -i) picks the worker of each
- * frame by a keyed hash of the flow's initiator — the address the engine keeps per-source
- * state for (engine.h): the sender of a probe, the receiver of its answer (SYN-ACK, RST,
- * UDP reply, echo reply) and of the ICMP error that quotes it. Which end began a flow is
- * remembered in a bounded, direct-mapped flow map (the first packet seen of a flow names
- * it, as in the engine); a stateless kernel fanout program (PACKET_FANOUT_CBPF) cannot tell
- * a reply RST or ACK from a probe, so live capture uses this dispatcher too. The worker
- * decodes the frame (an IPv4 frame's key is read at fixed offsets; other frames are decoded
- * by the dispatcher). Frames and events reach each worker through a bounded
- * single-producer ring; time (the events' own, or the wall clock when live and quiet) is
+ * Each frame belongs to the worker of a keyed hash of the flow's initiator — the address
+ * the engine keeps per-source state for (engine.h): the sender of a probe, the receiver of
+ * its answer (SYN-ACK, RST, UDP reply, echo reply) and of the ICMP error that quotes it.
+ * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
+ * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
+ * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
+ * for it. -r: there is no dispatcher: every worker reads the whole file (one shared
+ * mapping of a classic pcap file), keys every frame with its own flow map (all maps see
+ * the same frames in the same order, so all workers agree) and decodes only its own; its
+ * clock follows every frame's time. -i: the thread that reads the interface is the
+ * dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a reply
+ * RST or ACK from a probe): frames and events reach each worker through a bounded
+ * single-producer ring, and time (the events' own, or the wall clock when quiet) is
  * broadcast so that every engine sweeps when one engine would.
  *
  * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
@@ -29,6 +32,7 @@
 #include "detect/event.h"
 #include "detect/passive.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,15 +68,31 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
+/* -r: no dispatcher; every worker reads the file of cap itself (det_capture_map and
+ * det_capture_again: cap's mapping shared, or path opened again with the BPF filter or
+ * NULL; cap, not read by the caller, outlives w),
+ * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
+ * agree), and decodes and processes only the frames of its own keys; each worker's clock
+ * follows the file's times. Opens the file once per worker: call after det_workers_open
+ * and before the privilege drop and det_workers_start; then call no det_workers_event,
+ * _frame or _tick. Reading ends early once *stop is set. 0, or -1 with e. */
+int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
+                          const char *filter, const volatile sig_atomic_t *stop,
+                          struct pr_error *e);
+/* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
+ * and the frame when reading it failed (a truncated or corrupt file), else 0. */
+int det_workers_read_error(const struct det_workers *w, struct pr_error *e);
 /* Hands one event to its worker (waits while that worker's ring is full). */
 void det_workers_event(struct det_workers *w, const struct det_event *ev);
 /* Hands one frame to its worker, which decodes it (capture.h det_decode_event); the frames
  * the key cannot be read from quickly (not Ethernet and IPv4, fragments, long frames) are
  * decoded here and handed over as events. */
 void det_workers_frame(struct det_workers *w, const struct det_frame *fr);
-/* The frames that could not be used (undecodable, wrong checksum), for the capture's
- * statistics (after det_workers_finish). */
-void det_workers_frames(const struct det_workers *w, uint64_t *undecodable, uint64_t *badsum);
+/* The frames the workers read themselves (det_workers_read_file; else 0) and those that
+ * could not be used (undecodable, wrong checksum), for the capture's statistics (after
+ * det_workers_finish). */
+void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t *undecodable,
+                        uint64_t *badsum);
 /* Live, nothing read: every worker's time moves to now_us and queued events are handed over. */
 void det_workers_tick(struct det_workers *w, uint64_t now_us);
 /* End of input: each worker finishes its engine (det_engine_finish); waits for all. */

@@ -5,6 +5,8 @@
 # fourth, connections to the open port), of a decoy scan (nmap -D, one campaign) and of a
 # distributed one (three sources sharing the ports). Every alert line is compared with its
 # times and ids left out; the captures must hold what was run (at least 4 scans in the first).
+# The first capture again with a filter (the workers then read it through libpcap rather
+# than from a shared mapping), and cut short (the same error, exit code and alerts).
 # Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each,
 # with a SIGHUP (the alerts file reopened) between them.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
@@ -22,11 +24,13 @@ dl_wait_port "$T" 80 || { echo "server did not start"; exit 1; }
 for a in 11 12 13 21 22 23; do ip -n "$S" addr add 198.18.0.$a/24 dev "$DL_SV"; done
 NM="ip netns exec $S nmap -n -Pn -T4 --max-retries 1"
 
-# same NAME MIN [exact]: detect -r NAME.pcap with 1 and 2 workers: the same alerts
+# same NAME MIN [exact]: detect -r NAME.pcap with 1 and 2 workers: the same alerts (with
+# the options in SAME_OPTS for both)
+SAME_OPTS=()
 same() { # NAME MIN [exact]
     local name=$1 min=$2 exact=${3:-} n
     for n in 1 2; do
-        "$PR" detect -q -r "$DL_DIR/$name.pcap" --workers $n --alerts "$DL_DIR/$name.w$n.json" \
+        "$PR" detect -q -r "$DL_DIR/$name.pcap" --workers $n "${SAME_OPTS[@]}" --alerts "$DL_DIR/$name.w$n.json" \
             >"$DL_DIR/$name.w$n.sum" 2>&1 || { echo "  FAIL: --workers $n exited $?"; cat "$DL_DIR/$name.w$n.sum"; fails=$((fails + 1)); }
     done
     # the frames, and those not used (decoded by the workers), are counted alike
@@ -104,6 +108,30 @@ import urllib.request; urllib.request.urlopen('http://$TG/', timeout=3).read()" 
 wait $p1 $p2 $p3 $p4
 dl_capture_stop
 same mix 4 exact
+
+# -r --workers 2 has no reader thread: each worker reads the file itself, from one shared
+# mapping of a classic pcap file; with a filter each opens the file again through libpcap
+echo "== several scanners at once, read through libpcap (a filter)"
+cp "$DL_DIR/mix.pcap" "$DL_DIR/mixf.pcap"
+SAME_OPTS=(-f "tcp or udp or icmp")
+same mixf 4 exact
+SAME_OPTS=()
+
+echo "== a truncated capture: the same error, exit code and alerts"
+head -c $(($(stat -c %s "$DL_DIR/mix.pcap") * 2 / 3)) "$DL_DIR/mix.pcap" >"$DL_DIR/cut.pcap"
+for n in 1 2; do
+    "$PR" detect -q -r "$DL_DIR/cut.pcap" --workers $n --alerts "$DL_DIR/cut.w$n.json" \
+        >"$DL_DIR/cut.w$n.sum" 2>"$DL_DIR/cut.w$n.err"
+    rc=$?
+    echo "  --workers $n: exit $rc: $(cat "$DL_DIR/cut.w$n.err")"
+    [ $rc -eq 2 ] || { echo "  FAIL: exit $rc, not 2"; fails=$((fails + 1)); }
+done
+strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,//' "$1" | sort; }
+grep -q "cut.pcap: read error after [0-9]* frames" "$DL_DIR/cut.w2.err" &&
+    cmp -s "$DL_DIR/cut.w1.err" "$DL_DIR/cut.w2.err" ||
+    { echo "  FAIL: not the same read error"; fails=$((fails + 1)); }
+[ -s "$DL_DIR/cut.w1.json" ] && cmp -s <(strip "$DL_DIR/cut.w1.json") <(strip "$DL_DIR/cut.w2.json") ||
+    { echo "  FAIL: not the same alerts before the cut"; fails=$((fails + 1)); }
 
 echo "== decoy scan"
 dl_capture_start decoy

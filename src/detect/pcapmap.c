@@ -1,0 +1,116 @@
+/* pcapmap.c — see pcapmap.h. */
+#include "detect/pcapmap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
+#define HDR_LEN 24u
+#define HOST_BE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define REC_LEN 16u
+
+static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
+{
+    if (pm->swapped)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
+{
+    if (len < HDR_LEN)
+        return -1;
+    /* the magic as written in little-endian order: which byte order and time unit */
+    uint32_t magic =
+        (uint32_t)data[3] << 24 | (uint32_t)data[2] << 16 | (uint32_t)data[1] << 8 | data[0];
+    *pm = (struct pcapmap){.data = data, .len = len, .off = HDR_LEN};
+    if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+        pm->swapped = 0;
+    else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+        pm->swapped = 1;
+    else
+        return -1;
+    pm->nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+    uint16_t major =
+        pm->swapped ? (uint16_t)(data[4] << 8 | data[5]) : (uint16_t)(data[5] << 8 | data[4]);
+    uint16_t minor =
+        pm->swapped ? (uint16_t)(data[6] << 8 | data[7]) : (uint16_t)(data[7] << 8 | data[6]);
+    if (major != 2 || minor != 4) /* older versions swapped fields: libpcap knows them */
+        return -1;
+    pm->snap = rd32(pm, data + 16);
+    if ((int32_t)pm->snap <= 0) /* (libpcap keeps any other, even beyond the maximum) */
+        pm->snap = PCAPMAP_MAX_CAPLEN;
+    pm->linktype = rd32(pm, data + 20) & 0x03ffffffu; /* (the upper bits: FCS length) */
+    return 0;
+}
+
+/* The record at pm->off: 0 with its header fields, or -1 when it cannot be read. */
+static inline __attribute__((always_inline)) int record(const struct pcapmap *pm, uint32_t *sec,
+                                                        uint32_t *frac, uint32_t *cap)
+{
+    size_t left = pm->len - pm->off;
+    if (left < REC_LEN)
+        return -1;
+    const uint8_t *r = pm->data + pm->off;
+    if (pm->swapped == HOST_BE) { /* the file in our byte order */
+        memcpy(sec, r, 4);
+        memcpy(frac, r + 4, 4);
+        memcpy(cap, r + 8, 4);
+    } else {
+        *sec = rd32(pm, r), *frac = rd32(pm, r + 4), *cap = rd32(pm, r + 8);
+    }
+    return *cap > PCAPMAP_MAX_CAPLEN || *cap > left - REC_LEN ? -1 : 0;
+}
+
+int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
+{
+    uint32_t sec, frac, cap;
+    size_t left = pm->len - pm->off;
+    if (pm->swapped == HOST_BE && !pm->nano && left >= REC_LEN) { /* the usual file */
+        const uint8_t *r = pm->data + pm->off;
+        memcpy(&cap, r + 8, 4);
+        if (cap <= pm->snap && cap <= left - REC_LEN) {
+            memcpy(&sec, r, 4);
+            memcpy(&frac, r + 4, 4);
+            *frame = r + REC_LEN;
+            *caplen = cap;
+            *ts_us = (uint64_t)(int64_t)(int32_t)sec * 1000000u + (uint64_t)(int64_t)(int32_t)frac;
+            pm->off += REC_LEN + cap;
+            pm->frames++;
+            return 1;
+        }
+    }
+    if (left == 0)
+        return 2;
+    if (record(pm, &sec, &frac, &cap) < 0)
+        return -1;
+    *frame = pm->data + pm->off + REC_LEN;
+    *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
+    /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
+     * (sf-pcap.c swaps the widened value) */
+    int64_t s = pm->swapped != HOST_BE ? (int64_t)sec : (int32_t)sec;
+    int64_t f = pm->swapped != HOST_BE ? (int64_t)frac : (int32_t)frac;
+    *ts_us = (uint64_t)s * 1000000u + (uint64_t)(pm->nano ? f / 1000 : f);
+    pm->off += REC_LEN + cap;
+    pm->frames++;
+    return 1;
+}
+
+void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen)
+{
+    uint32_t sec, frac, cap;
+    size_t left = pm->len - pm->off;
+    if (left < REC_LEN)
+        snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
+                 REC_LEN, left);
+    else if (record(pm, &sec, &frac, &cap) == 0)
+        snprintf(err, errlen, "no error");
+    else if (cap > PCAPMAP_MAX_CAPLEN)
+        snprintf(err, errlen,
+                 cap > pm->snap ? "invalid packet capture length %u, bigger than snaplen of %u"
+                                : "invalid packet capture length %u, bigger than maximum of %u",
+                 cap, cap > pm->snap ? pm->snap : PCAPMAP_MAX_CAPLEN);
+    else /* (libpcap reads a longer frame's snapshot first, then the rest) */
+        snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
+                 cap > pm->snap && left - REC_LEN < pm->snap ? pm->snap : cap, left - REC_LEN);
+}
