@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # timeout: 400
-# parallel: yes
 # Every TCP technique over 1024 ports of lab target A (open, closed, DROP, REJECT with
 # reset, REJECT with ICMP port-unreachable and admin-prohibited): portreeve's state for
 # every port equals the lab's truth, and nmap 7.93 agrees except where nmap is known to be
