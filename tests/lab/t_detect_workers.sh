@@ -9,7 +9,6 @@
 # with a SIGHUP (the alerts file reopened) between them.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
 # timeout: 120
-# parallel: yes
 set -u
 PR=${1:?usage: t_detect_workers.sh /path/to/portreeve}
 . "$(dirname "$0")/detect_lab.sh"
