@@ -101,6 +101,15 @@ for t in tests/lab/t_*.sh; do
     [[ $(lab_name "$t") =~ $ONLY ]] || continue
     if grep -q '^# parallel: yes' "$t"; then lab_pool+=("$t"); else lab_serial+=("$t"); fi
 done
+lab_run() { # file: runs one lab test, its output in its log. A background job of a script
+    # starts with SIGINT and SIGQUIT ignored, which its children would inherit (a test that
+    # interrupts a scan must not see that): restore both. No LAB_PREFIX from outside, or every
+    # test would build its lab under that one name.
+    local name limit
+    name=$(lab_name "$1") limit=$(lab_limit "$1")
+    env --default-signal=INT,QUIT -u LAB_PREFIX timeout --kill-after=10 "${limit:-300}" \
+        bash "$1" "$ROOT/build/portreeve" >"$LOGS/${name//\//_}.log" 2>&1
+}
 lab_report() { # file rc seconds
     local name
     name=$(lab_name "$1")
@@ -109,8 +118,8 @@ lab_report() { # file rc seconds
 }
 lab_start=$SECONDS
 for t in "${lab_serial[@]}"; do
-    name=$(lab_name "$t") limit=$(lab_limit "$t") start=$SECONDS
-    timeout --kill-after=10 "${limit:-300}" bash "$t" "$ROOT/build/portreeve" >"$LOGS/${name//\//_}.log" 2>&1
+    start=$SECONDS
+    lab_run "$t"
     lab_report "$t" $? $((SECONDS - start))
 done
 lab_serial_took=$((SECONDS - lab_start))
@@ -133,13 +142,8 @@ if [ ${#lab_pool[@]} -gt 0 ]; then
     }
     for i in $order; do
         while [ "$(jobs -rp | wc -l)" -ge "$PAR" ]; do wait -n; lab_flush; done
-        t=${lab_pool[$i]} name=$(lab_name "${lab_pool[$i]}") limit=$(lab_limit "${lab_pool[$i]}")
         ( start=$SECONDS
-          # a background job of a script starts with SIGINT and SIGQUIT ignored, which its
-          # children would inherit (a test interrupting a scan must not see that): restore them;
-          # and no LAB_PREFIX from outside, or every test would build its lab under that one name
-          env --default-signal=INT,QUIT -u LAB_PREFIX timeout --kill-after=10 "${limit:-300}" \
-              bash "$t" "$ROOT/build/portreeve" >"$LOGS/${name//\//_}.log" 2>&1
+          lab_run "${lab_pool[$i]}"
           echo "$? $((SECONDS - start))" >"$par_dir/$i.tmp" && mv "$par_dir/$i.tmp" "$par_dir/$i" ) &
     done
     wait
@@ -149,7 +153,9 @@ fi
 if [ $((${#lab_serial[@]} + ${#lab_pool[@]})) -gt 0 ]; then
     echo "lab: ${#lab_serial[@]} serial tests in ${lab_serial_took}s," \
         "${#lab_pool[@]} in parallel (PAR=$PAR) in $((SECONDS - lab_start - lab_serial_took))s"
-    for n in "${!lab_time[@]}"; do echo "$n ${lab_time[$n]}"; done | sort >"$LOGS/lab-times"
+    for n in "${!lab_time[@]}"; do
+        [ -f "tests/lab/${n#lab/}.sh" ] && echo "$n ${lab_time[$n]}" # (tests that still exist)
+    done | sort >"$LOGS/lab-times"
 fi
 
 echo
