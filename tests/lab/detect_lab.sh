@@ -34,8 +34,8 @@ dl_up() {
     trap dl_down EXIT
     trap 'exit 130' INT TERM
     ip netns add "$DL_S" && ip netns add "$DL_T" || dl_skip "cannot create namespaces"
-    ip link add "$DL_SV" type veth peer name "$DL_TV" || return 1
-    ip link set "$DL_SV" netns "$DL_S" && ip link set "$DL_TV" netns "$DL_T" || return 1
+    # made inside the namespaces: nothing appears in the root namespace, even for a moment
+    ip link add "$DL_SV" netns "$DL_S" type veth peer name "$DL_TV" netns "$DL_T" || return 1
     ip -n "$DL_S" addr add $DL_SCANNER/24 dev "$DL_SV"
     ip -n "$DL_T" addr add $DL_TARGET/24 dev "$DL_TV"
     ip -n "$DL_S" addr add 2001:2::1/64 dev "$DL_SV" nodad

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
+# parallel: yes
 # Bad policy files make `portreeve audit` exit 2 before any packet is sent, with one error
 # line naming the file and the line: unknown keys, bad ports, empty hosts, a missing hosts
 # key, a stray line, an unreadable file; an -oX file that cannot be written; and bad use of

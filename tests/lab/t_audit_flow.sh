@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# parallel: yes
 # portreeve audit against lab target A with an SQLite history: compliant (exit 0), a new
 # listener (exit 1 naming host, port, proto), the listener gone (exit 0, the change named);
 # `portreeve diff` of two of the audits' XML files agrees with ndiff on the ports that

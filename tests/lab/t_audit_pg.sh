@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# parallel: yes
 # The audit flow (compliant, new listener, listener gone, history, diff of runs) with the
 # history in a real PostgreSQL server that this test starts: Debian's postgresql binaries,
 # initdb and pg_ctl as the postgres user into a temporary directory, listening on a Unix

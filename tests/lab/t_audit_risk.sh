@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# parallel: yes
 # portreeve audit's diagnosis (risk levels and fixes) against lab target B, whose policy
 # allows only ssh while it also runs redis, memcached, vsftpd and a telnet-like login
 # service: each unexpected port is a finding with a risk and a remediation; the JSON lines

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
+# parallel: yes
 # The bash completion (contrib/bash-completion/portreeve, with Debian's bash-completion):
 # the first word completes to the commands, `help` and `block` to theirs, and after
 # `portreeve CMD --` it offers the options of CMD's --help, for every command the program

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # --alerts on a full disk: a capture with ~200 port scans (made here with scapy) is read
 # once with room to spare and once with the alerts file on a 16 KiB tmpfs, mounted in a
 # private mount namespace (unshare -m: no real disk is filled). On the full disk every

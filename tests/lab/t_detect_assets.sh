@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # The passive asset inventory (NDR): the lab's traffic, seen from the switch (a capture of
 # the bridge, as from a SPAN port), read by `detect -r --assets`; the inventory must match
 # the lab: every host with its real MAC (from `ip link`), a Linux OS from its SYNs or

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
+# parallel: yes
 # The detector ignores packets with a wrong checksum (no host's stack would have taken
 # them, so they say nothing about a scan): two namespaces joined by a veth, `detect -i`
 # on the target's side. Sent from the scanner's side:
@@ -19,7 +20,7 @@ ip netns exec "$PEER" timeout 60 "$PORTREEVE" detect -i "$PEER_IF" --alerts "$W/
     >"$W/detect.out" 2>&1 &
 det=$!
 pids+=($det)
-sleep 1.5 # the capture is open
+for _ in $(seq 100); do grep -q listening "$W/detect.out" && break; sleep 0.1; done # the capture is open
 
 in_ns /usr/bin/python3 -c '
 import sys, logging

@@ -6,6 +6,7 @@
 # Before the table key was made stable for offline inputs, two runs differed (e.g. 4,859 and
 # 4,877 scans on this file). Needs no root and no namespace.
 # timeout: 120
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_fwlog_same.sh /path/to/portreeve}
 GEN=$(dirname "$PR")/fwlog_gen

@@ -7,6 +7,7 @@
 #               and a -T0-like one (5 min between probes): one portscan each
 #   truncated   a capture cut short: a clear error, exit 2, and the alert found before the cut
 # timeout: 180
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_groups.sh /path/to/portreeve}
 . "$(dirname "$0")/detect_lab.sh"

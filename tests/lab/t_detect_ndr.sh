@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # t_detect_ndr.sh — behaviour alerts (NDR), live from the switch (`detect -i br0`, as on a
 # SPAN port), with --home-net the scanner namespace and A:
 # 1. the scanner namespace, a home host, sweeps TCP 23 and 2323 over 198.18.1.0/24 (routed

@@ -3,6 +3,7 @@
 # -sF -sN -sX -sU -sA -sM -sO, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
 # technique, class, source, target and tool guess; benign traffic yields none.
 # timeout: 240
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_scans.sh /path/to/portreeve}
 . "$(dirname "$0")/detect_lab.sh"

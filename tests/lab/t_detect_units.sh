@@ -8,6 +8,7 @@
 # binary (with --block, in a throwaway network namespace, so no table is made outside it).
 # PID 1 here is not systemd: only verify. Skips (77) without systemd-analyze.
 # timeout: 60
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_units.sh /path/to/portreeve}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

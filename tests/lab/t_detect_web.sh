@@ -17,6 +17,7 @@
 #     hostile lines on stdin are counted, not fatal.
 # nikto is not in Debian 12, so it is not run here (its traits are in the unit test).
 # timeout: 150
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_web.sh /path/to/portreeve}
 PR=$(readlink -f "$PR")

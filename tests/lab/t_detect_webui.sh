@@ -6,6 +6,7 @@
 # page loaded appears without a reload. Then the --report written on exit and the --report
 # of `-r` on a capture the test recorded: self-contained, and Chromium renders the hosts.
 # timeout: 120
+# parallel: yes
 set -u
 PR=${1:?usage: t_detect_webui.sh /path/to/portreeve}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -3,6 +3,7 @@
 # servers, the firewall classes behave, and the truth file agrees with nmap's SYN scan.
 # Usage: bash t_lab_selftest.sh [path/to/portreeve]   (the binary is not used)
 # timeout: 120
+# parallel: yes
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # Every subcommand has a man page docs/portreeve-CMD.1 that documents exactly the options
 # its --help names and its parser takes (tests/tools/man_check.py), every page formats
 # without one groff warning (man --warnings; a warning fails the test) and with a NAME

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
+# parallel: yes
 # OS detection beyond Linux: three lab hosts answered by tests/tools/osresp, each
 # impersonating one nmap-os-db entry (a Windows, a BSD, a printer; chosen by name here,
 # resolved to lines of Debian's /usr/share/nmap/nmap-os-db at run time), on one lab link.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # The nmap-os-db matcher (src/os/osdb.c) agrees with nmap itself, independently of the
 # probes: one real `nmap -O --osscan-guess -vv` run against three stacks, whose subject
 # fingerprints (nmap's <osfingerprint>) are fed to tests/tools/osmatch, which must list the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # -O side by side with nmap: four targets on one lab link, each stack reconfigured in its
 # namespace (timestamps, window scaling, SACK, default TTL, ECN), scanned by two runs of
 # `nmap -O --osscan-guess` and one of `portreeve scan -O --osscan-guess` (same ports, one

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# parallel: yes
 # Passive OS fingerprints (src/os) agree with p0f itself, packet by packet:
 #  1. a capture made from every TCP signature of Debian's /etc/p0f/p0f.fp (p0f_gen.py:
 #     wildcards filled, plus variants only a fuzzy match accepts), SYNs and SYN+ACKs;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # Route planning by cells (net/fibcells.h) gives, for every address of 198.18.0.0/15,
 # exactly the answer of one RTM_GETROUTE per address, in a namespace of its own whose
 # tables hold what makes cells hard: connected networks, gateways, more specific routes

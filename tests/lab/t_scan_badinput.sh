@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
+# parallel: yes
 # Bad input: an invalid target, bad port specs, an unknown option, a missing -iL file, an
 # interface that does not exist, a missing or broken --cve-feed or --versiondb file (read
 # before the first packet)... each gives exactly one line on stderr that names the

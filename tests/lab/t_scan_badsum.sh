@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # Checksums of replies. Scanner (198.18.0.1) and target (198.18.0.2) in two namespaces
 # joined by a veth pair (checksum offload on, as created). In the target, nftables drops
 # SYNs to 7001-7003 and a scapy responder answers each of the scanner's SYNs there with a

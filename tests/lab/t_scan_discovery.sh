@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # Host discovery against nmap 7.93 on the lab: for -PR (ARP, on-link), -PS22, -PA80, -PU,
 # -PE and -PP (the IP probes with --send-ip, since nmap too uses ARP on the link otherwise)
 # `portreeve scan -sn` and `nmap -sn` find the same hosts up among the scanner, A, B and a

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 200
+# parallel: yes
 # IPv6: connect and SYN scans of lab target A over IPv6 (ports 1-1024): every port's state
 # equals the lab's truth (the same nftables rules apply to IPv6 through table inet), and
 # nmap -6 agrees where it can tell (ICMPv6 port-unreachable vs reset for -sT, as for IPv4).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # Outputs from one scan of 127.0.0.1 inside a fresh namespace with listeners we start:
 # -oX validates against nmap.dtd, renders with nmap.xsl, and ndiff reads two of our XML
 # files and names the port that opened between them; -oG and -oJ carry every port's state;

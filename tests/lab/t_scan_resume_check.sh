@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
+# parallel: yes
 # Resume files are checked before anything is sent (a fresh namespace scanning its own
 # loopback; packets counted on lo):
 #  - two interrupted scans in one directory leave two files (portreeve-TIME-PID.resume);

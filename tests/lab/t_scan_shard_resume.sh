@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 300
+# parallel: yes
 # Large-scan machinery, in a fresh namespace scanning its own loopback:
 #  - --shard 1/3, 2/3, 3/3 (same --seed) together probe every (host, port) exactly once,
 #    and the union equals the unsharded plan (checked with --dry-run); connect scans (-sT)

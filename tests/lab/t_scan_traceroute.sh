@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
+# parallel: yes
 # --traceroute next to nmap's. A scanner S and two routers R1, R2 chained by veth pairs; behind
 # R2 two targets T (a listener on 80/tcp) and U, each on its own link:
 #   S 198.18.61.1 -- .2 R1 198.18.62.1 -- .2 R2 198.18.63.1 -- .2 T

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # The TX ring send path (rawio_ring + rawio_queue_via) on a veth pair between two
 # namespaces of its own (198.18.1.0/24, no other routes): 1000 SYNs built by
 # pkt_build_tcp arrive at the peer through the ring, all well formed (tcpdump -vv finds

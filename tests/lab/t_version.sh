@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 600
+# parallel: yes
 # -sV on real services from Debian packages: openssh (22, and 2222 on B), nginx (HTTP 80/8080,
 # HTTPS 443/8443), dnsmasq (DNS over TCP and UDP), snmpd, ntpsec, vsftpd, redis, memcached and
 # PostgreSQL. portreeve -sV and nmap -sV run on the same ports in this test and must agree on

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
+# parallel: yes
 # -sV beyond the probe file, on real Debian daemons in one loopback-only namespace, with
 # nmap -sV on the same ports in the same test (same or better on every port):
 #  - net-snmp's smux on 199/tcp serves one connection at a time: portreeve must notice that
