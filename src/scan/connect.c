@@ -8,6 +8,7 @@
 #include "scan/rtt.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -252,7 +253,13 @@ static int run_job(struct cjob *j, int tries, volatile sig_atomic_t *stop, struc
             for (size_t s = 0; s < maxpar; s++)
                 if (slots[s].fd >= 0 && (now >= slots[s].deadline || (stop && *stop) ||
                                          j->state[slots[s].pair] != PS_UNKNOWN)) {
-                    finish_slot(j, ep, &slots[s], 1);
+                    /* a connect that completed after its deadline, or whose event is
+                     * still queued behind the 64 read above (a starved scanner), is an
+                     * answer, not a timeout */
+                    struct pollfd pf = {.fd = slots[s].fd, .events = POLLOUT};
+                    int done = !(stop && *stop) && j->state[slots[s].pair] == PS_UNKNOWN &&
+                               poll(&pf, 1, 0) == 1;
+                    finish_slot(j, ep, &slots[s], !done);
                     active--;
                 }
             status_tick(&status, j->resolved, npairs, 0);
