@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
+# parallel: yes
 # Decoys (-D), fragments (-f, --mtu) and --packet-trace / -d, seen on the wire. Scanner
 # (198.18.70.1) and target (198.18.70.2) in two namespaces joined by a veth pair; the
 # decoys 198.18.70.7 and .8 are extra addresses of the scanner's interface, so the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 150
+# parallel: yes
 # Sharded runs in one PostgreSQL history (scan --shard I/N --run-id ID --db URI):
 #  - PostgreSQL (Debian's binaries, started here on a Unix socket in a mktemp directory, no
 #    TCP) first holds a schema-1 history with one old run: portreeve migrates it and still

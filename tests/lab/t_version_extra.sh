@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# parallel: yes
 # -sV past nmap's probe file (issue 17), on real Debian daemons started here from
 # temporary configs in one loopback-only namespace, with nmap -sV on the same ports in
 # the same test: for every port both answers are printed, and portreeve's must be the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
+# parallel: yes
 # -sV modules for SMB, LDAP and Murmur on real Debian daemons in one loopback-only
 # namespace, with nmap on the same ports in the same test (same or better on every port):
 #  - smbd on 127.0.0.1:445 (Samba's default: SMB1 refused) and on 127.0.0.3:445 and 139
