@@ -4,7 +4,6 @@
  * same way (the end, or an error after the same number of frames). pcapmap reads it twice
  * at once: with a tiny buffer (its size taken from the input's length, 1 to 64 bytes: every
  * record spans refills, the buffer grows for long ones) and with the usual one. */
-#define _GNU_SOURCE
 #include "detect/pcapmap.h"
 
 #include <pcap/pcap.h>

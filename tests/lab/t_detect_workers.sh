@@ -6,7 +6,7 @@
 # distributed one (three sources sharing the ports). Every alert line is compared with its
 # times and ids left out; the captures must hold what was run (at least 4 scans in the first).
 # The first capture again with a filter (the workers then read it through libpcap rather
-# than from a shared mapping), and cut short (the same error, exit code and alerts).
+# than with their own pcapmap reader), and cut short (the same error, exit code and alerts).
 # Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each,
 # with a SIGHUP (the alerts file reopened) between them.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
