@@ -231,7 +231,7 @@ static int open_file(const char *path, const char *filter, unsigned keep, struct
     }
     if (finish_open(c, filter, out, e) < 0)
         return -1;
-    if (!filter)
+    if (!filter && strcmp(path, "-")) /* (stdin is read from where it stands) */
         use_pcapmap(c, keep);
     return 0;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define PCAPMAP_KEEP_MAX 15u            /* the most frames a caller may hold */
-#define PCAPMAP_BUF ((size_t)4 << 20)   /* the usual buffer */
+#define PCAPMAP_BUF ((size_t)1 << 20)   /* the usual buffer (one engine) */
 #define PCAPMAP_REC_MAX (16u + 262144u) /* the longest record (header and frame) */
 
 struct pcapmap {
