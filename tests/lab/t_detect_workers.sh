@@ -109,8 +109,8 @@ wait $p1 $p2 $p3 $p4
 dl_capture_stop
 same mix 4 exact
 
-# -r --workers 2 has no reader thread: each worker reads the file itself, from one shared
-# mapping of a classic pcap file; with a filter each opens the file again through libpcap
+# -r --workers 2 has no reader thread: each worker reads the file itself, a classic pcap
+# file with pread into buffers of its own; with a filter each opens it again through libpcap
 echo "== several scanners at once, read through libpcap (a filter)"
 cp "$DL_DIR/mix.pcap" "$DL_DIR/mixf.pcap"
 SAME_OPTS=(-f "tcp or udp or icmp")
