@@ -26,7 +26,7 @@ struct det_capture_stats {
 };
 
 /* Opens a capture file (pcap or pcapng); filter may be NULL. A classic pcap file read
- * without a filter is read with pcapmap.h (large reads into a 4 MiB buffer of c's own, no
+ * without a filter is read with pcapmap.h (large reads into a 1 MiB buffer of c's own, no
  * stdio copy; a file that shrinks while it is read is a read error), anything else through
  * libpcap. */
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,

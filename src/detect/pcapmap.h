@@ -1,5 +1,5 @@
-/* pcapmap.h — the records of a classic pcap file read with large pread() calls into one
- * bounded buffer of the reader's own, for detect -r's hot path: no stdio copy, no mapping
+/* pcapmap.h — the records of a classic pcap file read with large pread() calls into
+ * bounded buffers of the reader's own, for detect -r's hot path: no stdio copy, no mapping
  * (a file that shrinks while it is read is a read error, never a fault), and a frame stays
  * valid while the caller reads the next `keep` ones, so a reader may look ahead (capture.c
  * opens it; pcapng files and filtered reads go through libpcap).
@@ -46,7 +46,7 @@ struct pcapmap {
  * length. */
 int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
 
-/* The next record: 1 with *frame (pointing into pm's buffer: valid until keep + 1 more
+/* The next record: 1 with *frame (pointing into pm's buffer: valid during the next keep
  * calls), *caplen and *ts_us (microseconds) set; 2 at the end of the file; -1 when the
  * record after the pm->frames read so far is wrong or cannot be read (pcapmap_error says
  * how; a file that shrank reads as truncated), and again at each call. */
