@@ -10,7 +10,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,10 +21,8 @@ struct det_capture {
     struct det_capture_stats st;
     int ifindex; /* live: the interface, for its neighbour table */
     struct neigh_table neigh;
-    /* a classic pcap file read without a filter: its records straight from a mapping */
-    int mapped, shared; /* shared: the mapping belongs to another reader (det_capture_again) */
-    void *mbase;
-    size_t mlen, released; /* the mapping's pages before released are dropped (the RSS) */
+    /* a classic pcap file read without a filter: its records read into a buffer of its own */
+    int buffered;
     struct pcapmap map;
 };
 
@@ -201,32 +198,25 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
-/* A mapped file's pages are dropped from the RSS in steps of this many bytes once read (a
- * page still needed after that, by a reader looking ahead or a slower worker sharing the
- * mapping, is read again from the page cache). */
-#define MAP_RELEASE ((size_t)1 << 20)
-
-void det_capture_map(struct det_capture *c, const char *path, const char *filter)
+/* Reads c's file (a classic pcap file opened by libpcap without a filter) with pcapmap.h
+ * from its start, on a descriptor of its own, keep frames held: else c stays with libpcap. */
+static void use_pcapmap(struct det_capture *c, unsigned keep)
 {
-    if (c->live || c->mapped || filter || c->st.frames)
-        return;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    FILE *f = c->p ? pcap_file(c->p) : NULL;
+    int fd = f ? fcntl(fileno(f), F_DUPFD_CLOEXEC, 0) : -1;
     struct stat st;
     if (fd < 0)
         return;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED && pcapmap_init(&c->map, m, (size_t)st.st_size) == 0) {
-            c->mapped = 1, c->mbase = m, c->mlen = (size_t)st.st_size;
-        } else if (m != MAP_FAILED) {
-            munmap(m, (size_t)st.st_size);
-        }
-    }
-    close(fd);
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        pcapmap_open(&c->map, fd, PCAPMAP_BUF, keep) == 0)
+        c->buffered = 1;
+    else
+        close(fd);
 }
 
-int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
-                          struct pr_error *e)
+/* det_capture_open_file, with keep frames held when read by pcapmap.h. */
+static int open_file(const char *path, const char *filter, unsigned keep, struct det_capture **out,
+                     struct pr_error *e)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
@@ -239,25 +229,23 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
             return pr_errf(e, "%s", err);
         return pr_errf(e, "%s: %s", path, err);
     }
-    return finish_open(c, filter, out, e);
+    if (finish_open(c, filter, out, e) < 0)
+        return -1;
+    if (!filter && strcmp(path, "-")) /* (stdin is read from where it stands) */
+        use_pcapmap(c, keep);
+    return 0;
 }
 
-int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
-                      struct det_capture **out, struct pr_error *e)
+int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
+                          struct pr_error *e)
 {
-    if (!c->mapped)
-        return det_capture_open_file(path, filter, out, e);
-    struct det_capture *n = pr_calloc(1, sizeof *n);
-    memcpy(n->name, c->name, sizeof n->name);
-    n->dlt = c->dlt;
-    n->mapped = n->shared = 1;
-    n->mbase = c->mbase;
-    if (pcapmap_init(&n->map, c->mbase, c->mlen) < 0) { /* (c's mapping passed already) */
-        free(n);
-        return pr_errf(e, "%s: cannot read it again", c->name), -1;
-    }
-    *out = n;
-    return 0;
+    return open_file(path, filter, 0, out, e);
+}
+
+int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
+                      struct pr_error *e)
+{
+    return open_file(path, filter, keep, out, e);
 }
 
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
@@ -297,8 +285,8 @@ int det_capture_open_live(const char *iface, const char *filter, struct det_capt
 
 static int pcap_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
 
-/* A mapped file's record that cannot be read, named as libpcap's error would be. */
-static int mapped_error(const struct det_capture *c, struct pr_error *e)
+/* A buffered file's record that cannot be read, named as libpcap's error would be. */
+static int buffered_error(const struct det_capture *c, struct pr_error *e)
 {
     char err[128];
     pcapmap_error(&c->map, err, sizeof err);
@@ -308,25 +296,20 @@ static int mapped_error(const struct det_capture *c, struct pr_error *e)
 
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e)
 {
-    if (c->mapped) {
+    if (c->buffered) {
         int r = pcapmap_next(&c->map, &fr->data, &fr->len, &fr->ts_us);
         if (r < 0)
-            return mapped_error(c, e);
+            return buffered_error(c, e);
         if (r == 2)
             return 2;
         c->st.frames++;
         fr->dlt = c->dlt;
-        if (c->map.off - c->released >= MAP_RELEASE) { /* read pages leave the RSS */
-            size_t upto = c->map.off & ~(size_t)(MAP_RELEASE - 1);
-            madvise((uint8_t *)c->mbase + c->released, upto - c->released, MADV_DONTNEED);
-            c->released = upto;
-        }
         return 1;
     }
     return pcap_frame(c, fr, e);
 }
 
-/* det_capture_next_frame through libpcap (apart: the mapped path stays lean). */
+/* det_capture_next_frame through libpcap (apart: the buffered path stays lean). */
 static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct det_frame *fr,
                                                 struct pr_error *e)
 {
@@ -358,9 +341,9 @@ static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct de
     }
 }
 
-int det_capture_frames_stay(const struct det_capture *c)
+unsigned det_capture_frames_stay(const struct det_capture *c)
 {
-    return c->mapped;
+    return c->buffered ? c->map.keep : 0;
 }
 
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,
@@ -420,8 +403,8 @@ void det_capture_close(struct det_capture *c)
         return;
     if (c->p)
         pcap_close(c->p);
-    if (c->mapped && !c->shared)
-        munmap(c->mbase, c->mlen);
+    if (c->buffered)
+        pcapmap_close(&c->map);
     neigh_free(&c->neigh);
     free(c);
 }

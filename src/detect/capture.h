@@ -25,20 +25,17 @@ struct det_capture_stats {
                               checksum left for the NIC and TCP data are not judged) */
 };
 
-/* Opens a capture file (pcap or pcapng); filter may be NULL. */
+/* Opens a capture file (pcap or pcapng); filter may be NULL. A classic pcap file read
+ * without a filter is read with pcapmap.h (large reads into a 1 MiB buffer of c's own, no
+ * stdio copy; a file that shrinks while it is read is a read error), anything else through
+ * libpcap. */
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e);
-/* A capture file c just opened (path) without a filter: when it is a classic pcap file, its
- * frames are read from then on straight from a mapping of the file (pcapmap.h: no copy, and
- * frames stay valid until c is closed), else c stays with libpcap. For readers that look
- * ahead and share the file (--workers). The file must not shrink while it is read (a
- * mapping past its end faults). */
-void det_capture_map(struct det_capture *c, const char *path, const char *filter);
-/* Another reader of c's file (path and filter as c was opened with), from its start: one
- * that shares c's mapping when c is mapped (close it before c), else the file opened
- * again. 0 with *out, or -1 with e. */
-int det_capture_again(const struct det_capture *c, const char *path, const char *filter,
-                      struct det_capture **out, struct pr_error *e);
+/* det_capture_open_file for a reader that looks ahead (--workers: each reads the file
+ * itself): when read with pcapmap.h, a frame stays valid while the next keep frames
+ * (at most 15) are read (det_capture_frames_stay says so). 0 with *out, or -1 with e. */
+int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
+                      struct pr_error *e);
 /* Opens a live interface (promiscuous off, immediate mode). */
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
                           struct pr_error *e);
@@ -58,9 +55,10 @@ struct det_frame {
 /* Next frame: 1 with *fr filled, else as det_capture_next (0, 2, -1). Counts the frame;
  * whoever decodes it reports a frame it could not use with det_capture_count. */
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
-/* 1 when a frame's data stays valid until c is closed (a mapped file: a reader may look
- * ahead), 0 when the next read may reuse it. */
-int det_capture_frames_stay(const struct det_capture *c);
+/* How many more frames may be read while a frame's data stays valid (det_capture_again's
+ * keep, when c reads with pcapmap.h: a reader may look ahead so far); 0: the next read may
+ * reuse it. */
+unsigned det_capture_frames_stay(const struct det_capture *c);
 /* Adds frames of c read elsewhere (--workers reading the file themselves) and frames that
  * det_decode_event could not use (-1: undecodable, -2: bad checksum). */
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,

@@ -1,8 +1,11 @@
 /* pcapmap.c — see pcapmap.h. */
 #include "detect/pcapmap.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
 #define HDR_LEN 24u
@@ -16,14 +19,39 @@ static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
+/* Reads up to len bytes at the file's offset pos, as many as there are: the count, or -1
+ * with errno. */
+static ssize_t read_at(int fd, uint8_t *to, size_t len, uint64_t pos)
 {
-    if (len < HDR_LEN)
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, to + got, len - got, (off_t)(pos + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
+{
+    uint8_t data[HDR_LEN];
+    if (keep > PCAPMAP_KEEP_MAX || read_at(fd, data, HDR_LEN, 0) != HDR_LEN)
         return -1;
     /* the magic as written in little-endian order: which byte order and time unit */
     uint32_t magic =
         (uint32_t)data[3] << 24 | (uint32_t)data[2] << 16 | (uint32_t)data[1] << 8 | data[0];
-    *pm = (struct pcapmap){.data = data, .len = len, .off = HDR_LEN};
+    *pm = (struct pcapmap){.fd = fd, .base = HDR_LEN, .keep = keep, .size = bufsize};
+    if (keep)
+        pm->size /= 2; /* two buffers */
+    if (keep && pm->size < (keep + 1) * (size_t)PCAPMAP_REC_MAX)
+        pm->size = (keep + 1) * (size_t)PCAPMAP_REC_MAX; /* the kept frames and one more */
+    if (pm->size < REC_LEN)
+        pm->size = REC_LEN;
     if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
         pm->swapped = 0;
     else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
@@ -44,14 +72,60 @@ int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* The record at pm->off: 0 with its header fields, or -1 when it cannot be read. */
-static inline __attribute__((always_inline)) int record(const struct pcapmap *pm, uint32_t *sec,
-                                                        uint32_t *frac, uint32_t *cap)
+void pcapmap_close(struct pcapmap *pm)
 {
-    size_t left = pm->len - pm->off;
+    free(pm->buf);
+    free(pm->spare);
+    close(pm->fd);
+    pm->buf = NULL;
+}
+
+/* Reads on until buf[off..end) holds need bytes, the file ends or a read fails. When the
+ * record does not fit before the buffer's end, its bytes read so far move to the front:
+ * of the same buffer when no frame is kept (one that is still too small grows), else of the
+ * other one (the frames read from this one stay; it holds more than keep records, so it
+ * is not reused before they are dropped). -1 when a buffer cannot be had. */
+static int fill(struct pcapmap *pm, size_t need)
+{
+    while (pm->end - pm->off < need && !pm->eof && !pm->err) {
+        if (pm->buf && pm->size - pm->off < need) {
+            const uint8_t *from = pm->buf + pm->off;
+            if (pm->keep && !pm->spare && !(pm->spare = malloc(pm->size)))
+                return pm->err = ENOMEM, -1;
+            if (pm->keep) { /* the buffers change places */
+                uint8_t *b = pm->spare;
+                pm->spare = pm->buf, pm->buf = b;
+            }
+            memmove(pm->buf, from, pm->end - pm->off);
+            pm->base += pm->off, pm->end -= pm->off, pm->off = 0;
+        }
+        if (!pm->buf || pm->size - pm->off < need) { /* (with keep: only the first) */
+            size_t size = pm->size;
+            while (size - pm->off < need)
+                size *= 2;
+            uint8_t *b = realloc(pm->buf, size);
+            if (!b)
+                return pm->err = ENOMEM, -1;
+            pm->buf = b, pm->size = size;
+        }
+        ssize_t r = read_at(pm->fd, pm->buf + pm->end, pm->size - pm->end, pm->base + pm->end);
+        if (r < 0)
+            pm->err = errno ? errno : EIO;
+        else if (r == 0)
+            pm->eof = 1;
+        else
+            pm->end += (size_t)r;
+    }
+    return 0;
+}
+
+/* The record at pm->off: 0 with its header fields, or -1 when it cannot be read. */
+static int record(const struct pcapmap *pm, uint32_t *sec, uint32_t *frac, uint32_t *cap)
+{
+    size_t left = pm->end - pm->off;
     if (left < REC_LEN)
         return -1;
-    const uint8_t *r = pm->data + pm->off;
+    const uint8_t *r = pm->buf + pm->off;
     if (pm->swapped == HOST_BE) { /* the file in our byte order */
         memcpy(sec, r, 4);
         memcpy(frac, r + 4, 4);
@@ -62,12 +136,41 @@ static inline __attribute__((always_inline)) int record(const struct pcapmap *pm
     return *cap > PCAPMAP_MAX_CAPLEN || *cap > left - REC_LEN ? -1 : 0;
 }
 
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
+/* pcapmap_next beyond the usual record already in the buffer (apart: that path stays
+ * lean). */
+static __attribute__((noinline)) int next_slow(struct pcapmap *pm, const uint8_t **frame,
+                                               uint32_t *caplen, uint64_t *ts_us)
 {
     uint32_t sec, frac, cap;
-    size_t left = pm->len - pm->off;
+    if (fill(pm, REC_LEN) < 0)
+        return -1;
+    if (pm->end - pm->off >= REC_LEN) {
+        (void)record(pm, &sec, &frac, &cap);
+        if (cap <= PCAPMAP_MAX_CAPLEN && fill(pm, REC_LEN + cap) < 0)
+            return -1;
+    }
+    if (pm->end == pm->off && pm->eof && !pm->err)
+        return 2;
+    if (pm->err || record(pm, &sec, &frac, &cap) < 0)
+        return -1;
+    *frame = pm->buf + pm->off + REC_LEN;
+    *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
+    /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
+     * (sf-pcap.c swaps the widened value) */
+    int64_t s = pm->swapped != HOST_BE ? (int64_t)sec : (int32_t)sec;
+    int64_t f = pm->swapped != HOST_BE ? (int64_t)frac : (int32_t)frac;
+    *ts_us = (uint64_t)s * 1000000u + (uint64_t)(pm->nano ? f / 1000 : f);
+    pm->off += REC_LEN + cap;
+    pm->frames++;
+    return 1;
+}
+
+int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
+{
+    size_t left = pm->end - pm->off;
     if (pm->swapped == HOST_BE && !pm->nano && left >= REC_LEN) { /* the usual file */
-        const uint8_t *r = pm->data + pm->off;
+        const uint8_t *r = pm->buf + pm->off;
+        uint32_t sec, frac, cap;
         memcpy(&cap, r + 8, 4);
         if (cap <= pm->snap && cap <= left - REC_LEN) {
             memcpy(&sec, r, 4);
@@ -80,27 +183,16 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
             return 1;
         }
     }
-    if (left == 0)
-        return 2;
-    if (record(pm, &sec, &frac, &cap) < 0)
-        return -1;
-    *frame = pm->data + pm->off + REC_LEN;
-    *caplen = cap < pm->snap ? cap : pm->snap; /* the rest of the record is skipped */
-    /* as libpcap reads them: signed 32-bit fields in our byte order, unsigned once swapped
-     * (sf-pcap.c swaps the widened value) */
-    int64_t s = pm->swapped != HOST_BE ? (int64_t)sec : (int32_t)sec;
-    int64_t f = pm->swapped != HOST_BE ? (int64_t)frac : (int32_t)frac;
-    *ts_us = (uint64_t)s * 1000000u + (uint64_t)(pm->nano ? f / 1000 : f);
-    pm->off += REC_LEN + cap;
-    pm->frames++;
-    return 1;
+    return next_slow(pm, frame, caplen, ts_us);
 }
 
 void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen)
 {
     uint32_t sec, frac, cap;
-    size_t left = pm->len - pm->off;
-    if (left < REC_LEN)
+    size_t left = pm->end - pm->off;
+    if (pm->err)
+        snprintf(err, errlen, "error reading dump file: %s", strerror(pm->err));
+    else if (left < REC_LEN)
         snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
                  REC_LEN, left);
     else if (record(pm, &sec, &frac, &cap) == 0)

@@ -1,37 +1,60 @@
-/* pcapmap.h — the records of a classic pcap file read straight from memory (a mapping of
- * the file), for detect -r's hot path: no copy, no call into stdio, and a frame stays valid
- * until the mapping goes, so a reader may look ahead (capture.c maps the file; pcapng files
- * and filtered reads go through libpcap).
+/* pcapmap.h — the records of a classic pcap file read with large pread() calls into
+ * bounded buffers of the reader's own, for detect -r's hot path: no stdio copy, no mapping
+ * (a file that shrinks while it is read is a read error, never a fault), and a frame stays
+ * valid while the caller reads the next `keep` ones, so a reader may look ahead (capture.c
+ * opens it; pcapng files and filtered reads go through libpcap).
  *
  * The records are read as libpcap reads them (sf-pcap.c): a frame longer than the file's
  * snapshot length is cut to it, a length beyond 262,144 bytes or a record cut short by the
- * end of the file is an error naming the frame. No state but the struct; one thread. */
+ * end of the file is an error naming the frame. A record that spans the buffer's end is
+ * completed by moving its bytes read so far to the front (of a second buffer when frames
+ * are kept) and reading on.
+ * No state but the struct; one thread per struct (readers of one file each have their own
+ * descriptor, read with pread: no shared position). */
 #ifndef PR_DETECT_PCAPMAP_H
 #define PR_DETECT_PCAPMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define PCAPMAP_KEEP_MAX 15u            /* the most frames a caller may hold */
+#define PCAPMAP_BUF ((size_t)1 << 20)   /* the usual buffer (one engine) */
+#define PCAPMAP_REC_MAX (16u + 262144u) /* the longest record (header and frame) */
+
 struct pcapmap {
-    const uint8_t *data; /* the whole file */
-    size_t len, off;     /* off: the next record */
-    int swapped, nano;   /* big-endian; nanosecond times */
-    uint32_t snap;       /* frames are cut to this */
+    int fd;
+    uint8_t *buf;    /* the file's bytes from offset base, allocated at the first read */
+    uint8_t *spare;  /* keep > 0: the buffer read before (its frames are still held) */
+    size_t size;     /* of buf (and spare) */
+    size_t off, end; /* the next record at buf[off]; bytes read up to buf[end] */
+    uint64_t base;
+    unsigned keep;
+    int eof, err;      /* the file ended; errno of a failed read (else 0) */
+    int swapped, nano; /* big-endian; nanosecond times */
+    uint32_t snap;     /* frames are cut to this */
     uint32_t linktype;
     uint64_t frames; /* records read */
 };
 
-/* 0 with pm set to read the records of the classic pcap file in data[0..len) (version 2.4,
- * either byte order, micro- or nanosecond times), or -1 when it is not one (pcapng, an old
- * version, a short header): the caller reads it some other way. */
-int pcapmap_init(struct pcapmap *pm, const uint8_t *data, size_t len);
+/* 0 with pm set to read the records of the classic pcap file open on fd (version 2.4,
+ * either byte order, micro- or nanosecond times; pm owns fd from then on and closes it in
+ * pcapmap_close), or -1 when it is not one (pcapng, an old version, a short header, a read
+ * error): the caller reads it some other way and still owns fd. bufsize: the buffer's size
+ * (a smaller one grows for a record that does not fit); keep (at most PCAPMAP_KEEP_MAX): how
+ * many frames handed out before the last one stay valid while the next is read; keep > 0
+ * takes two buffers of half the size each, at least (keep + 1) records of the longest
+ * length. */
+int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
 
-/* The next record: 1 with *frame (pointing into data), *caplen and *ts_us (microseconds)
- * set; 2 at the end of the file; -1 when the record after the pm->frames read so far is
- * wrong (pcapmap_error says how), and again at each call. */
+/* The next record: 1 with *frame (pointing into pm's buffer: valid during the next keep
+ * calls), *caplen and *ts_us (microseconds) set; 2 at the end of the file; -1 when the
+ * record after the pm->frames read so far is wrong or cannot be read (pcapmap_error says
+ * how; a file that shrank reads as truncated), and again at each call. */
 int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us);
 /* What is wrong with the record pcapmap_next refused, in err (errlen bytes): a truncated
- * file, a length beyond 262,144, in libpcap's words. */
+ * file, a length beyond 262,144, a failed read, in libpcap's words. */
 void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen);
+/* Frees the buffer and closes the descriptor (after pcapmap_open returned 0). */
+void pcapmap_close(struct pcapmap *pm);
 
 #endif

@@ -953,12 +953,12 @@ static void ahead_done(struct worker *k, struct ahead *a)
 /* -r: worker k reads every frame of the file and finds its key as the dispatcher does (k's
  * flow map sees every frame in the file's order, so all workers agree on every key), and
  * decodes only the frames of its own keys. When the frames stay where they are read (a
- * mapped file), PIPE of them are looked at ahead, so that their flow slots are fetched
- * while earlier frames are processed. */
+ * classic pcap file, read with pcapmap.h), PIPE of them are looked at ahead, so that their flow
+ * slots are fetched while earlier frames are processed. */
 static void worker_read(struct worker *k)
 {
     struct ahead pipe[PIPE];
-    unsigned depth = det_capture_frames_stay(k->cap) ? PIPE : 1, head = 0, tail = 0;
+    unsigned depth = det_capture_frames_stay(k->cap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
     int r = 2;
     while (!*k->w->stop &&
            (r = det_capture_next_frame(k->cap, &pipe[tail % PIPE].fr, &k->read_err)) == 1) {
@@ -975,10 +975,10 @@ int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const 
                           const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
 {
     w->stop = stop;
-    det_capture_map(cap, path, filter);
+    (void)cap;
     for (unsigned i = 0; i < w->n; i++) {
         struct worker *k = &w->wk[i];
-        if (det_capture_again(cap, path, filter, &k->cap, e) < 0)
+        if (det_capture_again(path, filter, PIPE - 1, &k->cap, e) < 0)
             return -1;
         k->map = det_flowmap_new(0, 0);
         if (!k->map)

@@ -7,8 +7,8 @@
  * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
  * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
  * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
- * for it. -r: there is no dispatcher: every worker reads the whole file (one shared
- * mapping of a classic pcap file), keys every frame with its own flow map (all maps see
+ * for it. -r: there is no dispatcher: every worker reads the whole file (a classic pcap
+ * file into a buffer of its own, pcapmap.h), keys every frame with its own flow map (all maps see
  * the same frames in the same order, so all workers agree) and decodes only its own; its
  * clock follows every frame's time. -i: the thread that reads the interface is the
  * dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a reply
@@ -68,9 +68,9 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
-/* -r: no dispatcher; every worker reads the file of cap itself (det_capture_map and
- * det_capture_again: cap's mapping shared, or path opened again with the BPF filter or
- * NULL; cap, not read by the caller, outlives w),
+/* -r: no dispatcher; every worker reads the file itself (det_capture_again: path opened
+ * again with the BPF filter or NULL, on a descriptor and buffer of its own; cap, opened
+ * from path and not read by the caller, outlives w and gets the frames counted),
  * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
  * agree), and decodes and processes only the frames of its own keys; each worker's clock
  * follows the file's times. Opens the file once per worker: call after det_workers_open

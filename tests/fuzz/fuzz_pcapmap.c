@@ -1,7 +1,9 @@
-/* libFuzzer target: pcapmap.h against libpcap. The input is a capture file, read by both:
- * when pcapmap takes it (a classic pcap file of a link type detect reads), every frame must
- * be the same (bytes, length, time in microseconds) and both must end the same way (the
- * end, or an error after the same number of frames). */
+/* libFuzzer target: pcapmap.h against libpcap. The input is a capture file (in a memfd),
+ * read by both: when pcapmap takes it (a classic pcap file of a link type detect reads),
+ * every frame must be the same (bytes, length, time in microseconds) and both must end the
+ * same way (the end, or an error after the same number of frames). pcapmap reads it twice
+ * at once: with a tiny buffer (its size taken from the input's length, 1 to 64 bytes: every
+ * record spans refills, the buffer grows for long ones) and with the usual one. */
 #include "detect/pcapmap.h"
 
 #include <pcap/pcap.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,9 +27,16 @@ static int supported(int dlt)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct pcapmap pm;
-    if (pcapmap_init(&pm, data, size) < 0)
+    int fd = memfd_create("fuzz_pcapmap", MFD_CLOEXEC);
+    if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+        abort();
+    struct pcapmap pm[2];
+    if (pcapmap_open(&pm[0], fd, 1 + size % 64, 0) < 0) {
+        close(fd);
         return 0;
+    }
+    if (pcapmap_open(&pm[1], dup(fd), PCAPMAP_BUF, 7) < 0)
+        abort();
     FILE *f = fmemopen((void *)data, size, "rb");
     if (!f)
         abort();
@@ -33,38 +44,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, err);
     if (!p) { /* libpcap refuses what pcapmap took: only a header it finds wrong */
         fclose(f);
-        return 0;
+        goto out;
     }
-    if (!supported(pcap_datalink(p))) { /* capture.c reads only these (other snapshot limits) */
-        pcap_close(p);
-        return 0;
-    }
-    for (;;) {
+    if (!supported(pcap_datalink(p))) /* capture.c reads only these (other snapshot limits) */
+        goto out_pcap;
+    for (int end = 0; !end;) {
         struct pcap_pkthdr *h;
         const u_char *want;
         int r = pcap_next_ex(p, &h, &want);
-        const uint8_t *got;
-        uint32_t caplen;
-        uint64_t ts;
-        char why[128] = "";
-        int m = pcapmap_next(&pm, &got, &caplen, &ts);
-        if (r == 1) {
-            if (m != 1 || caplen != h->caplen || memcmp(got, want, caplen) ||
-                ts != (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)
-                abort();
-        } else if (r == PCAP_ERROR_BREAK) {
-            if (m != 2)
-                abort();
-            break;
-        } else {
-            if (m != -1)
-                abort();
-            pcapmap_error(&pm, why, sizeof why); /* libpcap's words */
-            if (strcmp(why, pcap_geterr(p)))
-                abort();
-            break;
+        for (int i = 0; i < 2; i++) {
+            const uint8_t *got;
+            uint32_t caplen;
+            uint64_t ts;
+            char why[128] = "";
+            int m = pcapmap_next(&pm[i], &got, &caplen, &ts);
+            if (r == 1) {
+                if (m != 1 || caplen != h->caplen || memcmp(got, want, caplen) ||
+                    ts != (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec)
+                    abort();
+            } else if (r == PCAP_ERROR_BREAK) {
+                if (m != 2)
+                    abort();
+                end = 1;
+            } else {
+                if (m != -1)
+                    abort();
+                pcapmap_error(&pm[i], why, sizeof why); /* libpcap's words */
+                if (strcmp(why, pcap_geterr(p)))
+                    abort();
+                end = 1;
+            }
         }
     }
+out_pcap:
     pcap_close(p);
+out:
+    pcapmap_close(&pm[0]);
+    pcapmap_close(&pm[1]);
     return 0;
 }

@@ -6,7 +6,8 @@
 # distributed one (three sources sharing the ports). Every alert line is compared with its
 # times and ids left out; the captures must hold what was run (at least 4 scans in the first).
 # The first capture again with a filter (the workers then read it through libpcap rather
-# than from a shared mapping), and cut short (the same error, exit code and alerts).
+# than with their own pcapmap reader), and cut short (the same error, exit code and alerts);
+# a capture truncated while --workers 1 and 2 read it ends with a read error (exit 2), no signal.
 # Live: `detect -i --workers 2` in the target namespace reports a SYN and a FIN scan once each,
 # with a SIGHUP (the alerts file reopened) between them.
 # --workers is refused with inputs it does not serve and beyond the number of CPUs.
@@ -109,8 +110,8 @@ wait $p1 $p2 $p3 $p4
 dl_capture_stop
 same mix 4 exact
 
-# -r --workers 2 has no reader thread: each worker reads the file itself, from one shared
-# mapping of a classic pcap file; with a filter each opens the file again through libpcap
+# -r --workers 2 has no reader thread: each worker reads the file itself, a classic pcap
+# file with pread into buffers of its own; with a filter each opens it again through libpcap
 echo "== several scanners at once, read through libpcap (a filter)"
 cp "$DL_DIR/mix.pcap" "$DL_DIR/mixf.pcap"
 SAME_OPTS=(-f "tcp or udp or icmp")
@@ -132,6 +133,43 @@ grep -q "cut.pcap: read error after [0-9]* frames" "$DL_DIR/cut.w2.err" &&
     { echo "  FAIL: not the same read error"; fails=$((fails + 1)); }
 [ -s "$DL_DIR/cut.w1.json" ] && cmp -s <(strip "$DL_DIR/cut.w1.json") <(strip "$DL_DIR/cut.w2.json") ||
     { echo "  FAIL: not the same alerts before the cut"; fails=$((fails + 1)); }
+
+# A file that shrinks while it is read (another process truncates it): a read error, never a
+# signal (a mapping of the file faulted with SIGBUS). 100 MB of frames; cut to an odd size
+# (mid-record) once the readers have read 20 MB (/proc/PID/io) or after 0.05 s, so they meet
+# the new end (cut before they start, the file is a truncated one all the same).
+echo "== a capture truncated while it is read: a read error, not a signal"
+/usr/bin/python3 - "$DL_DIR/big.pcap" <<'PY'
+import struct, sys
+fr = bytes.fromhex("02000000000202000000000108004500002800014000400600000000000000000000") + bytes(20)
+rec = struct.pack("<IIII", 1700000000, 0, len(fr), len(fr)) + fr
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for _ in range(15):
+        f.write(rec * 100000)
+PY
+for n in 1 2; do
+    cp "$DL_DIR/big.pcap" "$DL_DIR/shrink.pcap"
+    "$PR" detect -q -r "$DL_DIR/shrink.pcap" --workers $n --alerts /dev/null >/dev/null \
+        2>"$DL_DIR/shrink.err" &
+    pid=$!
+    for _ in $(seq 5); do
+        r=$(sed -n 's/^rchar: //p' /proc/$pid/io 2>/dev/null) || break
+        [ "${r:-0}" -gt 20000000 ] && break
+        sleep 0.01
+    done
+    truncate -s 60000013 "$DL_DIR/shrink.pcap"
+    wait $pid
+    rc=$?
+    echo "  --workers $n: exit $rc: $(cat "$DL_DIR/shrink.err")"
+    if [ "$rc" -eq 0 ] && ! [ -s "$DL_DIR/shrink.err" ]; then
+        echo "  (it had read the whole file before the cut: nothing checked)"
+    elif [ "$rc" -ne 2 ] || ! grep -q "shrink.pcap: read error after [0-9]* frames: truncated dump file" "$DL_DIR/shrink.err"; then
+        echo "  FAIL: not a read error with exit 2"
+        fails=$((fails + 1))
+    fi
+done
+rm -f "$DL_DIR/big.pcap" "$DL_DIR/shrink.pcap"
 
 echo "== decoy scan"
 dl_capture_start decoy

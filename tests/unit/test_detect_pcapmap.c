@@ -1,0 +1,193 @@
+/* The buffered reader of classic pcap files (detect/pcapmap.h) and det_capture over it, on
+ * real files written here: every frame as written across buffer refills (a tiny buffer that
+ * grows; the usual one with 7 frames held while the next are read, as --workers looks
+ * ahead), and a file truncated between two reads ends with a read error naming the file and
+ * the frames read (never a signal). */
+#include "detect/capture.h"
+#include "detect/pcapmap.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* Frame i's length: mostly short, now and then long, once in a while the longest. */
+static uint32_t frame_len(unsigned i)
+{
+    if (i % 997 == 500)
+        return 262144u;
+    return i % 50 == 7 ? 9000u + i % 4000u : 60u + (i * 37u) % 1400u;
+}
+
+static uint8_t frame_byte(unsigned i, uint32_t j)
+{
+    return (uint8_t)(i * 131u + j * 7u + (j >> 8));
+}
+
+static void put32(FILE *f, uint32_t v)
+{
+    assert_int_equal(fwrite(&v, 4, 1, f), 1);
+}
+
+/* Writes n raw-IP frames to a new temporary file (name in path); returns its size. */
+static long write_pcap(char *path, unsigned n)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    put32(f, 0xa1b2c3d4u);
+    put32(f, 2u | 4u << 16);
+    put32(f, 0), put32(f, 0), put32(f, 262144u), put32(f, 101);
+    static uint8_t buf[262144];
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t len = frame_len(i);
+        put32(f, 1000000u + i), put32(f, i % 1000000u), put32(f, len), put32(f, len);
+        for (uint32_t j = 0; j < len; j++)
+            buf[j] = frame_byte(i, j);
+        assert_int_equal(fwrite(buf, 1, len, f), len);
+    }
+    long size = ftell(f);
+    assert_int_equal(fclose(f), 0);
+    return size;
+}
+
+static void check_frame(unsigned i, const uint8_t *fr, uint32_t len, uint64_t ts)
+{
+    assert_int_equal(len, frame_len(i));
+    assert_int_equal(ts, (1000000u + i) * 1000000ull + i % 1000000u);
+    for (uint32_t j = 0; j < len; j += 1 + j % 97)
+        if (fr[j] != frame_byte(i, j))
+            fail_msg("frame %u byte %u changed", i, j);
+}
+
+/* Reads all n frames with the given buffer and kept frames; the kept ones are checked
+ * again while later ones are read. */
+static void read_all(const char *path, unsigned n, size_t bufsize, unsigned keep)
+{
+    struct pcapmap pm;
+    assert_int_equal(pcapmap_open(&pm, open(path, O_RDONLY), bufsize, keep), 0);
+    assert_int_equal(pm.linktype, 101);
+    const uint8_t *held[PCAPMAP_KEEP_MAX + 1];
+    uint32_t hlen[PCAPMAP_KEEP_MAX + 1];
+    uint64_t hts[PCAPMAP_KEEP_MAX + 1];
+    for (unsigned i = 0; i < n; i++) {
+        unsigned s = i % (keep + 1);
+        assert_int_equal(pcapmap_next(&pm, &held[s], &hlen[s], &hts[s]), 1);
+        for (unsigned k = 0; k <= keep && k <= i; k++) { /* this one and the kept ones */
+            unsigned o = (i - k) % (keep + 1);
+            check_frame(i - k, held[o], hlen[o], hts[o]);
+        }
+    }
+    const uint8_t *fr;
+    uint32_t len;
+    uint64_t ts;
+    assert_int_equal(pcapmap_next(&pm, &fr, &len, &ts), 2);
+    assert_int_equal(pm.frames, n);
+    size_t most = keep ? (keep + 1) * (size_t)PCAPMAP_REC_MAX : 2 * (size_t)PCAPMAP_REC_MAX;
+    assert_true(pm.size <= (bufsize > most ? bufsize : most)); /* bounded */
+    pcapmap_close(&pm);
+}
+
+static void test_refills(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/prpcapmapXXXXXX";
+    unsigned n = 4000; /* about 4.6 MB: more than one usual buffer */
+    assert_true(write_pcap(path, n) > (long)PCAPMAP_BUF);
+    read_all(path, n, 20, 0);          /* a tiny buffer, grown for the long frames */
+    read_all(path, n, 1000, 0);        /* refilled at every few frames */
+    read_all(path, n, 1, 7);           /* the smallest that holds 7 frames and one more */
+    read_all(path, n, PCAPMAP_BUF, 7); /* as --workers reads */
+    read_all(path, n, PCAPMAP_BUF, PCAPMAP_KEEP_MAX);
+    unlink(path);
+}
+
+/* A file cut to cut bytes after `before` frames were read by a reader of bufsize bytes:
+ * a read error once the frames left in the buffer are read. */
+static void truncated_after(long cut, unsigned before, size_t bufsize, unsigned keep)
+{
+    char path[] = "/tmp/prpcapmapXXXXXX";
+    unsigned n = 4000; /* about 4.6 MB: more than one usual buffer */
+    long write_size = write_pcap(path, n);
+    struct pcapmap pm;
+    assert_int_equal(pcapmap_open(&pm, open(path, O_RDONLY), bufsize, keep), 0);
+    const uint8_t *fr;
+    uint32_t len;
+    uint64_t ts;
+    for (unsigned i = 0; i < before; i++) {
+        assert_int_equal(pcapmap_next(&pm, &fr, &len, &ts), 1);
+        check_frame(i, fr, len, ts);
+    }
+    assert_int_equal(truncate(path, cut), 0);
+    int r;
+    while ((r = pcapmap_next(&pm, &fr, &len, &ts)) == 1)
+        check_frame((unsigned)pm.frames - 1, fr, len, ts);
+    assert_int_equal(r, -1);
+    assert_true(cut < write_size); /* (a cut, not a longer file) */
+    assert_true(pm.frames < n);
+    assert_int_equal(pcapmap_next(&pm, &fr, &len, &ts), -1); /* and again */
+    char err[128];
+    pcapmap_error(&pm, err, sizeof err);
+    assert_non_null(strstr(err, "truncated dump file; tried to read "));
+    pcapmap_close(&pm);
+    unlink(path);
+}
+
+static void test_truncated_between_reads(void **state)
+{
+    (void)state;
+    truncated_after(3000000, 10, 20, 0);           /* mid-file, small buffer */
+    truncated_after(24 + 16 + 30, 3, 20, 0);       /* below what was read already */
+    truncated_after(5000, 10, 1, 7);               /* with kept frames */
+    truncated_after(4500000, 100, PCAPMAP_BUF, 7); /* past the first usual buffer */
+}
+
+/* det_capture over a file that shrinks: the single engine's reader (det_capture_open_file)
+ * and a worker's (det_capture_again, frames kept) both end with an error that names the
+ * file and the frames read. */
+static void test_capture_truncated(void **state)
+{
+    (void)state;
+    for (unsigned keep = 0; keep <= 7; keep += 7) {
+        char path[] = "/tmp/prpcapmapXXXXXX";
+        write_pcap(path, 4000);
+        struct det_capture *c;
+        struct pr_error e = {{0}};
+        assert_int_equal(keep ? det_capture_again(path, NULL, keep, &c, &e)
+                              : det_capture_open_file(path, NULL, &c, &e),
+                         0);
+        assert_int_equal(det_capture_frames_stay(c), keep);
+        struct det_frame fr;
+        assert_int_equal(det_capture_next_frame(c, &fr, &e), 1);
+        assert_int_equal(truncate(path, 4200000), 0); /* (beyond the first buffer) */
+        int r;
+        unsigned long long n = 1;
+        while ((r = det_capture_next_frame(c, &fr, &e)) == 1)
+            n++;
+        assert_int_equal(r, -1);
+        char want[256];
+        snprintf(want, sizeof want, "%s: read error after %llu frames: truncated dump file", path,
+                 n);
+        if (strncmp(e.msg, want, strlen(want)))
+            fail_msg("got '%s', want '%s'", e.msg, want);
+        det_capture_close(c);
+        unlink(path);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refills),
+        cmocka_unit_test(test_truncated_between_reads),
+        cmocka_unit_test(test_capture_truncated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
