@@ -8,9 +8,13 @@
 # records wall times, prints the medians and the ratio, checks that the answers agree
 # (tests/lab/svc_compare.py on the last run of each) and, with -w, appends a section to
 # bench/RESULTS.md. Needs root. Nothing leaves the machine (lab namespaces only).
+# --tcp: the TCP services only (-sS -sV, no UDP ports): where the silent UDP ports, which
+# nmap probes one probe at a time, do not dominate nmap's time.
 set -u
 write=0
+tcp_only=0
 [ "${1:-}" = -w ] && { write=1; shift; }
+[ "${1:-}" = --tcp ] && { tcp_only=1; shift; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 PORTREEVE=$(readlink -f "${1:-$root/build/portreeve}")
@@ -25,6 +29,11 @@ svc_servers_up || exit $?
 W=$LAB_DIR/bench
 mkdir -p "$W"
 PORTS="$SVC_PORTS_A,$SVC_PORTS_B"
+TECH=(-sS -sU)
+if [ $tcp_only = 1 ]; then # the T: lists without their U: parts
+    PORTS=$(echo "$PORTS" | tr ',' '\n' | awk '/^T:/ {t=1} /^U:/ {t=0} t' | sed 's/^T://' | paste -sd,)
+    TECH=(-sS)
+fi
 
 elapsed() { # CMD... -> seconds with millisecond precision on stdout
     local t0 t1
@@ -38,9 +47,9 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2) ? a[(
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 nm=() pr=()
 for i in $(seq 1 "$RUNS"); do
-    nm+=("$(elapsed ip netns exec "$LAB_NS_SCAN" nmap -n -Pn -sS -sU -sV -p "$PORTS" \
+    nm+=("$(elapsed ip netns exec "$LAB_NS_SCAN" nmap -n -Pn "${TECH[@]}" -sV -p "$PORTS" \
         "$LAB_A" "$LAB_B" -oX "$W/nmap.xml")")
-    pr+=("$(elapsed ip netns exec "$LAB_NS_SCAN" "$PORTREEVE" scan -Pn -sS -sU -sV -p "$PORTS" \
+    pr+=("$(elapsed ip netns exec "$LAB_NS_SCAN" "$PORTREEVE" scan -Pn "${TECH[@]}" -sV -p "$PORTS" \
         "$LAB_A" "$LAB_B" -oX "$W/pr.xml")")
     echo "run $i: nmap ${nm[-1]} s, portreeve ${pr[-1]} s"
 done
@@ -57,10 +66,10 @@ if [ $write = 1 ]; then
         echo "## -sV service and version detection (bench/sv_bench.sh)"
         echo
         echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD), $(nproc) cores shared with other work"
-        echo "(load average before: $load), nmap $(nmap --version | awk 'NR==1{print $3}'). Command: \`RUNS=$RUNS bench/sv_bench.sh -w\`."
+        echo "(load average before: $load), nmap $(nmap --version | awk 'NR==1{print $3}'). Command: \`RUNS=$RUNS bench/sv_bench.sh -w$([ $tcp_only = 1 ] && echo " --tcp")\`."
         echo "Lab targets A and B (tests/lab/lab.sh + tests/lab/svc_servers.sh), ports \`$PORTS\`"
         echo "(openssh, nginx HTTP/HTTPS, dnsmasq TCP/UDP, snmpd, ntpsec, vsftpd, redis, memcached,"
-        echo "PostgreSQL). Same command line for both: \`-Pn -sS -sU -sV -p ... A B\`, $RUNS runs each, alternating."
+        echo "PostgreSQL). Same command line for both: \`-Pn ${TECH[*]} -sV -p ... A B\`, $RUNS runs each, alternating."
         echo
         echo "| tool | runs (s) | median (s) |"
         echo "|---|---|---|"
