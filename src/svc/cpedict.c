@@ -512,16 +512,22 @@ static int close_chains(struct cpedict *d, struct pr_error *e, const char *name)
         seen[ns++] = d->p[i].a;
         while (head < ns) {
             const char *k = seen[head++];
-            for (size_t lo = first_of(d->p, n0, k); lo < n0 && !strcmp(d->p[lo].a, k); lo++) {
+            for (size_t lo = first_of(d->p, n0, k);
+                 lo < n0 && ns < CPEDICT_MAX_CHAIN && !strcmp(d->p[lo].a, k); lo++) {
                 int known = 0;
                 for (size_t s = 0; s < ns && !known; s++)
                     known = !strcmp(seen[s], d->p[lo].b);
-                if (!known && ns < CPEDICT_MAX_CHAIN)
+                if (!known)
                     seen[ns++] = d->p[lo].b;
             }
         }
         for (size_t s = 1; s < ns; s++) { /* direct aliases again too: compact drops them */
             if (nnew + 2 > cap) {
+                if (n0 + nnew > 4 * (size_t)CPEDICT_MAX_PAIRS) {
+                    free(more);
+                    return pr_errf(e, "%s: more than %d CPE renames once chains are followed", name,
+                                   2 * CPEDICT_MAX_PAIRS);
+                }
                 cap = cap ? cap * 2 : 64;
                 more = pr_reallocarray(more, cap, sizeof *more);
             }
@@ -530,14 +536,18 @@ static int close_chains(struct cpedict *d, struct pr_error *e, const char *name)
             more[nnew++] = (struct pair){seen[s], seen[0]};
         }
     }
+    /* more[] borrows the strings of d->p: room first, so that no push() compacts (and
+     * frees a duplicate's strings) before the last one is copied */
+    if (d->n + nnew > d->cap) {
+        d->cap = d->n + nnew;
+        d->p = pr_reallocarray(d->p, d->cap, sizeof *d->p);
+    }
     struct scanner S = {.d = d, .name = name, .e = e};
-    int rc = 0;
-    for (size_t k = 0; k < nnew && rc == 0; k++)
-        rc = push(&S, more[k].a, more[k].b);
+    for (size_t k = 0; k < nnew; k++)
+        push(&S, more[k].a, more[k].b);
     free(more);
-    if (rc == 0)
-        compact(d);
-    return rc;
+    compact(d);
+    return 0;
 }
 
 struct cpedict *cpedict_parse(const char *text, size_t len, const char *name, struct pr_error *e)

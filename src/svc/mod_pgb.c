@@ -20,6 +20,10 @@ size_t sv_pgb_request(uint8_t *out, size_t cap)
 
 int sv_pgb_parse(const uint8_t *buf, size_t len, struct sv_ident *id, char *err, size_t errlen)
 {
+    if (!len) {
+        snprintf(err, errlen, "no answer");
+        return -1;
+    }
     if (buf[0] != 'E') {
         snprintf(err, errlen, "first message is '%c', not an ErrorResponse, at byte 0",
                  buf[0] >= 0x20 && buf[0] < 0x7f ? buf[0] : '?');

@@ -4,10 +4,23 @@
 #include "core/clock.h"
 
 #include <errno.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+void *sv_tls_client_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_min_proto_version(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+    SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_LEGACY_SERVER_CONNECT);
+    return ctx;
+}
 
 /* After an SSL call returned rc: 1 to retry once the socket is ready, 0 to give up. */
 static int ssl_retry(struct sv_conn *c, int rc)
@@ -42,7 +55,7 @@ int sv_conn_open(struct sv_conn *c, const struct pr_addr *dst, uint16_t port,
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &el) < 0 || soerr)
         goto fail;
     if (tls) {
-        c->ctx = SSL_CTX_new(TLS_client_method());
+        c->ctx = sv_tls_client_ctx();
         if (!c->ctx || !(c->ssl = SSL_new(c->ctx)) || SSL_set_fd(c->ssl, c->fd) != 1)
             goto fail;
         SSL_set_connect_state(c->ssl);
@@ -53,6 +66,7 @@ int sv_conn_open(struct sv_conn *c, const struct pr_addr *dst, uint16_t port,
     }
     return 0;
 fail:
+    ERR_clear_error();
     sv_conn_close(c);
     return -1;
 }

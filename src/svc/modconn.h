@@ -18,6 +18,11 @@ struct sv_conn {
     uint64_t deadline; /* now_us() stamp */
 };
 
+/* A TLS client context (an OpenSSL SSL_CTX) set up as nmap's: no certificate check, every
+ * protocol version and cipher, legacy renegotiation allowed, so that old servers the -sV
+ * probes reach are reached by the modules too. NULL when OpenSSL fails; SSL_CTX_free it. */
+void *sv_tls_client_ctx(void);
+
 /* Connects to dst:port from src (family 0: the kernel's choice) and, with tls, completes a
  * TLS handshake (no certificate check: only the service is wanted). timeout_ms bounds the
  * whole session from now. Returns 0, or -1 (c is then closed). */

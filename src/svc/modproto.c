@@ -34,8 +34,9 @@ static void run_ldap(struct host_result *h, struct port_result *pr, const struct
         sv_text_note(pr->svc, "ldap rootDSE", err);
 }
 
-/* The UDP ping on the port's number and, on TCP, the TLS control channel's Version. */
-static void run_murmur(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
+/* The UDP ping on the port's number and, on TCP, the TLS control channel's Version.
+ * Returns 1 when either showed Murmur, else 0 (the port is left to the other modules). */
+static int run_murmur(struct host_result *h, struct port_result *pr, const struct pr_addr *source)
 {
     uint8_t req[16], resp[2048];
     struct sv_murmur_info info = {0};
@@ -54,19 +55,23 @@ static void run_murmur(struct host_result *h, struct port_result *pr, const stru
             snprintf(cerr, sizeof cerr, "control: %s", err);
         sv_conn_close(&c);
     }
+    if (!info.ping && !info.control)
+        return 0;
     sv_murmur_apply(pr->svc, &info, pr->proto == PR_TCP);
-    if ((info.ping || info.control) && cerr[0]) /* Murmur, but half of it answered wrong */
+    if (cerr[0]) /* Murmur, but half of it answered wrong */
         sv_text_note(pr->svc, "murmur", cerr);
+    return 1;
 }
 
-/* Opens an SMB session (port 139: after a NetBIOS session request) and sends req. */
+/* Opens an SMB session (after a NetBIOS session request on a netbios-ssn port: 139, or
+ * another port the probes named so) and sends req. */
 static int smb_open(struct sv_conn *c, struct host_result *h, const struct port_result *pr,
                     const struct pr_addr *source, const uint8_t *req, size_t n)
 {
     uint8_t nb[80], ans[64];
     if (sv_conn_open(c, &h->addr, pr->port, source, 0, PROTO_TIMEOUT_MS) < 0)
         return -1;
-    if (pr->port == 139) {
+    if (pr->port == 139 || (pr->svc->name && !strcmp(pr->svc->name, "netbios-ssn"))) {
         size_t nn = sv_smb_nbss_request(nb, sizeof nb);
         if (sv_conn_send(c, nb, nn) < 0 ||
             !sv_smb_nbss_ok(ans, sv_conn_recv(c, ans, sizeof ans, sv_smb_complete)))
@@ -126,10 +131,9 @@ int sv_modules_proto(struct host_result *h, struct port_result *pr, const struct
     const struct svc_info *si = pr->svc;
     if (!si)
         return 0;
-    if (pr->port == 64738 || (si->name && !strcmp(si->name, "murmur"))) {
-        run_murmur(h, pr, source);
+    if ((pr->port == 64738 || (si->name && !strcmp(si->name, "murmur"))) &&
+        run_murmur(h, pr, source))
         return 1;
-    }
     if (!si->name || pr->proto != PR_TCP)
         return 0;
     if ((!strcmp(si->name, "microsoft-ds") || !strcmp(si->name, "netbios-ssn")) &&

@@ -27,6 +27,7 @@
 #include "svc/cve.h"
 #include "svc/distfeed.h"
 #include "svc/match.h"
+#include "svc/modconn.h"
 #include "svc/modules.h"
 #include "svc/probes.h"
 #include "svc/wrapped.h"
@@ -387,7 +388,10 @@ static void seq_concurrent(struct job *J, const struct attempt *a)
     for (int l = 0; l < 2; l++)
         for (size_t i = 0; i < J->lane[l].ncand; i++) {
             const struct attempt *b = J->lane[l].att[i];
-            if (b && b != a && b->fd >= 0 && b->st != AT_DONE && b->seq < a->seq) {
+            /* b connected (accepted) before a, and is still open: a connection still
+             * being made proves nothing (the server may take a first) */
+            if (b && b != a && b->fd >= 0 && b->st != AT_DONE && b->seq < a->seq &&
+                b->wall_connected && b->wall_connected <= a->wall_connected && !b->closed) {
                 J->seq_done = 1;
                 return;
             }
@@ -898,16 +902,12 @@ int svc_version_run(const struct svc_version *sv, int intensity, const struct pr
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
     E.mt = sv_matcher_new();
-    E.ssl = SSL_CTX_new(TLS_client_method());
+    E.ssl = sv_tls_client_ctx();
     E.ep = epoll_create1(EPOLL_CLOEXEC);
     if (!E.mt || !E.ssl || E.ep < 0) {
         pr_errf(e, "service detection: cannot set up (matcher, TLS or epoll)");
         goto out;
     }
-    SSL_CTX_set_verify(E.ssl, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_min_proto_version(E.ssl, 0);
-    SSL_CTX_set_cipher_list(E.ssl, "ALL:@SECLEVEL=0");
-    SSL_CTX_set_options(E.ssl, SSL_OP_ALL | SSL_OP_LEGACY_SERVER_CONNECT);
 
     size_t n = 0;
     for (size_t h = 0; h < r->nhosts; h++)
