@@ -172,7 +172,7 @@ int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, ui
         const uint8_t *r = pm->buf + pm->off;
         uint32_t sec, frac, cap;
         memcpy(&cap, r + 8, 4);
-        if (cap <= pm->snap && cap <= left - REC_LEN) {
+        if (cap <= pm->snap && cap <= PCAPMAP_MAX_CAPLEN && cap <= left - REC_LEN) {
             memcpy(&sec, r, 4);
             memcpy(&frac, r + 4, 4);
             *frame = r + REC_LEN;

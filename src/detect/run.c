@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MAX_LINE_ERRORS 20 /* malformed-line messages shown before they are only counted */
@@ -339,13 +340,17 @@ int det_run(const struct det_options *o)
     /* --workers: each worker has its own behaviour analysis; d is only their merge point */
     struct det_behave *beh = pas && o->workers < 2 ? behave_open(&pc, &o->cfg, d, &e) : NULL;
     struct det_workers *wk = NULL;
+    /* -r of a regular file: every worker reads it itself; stdin or a pipe can be read
+     * once only, so its frames go through the dispatcher as live frames do */
+    struct stat fst;
+    int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
         struct det_workers_config wc = {
             o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
             cap};
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
-        else if (o->file && det_workers_read_file(wk, cap, o->file, o->filter, &det_stop, &e) < 0)
+        else if (wread && det_workers_read_file(wk, cap, o->file, o->filter, &det_stop, &e) < 0)
             det_workers_free(wk), wk = NULL, det_passive_close(pas), pas = NULL;
     }
     int live = o->iface || o->follow;
@@ -396,7 +401,7 @@ int det_run(const struct det_options *o)
      * event with the earliest time goes first, so files are merged in time order; an
      * input with nothing new (live, -F) holds nobody back. */
     enum { NEED = 0, HAVE, DONE };
-    int pstate = (cap && !(wk && o->file)) || fw ? NEED : DONE; /* -r: the workers read */
+    int pstate = (cap && !(wk && wread)) || fw ? NEED : DONE; /* -r: the workers read */
     int wstate[DET_MAX_HTTP_LOGS] = {0};
     struct det_event ev;
     struct det_http_req req[DET_MAX_HTTP_LOGS];

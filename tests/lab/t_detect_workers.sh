@@ -118,6 +118,14 @@ SAME_OPTS=(-f "tcp or udp or icmp")
 same mixf 4 exact
 SAME_OPTS=()
 
+echo "== from stdin (read once: its frames go through the dispatcher)"
+"$PR" detect -q -r - --workers 2 --alerts "$DL_DIR/stdin.w2.json" <"$DL_DIR/mix.pcap" \
+    >"$DL_DIR/stdin.w2.sum" 2>&1 || { echo "  FAIL: -r - --workers 2 exited $?"; cat "$DL_DIR/stdin.w2.sum"; fails=$((fails + 1)); }
+strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,//' "$1" | sort; }
+[ -s "$DL_DIR/stdin.w2.json" ] && cmp -s <(strip "$DL_DIR/mix.w1.json") <(strip "$DL_DIR/stdin.w2.json") &&
+    echo "  the same alerts as one worker reading the file" ||
+    { echo "  FAIL: -r - --workers 2 gave other alerts"; fails=$((fails + 1)); }
+
 echo "== a truncated capture: the same error, exit code and alerts"
 head -c $(($(stat -c %s "$DL_DIR/mix.pcap") * 2 / 3)) "$DL_DIR/mix.pcap" >"$DL_DIR/cut.pcap"
 for n in 1 2; do
@@ -127,7 +135,6 @@ for n in 1 2; do
     echo "  --workers $n: exit $rc: $(cat "$DL_DIR/cut.w$n.err")"
     [ $rc -eq 2 ] || { echo "  FAIL: exit $rc, not 2"; fails=$((fails + 1)); }
 done
-strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,//' "$1" | sort; }
 grep -q "cut.pcap: read error after [0-9]* frames" "$DL_DIR/cut.w2.err" &&
     cmp -s "$DL_DIR/cut.w1.err" "$DL_DIR/cut.w2.err" ||
     { echo "  FAIL: not the same read error"; fails=$((fails + 1)); }
