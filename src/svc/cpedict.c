@@ -317,7 +317,8 @@ static struct scanner *scanner_new(struct cpedict *d, const char *name, struct p
     return S;
 }
 
-/* The cpeName of one element of an NVD "deprecatedBy"/"deprecates" array, or NULL. */
+/* The cpeName of a product's "cpe" object or of one element of its "deprecatedBy" or
+ * "deprecates" array, or NULL. */
 static const char *json_name(json_t *o)
 {
     return json_string_value(json_object_get(o, "cpeName"));
@@ -345,7 +346,7 @@ static int json_pairs(struct cpedict *d, const char *text, size_t len, const cha
     json_array_foreach(products, i, p)
     {
         json_t *cpe = json_object_get(p, "cpe");
-        const char *own = json_string_value(json_object_get(cpe, "cpeName"));
+        const char *own = json_name(cpe);
         if (!own) {
             rc = pr_errf(e, "%s: products[%zu]: no cpe.cpeName", name, i);
             goto out;
@@ -374,14 +375,20 @@ out:
     return rc;
 }
 
-/* Loads one file or buffer into d: XML when its first non-blank byte is '<', JSON when '{'. */
+/* Is the file whose first bytes are t[0..n) JSON (its first non-blank byte '{')? */
+static int is_json(const char *t, size_t n)
+{
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)t[i]))
+        i++;
+    return i < n && t[i] == '{';
+}
+
+/* Loads one file's bytes into d: JSON (is_json), else XML. */
 static int parse_into(struct cpedict *d, const char *text, size_t len, const char *name,
                       struct pr_error *e)
 {
-    size_t i = 0;
-    while (i < len && isspace((unsigned char)text[i]))
-        i++;
-    if (i < len && text[i] == '{')
+    if (is_json(text, len))
         return json_pairs(d, text, len, name, e);
     struct scanner *S = scanner_new(d, name, e);
     int rc = feed(S, text, len);
@@ -398,11 +405,8 @@ static int load_file(struct cpedict *d, const char *path, struct pr_error *e)
         return pr_errf(e, "%s: %m", path);
     char *buf = pr_calloc(1, 1 << 16);
     size_t n = fread(buf, 1, 1 << 16, f);
-    size_t i = 0;
-    while (i < n && isspace((unsigned char)buf[i]))
-        i++;
     int rc = 0;
-    if (i < n && buf[i] == '{') { /* JSON: read whole (an API page or feed chunk) */
+    if (is_json(buf, n)) { /* JSON: read whole (an API page or feed chunk) */
         size_t cap = 1 << 16, len = n;
         while (rc == 0 && n > 0) {
             if (len == cap) {
