@@ -53,7 +53,7 @@ static void usage(FILE *f)
           "                  CIDR, or decision N, on every --sync host within a second;\n"
           "                  the rows stay as history with who revoked them, when and\n"
           "                  --reason TEXT; a new scan needs a new decision\n"
-          "Needs CAP_NET_ADMIN. See docs/block.md.\n",
+          "Needs CAP_NET_ADMIN (--db needs none). See docs/block.md.\n",
           f);
 }
 

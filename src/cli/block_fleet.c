@@ -183,6 +183,10 @@ static void revoked_one(void *ctx, const struct bst_decision *dd)
     (void)ctx;
     struct bst_decision d = *dd;
     char t[32];
+    if (!d.addr[0]) {
+        printf("revoked decision %lld (a field of it cannot be read)\n", (long long)d.id);
+        return;
+    }
     printf("revoked decision %lld: %s from %s (decided %s UTC, %s)\n", (long long)d.id,
            block_clean(d.addr), block_clean(d.sensor), utc(d.decided_us, ' ', t, sizeof t),
            block_clean(d.reason));

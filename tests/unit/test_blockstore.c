@@ -181,19 +181,24 @@ static int select_count(struct hist_db *db, enum bst_which w, int64_t now, const
     return bst_select(db, w, 0, now, addr, collect, g, &e);
 }
 
+static void add(struct hist_db *db, const char *addr, uint32_t scan, int64_t decided,
+                int64_t expires)
+{
+    struct pr_error e = {""};
+    struct bst_decision d;
+    decision(&d, addr, scan, decided, expires);
+    assert_int_equal(bst_record(db, &d, &e), 0);
+}
+
 static void test_revoke(void **state)
 {
     (void)state;
     char p[128];
     struct hist_db *db = fresh("r.sqlite", p, sizeof p);
     struct pr_error e = {""};
-    struct bst_decision d;
-    decision(&d, "198.18.0.1", 1, 1000, 9000000);
-    assert_int_equal(bst_record(db, &d, &e), 0);
-    decision(&d, "198.18.0.2", 2, 1000, 9000000);
-    assert_int_equal(bst_record(db, &d, &e), 0);
-    decision(&d, "198.18.0.1", 3, 2000, 3000); /* expired by 5000: history, not revoked */
-    assert_int_equal(bst_record(db, &d, &e), 0);
+    add(db, "198.18.0.1", 1, 1000, 9000000);
+    add(db, "198.18.0.2", 2, 1000, 9000000);
+    add(db, "198.18.0.1", 3, 2000, 3000); /* expired by 5000: history, not revoked */
 
     struct rev r = {.addr = "198.18.0.1"};
     assert_int_equal(bst_revoke(db, 5000, "alice@fw", "false positive", match_addr, note, &r, &e),
@@ -225,8 +230,7 @@ static void test_revoke(void **state)
     assert_string_equal(g.d[0].revoked_by, "alice@fw");
 
     /* a new decision for the revoked address is in force again (a new scan) */
-    decision(&d, "198.18.0.1", 4, 7000, 9000000);
-    assert_int_equal(bst_record(db, &d, &e), 0);
+    add(db, "198.18.0.1", 4, 7000, 9000000);
     assert_int_equal(select_count(db, BST_ADDR, 7000, "198.18.0.1", &g), 1);
     assert_int_equal(g.d[0].scan_id, 4);
 
@@ -248,9 +252,7 @@ static void test_migrate_v5(void **state)
     char p[128];
     struct hist_db *db = fresh("m.sqlite", p, sizeof p);
     struct pr_error e = {""};
-    struct bst_decision d;
-    decision(&d, "198.18.0.7", 1, 1000, 9000000);
-    assert_int_equal(bst_record(db, &d, &e), 0);
+    add(db, "198.18.0.7", 1, 1000, 9000000);
     hist_close(db);
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(p, &raw), SQLITE_OK);
