@@ -511,6 +511,8 @@ int det_run(const struct det_options *o)
         }
         if (o->stop_after_us && live && wall_us() - started >= o->stop_after_us)
             break;
+        if (fan && det_workers_fanout(wk) == 2) /* a worker's read failed */
+            break;
     }
     if (web)
         det_web_finish(web);

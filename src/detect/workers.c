@@ -1042,6 +1042,8 @@ static void worker_live(struct worker *k)
         }
     }
     k->read_failed = r < 0;
+    if (r < 0) /* (the interface is gone): every worker ends, and the run */
+        atomic_store(&k->w->live_stop, 1);
 }
 
 int det_workers_read_live(struct det_workers *w, struct det_capture *cap, const char *iface,
@@ -1075,7 +1077,7 @@ int det_workers_read_live(struct det_workers *w, struct det_capture *cap, const 
 
 int det_workers_fanout(const struct det_workers *w)
 {
-    return w->fanout;
+    return w->fanout ? 1 + atomic_load(&w->live_stop) : 0;
 }
 
 void det_workers_summary(const struct det_workers *w, FILE *f)

@@ -102,7 +102,8 @@ int det_workers_read_error(const struct det_workers *w, struct pr_error *e);
 int det_workers_read_live(struct det_workers *w, struct det_capture *cap, const char *iface,
                           const char *filter, const volatile sig_atomic_t *stop,
                           struct pr_error *e);
-/* 1 when the workers read the interface themselves (det_workers_read_live), else 0. */
+/* 1 when the workers read the interface themselves (det_workers_read_live), 2 once they
+ * have ended (a read error: det_workers_read_error says which), else 0. */
 int det_workers_fanout(const struct det_workers *w);
 /* With the kernel fanout, after det_workers_finish: one line on f, the frames each worker
  * processed and its socket's kernel drops; else nothing. */

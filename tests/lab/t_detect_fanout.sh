@@ -7,7 +7,8 @@
 # HTTP exchanges with curl. Checks: the fanout is in use (its stderr line), both workers got
 # frames from the kernel (the summary's per-worker counts), the two runs report the same
 # scans, each with the same last line (counts, ports, tool, OS), the SYN scan names nmap.
-# `-i any` (not Ethernet) falls back to the dispatcher thread and says so.
+# `-i any` (not Ethernet) falls back to the dispatcher thread and says so; the interface
+# deleted under the fanout ends the run with a read error (exit 2), as with one engine.
 # timeout: 90
 # parallel: yes
 set -u
@@ -126,6 +127,19 @@ rc=$?
 grep "fanout" "$DL_DIR/any.err"
 [ $rc -eq 0 ] && grep -q -- "--workers 2: no eBPF fanout (any is not an Ethernet interface)" \
     "$DL_DIR/any.err" || fail "-i any: exit $rc, no fallback line"
+
+echo "== the interface removed under the fanout: a read error ends the run (exit 2)"
+ip netns exec "$T" "$PR" detect -i "$DL_TV" --workers 2 --duration 20 -q --alerts /dev/null \
+    >"$DL_DIR/gone.out" 2>"$DL_DIR/gone.err" &
+P=$!
+for i in $(seq 100); do grep -q listening "$DL_DIR/gone.err" && break; sleep 0.1; done
+$NM -sS -p 1-20 $TG >/dev/null 2>&1
+ip -n "$S" link del "$DL_SV"
+wait $P
+rc=$?
+grep "read error" "$DL_DIR/gone.err"
+[ $rc -eq 2 ] && grep -q "$DL_TV: read error after [0-9]* frames" "$DL_DIR/gone.err" &&
+    grep -q "^workers: eBPF fanout" "$DL_DIR/gone.out" || fail "exit $rc, no read error"
 
 echo
 [ $fails -eq 0 ] && echo "all fanout checks passed" || echo "$fails check(s) failed"
