@@ -4,11 +4,13 @@
 # `--workers 1` watch the same interface at the same time (two processes) while real
 # traffic crosses it: nmap -sS (IPv4), -sT (IPv6, connect) and -sU from three sources,
 # hping3 ACK and RST noise from a fourth (answers and backscatter: the flow map's cases),
-# HTTP exchanges with curl. Checks: the fanout is in use (its stderr line), both workers got
-# frames from the kernel (the summary's per-worker counts), the two runs report the same
-# scans, each with the same last line (counts, ports, tool, OS), the SYN scan names nmap.
-# `-i any` (not Ethernet) falls back to the dispatcher thread and says so; the interface
-# deleted under the fanout ends the run with a read error (exit 2), as with one engine.
+# HTTP exchanges with curl; both runs with a filter (-f) that leaves a fifth source out
+# (each worker's socket has it). Checks: the fanout is in use (its stderr line), both
+# workers got frames from the kernel (the summary's per-worker counts), the two runs report
+# the same scans, each with the same last line (counts, ports, tool, OS), none of the
+# filtered source, and the SYN scan names nmap. `-i any` (not Ethernet) falls back to the
+# dispatcher thread and says so; the interface deleted under the fanout ends the run with a
+# read error (exit 2), as with one engine.
 # timeout: 90
 # parallel: yes
 set -u
@@ -22,7 +24,7 @@ fails=0
 fail() { echo "  FAIL: $*"; fails=$((fails + 1)); }
 dl_http "$T" :: 8080
 dl_wait_port "$T" 8080 || { echo "server did not start"; exit 1; }
-for a in 11 12; do ip -n "$S" addr add 198.18.0.$a/24 dev "$DL_SV"; done
+for a in 11 12 13; do ip -n "$S" addr add 198.18.0.$a/24 dev "$DL_SV"; done
 NM="ip netns exec $S nmap -n -Pn -T4 --max-retries 1"
 
 echo "== --workers 2 (eBPF fanout) and --workers 1 on $DL_TV at once"
@@ -30,7 +32,7 @@ chmod 755 "$DL_DIR"
 for n in 1 2; do
     : >"$DL_DIR/w$n.json" && chmod 666 "$DL_DIR/w$n.json" # for --user
     ip netns exec "$T" "$PR" detect -i "$DL_TV" --workers $n --duration 40 -q \
-        --alerts "$DL_DIR/w$n.json" >"$DL_DIR/w$n.out" 2>"$DL_DIR/w$n.err" &
+        -f "not host 198.18.0.13" --alerts "$DL_DIR/w$n.json" >"$DL_DIR/w$n.out" 2>"$DL_DIR/w$n.err" &
     eval "P$n=\$!"
 done
 for i in $(seq 100); do
@@ -46,9 +48,12 @@ $NM -6 -sT -p 1-60 2001:2::2 >/dev/null 2>&1 &
 p2=$!
 $NM -sU --max-retries 0 -S 198.18.0.11 -e "$DL_SV" -p 1-25 $TG >/dev/null 2>&1 &
 p3=$!
-# noise: ACK probes (each answered by a bare RST) and bare RSTs (answered by nothing)
+# noise: ACK probes (each answered by a bare RST) and bare RSTs (answered by nothing); an
+# ACK scan from 198.18.0.13, which the filter (-f) leaves out of both runs
 ip netns exec "$S" hping3 -q -A -a 198.18.0.12 -p ++2000 -c 30 -i u20000 $TG >/dev/null 2>&1 &
 p4=$!
+ip netns exec "$S" hping3 -q -A -a 198.18.0.13 -p ++4000 -c 30 -i u20000 $TG >/dev/null 2>&1 &
+p6=$!
 ip netns exec "$S" hping3 -q -R -a 198.18.0.12 -s 5000 -p ++3000 -c 30 -i u20000 $TG \
     >/dev/null 2>&1 &
 p5=$!
@@ -56,7 +61,7 @@ for i in 1 2 3 4; do
     ip netns exec "$S" curl -s -m 3 "http://$TG:8080/" >/dev/null
     ip netns exec "$S" curl -s -m 3 "http://[2001:2::2]:8080/" >/dev/null
 done
-wait $p1 $p2 $p3 $p4 $p5
+wait $p1 $p2 $p3 $p4 $p5 $p6
 sleep 1.5
 kill -TERM $P1 $P2
 wait $P1
@@ -112,6 +117,8 @@ want = {("198.18.0.1", "syn", "198.18.0.2"), ("2001:2::1", "connect", "2001:2::2
         ("198.18.0.11", "udp", "198.18.0.2"), ("198.18.0.12", "ack", "198.18.0.2")}
 if not want <= set(all1):
     print("  FAIL: expected the scans", sorted(want)); bad = 1
+if any(k[0] == "198.18.0.13" for k in set(all1) | set(all2)):
+    print("  FAIL: the filter did not leave 198.18.0.13 out"); bad = 1
 syn = all1.get(("198.18.0.1", "syn", "198.18.0.2"), [])
 if not any("nmap" in a.get("tool_guess", "").lower() for a in syn):
     print("  FAIL: the SYN scan does not name nmap"); bad = 1
