@@ -57,11 +57,18 @@ p6=$!
 ip netns exec "$S" hping3 -q -R -a 198.18.0.12 -s 5000 -p ++3000 -c 30 -i u20000 $TG \
     >/dev/null 2>&1 &
 p5=$!
+# one UDP datagram from each of 24 more addresses: keys enough that both workers get some
+# whatever the run's random key (all on one worker: 2^-23)
+one=()
+for i in $(seq 100 123); do
+    ip netns exec "$S" hping3 -q -2 -a 198.18.0.$i -p 9 -c 1 $TG >/dev/null 2>&1 &
+    one+=($!)
+done
 for i in 1 2 3 4; do
     ip netns exec "$S" curl -s -m 3 "http://$TG:8080/" >/dev/null
     ip netns exec "$S" curl -s -m 3 "http://[2001:2::2]:8080/" >/dev/null
 done
-wait $p1 $p2 $p3 $p4 $p5 $p6
+wait $p1 $p2 $p3 $p4 $p5 $p6 "${one[@]}"
 sleep 1.5
 kill -TERM $P1 $P2
 wait $P1
