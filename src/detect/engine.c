@@ -36,11 +36,36 @@ enum tech {
     T_N
 };
 
-/* Scan families: one scan record per (source, family). SYN probes with or without an
- * operating system's options are one family (syn or connect, told apart by evidence). */
-enum fam { F_SYN, F_FIN, F_NULL, F_XMAS, F_ODD, F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO, F_N };
-static const uint8_t fam_of[T_N] = {F_SYN, F_SYN,    F_FIN, F_NULL, F_XMAS, F_ODD,
-                                    F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO};
+/* Scan families: one scan record per (source, family), each with its own first contacts.
+ * Raw SYNs and SYNs with an operating system's options (connect()) are two families, so that
+ * a connect scan and a SYN scan from one source are two scans; while the scan of one of them
+ * runs, the other's probes interleaved with it join it (a mixed scan: syn_follow()). */
+enum fam {
+    F_SYN,
+    F_FIN,
+    F_NULL,
+    F_XMAS,
+    F_ODD,
+    F_ACK,
+    F_MAIMON,
+    F_UDP,
+    F_ICMP,
+    F_PROTO,
+    F_CONNECT,
+    F_N
+};
+static const uint8_t fam_of[T_N] = {F_SYN, F_CONNECT, F_FIN, F_NULL, F_XMAS, F_ODD,
+                                    F_ACK, F_MAIMON,  F_UDP, F_ICMP, F_PROTO};
+
+/* Interleavings (a probe of a SYN scan after probes of the other SYN family) after which the
+ * other family's probes are part of that scan: a mixed scan, no second scan. */
+#define MIX_INTERLEAVED 3
+
+/* The other SYN family (raw SYN and connect), or F_N for the other families. */
+static unsigned syn_sibling(unsigned f)
+{
+    return f == F_SYN ? F_CONNECT : f == F_CONNECT ? F_SYN : F_N;
+}
 
 static int stealth_fam(unsigned f)
 {
@@ -136,6 +161,9 @@ struct __attribute__((aligned(64))) src {
 struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
     uint8_t fam;       /* enum fam */
+    uint8_t mixed;     /* a SYN family's scan that takes its sibling's probes too */
+    uint16_t sib_run;  /* first contacts of the sibling SYN family since this scan's last probe */
+    uint16_t sib_mix;  /* times a probe of this scan followed such contacts (interleavings) */
     uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
     uint32_t id, incident_id, campaign_id;
     unsigned evidence; /* enum det_evidence bits of the last emission */
@@ -644,7 +672,8 @@ static struct scan *src_scan(struct det_engine *d, struct src *s, unsigned f)
     if (!(s->scan_fams & (1u << f)))
         return NULL;
     struct scan *sc = &d->scans[s->scan_idx[f]];
-    if (!sc->used || sc->fam != f || !addr_eq(&sc->src, &s->addr)) {
+    if (!sc->used || (sc->fam != f && !(sc->mixed && syn_sibling(sc->fam) == f)) ||
+        !addr_eq(&sc->src, &s->addr)) {
         s->scan_fams &= (uint16_t) ~(1u << f);
         s->has_scan = s->scan_fams != 0;
         return NULL;
@@ -672,6 +701,11 @@ static void scan_attach(struct det_engine *d, struct src *s)
             s->scan_fams |= (uint16_t)(1u << sc->fam);
             s->scan_idx[sc->fam] = (uint16_t)(base + i);
             s->incident_id = sc->incident_id;
+            unsigned g = syn_sibling(sc->fam);
+            if (sc->mixed && !(s->scan_fams & (1u << g))) { /* its sibling's own scan wins */
+                s->scan_fams |= (uint16_t)(1u << g);
+                s->scan_idx[g] = (uint16_t)(base + i);
+            }
         }
     }
     s->has_scan = s->scan_fams != 0;
@@ -679,11 +713,15 @@ static void scan_attach(struct det_engine *d, struct src *s)
 
 static const char *scan_type_name(const struct scan *sc)
 {
-    static const char *names[F_N] = {"syn", "fin",    "null", "xmas", "mixed",
-                                     "ack", "maimon", "udp",  "icmp", "ipproto"};
-    if (sc->fam == F_SYN && (sc->connect_ev > sc->halfopen ||
-                             (sc->halfopen == 0 && sc->tech[T_SYN_OS] > sc->tech[T_SYN])))
-        return "connect";
+    static const char *names[F_N] = {"syn",    "fin", "null", "xmas",    "mixed",  "ack",
+                                     "maimon", "udp", "icmp", "ipproto", "connect"};
+    /* a SYN family's scan by its own evidence (a mixed one, a connect scan from a stack without
+     * SACK and timestamps): completed handshakes against half-open closes, else its SYNs */
+    if (syn_sibling(sc->fam) < F_N)
+        return sc->connect_ev > sc->halfopen ||
+                       (sc->halfopen == 0 && sc->tech[T_SYN_OS] > sc->tech[T_SYN])
+                   ? "connect"
+                   : "syn";
     return names[sc->fam];
 }
 
@@ -1013,17 +1051,18 @@ static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *s
     return lim < d->cfg.horizon_us ? lim : d->cfg.horizon_us;
 }
 
-/* A new scan of one target while another source's scan of it with the same technique is
- * under way: both are one campaign (decoys or a distributed scan). The campaign only
- * names them; each scan is still reported and judged on its own. */
+/* A new scan of one target while another source's scan of it with the same technique (raw
+ * and connect() SYNs alike) is under way: both are one campaign (decoys or a distributed
+ * scan). The campaign only names them; each scan is still reported and judged on its own. */
 static void join_group(struct det_engine *d, struct scan *sc)
 {
     if (sc->multi_dst || d->cfg.no_campaigns)
         return;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *l = &d->scans[i];
-        if (l == sc || !l->used || l->multi_dst || l->fam != sc->fam ||
-            !addr_eq(&l->dst, &sc->dst) || addr_eq(&l->src, &sc->src))
+        if (l == sc || !l->used || l->multi_dst ||
+            (l->fam != sc->fam && syn_sibling(l->fam) != sc->fam) || !addr_eq(&l->dst, &sc->dst) ||
+            addr_eq(&l->src, &sc->src))
             continue;
         if (l->last_us + d->cfg.scan_idle_us < sc->first_us)
             continue;
@@ -1110,9 +1149,11 @@ static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, u
             fam_probes += s->tech[t];
         }
     sc->probes = fam_probes;
-    if (f == F_SYN) {
-        sc->halfopen = s->halfopen;
-        sc->connect_ev = s->connect_ev;
+    if (syn_sibling(f) < F_N) {
+        if (judging) { /* a later SYN scan tells connect from syn by its own flows */
+            sc->halfopen = s->halfopen;
+            sc->connect_ev = s->connect_ev;
+        }
         sc->handshakes = s->handshakes;
         sc->stray_rst = s->stray_rst;
         sc->ans_hops_lo = s->ans_hops_lo;
@@ -1172,16 +1213,18 @@ static void open_later_scan(struct det_engine *d, struct src *s, unsigned f)
         open_scan(d, s, f, DN_THRESHOLD, 0.9, 0);
 }
 
-/* A source has been judged a scanner: its scan record for the family of most of its
- * probes, and one for each other family with enough first contacts. */
+/* A source has been judged a scanner: its scan record for the family of most of its first
+ * contacts (then probes: a host's many connections to a few web servers are no scan beside
+ * its SYN scan), and one for each other family with enough first contacts (not for the
+ * sibling of an open SYN scan: syn_follow() tells a second scan from a mixed one). */
 static void detect(struct det_engine *d, struct src *s, unsigned det, double conf)
 {
-    uint32_t fp[F_N] = {0}, best = 0;
+    uint64_t fp[F_N] = {0}, best = 0;
     unsigned bf = F_N;
     for (int t = 0; t < T_N; t++)
         fp[fam_of[t]] += s->tech[t];
     for (unsigned f = 0; f < F_N; f++)
-        if (fp[f] > best) {
+        if ((fp[f] += (uint64_t)s->fcont[f] << 32) > best) {
             best = fp[f];
             bf = f;
         }
@@ -1189,7 +1232,8 @@ static void detect(struct det_engine *d, struct src *s, unsigned det, double con
         return;
     open_scan(d, s, bf, det, conf, 1);
     for (unsigned f = 0; f < F_N; f++)
-        if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f))
+        if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f) &&
+            !(syn_sibling(f) < F_N && src_scan(d, s, syn_sibling(f))))
             open_later_scan(d, s, f);
 }
 
@@ -1208,6 +1252,40 @@ static void check_source(struct det_engine *d, struct src *s)
 }
 
 /* ---------------------------------------------------------------- probes and outcomes */
+
+/* A probe of gs's own family came after first contacts of its sibling SYN family: the two
+ * interleave. From the MIX_INTERLEAVED-th time on, gs is a mixed scan: the sibling's probes
+ * are its own (src_scan() finds it for both families) and no second scan opens. */
+static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs)
+{
+    gs->sib_run = 0;
+    unsigned g = syn_sibling(gs->fam);
+    if (++gs->sib_mix < MIX_INTERLEAVED || gs->mixed || src_scan(d, s, g))
+        return;
+    gs->mixed = 1;
+    s->scan_fams |= (uint16_t)(1u << g);
+    s->scan_idx[g] = s->scan_idx[gs->fam];
+    for (unsigned i = 0; i < s->nrecent; i++) /* the sibling's ports so far are the scan's */
+        if (s->recent_fam[i] == g &&
+            !(gs->port_bits[s->recent_ports[i] >> 3] & (1u << (s->recent_ports[i] & 7)))) {
+            scan_add_port(gs, s->recent_ports[i]);
+            det_topk_add(&gs->top, s->recent_ports[i], s->recent_n[i] ? s->recent_n[i] : 1);
+        }
+}
+
+/* A probe of SYN family f (what probe() counted: k) while the scan gs of its sibling runs and
+ * f has none: flags_threshold first contacts of f in a row, with no probe of gs between
+ * them, are a scan of their own (nmap -sS after nmap -sT); shorter runs wait (connections
+ * of the scanning host, or a mixed scan whose next probe of gs comes). */
+static void syn_follow(struct det_engine *d, struct src *s, struct scan *gs, unsigned f, uint8_t k)
+{
+    if (!(k & CNT_FCONT) || gs->sib_run == UINT16_MAX)
+        return;
+    if (++gs->sib_run >= d->cfg.flags_threshold) {
+        gs->sib_run = 0;
+        open_later_scan(d, s, f);
+    }
+}
 
 /* One probe packet from s: counts it everywhere; *cnt says what was counted (CNT_*;
  * CNT_FIRST: a first contact), for the flow it opens. */
@@ -1300,11 +1378,18 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             (d->now_us >= sc->last_emit_us + d->cfg.update_us &&
              (sc->probes >= 2 * sc->probes_at_emit || sc->nports >= 2 * sc->nports_at_emit)))
             scan_emit(d, sc, DET_ALERT_UPDATE);
+        if (sc->sib_run && sc->fam == f)
+            syn_interleaved(d, s, sc);
         /* hop counts narrow as probes come: the answers may now be confirmed or refuted */
         if (s->ans_n && !(sc->evidence & (DET_EV_LINK_BOUND | DET_EV_HOPS_OK | DET_EV_FORGED_MASK)))
             evidence_changed(d, s);
-    } else if (s->has_scan && s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s)) {
-        open_later_scan(d, s, f);
+    } else if (s->has_scan) {
+        unsigned g = syn_sibling(f);
+        struct scan *gs = g < F_N ? src_scan(d, s, g) : NULL;
+        if (gs)
+            syn_follow(d, s, gs, f, k);
+        else if (s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s))
+            open_later_scan(d, s, f);
     }
 }
 
@@ -1441,16 +1526,20 @@ static void tcp_client(struct det_engine *d, struct conn *c)
 /* A source judged a scanner completed a handshake on c (proven by its ACK) to a port one
  * of its open scans of that one target found open, and c was no probe of that scan (the
  * port was no first contact, and c is not the flow whose SYN-ACK found it: a connect
- * scan's own handshake whose first contact the source's filter took for a repeat): the
- * hooks' connect (scan_then_connect). Sweeps keep no open ports per host, so a connection
- * after one cannot be tied to what it found. */
+ * scan's own handshake whose first contact the source's filter took for a repeat; nor is
+ * c a probe of the other SYN family's own scan: ssh after nmap -sS): the hooks' connect
+ * (scan_then_connect). Sweeps keep no open ports per host, so a connection after one
+ * cannot be tied to what it found. */
 static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
 {
-    if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST) || (c->fl & C_FOUND))
+    if (!d->hooks.connect || !s->has_scan)
         return;
+    int first = (c->counted & CNT_FIRST) || (c->fl & C_FOUND);
+    unsigned sib = syn_sibling(fam_of[c->tech]);
     for (unsigned f = 0; f < F_N; f++) {
         struct scan *sc = src_scan(d, s, f);
-        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b))
+        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b) ||
+            (first && (sc->fam != sib || sc->mixed)))
             continue;
         for (unsigned i = 0; i < sc->nopen; i++) {
             if (sc->open[i] != c->bp)
@@ -1563,23 +1652,26 @@ static void scan_answer_hops(struct scan *sc, const struct src *s)
     sc->ans_hops_hi = s->ans_hops_hi;
 }
 
-static void stray_rst(struct det_engine *d, const struct pr_addr *a, const struct det_event *ev)
+/* A reset from the initiator of c, a flow never accepted nor refused. */
+static void stray_rst(struct det_engine *d, const struct conn *c, const struct det_event *ev)
 {
-    struct src *s = src_find(d, a, 0);
+    struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
     note_mac(s, ev);
     if (s->stray_rst < UINT16_MAX)
         s->stray_rst++;
-    struct scan *sc = src_scan(d, s, F_SYN);
+    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
     if (sc)
         sc->stray_rst++;
     evidence_changed(d, s);
 }
 
-/* A packet from s that only the host that received our SYN-ACK could send: a RST
- * (half-open close) or the ACK that completes the handshake. */
-static void answer(struct det_engine *d, struct src *s, const struct det_event *ev, int handshake)
+/* A packet from s that only the host that received our SYN-ACK on c could send: a RST
+ * (half-open close) or the ACK that completes the handshake. The scan of c's family (the
+ * SYN's kind) keeps it as its own evidence; the source's counts are proofs for all its scans. */
+static void answer(struct det_engine *d, struct src *s, const struct conn *c,
+                   const struct det_event *ev, int handshake)
 {
     note_mac(s, ev);
     if (handshake) {
@@ -1589,7 +1681,7 @@ static void answer(struct det_engine *d, struct src *s, const struct det_event *
         s->halfopen++;
     }
     answer_hops(s, ev->ttl);
-    struct scan *sc = src_scan(d, s, F_SYN);
+    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
     if (sc) {
         if (handshake)
             sc->handshakes++;
@@ -1628,7 +1720,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             if (s) { /* a retransmission is a probe packet but no new contact */
                 note_mac(s, ev);
                 s->probes++;
-                struct scan *sc = src_scan(d, s, F_SYN);
+                struct scan *sc = src_scan(d, s, fam_of[c->tech]);
                 if (sc)
                     sc->probes++;
             }
@@ -1636,7 +1728,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             struct src *s = src_find(d, &c->a, 0);
             if (ev->flags & TH_RST) { /* half-open: a SYN scanner's kernel or tool */
                 if (s)
-                    answer(d, s, ev, 0);
+                    answer(d, s, c, ev, 0);
                 c->state = C_DONE;
             } else if (ev->flags & TH_ACK) {
                 c->state = C_EST;
@@ -1655,17 +1747,17 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                    (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
             /* a reset for a flow we never accepted nor refused (masscan answers our RST
              * with one: that is a reply, not a blind reset) */
-            stray_rst(d, &c->a, ev);
+            stray_rst(d, c, ev);
         } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
             if (!(c->fl & C_DATA)) { /* handshake then teardown without a byte: connect scan */
                 struct src *s = src_find(d, &c->a, 0);
                 if (s) {
                     s->connect_ev++;
-                    struct scan *sc = src_scan(d, s, F_SYN);
+                    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
                     if (sc)
                         sc->connect_ev++;
                     if ((c->fl & C_PROVEN) && (c->counted & CNT_FIRST)) /* a probe */
-                        answer(d, s, ev, 1);
+                        answer(d, s, c, ev, 1);
                 }
             }
             c->state = C_DONE;
