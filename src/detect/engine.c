@@ -99,6 +99,7 @@ enum conn_state {
 #define C_RDATA 8   /* the responder sent data (from a believable sender, see believable()) */
 #define C_CLIENT 16 /* answered as a client's request is: taken back, no probe (retract()) */
 #define C_FOUND 32  /* its SYN-ACK showed the port open: its own handshake is no later connect */
+#define C_USE 64    /* scan_then_connect once the initiator sends data (connect_found()) */
 
 /* What probe() counted for the flow's first packet (conn.counted), so that retract() can
  * take exactly that back. */
@@ -151,7 +152,8 @@ struct __attribute__((aligned(64))) src {
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
     uint8_t recent_n[SRC_RECENT]; /* probes (new flows) of each recent port (saturating) */
-    uint16_t open[8];
+    uint16_t open[8];             /* open ports found by flows of families without an open scan */
+    uint8_t open_fam[8];          /* the family of each */
     uint8_t contact_bits[CONTACT_BITS / 8];
     uint8_t port_bits[WIN_BITS / 8];
     uint8_t host_bits[WIN_BITS / 8];
@@ -1181,8 +1183,8 @@ static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, u
         uint32_t h = linear_count(s->win_hosts, WIN_BITS);
         sc->hosts_extra = h > 1 ? h - 1 : 0;
     }
-    if (judging)
-        for (unsigned i = 0; i < s->nopen; i++)
+    for (unsigned i = 0; i < s->nopen; i++) /* a later scan: the ports its family found */
+        if (judging || s->open_fam[i] == f)
             add_open(sc->open, &sc->nopen, SCAN_OPEN, s->open[i]);
     sc->detector = s->fwlog ? "fwlog" : det_names[det];
     sc->confidence = conf;
@@ -1271,6 +1273,9 @@ static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs
             scan_add_port(gs, s->recent_ports[i]);
             det_topk_add(&gs->top, s->recent_ports[i], s->recent_n[i] ? s->recent_n[i] : 1);
         }
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open_fam[i] == g)
+            add_open(gs->open, &gs->nopen, SCAN_OPEN, s->open[i]);
 }
 
 /* A probe of SYN family f (what probe() counted: k) while the scan gs of its sibling runs and
@@ -1416,6 +1421,19 @@ static void outcome(struct det_engine *d, struct conn *c, int success)
     check_source(d, s);
 }
 
+/* port, found open by a flow of family f, joins s's list; 1 when it was not there. */
+static int src_add_open(struct src *s, uint16_t port, unsigned f)
+{
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open[i] == port && s->open_fam[i] == f)
+            return 0;
+    if (s->nopen < 8) {
+        s->open_fam[s->nopen] = (uint8_t)f;
+        s->open[s->nopen++] = port;
+    }
+    return 1;
+}
+
 /* c's SYN-ACK (or UDP answer) shows its port open; a port new to the source's lists marks
  * c as the flow that found it (C_FOUND). */
 static void open_port(struct det_engine *d, struct conn *c)
@@ -1423,9 +1441,9 @@ static void open_port(struct det_engine *d, struct conn *c)
     struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
-    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
-    if (sc ? add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp)
-           : add_open(s->open, &s->nopen, 8, c->bp))
+    unsigned f = fam_of[c->tech];
+    struct scan *sc = src_scan(d, s, f);
+    if (sc ? add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp) : src_add_open(s, c->bp, f))
         c->fl |= C_FOUND;
 }
 
@@ -1496,7 +1514,13 @@ static void retract(struct det_engine *d, struct conn *c)
         if (s->recent_ports[i] != c->bp || s->recent_fam[i] != f)
             continue;
         if (s->recent_n[i] && --s->recent_n[i] == 0) { /* its only contact: no port of s */
-            drop_open(s->open, &s->nopen, c->bp);
+            for (unsigned j = 0; j < s->nopen; j++)
+                if (s->open[j] == c->bp && s->open_fam[j] == f) {
+                    s->nopen--;
+                    s->open[j] = s->open[s->nopen];
+                    s->open_fam[j] = s->open_fam[s->nopen];
+                    break;
+                }
             s->nrecent--;
             s->recent_ports[i] = s->recent_ports[s->nrecent];
             s->recent_fam[i] = s->recent_fam[s->nrecent];
@@ -1526,11 +1550,13 @@ static void tcp_client(struct det_engine *d, struct conn *c)
 /* A source judged a scanner completed a handshake on c (proven by its ACK) to a port one
  * of its open scans of that one target found open, and c was no probe of that scan (the
  * port was no first contact, and c is not the flow whose SYN-ACK found it: a connect
- * scan's own handshake whose first contact the source's filter took for a repeat; nor is
- * c a probe of the other SYN family's own scan: ssh after nmap -sS): the hooks' connect
- * (scan_then_connect). Sweeps keep no open ports per host, so a connection after one
- * cannot be tied to what it found. */
-static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
+ * scan's own handshake whose first contact the source's filter took for a repeat): the
+ * hooks' connect (scan_then_connect). A flow of one SYN family is no probe of the other
+ * family's own scan (ssh after nmap -sS) once it carries data (C_USE: called again at its
+ * first byte), which a connect scan's probe never does (nmap -sT after nmap -sS).
+ * Sweeps keep no open ports per host, so a connection after one cannot be tied to what it
+ * found. */
+static void connect_found(struct det_engine *d, struct src *s, struct conn *c)
 {
     if (!d->hooks.connect || !s->has_scan)
         return;
@@ -1538,12 +1564,16 @@ static void connect_found(struct det_engine *d, struct src *s, const struct conn
     unsigned sib = syn_sibling(fam_of[c->tech]);
     for (unsigned f = 0; f < F_N; f++) {
         struct scan *sc = src_scan(d, s, f);
-        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b) ||
-            (first && (sc->fam != sib || sc->mixed)))
+        int other = sc && sc->fam == sib && !sc->mixed; /* c is none of its probes */
+        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b) || (first && !other))
             continue;
         for (unsigned i = 0; i < sc->nopen; i++) {
             if (sc->open[i] != c->bp)
                 continue;
+            if (other && !(c->fl & C_DATA)) {
+                c->fl |= C_USE;
+                return;
+            }
             struct det_connect x = {.src = c->a,
                                     .dst = c->b,
                                     .port = c->bp,
@@ -1713,8 +1743,15 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     conn_find2(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport, &c, &rc);
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
-        if (ev->payload_len)
+        if (ev->payload_len) {
+            if ((c->fl & (C_USE | C_DATA)) == C_USE) {
+                struct src *s = src_find(d, &c->a, 0);
+                c->fl |= C_DATA;
+                if (s)
+                    connect_found(d, s, c);
+            }
             c->fl |= C_DATA;
+        }
         if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
             struct src *s = src_find(d, &c->a, 0);
             if (s) { /* a retransmission is a probe packet but no new contact */
