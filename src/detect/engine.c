@@ -1267,12 +1267,14 @@ static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs
     gs->mixed = 1;
     s->scan_fams |= (uint16_t)(1u << g);
     s->scan_idx[g] = s->scan_idx[gs->fam];
-    for (unsigned i = 0; i < s->nrecent; i++) /* the sibling's ports so far are the scan's */
-        if (s->recent_fam[i] == g &&
-            !(gs->port_bits[s->recent_ports[i] >> 3] & (1u << (s->recent_ports[i] & 7)))) {
-            scan_add_port(gs, s->recent_ports[i]);
+    for (unsigned i = 0; i < s->nrecent; i++) { /* the sibling's ports so far are the scan's */
+        if (s->recent_fam[i] != g)
+            continue;
+        uint32_t had = gs->nports;
+        scan_add_port(gs, s->recent_ports[i]);
+        if (gs->nports != had)
             det_topk_add(&gs->top, s->recent_ports[i], s->recent_n[i] ? s->recent_n[i] : 1);
-        }
+    }
     for (unsigned i = 0; i < s->nopen; i++)
         if (s->open_fam[i] == g)
             add_open(gs->open, &gs->nopen, SCAN_OPEN, s->open[i]);
@@ -1434,6 +1436,18 @@ static int src_add_open(struct src *s, uint16_t port, unsigned f)
     return 1;
 }
 
+/* Takes port, as found by family f, off s's list. */
+static void src_drop_open(struct src *s, uint16_t port, unsigned f)
+{
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open[i] == port && s->open_fam[i] == f) {
+            s->nopen--;
+            s->open[i] = s->open[s->nopen];
+            s->open_fam[i] = s->open_fam[s->nopen];
+            return;
+        }
+}
+
 /* c's SYN-ACK (or UDP answer) shows its port open; a port new to the source's lists marks
  * c as the flow that found it (C_FOUND). */
 static void open_port(struct det_engine *d, struct conn *c)
@@ -1514,13 +1528,7 @@ static void retract(struct det_engine *d, struct conn *c)
         if (s->recent_ports[i] != c->bp || s->recent_fam[i] != f)
             continue;
         if (s->recent_n[i] && --s->recent_n[i] == 0) { /* its only contact: no port of s */
-            for (unsigned j = 0; j < s->nopen; j++)
-                if (s->open[j] == c->bp && s->open_fam[j] == f) {
-                    s->nopen--;
-                    s->open[j] = s->open[s->nopen];
-                    s->open_fam[j] = s->open_fam[s->nopen];
-                    break;
-                }
+            src_drop_open(s, c->bp, f);
             s->nrecent--;
             s->recent_ports[i] = s->recent_ports[s->nrecent];
             s->recent_fam[i] = s->recent_fam[s->nrecent];
@@ -1744,13 +1752,11 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
         if (ev->payload_len) {
-            if ((c->fl & (C_USE | C_DATA)) == C_USE) {
-                struct src *s = src_find(d, &c->a, 0);
-                c->fl |= C_DATA;
-                if (s)
-                    connect_found(d, s, c);
-            }
+            int use = (c->fl & (C_USE | C_DATA)) == C_USE; /* its first byte */
             c->fl |= C_DATA;
+            struct src *s = use ? src_find(d, &c->a, 0) : NULL;
+            if (s)
+                connect_found(d, s, c);
         }
         if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
             struct src *s = src_find(d, &c->a, 0);

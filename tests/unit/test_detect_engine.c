@@ -1,6 +1,7 @@
 /* The detection engine on hand-built events: each technique gives one alert of the right
  * type and detector; benign patterns give none; a flood of spoofed sources in a small
- * table does not hide a real scan; alerts are rate-limited; tool traits are recognised.
+ * table does not hide a real scan; alerts are rate-limited; tool traits are recognised; a
+ * connect scan and a SYN scan from one source are two scans, a mixed one is one.
  * Also the frame decoder on hand-made frames of each link type. */
 #include "detect/capture.h"
 #include "detect/engine.h"
