@@ -60,6 +60,9 @@ static const uint8_t fam_of[T_N] = {F_SYN, F_CONNECT, F_FIN, F_NULL, F_XMAS, F_O
 /* Interleavings (a probe of a SYN scan after probes of the other SYN family) after which the
  * other family's probes are part of that scan: a mixed scan, no second scan. */
 #define MIX_INTERLEAVED 3
+/* The longest run of the other SYN family's contacts a second scan needs (syn_follow()'s
+ * 64-bit map of them must stay sparse), whatever flags_threshold is. */
+#define SIB_RUN_MAX 16
 
 /* The other SYN family (raw SYN and connect), or F_N for the other families. */
 static unsigned syn_sibling(unsigned f)
@@ -166,6 +169,7 @@ struct scan {
     uint8_t mixed;     /* a SYN family's scan that takes its sibling's probes too */
     uint16_t sib_run;  /* first contacts of the sibling SYN family since this scan's last probe */
     uint16_t sib_mix;  /* times a probe of this scan followed such contacts (interleavings) */
+    uint64_t sib_keys; /* the run's (destination, port) pairs, hashed to one bit each */
     uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
     uint32_t id, incident_id, campaign_id;
     unsigned evidence; /* enum det_evidence bits of the last emission */
@@ -1261,6 +1265,7 @@ static void check_source(struct det_engine *d, struct src *s)
 static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs)
 {
     gs->sib_run = 0;
+    gs->sib_keys = 0;
     unsigned g = syn_sibling(gs->fam);
     if (++gs->sib_mix < MIX_INTERLEAVED || gs->mixed || src_scan(d, s, g))
         return;
@@ -1280,16 +1285,22 @@ static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs
             add_open(gs->open, &gs->nopen, SCAN_OPEN, s->open[i]);
 }
 
-/* A probe of SYN family f (what probe() counted: k) while the scan gs of its sibling runs and
- * f has none: flags_threshold first contacts of f in a row, with no probe of gs between
- * them, are a scan of their own (nmap -sS after nmap -sT); shorter runs wait (connections
- * of the scanning host, or a mixed scan whose next probe of gs comes). */
-static void syn_follow(struct det_engine *d, struct src *s, struct scan *gs, unsigned f, uint8_t k)
+/* A probe of SYN family f to dst:port (what probe() counted: k) while the scan gs of its
+ * sibling runs and f has none: flags_threshold (at most SIB_RUN_MAX) first contacts of f to
+ * distinct (destination, port) pairs in a row, with no probe of gs between them, are a scan of
+ * their own (nmap -sS after nmap -sT); shorter runs wait (connections of the scanning host — the
+ * same service again counts once even when the contact filter is too full to tell —, or a mixed
+ * scan whose next probe of gs comes). */
+static void syn_follow(struct det_engine *d, struct src *s, struct scan *gs, unsigned f,
+                       const struct pr_addr *dst, uint16_t port, uint8_t k)
 {
-    if (!(k & CNT_FCONT) || gs->sib_run == UINT16_MAX)
+    uint64_t key = 1ull << ((port + 31u * dst->a[dst->family == AF_INET6 ? 15 : 3]) & 63);
+    if (!(k & CNT_FCONT) || (gs->sib_keys & key))
         return;
-    if (++gs->sib_run >= d->cfg.flags_threshold) {
+    gs->sib_keys |= key;
+    if (++gs->sib_run >= d->cfg.flags_threshold || gs->sib_run >= SIB_RUN_MAX) {
         gs->sib_run = 0;
+        gs->sib_keys = 0;
         open_later_scan(d, s, f);
     }
 }
@@ -1394,7 +1405,7 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
         unsigned g = syn_sibling(f);
         struct scan *gs = g < F_N ? src_scan(d, s, g) : NULL;
         if (gs)
-            syn_follow(d, s, gs, f, k);
+            syn_follow(d, s, gs, f, dst, port, k);
         else if (s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s))
             open_later_scan(d, s, f);
     }

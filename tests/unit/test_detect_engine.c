@@ -817,9 +817,32 @@ static void test_connect_then_syn(void **state)
     }
 }
 
+/* A page fetched by SCANNER from srv:port over connect() (data both ways). */
+static void web_page(struct det_engine *d, uint64_t *t, uint32_t srv, uint16_t sp, uint16_t port)
+{
+    struct det_event s = tcp(*t += 1000, SCANNER, srv, sp, port, 0x02);
+    s.nopts = 5;
+    s.opt_mask = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8);
+    det_engine_event(d, &s);
+    struct det_event sa = tcp(*t += 10, srv, SCANNER, port, sp, 0x12);
+    sa.seq = 5000;
+    det_engine_event(d, &sa);
+    struct det_event a = tcp(*t += 10, SCANNER, srv, sp, port, 0x18);
+    a.ack = 5001;
+    a.payload_len = 100;
+    det_engine_event(d, &a);
+    struct det_event r = tcp(*t += 10, srv, SCANNER, port, sp, 0x18);
+    r.payload_len = 1000;
+    det_engine_event(d, &r);
+    struct det_event f = tcp(*t += 10, SCANNER, srv, sp, port, 0x11);
+    det_engine_event(d, &f);
+}
+
 /* A scanner mixing connect() and raw SYNs in one scan is one scan (typed by its evidence:
  * half-open closes make it syn); so is a SYN scan while its source also fetches web pages
- * from five servers (connections with data), before and during the scan. */
+ * from five servers (connections with data), before and during the scan; so is a SYN scan of
+ * 800 ports (its contact filter too full to tell a first contact) amid which the host opens
+ * 8 connections to one web server at once. */
 static void test_mixed_syn_is_one_scan(void **state)
 {
     (void)state;
@@ -838,32 +861,27 @@ static void test_mixed_syn_is_one_scan(void **state)
     d = mk(&g, 1024);
     t = T0;
     for (int p = 1; p <= 150; p++) {
-        if (p <= 50 || p % 10 == 0) { /* a page from one of 5 web servers */
-            uint32_t srv = TARGET + 1 + (uint32_t)(p % 5);
-            uint16_t sp = (uint16_t)(50000 + p);
-            struct det_event s = tcp(t += 1000, SCANNER, srv, sp, 80, 0x02);
-            s.nopts = 5;
-            s.opt_mask = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8);
-            det_engine_event(d, &s);
-            struct det_event sa = tcp(t += 10, srv, SCANNER, 80, sp, 0x12);
-            sa.seq = 5000;
-            det_engine_event(d, &sa);
-            struct det_event a = tcp(t += 10, SCANNER, srv, sp, 80, 0x18);
-            a.ack = 5001;
-            a.payload_len = 100;
-            det_engine_event(d, &a);
-            struct det_event r = tcp(t += 10, srv, SCANNER, 80, sp, 0x18);
-            r.payload_len = 1000;
-            det_engine_event(d, &r);
-            struct det_event f = tcp(t += 10, SCANNER, srv, sp, 80, 0x11);
-            det_engine_event(d, &f);
-        }
+        if (p <= 50 || p % 10 == 0) /* a page from one of 5 web servers */
+            web_page(d, &t, TARGET + 1 + (uint32_t)(p % 5), (uint16_t)(50000 + p), 80);
         if (p > 50)
             syn_probe(d, &t, 40000, (uint16_t)(p - 50), 0, p - 50 == 22);
     }
     det_engine_finish(d);
     assert_int_equal(scans_of(&g, last, 4), 1);
     assert_string_equal(last[0]->scan_type, "syn");
+    det_engine_free(d);
+
+    d = mk(&g, 1024);
+    t = T0;
+    for (int p = 1; p <= 800; p++) {
+        syn_probe(d, &t, 40000, (uint16_t)p, 0, p == 22);
+        for (int i = 0; p == 700 && i < 8; i++)
+            web_page(d, &t, TARGET + 1, (uint16_t)(50000 + i), 443);
+    }
+    det_engine_finish(d);
+    assert_int_equal(scans_of(&g, last, 4), 1);
+    assert_string_equal(last[0]->scan_type, "syn");
+    assert_int_equal(last[0]->ports_probed, 800);
     det_engine_free(d);
 }
 
