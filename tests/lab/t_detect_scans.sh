@@ -86,7 +86,7 @@ for a in scans:
           f"{a['first_seen']} .. {a['last_seen']}, phase {a['phase']}")
     ok &= 190 <= a["ports_probed"] <= 210 and sorted(a.get("open_ports_seen") or []) == [22, 80]
     ok &= a["src_ip"] == "198.18.0.1" and a["dst_ip"] == "198.18.0.2" and a["phase"] == "end"
-ok &= len(scans) == 2 and scans[1]["first_seen"] >= scans[0]["first_seen"]
+ok &= len(scans) == 2 and scans[1]["first_seen"] > scans[0]["last_seen"]
 ok &= len(scans) == 2 and scans[0]["incident_id"] == scans[1]["incident_id"]
 print("  ok" if ok else "  FAIL: expected two scans " + " then ".join(want) +
       ", 190-210 ports each, open [22, 80], one incident")
