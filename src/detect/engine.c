@@ -36,11 +36,39 @@ enum tech {
     T_N
 };
 
-/* Scan families: one scan record per (source, family). SYN probes with or without an
- * operating system's options are one family (syn or connect, told apart by evidence). */
-enum fam { F_SYN, F_FIN, F_NULL, F_XMAS, F_ODD, F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO, F_N };
-static const uint8_t fam_of[T_N] = {F_SYN, F_SYN,    F_FIN, F_NULL, F_XMAS, F_ODD,
-                                    F_ACK, F_MAIMON, F_UDP, F_ICMP, F_PROTO};
+/* Scan families: one scan record per (source, family), each with its own first contacts.
+ * Raw SYNs and SYNs with an operating system's options (connect()) are two families, so that
+ * a connect scan and a SYN scan from one source are two scans; while the scan of one of them
+ * runs, the other's probes interleaved with it join it (a mixed scan: syn_follow()). */
+enum fam {
+    F_SYN,
+    F_FIN,
+    F_NULL,
+    F_XMAS,
+    F_ODD,
+    F_ACK,
+    F_MAIMON,
+    F_UDP,
+    F_ICMP,
+    F_PROTO,
+    F_CONNECT,
+    F_N
+};
+static const uint8_t fam_of[T_N] = {F_SYN, F_CONNECT, F_FIN, F_NULL, F_XMAS, F_ODD,
+                                    F_ACK, F_MAIMON,  F_UDP, F_ICMP, F_PROTO};
+
+/* Interleavings (a probe of a SYN scan after probes of the other SYN family) after which the
+ * other family's probes are part of that scan: a mixed scan, no second scan. */
+#define MIX_INTERLEAVED 3
+/* The longest run of the other SYN family's contacts a second scan needs (syn_follow()'s
+ * 64-bit map of them must stay sparse), whatever flags_threshold is. */
+#define SIB_RUN_MAX 16
+
+/* The other SYN family (raw SYN and connect), or F_N for the other families. */
+static unsigned syn_sibling(unsigned f)
+{
+    return f == F_SYN ? F_CONNECT : f == F_CONNECT ? F_SYN : F_N;
+}
 
 static int stealth_fam(unsigned f)
 {
@@ -74,6 +102,7 @@ enum conn_state {
 #define C_RDATA 8   /* the responder sent data (from a believable sender, see believable()) */
 #define C_CLIENT 16 /* answered as a client's request is: taken back, no probe (retract()) */
 #define C_FOUND 32  /* its SYN-ACK showed the port open: its own handshake is no later connect */
+#define C_USE 64    /* scan_then_connect once the initiator sends data (connect_found()) */
 
 /* What probe() counted for the flow's first packet (conn.counted), so that retract() can
  * take exactly that back. */
@@ -126,7 +155,8 @@ struct __attribute__((aligned(64))) src {
     struct pr_addr first_dst;
     uint16_t recent_ports[SRC_RECENT];
     uint8_t recent_n[SRC_RECENT]; /* probes (new flows) of each recent port (saturating) */
-    uint16_t open[8];
+    uint16_t open[8];             /* open ports found by flows of families without an open scan */
+    uint8_t open_fam[8];          /* the family of each */
     uint8_t contact_bits[CONTACT_BITS / 8];
     uint8_t port_bits[WIN_BITS / 8];
     uint8_t host_bits[WIN_BITS / 8];
@@ -136,6 +166,10 @@ struct __attribute__((aligned(64))) src {
 struct scan {
     uint8_t used, emitted, pending, multi_dst, from_fwlog;
     uint8_t fam;       /* enum fam */
+    uint8_t mixed;     /* a SYN family's scan that takes its sibling's probes too */
+    uint16_t sib_run;  /* first contacts of the sibling SYN family since this scan's last probe */
+    uint16_t sib_mix;  /* times a probe of this scan followed such contacts (interleavings) */
+    uint64_t sib_keys; /* the run's (destination, port) pairs, hashed to one bit each */
     uint8_t camp_kind; /* 1 decoy, 2 distributed: as last seen with other members running */
     uint32_t id, incident_id, campaign_id;
     unsigned evidence; /* enum det_evidence bits of the last emission */
@@ -644,7 +678,8 @@ static struct scan *src_scan(struct det_engine *d, struct src *s, unsigned f)
     if (!(s->scan_fams & (1u << f)))
         return NULL;
     struct scan *sc = &d->scans[s->scan_idx[f]];
-    if (!sc->used || sc->fam != f || !addr_eq(&sc->src, &s->addr)) {
+    if (!sc->used || (sc->fam != f && !(sc->mixed && syn_sibling(sc->fam) == f)) ||
+        !addr_eq(&sc->src, &s->addr)) {
         s->scan_fams &= (uint16_t) ~(1u << f);
         s->has_scan = s->scan_fams != 0;
         return NULL;
@@ -672,6 +707,11 @@ static void scan_attach(struct det_engine *d, struct src *s)
             s->scan_fams |= (uint16_t)(1u << sc->fam);
             s->scan_idx[sc->fam] = (uint16_t)(base + i);
             s->incident_id = sc->incident_id;
+            unsigned g = syn_sibling(sc->fam);
+            if (sc->mixed && !(s->scan_fams & (1u << g))) { /* its sibling's own scan wins */
+                s->scan_fams |= (uint16_t)(1u << g);
+                s->scan_idx[g] = (uint16_t)(base + i);
+            }
         }
     }
     s->has_scan = s->scan_fams != 0;
@@ -679,11 +719,15 @@ static void scan_attach(struct det_engine *d, struct src *s)
 
 static const char *scan_type_name(const struct scan *sc)
 {
-    static const char *names[F_N] = {"syn", "fin",    "null", "xmas", "mixed",
-                                     "ack", "maimon", "udp",  "icmp", "ipproto"};
-    if (sc->fam == F_SYN && (sc->connect_ev > sc->halfopen ||
-                             (sc->halfopen == 0 && sc->tech[T_SYN_OS] > sc->tech[T_SYN])))
-        return "connect";
+    static const char *names[F_N] = {"syn",    "fin", "null", "xmas",    "mixed",  "ack",
+                                     "maimon", "udp", "icmp", "ipproto", "connect"};
+    /* a SYN family's scan by its own evidence (a mixed one, a connect scan from a stack without
+     * SACK and timestamps): completed handshakes against half-open closes, else its SYNs */
+    if (syn_sibling(sc->fam) < F_N)
+        return sc->connect_ev > sc->halfopen ||
+                       (sc->halfopen == 0 && sc->tech[T_SYN_OS] > sc->tech[T_SYN])
+                   ? "connect"
+                   : "syn";
     return names[sc->fam];
 }
 
@@ -1013,17 +1057,18 @@ static uint64_t scan_idle_limit(const struct det_engine *d, const struct scan *s
     return lim < d->cfg.horizon_us ? lim : d->cfg.horizon_us;
 }
 
-/* A new scan of one target while another source's scan of it with the same technique is
- * under way: both are one campaign (decoys or a distributed scan). The campaign only
- * names them; each scan is still reported and judged on its own. */
+/* A new scan of one target while another source's scan of it with the same technique (raw
+ * and connect() SYNs alike) is under way: both are one campaign (decoys or a distributed
+ * scan). The campaign only names them; each scan is still reported and judged on its own. */
 static void join_group(struct det_engine *d, struct scan *sc)
 {
     if (sc->multi_dst || d->cfg.no_campaigns)
         return;
     for (uint32_t i = 0; i < d->cfg.max_scans; i++) {
         struct scan *l = &d->scans[i];
-        if (l == sc || !l->used || l->multi_dst || l->fam != sc->fam ||
-            !addr_eq(&l->dst, &sc->dst) || addr_eq(&l->src, &sc->src))
+        if (l == sc || !l->used || l->multi_dst ||
+            (l->fam != sc->fam && syn_sibling(l->fam) != sc->fam) || !addr_eq(&l->dst, &sc->dst) ||
+            addr_eq(&l->src, &sc->src))
             continue;
         if (l->last_us + d->cfg.scan_idle_us < sc->first_us)
             continue;
@@ -1110,9 +1155,11 @@ static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, u
             fam_probes += s->tech[t];
         }
     sc->probes = fam_probes;
-    if (f == F_SYN) {
-        sc->halfopen = s->halfopen;
-        sc->connect_ev = s->connect_ev;
+    if (syn_sibling(f) < F_N) {
+        if (judging) { /* a later SYN scan tells connect from syn by its own flows */
+            sc->halfopen = s->halfopen;
+            sc->connect_ev = s->connect_ev;
+        }
         sc->handshakes = s->handshakes;
         sc->stray_rst = s->stray_rst;
         sc->ans_hops_lo = s->ans_hops_lo;
@@ -1140,8 +1187,8 @@ static struct scan *open_scan(struct det_engine *d, struct src *s, unsigned f, u
         uint32_t h = linear_count(s->win_hosts, WIN_BITS);
         sc->hosts_extra = h > 1 ? h - 1 : 0;
     }
-    if (judging)
-        for (unsigned i = 0; i < s->nopen; i++)
+    for (unsigned i = 0; i < s->nopen; i++) /* a later scan: the ports its family found */
+        if (judging || s->open_fam[i] == f)
             add_open(sc->open, &sc->nopen, SCAN_OPEN, s->open[i]);
     sc->detector = s->fwlog ? "fwlog" : det_names[det];
     sc->confidence = conf;
@@ -1172,16 +1219,18 @@ static void open_later_scan(struct det_engine *d, struct src *s, unsigned f)
         open_scan(d, s, f, DN_THRESHOLD, 0.9, 0);
 }
 
-/* A source has been judged a scanner: its scan record for the family of most of its
- * probes, and one for each other family with enough first contacts. */
+/* A source has been judged a scanner: its scan record for the family of most of its first
+ * contacts (then probes: a host's many connections to a few web servers are no scan beside
+ * its SYN scan), and one for each other family with enough first contacts (not for the
+ * sibling of an open SYN scan: syn_follow() tells a second scan from a mixed one). */
 static void detect(struct det_engine *d, struct src *s, unsigned det, double conf)
 {
-    uint32_t fp[F_N] = {0}, best = 0;
+    uint64_t fp[F_N] = {0}, best = 0;
     unsigned bf = F_N;
     for (int t = 0; t < T_N; t++)
         fp[fam_of[t]] += s->tech[t];
     for (unsigned f = 0; f < F_N; f++)
-        if (fp[f] > best) {
+        if ((fp[f] += (uint64_t)s->fcont[f] << 32) > best) {
             best = fp[f];
             bf = f;
         }
@@ -1189,7 +1238,8 @@ static void detect(struct det_engine *d, struct src *s, unsigned det, double con
         return;
     open_scan(d, s, bf, det, conf, 1);
     for (unsigned f = 0; f < F_N; f++)
-        if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f))
+        if (f != bf && s->fcont[f] >= d->cfg.flags_threshold && !src_scan(d, s, f) &&
+            !(syn_sibling(f) < F_N && src_scan(d, s, syn_sibling(f))))
             open_later_scan(d, s, f);
 }
 
@@ -1208,6 +1258,52 @@ static void check_source(struct det_engine *d, struct src *s)
 }
 
 /* ---------------------------------------------------------------- probes and outcomes */
+
+/* A probe of gs's own family came after first contacts of its sibling SYN family: the two
+ * interleave. From the MIX_INTERLEAVED-th time on, gs is a mixed scan: the sibling's probes
+ * are its own (src_scan() finds it for both families) and no second scan opens. */
+static void syn_interleaved(struct det_engine *d, struct src *s, struct scan *gs)
+{
+    gs->sib_run = 0;
+    gs->sib_keys = 0;
+    unsigned g = syn_sibling(gs->fam);
+    if (++gs->sib_mix < MIX_INTERLEAVED || gs->mixed || src_scan(d, s, g))
+        return;
+    gs->mixed = 1;
+    s->scan_fams |= (uint16_t)(1u << g);
+    s->scan_idx[g] = s->scan_idx[gs->fam];
+    for (unsigned i = 0; i < s->nrecent; i++) { /* the sibling's ports so far are the scan's */
+        if (s->recent_fam[i] != g)
+            continue;
+        uint32_t had = gs->nports;
+        scan_add_port(gs, s->recent_ports[i]);
+        if (gs->nports != had)
+            det_topk_add(&gs->top, s->recent_ports[i], s->recent_n[i] ? s->recent_n[i] : 1);
+    }
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open_fam[i] == g)
+            add_open(gs->open, &gs->nopen, SCAN_OPEN, s->open[i]);
+}
+
+/* A probe of SYN family f to dst:port (what probe() counted: k) while the scan gs of its
+ * sibling runs and f has none: flags_threshold (at most SIB_RUN_MAX) first contacts of f to
+ * distinct (destination, port) pairs in a row, with no probe of gs between them, are a scan of
+ * their own (nmap -sS after nmap -sT); shorter runs wait (connections of the scanning host — the
+ * same service again counts once even when the contact filter is too full to tell —, or a mixed
+ * scan whose next probe of gs comes). */
+static void syn_follow(struct det_engine *d, struct src *s, struct scan *gs, unsigned f,
+                       const struct pr_addr *dst, uint16_t port, uint8_t k)
+{
+    uint64_t key = 1ull << ((port + 31u * dst->a[dst->family == AF_INET6 ? 15 : 3]) & 63);
+    if (!(k & CNT_FCONT) || (gs->sib_keys & key))
+        return;
+    gs->sib_keys |= key;
+    if (++gs->sib_run >= d->cfg.flags_threshold || gs->sib_run >= SIB_RUN_MAX) {
+        gs->sib_run = 0;
+        gs->sib_keys = 0;
+        open_later_scan(d, s, f);
+    }
+}
 
 /* One probe packet from s: counts it everywhere; *cnt says what was counted (CNT_*;
  * CNT_FIRST: a first contact), for the flow it opens. */
@@ -1300,11 +1396,18 @@ static void probe(struct det_engine *d, struct src *s, const struct pr_addr *dst
             (d->now_us >= sc->last_emit_us + d->cfg.update_us &&
              (sc->probes >= 2 * sc->probes_at_emit || sc->nports >= 2 * sc->nports_at_emit)))
             scan_emit(d, sc, DET_ALERT_UPDATE);
+        if (sc->sib_run && sc->fam == f)
+            syn_interleaved(d, s, sc);
         /* hop counts narrow as probes come: the answers may now be confirmed or refuted */
         if (s->ans_n && !(sc->evidence & (DET_EV_LINK_BOUND | DET_EV_HOPS_OK | DET_EV_FORGED_MASK)))
             evidence_changed(d, s);
-    } else if (s->has_scan && s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s)) {
-        open_later_scan(d, s, f);
+    } else if (s->has_scan) {
+        unsigned g = syn_sibling(f);
+        struct scan *gs = g < F_N ? src_scan(d, s, g) : NULL;
+        if (gs)
+            syn_follow(d, s, gs, f, dst, port, k);
+        else if (s->fcont[f] >= d->cfg.flags_threshold && src_scanning(d, s))
+            open_later_scan(d, s, f);
     }
 }
 
@@ -1331,6 +1434,31 @@ static void outcome(struct det_engine *d, struct conn *c, int success)
     check_source(d, s);
 }
 
+/* port, found open by a flow of family f, joins s's list; 1 when it was not there. */
+static int src_add_open(struct src *s, uint16_t port, unsigned f)
+{
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open[i] == port && s->open_fam[i] == f)
+            return 0;
+    if (s->nopen < 8) {
+        s->open_fam[s->nopen] = (uint8_t)f;
+        s->open[s->nopen++] = port;
+    }
+    return 1;
+}
+
+/* Takes port, as found by family f, off s's list. */
+static void src_drop_open(struct src *s, uint16_t port, unsigned f)
+{
+    for (unsigned i = 0; i < s->nopen; i++)
+        if (s->open[i] == port && s->open_fam[i] == f) {
+            s->nopen--;
+            s->open[i] = s->open[s->nopen];
+            s->open_fam[i] = s->open_fam[s->nopen];
+            return;
+        }
+}
+
 /* c's SYN-ACK (or UDP answer) shows its port open; a port new to the source's lists marks
  * c as the flow that found it (C_FOUND). */
 static void open_port(struct det_engine *d, struct conn *c)
@@ -1338,9 +1466,9 @@ static void open_port(struct det_engine *d, struct conn *c)
     struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
-    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
-    if (sc ? add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp)
-           : add_open(s->open, &s->nopen, 8, c->bp))
+    unsigned f = fam_of[c->tech];
+    struct scan *sc = src_scan(d, s, f);
+    if (sc ? add_open(sc->open, &sc->nopen, SCAN_OPEN, c->bp) : src_add_open(s, c->bp, f))
         c->fl |= C_FOUND;
 }
 
@@ -1411,7 +1539,7 @@ static void retract(struct det_engine *d, struct conn *c)
         if (s->recent_ports[i] != c->bp || s->recent_fam[i] != f)
             continue;
         if (s->recent_n[i] && --s->recent_n[i] == 0) { /* its only contact: no port of s */
-            drop_open(s->open, &s->nopen, c->bp);
+            src_drop_open(s, c->bp, f);
             s->nrecent--;
             s->recent_ports[i] = s->recent_ports[s->nrecent];
             s->recent_fam[i] = s->recent_fam[s->nrecent];
@@ -1442,19 +1570,29 @@ static void tcp_client(struct det_engine *d, struct conn *c)
  * of its open scans of that one target found open, and c was no probe of that scan (the
  * port was no first contact, and c is not the flow whose SYN-ACK found it: a connect
  * scan's own handshake whose first contact the source's filter took for a repeat): the
- * hooks' connect (scan_then_connect). Sweeps keep no open ports per host, so a connection
- * after one cannot be tied to what it found. */
-static void connect_found(struct det_engine *d, struct src *s, const struct conn *c)
+ * hooks' connect (scan_then_connect). A flow of one SYN family is no probe of the other
+ * family's own scan (ssh after nmap -sS) once it carries data (C_USE: called again at its
+ * first byte), which a connect scan's probe never does (nmap -sT after nmap -sS).
+ * Sweeps keep no open ports per host, so a connection after one cannot be tied to what it
+ * found. */
+static void connect_found(struct det_engine *d, struct src *s, struct conn *c)
 {
-    if (!d->hooks.connect || !s->has_scan || (c->counted & CNT_FIRST) || (c->fl & C_FOUND))
+    if (!d->hooks.connect || !s->has_scan)
         return;
+    int first = (c->counted & CNT_FIRST) || (c->fl & C_FOUND);
+    unsigned sib = syn_sibling(fam_of[c->tech]);
     for (unsigned f = 0; f < F_N; f++) {
         struct scan *sc = src_scan(d, s, f);
-        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b))
+        int other = sc && sc->fam == sib && !sc->mixed; /* c is none of its probes */
+        if (!sc || sc->multi_dst || !addr_eq(&sc->dst, &c->b) || (first && !other))
             continue;
         for (unsigned i = 0; i < sc->nopen; i++) {
             if (sc->open[i] != c->bp)
                 continue;
+            if (other && !(c->fl & C_DATA)) {
+                c->fl |= C_USE;
+                return;
+            }
             struct det_connect x = {.src = c->a,
                                     .dst = c->b,
                                     .port = c->bp,
@@ -1563,23 +1701,26 @@ static void scan_answer_hops(struct scan *sc, const struct src *s)
     sc->ans_hops_hi = s->ans_hops_hi;
 }
 
-static void stray_rst(struct det_engine *d, const struct pr_addr *a, const struct det_event *ev)
+/* A reset from the initiator of c, a flow never accepted nor refused. */
+static void stray_rst(struct det_engine *d, const struct conn *c, const struct det_event *ev)
 {
-    struct src *s = src_find(d, a, 0);
+    struct src *s = src_find(d, &c->a, 0);
     if (!s)
         return;
     note_mac(s, ev);
     if (s->stray_rst < UINT16_MAX)
         s->stray_rst++;
-    struct scan *sc = src_scan(d, s, F_SYN);
+    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
     if (sc)
         sc->stray_rst++;
     evidence_changed(d, s);
 }
 
-/* A packet from s that only the host that received our SYN-ACK could send: a RST
- * (half-open close) or the ACK that completes the handshake. */
-static void answer(struct det_engine *d, struct src *s, const struct det_event *ev, int handshake)
+/* A packet from s that only the host that received our SYN-ACK on c could send: a RST
+ * (half-open close) or the ACK that completes the handshake. The scan of c's family (the
+ * SYN's kind) keeps it as its own evidence; the source's counts are proofs for all its scans. */
+static void answer(struct det_engine *d, struct src *s, const struct conn *c,
+                   const struct det_event *ev, int handshake)
 {
     note_mac(s, ev);
     if (handshake) {
@@ -1589,7 +1730,7 @@ static void answer(struct det_engine *d, struct src *s, const struct det_event *
         s->halfopen++;
     }
     answer_hops(s, ev->ttl);
-    struct scan *sc = src_scan(d, s, F_SYN);
+    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
     if (sc) {
         if (handshake)
             sc->handshakes++;
@@ -1621,14 +1762,19 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
     conn_find2(d, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport, &c, &rc);
     if (c) { /* from the initiator */
         c->last_us = d->now_us;
-        if (ev->payload_len)
+        if (ev->payload_len) {
+            int use = (c->fl & (C_USE | C_DATA)) == C_USE; /* its first byte */
             c->fl |= C_DATA;
+            struct src *s = use ? src_find(d, &c->a, 0) : NULL;
+            if (s)
+                connect_found(d, s, c);
+        }
         if (c->state == C_SYN && (ev->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
             struct src *s = src_find(d, &c->a, 0);
             if (s) { /* a retransmission is a probe packet but no new contact */
                 note_mac(s, ev);
                 s->probes++;
-                struct scan *sc = src_scan(d, s, F_SYN);
+                struct scan *sc = src_scan(d, s, fam_of[c->tech]);
                 if (sc)
                     sc->probes++;
             }
@@ -1636,7 +1782,7 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
             struct src *s = src_find(d, &c->a, 0);
             if (ev->flags & TH_RST) { /* half-open: a SYN scanner's kernel or tool */
                 if (s)
-                    answer(d, s, ev, 0);
+                    answer(d, s, c, ev, 0);
                 c->state = C_DONE;
             } else if (ev->flags & TH_ACK) {
                 c->state = C_EST;
@@ -1655,17 +1801,17 @@ static void tcp_event(struct det_engine *d, const struct det_event *ev)
                    (c->state == C_SYN || (c->state == C_DONE && !c->sa_ack16))) {
             /* a reset for a flow we never accepted nor refused (masscan answers our RST
              * with one: that is a reply, not a blind reset) */
-            stray_rst(d, &c->a, ev);
+            stray_rst(d, c, ev);
         } else if (c->state == C_EST && (ev->flags & (TH_RST | TH_FIN))) {
             if (!(c->fl & C_DATA)) { /* handshake then teardown without a byte: connect scan */
                 struct src *s = src_find(d, &c->a, 0);
                 if (s) {
                     s->connect_ev++;
-                    struct scan *sc = src_scan(d, s, F_SYN);
+                    struct scan *sc = src_scan(d, s, fam_of[c->tech]);
                     if (sc)
                         sc->connect_ev++;
                     if ((c->fl & C_PROVEN) && (c->counted & CNT_FIRST)) /* a probe */
-                        answer(d, s, ev, 1);
+                        answer(d, s, c, ev, 1);
                 }
             }
             c->state = C_DONE;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # t_detect_scans.sh — `portreeve detect -r` on captures made here of real scans (nmap -sT -sS
 # -sF -sN -sX -sU -sA -sM -sO, masscan, zmap, hping3, an echo sweep, IPv6 -sS): each yields exactly one scan of the right
-# technique, class, source, target and tool guess; benign traffic yields none.
+# technique, class, source, target and tool guess; nmap -sT then -sS from one source (and the
+# reverse) yields two scans, each with its own type, ports, open ports and times; benign
+# traffic yields none.
 # timeout: 240
 # parallel: yes
 set -u
@@ -63,6 +65,39 @@ run nmap_sn 1 event=hostsweep scan_type=icmp src_ip=$SC dst_ips_count~56-72 -- \
     ip netns exec $S nmap -n -sn -PE --max-retries 1 198.18.1.0/26
 run nmap_6 1 event=portscan scan_type=syn src_ip=2001:2::1 dst_ip=2001:2::2 tool_guess=nmap -- \
     $NM -6 -sS -p $P 2001:2::2
+
+# a connect scan then a SYN scan of the same ports from one source, and the reverse: two
+# scans in that order, each of its own type, with about the 200 ports, 22 and 80 open, the
+# second starting after the first's last probe
+two_scans() { # FILE TYPE1 TYPE2
+    /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+path, want = sys.argv[1], sys.argv[2:]
+last = {}
+for l in open(path):
+    a = json.loads(l)
+    last[a["scan_id"]] = a
+scans = [last[k] for k in sorted(last)]
+got = [a["scan_type"] for a in scans]
+print(f"  scan types in order: {got}")
+ok = got == want
+for a in scans:
+    print(f"    {a['scan_type']}: ports_probed {a['ports_probed']}, open {a.get('open_ports_seen')}, "
+          f"{a['first_seen']} .. {a['last_seen']}, phase {a['phase']}")
+    ok &= 190 <= a["ports_probed"] <= 210 and sorted(a.get("open_ports_seen") or []) == [22, 80]
+    ok &= a["src_ip"] == "198.18.0.1" and a["dst_ip"] == "198.18.0.2" and a["phase"] == "end"
+ok &= len(scans) == 2 and scans[1]["first_seen"] > scans[0]["last_seen"]
+ok &= len(scans) == 2 and scans[0]["incident_id"] == scans[1]["incident_id"]
+print("  ok" if ok else "  FAIL: expected two scans " + " then ".join(want) +
+      ", 190-210 ports each, open [22, 80], one incident")
+sys.exit(0 if ok else 1)
+PY
+}
+for pair in "sT sS connect syn" "sS sT syn connect"; do
+    set -- $pair
+    run nmap_$1_$2 2 src_ip=$SC scan_type=$3 -- sh -c "$NM -$1 -p $P $TG && $NM -$2 -p $P $TG"
+    two_scans "$DL_DIR/nmap_$1_$2.json" $3 $4 || fails=$((fails + 1))
+done
 
 # a BPF filter applies to -r: without the scanner's packets there is nothing to report
 "$PR" detect -q -r "$DL_DIR/nmap_sS.pcap" --alerts "$DL_DIR/filtered.json" "not host $SC" \

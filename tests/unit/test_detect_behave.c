@@ -261,6 +261,16 @@ static void handshake(struct rig *r, uint64_t t, uint32_t s, uint16_t sp, uint32
     feed(r, ack);
 }
 
+/* The client's first bytes on a connection handshake() made (an ssh version line). */
+static void banner(struct rig *r, uint64_t t, uint32_t s, uint16_t sp, uint32_t d, uint16_t dp)
+{
+    struct det_event b = pkt(t, s, d, DET_PROTO_TCP, sp, dp, 0x18);
+    b.seq = 1001;
+    b.ack = 5001;
+    b.payload_len = 21;
+    feed(r, b);
+}
+
 /* A home host browsing: TLS to 80 different servers within a minute, every connection
  * proven and carrying data both ways, is client traffic: no scan (the engine alone, with
  * no hooks, calls it a sweep of 443 by its 50-host threshold). */
@@ -324,8 +334,14 @@ static void test_scan_then_connect(void **state)
     unsigned scan_level = scan->threat_level;
     uint32_t incident = scan->incident_id;
     assert_true(scan_level > 0);
-    /* then ssh to the port it found, 2 s later */
+    /* a connect scan's probe of that port (handshake, reset without data) is no use of it */
+    handshake(&r, T0 + SEC, OUTSIDE, 50122, SERVER, 22);
+    feed(&r, pkt(T0 + SEC + 600, OUTSIDE, SERVER, DET_PROTO_TCP, 50122, 22, 0x14));
+    for (int i = before; i < r.g.n; i++)
+        assert_string_not_equal(r.g.event[i], "scan_then_connect");
+    /* then ssh to the port it found, 2 s later: the connection is used when it carries data */
     handshake(&r, T0 + 2 * SEC, OUTSIDE, 50123, SERVER, 22);
+    banner(&r, T0 + 2 * SEC + 1000, OUTSIDE, 50123, SERVER, 22);
     int k = -1;
     for (int i = before; i < r.g.n; i++)
         if (!strcmp(r.g.event[i], "scan_then_connect"))
@@ -341,10 +357,12 @@ static void test_scan_then_connect(void **state)
     /* a second connection to the same port: no second alert */
     int n = r.g.n;
     handshake(&r, T0 + 3 * SEC, OUTSIDE, 50124, SERVER, 22);
+    banner(&r, T0 + 3 * SEC + 1000, OUTSIDE, 50124, SERVER, 22);
     for (int i = n; i < r.g.n; i++)
         assert_string_not_equal(r.g.event[i], "scan_then_connect");
     /* a connection to a port the scan did not find open: none either */
     handshake(&r, T0 + 4 * SEC, OUTSIDE, 50125, SERVER, 443);
+    banner(&r, T0 + 4 * SEC + 1000, OUTSIDE, 50125, SERVER, 443);
     for (int i = n; i < r.g.n; i++)
         assert_string_not_equal(r.g.event[i], "scan_then_connect");
     rig_down(&r);

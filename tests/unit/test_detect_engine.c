@@ -1,6 +1,7 @@
 /* The detection engine on hand-built events: each technique gives one alert of the right
  * type and detector; benign patterns give none; a flood of spoofed sources in a small
- * table does not hide a real scan; alerts are rate-limited; tool traits are recognised.
+ * table does not hide a real scan; alerts are rate-limited; tool traits are recognised; a
+ * connect scan and a SYN scan from one source are two scans, a mixed one is one.
  * Also the frame decoder on hand-made frames of each link type. */
 #include "detect/capture.h"
 #include "detect/engine.h"
@@ -711,6 +712,179 @@ static void test_same_ports_next_family(void **state)
     det_engine_free(d);
 }
 
+/* One SYN from SCANNER to TARGET:port from source port sp at *t: with an operating system's
+ * options (connect()) or a raw socket's (MSS only). An open port answers SYN-ACK; then the
+ * connect() side completes the handshake and resets it without data, the raw side resets
+ * the half-open flow. A closed port answers RST. */
+static void syn_probe(struct det_engine *d, uint64_t *t, uint16_t sp, uint16_t port, int os,
+                      int open)
+{
+    struct det_event s = tcp(*t += 1000, SCANNER, TARGET, sp, port, 0x02);
+    s.mss = 1460;
+    s.nopts = os ? 5 : 1;
+    s.opt_mask = os ? (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8) : 1u << 2;
+    det_engine_event(d, &s);
+    if (!open) {
+        struct det_event r = tcp(*t += 10, TARGET, SCANNER, port, sp, 0x14);
+        det_engine_event(d, &r);
+        return;
+    }
+    struct det_event sa = tcp(*t += 10, TARGET, SCANNER, port, sp, 0x12);
+    sa.seq = 9000;
+    det_engine_event(d, &sa);
+    if (os) {
+        struct det_event a = tcp(*t += 10, SCANNER, TARGET, sp, port, 0x10);
+        a.ack = 9001;
+        det_engine_event(d, &a);
+    }
+    struct det_event r = tcp(*t += 10, SCANNER, TARGET, sp, port, os ? 0x14 : 0x04);
+    det_engine_event(d, &r);
+}
+
+/* A scan of ports 1..n of TARGET, 22 and 80 open; kind(p): 1 connect(), 0 raw SYN. */
+static void syn_kinds(struct det_engine *d, uint64_t *t, int n, int (*kind)(int))
+{
+    for (int p = 1; p <= n; p++) {
+        int os = kind(p);
+        syn_probe(d, t, (uint16_t)(os ? 30000 + p : 40000), (uint16_t)p, os, p == 22 || p == 80);
+    }
+}
+
+static int k_connect(int p)
+{
+    (void)p;
+    return 1;
+}
+
+static int k_raw(int p)
+{
+    (void)p;
+    return 0;
+}
+
+static int k_mixed(int p)
+{
+    return p % 3 == 0; /* a third of the probes from connect() */
+}
+
+/* The scans in g: their ids in order of start and the last line of each. */
+static int scans_of(const struct got *g, const struct det_alert **last, int max)
+{
+    int n = 0;
+    for (int i = 0; i < g->n && i < MAXA; i++) {
+        int k = 0;
+        while (k < n && last[k]->scan_id != g->a[i].scan_id)
+            k++;
+        if (k == n) {
+            assert_true(n < max);
+            n++;
+        }
+        last[k] = &g->a[i];
+    }
+    return n;
+}
+
+/* A connect scan then a SYN scan of the same 100 ports from one source are two scans, each
+ * with its own type, ports, open ports and times; and the same in the reverse order. */
+static void test_connect_then_syn(void **state)
+{
+    (void)state;
+    int (*order[2][2])(int) = {{k_connect, k_raw}, {k_raw, k_connect}};
+    const char *want[2][2] = {{"connect", "syn"}, {"syn", "connect"}};
+    for (int o = 0; o < 2; o++) {
+        struct got g;
+        struct det_engine *d = mk(&g, 1024);
+        uint64_t t = T0;
+        syn_kinds(d, &t, 100, order[o][0]);
+        t += 500000;
+        syn_kinds(d, &t, 100, order[o][1]);
+        det_engine_finish(d);
+        const struct det_alert *last[4];
+        assert_int_equal(scans_of(&g, last, 4), 2);
+        for (int k = 0; k < 2; k++) {
+            assert_string_equal(last[k]->scan_type, want[o][k]);
+            assert_int_equal(last[k]->kind, DET_ALERT_END);
+            assert_int_equal(last[k]->nopen, 2);
+            /* the second scan opens a few probes in: the ports before are an estimate */
+            assert_in_range(last[k]->ports_probed, 95, 105);
+            assert_int_equal(last[k]->incident_id, last[0]->incident_id);
+        }
+        assert_true(last[1]->first_us > last[0]->last_us - 1000000u);
+        assert_true(last[1]->first_us >= T0 + 100 * 1000);
+        assert_true(last[0]->last_us < T0 + 101 * 1100);
+        assert_string_equal(last[o]->tool_guess, "unknown"); /* connect(): the kernel's */
+        det_engine_free(d);
+    }
+}
+
+/* A page fetched by SCANNER from srv:port over connect() (data both ways). */
+static void web_page(struct det_engine *d, uint64_t *t, uint32_t srv, uint16_t sp, uint16_t port)
+{
+    struct det_event s = tcp(*t += 1000, SCANNER, srv, sp, port, 0x02);
+    s.nopts = 5;
+    s.opt_mask = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8);
+    det_engine_event(d, &s);
+    struct det_event sa = tcp(*t += 10, srv, SCANNER, port, sp, 0x12);
+    sa.seq = 5000;
+    det_engine_event(d, &sa);
+    struct det_event a = tcp(*t += 10, SCANNER, srv, sp, port, 0x18);
+    a.ack = 5001;
+    a.payload_len = 100;
+    det_engine_event(d, &a);
+    struct det_event r = tcp(*t += 10, srv, SCANNER, port, sp, 0x18);
+    r.payload_len = 1000;
+    det_engine_event(d, &r);
+    struct det_event f = tcp(*t += 10, SCANNER, srv, sp, port, 0x11);
+    det_engine_event(d, &f);
+}
+
+/* A scanner mixing connect() and raw SYNs in one scan is one scan (typed by its evidence:
+ * half-open closes make it syn); so is a SYN scan while its source also fetches web pages
+ * from five servers (connections with data), before and during the scan; so is a SYN scan of
+ * 800 ports (its contact filter too full to tell a first contact) amid which the host opens
+ * 8 connections to one web server at once. */
+static void test_mixed_syn_is_one_scan(void **state)
+{
+    (void)state;
+    struct got g;
+    struct det_engine *d = mk(&g, 1024);
+    uint64_t t = T0;
+    syn_kinds(d, &t, 100, k_mixed);
+    det_engine_finish(d);
+    const struct det_alert *last[4];
+    assert_int_equal(scans_of(&g, last, 4), 1);
+    assert_string_equal(last[0]->scan_type, "syn");
+    assert_int_equal(last[0]->ports_probed, 100);
+    assert_int_equal(last[0]->nopen, 2);
+    det_engine_free(d);
+
+    d = mk(&g, 1024);
+    t = T0;
+    for (int p = 1; p <= 150; p++) {
+        if (p <= 50 || p % 10 == 0) /* a page from one of 5 web servers */
+            web_page(d, &t, TARGET + 1 + (uint32_t)(p % 5), (uint16_t)(50000 + p), 80);
+        if (p > 50)
+            syn_probe(d, &t, 40000, (uint16_t)(p - 50), 0, p - 50 == 22);
+    }
+    det_engine_finish(d);
+    assert_int_equal(scans_of(&g, last, 4), 1);
+    assert_string_equal(last[0]->scan_type, "syn");
+    det_engine_free(d);
+
+    d = mk(&g, 1024);
+    t = T0;
+    for (int p = 1; p <= 800; p++) {
+        syn_probe(d, &t, 40000, (uint16_t)p, 0, p == 22);
+        for (int i = 0; p == 700 && i < 8; i++)
+            web_page(d, &t, TARGET + 1, (uint16_t)(50000 + i), 443);
+    }
+    det_engine_finish(d);
+    assert_int_equal(scans_of(&g, last, 4), 1);
+    assert_string_equal(last[0]->scan_type, "syn");
+    assert_int_equal(last[0]->ports_probed, 800);
+    det_engine_free(d);
+}
+
 /* The JSON line carries scan_id, phase, incident_id, campaign_id and block_evidence. */
 static void test_alert_json_fields(void **state)
 {
@@ -796,6 +970,8 @@ int main(void)
         cmocka_unit_test(test_decode_events),
         cmocka_unit_test(test_scans_per_technique),
         cmocka_unit_test(test_same_ports_next_family),
+        cmocka_unit_test(test_connect_then_syn),
+        cmocka_unit_test(test_mixed_syn_is_one_scan),
         cmocka_unit_test(test_alert_json_fields),
         cmocka_unit_test(test_udp_burst),
     };
