@@ -33,6 +33,9 @@
  * --resume) */
 #define STOP_POLL_US 50000
 #define STOP_GRACE_US 300000
+/* Our source ports: from above Linux's ephemeral range (32768-60999) and host discovery's
+ * 61000 to 65535; no local socket owns them, so a reply to one is a reply to the scan. */
+#define SPORT_LO 61008
 
 /* A host's target and cookie state: read by both threads, written by neither during a
  * run, and kept apart from struct ehost's writes (no cache line shared with them). */
@@ -63,11 +66,25 @@ struct ehost {
     int64_t canary;                           /* pair index, -1 none */
     int canary_sent, canary_seen, canary_try; /* canary_try: source-port try it went with */
     unsigned canary_misses;
+    /* replies without our cookie (MATCH_PORTS): to an unused source port of ours
+     * (strays: the host is forged or confused, so its MATCH_PORTS answers are withdrawn)
+     * and the answers taken */
+    uint32_t strays, weak;
 };
 
 struct pair {
     uint32_t sent_us; /* when the last try went out (E->t0-relative) */
     uint8_t state, reason, ttl, tries;
+};
+
+/* How a reply was matched to a probe (docs/scan-engine.md, "Stateless validation"). */
+enum match {
+    MATCH_COOKIE, /* it carries the probe's cookie back (or quotes it: ICMP) */
+    MATCH_PORTS,  /* a TCP reply from a scanned port to the source port of a try, without
+                     the cookie: nmap's rule; it stands at the end only if its host sent
+                     no stray, and only if that try was sent */
+    MATCH_STRAY,  /* a TCP reply from a scanned port to one of our source ports that no
+                     try uses, without the cookie: only counted against its host */
 };
 
 /* A reply the receive thread matched to a probe (classify_reply), for the engine thread
@@ -76,8 +93,9 @@ struct reply {
     uint64_t idx; /* the pair */
     uint64_t now; /* when it was read */
     uint8_t state, reason, ttl;
-    uint8_t try;  /* the try it answers (source-port offset) */
-    uint8_t icmp; /* 0 a direct reply; 1 an ICMP error; 2 one from the target itself */
+    uint8_t try;   /* the try it answers (source-port offset) */
+    uint8_t icmp;  /* 0 a direct reply; 1 an ICMP error; 2 one from the target itself */
+    uint8_t match; /* enum match */
 };
 
 struct engine {
@@ -100,6 +118,8 @@ struct engine {
      * probe touches one cache line; ptries only when pacing */
     struct pair *pair;
     uint8_t *ptries;
+    uint8_t *weak; /* bit per pair: its state came from a MATCH_PORTS reply; allocated at
+                      the first one (engine thread) */
     uint64_t npairs, resolved;
     uint64_t settled; /* unanswered pairs of hosts whose pacing finished: no probe will go
                          to them again, so the status line counts them as done */
@@ -210,8 +230,56 @@ static uint64_t max_timeout(struct engine *E)
 
 /* ---- replies -------------------------------------------------------------------- */
 
+static int weak_bit(const struct engine *E, uint64_t idx)
+{
+    return E->weak && (E->weak[idx / 8] >> (idx % 8) & 1);
+}
+
+static void show_found(const struct engine *E, uint64_t idx)
+{
+    if (E->pair[idx].state != PS_OPEN || !E->cfg->show_found) /* nmap -v, as found */
+        return;
+    char a[PR_ADDRSTRLEN];
+    printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
+           E->tech->proto == PR_UDP ? "udp" : "tcp",
+           addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
+    fflush(stdout);
+}
+
+/* A MATCH_PORTS reply: the pair's answer for now (weak_settle decides at the end) if the
+ * try it answers was sent and the pair has no answer yet; to a try not sent, a stray. No
+ * RTT, loss or rate sample: it might be forged. */
+static void record_weak(struct engine *E, struct ehost *h, const struct reply *r)
+{
+    uint64_t idx = r->idx;
+    struct pair *p = &E->pair[idx];
+    if (p->tries <= SPORT_TRIES && r->try >= p->tries) {
+        h->strays += h->strays < UINT32_MAX;
+        return;
+    }
+    if (p->state != PS_UNKNOWN)
+        return;
+    if (!E->weak)
+        E->weak = pr_calloc(E->npairs / 8 + 1, 1);
+    E->weak[idx / 8] |= (uint8_t)(1u << idx % 8);
+    h->weak++;
+    p->state = r->state;
+    p->reason = r->reason;
+    p->ttl = r->ttl;
+    E->resolved++;
+    if (h->paced == 2)
+        E->settled--;
+}
+
 static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
+    if (r->match != MATCH_COOKIE) {
+        if (r->match == MATCH_STRAY)
+            h->strays += h->strays < UINT32_MAX;
+        else
+            record_weak(E, h, r);
+        return;
+    }
     uint64_t idx = r->idx, now = r->now;
     int try = r->try, via_icmp = r->icmp != 0;
     /* RTT samples come from the target's own answers; an ICMP error from elsewhere (a
@@ -220,24 +288,24 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
         uint32_t rtt = elapsed32(E, now) - E->pair[idx].sent_us;
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
-    if (E->pair[idx].state != PS_UNKNOWN)
-        return;                                             /* the first definite answer stands */
-    if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
+    int was_weak = weak_bit(E, idx);
+    if (E->pair[idx].state != PS_UNKNOWN && !was_weak)
+        return; /* the first definite answer stands; one with our cookie outranks one without */
+    if (was_weak) {
+        E->weak[idx / 8] &= (uint8_t) ~(1u << idx % 8);
+        h->weak--;
+    } else if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
         ratectl_reply(E->rc, now - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), now);
     }
     E->pair[idx].state = r->state;
     E->pair[idx].reason = r->reason;
     E->pair[idx].ttl = r->ttl;
-    E->resolved++;
-    if (r->state == PS_OPEN && E->cfg->show_found) { /* nmap -v, as found */
-        char a[PR_ADDRSTRLEN];
-        printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
-               E->tech->proto == PR_UDP ? "udp" : "tcp",
-               addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
-        fflush(stdout);
+    show_found(E, idx);
+    if (!was_weak) { /* else counted when the weak answer came */
+        E->resolved++;
+        if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
+            E->settled--;
     }
-    if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
-        E->settled--;
     if (!via_icmp) {
         E->responsive++;
         if (try > 0)
@@ -290,6 +358,26 @@ static int classify_icmp(const struct engine *E, const struct pkt_info *pi, uint
     return 1;
 }
 
+/* How a TCP reply from a scanned port of target k to our address relates to our probes
+ * (enum match), or -1: not ours. With the cookie: its acknowledgement is the cookie or
+ * the cookie + 1 (SYN/ACK, RST/ACK), or without ACK its sequence is the complement we put
+ * in the probe's ACK field (RST to an ACK-flagged probe). Without: nmap's rule, the ports,
+ * for a try's source port; a stray to another of ours. With -g, the cookie only. */
+static int tcp_match(const struct engine *E, const struct hkey *k, const struct pkt_info *pi,
+                     int try)
+{
+    if (try >= 0) {
+        uint32_t c = cookie(E, k, pi->t.sport, pi->t.dport);
+        if ((pi->t.flags & TH_ACK) ? (uint32_t)(pi->t.ack - c) <= 1 : pi->t.seq == ~c)
+            return MATCH_COOKIE;
+    }
+    if (E->fixed_sport)
+        return -1;
+    if (try >= 0)
+        return MATCH_PORTS;
+    return pi->t.dport >= SPORT_LO ? MATCH_STRAY : -1;
+}
+
 static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len, uint64_t now,
                           struct reply *r)
 {
@@ -309,23 +397,21 @@ static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len
         return 0;
     int32_t pidx = E->portidx[pi.t.sport];
     int try = try_of(E, pi.t.dport);
-    if (pidx < 0 || try < 0)
+    if (pidx < 0)
         return 0;
-    if (E->tech->proto == PR_TCP) {
-        uint32_t c = cookie(E, k, pi.t.sport, pi.t.dport);
-        int ok = (pi.t.flags & TH_ACK) ? (uint32_t)(pi.t.ack - c) <= 1 : pi.t.seq == ~c;
-        if (!ok)
-            return 0; /* a stray, or a forged reply: not ours */
-    }
+    int m = E->tech->proto == PR_TCP ? tcp_match(E, k, &pi, try) : try < 0 ? -1 : MATCH_COOKIE;
+    if (m < 0)
+        return 0;
     struct port_result pr = {0};
-    if (!E->tech->classify(E->tech, &pi, &pr))
+    if (m != MATCH_STRAY && !E->tech->classify(E->tech, &pi, &pr))
         return 0;
     *r = (struct reply){.idx = (uint64_t)hi * E->np + (uint64_t)pidx,
                         .now = now,
                         .state = (uint8_t)pr.state,
                         .reason = (uint8_t)pr.reason,
                         .ttl = pi.ttl,
-                        .try = (uint8_t)try};
+                        .try = (uint8_t)(try < 0 ? 0 : try),
+                        .match = (uint8_t)m};
     return 1;
 }
 
@@ -867,6 +953,40 @@ static uint64_t resume_apply(struct engine *E, const struct perm *perm,
     return pos;
 }
 
+/* At the end of a run: the MATCH_PORTS answers of a host that sent no stray stand; those
+ * of a host that did are withdrawn (their pairs are unanswered), and the scan says so. */
+static void weak_settle(struct engine *E)
+{
+    for (size_t hi = 0; hi < E->nh; hi++) {
+        struct ehost *h = &E->h[hi];
+        char a[PR_ADDRSTRLEN];
+        addr_str(&E->hk[hi].t->res->addr, a, sizeof a);
+        if (h->strays && (h->weak || verbosity(E) >= 1))
+            fprintf(stderr,
+                    "Warning: %s sent %u replies to source ports no probe used (forged?): its %u "
+                    "answers without our cookie are not believed\n",
+                    a, h->strays, h->weak);
+        else if (h->weak && verbosity(E) >= 2)
+            fprintf(stderr,
+                    "%s: %u answers did not acknowledge our sequence number (matched "
+                    "by ports)\n",
+                    a, h->weak);
+        for (size_t p = 0; h->weak && p < E->np; p++) {
+            uint64_t idx = (uint64_t)hi * E->np + p;
+            if (!weak_bit(E, idx))
+                continue;
+            if (!h->strays) {
+                show_found(E, idx);
+                continue;
+            }
+            E->pair[idx].state = PS_UNKNOWN;
+            E->pair[idx].reason = RS_NONE;
+            E->pair[idx].ttl = 0;
+            E->resolved--;
+        }
+    }
+}
+
 /* On a stop: where the first pass of this span got to, and its answers, for --resume. */
 static void progress_save(struct engine *E, const struct engine_span *sp, uint64_t pos)
 {
@@ -932,10 +1052,10 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
         E->fixed_sport = 1;
         E->sport_base = (uint16_t)cfg->source_port;
     } else {
-        /* above Linux's ephemeral range (32768-60999), so no local socket owns them */
         uint64_t r = siphash24(&cfg->key, "sport", 5);
         E->sport_base =
-            (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
+            (uint16_t)(SPORT_LO +
+                       (r % ((65535 - SPORT_LO - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
     /* a dry run sends nothing; a rate search goes on where the last span left it */
     E->rc = span->rc && span->rc->active && !cfg->dry_run ? span->rc : &E->rc_fixed;
@@ -957,6 +1077,7 @@ static void engine_free(struct engine *E)
     free(E->portidx);
     pr_free_big(E->pair, E->npairs, sizeof *E->pair);
     free(E->ptries);
+    free(E->weak);
 }
 
 int engine_run(const struct scan_config *cfg, const struct technique *tech,
@@ -1071,6 +1192,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     E.rxq = NULL;
     st->rcvd += rs.packets;
     st->bytes_rcvd += rs.bytes;
+    weak_settle(&E);
     if (save)
         progress_save(&E, span, stopped_at);
 
