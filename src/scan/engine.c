@@ -66,10 +66,9 @@ struct ehost {
     int64_t canary;                           /* pair index, -1 none */
     int canary_sent, canary_seen, canary_try; /* canary_try: source-port try it went with */
     unsigned canary_misses;
-    /* replies without our cookie (MATCH_PORTS): to an unused source port of ours
-     * (strays: the host is forged or confused, so its MATCH_PORTS answers are withdrawn)
-     * and the answers taken */
-    uint32_t strays, weak;
+    /* replies without our cookie: strays (MATCH_STRAY, or to a try not sent yet), the
+     * MATCH_PORTS answers standing, and those not believed (after a stray) */
+    uint32_t strays, weak, unbelieved;
 };
 
 struct pair {
@@ -246,19 +245,47 @@ static void show_found(const struct engine *E, uint64_t idx)
     fflush(stdout);
 }
 
-/* A MATCH_PORTS reply: the pair's answer for now (weak_settle decides at the end) if the
- * try it answers was sent and the pair has no answer yet; to a try not sent, a stray. No
- * RTT, loss or rate sample: it might be forged. */
+/* Withdraws the MATCH_PORTS answers of host hi: its pairs are unanswered again (and
+ * probed again while the run's rounds still reach them). */
+static void weak_withdraw(struct engine *E, size_t hi)
+{
+    struct ehost *h = &E->h[hi];
+    for (size_t p = 0; h->weak && p < E->np; p++) {
+        uint64_t idx = (uint64_t)hi * E->np + p;
+        if (!weak_bit(E, idx))
+            continue;
+        E->weak[idx / 8] &= (uint8_t) ~(1u << idx % 8);
+        E->pair[idx].state = PS_UNKNOWN;
+        E->pair[idx].reason = RS_NONE;
+        E->pair[idx].ttl = 0;
+        E->resolved--;
+        if (h->paced == 2)
+            E->settled++;
+        h->weak--;
+        h->unbelieved++;
+    }
+}
+
+/* A reply without our cookie. To a try not sent (yet), or to a source port of ours no try
+ * uses: a stray, and from then on none of its host's are believed. Else (MATCH_PORTS) the
+ * pair's answer, unless it has one; weak_settle decides at the end. No RTT, loss or rate
+ * sample: it might be forged. */
 static void record_weak(struct engine *E, struct ehost *h, const struct reply *r)
 {
     uint64_t idx = r->idx;
     struct pair *p = &E->pair[idx];
-    if (p->tries <= SPORT_TRIES && r->try >= p->tries) {
-        h->strays += h->strays < UINT32_MAX;
+    if (r->match == MATCH_STRAY || (p->tries <= SPORT_TRIES && r->try >= p->tries)) {
+        if (!h->strays++)
+            weak_withdraw(E, (size_t)(h - E->h));
+        h->strays -= !h->strays; /* saturates */
         return;
     }
     if (p->state != PS_UNKNOWN)
         return;
+    if (h->strays) {
+        h->unbelieved++;
+        return;
+    }
     if (!E->weak)
         E->weak = pr_calloc(E->npairs / 8 + 1, 1);
     E->weak[idx / 8] |= (uint8_t)(1u << idx % 8);
@@ -274,10 +301,7 @@ static void record_weak(struct engine *E, struct ehost *h, const struct reply *r
 static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
     if (r->match != MATCH_COOKIE) {
-        if (r->match == MATCH_STRAY)
-            h->strays += h->strays < UINT32_MAX;
-        else
-            record_weak(E, h, r);
+        record_weak(E, h, r);
         return;
     }
     uint64_t idx = r->idx, now = r->now;
@@ -954,36 +978,28 @@ static uint64_t resume_apply(struct engine *E, const struct perm *perm,
 }
 
 /* At the end of a run: the MATCH_PORTS answers of a host that sent no stray stand; those
- * of a host that did are withdrawn (their pairs are unanswered), and the scan says so. */
+ * of a host that did are withdrawn (their pairs end unanswered), and the scan says so. */
 static void weak_settle(struct engine *E)
 {
     for (size_t hi = 0; hi < E->nh; hi++) {
         struct ehost *h = &E->h[hi];
+        if (h->strays)
+            weak_withdraw(E, hi);
         char a[PR_ADDRSTRLEN];
         addr_str(&E->hk[hi].t->res->addr, a, sizeof a);
-        if (h->strays && (h->weak || verbosity(E) >= 1))
+        if (h->strays && (h->unbelieved || verbosity(E) >= 1))
             fprintf(stderr,
                     "Warning: %s sent %u replies to source ports no probe used (forged?): its %u "
                     "answers without our cookie are not believed\n",
-                    a, h->strays, h->weak);
+                    a, h->strays, h->unbelieved);
         else if (h->weak && verbosity(E) >= 2)
             fprintf(stderr,
-                    "%s: %u answers did not acknowledge our sequence number (matched "
-                    "by ports)\n",
+                    "%s: %u answers did not acknowledge our sequence number (matched by "
+                    "ports)\n",
                     a, h->weak);
-        for (size_t p = 0; h->weak && p < E->np; p++) {
-            uint64_t idx = (uint64_t)hi * E->np + p;
-            if (!weak_bit(E, idx))
-                continue;
-            if (!h->strays) {
-                show_found(E, idx);
-                continue;
-            }
-            E->pair[idx].state = PS_UNKNOWN;
-            E->pair[idx].reason = RS_NONE;
-            E->pair[idx].ttl = 0;
-            E->resolved--;
-        }
+        for (size_t p = 0; h->weak && p < E->np; p++)
+            if (weak_bit(E, (uint64_t)hi * E->np + p))
+                show_found(E, (uint64_t)hi * E->np + p);
     }
 }
 
