@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,8 @@ struct ehost {
     int64_t canary;                           /* pair index, -1 none */
     int canary_sent, canary_seen, canary_try; /* canary_try: source-port try it went with */
     unsigned canary_misses;
-    /* replies without our cookie: strays (MATCH_STRAY, or to a try not sent yet), the
-     * MATCH_PORTS answers standing, and those not believed (after a stray) */
-    uint32_t strays, weak, unbelieved;
+    /* MATCH_PORTS answers: standing, and not believed (after a stray: engine.strays) */
+    uint32_t weak, unbelieved;
 };
 
 struct pair {
@@ -104,6 +104,10 @@ struct engine {
     struct rxq *rxq; /* the receive thread; NULL in a dry run */
     struct ehost *h;
     struct hkey *hk; /* per host, like h */
+    /* per host: replies without our cookie to a source port of ours that no sent try
+     * used. The receive thread counts MATCH_STRAYs and queues only the first; the engine
+     * thread counts replies to tries not sent yet. */
+    _Atomic uint64_t *strays;
     size_t nh;
     size_t *paced; /* indices of the hosts being paced (ehost.paced == 1) */
     size_t npaced;
@@ -273,16 +277,20 @@ static void weak_withdraw(struct engine *E, size_t hi)
 static void record_weak(struct engine *E, struct ehost *h, const struct reply *r)
 {
     uint64_t idx = r->idx;
+    size_t hi = (size_t)(h - E->h);
     struct pair *p = &E->pair[idx];
-    if (r->match == MATCH_STRAY || (p->tries <= SPORT_TRIES && r->try >= p->tries)) {
-        if (!h->strays++)
-            weak_withdraw(E, (size_t)(h - E->h));
-        h->strays -= !h->strays; /* saturates */
+    if (r->match == MATCH_STRAY) { /* the first; the receive thread counted it */
+        weak_withdraw(E, hi);
+        return;
+    }
+    if (p->tries <= SPORT_TRIES && r->try >= p->tries) {
+        if (!atomic_fetch_add_explicit(&E->strays[hi], 1, memory_order_relaxed))
+            weak_withdraw(E, hi);
         return;
     }
     if (p->state != PS_UNKNOWN)
         return;
-    if (h->strays) {
+    if (atomic_load_explicit(&E->strays[hi], memory_order_relaxed)) {
         h->unbelieved++;
         return;
     }
@@ -426,6 +434,8 @@ static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len
     int m = E->tech->proto == PR_TCP ? tcp_match(E, k, &pi, try) : try < 0 ? -1 : MATCH_COOKIE;
     if (m < 0)
         return 0;
+    if (m == MATCH_STRAY && atomic_fetch_add_explicit(&E->strays[hi], 1, memory_order_relaxed))
+        return 0; /* only the first goes to the engine thread: a spray must not fill the queue */
     struct port_result pr = {0};
     if (m != MATCH_STRAY && !E->tech->classify(E->tech, &pi, &pr))
         return 0;
@@ -983,15 +993,18 @@ static void weak_settle(struct engine *E)
 {
     for (size_t hi = 0; hi < E->nh; hi++) {
         struct ehost *h = &E->h[hi];
-        if (h->strays)
+        uint64_t strays = atomic_load_explicit(&E->strays[hi], memory_order_relaxed);
+        if (!strays && !h->weak)
+            continue;
+        if (strays)
             weak_withdraw(E, hi);
         char a[PR_ADDRSTRLEN];
         addr_str(&E->hk[hi].t->res->addr, a, sizeof a);
-        if (h->strays && (h->unbelieved || verbosity(E) >= 1))
+        if (strays && (h->unbelieved || verbosity(E) >= 1))
             fprintf(stderr,
-                    "Warning: %s sent %u replies to source ports no probe used (forged?): its %u "
-                    "answers without our cookie are not believed\n",
-                    a, h->strays, h->unbelieved);
+                    "Warning: %s sent %llu replies to source ports no probe used (forged?): its "
+                    "%u answers without our cookie are not believed\n",
+                    a, (unsigned long long)strays, h->unbelieved);
         else if (h->weak && verbosity(E) >= 2)
             fprintf(stderr,
                     "%s: %u answers did not acknowledge our sequence number (matched by "
@@ -1042,6 +1055,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->st = st;
     E->h = pr_calloc(nt, sizeof *E->h);
     E->hk = pr_calloc(nt, sizeof *E->hk);
+    E->strays = pr_calloc(nt, sizeof *E->strays);
     E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
         E->hk[i].t = &targets[i];
@@ -1088,6 +1102,7 @@ static void engine_free(struct engine *E)
         free(E->h[i].batch);
     free(E->h);
     free(E->hk);
+    free((void *)E->strays);
     free(E->paced);
     free(E->hash);
     free(E->portidx);

@@ -36,6 +36,7 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import IP, TCP, send, sniff, conf
 conf.verb = 0
 iface, w = sys.argv[1], sys.argv[2]
+out = conf.L3socket(iface=iface)  # one socket: send() would open one per answer
 M = 0xffffffff
 rnd = lambda: random.getrandbits(32)
 def answer(p):
@@ -52,8 +53,8 @@ def answer(p):
         r = {7101: ("RA", 0, seq + 1), 7102: ("RA", 0, rnd()), 7103: ("RA", 0, seq)}.get(port)
     if r is None:
         return
-    send(IP(src=p[IP].dst, dst=p[IP].src) / TCP(sport=port, dport=t.sport, flags=r[0],
-         seq=r[1] & M, ack=r[2] & M, window=1024 if "S" in r[0] else 0), iface=iface)
+    out.send(IP(src=p[IP].dst, dst=p[IP].src) / TCP(sport=port, dport=t.sport, flags=r[0],
+             seq=r[1] & M, ack=r[2] & M, window=1024 if "S" in r[0] else 0))
 sniff(iface=iface, filter="tcp and dst portrange 7101-7108 and dst host 198.18.0.2", prn=answer,
       store=0, timeout=115, started_callback=lambda: open(w + "/resp.ready", "w").close())
 ' "$PEER_IF" "$W" 2>"$W/resp.err" &
@@ -68,9 +69,9 @@ compare() {
     local tech=$1 ports
     shift
     ports=$(printf '%s\n' "$@" | cut -d= -f1 | paste -sd,)
-    in_ns nmap "$tech" -Pn -n --max-retries 1 --max-rtt-timeout 500ms -p "$ports" 198.18.0.2 \
+    in_ns nmap "$tech" -Pn -n --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p "$ports" 198.18.0.2 \
         -oX "$W/nmap$tech.xml" >/dev/null 2>&1
-    in_ns "$PORTREEVE" scan "$tech" -Pn -n --max-retries 1 --max-rtt-timeout 500ms -p "$ports" \
+    in_ns "$PORTREEVE" scan "$tech" -Pn -n --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p "$ports" \
         198.18.0.2 -oX "$W/pr$tech.xml" >"$W/pr$tech.out" 2>&1
     local pe port want n p
     for pe in "$@"; do
@@ -95,6 +96,7 @@ conf.verb = 0
 w = sys.argv[1]
 pkts = [IP(src="198.18.0.2", dst="198.18.0.1")/TCP(sport=7108, dport=p, flags="SA",
         seq=random.getrandbits(32), ack=random.getrandbits(32)) for p in range(61000, 65536)]
+open(w + "/inj.ready", "w").close()
 rounds, deadline = 0, time.time() + 50
 while not os.path.exists(w + "/inj.stop") and time.time() < deadline:
     send(pkts)
@@ -103,9 +105,10 @@ while not os.path.exists(w + "/inj.stop") and time.time() < deadline:
 ' "$W" 2>"$W/inj.err" &
 inj=$!
 pids+=($inj)
-for _ in $(seq 300); do [ -e "$W/inj.rounds" ] && break; sleep 0.1; done
-check "the forger sprayed a round before the scan" test -e "$W/inj.rounds"
-in_ns "$PORTREEVE" scan -sS -Pn -n -v --max-retries 1 --max-rtt-timeout 500ms -p 7101,7104,7108 \
+for _ in $(seq 300); do [ -e "$W/inj.ready" ] && break; sleep 0.1; done
+sleep 0.5
+check "the forger is spraying" test -e "$W/inj.ready"
+in_ns "$PORTREEVE" scan -sS -Pn -n -v --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101,7104,7108 \
     198.18.0.2 -oX "$W/spray.xml" >"$W/spray.out" 2>&1
 check "the forger was still spraying after the scan" kill -0 $inj
 touch "$W/inj.stop"
@@ -118,9 +121,9 @@ check "sprayed: the scan says why it believed no reply without its cookie" \
     grep -q 'replies to source ports no probe used' "$W/spray.out"
 
 # -- -g: one source port, nothing to tell a probe's try by; the numbers must match
-in_ns nmap -sS -Pn -n -g 40123 --max-retries 1 --max-rtt-timeout 500ms -p 7101-7104 198.18.0.2 \
+in_ns nmap -sS -Pn -n -g 40123 --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101-7104 198.18.0.2 \
     -oX "$W/nmapg.xml" >/dev/null 2>&1
-in_ns "$PORTREEVE" scan -sS -Pn -n -g 40124 --max-retries 1 --max-rtt-timeout 500ms -p 7101-7104 \
+in_ns "$PORTREEVE" scan -sS -Pn -n -g 40124 --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101-7104 \
     198.18.0.2 -oX "$W/prg.xml" >/dev/null 2>&1
 for pe in 7101=open 7102=filtered 7103=filtered 7104=filtered; do
     n=$(state "$W/nmapg.xml" "${pe%=*}") p=$(state "$W/prg.xml" "${pe%=*}")
