@@ -88,21 +88,8 @@ compare -sA 7101=unfiltered 7102=unfiltered 7103=unfiltered 7108=filtered
 compare -sF 7101=closed 7102=closed 7103=closed 7108='open|filtered'
 
 # -- a forger sprays SYN/ACKs from 7108 with random numbers to every source port
-ip netns exec "$PEER" timeout 60 /usr/bin/python3 -c '
-import os, random, sys, time, logging
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import IP, TCP, send, conf
-conf.verb = 0
-w = sys.argv[1]
-pkts = [IP(src="198.18.0.2", dst="198.18.0.1")/TCP(sport=7108, dport=p, flags="SA",
-        seq=random.getrandbits(32), ack=random.getrandbits(32)) for p in range(61000, 65536)]
-open(w + "/inj.ready", "w").close()
-rounds, deadline = 0, time.time() + 50
-while not os.path.exists(w + "/inj.stop") and time.time() < deadline:
-    send(pkts)
-    rounds += 1
-    open(w + "/inj.rounds", "w").write(str(rounds))
-' "$W" 2>"$W/inj.err" &
+ip netns exec "$PEER" timeout 60 /usr/bin/python3 "$(dirname "$0")/synack_spray.py" 198.18.0.2 \
+    198.18.0.1 7108 "$W" 2>"$W/inj.err" &
 inj=$!
 pids+=($inj)
 for _ in $(seq 300); do [ -e "$W/inj.ready" ] && break; sleep 0.1; done
