@@ -62,6 +62,8 @@ pids+=($!)
 for _ in $(seq 300); do [ -e "$W/resp.ready" ] && break; sleep 0.1; done
 check "the responder started" test -e "$W/resp.ready"
 
+# one try more than the first, and timeouts that a slow scapy responder meets under load
+TIMING=(--max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s)
 state() { grep -o "portid=\"$2\"><state state=\"[a-z|]*\"" "$1" | sed 's/.*state="//; s/"//'; }
 # compare TECH EXPECTED... : nmap and portreeve scan the ports, each must say EXPECTED
 # (PORT=STATE words, nmap 7.93's answer, checked here too so that a changed nmap shows)
@@ -69,10 +71,10 @@ compare() {
     local tech=$1 ports
     shift
     ports=$(printf '%s\n' "$@" | cut -d= -f1 | paste -sd,)
-    in_ns nmap "$tech" -Pn -n --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p "$ports" 198.18.0.2 \
-        -oX "$W/nmap$tech.xml" >/dev/null 2>&1
-    in_ns "$PORTREEVE" scan "$tech" -Pn -n --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p "$ports" \
-        198.18.0.2 -oX "$W/pr$tech.xml" >"$W/pr$tech.out" 2>&1
+    in_ns nmap "$tech" -Pn -n "${TIMING[@]}" -p "$ports" 198.18.0.2 -oX "$W/nmap$tech.xml" \
+        >/dev/null 2>&1
+    in_ns "$PORTREEVE" scan "$tech" -Pn -n "${TIMING[@]}" -p "$ports" 198.18.0.2 \
+        -oX "$W/pr$tech.xml" >"$W/pr$tech.out" 2>&1
     local pe port want n p
     for pe in "$@"; do
         port=${pe%=*} want=${pe#*=}
@@ -95,8 +97,8 @@ pids+=($inj)
 for _ in $(seq 300); do [ -e "$W/inj.ready" ] && break; sleep 0.1; done
 sleep 0.5
 check "the forger is spraying" test -e "$W/inj.ready"
-in_ns "$PORTREEVE" scan -sS -Pn -n -v --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101,7104,7108 \
-    198.18.0.2 -oX "$W/spray.xml" >"$W/spray.out" 2>&1
+in_ns "$PORTREEVE" scan -sS -Pn -n -v "${TIMING[@]}" -p 7101,7104,7108 198.18.0.2 \
+    -oX "$W/spray.xml" >"$W/spray.out" 2>&1
 check "the forger was still spraying after the scan" kill -0 $inj
 touch "$W/inj.stop"
 wait $inj
@@ -108,10 +110,10 @@ check "sprayed: the scan says why it believed no reply without its cookie" \
     grep -q 'replies to source ports no probe used' "$W/spray.out"
 
 # -- -g: one source port, nothing to tell a probe's try by; the numbers must match
-in_ns nmap -sS -Pn -n -g 40123 --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101-7104 198.18.0.2 \
-    -oX "$W/nmapg.xml" >/dev/null 2>&1
-in_ns "$PORTREEVE" scan -sS -Pn -n -g 40124 --max-retries 1 --min-rtt-timeout 400ms --max-rtt-timeout 1s -p 7101-7104 \
-    198.18.0.2 -oX "$W/prg.xml" >/dev/null 2>&1
+in_ns nmap -sS -Pn -n -g 40123 "${TIMING[@]}" -p 7101-7104 198.18.0.2 -oX "$W/nmapg.xml" \
+    >/dev/null 2>&1
+in_ns "$PORTREEVE" scan -sS -Pn -n -g 40124 "${TIMING[@]}" -p 7101-7104 198.18.0.2 \
+    -oX "$W/prg.xml" >/dev/null 2>&1
 for pe in 7101=open 7102=filtered 7103=filtered 7104=filtered; do
     n=$(state "$W/nmapg.xml" "${pe%=*}") p=$(state "$W/prg.xml" "${pe%=*}")
     check "-g ${pe%=*}: nmap ${pe#*=} (${n:-?}), portreeve the same (${p:-?})" \
