@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,9 @@
  * --resume) */
 #define STOP_POLL_US 50000
 #define STOP_GRACE_US 300000
+/* Our source ports: from above Linux's ephemeral range (32768-60999) and host discovery's
+ * 61000 to 65535; no local socket owns them, so a reply to one is a reply to the scan. */
+#define SPORT_LO 61008
 
 /* A host's target and cookie state: read by both threads, written by neither during a
  * run, and kept apart from struct ehost's writes (no cache line shared with them). */
@@ -63,11 +67,23 @@ struct ehost {
     int64_t canary;                           /* pair index, -1 none */
     int canary_sent, canary_seen, canary_try; /* canary_try: source-port try it went with */
     unsigned canary_misses;
+    /* MATCH_PORTS answers: standing, and not believed (after a stray: engine.strays) */
+    uint32_t weak, unbelieved;
 };
 
 struct pair {
     uint32_t sent_us; /* when the last try went out (E->t0-relative) */
     uint8_t state, reason, ttl, tries;
+};
+
+/* How a reply was matched to a probe (docs/scan-engine.md, "Stateless validation"). */
+enum match {
+    MATCH_COOKIE, /* it carries the probe's cookie back (or quotes it: ICMP) */
+    MATCH_PORTS,  /* a TCP reply from a scanned port to the source port of a try, without
+                     the cookie: nmap's rule; it stands at the end only if its host sent
+                     no stray, and only if that try was sent */
+    MATCH_STRAY,  /* a TCP reply from a scanned port to one of our source ports that no
+                     try uses, without the cookie: only counted against its host */
 };
 
 /* A reply the receive thread matched to a probe (classify_reply), for the engine thread
@@ -76,8 +92,9 @@ struct reply {
     uint64_t idx; /* the pair */
     uint64_t now; /* when it was read */
     uint8_t state, reason, ttl;
-    uint8_t try;  /* the try it answers (source-port offset) */
-    uint8_t icmp; /* 0 a direct reply; 1 an ICMP error; 2 one from the target itself */
+    uint8_t try;   /* the try it answers (source-port offset) */
+    uint8_t icmp;  /* 0 a direct reply; 1 an ICMP error; 2 one from the target itself */
+    uint8_t match; /* enum match */
 };
 
 struct engine {
@@ -87,6 +104,10 @@ struct engine {
     struct rxq *rxq; /* the receive thread; NULL in a dry run */
     struct ehost *h;
     struct hkey *hk; /* per host, like h */
+    /* per host: replies without our cookie to a source port of ours that no sent try
+     * used. The receive thread counts MATCH_STRAYs and queues only the first; the engine
+     * thread counts replies to tries not sent yet. */
+    _Atomic uint64_t *strays;
     size_t nh;
     size_t *paced; /* indices of the hosts being paced (ehost.paced == 1) */
     size_t npaced;
@@ -100,6 +121,8 @@ struct engine {
      * probe touches one cache line; ptries only when pacing */
     struct pair *pair;
     uint8_t *ptries;
+    uint8_t *weak; /* bit per pair: its state came from a MATCH_PORTS reply; allocated at
+                      the first one (engine thread) */
     uint64_t npairs, resolved;
     uint64_t settled; /* unanswered pairs of hosts whose pacing finished: no probe will go
                          to them again, so the status line counts them as done */
@@ -210,8 +233,85 @@ static uint64_t max_timeout(struct engine *E)
 
 /* ---- replies -------------------------------------------------------------------- */
 
+static int weak_bit(const struct engine *E, uint64_t idx)
+{
+    return E->weak && (E->weak[idx / 8] >> (idx % 8) & 1);
+}
+
+static void show_found(const struct engine *E, uint64_t idx)
+{
+    if (E->pair[idx].state != PS_OPEN || !E->cfg->show_found) /* nmap -v, as found */
+        return;
+    char a[PR_ADDRSTRLEN];
+    printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
+           E->tech->proto == PR_UDP ? "udp" : "tcp",
+           addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
+    fflush(stdout);
+}
+
+/* Withdraws the MATCH_PORTS answers of host hi: its pairs are unanswered again (and
+ * probed again while the run's rounds still reach them). */
+static void weak_withdraw(struct engine *E, size_t hi)
+{
+    struct ehost *h = &E->h[hi];
+    for (size_t p = 0; h->weak && p < E->np; p++) {
+        uint64_t idx = (uint64_t)hi * E->np + p;
+        if (!weak_bit(E, idx))
+            continue;
+        E->weak[idx / 8] &= (uint8_t) ~(1u << idx % 8);
+        E->pair[idx].state = PS_UNKNOWN;
+        E->pair[idx].reason = RS_NONE;
+        E->pair[idx].ttl = 0;
+        E->resolved--;
+        if (h->paced == 2)
+            E->settled++;
+        h->weak--;
+        h->unbelieved++;
+    }
+}
+
+/* A reply without our cookie. To a try not sent (yet), or to a source port of ours no try
+ * uses: a stray, and from then on none of its host's are believed. Else (MATCH_PORTS) the
+ * pair's answer, unless it has one; weak_settle decides at the end. No RTT, loss or rate
+ * sample: it might be forged. */
+static void record_weak(struct engine *E, struct ehost *h, const struct reply *r)
+{
+    uint64_t idx = r->idx;
+    size_t hi = (size_t)(h - E->h);
+    struct pair *p = &E->pair[idx];
+    if (r->match == MATCH_STRAY) { /* the first; the receive thread counted it */
+        weak_withdraw(E, hi);
+        return;
+    }
+    if (p->tries <= SPORT_TRIES && r->try >= p->tries) {
+        if (!atomic_fetch_add_explicit(&E->strays[hi], 1, memory_order_relaxed))
+            weak_withdraw(E, hi);
+        return;
+    }
+    if (p->state != PS_UNKNOWN)
+        return;
+    if (atomic_load_explicit(&E->strays[hi], memory_order_relaxed)) {
+        h->unbelieved++;
+        return;
+    }
+    if (!E->weak)
+        E->weak = pr_calloc(E->npairs / 8 + 1, 1);
+    E->weak[idx / 8] |= (uint8_t)(1u << idx % 8);
+    h->weak++;
+    p->state = r->state;
+    p->reason = r->reason;
+    p->ttl = r->ttl;
+    E->resolved++;
+    if (h->paced == 2)
+        E->settled--;
+}
+
 static void record(struct engine *E, struct ehost *h, const struct reply *r)
 {
+    if (r->match != MATCH_COOKIE) {
+        record_weak(E, h, r);
+        return;
+    }
     uint64_t idx = r->idx, now = r->now;
     int try = r->try, via_icmp = r->icmp != 0;
     /* RTT samples come from the target's own answers; an ICMP error from elsewhere (a
@@ -220,24 +320,24 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
         uint32_t rtt = elapsed32(E, now) - E->pair[idx].sent_us;
         rtt_update(&h->srtt, &h->rttvar, (double)rtt);
     }
-    if (E->pair[idx].state != PS_UNKNOWN)
-        return;                                             /* the first definite answer stands */
-    if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
+    int was_weak = weak_bit(E, idx);
+    if (E->pair[idx].state != PS_UNKNOWN && !was_weak)
+        return; /* the first definite answer stands; one with our cookie outranks one without */
+    if (was_weak) {
+        E->weak[idx / 8] &= (uint8_t) ~(1u << idx % 8);
+        h->weak--;
+    } else if (!via_icmp && try == 0 && E->pair[idx].tries == 1) { /* a first try's reply */
         ratectl_reply(E->rc, now - (uint32_t)(elapsed32(E, now) - E->pair[idx].sent_us), now);
     }
     E->pair[idx].state = r->state;
     E->pair[idx].reason = r->reason;
     E->pair[idx].ttl = r->ttl;
-    E->resolved++;
-    if (r->state == PS_OPEN && E->cfg->show_found) { /* nmap -v, as found */
-        char a[PR_ADDRSTRLEN];
-        printf("Discovered open port %u/%s on %s\n", E->ports[idx % E->np],
-               E->tech->proto == PR_UDP ? "udp" : "tcp",
-               addr_str(&E->hk[idx / E->np].t->res->addr, a, sizeof a));
-        fflush(stdout);
+    show_found(E, idx);
+    if (!was_weak) { /* else counted when the weak answer came */
+        E->resolved++;
+        if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
+            E->settled--;
     }
-    if (h->paced == 2) /* a late answer to a pair pace_finish() counted */
-        E->settled--;
     if (!via_icmp) {
         E->responsive++;
         if (try > 0)
@@ -290,6 +390,26 @@ static int classify_icmp(const struct engine *E, const struct pkt_info *pi, uint
     return 1;
 }
 
+/* How a TCP reply from a scanned port of target k to our address relates to our probes
+ * (enum match), or -1: not ours. With the cookie: its acknowledgement is the cookie or
+ * the cookie + 1 (SYN/ACK, RST/ACK), or without ACK its sequence is the complement we put
+ * in the probe's ACK field (RST to an ACK-flagged probe). Without: nmap's rule, the ports,
+ * for a try's source port; a stray to another of ours. With -g, the cookie only. */
+static int tcp_match(const struct engine *E, const struct hkey *k, const struct pkt_info *pi,
+                     int try)
+{
+    if (try >= 0) {
+        uint32_t c = cookie(E, k, pi->t.sport, pi->t.dport);
+        if ((pi->t.flags & TH_ACK) ? (uint32_t)(pi->t.ack - c) <= 1 : pi->t.seq == ~c)
+            return MATCH_COOKIE;
+    }
+    if (E->fixed_sport)
+        return -1;
+    if (try >= 0)
+        return MATCH_PORTS;
+    return pi->t.dport >= SPORT_LO ? MATCH_STRAY : -1;
+}
+
 static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len, uint64_t now,
                           struct reply *r)
 {
@@ -309,23 +429,23 @@ static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len
         return 0;
     int32_t pidx = E->portidx[pi.t.sport];
     int try = try_of(E, pi.t.dport);
-    if (pidx < 0 || try < 0)
+    if (pidx < 0)
         return 0;
-    if (E->tech->proto == PR_TCP) {
-        uint32_t c = cookie(E, k, pi.t.sport, pi.t.dport);
-        int ok = (pi.t.flags & TH_ACK) ? (uint32_t)(pi.t.ack - c) <= 1 : pi.t.seq == ~c;
-        if (!ok)
-            return 0; /* a stray, or a forged reply: not ours */
-    }
+    int m = E->tech->proto == PR_TCP ? tcp_match(E, k, &pi, try) : try < 0 ? -1 : MATCH_COOKIE;
+    if (m < 0)
+        return 0;
+    if (m == MATCH_STRAY && atomic_fetch_add_explicit(&E->strays[hi], 1, memory_order_relaxed))
+        return 0; /* only the first goes to the engine thread: a spray must not fill the queue */
     struct port_result pr = {0};
-    if (!E->tech->classify(E->tech, &pi, &pr))
+    if (m != MATCH_STRAY && !E->tech->classify(E->tech, &pi, &pr))
         return 0;
     *r = (struct reply){.idx = (uint64_t)hi * E->np + (uint64_t)pidx,
                         .now = now,
                         .state = (uint8_t)pr.state,
                         .reason = (uint8_t)pr.reason,
                         .ttl = pi.ttl,
-                        .try = (uint8_t)try};
+                        .try = (uint8_t)(try < 0 ? 0 : try),
+                        .match = (uint8_t)m};
     return 1;
 }
 
@@ -867,6 +987,35 @@ static uint64_t resume_apply(struct engine *E, const struct perm *perm,
     return pos;
 }
 
+/* At the end of a run: the MATCH_PORTS answers of a host that sent no stray stand; those
+ * of a host that did are withdrawn (their pairs end unanswered), and the scan says so. */
+static void weak_settle(struct engine *E)
+{
+    for (size_t hi = 0; hi < E->nh; hi++) {
+        struct ehost *h = &E->h[hi];
+        uint64_t strays = atomic_load_explicit(&E->strays[hi], memory_order_relaxed);
+        if (!strays && !h->weak)
+            continue;
+        if (strays)
+            weak_withdraw(E, hi);
+        char a[PR_ADDRSTRLEN];
+        addr_str(&E->hk[hi].t->res->addr, a, sizeof a);
+        if (strays && (h->unbelieved || verbosity(E) >= 1))
+            fprintf(stderr,
+                    "Warning: %s sent %llu replies to source ports no probe used (forged?): its "
+                    "%u answers without our cookie are not believed\n",
+                    a, (unsigned long long)strays, h->unbelieved);
+        else if (h->weak && verbosity(E) >= 2)
+            fprintf(stderr,
+                    "%s: %u answers did not acknowledge our sequence number (matched by "
+                    "ports)\n",
+                    a, h->weak);
+        for (size_t p = 0; h->weak && p < E->np; p++)
+            if (weak_bit(E, (uint64_t)hi * E->np + p))
+                show_found(E, (uint64_t)hi * E->np + p);
+    }
+}
+
 /* On a stop: where the first pass of this span got to, and its answers, for --resume. */
 static void progress_save(struct engine *E, const struct engine_span *sp, uint64_t pos)
 {
@@ -906,6 +1055,7 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->st = st;
     E->h = pr_calloc(nt, sizeof *E->h);
     E->hk = pr_calloc(nt, sizeof *E->hk);
+    E->strays = pr_calloc(nt, sizeof *E->strays);
     E->paced = pr_calloc(nt, sizeof *E->paced);
     for (size_t i = 0; i < nt; i++) {
         E->hk[i].t = &targets[i];
@@ -932,10 +1082,10 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
         E->fixed_sport = 1;
         E->sport_base = (uint16_t)cfg->source_port;
     } else {
-        /* above Linux's ephemeral range (32768-60999), so no local socket owns them */
         uint64_t r = siphash24(&cfg->key, "sport", 5);
         E->sport_base =
-            (uint16_t)(61000 + (r % ((65535 - 61000 - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
+            (uint16_t)(SPORT_LO +
+                       (r % ((65535 - SPORT_LO - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
     }
     /* a dry run sends nothing; a rate search goes on where the last span left it */
     E->rc = span->rc && span->rc->active && !cfg->dry_run ? span->rc : &E->rc_fixed;
@@ -952,11 +1102,13 @@ static void engine_free(struct engine *E)
         free(E->h[i].batch);
     free(E->h);
     free(E->hk);
+    free((void *)E->strays);
     free(E->paced);
     free(E->hash);
     free(E->portidx);
     pr_free_big(E->pair, E->npairs, sizeof *E->pair);
     free(E->ptries);
+    free(E->weak);
 }
 
 int engine_run(const struct scan_config *cfg, const struct technique *tech,
@@ -1071,6 +1223,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     E.rxq = NULL;
     st->rcvd += rs.packets;
     st->bytes_rcvd += rs.bytes;
+    weak_settle(&E);
     if (save)
         progress_save(&E, span, stopped_at);
 

@@ -139,21 +139,7 @@ table inet t {
 NFT
 # the injector sends rounds of forged SYN-ACKs (to every source port the scanner may use)
 # until told to stop; the scan runs while it does
-in_ns /usr/bin/python3 -c '
-import os, random, sys, time, logging
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import IP, TCP, send, conf
-conf.verb = 0
-w = sys.argv[1]
-pkts = [IP(src="127.0.0.1", dst="127.0.0.1")/TCP(sport=9999, dport=p, flags="SA",
-        seq=random.getrandbits(32), ack=random.getrandbits(32)) for p in range(61000, 65536)]
-open(w + "/inj.ready", "w").close()
-rounds, deadline = 0, time.time() + 90
-while not os.path.exists(w + "/inj.stop") and time.time() < deadline:
-    send(pkts, iface="lo")
-    rounds += 1
-    open(w + "/inj.rounds", "w").write(str(rounds))
-' "$W" &
+in_ns /usr/bin/python3 "$(dirname "$0")/synack_spray.py" 127.0.0.1 127.0.0.1 9999 "$W" lo &
 inj=$!
 pids+=($inj)
 for _ in $(seq 600); do [ -e "$W/inj.ready" ] && break; sleep 0.1; done
