@@ -346,6 +346,16 @@ unsigned det_capture_frames_stay(const struct det_capture *c)
     return c->buffered ? c->map.keep : 0;
 }
 
+struct pcapmap *det_capture_buffer(struct det_capture *c)
+{
+    return c->buffered ? &c->map : NULL;
+}
+
+int det_capture_dlt(const struct det_capture *c)
+{
+    return c->dlt;
+}
+
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,
                        uint64_t badsum)
 {

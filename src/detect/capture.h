@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct det_capture;
+struct pcapmap;
 
 struct det_capture_stats {
     uint64_t frames;       /* frames read */
@@ -59,6 +60,12 @@ int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct p
  * keep, when c reads with pcapmap.h: a reader may look ahead so far); 0: the next read may
  * reuse it. */
 unsigned det_capture_frames_stay(const struct det_capture *c);
+/* c's own reader when it reads with pcapmap.h (else NULL), for a reader that keys every
+ * frame (--workers -r): it may call pcapmap_next itself, the frames' link type being
+ * det_capture_dlt's; it counts them with det_capture_count, and at a -1 calls
+ * det_capture_next_frame, which fails again and names the error. */
+struct pcapmap *det_capture_buffer(struct det_capture *c);
+int det_capture_dlt(const struct det_capture *c);
 /* Adds frames of c read elsewhere (--workers reading the file themselves) and frames that
  * det_decode_event could not use (-1: undecodable, -2: bad checksum). */
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
 #define HDR_LEN 24u
 #define HOST_BE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-#define REC_LEN 16u
+#define REC_LEN PCAPMAP_REC_HDR
 
 static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
 {
@@ -136,10 +135,8 @@ static int record(const struct pcapmap *pm, uint32_t *sec, uint32_t *frac, uint3
     return *cap > PCAPMAP_MAX_CAPLEN || *cap > left - REC_LEN ? -1 : 0;
 }
 
-/* pcapmap_next beyond the usual record already in the buffer (apart: that path stays
- * lean). */
-static __attribute__((noinline)) int next_slow(struct pcapmap *pm, const uint8_t **frame,
-                                               uint32_t *caplen, uint64_t *ts_us)
+/* pcapmap_next beyond the usual record already in the buffer (pcapmap.h's inline part). */
+int pcapmap_next_slow(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
 {
     uint32_t sec, frac, cap;
     if (fill(pm, REC_LEN) < 0)
@@ -163,27 +160,6 @@ static __attribute__((noinline)) int next_slow(struct pcapmap *pm, const uint8_t
     pm->off += REC_LEN + cap;
     pm->frames++;
     return 1;
-}
-
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
-{
-    size_t left = pm->end - pm->off;
-    if (pm->swapped == HOST_BE && !pm->nano && left >= REC_LEN) { /* the usual file */
-        const uint8_t *r = pm->buf + pm->off;
-        uint32_t sec, frac, cap;
-        memcpy(&cap, r + 8, 4);
-        if (cap <= pm->snap && cap <= PCAPMAP_MAX_CAPLEN && cap <= left - REC_LEN) {
-            memcpy(&sec, r, 4);
-            memcpy(&frac, r + 4, 4);
-            *frame = r + REC_LEN;
-            *caplen = cap;
-            *ts_us = (uint64_t)(int64_t)(int32_t)sec * 1000000u + (uint64_t)(int64_t)(int32_t)frac;
-            pm->off += REC_LEN + cap;
-            pm->frames++;
-            return 1;
-        }
-    }
-    return next_slow(pm, frame, caplen, ts_us);
 }
 
 void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen)

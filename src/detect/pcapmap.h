@@ -17,9 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCAPMAP_KEEP_MAX 15u            /* the most frames a caller may hold */
-#define PCAPMAP_BUF ((size_t)1 << 20)   /* the usual buffer (one engine) */
-#define PCAPMAP_REC_MAX (16u + 262144u) /* the longest record (header and frame) */
+#define PCAPMAP_KEEP_MAX 15u          /* the most frames a caller may hold */
+#define PCAPMAP_BUF ((size_t)1 << 20) /* the usual buffer (one engine) */
+#define PCAPMAP_MAX_CAPLEN 262144u    /* libpcap's largest snapshot length (pcap-int.h) */
+#define PCAPMAP_REC_HDR 16u           /* a record's header: seconds, fraction, lengths */
+#define PCAPMAP_REC_MAX (PCAPMAP_REC_HDR + PCAPMAP_MAX_CAPLEN) /* the longest record */
 
 struct pcapmap {
     int fd;
@@ -50,7 +52,30 @@ int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
  * calls), *caplen and *ts_us (microseconds) set; 2 at the end of the file; -1 when the
  * record after the pm->frames read so far is wrong or cannot be read (pcapmap_error says
  * how; a file that shrank reads as truncated), and again at each call. */
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us);
+int pcapmap_next_slow(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us);
+static inline int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen,
+                               uint64_t *ts_us)
+{
+    size_t left = pm->end - pm->off; /* the usual record: whole in the buffer, in our byte
+                                        order, microseconds (inline: --workers key every frame) */
+    if (pm->swapped == (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) && !pm->nano &&
+        left >= PCAPMAP_REC_HDR) {
+        const uint8_t *r = pm->buf + pm->off;
+        uint32_t sec, frac, cap;
+        __builtin_memcpy(&cap, r + 8, 4);
+        if (cap <= pm->snap && cap <= PCAPMAP_MAX_CAPLEN && cap <= left - PCAPMAP_REC_HDR) {
+            __builtin_memcpy(&sec, r, 4);
+            __builtin_memcpy(&frac, r + 4, 4);
+            *frame = r + PCAPMAP_REC_HDR;
+            *caplen = cap;
+            *ts_us = (uint64_t)(int64_t)(int32_t)sec * 1000000u + (uint64_t)(int64_t)(int32_t)frac;
+            pm->off += PCAPMAP_REC_HDR + cap;
+            pm->frames++;
+            return 1;
+        }
+    }
+    return pcapmap_next_slow(pm, frame, caplen, ts_us);
+}
 /* What is wrong with the record pcapmap_next refused, in err (errlen bytes): a truncated
  * file, a length beyond 262,144, a failed read, in libpcap's words. */
 void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen);

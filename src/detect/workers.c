@@ -3,6 +3,7 @@
 
 #include "core/siphash.h"
 #include "detect/behave.h"
+#include "detect/pcapmap.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -137,14 +138,40 @@ addr_worker(const struct det_flowmap *m, const struct pr_addr *a, unsigned n)
     return (unsigned)(((h >> 32) * n) >> 32);
 }
 
-/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
+/* How a flow's first packet names its initiator (flow_key). */
+enum { BEGIN_SRC, BEGIN_DST, BEGIN_NONE };
+
+/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map;
+ * with what flow_key needs to find or record the slot (no packet field is read again). */
 struct flow_ref {
     int key; /* KEY_*: no lookup needed; -1: the flow's slot says */
     uint64_t h;
-    int src_lo;
-    int have_w;          /* wsrc, wdst are set */
+    uint32_t now;        /* the packet's time, seconds */
+    uint8_t src_lo;      /* the sender is the lower endpoint (ep_cmp) */
+    uint8_t begin;       /* BEGIN_*: whom the flow's first packet names */
+    uint8_t have_w;      /* wsrc, wdst are set */
     unsigned wsrc, wdst; /* the workers of the two ends */
 };
+
+/* The flow's slot hash and what its first packet would name, from the packet's ends (each
+ * flow_ref path calls it with its own view of the packet), prefetching the slot. */
+static inline __attribute__((always_inline)) void ref_slot(const struct det_flowmap *m,
+                                                           struct flow_ref *r, uint64_t pair,
+                                                           uint8_t proto, uint16_t sp, uint16_t dp,
+                                                           uint8_t flags, int dst_group)
+{
+    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
+    r->h = mix(pair ^ m->k1 ^ ((uint64_t)proto << 32 | ports)) | 1;
+    /* its first packet's sender began it, as the engine sees it — except an answer to a
+     * SYN sent before we looked, and what the engine ignores (a UDP reply from a service
+     * port, discovery sent to a group), which begin nothing */
+    r->begin = BEGIN_SRC;
+    if (proto == DET_PROTO_TCP && (flags & 0x12) == 0x12)
+        r->begin = BEGIN_DST;
+    else if (proto == DET_PROTO_UDP && ((sp < 1024 && dp >= 1024) || dst_group))
+        r->begin = BEGIN_NONE;
+    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+}
 
 /* The stateless part of the key (no memory touched but k); prefetches the flow's slot.
  * n: the number of workers, when only the worker of the key is wanted: a flow whose ends
@@ -181,55 +208,79 @@ static void flow_ref(const struct det_flowmap *m, const struct pkey *k, unsigned
     uint16_t sp = 0, dp = 0;
     if (k->proto == DET_PROTO_TCP || k->proto == DET_PROTO_UDP)
         sp = k->sport, dp = k->dport;
+    r->now = (uint32_t)(k->ts_us / 1000000u);
     r->src_lo = ep_cmp(&k->src, sp, &k->dst, dp) <= 0;
     const struct pr_addr *lo = r->src_lo ? &k->src : &k->dst;
     const struct pr_addr *hi = r->src_lo ? &k->dst : &k->src;
-    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
-    uint64_t h;
+    uint64_t pair;
     if (lo->family != AF_INET6) { /* one mix for both IPv4 addresses */
         uint32_t x, y;
         memcpy(&x, lo->a, 4);
         memcpy(&y, hi->a, 4);
-        h = mix(m->k0 ^ ((uint64_t)x << 32 | y));
+        pair = mix(m->k0 ^ ((uint64_t)x << 32 | y));
     } else {
-        h = addr_hash(addr_hash(m->k0, lo), hi);
+        pair = addr_hash(addr_hash(m->k0, lo), hi);
     }
-    r->h = mix(h ^ m->k1 ^ ((uint64_t)k->proto << 32 | ports)) | 1;
-    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+    ref_slot(m, r, pair, k->proto, sp, dp, k->flags, multicast(&k->dst));
+}
+
+/* flow_ref with n workers, straight from the bytes of an Ethernet frame of an unfragmented
+ * IPv4 TCP or UDP datagram (the same reference as quick_key then flow_ref give): 0, or -1
+ * for any other frame. The hot path of -r: most frames are only keyed, not decoded. */
+static int quick_ref4(const struct det_flowmap *m, const struct det_frame *fr, unsigned n,
+                      struct flow_ref *r)
+{
+    const uint8_t *d = fr->data, *ip = d + 14;
+    if (fr->dlt != 1 /* DLT_EN10MB */ || fr->len < 14 + 20 + 14 || d[12] != 0x08 || d[13] != 0x00 ||
+        ip[0] != 0x45 || (ip[6] & 0x3f) || ip[7] ||
+        (ip[9] != DET_PROTO_TCP && ip[9] != DET_PROTO_UDP))
+        return -1; /* (IPv4 options: quick_key reads them) */
+    uint32_t x, y;
+    memcpy(&x, ip + 12, 4);
+    memcpy(&y, ip + 16, 4);
+    r->key = -1;
+    r->have_w = 1;
+    r->wsrc = (unsigned)(((mix(m->k1 ^ x) >> 32) * n) >> 32); /* addr_worker's */
+    r->wdst = (unsigned)(((mix(m->k1 ^ y) >> 32) * n) >> 32);
+    if (r->wsrc == r->wdst) {
+        r->key = KEY_SRC;
+        return 0;
+    }
+    const uint8_t *l4 = ip + 20;
+    uint16_t sp = (uint16_t)(l4[0] << 8 | l4[1]), dp = (uint16_t)(l4[2] << 8 | l4[3]);
+    r->now = (uint32_t)(fr->ts_us / 1000000u);
+    r->src_lo = x != y ? x < y : sp <= dp; /* ep_cmp's order */
+    uint64_t pair = r->src_lo ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+    ref_slot(m, r, mix(m->k0 ^ pair), ip[9], sp, dp, ip[9] == DET_PROTO_TCP ? l4[13] : 0,
+             (ip[16] & 0xf0) == 0xe0 || ip[16] == 0xff);
+    return 0;
 }
 
 /* The stateful part: the flow's recorded initiator (KEY_SRC or KEY_DST), or a new flow
  * recorded. */
-static int flow_key(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r)
+static int flow_key(struct det_flowmap *m, const struct flow_ref *r)
 {
     if (r->key >= 0)
         return r->key;
     struct flow_slot *s = &m->slot[r->h & (FLOWMAP_SIZE - 1)];
-    uint32_t now = (uint32_t)(k->ts_us / 1000000u);
-    if (s->tag == r->h && now - s->last < FLOW_IDLE_S) {
-        s->last = now;
-        return s->lo_init == (uint32_t)r->src_lo ? KEY_SRC : KEY_DST;
+    if (s->tag == r->h && r->now - s->last < FLOW_IDLE_S) {
+        s->last = r->now;
+        return s->lo_init == r->src_lo ? KEY_SRC : KEY_DST;
     }
-    /* a new flow: its first packet's sender began it, as the engine sees it — except an
-     * answer to a SYN sent before we looked, and what the engine ignores (a UDP reply
-     * from a service port, discovery sent to a group), which begin nothing */
-    int init_src = 1;
-    if (k->proto == DET_PROTO_TCP && (k->flags & 0x12) == 0x12)
-        init_src = 0;
-    else if (k->proto == DET_PROTO_UDP &&
-             ((k->sport < 1024 && k->dport >= 1024) || multicast(&k->dst)))
+    if (r->begin == BEGIN_NONE)
         return KEY_SRC;
     s->tag = r->h;
-    s->last = now;
-    s->lo_init = (uint32_t)(init_src == r->src_lo);
-    return init_src ? KEY_SRC : KEY_DST;
+    s->last = r->now;
+    s->lo_init = (uint32_t)((r->begin == BEGIN_SRC) == r->src_lo);
+    return r->begin == BEGIN_SRC ? KEY_SRC : KEY_DST;
 }
 
-/* The worker of the packet of k (flow_ref with n workers). */
-static unsigned flow_worker(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r,
-                            unsigned n)
+/* The worker of the packet of k (flow_ref with n workers; k is read only when the ends'
+ * workers were not worked out: a key given at once). */
+static inline unsigned flow_worker(struct det_flowmap *m, const struct pkey *k,
+                                   const struct flow_ref *r, unsigned n)
 {
-    int which = flow_key(m, k, r);
+    int which = flow_key(m, r);
     if (r->have_w && which != KEY_INNER)
         return which == KEY_SRC ? r->wsrc : r->wdst;
     return addr_worker(m,
@@ -245,7 +296,7 @@ const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_e
     struct flow_ref r;
     pkey_of_event(ev, &k);
     flow_ref(m, &k, 0, &r);
-    int which = flow_key(m, &k, &r);
+    int which = flow_key(m, &r);
     return which == KEY_SRC ? &ev->src : which == KEY_DST ? &ev->dst : &ev->inner_src;
 }
 
@@ -913,12 +964,16 @@ struct ahead {
     struct flow_ref ref;
 };
 
-/* The key of a frame read: the stateless part now (its flow's slot prefetched). */
+/* The key of a frame read: the stateless part now (its flow's slot prefetched). The frame
+ * stays where it was read, so any length is keyed from its bytes. */
 static void ahead_key(struct worker *k, struct ahead *a)
 {
     const struct det_frame *fr = &a->fr;
-    a->decoded = fr->len > FRAME_INLINE || quick_key(fr, &a->key) < 0;
-    if (a->decoded) { /* the dispatcher decodes these itself */
+    a->decoded = 0;
+    if (quick_ref4(k->map, fr, k->w->n, &a->ref) == 0)
+        return;
+    if (quick_key(fr, &a->key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
+        a->decoded = 1;
         a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &a->ev);
         if (a->dr < 0) {
             a->decoded = -1;
@@ -959,15 +1014,28 @@ static void worker_read(struct worker *k)
 {
     struct ahead pipe[PIPE];
     unsigned depth = det_capture_frames_stay(k->cap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
-    int r = 2;
-    while (!*k->w->stop &&
-           (r = det_capture_next_frame(k->cap, &pipe[tail % PIPE].fr, &k->read_err)) == 1) {
+    struct pcapmap *pm = det_capture_buffer(k->cap); /* (read here: no call per frame) */
+    int dlt = det_capture_dlt(k->cap), r = 2;
+    uint64_t frames = 0;
+    while (!*k->w->stop) {
+        struct det_frame *fr = &pipe[tail % PIPE].fr;
+        r = pm ? pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us) : -1;
+        if (r == 1)
+            fr->dlt = dlt, frames++;
+        else if (r < 0) { /* libpcap's reader, or the buffered one's error named */
+            det_capture_count(k->cap, frames, 0, 0); /* (the error says how many) */
+            frames = 0;
+            r = det_capture_next_frame(k->cap, fr, &k->read_err);
+        }
+        if (r != 1)
+            break;
         ahead_key(k, &pipe[tail++ % PIPE]);
         if (tail - head == depth)
             ahead_done(k, &pipe[head++ % PIPE]);
     }
     while (head != tail)
         ahead_done(k, &pipe[head++ % PIPE]);
+    det_capture_count(k->cap, frames, 0, 0);
     k->read_failed = !*k->w->stop && r < 0;
 }
 
