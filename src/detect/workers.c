@@ -355,10 +355,10 @@ struct worker {
     pthread_t thread;
     int started;
     uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
-    /* -r (det_workers_read_file): the file, read by this worker itself, its own copy of
-     * the dispatcher's flow map, its clock's ticks, and how its reading ended */
+    /* -r (det_workers_read_file): the file, read by this worker itself, the frames it has
+     * taken (published for the keyer), its clock's ticks, and how its reading ended */
     struct det_capture *cap;
-    struct det_flowmap *map;
+    _Alignas(64) _Atomic uint64_t done;
     uint64_t last_tick_us, next_sweep_us;
     int read_failed;
     struct pr_error read_err;
@@ -390,11 +390,21 @@ struct det_workers {
     det_binder_fn binder;            /* one at a time (bind_lock): the capture's netlink socket */
     void *binder_ctx;
     pthread_mutex_t bind_lock;
-    struct det_flowmap *map;
+    struct det_flowmap *map; /* the dispatcher's, or -r's keyer's */
     uint64_t last_tick_us, next_sweep_us;
     uint64_t undecodable, badsum;      /* frames the reader decoded and could not use */
     const volatile sig_atomic_t *stop; /* -r: reading ends when it is set */
     struct worker *wk;
+    /* -r: the keyer (keyer_main) reads the file on kcap and writes each frame's worker
+     * into own[] (frame i at i % OWN_RING); keyed frames are there; key_end: keyed is
+     * final; and how its reading ended */
+    struct det_capture *kcap;
+    uint8_t *own;
+    pthread_t kthread;
+    int kstarted, kread_failed;
+    struct pr_error kread_err;
+    _Alignas(64) _Atomic uint64_t keyed;
+    _Atomic int key_end;
 };
 
 /* Waiting: a few yields (the other side is running), then naps of nap_us; a worker
@@ -675,6 +685,7 @@ static void worker_frame(struct worker *k, int dlt, const uint8_t *f, size_t len
 }
 
 static void worker_read(struct worker *k);
+static void *keyer_main(void *arg);
 
 static void *worker_main(void *arg)
 {
@@ -812,6 +823,12 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
 
 int det_workers_start(struct det_workers *w, struct pr_error *e)
 {
+    if (w->kcap) {
+        int rc = pthread_create(&w->kthread, NULL, keyer_main, w);
+        if (rc)
+            return pr_errf(e, "starting the workers' keyer: %s", strerror(rc)), -1;
+        w->kstarted = 1;
+    }
     for (unsigned i = 0; i < w->n; i++) {
         int rc = pthread_create(&w->wk[i].thread, NULL, worker_main, &w->wk[i]);
         if (rc) {
@@ -954,89 +971,162 @@ static void worker_clock(struct worker *k, uint64_t ts_us)
     merge_release(k->w, k, ts_us);
 }
 
-/* A frame of the file waiting in a worker's look-ahead while its flow's slot is fetched. */
+/* -r: the keyer's ring of frames' workers, and what it holds besides a worker's index */
+#define OWN_RING (1u << 20) /* frames the keyer may be ahead of the slowest worker */
+#define OWN_NONE 0xffu      /* no worker's: a frame that cannot be used (the keyer counts it) */
+#define OWN_PUBLISH 256u    /* progress is published every so many frames */
+
+/* A frame of the file waiting in the keyer's look-ahead while its flow's slot is fetched. */
 struct ahead {
     struct det_frame fr;
     struct pkey key;
-    struct det_event ev; /* decoded: the whole event */
-    int decoded;         /* -1: no key (undecodable: counted), 0: quick_key, 1: decoded */
-    int dr;              /* decoded == -1: det_decode_event's result */
+    int decoded; /* -1: no key (undecodable), 0: keyed from its bytes, 1: decoded */
+    int dr;      /* decoded == -1: det_decode_event's result */
     struct flow_ref ref;
 };
 
 /* The key of a frame read: the stateless part now (its flow's slot prefetched). The frame
  * stays where it was read, so any length is keyed from its bytes. */
-static void ahead_key(struct worker *k, struct ahead *a)
+static void ahead_key(const struct det_flowmap *m, unsigned n, struct ahead *a)
 {
     const struct det_frame *fr = &a->fr;
     a->decoded = 0;
-    if (quick_ref4(k->map, fr, k->w->n, &a->ref) == 0)
+    if (quick_ref4(m, fr, n, &a->ref) == 0)
         return;
     if (quick_key(fr, &a->key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
+        struct det_event ev;
         a->decoded = 1;
-        a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &a->ev);
+        a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
         if (a->dr < 0) {
             a->decoded = -1;
             return;
         }
-        pkey_of_event(&a->ev, &a->key);
+        pkey_of_event(&ev, &a->key);
     }
-    flow_ref(k->map, &a->key, k->w->n, &a->ref);
+    flow_ref(m, &a->key, n, &a->ref);
 }
 
-/* The oldest frame of the look-ahead: its key, and the frame decoded and processed when
- * the key is k's; then k's clock. A frame whose key needs the full decode and that
- * cannot be used is counted by worker 0 alone. */
-static void ahead_done(struct worker *k, struct ahead *a)
+/* The worker of the oldest frame of the look-ahead, or OWN_NONE for a frame that cannot
+ * be used (counted here: no worker decodes it). */
+static uint8_t ahead_owner(struct det_workers *w, struct ahead *a)
 {
-    if (a->decoded < 0) {
-        if (k->idx == 0 && a->dr == -2)
-            k->badsum++;
-        else if (k->idx == 0)
-            k->undecodable++;
-    } else if (flow_worker(k->map, &a->key, &a->ref, k->w->n) == k->idx) {
-        if (a->decoded) {
-            det_passive_event(k->pas, &a->ev);
-            det_engine_event(k->eng, &a->ev);
-        } else {
-            worker_frame(k, a->fr.dlt, a->fr.data, a->fr.len, a->fr.ts_us);
-        }
-    }
-    worker_clock(k, a->fr.ts_us);
+    if (a->decoded >= 0)
+        return (uint8_t)flow_worker(w->map, &a->key, &a->ref, w->n);
+    if (a->dr == -2)
+        w->badsum++;
+    else
+        w->undecodable++;
+    return OWN_NONE;
 }
 
-/* -r: worker k reads every frame of the file and finds its key as the dispatcher does (k's
- * flow map sees every frame in the file's order, so all workers agree on every key), and
- * decodes only the frames of its own keys. When the frames stay where they are read (a
- * classic pcap file, read with pcapmap.h), PIPE of them are looked at ahead, so that their flow
- * slots are fetched while earlier frames are processed. */
+/* The frames every worker has taken (a finished worker: all). */
+static uint64_t slowest(struct det_workers *w)
+{
+    uint64_t m = UINT64_MAX;
+    for (unsigned i = 0; i < w->n; i++) {
+        uint64_t d = atomic_load_explicit(&w->wk[i].done, memory_order_acquire);
+        m = d < m ? d : m;
+    }
+    return m;
+}
+
+/* -r: the keyer reads the file once and finds every frame's key in the file's order with
+ * the one flow map, writing its worker into own[]; the workers read the file too, each on
+ * its own descriptor, and take their own frames. It waits while it is OWN_RING frames
+ * ahead of the slowest worker. When the frames stay where they are read (a classic pcap
+ * file, pcapmap.h), PIPE of them are looked at ahead, so that their flow slots are fetched
+ * while earlier frames are keyed. */
+static void *keyer_main(void *arg)
+{
+    struct det_workers *w = arg;
+    struct ahead pipe[PIPE];
+    unsigned depth = det_capture_frames_stay(w->kcap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
+    struct pcapmap *pm = det_capture_buffer(w->kcap); /* (read here: no call per frame) */
+    int dlt = det_capture_dlt(w->kcap), r = 2;
+    uint64_t i = 0, floor = 0;
+    unsigned spins = 0;
+    int reading = 1;
+    for (;;) {
+        if (reading && !*w->stop) {
+            struct det_frame *fr = &pipe[tail % PIPE].fr;
+            r = pm ? pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us) : -1;
+            if (r == 1)
+                fr->dlt = dlt;
+            else if (r < 0) /* libpcap's reader, or the buffered one's error named */
+                r = det_capture_next_frame(w->kcap, fr, &w->kread_err);
+            if (r == 1) {
+                ahead_key(w->map, w->n, &pipe[tail++ % PIPE]);
+                if (tail - head < depth)
+                    continue;
+            } else {
+                reading = 0;
+            }
+        } else {
+            reading = 0;
+        }
+        if (head == tail)
+            break;
+        /* the slowest worker a ring behind (floor: UINT64_MAX once every worker ended) */
+        while (floor < i && i - floor >= OWN_RING && !*w->stop) {
+            atomic_store_explicit(&w->keyed, i, memory_order_release);
+            floor = slowest(w);
+            if (floor < i && i - floor >= OWN_RING)
+                pause_briefly(&spins, 2, 50);
+        }
+        spins = 0;
+        w->own[i++ % OWN_RING] = ahead_owner(w, &pipe[head++ % PIPE]);
+        if (i % OWN_PUBLISH == 0)
+            atomic_store_explicit(&w->keyed, i, memory_order_release);
+    }
+    w->kread_failed = !*w->stop && r < 0;
+    atomic_store_explicit(&w->keyed, i, memory_order_release);
+    atomic_store_explicit(&w->key_end, 1, memory_order_release);
+    return NULL;
+}
+
+/* -r: worker k reads every frame of the file and takes those the keyer gave it (decoded
+ * and processed); its clock follows every frame's time. It waits for the keyer, and stops
+ * at the keyer's last frame. */
 static void worker_read(struct worker *k)
 {
-    struct ahead pipe[PIPE];
-    unsigned depth = det_capture_frames_stay(k->cap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
-    struct pcapmap *pm = det_capture_buffer(k->cap); /* (read here: no call per frame) */
+    struct det_workers *w = k->w;
+    struct pcapmap *pm = det_capture_buffer(k->cap);
     int dlt = det_capture_dlt(k->cap), r = 2;
-    uint64_t frames = 0;
-    while (!*k->w->stop) {
-        struct det_frame *fr = &pipe[tail % PIPE].fr;
-        r = pm ? pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us) : -1;
-        if (r == 1)
-            fr->dlt = dlt, frames++;
-        else if (r < 0) { /* libpcap's reader, or the buffered one's error named */
-            det_capture_count(k->cap, frames, 0, 0); /* (the error says how many) */
-            frames = 0;
-            r = det_capture_next_frame(k->cap, fr, &k->read_err);
+    uint64_t i = 0, keyed = 0;
+    unsigned spins = 0;
+    while (!*w->stop) {
+        struct det_frame fr;
+        r = pm ? pcapmap_next(pm, &fr.data, &fr.len, &fr.ts_us) : -1;
+        if (r == 1) {
+            fr.dlt = dlt;
+        } else if (r < 0) { /* libpcap's reader, or the buffered one's error named */
+            det_capture_count(k->cap, pm ? i : 0, 0, 0); /* (the error says how many) */
+            pm = NULL;
+            r = det_capture_next_frame(k->cap, &fr, &k->read_err);
         }
         if (r != 1)
             break;
-        ahead_key(k, &pipe[tail++ % PIPE]);
-        if (tail - head == depth)
-            ahead_done(k, &pipe[head++ % PIPE]);
+        while (i >= keyed) { /* the keyer has not got so far */
+            int end = atomic_load_explicit(&w->key_end, memory_order_acquire);
+            keyed = atomic_load_explicit(&w->keyed, memory_order_acquire);
+            if (i < keyed)
+                break;
+            if (end || *w->stop)
+                goto out; /* (the file grew after the keyer's end) */
+            pause_briefly(&spins, 2, 50);
+        }
+        spins = 0;
+        if (w->own[i % OWN_RING] == k->idx)
+            worker_frame(k, fr.dlt, fr.data, fr.len, fr.ts_us);
+        worker_clock(k, fr.ts_us);
+        if (++i % OWN_PUBLISH == 0)
+            atomic_store_explicit(&k->done, i, memory_order_release);
     }
-    while (head != tail)
-        ahead_done(k, &pipe[head++ % PIPE]);
-    det_capture_count(k->cap, frames, 0, 0);
-    k->read_failed = !*k->w->stop && r < 0;
+out:
+    if (pm)
+        det_capture_count(k->cap, i, 0, 0);
+    atomic_store_explicit(&k->done, UINT64_MAX, memory_order_release);
+    k->read_failed = !*w->stop && r < 0;
 }
 
 int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
@@ -1044,15 +1134,14 @@ int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const 
 {
     w->stop = stop;
     (void)cap;
-    for (unsigned i = 0; i < w->n; i++) {
-        struct worker *k = &w->wk[i];
-        if (det_capture_again(path, filter, PIPE - 1, &k->cap, e) < 0)
+    if (det_capture_again(path, filter, PIPE - 1, &w->kcap, e) < 0)
+        return -1;
+    w->own = malloc(OWN_RING);
+    if (!w->own)
+        return pr_errf(e, "out of memory for the workers' keys"), -1;
+    for (unsigned i = 0; i < w->n; i++)
+        if (det_capture_again(path, filter, 0, &w->wk[i].cap, e) < 0)
             return -1;
-        k->map = det_flowmap_new(0, 0);
-        if (!k->map)
-            return pr_errf(e, "out of memory for worker %u's flow map", i), -1;
-        k->map->k0 = w->map->k0, k->map->k1 = w->map->k1; /* the dispatcher's keys */
-    }
     return 0;
 }
 
@@ -1063,6 +1152,10 @@ int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
             *e = w->wk[i].read_err;
             return -1;
         }
+    if (w->kread_failed) {
+        *e = w->kread_err;
+        return -1;
+    }
     return 0;
 }
 
@@ -1107,7 +1200,11 @@ void det_workers_finish(struct det_workers *w)
         if (w->wk[i].started)
             pthread_join(w->wk[i].thread, NULL);
         w->wk[i].started = 0;
+        atomic_store(&w->wk[i].done, UINT64_MAX); /* (one never started: not waited for) */
     }
+    if (w->kstarted)
+        pthread_join(w->kthread, NULL);
+    w->kstarted = 0;
 }
 
 void det_workers_hold(struct det_workers *w, int hold)
@@ -1168,13 +1265,14 @@ void det_workers_free(struct det_workers *w)
             det_passive_close(w->wk[i].pas);
             free(w->wk[i].ring);
             det_capture_close(w->wk[i].cap);
-            det_flowmap_free(w->wk[i].map);
             free(w->wk[i].q);
         }
     }
     free(w->wk);
     free(w->reg);
     det_flowmap_free(w->map);
+    det_capture_close(w->kcap);
+    free(w->own);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->bind_lock);
     free(w);
