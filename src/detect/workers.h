@@ -7,12 +7,12 @@
  * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
  * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
  * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
- * for it. -r: there is no dispatcher: every worker reads the whole file (a classic pcap
- * file into a buffer of its own, pcapmap.h), keys every frame with its own flow map (all maps see
- * the same frames in the same order, so all workers agree) and decodes only its own; its
- * clock follows every frame's time. -i: the thread that reads the interface is the
- * dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a reply
- * RST or ACK from a probe): frames and events reach each worker through a bounded
+ * for it. -r: one keyer thread reads the file and finds every frame's worker once, in the
+ * file's order, into a ring of one byte per frame; every worker reads the file too (each on
+ * its own descriptor into a buffer of its own, pcapmap.h), takes and decodes only the frames
+ * the keyer gave it, and its clock follows every frame's time. -i: the thread that reads the
+ * interface is the dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a
+ * reply RST or ACK from a probe): frames and events reach each worker through a bounded
  * single-producer ring, and time (the events' own, or the wall clock when quiet) is
  * broadcast so that every engine sweeps when one engine would.
  *
