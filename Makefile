@@ -11,7 +11,7 @@
 BUILD_PKGS = gcc clang cmake ninja-build pkg-config libpcap-dev libcmocka-dev \
              libcap-ng-dev libjansson-dev libpcre2-dev libssl-dev libclang-rt-14-dev \
              libsqlite3-dev libpq-dev libxml2-dev libnftables-dev libseccomp-dev \
-             libmicrohttpd-dev libc-ares-dev
+             libmicrohttpd-dev libc-ares-dev libbpf-dev
 LAB_PKGS   = iproute2 nftables iptables ethtool openssh-server nginx-light dnsmasq snmpd \
              ntpsec ssl-cert openssl nmap nmap-common ndiff xsltproc libxml2-utils \
              python3 python3-scapy masscan zmap hping3 tcpdump procps \

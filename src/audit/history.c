@@ -69,6 +69,14 @@ static const struct {
         "shard INTEGER NOT NULL, host TEXT NOT NULL DEFAULT '', started BIGINT NOT NULL, "
         "ended BIGINT NOT NULL DEFAULT 0, params TEXT NOT NULL DEFAULT '', "
         "PRIMARY KEY (run_id, shard))"},
+    /* 6: fleet-wide unblock and retention (audit/blockstore.c): a decision revoked by an
+     * operator keeps its row as history, with who revoked it, when and why; the index
+     * finds the revoked ones for block --sync and for the retention's DELETE */
+    {6, "ALTER TABLE block_decisions ADD COLUMN revoked_us BIGINT NOT NULL DEFAULT 0"},
+    {6, "ALTER TABLE block_decisions ADD COLUMN revoked_by TEXT NOT NULL DEFAULT ''"},
+    {6, "ALTER TABLE block_decisions ADD COLUMN revoke_reason TEXT NOT NULL DEFAULT ''"},
+    {6, "CREATE INDEX block_decisions_revoked ON block_decisions (revoked_us) WHERE "
+        "revoked_us > 0"},
 };
 
 const char *viol_kind_name(int kind)

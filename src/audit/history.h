@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_SCHEMA_VERSION 5
+#define HIST_SCHEMA_VERSION 6
 #define HIST_TEXT 4352
 #define HIST_KEY 128 /* a --run-id, at most this long less one */
 

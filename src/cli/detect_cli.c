@@ -5,6 +5,7 @@
  * which overrides the file (repeatable options add to it; an input given on the command
  * line replaces the file's). On SIGHUP det_run calls reload(), which parses both again. */
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 #include "audit/blockstore.h"
 #include "audit/passive.h"
@@ -163,21 +164,7 @@ enum {
 static int duration_opt(const char *name, const char *v, uint32_t max, uint32_t *out,
                         struct pr_error *e)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    double mul = 1;
-    if (end != v && *end && !end[1]) {
-        mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
-        if (mul > 0)
-            end++;
-    }
-    x *= mul;
-    if (errno || end == v || *end || !(x >= 1 && x <= max) || x != (double)(uint32_t)x)
-        return pr_errf(e, "%s '%s': expected whole seconds from 1 to %u (suffix s, m, h or d)",
-                       name, v, max);
-    *out = (uint32_t)x;
-    return 0;
+    return cli_duration(name, v, max, out, e);
 }
 
 static int cidr_opt(const char *name, const char *v, const char **list, unsigned *n,

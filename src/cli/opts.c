@@ -3,6 +3,8 @@
 
 #include "core/error.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +106,23 @@ int cli_expand(const char *cmd, const struct cli_opt *opts, size_t n, int argc, 
 fail:
     cli_argv_free(out);
     return -1;
+}
+
+int cli_duration(const char *name, const char *v, unsigned max, unsigned *out, struct pr_error *e)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    double mul = 1;
+    if (end != v && *end && !end[1]) {
+        mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+        if (mul > 0)
+            end++;
+    }
+    x *= mul;
+    if (errno || end == v || *end || !(x >= 1 && x <= max) || x != (double)(uint32_t)x)
+        return pr_errf(e, "%s '%s': expected whole seconds from 1 to %u (suffix s, m, h or d)",
+                       name, v, max);
+    *out = (unsigned)x;
+    return 0;
 }

@@ -37,4 +37,9 @@ int cli_expand(const char *cmd, const struct cli_opt *opts, size_t n, int argc, 
                struct cli_argv *out);
 void cli_argv_free(struct cli_argv *a);
 
+/* A duration option: "90", "90s", "15m", "1h", "2d" → whole seconds from 1 to max into
+ * *out. Returns 0, or -1 with e naming the option `name` and the value. */
+struct pr_error;
+int cli_duration(const char *name, const char *v, unsigned max, unsigned *out, struct pr_error *e);
+
 #endif

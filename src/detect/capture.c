@@ -402,6 +402,11 @@ int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6])
     return 1;
 }
 
+int det_capture_packet_fd(const struct det_capture *c)
+{
+    return c->live && c->dlt == DLT_EN10MB ? pcap_fileno(c->p) : -1;
+}
+
 void det_capture_break(struct det_capture *c)
 {
     pcap_breakloop(c->p);

@@ -76,6 +76,9 @@ void det_capture_stats(struct det_capture *c, struct det_capture_stats *st);
  * det_binder_fn for engine.h): 1 with mac filled, 0 when unknown, not resolved (yet), or
  * not a live Ethernet capture. Reads the table over rtnetlink (no privilege needed). */
 int det_capture_neighbour(void *ctx, const struct pr_addr *a, uint8_t mac[6]);
+/* The AF_PACKET socket of a live capture of an Ethernet interface (for a fanout group,
+ * fanout.h), else -1. */
+int det_capture_packet_fd(const struct det_capture *c);
 /* Interrupts a blocking read (safe from a signal handler). */
 void det_capture_break(struct det_capture *c);
 void det_capture_close(struct det_capture *c);

@@ -353,6 +353,18 @@ int det_run(const struct det_options *o)
         else if (wread && det_workers_read_file(wk, cap, o->file, o->filter, &det_stop, &e) < 0)
             det_workers_free(wk), wk = NULL, det_passive_close(pas), pas = NULL;
     }
+    if (wk && o->iface) { /* the kernel hands each worker its frames; else this thread does */
+        struct pr_error fe = {""};
+        if (det_workers_read_live(wk, cap, o->iface, o->filter, &det_stop, &fe) == 0)
+            fprintf(stderr, "portreeve detect: --workers %u: eBPF fanout on %s\n", o->workers,
+                    o->iface);
+        else
+            fprintf(stderr,
+                    "portreeve detect: --workers %u: no eBPF fanout (%s); one thread reads"
+                    " %s for the workers\n",
+                    o->workers, fe.msg, o->iface);
+    }
+    int fan = wk && det_workers_fanout(wk); /* the workers read the interface themselves */
     int live = o->iface || o->follow;
     if (!beh && !wk) {
         fprintf(stderr, "portreeve detect: %s\n", e.msg);
@@ -401,7 +413,7 @@ int det_run(const struct det_options *o)
      * event with the earliest time goes first, so files are merged in time order; an
      * input with nothing new (live, -F) holds nobody back. */
     enum { NEED = 0, HAVE, DONE };
-    int pstate = (cap && !(wk && wread)) || fw ? NEED : DONE; /* -r: the workers read */
+    int pstate = (cap && !(wk && (wread || fan))) || fw ? NEED : DONE; /* the workers read */
     int wstate[DET_MAX_HTTP_LOGS] = {0};
     struct det_event ev;
     struct det_http_req req[DET_MAX_HTTP_LOGS];
@@ -412,7 +424,7 @@ int det_run(const struct det_options *o)
             on_hup(o, &fs, blk);
             det_workers_hold(wk, 0);
         }
-        int idle = 0;
+        int idle = fan; /* -i with the fanout: this thread only waits */
         if (pstate == NEED) {
             struct det_frame fr; /* -i --workers: frames go to the workers as they come
                                     (the only input), decoded there */
@@ -465,7 +477,7 @@ int det_run(const struct det_options *o)
         for (unsigned i = 0; i < in.nweb; i++)
             if (wstate[i] == HAVE && req[i].ts_us < best)
                 pick = (int)i, best = req[i].ts_us;
-        int all_done = pstate == DONE;
+        int all_done = pstate == DONE && !fan;
         for (unsigned i = 0; i < in.nweb; i++)
             all_done &= wstate[i] == DONE;
         if (pick == -1) {
@@ -499,6 +511,8 @@ int det_run(const struct det_options *o)
         }
         if (o->stop_after_us && live && wall_us() - started >= o->stop_after_us)
             break;
+        if (fan && det_workers_fanout(wk) == 2) /* a worker's read failed */
+            break;
     }
     if (web)
         det_web_finish(web);
@@ -523,6 +537,8 @@ int det_run(const struct det_options *o)
     det_metrics_close(metrics);
     print_summary(wk ? &wst : det_engine_stats(d), wk ? wbytes : det_engine_bytes(d), cap, fw,
                   stdout);
+    if (wk)
+        det_workers_summary(wk, stdout);
     print_web_summary(in.web, in.nweb, web, stdout);
     if (det_passive_write(pas, wall_us(), 1) < 0 && rc == DET_EXIT_OK)
         rc = DET_EXIT_RUNTIME;

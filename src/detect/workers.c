@@ -3,6 +3,7 @@
 
 #include "core/siphash.h"
 #include "detect/behave.h"
+#include "detect/fanout.h"
 #include "detect/pcapmap.h"
 
 #include <pthread.h>
@@ -305,6 +306,11 @@ unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *
     return addr_worker(m, key, n);
 }
 
+uint64_t det_flowmap_worker_key(const struct det_flowmap *m)
+{
+    return m->k1;
+}
+
 /* ---------------------------------------------------------------- rings */
 
 #define RING_SLOTS 1024u
@@ -362,6 +368,9 @@ struct worker {
     uint64_t last_tick_us, next_sweep_us;
     int read_failed;
     struct pr_error read_err;
+    /* -i with the kernel fanout: cap is the run's (worker 0) or its own; frames processed */
+    int borrowed;
+    uint64_t live_frames;
     /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
      * this worker has read its events */
     struct queued *q;
@@ -394,6 +403,9 @@ struct det_workers {
     uint64_t last_tick_us, next_sweep_us;
     uint64_t undecodable, badsum;      /* frames the reader decoded and could not use */
     const volatile sig_atomic_t *stop; /* -r: reading ends when it is set */
+    int fanout;                        /* -i: the workers read their sockets of one group */
+    uint64_t live_from_us;             /* frames older than the group are dropped */
+    _Atomic int live_stop;             /* det_workers_finish: the readers end */
     struct worker *wk;
     /* -r: the keyer (keyer_main) reads the file on kcap and writes each frame's worker
      * into own[] (frame i at i % OWN_RING); keyed frames are there; key_end: keyed is
@@ -686,13 +698,17 @@ static void worker_frame(struct worker *k, int dlt, const uint8_t *f, size_t len
 
 static void worker_read(struct worker *k);
 static void *keyer_main(void *arg);
+static void worker_live(struct worker *k);
 
 static void *worker_main(void *arg)
 {
     struct worker *k = arg;
     det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
-    if (k->cap) {                /* -r: reads the file itself, no ring */
-        worker_read(k);
+    if (k->cap) {                /* -r, -i with the fanout: reads itself, no ring */
+        if (k->w->fanout)
+            worker_live(k);
+        else
+            worker_read(k);
         det_engine_finish(k->eng);
         merge_release(k->w, k, UINT64_MAX);
         return NULL;
@@ -1159,6 +1175,87 @@ int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
     return 0;
 }
 
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* -i with the kernel fanout: worker k reads the frames the group gives its socket (all of
+ * its keys) and decodes them; its clock follows their times, or the wall clock when the
+ * socket has been quiet for 100 ms (det_capture_next_frame's wait), so the merge point
+ * never waits long for a quiet worker. */
+static void worker_live(struct worker *k)
+{
+    struct det_frame fr;
+    int r = 0;
+    while (!*k->w->stop && !atomic_load_explicit(&k->w->live_stop, memory_order_relaxed)) {
+        r = det_capture_next_frame(k->cap, &fr, &k->read_err);
+        if (r == 1 && fr.ts_us >= k->w->live_from_us) {
+            k->live_frames++;
+            worker_frame(k, fr.dlt, fr.data, fr.len, fr.ts_us);
+            worker_clock(k, fr.ts_us);
+        } else if (r == 0) {
+            worker_clock(k, wall_us());
+        } else if (r != 1) {
+            break;
+        }
+    }
+    k->read_failed = r < 0;
+    if (r < 0) /* (the interface is gone): every worker ends, and the run */
+        atomic_store(&k->w->live_stop, 1);
+}
+
+int det_workers_read_live(struct det_workers *w, struct det_capture *cap, const char *iface,
+                          const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
+{
+    int fds[DET_MAX_WORKERS];
+    fds[0] = det_capture_packet_fd(cap);
+    if (fds[0] < 0)
+        return pr_errf(e, "%s is not an Ethernet interface", iface), -1;
+    struct det_fanout *f = det_fanout_load(det_flowmap_worker_key(w->map), w->n, e);
+    int rc = f ? 0 : -1;
+    for (unsigned i = 1; i < w->n && rc == 0; i++) {
+        rc = det_capture_open_live(iface, filter, &w->wk[i].cap, e);
+        fds[i] = rc == 0 ? det_capture_packet_fd(w->wk[i].cap) : -1;
+    }
+    if (rc == 0)
+        rc = det_fanout_attach(f, fds, w->n, e);
+    det_fanout_free(f); /* (the group holds the program) */
+    if (rc < 0) {
+        for (unsigned i = 1; i < w->n; i++)
+            det_capture_close(w->wk[i].cap), w->wk[i].cap = NULL;
+        return -1;
+    }
+    w->wk[0].cap = cap;
+    w->wk[0].borrowed = 1;
+    w->stop = stop;
+    w->fanout = 1;
+    w->live_from_us = wall_us();
+    return 0;
+}
+
+int det_workers_fanout(const struct det_workers *w)
+{
+    return w->fanout ? 1 + atomic_load(&w->live_stop) : 0;
+}
+
+void det_workers_summary(const struct det_workers *w, FILE *f)
+{
+    if (!w->fanout)
+        return;
+    fputs("workers: eBPF fanout, frames per worker", f);
+    for (unsigned i = 0; i < w->n; i++) {
+        struct det_capture_stats cs;
+        det_capture_stats(w->wk[i].cap, &cs);
+        fprintf(f, "%s %llu (kernel drops %llu)", i ? "," : "",
+                (unsigned long long)w->wk[i].live_frames, (unsigned long long)cs.kernel_drops);
+    }
+    fputc('\n', f);
+    fflush(f);
+}
+
 void det_workers_frame(struct det_workers *w, const struct det_frame *fr)
 {
     struct pkey key;
@@ -1193,8 +1290,9 @@ void det_workers_tick(struct det_workers *w, uint64_t now_us)
 void det_workers_finish(struct det_workers *w)
 {
     drain(w);
+    atomic_store(&w->live_stop, 1);
     for (unsigned i = 0; i < w->n; i++)
-        if (w->wk[i].started && !w->wk[i].cap) /* (a reader of the file ends by itself) */
+        if (w->wk[i].started && !w->wk[i].cap) /* (a reader of its input ends by itself) */
             push_ctl(&w->wk[i], MSG_FINISH, 0);
     for (unsigned i = 0; i < w->n; i++) {
         if (w->wk[i].started)
@@ -1219,9 +1317,13 @@ void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t 
                         uint64_t *badsum)
 {
     struct det_capture_stats cs = {0};
-    if (w->wk[0].cap) /* every worker read them all */
+    if (w->wk[0].cap && !w->fanout) /* every worker read them all */
         det_capture_stats(w->wk[0].cap, &cs);
     *frames = cs.frames;
+    for (unsigned i = 1; i < w->n && w->fanout; i++) { /* (worker 0 read the run's capture) */
+        det_capture_stats(w->wk[i].cap, &cs);
+        *frames += cs.frames;
+    }
     *undecodable = w->undecodable;
     *badsum = w->badsum;
     for (unsigned i = 0; i < w->n; i++) {
@@ -1264,7 +1366,8 @@ void det_workers_free(struct det_workers *w)
             det_behave_free(w->wk[i].beh);
             det_passive_close(w->wk[i].pas);
             free(w->wk[i].ring);
-            det_capture_close(w->wk[i].cap);
+            if (!w->wk[i].borrowed)
+                det_capture_close(w->wk[i].cap);
             free(w->wk[i].q);
         }
     }

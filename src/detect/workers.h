@@ -10,11 +10,14 @@
  * for it. -r: one keyer thread reads the file and finds every frame's worker once, in the
  * file's order, into a ring of one byte per frame; every worker reads the file too (each on
  * its own descriptor into a buffer of its own, pcapmap.h), takes and decodes only the frames
- * the keyer gave it, and its clock follows every frame's time. -i: the thread that reads the
- * interface is the dispatcher (a stateless kernel fanout program, PACKET_FANOUT_CBPF, cannot tell a
- * reply RST or ACK from a probe): frames and events reach each worker through a bounded
- * single-producer ring, and time (the events' own, or the wall clock when quiet) is
- * broadcast so that every engine sweeps when one engine would.
+ * the keyer gave it, and its clock follows every frame's time. -i on an Ethernet interface:
+ * the kernel is the dispatcher (fanout.h: an eBPF fanout program with the flow map in an LRU
+ * hash map, the same rule and hash) and each worker reads a socket of its own, its clock
+ * following its frames or the wall clock. Otherwise (no eBPF, `-i any`, stdin) the thread
+ * that reads the input is the dispatcher (a classic BPF fanout program, PACKET_FANOUT_CBPF,
+ * has no memory to tell a reply RST or ACK from a probe): frames and events reach each
+ * worker through a bounded single-producer ring, and time (the events' own, or the wall
+ * clock when quiet) is broadcast so that every engine sweeps when one engine would.
  *
  * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
  * lines wait in a queue and are merged in time order once every worker has read past them:
@@ -35,6 +38,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DET_MAX_WORKERS 64
 
@@ -48,6 +52,9 @@ void det_flowmap_free(struct det_flowmap *m);
 const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_event *ev);
 /* The worker (0..n-1) of a key address. */
 unsigned det_dispatch_worker(const struct det_flowmap *m, const struct pr_addr *key, unsigned n);
+/* The key of m's per-address hash (det_dispatch_worker), for the kernel fanout's program
+ * (fanout.h), which hashes addresses alike. */
+uint64_t det_flowmap_worker_key(const struct det_flowmap *m);
 
 struct det_workers_config {
     unsigned n;                          /* 2..DET_MAX_WORKERS */
@@ -82,6 +89,25 @@ int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const 
 /* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
  * and the frame when reading it failed (a truncated or corrupt file), else 0. */
 int det_workers_read_error(const struct det_workers *w, struct pr_error *e);
+/* -i with a kernel fanout (fanout.h): worker 0 reads cap (the run's live capture of iface,
+ * opened with filter, not read by the caller, outliving w), every other worker a capture
+ * of iface of its own (opened here with filter); their sockets join one eBPF fanout group
+ * whose program gives each frame to the worker of its key, as the dispatcher would. Each
+ * worker decodes and processes its frames (frames received before the group was complete
+ * are dropped) and its clock follows their times, or the wall clock when its socket is
+ * quiet (checked every 100 ms). Call after det_workers_open, before the privilege drop
+ * and det_workers_start; then call no det_workers_event, _frame or _tick. Reading ends at
+ * det_workers_finish or once *stop is set. 0, or -1 with e saying why there is no fanout
+ * (not an Ethernet interface, no eBPF: w is as before, for the dispatcher). */
+int det_workers_read_live(struct det_workers *w, struct det_capture *cap, const char *iface,
+                          const char *filter, const volatile sig_atomic_t *stop,
+                          struct pr_error *e);
+/* 1 when the workers read the interface themselves (det_workers_read_live), 2 once they
+ * have ended (a read error: det_workers_read_error says which), else 0. */
+int det_workers_fanout(const struct det_workers *w);
+/* With the kernel fanout, after det_workers_finish: one line on f, the frames each worker
+ * processed and its socket's kernel drops; else nothing. */
+void det_workers_summary(const struct det_workers *w, FILE *f);
 /* Hands one event to its worker (waits while that worker's ring is full). */
 void det_workers_event(struct det_workers *w, const struct det_event *ev);
 /* Hands one frame to its worker, which decodes it (capture.h det_decode_event); the frames

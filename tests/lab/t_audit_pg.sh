@@ -20,7 +20,7 @@ pg_lab_open
 
 audit_flow "$URI"
 
-check "PostgreSQL holds the schema at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
+check "PostgreSQL holds the schema at version 6" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 6
 check "PostgreSQL holds the three audits" test "$(PSQL "SELECT COUNT(*) FROM runs WHERE kind='audit'")" = 3
 check "PostgreSQL holds the violation" \
     test "$(PSQL "SELECT COUNT(*) FROM violations WHERE kind='unexpected-open' AND port=$NEW_PORT")" = 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 120
+# timeout: 150
 # t_block_fleet.sh — fleet decisions through PostgreSQL: three sensor namespaces and one
 # PostgreSQL server that this test starts (Debian's binaries, as t_audit_pg.sh: a Unix
 # socket only, no TCP). Sensor 1 runs `detect --db URI --block`; sensors 2 and 3 run
@@ -10,7 +10,13 @@
 # then stopped and started again: both syncs reconnect and reload (a decision inserted
 # without NOTIFY before the stop, not applied until then, is applied), and a second scan (from
 # a second scanner address) is decided by sensor 1 (whose connection comes back too),
-# applied on sensor 2 and not on sensor 3, which allowlists it. SIGTERM stops a sync with 0.
+# applied on sensor 2 and not on sensor 3, which allowlists it. A decision revoked by
+# `block --db URI unblock` before the restart is not applied by the reload, and the
+# retention deleted the rows that ended 40 days ago (not one that ended yesterday).
+# Fleet-wide unblock: a third scanner address is blocked on all three sensors (sensor 1 runs
+# a sync too), `block --db URI unblock ADDR` lifts it from all three sets within 1 s of the
+# command, the row stays with who/when/why; a later scan from it is blocked again by a new
+# decision. SIGTERM stops a sync with 0.
 set -u
 LAB_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$LAB_LIB_DIR/pglib.sh"
@@ -19,9 +25,10 @@ command -v nmap >/dev/null || { echo "skip: no nmap"; exit 77; }
 . "$LAB_LIB_DIR/nslib.sh"
 ns_test_setup fl "$@" # NS: sensor 1
 BLOCK_TIME=5
-S1=198.18.7.2 SCAN=198.18.7.1 SCAN2=198.18.7.3
+S1=198.18.7.2 SCAN=198.18.7.1 SCAN2=198.18.7.3 SCAN3=198.18.7.4
 ns_peer fp "$S1" "$SCAN" # PEER: the scanner
 ip -n "$PEER" addr add "$SCAN2/24" dev "$PEER_IF"
+ip -n "$PEER" addr add "$SCAN3/24" dev "$PEER_IF"
 S2=fl2s$$ S3=fl3s$$
 fleet_cleanup() {
     local p
@@ -49,16 +56,18 @@ sync_start() { # NAME NETNS ARGS...
     pids+=($!)
     eval "${name}_pid=$!"
 }
+sync_start sync1 "$NS" # sensor 1 is a firewall host too: revocations reach it this way
 sync_start sync2 "$S2"
 sync_start sync3 "$S3" --allow "$SCAN2/32"
 listen_tcp "$S1" 8080
+# --scan-idle 3: a scan ends after 3 s of silence, so that a later scan is a new one
 ip netns exec "$NS" "$PORTREEVE" detect -i "$NS_IF" -q --block --block-time "${BLOCK_TIME}s" \
-    --db "$URI" --sensor sensor-1 --alerts "$W/s1.json" >"$W/s1.out" 2>"$W/s1.err" &
+    --scan-idle 3 --db "$URI" --sensor sensor-1 --alerts "$W/s1.json" >"$W/s1.out" 2>"$W/s1.err" &
 det_pid=$!
 pids+=($det_pid)
 for _ in $(seq 100); do grep -q listening "$W/s1.err" && break; sleep 0.1; done
 grep -q listening "$W/s1.err" || { cat "$W/s1.err"; echo "FAIL: detector did not start"; exit 1; }
-for n in sync2 sync3; do
+for n in sync1 sync2 sync3; do
     for _ in $(seq 100); do grep -q listening "$W/$n.err" && break; sleep 0.1; done
     check "$n synchronised and listening" grep -q 'synchronised: 0 decisions.*listening' "$W/$n.err"
 done
@@ -68,7 +77,7 @@ check "a sync keeps only CAP_NET_ADMIN under a seccomp filter" sh -c \
     "grep -q '^CapEff:[[:space:]]*0000000000001000$' /proc/$sync3_pid/status &&
      grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$sync3_pid/status &&
      grep -q '^Seccomp:[[:space:]]*2$' /proc/$sync3_pid/status"
-check "the schema is at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
+check "the schema is at version 6" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 6
 
 in_set() { # NETNS ADDR: is ADDR in the block set of NETNS?
     ip netns exec "$1" nft list set inet portreeve blocklist 2>/dev/null |
@@ -83,9 +92,10 @@ watch_set() {
     ) &
     pids+=($!)
 }
-scan() { # ADDR: an nmap -sS of sensor 1 from the scanner at ADDR (at most 20 s)
+scan() { # ADDR: an nmap -sS of sensor 1 from the scanner at ADDR (at most 20 s; scan_pid)
     ip netns exec "$PEER" timeout 20 nmap -n -Pn -sS -T4 --max-retries 1 -S "$1" -e "$PEER_IF" \
-        -p 1-200,8080 "$S1" >"$W/nmap-$1.txt" 2>&1 &
+        -p 1-200,8080 "$S1" >>"$W/nmap-$1.txt" 2>&1 &
+    scan_pid=$!
     pids+=($!)
 }
 decided() { # ADDR: decided_us of its first decision, "" when none
@@ -99,12 +109,13 @@ wait_file() { # FILE SECONDS
     for _ in $(seq $(($2 * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
     return 1
 }
-# within WHAT FILE DECIDED_US LO HI: the time in FILE is LO to HI s after the decision
+# within WHAT FILE DECIDED_US LO HI [REF]: the time in FILE is LO to HI s after the
+# decision (or REF, "the decision" when not given)
 within() {
     local l
     if [ -s "$2" ]; then
         l=$(awk -v t="$(cat "$2")" -v d="$3" 'BEGIN { printf "%.3f", t - d / 1e6 }')
-        check "$1 $l s after the decision ($4 to $5 s)" \
+        check "$1 $l s after ${6:-the decision} ($4 to $5 s)" \
             awk -v l="$l" -v lo="$4" -v hi="$5" 'BEGIN { exit !(l >= lo && l <= hi) }'
     else
         check "$1 (never seen)" false
@@ -151,10 +162,23 @@ for n in a1 a2 a3; do
 done
 
 echo "== 3. PostgreSQL restarted: the syncs reconnect and reload, a second decision arrives"
-# a decision written behind the syncs' backs (no NOTIFY): only a full reload can find it
-QUIET=198.18.7.77
+# decisions written behind the syncs' backs (no NOTIFY): only a full reload can find them;
+# QUIETR is revoked by the operator before the reload (its NOTIFY comes before QUIET exists),
+# so the reload must not apply it
+QUIET=198.18.7.77 QUIETR=198.18.7.78
+now=$(date +%s%6N)
 PSQL "INSERT INTO block_decisions (addr, scan_id, sensor, decided_us, expires_us) VALUES
-      ('$QUIET', 99, 'by-hand', $(date +%s%6N), $(date +%s%6N) + 30000000)" >/dev/null
+      ('$QUIETR', 98, 'by-hand', $now, $now + 30000000)" >/dev/null
+"$PORTREEVE" block --db "$URI" unblock "$QUIETR" --reason "lab: revoked before the reload" >"$W/unblock-r.txt" 2>&1
+check "block --db unblock revokes the hand-made decision (rc $?)" grep -q "^1 decision revoked by " "$W/unblock-r.txt"
+PSQL "INSERT INTO block_decisions (addr, scan_id, sensor, decided_us, expires_us) VALUES
+      ('$QUIET', 99, 'by-hand', $now, $now + 30000000)" >/dev/null
+# retention (default 30 days): rows that ended 40 days ago go, one that expired yesterday stays
+day=86400000000
+PSQL "INSERT INTO block_decisions (addr, sensor, decided_us, expires_us, revoked_us, revoked_by) VALUES
+      ('198.18.7.90', 'old-expired', $now - 41 * $day, $now - 40 * $day, 0, ''),
+      ('198.18.7.91', 'old-revoked', $now - 41 * $day, $now + 300 * $day, $now - 40 * $day, 'x@y'),
+      ('198.18.7.92', 'recent-expired', $now - 2 * $day, $now - $day, 0, '')" >/dev/null
 sleep 0.5
 check "a decision without NOTIFY is not applied while connected" sh -c "! ip netns exec $S2 nft list set inet portreeve blocklist | grep -q '$QUIET'"
 pg_lab stop -m fast || { echo "FAIL: pg_ctl stop"; exit 1; }
@@ -173,7 +197,11 @@ for i in 2 3; do
     ns=S$i
     check "sensor $i: the full reload after reconnecting applied the decision made without NOTIFY" \
         in_set "${!ns}" "$QUIET"
+    check "sensor $i: and not the one revoked before it" sh -c "! ip netns exec ${!ns} nft list set inet portreeve blocklist | grep -q '$QUIETR'"
 done
+check "retention: the rows that ended 40 days ago are deleted, the one of yesterday is kept" \
+    test "$(PSQL "SELECT string_agg(sensor, ',' ORDER BY id) FROM block_decisions WHERE addr LIKE '198.18.7.9_'")" = recent-expired
+check "retention: a sync said so" grep -q "retention: deleted 2 decisions" "$W/sync1.err" "$W/sync2.err" "$W/sync3.err"
 watch_set b2 "$S2" "$SCAN2"
 watch_set b3 "$S3" "$SCAN2"
 scan "$SCAN2"
@@ -190,7 +218,56 @@ else
     check "sensor 1 recorded a decision after the restart" false
 fi
 
-echo "== 4. SIGTERM stops a sync cleanly"
+echo "== 4. fleet-wide unblock: lifted on all three sensors within 1 s, blocked again by a new decision"
+watch_set c1 "$NS" "$SCAN3"
+watch_set c2 "$S2" "$SCAN3"
+watch_set c3 "$S3" "$SCAN3"
+scan "$SCAN3"
+wait_decision "$SCAN3" || { cat "$W/s1.err"; echo "FAIL: no decision for $SCAN3"; exit 1; }
+for n in c1 c2 c3; do wait_file "$W/$n.in" 5; done
+check "the third scanner is blocked on all three sensors" test -s "$W/c1.in" -a -s "$W/c2.in" -a -s "$W/c3.in"
+first3=$(PSQL "SELECT MIN(id) FROM block_decisions WHERE addr = '$SCAN3'")
+t_un=$(date +%s%6N)
+"$PORTREEVE" block --db "$URI" unblock "$SCAN3" --reason "lab: false positive" >"$W/unblock.txt" 2>&1
+rc=$?
+cat "$W/unblock.txt"
+check "block --db unblock exits 0 and names the decision" \
+    sh -c "test $rc = 0 && grep -q '^revoked decision $first3: $SCAN3 from sensor-1' '$W/unblock.txt'"
+for n in c1 c2 c3; do wait_file "$W/$n.gone" 4; done
+for n in c1 c2 c3; do within "sensor ${n#c}: the revoked block is gone" "$W/$n.gone" "$t_un" 0 1 "the unblock"; done
+row=$(PSQL "SELECT revoked_us > 0, revoked_by LIKE '%@%', revoke_reason FROM block_decisions WHERE id = $first3")
+check "the row stays, revoked, with who and why ($row)" test "$row" = "t|t|lab: false positive"
+check "sync2 says it lifted the revoked decision" grep -q "^revoked $SCAN3 (decision $first3 from sensor-1, by .*: lab: false positive; .*): lifted" "$W/sync2.out"
+"$PORTREEVE" block --db "$URI" list --all --json >"$W/list.json"
+check "block --db list --all --json shows it revoked" /usr/bin/python3 -c '
+import json, sys
+d = [x for x in json.load(open(sys.argv[1])) if x["id"] == int(sys.argv[2])][0]
+sys.exit(not (d["state"] == "revoked" and d["revoke_reason"] == "lab: false positive" and "@" in d["revoked_by"]))' \
+    "$W/list.json" "$first3"
+"$PORTREEVE" block --db "$URI" list >"$W/list.txt"
+check "block --db list (in force) does not list it" sh -c "! grep -q ' $SCAN3 ' '$W/list.txt'"
+# the scan ends (3 s of silence: --scan-idle 3), then a new one is blocked by a new decision
+wait "$scan_pid" 2>/dev/null
+sleep 4
+rm -f "$W"/c?.in "$W"/c?.gone
+watch_set c2 "$S2" "$SCAN3"
+watch_set c3 "$S3" "$SCAN3"
+scan "$SCAN3"
+for _ in $(seq 100); do
+    new3=$(PSQL "SELECT MAX(id) FROM block_decisions WHERE addr = '$SCAN3' AND revoked_us = 0")
+    [ -n "$new3" ] && break
+    sleep 0.1
+done
+check "a later scan is blocked again by a new decision (${new3:-none} after $first3)" test "${new3:-0}" -gt "$first3"
+if [ -n "$new3" ]; then
+    d3=$(PSQL "SELECT decided_us FROM block_decisions WHERE id = $new3")
+    for n in c2 c3; do
+        wait_file "$W/$n.in" 5
+        within "sensor ${n#c}: the new decision is applied" "$W/$n.in" "$d3" 0 1
+    done
+fi
+
+echo "== 5. SIGTERM stops a sync cleanly"
 kill -TERM "$sync2_pid"
 for _ in $(seq 50); do kill -0 "$sync2_pid" 2>/dev/null || break; sleep 0.1; done
 wait "$sync2_pid"
@@ -199,7 +276,7 @@ check "sync2 exits 0 on SIGTERM (rc $rc)" test "$rc" = 0
 check "and says it stopped" grep -q stopped "$W/sync2.err"
 kill -INT "$det_pid"
 wait "$det_pid"
-for f in s1.err sync2.out sync2.err sync3.out sync3.err; do
+for f in s1.err sync1.out sync1.err sync2.out sync2.err sync3.out sync3.err; do
     echo "--- $f"
     cat "$W/$f"
 done

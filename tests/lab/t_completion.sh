@@ -45,7 +45,8 @@ LINE=(detect --); expect "detect" --fwlog --http-log --block --learn --read --no
 LINE=(audit --); expect "audit" --policy --fail-on --passive --sarif --no-db
 LINE=(history --); expect "history" --db --policy --last
 LINE=(diff --); expect "diff" --db
-LINE=(block --); expect "block" --sync --allow --block-anyway
+LINE=(block --); expect "block" --sync --allow --block-anyway --retain --db --reason --id --json
+LINE=(block --db postgresql:///fleet ""); expect "block --db actions" list unblock
 # every command the program lists gets options from its --help, and only options
 for c in $("$PORTREEVE" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}'); do
     got=$(complete_line "$c" -)

@@ -23,7 +23,7 @@ export LC_ALL=C.UTF-8 MANWIDTH=80
 declare -A SRC=(
     [scan]="src/cli/scan_cli.c:*"
     [detect]="src/cli/detect_cli.c:*"
-    [block]="src/cli/block_cli.c:cmd_block"
+    [block]="src/cli/block_cli.c:cmd_block src/cli/block_fleet.c:*"
     [audit]="src/cli/audit_cli.c:split_args"
     [history]="src/cli/audit_cli.c:cmd_history src/cli/audit_cli.c:get_db_opt"
     [diff]="src/cli/audit_cli.c:cmd_diff src/cli/audit_cli.c:get_db_opt"

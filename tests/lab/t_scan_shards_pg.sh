@@ -85,7 +85,7 @@ INSERT INTO runs (started, ended, kind, args) VALUES (1700000000, 1700000001, 's
     { echo "FAIL: could not create the schema-1 history"; exit 1; }
 "$PORTREEVE" history --db "$URI" >"$W/h0.txt" 2>&1
 check "a schema-1 PostgreSQL history is migrated and its old run still listed" grep -q "old-schema-1-run" "$W/h0.txt"
-check "the schema is now at version 5" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 5
+check "the schema is now at version 6" test "$(PSQL 'SELECT MAX(version) FROM schema_version')" = 6
 
 # scanner k scans with the common options and its own extra ones
 SCAN_OPTS=(scan -sS -Pn -n -p "$PORTS" --max-retries 1 --max-rtt-timeout 300ms --seed 42 --db "$URI")

@@ -1,8 +1,12 @@
 /* test_blockstore.c — the fleet's block decisions: recorded and loaded back through a real
  * SQLite history (id order, only the unexpired ones, only those after an id, a row that
  * cannot be read arrives without an address), notification refused without PostgreSQL,
- * and the local check of block --sync (blk_sync_check: allowlist, loopback, expiry,
- * rounding, cap, bad text). */
+ * the local check of block --sync (blk_sync_check: allowlist, loopback, expiry,
+ * rounding, cap, bad text); revocation (by a match, only decisions in force, the row kept
+ * with who/when/why, not loaded again, a second revocation changes nothing), the
+ * selections of block --sync and block --db list, retention (expired and revoked rows
+ * older than the cut-off deleted, newer ones kept) and the migration of a schema-5
+ * database (its decisions kept, not revoked). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,11 +148,141 @@ static void test_sync_check(void **state)
     assert_non_null(blk_sync_check(&p, NULL, now + 1, now, &a, &secs));
 }
 
+/* What a revocation matches (one address) and what it reports. */
+struct rev {
+    const char *addr;
+    struct got g;
+};
+
+static int match_addr(void *ctx, const struct bst_decision *d)
+{
+    return !strcmp(d->addr, ((struct rev *)ctx)->addr);
+}
+
+static void note(void *ctx, const struct bst_decision *d)
+{
+    collect(&((struct rev *)ctx)->g, d);
+}
+
+static struct hist_db *fresh(const char *name, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    struct pr_error e = {""};
+    struct hist_db *db = hist_open(path, &e);
+    assert_non_null(db);
+    return db;
+}
+
+static int select_count(struct hist_db *db, enum bst_which w, int64_t now, const char *addr,
+                        struct got *g)
+{
+    struct pr_error e = {""};
+    memset(g, 0, sizeof *g);
+    return bst_select(db, w, 0, now, addr, collect, g, &e);
+}
+
+static void add(struct hist_db *db, const char *addr, uint32_t scan, int64_t decided,
+                int64_t expires)
+{
+    struct pr_error e = {""};
+    struct bst_decision d;
+    decision(&d, addr, scan, decided, expires);
+    assert_int_equal(bst_record(db, &d, &e), 0);
+}
+
+static void test_revoke(void **state)
+{
+    (void)state;
+    char p[128];
+    struct hist_db *db = fresh("r.sqlite", p, sizeof p);
+    struct pr_error e = {""};
+    add(db, "198.18.0.1", 1, 1000, 9000000);
+    add(db, "198.18.0.2", 2, 1000, 9000000);
+    add(db, "198.18.0.1", 3, 2000, 3000); /* expired by 5000: history, not revoked */
+
+    struct rev r = {.addr = "198.18.0.1"};
+    assert_int_equal(bst_revoke(db, 5000, "alice@fw", "false positive", match_addr, note, &r, &e),
+                     1);
+    assert_int_equal(r.g.n, 1);
+    assert_int_equal(r.g.d[0].scan_id, 1);
+    assert_int_equal(r.g.d[0].revoked_us, 5000);
+    assert_string_equal(r.g.d[0].revoked_by, "alice@fw");
+
+    /* in force: only the other address; revoked: the row, kept with who/when/why */
+    struct got g;
+    assert_int_equal(select_count(db, BST_IN_FORCE, 5000, NULL, &g), 1);
+    assert_string_equal(g.d[0].addr, "198.18.0.2");
+    assert_int_equal(select_count(db, BST_REVOKED, 5000, NULL, &g), 1);
+    assert_string_equal(g.d[0].addr, "198.18.0.1");
+    assert_int_equal(g.d[0].revoked_us, 5000);
+    assert_string_equal(g.d[0].revoked_by, "alice@fw");
+    assert_string_equal(g.d[0].revoke_reason, "false positive");
+    assert_int_equal(g.d[0].expires_us, 9000000); /* the decision itself is unchanged */
+    assert_int_equal(select_count(db, BST_ADDR, 5000, "198.18.0.1", &g), 0);
+    assert_int_equal(select_count(db, BST_ADDR, 5000, "198.18.0.2", &g), 1);
+    assert_int_equal(select_count(db, BST_ALL, 5000, NULL, &g), 3);
+
+    /* a second revocation finds nothing in force and changes nothing (not the name) */
+    struct rev again = {.addr = "198.18.0.1"};
+    assert_int_equal(bst_revoke(db, 6000, "bob@fw", "", match_addr, note, &again, &e), 0);
+    assert_int_equal(again.g.n, 0);
+    assert_int_equal(select_count(db, BST_REVOKED, 5000, NULL, &g), 1);
+    assert_string_equal(g.d[0].revoked_by, "alice@fw");
+
+    /* a new decision for the revoked address is in force again (a new scan) */
+    add(db, "198.18.0.1", 4, 7000, 9000000);
+    assert_int_equal(select_count(db, BST_ADDR, 7000, "198.18.0.1", &g), 1);
+    assert_int_equal(g.d[0].scan_id, 4);
+
+    /* retention: before 4000 only the expired one (3000) ended; before 9,500,000 the revoked
+     * one (5000) and the rest (expired at 9,000,000) too, but not the new one */
+    assert_int_equal(bst_prune(db, 4000, &e), 1);
+    assert_int_equal(select_count(db, BST_ALL, 0, NULL, &g), 3);
+    assert_int_equal(bst_prune(db, 6000, &e), 1); /* revoked at 5000 */
+    assert_int_equal(select_count(db, BST_ALL, 0, NULL, &g), 2);
+    assert_int_equal(bst_prune(db, 6000, &e), 0); /* twice (another host): nothing left */
+    hist_close(db);
+}
+
+/* A database written by schema-5 code: the decision table without the revocation columns
+ * and index. Opening it migrates, and its decisions stay in force. */
+static void test_migrate_v5(void **state)
+{
+    (void)state;
+    char p[128];
+    struct hist_db *db = fresh("m.sqlite", p, sizeof p);
+    struct pr_error e = {""};
+    add(db, "198.18.0.7", 1, 1000, 9000000);
+    hist_close(db);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(p, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "DROP INDEX block_decisions_revoked;"
+                                  "ALTER TABLE block_decisions DROP COLUMN revoked_us;"
+                                  "ALTER TABLE block_decisions DROP COLUMN revoked_by;"
+                                  "ALTER TABLE block_decisions DROP COLUMN revoke_reason;"
+                                  "DELETE FROM schema_version WHERE version = 6;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    db = hist_open(p, &e);
+    assert_non_null(db);
+    struct got g;
+    assert_int_equal(select_count(db, BST_IN_FORCE, 2000, NULL, &g), 1);
+    assert_string_equal(g.d[0].addr, "198.18.0.7");
+    assert_int_equal(g.d[0].revoked_us, 0);
+    struct rev r = {.addr = "198.18.0.7"};
+    assert_int_equal(bst_revoke(db, 2000, "op@h", "", match_addr, note, &r, &e), 1);
+    hist_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_load),
         cmocka_unit_test(test_sync_check),
+        cmocka_unit_test(test_revoke),
+        cmocka_unit_test(test_migrate_v5),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
