@@ -37,6 +37,14 @@ int det_capture_open_file(const char *path, const char *filter, struct det_captu
  * (at most 15) are read (det_capture_frames_stay says so). 0 with *out, or -1 with e. */
 int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
                       struct pr_error *e);
+/* det_capture_open_file for a reader whose frames other threads use long after it read
+ * them (--workers -r: the keyer): a classic pcap file is read into a ring of nbuf buffers
+ * of bufsize bytes (pcapmap_open_ring: gate(ctx, n) returns once the first n frames are no
+ * longer used). 1 with *out; 0 when the file is no classic pcap file (nothing is left
+ * open: it is read some other way); -1 with e. */
+int det_capture_ring(const char *path, size_t bufsize, unsigned nbuf,
+                     void (*gate)(void *ctx, uint64_t frames), void *ctx, struct det_capture **out,
+                     struct pr_error *e);
 /* Opens a live interface (promiscuous off, immediate mode). */
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
                           struct pr_error *e);

@@ -71,9 +71,33 @@ int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
     return 0;
 }
 
+int pcapmap_open_ring(struct pcapmap *pm, int fd, size_t bufsize, unsigned nbuf,
+                      void (*gate)(void *ctx, uint64_t frames), void *ctx)
+{
+    if (nbuf < 2 || nbuf > PCAPMAP_RING_MAX || pcapmap_open(pm, fd, bufsize, 0) < 0)
+        return -1;
+    if (pm->size < 2 * (size_t)PCAPMAP_REC_MAX)
+        pm->size = 2 * (size_t)PCAPMAP_REC_MAX;
+    for (unsigned i = 0; i < nbuf; i++) {
+        if (!(pm->ring[i] = malloc(pm->size))) {
+            while (i--)
+                free(pm->ring[i]);
+            return -1;
+        }
+    }
+    pm->nring = nbuf;
+    pm->buf = pm->ring[0];
+    pm->gate = gate;
+    pm->gate_ctx = ctx;
+    return 0;
+}
+
 void pcapmap_close(struct pcapmap *pm)
 {
-    free(pm->buf);
+    for (unsigned i = 0; i < pm->nring; i++)
+        free(pm->ring[i]);
+    if (!pm->nring)
+        free(pm->buf);
     free(pm->spare);
     close(pm->fd);
     pm->buf = NULL;
@@ -83,12 +107,21 @@ void pcapmap_close(struct pcapmap *pm)
  * record does not fit before the buffer's end, its bytes read so far move to the front:
  * of the same buffer when no frame is kept (one that is still too small grows), else of the
  * other one (the frames read from this one stay; it holds more than keep records, so it
- * is not reused before they are dropped). -1 when a buffer cannot be had. */
+ * is not reused before they are dropped), or of a ring's next buffer once its gate lets
+ * it be filled again. -1 when a buffer cannot be had. */
 static int fill(struct pcapmap *pm, size_t need)
 {
     while (pm->end - pm->off < need && !pm->eof && !pm->err) {
         if (pm->buf && pm->size - pm->off < need) {
             const uint8_t *from = pm->buf + pm->off;
+            if (pm->nring) { /* the ring's next buffer, once its frames are done with */
+                unsigned next = (pm->cur + 1) % pm->nring;
+                pm->held[pm->cur] = pm->frames;
+                if (pm->gate)
+                    pm->gate(pm->gate_ctx, pm->held[next]);
+                pm->cur = next;
+                pm->buf = pm->ring[next];
+            }
             if (pm->keep && !pm->spare && !(pm->spare = malloc(pm->size)))
                 return pm->err = ENOMEM, -1;
             if (pm->keep) { /* the buffers change places */
@@ -98,7 +131,8 @@ static int fill(struct pcapmap *pm, size_t need)
             memmove(pm->buf, from, pm->end - pm->off);
             pm->base += pm->off, pm->end -= pm->off, pm->off = 0;
         }
-        if (!pm->buf || pm->size - pm->off < need) { /* (with keep: only the first) */
+        if (!pm->buf || pm->size - pm->off < need) { /* (with keep: only the first; a ring
+                                                        never: it holds the longest) */
             size_t size = pm->size;
             while (size - pm->off < need)
                 size *= 2;

@@ -8,7 +8,7 @@
  * snapshot length is cut to it, a length beyond 262,144 bytes or a record cut short by the
  * end of the file is an error naming the frame. A record that spans the buffer's end is
  * completed by moving its bytes read so far to the front (of a second buffer when frames
- * are kept) and reading on.
+ * are kept; of the next buffer of a ring, pcapmap_open_ring) and reading on.
  * No state but the struct; one thread per struct (readers of one file each have their own
  * descriptor, read with pread: no shared position). */
 #ifndef PR_DETECT_PCAPMAP_H
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define PCAPMAP_KEEP_MAX 15u          /* the most frames a caller may hold */
+#define PCAPMAP_RING_MAX 16u          /* the most buffers of a ring */
 #define PCAPMAP_BUF ((size_t)1 << 20) /* the usual buffer (one engine) */
 #define PCAPMAP_MAX_CAPLEN 262144u    /* libpcap's largest snapshot length (pcap-int.h) */
 #define PCAPMAP_REC_HDR 16u           /* a record's header: seconds, fraction, lengths */
@@ -36,6 +37,13 @@ struct pcapmap {
     uint32_t snap;     /* frames are cut to this */
     uint32_t linktype;
     uint64_t frames; /* records read */
+    /* a ring (pcapmap_open_ring): its buffers (buf is ring[cur]), the records read when
+     * each was last left, and the caller's gate */
+    uint8_t *ring[PCAPMAP_RING_MAX];
+    uint64_t held[PCAPMAP_RING_MAX];
+    unsigned nring, cur;
+    void (*gate)(void *ctx, uint64_t frames);
+    void *gate_ctx;
 };
 
 /* 0 with pm set to read the records of the classic pcap file open on fd (version 2.4,
@@ -47,6 +55,15 @@ struct pcapmap {
  * takes two buffers of half the size each, at least (keep + 1) records of the longest
  * length. */
 int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
+/* pcapmap_open for frames that other threads read long after they were read: nbuf buffers
+ * (2 to PCAPMAP_RING_MAX) of bufsize bytes each (at least two records of the longest
+ * length) are filled in turn, so a frame stays valid until its buffer is filled again,
+ * nbuf - 1 buffers later. Before a buffer is filled again, gate(ctx, n) is called with the
+ * number of records read when it was last left: it returns once the first n records are no
+ * longer used (it may wait; it may call nothing of pm). 0, or -1 as pcapmap_open (or when
+ * the buffers cannot be had). */
+int pcapmap_open_ring(struct pcapmap *pm, int fd, size_t bufsize, unsigned nbuf,
+                      void (*gate)(void *ctx, uint64_t frames), void *ctx);
 
 /* The next record: 1 with *frame (pointing into pm's buffer: valid during the next keep
  * calls), *caplen and *ts_us (microseconds) set; 2 at the end of the file; -1 when the

@@ -386,6 +386,29 @@ struct pending {
     struct flow_ref ref;
 };
 
+/* -r: what the keyer hands the workers of each frame: where it is (it stays in the keyer's
+ * ring of buffers until every worker is past it), its time, and its worker */
+struct keyed_frame {
+    const uint8_t *data;
+    uint64_t ts_us;
+    uint32_t len;
+    uint8_t owner; /* a worker's index, or OWN_NONE */
+};
+#define KEY_RING (1u << 18) /* frames the keyer may be ahead of the slowest worker */
+#define KEY_BUFS 8u         /* the keyer's buffers (pcapmap_open_ring) */
+#define KEY_BUF_SIZE ((size_t)4 << 20)
+#define OWN_NONE 0xffu   /* no worker's: a frame that cannot be used (the keyer counts it) */
+#define OWN_PUBLISH 256u /* progress is published every so many frames */
+
+/* A frame of the file waiting in the keyer's look-ahead while its flow's slot is fetched. */
+struct ahead {
+    struct det_frame fr;
+    struct pkey key;
+    int decoded; /* -1: no key (undecodable), 0: keyed from its bytes, 1: decoded */
+    int dr;      /* decoded == -1: det_decode_event's result */
+    struct flow_ref ref;
+};
+
 struct det_workers {
     struct pending pipe[PIPE]; /* events in order: pipe_head (oldest) .. pipe_tail */
     uint32_t pipe_head, pipe_tail;
@@ -407,11 +430,15 @@ struct det_workers {
     uint64_t live_from_us;             /* frames older than the group are dropped */
     _Atomic int live_stop;             /* det_workers_finish: the readers end */
     struct worker *wk;
-    /* -r: the keyer (keyer_main) reads the file on kcap and writes each frame's worker
-     * into own[] (frame i at i % OWN_RING); keyed frames are there; key_end: keyed is
-     * final; and how its reading ended */
+    /* -r: the keyer (keyer_main) reads the file on kcap into its ring of buffers and hands
+     * each frame to the workers in kf[] (frame i at i % KEY_RING): its look-ahead
+     * kpipe[khead..ktail), the frames handed over (ki) and published (keyed; key_end:
+     * keyed is final), and how its reading ended */
     struct det_capture *kcap;
-    uint8_t *own;
+    struct keyed_frame *kf;
+    struct ahead kpipe[PIPE];
+    unsigned khead, ktail;
+    uint64_t ki, kfloor; /* kfloor: frames every worker was last seen to have taken */
     pthread_t kthread;
     int kstarted, kread_failed;
     struct pr_error kread_err;
@@ -704,11 +731,11 @@ static void *worker_main(void *arg)
 {
     struct worker *k = arg;
     det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
-    if (k->cap) {                /* -r, -i with the fanout: reads itself, no ring */
-        if (k->w->fanout)
-            worker_live(k);
-        else
+    if (k->w->kcap || k->cap) {  /* -r: the keyer's frames; -i with the fanout: its socket */
+        if (k->w->kcap)
             worker_read(k);
+        else
+            worker_live(k);
         det_engine_finish(k->eng);
         merge_release(k->w, k, UINT64_MAX);
         return NULL;
@@ -987,20 +1014,6 @@ static void worker_clock(struct worker *k, uint64_t ts_us)
     merge_release(k->w, k, ts_us);
 }
 
-/* -r: the keyer's ring of frames' workers, and what it holds besides a worker's index */
-#define OWN_RING (1u << 20) /* frames the keyer may be ahead of the slowest worker */
-#define OWN_NONE 0xffu      /* no worker's: a frame that cannot be used (the keyer counts it) */
-#define OWN_PUBLISH 256u    /* progress is published every so many frames */
-
-/* A frame of the file waiting in the keyer's look-ahead while its flow's slot is fetched. */
-struct ahead {
-    struct det_frame fr;
-    struct pkey key;
-    int decoded; /* -1: no key (undecodable), 0: keyed from its bytes, 1: decoded */
-    int dr;      /* decoded == -1: det_decode_event's result */
-    struct flow_ref ref;
-};
-
 /* The key of a frame read: the stateless part now (its flow's slot prefetched). The frame
  * stays where it was read, so any length is keyed from its bytes. */
 static void ahead_key(const struct det_flowmap *m, unsigned n, struct ahead *a)
@@ -1046,119 +1059,118 @@ static uint64_t slowest(struct det_workers *w)
     return m;
 }
 
-/* -r: the keyer reads the file once and finds every frame's key in the file's order with
- * the one flow map, writing its worker into own[]; the workers read the file too, each on
- * its own descriptor, and take their own frames. It waits while it is OWN_RING frames
- * ahead of the slowest worker. When the frames stay where they are read (a classic pcap
- * file, pcapmap.h), PIPE of them are looked at ahead, so that their flow slots are fetched
- * while earlier frames are keyed. */
+/* Waits until every worker has taken the first n frames (or the run stops). */
+static void keyer_wait(struct det_workers *w, uint64_t n)
+{
+    unsigned spins = 0;
+    while (!*w->stop && w->kfloor < n && (w->kfloor = slowest(w)) < n)
+        pause_briefly(&spins, 2, 50);
+}
+
+/* Hands the oldest frame of the keyer's look-ahead to the workers (waiting while kf[] is
+ * full). */
+static void key_oldest(struct det_workers *w)
+{
+    if (w->ki >= KEY_RING) {
+        atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+        keyer_wait(w, w->ki - KEY_RING + 1);
+    }
+    struct ahead *a = &w->kpipe[w->khead++ % PIPE];
+    struct keyed_frame *f = &w->kf[w->ki % KEY_RING];
+    f->data = a->fr.data;
+    f->len = a->fr.len;
+    f->ts_us = a->fr.ts_us;
+    f->owner = ahead_owner(w, a);
+    if (++w->ki % OWN_PUBLISH == 0)
+        atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+}
+
+/* The keyer's ring's gate (pcapmap_open_ring): its look-ahead handed over, it waits until
+ * every worker has taken the first n frames, those of the buffer to be filled again. */
+static void keyer_gate(void *ctx, uint64_t n)
+{
+    struct det_workers *w = ctx;
+    while (w->khead != w->ktail)
+        key_oldest(w);
+    atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+    keyer_wait(w, n);
+}
+
+/* -r: the keyer reads the file once into its ring of buffers and finds every frame's key
+ * in the file's order with the one flow map; the workers take their frames where they
+ * are. PIPE frames are looked at ahead, so that their flow slots are fetched while earlier
+ * frames are keyed. */
 static void *keyer_main(void *arg)
 {
     struct det_workers *w = arg;
-    struct ahead pipe[PIPE];
-    unsigned depth = det_capture_frames_stay(w->kcap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
-    struct pcapmap *pm = det_capture_buffer(w->kcap); /* (read here: no call per frame) */
+    struct pcapmap *pm = det_capture_buffer(w->kcap);
     int dlt = det_capture_dlt(w->kcap), r = 2;
-    uint64_t i = 0, floor = 0;
-    unsigned spins = 0;
-    int reading = 1;
-    for (;;) {
-        if (reading && !*w->stop) {
-            struct det_frame *fr = &pipe[tail % PIPE].fr;
-            r = pm ? pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us) : -1;
-            if (r == 1)
-                fr->dlt = dlt;
-            else if (r < 0) /* libpcap's reader, or the buffered one's error named */
-                r = det_capture_next_frame(w->kcap, fr, &w->kread_err);
-            if (r == 1) {
-                ahead_key(w->map, w->n, &pipe[tail++ % PIPE]);
-                if (tail - head < depth)
-                    continue;
-            } else {
-                reading = 0;
-            }
-        } else {
-            reading = 0;
-        }
-        if (head == tail)
+    uint64_t frames = 0;
+    while (!*w->stop) {
+        struct det_frame *fr = &w->kpipe[w->ktail % PIPE].fr;
+        r = pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us);
+        if (r != 1)
             break;
-        /* the slowest worker a ring behind (floor: UINT64_MAX once every worker ended) */
-        while (floor < i && i - floor >= OWN_RING && !*w->stop) {
-            atomic_store_explicit(&w->keyed, i, memory_order_release);
-            floor = slowest(w);
-            if (floor < i && i - floor >= OWN_RING)
-                pause_briefly(&spins, 2, 50);
-        }
-        spins = 0;
-        w->own[i++ % OWN_RING] = ahead_owner(w, &pipe[head++ % PIPE]);
-        if (i % OWN_PUBLISH == 0)
-            atomic_store_explicit(&w->keyed, i, memory_order_release);
+        fr->dlt = dlt;
+        frames++;
+        ahead_key(w->map, w->n, &w->kpipe[w->ktail++ % PIPE]);
+        if (w->ktail - w->khead == PIPE)
+            key_oldest(w);
     }
+    while (w->khead != w->ktail)
+        key_oldest(w);
+    det_capture_count(w->kcap, frames, 0, 0);
+    if (r < 0) /* names the error */
+        r = det_capture_next_frame(w->kcap, &w->kpipe[0].fr, &w->kread_err);
     w->kread_failed = !*w->stop && r < 0;
-    atomic_store_explicit(&w->keyed, i, memory_order_release);
+    atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
     atomic_store_explicit(&w->key_end, 1, memory_order_release);
     return NULL;
 }
 
-/* -r: worker k reads every frame of the file and takes those the keyer gave it (decoded
- * and processed); its clock follows every frame's time. It waits for the keyer, and stops
- * at the keyer's last frame. */
+/* -r: worker k takes every frame the keyer handed over, decodes and processes those of
+ * its own keys; its clock follows every frame's time. It waits for the keyer. */
 static void worker_read(struct worker *k)
 {
     struct det_workers *w = k->w;
-    struct pcapmap *pm = det_capture_buffer(k->cap);
-    int dlt = det_capture_dlt(k->cap), r = 2;
+    int dlt = det_capture_dlt(w->kcap);
     uint64_t i = 0, keyed = 0;
     unsigned spins = 0;
     while (!*w->stop) {
-        struct det_frame fr;
-        r = pm ? pcapmap_next(pm, &fr.data, &fr.len, &fr.ts_us) : -1;
-        if (r == 1) {
-            fr.dlt = dlt;
-        } else if (r < 0) { /* libpcap's reader, or the buffered one's error named */
-            det_capture_count(k->cap, pm ? i : 0, 0, 0); /* (the error says how many) */
-            pm = NULL;
-            r = det_capture_next_frame(k->cap, &fr, &k->read_err);
-        }
-        if (r != 1)
-            break;
-        while (i >= keyed) { /* the keyer has not got so far */
+        while (i == keyed) { /* the keyer has not got so far */
             int end = atomic_load_explicit(&w->key_end, memory_order_acquire);
             keyed = atomic_load_explicit(&w->keyed, memory_order_acquire);
             if (i < keyed)
                 break;
             if (end || *w->stop)
-                goto out; /* (the file grew after the keyer's end) */
+                goto out;
             pause_briefly(&spins, 2, 50);
         }
         spins = 0;
-        if (w->own[i % OWN_RING] == k->idx)
-            worker_frame(k, fr.dlt, fr.data, fr.len, fr.ts_us);
-        worker_clock(k, fr.ts_us);
+        const struct keyed_frame *f = &w->kf[i % KEY_RING];
+        if (f->owner == k->idx)
+            worker_frame(k, dlt, f->data, f->len, f->ts_us);
+        worker_clock(k, f->ts_us);
         if (++i % OWN_PUBLISH == 0)
             atomic_store_explicit(&k->done, i, memory_order_release);
     }
 out:
-    if (pm)
-        det_capture_count(k->cap, i, 0, 0);
     atomic_store_explicit(&k->done, UINT64_MAX, memory_order_release);
-    k->read_failed = !*w->stop && r < 0;
 }
 
-int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
-                          const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
+int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,
+                          const volatile sig_atomic_t *stop, struct pr_error *e)
 {
     w->stop = stop;
-    (void)cap;
-    if (det_capture_again(path, filter, PIPE - 1, &w->kcap, e) < 0)
-        return -1;
-    w->own = malloc(OWN_RING);
-    if (!w->own)
-        return pr_errf(e, "out of memory for the workers' keys"), -1;
-    for (unsigned i = 0; i < w->n; i++)
-        if (det_capture_again(path, filter, 0, &w->wk[i].cap, e) < 0)
-            return -1;
-    return 0;
+    if (filter) /* libpcap filters it: the dispatcher */
+        return 0;
+    int r = det_capture_ring(path, KEY_BUF_SIZE, KEY_BUFS, keyer_gate, w, &w->kcap, e);
+    if (r <= 0)
+        return r;
+    w->kf = malloc(KEY_RING * sizeof *w->kf);
+    if (!w->kf)
+        return pr_errf(e, "out of memory for the workers' frames"), -1;
+    return 1;
 }
 
 int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
@@ -1292,7 +1304,7 @@ void det_workers_finish(struct det_workers *w)
     drain(w);
     atomic_store(&w->live_stop, 1);
     for (unsigned i = 0; i < w->n; i++)
-        if (w->wk[i].started && !w->wk[i].cap) /* (a reader of its input ends by itself) */
+        if (w->wk[i].started && !w->wk[i].cap && !w->kcap) /* (a reader ends by itself) */
             push_ctl(&w->wk[i], MSG_FINISH, 0);
     for (unsigned i = 0; i < w->n; i++) {
         if (w->wk[i].started)
@@ -1317,8 +1329,8 @@ void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t 
                         uint64_t *badsum)
 {
     struct det_capture_stats cs = {0};
-    if (w->wk[0].cap && !w->fanout) /* every worker read them all */
-        det_capture_stats(w->wk[0].cap, &cs);
+    if (w->kcap) /* the keyer read them all */
+        det_capture_stats(w->kcap, &cs);
     *frames = cs.frames;
     for (unsigned i = 1; i < w->n && w->fanout; i++) { /* (worker 0 read the run's capture) */
         det_capture_stats(w->wk[i].cap, &cs);
@@ -1375,7 +1387,7 @@ void det_workers_free(struct det_workers *w)
     free(w->reg);
     det_flowmap_free(w->map);
     det_capture_close(w->kcap);
-    free(w->own);
+    free(w->kf);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->bind_lock);
     free(w);

@@ -75,17 +75,16 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
-/* -r: no dispatcher; every worker reads the file itself (det_capture_again: path opened
- * again with the BPF filter or NULL, on a descriptor and buffer of its own; cap, opened
- * from path and not read by the caller, outlives w and gets the frames counted),
- * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
- * agree), and decodes and processes only the frames of its own keys; each worker's clock
- * follows the file's times. Opens the file once per worker: call after det_workers_open
- * and before the privilege drop and det_workers_start; then call no det_workers_event,
- * _frame or _tick. Reading ends early once *stop is set. 0, or -1 with e. */
-int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
-                          const char *filter, const volatile sig_atomic_t *stop,
-                          struct pr_error *e);
+/* -r of a classic pcap file without a BPF filter: no dispatcher. One keyer thread reads
+ * path (opened again on a descriptor of its own, into a ring of buffers that the workers
+ * read in place) and finds every frame's key in the file's order (the same keys as the
+ * dispatcher's); each worker decodes and processes only the frames of its own keys, its
+ * clock following every frame's time. Call after det_workers_open and before the privilege
+ * drop and det_workers_start; then call no det_workers_event, _frame or _tick. Reading ends
+ * early once *stop is set. 1 when the workers read the file; 0 when they cannot (pcapng, a
+ * filter: the caller reads it and hands its frames over as from stdin); -1 with e. */
+int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,
+                          const volatile sig_atomic_t *stop, struct pr_error *e);
 /* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
  * and the frame when reading it failed (a truncated or corrupt file), else 0. */
 int det_workers_read_error(const struct det_workers *w, struct pr_error *e);
