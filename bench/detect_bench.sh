@@ -14,8 +14,8 @@
 # and ids left out).
 # --instr (with --workers N): instructions instead of time, which a loaded machine does not
 # change: each run once under valgrind's callgrind, one count per thread; reports the
-# instructions per frame of one engine (its thread less the start-up, which the main thread
-# of the --workers N run measures), of the busiest worker (its thread: the read of every
+# instructions per frame of one engine (its thread less its start-up, which a run over the
+# file's header alone measures), of the busiest worker (its thread: the read of every
 # frame, the engine for its own frames and its start, tables committed) and of all the
 # run's threads (the keyer's too), and their ratio against the larger of the busiest thread
 # and all threads' work shared out over N cores — the speed-up on N idle cores if memory
@@ -114,14 +114,16 @@ if [ "$INSTR" = 1 ]; then
     [ "$WORKERS" -gt 1 ] || { echo "--instr needs --workers N (N >= 2)" >&2; exit 2; }
     command -v valgrind >/dev/null || { echo "--instr needs valgrind" >&2; exit 2; }
     chmod 755 "$W" && chmod 644 "$CAP" && mkdir -m 1777 "$W/cg" # read and written as the run user
-    for n in 1 "$WORKERS"; do
+    head -c 24 "$CAP" >"$W/empty.pcap" && chmod 644 "$W/empty.pcap" # the file header alone
+    for n in 1 "$WORKERS" 0; do # (0: one engine's start-up, on the empty capture)
+        cap=$CAP && [ "$n" = 0 ] && cap=$W/empty.pcap
         valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$W/cg/w$n" \
-            "$BIN" detect -r "$CAP" -q --no-sandbox --workers "$n" --alerts "$W/w$n.json" \
-            >"$W/w$n.out" 2>"$W/w$n.err" || { cat "$W/w$n.err" >&2; exit 1; }
+            "$BIN" detect -r "$cap" -q --no-sandbox --workers "$((n > 0 ? n : 1))" \
+            --alerts "$W/w$n.json" >"$W/w$n.out" 2>"$W/w$n.err" || { cat "$W/w$n.err" >&2; exit 1; }
     done
     total() { sed -n 's/^totals: //p' "$1"; }
     one=$(total "$W/cg/w1-01")
-    start=$(total "$W/cg/w$WORKERS-01")
+    start=$(total "$W/cg/w0-01")
     busiest=0 commit=0 all=0 commits=0
     for f in "$W/cg/w$WORKERS"-0[2-9] "$W/cg/w$WORKERS"-[1-9][0-9]; do
         [ -f "$f" ] || continue

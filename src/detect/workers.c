@@ -400,12 +400,9 @@ struct keyed_frame {
 #define OWN_NONE 0xffu   /* no worker's: a frame that cannot be used (the keyer counts it) */
 #define OWN_PUBLISH 256u /* progress is published every so many frames */
 
-/* A frame of the file waiting in the keyer's look-ahead while its flow's slot is fetched. */
-struct ahead {
-    struct det_frame fr;
-    struct pkey key;
-    int decoded; /* -1: no key (undecodable), 0: keyed from its bytes, 1: decoded */
-    int dr;      /* decoded == -1: det_decode_event's result */
+/* A frame whose worker the keyer's flow map says, waiting while its slot is fetched. */
+struct kpending {
+    uint64_t i; /* the frame's number */
     struct flow_ref ref;
 };
 
@@ -431,12 +428,13 @@ struct det_workers {
     _Atomic int live_stop;             /* det_workers_finish: the readers end */
     struct worker *wk;
     /* -r: the keyer (keyer_main) reads the file on kcap into its ring of buffers and hands
-     * each frame to the workers in kf[] (frame i at i % KEY_RING): its look-ahead
-     * kpipe[khead..ktail), the frames handed over (ki) and published (keyed; key_end:
-     * keyed is final), and how its reading ended */
+     * each frame to the workers in kf[] (frame i at i % KEY_RING): the frames read (ki),
+     * those still waiting for their flow slot (kpipe[khead..ktail)), those published
+     * (keyed: the frames before it have their worker; key_end: keyed is final), and how its
+     * reading ended */
     struct det_capture *kcap;
     struct keyed_frame *kf;
-    struct ahead kpipe[PIPE];
+    struct kpending kpipe[PIPE];
     unsigned khead, ktail;
     uint64_t ki, kfloor; /* kfloor: frames every worker was last seen to have taken */
     pthread_t kthread;
@@ -1003,7 +1001,7 @@ static int quick_key(const struct det_frame *fr, struct pkey *k)
 
 /* Worker k's clock after a frame at ts_us: it ticks where the dispatcher would broadcast
  * a tick (broadcast_tick, after), so every engine sweeps when one engine would. */
-static void worker_clock(struct worker *k, uint64_t ts_us)
+static inline void worker_clock(struct worker *k, uint64_t ts_us)
 {
     if (ts_us < k->next_sweep_us && ts_us < k->last_tick_us + TICK_EVERY_US)
         return;
@@ -1014,38 +1012,35 @@ static void worker_clock(struct worker *k, uint64_t ts_us)
     merge_release(k->w, k, ts_us);
 }
 
-/* The key of a frame read: the stateless part now (its flow's slot prefetched). The frame
- * stays where it was read, so any length is keyed from its bytes. */
-static void ahead_key(const struct det_flowmap *m, unsigned n, struct ahead *a)
+/* The worker of a frame (one read from the file stays where it is, so any length is keyed
+ * from its bytes): 1 with *owner (OWN_NONE for a frame that cannot be used, counted here),
+ * or 0 with r to be looked up in the flow map (flow_worker), its slot prefetched. */
+static int frame_owner(struct det_workers *w, const struct det_frame *fr, struct flow_ref *r,
+                       uint8_t *owner)
 {
-    const struct det_frame *fr = &a->fr;
-    a->decoded = 0;
-    if (quick_ref4(m, fr, n, &a->ref) == 0)
-        return;
-    if (quick_key(fr, &a->key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
-        struct det_event ev;
-        a->decoded = 1;
-        a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
-        if (a->dr < 0) {
-            a->decoded = -1;
-            return;
-        }
-        pkey_of_event(&ev, &a->key);
+    struct pkey key;
+    if (quick_ref4(w->map, fr, w->n, r) == 0) {
+        if (r->key < 0)
+            return 0;
+        *owner = (uint8_t)r->wsrc; /* (both ends' worker) */
+        return 1;
     }
-    flow_ref(m, &a->key, n, &a->ref);
-}
-
-/* The worker of the oldest frame of the look-ahead, or OWN_NONE for a frame that cannot
- * be used (counted here: no worker decodes it). */
-static uint8_t ahead_owner(struct det_workers *w, struct ahead *a)
-{
-    if (a->decoded >= 0)
-        return (uint8_t)flow_worker(w->map, &a->key, &a->ref, w->n);
-    if (a->dr == -2)
-        w->badsum++;
-    else
-        w->undecodable++;
-    return OWN_NONE;
+    if (quick_key(fr, &key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
+        struct det_event ev;
+        int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
+        if (dr < 0) {
+            w->badsum += dr == -2;
+            w->undecodable += dr != -2;
+            *owner = OWN_NONE;
+            return 1;
+        }
+        pkey_of_event(&ev, &key);
+    }
+    flow_ref(w->map, &key, w->n, r);
+    if (r->key < 0 && r->have_w)
+        return 0;
+    *owner = (uint8_t)flow_worker(w->map, &key, r, w->n); /* (a key given at once) */
+    return 1;
 }
 
 /* The frames every worker has taken (a finished worker: all). */
@@ -1067,63 +1062,75 @@ static void keyer_wait(struct det_workers *w, uint64_t n)
         pause_briefly(&spins, 2, 50);
 }
 
-/* Hands the oldest frame of the keyer's look-ahead to the workers (waiting while kf[] is
- * full). */
-static void key_oldest(struct det_workers *w)
+/* Publishes the frames whose worker is known: those before the oldest still waiting. */
+static void key_publish(struct det_workers *w)
 {
-    if (w->ki >= KEY_RING) {
-        atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
-        keyer_wait(w, w->ki - KEY_RING + 1);
-    }
-    struct ahead *a = &w->kpipe[w->khead++ % PIPE];
-    struct keyed_frame *f = &w->kf[w->ki % KEY_RING];
-    f->data = a->fr.data;
-    f->len = a->fr.len;
-    f->ts_us = a->fr.ts_us;
-    f->owner = ahead_owner(w, a);
-    if (++w->ki % OWN_PUBLISH == 0)
-        atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+    uint64_t upto = w->khead != w->ktail ? w->kpipe[w->khead % PIPE].i : w->ki;
+    atomic_store_explicit(&w->keyed, upto, memory_order_release);
 }
 
-/* The keyer's ring's gate (pcapmap_open_ring): its look-ahead handed over, it waits until
- * every worker has taken the first n frames, those of the buffer to be filled again. */
+/* The oldest frame waiting for its flow slot gets its worker (both ends' workers are
+ * known: no address is read). */
+static void key_oldest(struct det_workers *w)
+{
+    struct kpending *p = &w->kpipe[w->khead++ % PIPE];
+    w->kf[p->i % KEY_RING].owner =
+        (uint8_t)(flow_key(w->map, &p->ref) == KEY_SRC ? p->ref.wsrc : p->ref.wdst);
+}
+
+/* The keyer's ring's gate (pcapmap_open_ring): every frame read gets its worker and is
+ * published, then it waits until every worker has taken the first n frames, those of the
+ * buffer to be filled again. */
 static void keyer_gate(void *ctx, uint64_t n)
 {
     struct det_workers *w = ctx;
     while (w->khead != w->ktail)
         key_oldest(w);
-    atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+    key_publish(w);
     keyer_wait(w, n);
 }
 
 /* -r: the keyer reads the file once into its ring of buffers and finds every frame's key
- * in the file's order with the one flow map; the workers take their frames where they
- * are. PIPE frames are looked at ahead, so that their flow slots are fetched while earlier
- * frames are keyed. */
+ * in the file's order with the one flow map (only frames between two workers' ends use
+ * it: they get their worker in order, PIPE of them at most waiting while their slots are
+ * fetched); the workers take their frames where they are. */
 static void *keyer_main(void *arg)
 {
     struct det_workers *w = arg;
     struct pcapmap *pm = det_capture_buffer(w->kcap);
     int dlt = det_capture_dlt(w->kcap), r = 2;
-    uint64_t frames = 0;
     while (!*w->stop) {
-        struct det_frame *fr = &w->kpipe[w->ktail % PIPE].fr;
-        r = pcapmap_next(pm, &fr->data, &fr->len, &fr->ts_us);
+        struct det_frame fr;
+        r = pcapmap_next(pm, &fr.data, &fr.len, &fr.ts_us);
         if (r != 1)
             break;
-        fr->dlt = dlt;
-        frames++;
-        ahead_key(w->map, w->n, &w->kpipe[w->ktail++ % PIPE]);
-        if (w->ktail - w->khead == PIPE)
-            key_oldest(w);
+        fr.dlt = dlt;
+        if (w->ki >= KEY_RING && w->kfloor < w->ki - KEY_RING + 1) { /* kf[] is full */
+            key_publish(w);
+            keyer_wait(w, w->ki - KEY_RING + 1);
+        }
+        struct keyed_frame *f = &w->kf[w->ki % KEY_RING];
+        f->data = fr.data;
+        f->len = fr.len;
+        f->ts_us = fr.ts_us;
+        struct kpending *p = &w->kpipe[w->ktail % PIPE];
+        if (!frame_owner(w, &fr, &p->ref, &f->owner)) {
+            p->i = w->ki;
+            if (++w->ktail - w->khead == PIPE)
+                key_oldest(w);
+        }
+        if (++w->ki % OWN_PUBLISH == 0)
+            key_publish(w);
     }
     while (w->khead != w->ktail)
         key_oldest(w);
-    det_capture_count(w->kcap, frames, 0, 0);
-    if (r < 0) /* names the error */
-        r = det_capture_next_frame(w->kcap, &w->kpipe[0].fr, &w->kread_err);
+    det_capture_count(w->kcap, w->ki, 0, 0);
+    if (r < 0) { /* names the error */
+        struct det_frame fr;
+        r = det_capture_next_frame(w->kcap, &fr, &w->kread_err);
+    }
     w->kread_failed = !*w->stop && r < 0;
-    atomic_store_explicit(&w->keyed, w->ki, memory_order_release);
+    key_publish(w);
     atomic_store_explicit(&w->key_end, 1, memory_order_release);
     return NULL;
 }
