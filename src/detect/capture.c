@@ -198,8 +198,6 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
-/* Reads c's file (a classic pcap file opened by libpcap without a filter) with pcapmap.h
- * from its start, on a descriptor of its own, keep frames held: else c stays with libpcap. */
 /* A ring of buffers for det_capture_ring (pcapmap_open_ring's arguments). */
 struct ring_req {
     size_t size;
@@ -208,7 +206,10 @@ struct ring_req {
     void *ctx;
 };
 
-static void use_pcapmap(struct det_capture *c, unsigned keep, const struct ring_req *rq)
+/* Reads c's file (a classic pcap file opened by libpcap without a filter) with pcapmap.h
+ * from its start, on a descriptor of its own (into the ring rq, if not NULL): else c stays
+ * with libpcap. */
+static void use_pcapmap(struct det_capture *c, const struct ring_req *rq)
 {
     FILE *f = c->p ? pcap_file(c->p) : NULL;
     int fd = f ? fcntl(fileno(f), F_DUPFD_CLOEXEC, 0) : -1;
@@ -217,14 +218,14 @@ static void use_pcapmap(struct det_capture *c, unsigned keep, const struct ring_
         return;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
         (rq ? pcapmap_open_ring(&c->map, fd, rq->size, rq->n, rq->gate, rq->ctx)
-            : pcapmap_open(&c->map, fd, PCAPMAP_BUF, keep)) == 0)
+            : pcapmap_open(&c->map, fd, PCAPMAP_BUF)) == 0)
         c->buffered = 1;
     else
         close(fd);
 }
 
-/* det_capture_open_file, with keep frames held when read by pcapmap.h. */
-static int open_file(const char *path, const char *filter, unsigned keep, const struct ring_req *rq,
+/* det_capture_open_file, read by pcapmap.h into the ring rq if not NULL. */
+static int open_file(const char *path, const char *filter, const struct ring_req *rq,
                      struct det_capture **out, struct pr_error *e)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
@@ -241,20 +242,14 @@ static int open_file(const char *path, const char *filter, unsigned keep, const 
     if (finish_open(c, filter, out, e) < 0)
         return -1;
     if (!filter && strcmp(path, "-")) /* (stdin is read from where it stands) */
-        use_pcapmap(c, keep, rq);
+        use_pcapmap(c, rq);
     return 0;
 }
 
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e)
 {
-    return open_file(path, filter, 0, NULL, out, e);
-}
-
-int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
-                      struct pr_error *e)
-{
-    return open_file(path, filter, keep, NULL, out, e);
+    return open_file(path, filter, NULL, out, e);
 }
 
 int det_capture_ring(const char *path, size_t bufsize, unsigned nbuf,
@@ -262,7 +257,7 @@ int det_capture_ring(const char *path, size_t bufsize, unsigned nbuf,
                      struct pr_error *e)
 {
     struct ring_req rq = {bufsize, nbuf, gate, ctx};
-    if (open_file(path, NULL, 0, &rq, out, e) < 0)
+    if (open_file(path, NULL, &rq, out, e) < 0)
         return -1;
     if ((*out)->buffered)
         return 1;
@@ -362,11 +357,6 @@ static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct de
         fr->dlt = c->dlt;
         return 1;
     }
-}
-
-unsigned det_capture_frames_stay(const struct det_capture *c)
-{
-    return c->buffered ? c->map.keep : 0;
 }
 
 struct pcapmap *det_capture_buffer(struct det_capture *c)

@@ -36,19 +36,15 @@ static ssize_t read_at(int fd, uint8_t *to, size_t len, uint64_t pos)
     return (ssize_t)got;
 }
 
-int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
+int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize)
 {
     uint8_t data[HDR_LEN];
-    if (keep > PCAPMAP_KEEP_MAX || read_at(fd, data, HDR_LEN, 0) != HDR_LEN)
+    if (read_at(fd, data, HDR_LEN, 0) != HDR_LEN)
         return -1;
     /* the magic as written in little-endian order: which byte order and time unit */
     uint32_t magic =
         (uint32_t)data[3] << 24 | (uint32_t)data[2] << 16 | (uint32_t)data[1] << 8 | data[0];
-    *pm = (struct pcapmap){.fd = fd, .base = HDR_LEN, .keep = keep, .size = bufsize};
-    if (keep)
-        pm->size /= 2; /* two buffers */
-    if (keep && pm->size < (keep + 1) * (size_t)PCAPMAP_REC_MAX)
-        pm->size = (keep + 1) * (size_t)PCAPMAP_REC_MAX; /* the kept frames and one more */
+    *pm = (struct pcapmap){.fd = fd, .base = HDR_LEN, .size = bufsize};
     if (pm->size < REC_LEN)
         pm->size = REC_LEN;
     if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
@@ -74,7 +70,7 @@ int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
 int pcapmap_open_ring(struct pcapmap *pm, int fd, size_t bufsize, unsigned nbuf,
                       void (*gate)(void *ctx, uint64_t frames), void *ctx)
 {
-    if (nbuf < 2 || nbuf > PCAPMAP_RING_MAX || pcapmap_open(pm, fd, bufsize, 0) < 0)
+    if (nbuf < 2 || nbuf > PCAPMAP_RING_MAX || pcapmap_open(pm, fd, bufsize) < 0)
         return -1;
     if (pm->size < 2 * (size_t)PCAPMAP_REC_MAX)
         pm->size = 2 * (size_t)PCAPMAP_REC_MAX;
@@ -98,17 +94,14 @@ void pcapmap_close(struct pcapmap *pm)
         free(pm->ring[i]);
     if (!pm->nring)
         free(pm->buf);
-    free(pm->spare);
     close(pm->fd);
     pm->buf = NULL;
 }
 
 /* Reads on until buf[off..end) holds need bytes, the file ends or a read fails. When the
  * record does not fit before the buffer's end, its bytes read so far move to the front:
- * of the same buffer when no frame is kept (one that is still too small grows), else of the
- * other one (the frames read from this one stay; it holds more than keep records, so it
- * is not reused before they are dropped), or of a ring's next buffer once its gate lets
- * it be filled again. -1 when a buffer cannot be had. */
+ * of the same buffer (one that is still too small grows), or in a ring of the next buffer
+ * once its gate lets it be filled again. -1 when a buffer cannot be had. */
 static int fill(struct pcapmap *pm, size_t need)
 {
     while (pm->end - pm->off < need && !pm->eof && !pm->err) {
@@ -122,17 +115,10 @@ static int fill(struct pcapmap *pm, size_t need)
                 pm->cur = next;
                 pm->buf = pm->ring[next];
             }
-            if (pm->keep && !pm->spare && !(pm->spare = malloc(pm->size)))
-                return pm->err = ENOMEM, -1;
-            if (pm->keep) { /* the buffers change places */
-                uint8_t *b = pm->spare;
-                pm->spare = pm->buf, pm->buf = b;
-            }
             memmove(pm->buf, from, pm->end - pm->off);
             pm->base += pm->off, pm->end -= pm->off, pm->off = 0;
         }
-        if (!pm->buf || pm->size - pm->off < need) { /* (with keep: only the first; a ring
-                                                        never: it holds the longest) */
+        if (!pm->buf || pm->size - pm->off < need) { /* (a ring never: it holds the longest) */
             size_t size = pm->size;
             while (size - pm->off < need)
                 size *= 2;

@@ -1,14 +1,14 @@
 /* pcapmap.h — the records of a classic pcap file read with large pread() calls into
  * bounded buffers of the reader's own, for detect -r's hot path: no stdio copy, no mapping
- * (a file that shrinks while it is read is a read error, never a fault), and a frame stays
- * valid while the caller reads the next `keep` ones, so a reader may look ahead (capture.c
- * opens it; pcapng files and filtered reads go through libpcap).
+ * (a file that shrinks while it is read is a read error, never a fault); in a ring of
+ * buffers, a frame stays valid while other threads use it (capture.c opens it; pcapng
+ * files and filtered reads go through libpcap).
  *
  * The records are read as libpcap reads them (sf-pcap.c): a frame longer than the file's
  * snapshot length is cut to it, a length beyond 262,144 bytes or a record cut short by the
  * end of the file is an error naming the frame. A record that spans the buffer's end is
- * completed by moving its bytes read so far to the front (of a second buffer when frames
- * are kept; of the next buffer of a ring, pcapmap_open_ring) and reading on.
+ * completed by moving its bytes read so far to the front (of the next buffer of a ring,
+ * pcapmap_open_ring) and reading on.
  * No state but the struct; one thread per struct (readers of one file each have their own
  * descriptor, read with pread: no shared position). */
 #ifndef PR_DETECT_PCAPMAP_H
@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCAPMAP_KEEP_MAX 15u          /* the most frames a caller may hold */
 #define PCAPMAP_RING_MAX 16u          /* the most buffers of a ring */
 #define PCAPMAP_BUF ((size_t)1 << 20) /* the usual buffer (one engine) */
 #define PCAPMAP_MAX_CAPLEN 262144u    /* libpcap's largest snapshot length (pcap-int.h) */
@@ -27,11 +26,9 @@
 struct pcapmap {
     int fd;
     uint8_t *buf;    /* the file's bytes from offset base, allocated at the first read */
-    uint8_t *spare;  /* keep > 0: the buffer read before (its frames are still held) */
-    size_t size;     /* of buf (and spare) */
+    size_t size;     /* of buf (of each buffer of a ring) */
     size_t off, end; /* the next record at buf[off]; bytes read up to buf[end] */
     uint64_t base;
-    unsigned keep;
     int eof, err;      /* the file ended; errno of a failed read (else 0) */
     int swapped, nano; /* big-endian; nanosecond times */
     uint32_t snap;     /* frames are cut to this */
@@ -50,11 +47,9 @@ struct pcapmap {
  * either byte order, micro- or nanosecond times; pm owns fd from then on and closes it in
  * pcapmap_close), or -1 when it is not one (pcapng, an old version, a short header, a read
  * error): the caller reads it some other way and still owns fd. bufsize: the buffer's size
- * (a smaller one grows for a record that does not fit); keep (at most PCAPMAP_KEEP_MAX): how
- * many frames handed out before the last one stay valid while the next is read; keep > 0
- * takes two buffers of half the size each, at least (keep + 1) records of the longest
- * length. */
-int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
+ * (a smaller one grows for a record that does not fit); a frame handed out stays valid
+ * until the next call. */
+int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize);
 /* pcapmap_open for frames that other threads read long after they were read: nbuf buffers
  * (2 to PCAPMAP_RING_MAX) of bufsize bytes each (at least two records of the longest
  * length) are filled in turn, so a frame stays valid until its buffer is filled again,
@@ -65,10 +60,10 @@ int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep);
 int pcapmap_open_ring(struct pcapmap *pm, int fd, size_t bufsize, unsigned nbuf,
                       void (*gate)(void *ctx, uint64_t frames), void *ctx);
 
-/* The next record: 1 with *frame (pointing into pm's buffer: valid during the next keep
- * calls), *caplen and *ts_us (microseconds) set; 2 at the end of the file; -1 when the
- * record after the pm->frames read so far is wrong or cannot be read (pcapmap_error says
- * how; a file that shrank reads as truncated), and again at each call. */
+/* The next record: 1 with *frame (pointing into pm's buffer: valid until the next call, or
+ * in a ring until its buffer is filled again), *caplen and *ts_us (microseconds) set; 2 at the end
+ * of the file; -1 when the record after the pm->frames read so far is wrong or cannot be read
+ * (pcapmap_error says how; a file that shrank reads as truncated), and again at each call. */
 int pcapmap_next_slow(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us);
 static inline int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen,
                                uint64_t *ts_us)
