@@ -198,9 +198,18 @@ static int finish_open(struct det_capture *c, const char *filter, struct det_cap
     return 0;
 }
 
+/* A ring of buffers for det_capture_ring (pcapmap_open_ring's arguments). */
+struct ring_req {
+    size_t size;
+    unsigned n;
+    void (*gate)(void *ctx, uint64_t frames);
+    void *ctx;
+};
+
 /* Reads c's file (a classic pcap file opened by libpcap without a filter) with pcapmap.h
- * from its start, on a descriptor of its own, keep frames held: else c stays with libpcap. */
-static void use_pcapmap(struct det_capture *c, unsigned keep)
+ * from its start, on a descriptor of its own (into the ring rq, if not NULL): else c stays
+ * with libpcap. */
+static void use_pcapmap(struct det_capture *c, const struct ring_req *rq)
 {
     FILE *f = c->p ? pcap_file(c->p) : NULL;
     int fd = f ? fcntl(fileno(f), F_DUPFD_CLOEXEC, 0) : -1;
@@ -208,15 +217,16 @@ static void use_pcapmap(struct det_capture *c, unsigned keep)
     if (fd < 0)
         return;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        pcapmap_open(&c->map, fd, PCAPMAP_BUF, keep) == 0)
+        (rq ? pcapmap_open_ring(&c->map, fd, rq->size, rq->n, rq->gate, rq->ctx)
+            : pcapmap_open(&c->map, fd, PCAPMAP_BUF)) == 0)
         c->buffered = 1;
     else
         close(fd);
 }
 
-/* det_capture_open_file, with keep frames held when read by pcapmap.h. */
-static int open_file(const char *path, const char *filter, unsigned keep, struct det_capture **out,
-                     struct pr_error *e)
+/* det_capture_open_file, read by pcapmap.h into the ring rq if not NULL. */
+static int open_file(const char *path, const char *filter, const struct ring_req *rq,
+                     struct det_capture **out, struct pr_error *e)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
@@ -232,20 +242,28 @@ static int open_file(const char *path, const char *filter, unsigned keep, struct
     if (finish_open(c, filter, out, e) < 0)
         return -1;
     if (!filter && strcmp(path, "-")) /* (stdin is read from where it stands) */
-        use_pcapmap(c, keep);
+        use_pcapmap(c, rq);
     return 0;
 }
 
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e)
 {
-    return open_file(path, filter, 0, out, e);
+    return open_file(path, filter, NULL, out, e);
 }
 
-int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
-                      struct pr_error *e)
+int det_capture_ring(const char *path, size_t bufsize, unsigned nbuf,
+                     void (*gate)(void *ctx, uint64_t frames), void *ctx, struct det_capture **out,
+                     struct pr_error *e)
 {
-    return open_file(path, filter, keep, out, e);
+    struct ring_req rq = {bufsize, nbuf, gate, ctx};
+    if (open_file(path, NULL, &rq, out, e) < 0)
+        return -1;
+    if ((*out)->buffered)
+        return 1;
+    det_capture_close(*out);
+    *out = NULL;
+    return 0;
 }
 
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
@@ -341,9 +359,14 @@ static __attribute__((noinline)) int pcap_frame(struct det_capture *c, struct de
     }
 }
 
-unsigned det_capture_frames_stay(const struct det_capture *c)
+struct pcapmap *det_capture_buffer(struct det_capture *c)
 {
-    return c->buffered ? c->map.keep : 0;
+    return c->buffered ? &c->map : NULL;
+}
+
+int det_capture_dlt(const struct det_capture *c)
+{
+    return c->dlt;
 }
 
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,

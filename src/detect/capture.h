@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct det_capture;
+struct pcapmap;
 
 struct det_capture_stats {
     uint64_t frames;       /* frames read */
@@ -31,11 +32,14 @@ struct det_capture_stats {
  * libpcap. */
 int det_capture_open_file(const char *path, const char *filter, struct det_capture **out,
                           struct pr_error *e);
-/* det_capture_open_file for a reader that looks ahead (--workers: each reads the file
- * itself): when read with pcapmap.h, a frame stays valid while the next keep frames
- * (at most 15) are read (det_capture_frames_stay says so). 0 with *out, or -1 with e. */
-int det_capture_again(const char *path, const char *filter, unsigned keep, struct det_capture **out,
-                      struct pr_error *e);
+/* det_capture_open_file for a reader whose frames other threads use long after it read
+ * them (--workers -r: the keyer): a classic pcap file is read into a ring of nbuf buffers
+ * of bufsize bytes (pcapmap_open_ring: gate(ctx, n) returns once the first n frames are no
+ * longer used). 1 with *out; 0 when the file is no classic pcap file (nothing is left
+ * open: it is read some other way); -1 with e. */
+int det_capture_ring(const char *path, size_t bufsize, unsigned nbuf,
+                     void (*gate)(void *ctx, uint64_t frames), void *ctx, struct det_capture **out,
+                     struct pr_error *e);
 /* Opens a live interface (promiscuous off, immediate mode). */
 int det_capture_open_live(const char *iface, const char *filter, struct det_capture **out,
                           struct pr_error *e);
@@ -55,10 +59,12 @@ struct det_frame {
 /* Next frame: 1 with *fr filled, else as det_capture_next (0, 2, -1). Counts the frame;
  * whoever decodes it reports a frame it could not use with det_capture_count. */
 int det_capture_next_frame(struct det_capture *c, struct det_frame *fr, struct pr_error *e);
-/* How many more frames may be read while a frame's data stays valid (det_capture_again's
- * keep, when c reads with pcapmap.h: a reader may look ahead so far); 0: the next read may
- * reuse it. */
-unsigned det_capture_frames_stay(const struct det_capture *c);
+/* c's own reader when it reads with pcapmap.h (else NULL), for a reader that keys every
+ * frame (--workers -r): it may call pcapmap_next itself, the frames' link type being
+ * det_capture_dlt's; it counts them with det_capture_count, and at a -1 calls
+ * det_capture_next_frame, which fails again and names the error. */
+struct pcapmap *det_capture_buffer(struct det_capture *c);
+int det_capture_dlt(const struct det_capture *c);
 /* Adds frames of c read elsewhere (--workers reading the file themselves) and frames that
  * det_decode_event could not use (-1: undecodable, -2: bad checksum). */
 void det_capture_count(struct det_capture *c, uint64_t frames, uint64_t undecodable,

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PCAPMAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot length (pcap-int.h) */
 #define HDR_LEN 24u
 #define HOST_BE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-#define REC_LEN 16u
+#define REC_LEN PCAPMAP_REC_HDR
 
 static uint32_t rd32(const struct pcapmap *pm, const uint8_t *p)
 {
@@ -37,19 +36,15 @@ static ssize_t read_at(int fd, uint8_t *to, size_t len, uint64_t pos)
     return (ssize_t)got;
 }
 
-int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
+int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize)
 {
     uint8_t data[HDR_LEN];
-    if (keep > PCAPMAP_KEEP_MAX || read_at(fd, data, HDR_LEN, 0) != HDR_LEN)
+    if (read_at(fd, data, HDR_LEN, 0) != HDR_LEN)
         return -1;
     /* the magic as written in little-endian order: which byte order and time unit */
     uint32_t magic =
         (uint32_t)data[3] << 24 | (uint32_t)data[2] << 16 | (uint32_t)data[1] << 8 | data[0];
-    *pm = (struct pcapmap){.fd = fd, .base = HDR_LEN, .keep = keep, .size = bufsize};
-    if (keep)
-        pm->size /= 2; /* two buffers */
-    if (keep && pm->size < (keep + 1) * (size_t)PCAPMAP_REC_MAX)
-        pm->size = (keep + 1) * (size_t)PCAPMAP_REC_MAX; /* the kept frames and one more */
+    *pm = (struct pcapmap){.fd = fd, .base = HDR_LEN, .size = bufsize};
     if (pm->size < REC_LEN)
         pm->size = REC_LEN;
     if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
@@ -72,34 +67,58 @@ int pcapmap_open(struct pcapmap *pm, int fd, size_t bufsize, unsigned keep)
     return 0;
 }
 
+int pcapmap_open_ring(struct pcapmap *pm, int fd, size_t bufsize, unsigned nbuf,
+                      void (*gate)(void *ctx, uint64_t frames), void *ctx)
+{
+    if (nbuf < 2 || nbuf > PCAPMAP_RING_MAX || pcapmap_open(pm, fd, bufsize) < 0)
+        return -1;
+    if (pm->size < 2 * (size_t)PCAPMAP_REC_MAX)
+        pm->size = 2 * (size_t)PCAPMAP_REC_MAX;
+    for (unsigned i = 0; i < nbuf; i++) {
+        if (!(pm->ring[i] = malloc(pm->size))) {
+            while (i--)
+                free(pm->ring[i]);
+            return -1;
+        }
+    }
+    pm->nring = nbuf;
+    pm->buf = pm->ring[0];
+    pm->gate = gate;
+    pm->gate_ctx = ctx;
+    return 0;
+}
+
 void pcapmap_close(struct pcapmap *pm)
 {
-    free(pm->buf);
-    free(pm->spare);
+    for (unsigned i = 0; i < pm->nring; i++)
+        free(pm->ring[i]);
+    if (!pm->nring)
+        free(pm->buf);
     close(pm->fd);
     pm->buf = NULL;
 }
 
 /* Reads on until buf[off..end) holds need bytes, the file ends or a read fails. When the
  * record does not fit before the buffer's end, its bytes read so far move to the front:
- * of the same buffer when no frame is kept (one that is still too small grows), else of the
- * other one (the frames read from this one stay; it holds more than keep records, so it
- * is not reused before they are dropped). -1 when a buffer cannot be had. */
+ * of the same buffer (one that is still too small grows), or in a ring of the next buffer
+ * once its gate lets it be filled again. -1 when a buffer cannot be had. */
 static int fill(struct pcapmap *pm, size_t need)
 {
     while (pm->end - pm->off < need && !pm->eof && !pm->err) {
         if (pm->buf && pm->size - pm->off < need) {
             const uint8_t *from = pm->buf + pm->off;
-            if (pm->keep && !pm->spare && !(pm->spare = malloc(pm->size)))
-                return pm->err = ENOMEM, -1;
-            if (pm->keep) { /* the buffers change places */
-                uint8_t *b = pm->spare;
-                pm->spare = pm->buf, pm->buf = b;
+            if (pm->nring) { /* the ring's next buffer, once its frames are done with */
+                unsigned next = (pm->cur + 1) % pm->nring;
+                pm->held[pm->cur] = pm->frames;
+                if (pm->gate)
+                    pm->gate(pm->gate_ctx, pm->held[next]);
+                pm->cur = next;
+                pm->buf = pm->ring[next];
             }
             memmove(pm->buf, from, pm->end - pm->off);
             pm->base += pm->off, pm->end -= pm->off, pm->off = 0;
         }
-        if (!pm->buf || pm->size - pm->off < need) { /* (with keep: only the first) */
+        if (!pm->buf || pm->size - pm->off < need) { /* (a ring never: it holds the longest) */
             size_t size = pm->size;
             while (size - pm->off < need)
                 size *= 2;
@@ -136,10 +155,8 @@ static int record(const struct pcapmap *pm, uint32_t *sec, uint32_t *frac, uint3
     return *cap > PCAPMAP_MAX_CAPLEN || *cap > left - REC_LEN ? -1 : 0;
 }
 
-/* pcapmap_next beyond the usual record already in the buffer (apart: that path stays
- * lean). */
-static __attribute__((noinline)) int next_slow(struct pcapmap *pm, const uint8_t **frame,
-                                               uint32_t *caplen, uint64_t *ts_us)
+/* pcapmap_next beyond the usual record already in the buffer (pcapmap.h's inline part). */
+int pcapmap_next_slow(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
 {
     uint32_t sec, frac, cap;
     if (fill(pm, REC_LEN) < 0)
@@ -163,27 +180,6 @@ static __attribute__((noinline)) int next_slow(struct pcapmap *pm, const uint8_t
     pm->off += REC_LEN + cap;
     pm->frames++;
     return 1;
-}
-
-int pcapmap_next(struct pcapmap *pm, const uint8_t **frame, uint32_t *caplen, uint64_t *ts_us)
-{
-    size_t left = pm->end - pm->off;
-    if (pm->swapped == HOST_BE && !pm->nano && left >= REC_LEN) { /* the usual file */
-        const uint8_t *r = pm->buf + pm->off;
-        uint32_t sec, frac, cap;
-        memcpy(&cap, r + 8, 4);
-        if (cap <= pm->snap && cap <= PCAPMAP_MAX_CAPLEN && cap <= left - REC_LEN) {
-            memcpy(&sec, r, 4);
-            memcpy(&frac, r + 4, 4);
-            *frame = r + REC_LEN;
-            *caplen = cap;
-            *ts_us = (uint64_t)(int64_t)(int32_t)sec * 1000000u + (uint64_t)(int64_t)(int32_t)frac;
-            pm->off += REC_LEN + cap;
-            pm->frames++;
-            return 1;
-        }
-    }
-    return next_slow(pm, frame, caplen, ts_us);
 }
 
 void pcapmap_error(const struct pcapmap *pm, char *err, size_t errlen)

@@ -340,8 +340,9 @@ int det_run(const struct det_options *o)
     /* --workers: each worker has its own behaviour analysis; d is only their merge point */
     struct det_behave *beh = pas && o->workers < 2 ? behave_open(&pc, &o->cfg, d, &e) : NULL;
     struct det_workers *wk = NULL;
-    /* -r of a regular file: every worker reads it itself; stdin or a pipe can be read
-     * once only, so its frames go through the dispatcher as live frames do */
+    /* -r of a regular file: the workers' keyer reads it; stdin or a pipe can be read once
+     * only, and a pcapng file or a filter needs libpcap, so their frames go through the
+     * dispatcher as live frames do */
     struct stat fst;
     int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
@@ -350,7 +351,8 @@ int det_run(const struct det_options *o)
             cap};
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
-        else if (wread && det_workers_read_file(wk, cap, o->file, o->filter, &det_stop, &e) < 0)
+        else if (wread &&
+                 (wread = det_workers_read_file(wk, o->file, o->filter, &det_stop, &e)) < 0)
             det_workers_free(wk), wk = NULL, det_passive_close(pas), pas = NULL;
     }
     if (wk && o->iface) { /* the kernel hands each worker its frames; else this thread does */

@@ -4,6 +4,7 @@
 #include "core/siphash.h"
 #include "detect/behave.h"
 #include "detect/fanout.h"
+#include "detect/pcapmap.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -138,14 +139,40 @@ addr_worker(const struct det_flowmap *m, const struct pr_addr *a, unsigned n)
     return (unsigned)(((h >> 32) * n) >> 32);
 }
 
-/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map. */
+/* How a flow's first packet names its initiator (flow_key). */
+enum { BEGIN_SRC, BEGIN_DST, BEGIN_NONE };
+
+/* Where a packet's key is: given at once (a binding, ICMP), or the flow's slot in the map;
+ * with what flow_key needs to find or record the slot (no packet field is read again). */
 struct flow_ref {
     int key; /* KEY_*: no lookup needed; -1: the flow's slot says */
     uint64_t h;
-    int src_lo;
-    int have_w;          /* wsrc, wdst are set */
+    uint32_t now;        /* the packet's time, seconds */
+    uint8_t src_lo;      /* the sender is the lower endpoint (ep_cmp) */
+    uint8_t begin;       /* BEGIN_*: whom the flow's first packet names */
+    uint8_t have_w;      /* wsrc, wdst are set */
     unsigned wsrc, wdst; /* the workers of the two ends */
 };
+
+/* The flow's slot hash and what its first packet would name, from the packet's ends (each
+ * flow_ref path calls it with its own view of the packet), prefetching the slot. */
+static inline __attribute__((always_inline)) void ref_slot(const struct det_flowmap *m,
+                                                           struct flow_ref *r, uint64_t pair,
+                                                           uint8_t proto, uint16_t sp, uint16_t dp,
+                                                           uint8_t flags, int dst_group)
+{
+    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
+    r->h = mix(pair ^ m->k1 ^ ((uint64_t)proto << 32 | ports)) | 1;
+    /* its first packet's sender began it, as the engine sees it — except an answer to a
+     * SYN sent before we looked, and what the engine ignores (a UDP reply from a service
+     * port, discovery sent to a group), which begin nothing */
+    r->begin = BEGIN_SRC;
+    if (proto == DET_PROTO_TCP && (flags & 0x12) == 0x12)
+        r->begin = BEGIN_DST;
+    else if (proto == DET_PROTO_UDP && ((sp < 1024 && dp >= 1024) || dst_group))
+        r->begin = BEGIN_NONE;
+    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+}
 
 /* The stateless part of the key (no memory touched but k); prefetches the flow's slot.
  * n: the number of workers, when only the worker of the key is wanted: a flow whose ends
@@ -182,55 +209,79 @@ static void flow_ref(const struct det_flowmap *m, const struct pkey *k, unsigned
     uint16_t sp = 0, dp = 0;
     if (k->proto == DET_PROTO_TCP || k->proto == DET_PROTO_UDP)
         sp = k->sport, dp = k->dport;
+    r->now = (uint32_t)(k->ts_us / 1000000u);
     r->src_lo = ep_cmp(&k->src, sp, &k->dst, dp) <= 0;
     const struct pr_addr *lo = r->src_lo ? &k->src : &k->dst;
     const struct pr_addr *hi = r->src_lo ? &k->dst : &k->src;
-    uint32_t ports = r->src_lo ? (uint32_t)sp << 16 | dp : (uint32_t)dp << 16 | sp;
-    uint64_t h;
+    uint64_t pair;
     if (lo->family != AF_INET6) { /* one mix for both IPv4 addresses */
         uint32_t x, y;
         memcpy(&x, lo->a, 4);
         memcpy(&y, hi->a, 4);
-        h = mix(m->k0 ^ ((uint64_t)x << 32 | y));
+        pair = mix(m->k0 ^ ((uint64_t)x << 32 | y));
     } else {
-        h = addr_hash(addr_hash(m->k0, lo), hi);
+        pair = addr_hash(addr_hash(m->k0, lo), hi);
     }
-    r->h = mix(h ^ m->k1 ^ ((uint64_t)k->proto << 32 | ports)) | 1;
-    __builtin_prefetch(&m->slot[r->h & (FLOWMAP_SIZE - 1)], 1);
+    ref_slot(m, r, pair, k->proto, sp, dp, k->flags, multicast(&k->dst));
+}
+
+/* flow_ref with n workers, straight from the bytes of an Ethernet frame of an unfragmented
+ * IPv4 TCP or UDP datagram (the same reference as quick_key then flow_ref give): 0, or -1
+ * for any other frame. The hot path of -r: most frames are only keyed, not decoded. */
+static int quick_ref4(const struct det_flowmap *m, const struct det_frame *fr, unsigned n,
+                      struct flow_ref *r)
+{
+    const uint8_t *d = fr->data, *ip = d + 14;
+    if (fr->dlt != 1 /* DLT_EN10MB */ || fr->len < 14 + 20 + 14 || d[12] != 0x08 || d[13] != 0x00 ||
+        ip[0] != 0x45 || (ip[6] & 0x3f) || ip[7] ||
+        (ip[9] != DET_PROTO_TCP && ip[9] != DET_PROTO_UDP))
+        return -1; /* (IPv4 options: quick_key reads them) */
+    uint32_t x, y;
+    memcpy(&x, ip + 12, 4);
+    memcpy(&y, ip + 16, 4);
+    r->key = -1;
+    r->have_w = 1;
+    r->wsrc = (unsigned)(((mix(m->k1 ^ x) >> 32) * n) >> 32); /* addr_worker's */
+    r->wdst = (unsigned)(((mix(m->k1 ^ y) >> 32) * n) >> 32);
+    if (r->wsrc == r->wdst) {
+        r->key = KEY_SRC;
+        return 0;
+    }
+    const uint8_t *l4 = ip + 20;
+    uint16_t sp = (uint16_t)(l4[0] << 8 | l4[1]), dp = (uint16_t)(l4[2] << 8 | l4[3]);
+    r->now = (uint32_t)(fr->ts_us / 1000000u);
+    r->src_lo = x != y ? x < y : sp <= dp; /* ep_cmp's order */
+    uint64_t pair = r->src_lo ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+    ref_slot(m, r, mix(m->k0 ^ pair), ip[9], sp, dp, ip[9] == DET_PROTO_TCP ? l4[13] : 0,
+             (ip[16] & 0xf0) == 0xe0 || ip[16] == 0xff);
+    return 0;
 }
 
 /* The stateful part: the flow's recorded initiator (KEY_SRC or KEY_DST), or a new flow
  * recorded. */
-static int flow_key(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r)
+static int flow_key(struct det_flowmap *m, const struct flow_ref *r)
 {
     if (r->key >= 0)
         return r->key;
     struct flow_slot *s = &m->slot[r->h & (FLOWMAP_SIZE - 1)];
-    uint32_t now = (uint32_t)(k->ts_us / 1000000u);
-    if (s->tag == r->h && now - s->last < FLOW_IDLE_S) {
-        s->last = now;
-        return s->lo_init == (uint32_t)r->src_lo ? KEY_SRC : KEY_DST;
+    if (s->tag == r->h && r->now - s->last < FLOW_IDLE_S) {
+        s->last = r->now;
+        return s->lo_init == r->src_lo ? KEY_SRC : KEY_DST;
     }
-    /* a new flow: its first packet's sender began it, as the engine sees it — except an
-     * answer to a SYN sent before we looked, and what the engine ignores (a UDP reply
-     * from a service port, discovery sent to a group), which begin nothing */
-    int init_src = 1;
-    if (k->proto == DET_PROTO_TCP && (k->flags & 0x12) == 0x12)
-        init_src = 0;
-    else if (k->proto == DET_PROTO_UDP &&
-             ((k->sport < 1024 && k->dport >= 1024) || multicast(&k->dst)))
+    if (r->begin == BEGIN_NONE)
         return KEY_SRC;
     s->tag = r->h;
-    s->last = now;
-    s->lo_init = (uint32_t)(init_src == r->src_lo);
-    return init_src ? KEY_SRC : KEY_DST;
+    s->last = r->now;
+    s->lo_init = (uint32_t)((r->begin == BEGIN_SRC) == r->src_lo);
+    return r->begin == BEGIN_SRC ? KEY_SRC : KEY_DST;
 }
 
-/* The worker of the packet of k (flow_ref with n workers). */
-static unsigned flow_worker(struct det_flowmap *m, const struct pkey *k, const struct flow_ref *r,
-                            unsigned n)
+/* The worker of the packet of k (flow_ref with n workers; k is read only when the ends'
+ * workers were not worked out: a key given at once). */
+static inline unsigned flow_worker(struct det_flowmap *m, const struct pkey *k,
+                                   const struct flow_ref *r, unsigned n)
 {
-    int which = flow_key(m, k, r);
+    int which = flow_key(m, r);
     if (r->have_w && which != KEY_INNER)
         return which == KEY_SRC ? r->wsrc : r->wdst;
     return addr_worker(m,
@@ -246,7 +297,7 @@ const struct pr_addr *det_dispatch_key(struct det_flowmap *m, const struct det_e
     struct flow_ref r;
     pkey_of_event(ev, &k);
     flow_ref(m, &k, 0, &r);
-    int which = flow_key(m, &k, &r);
+    int which = flow_key(m, &r);
     return which == KEY_SRC ? &ev->src : which == KEY_DST ? &ev->dst : &ev->inner_src;
 }
 
@@ -310,10 +361,10 @@ struct worker {
     pthread_t thread;
     int started;
     uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
-    /* -r (det_workers_read_file): the file, read by this worker itself, its own copy of
-     * the dispatcher's flow map, its clock's ticks, and how its reading ended */
+    /* -r (det_workers_read_file): the file, read by this worker itself, the frames it has
+     * taken (published for the keyer), its clock's ticks, and how its reading ended */
     struct det_capture *cap;
-    struct det_flowmap *map;
+    _Alignas(64) _Atomic uint64_t done;
     uint64_t last_tick_us, next_sweep_us;
     int read_failed;
     struct pr_error read_err;
@@ -335,6 +386,26 @@ struct pending {
     struct flow_ref ref;
 };
 
+/* -r: what the keyer hands the workers of each frame: where it is (it stays in the keyer's
+ * ring of buffers until every worker is past it), its time, and its worker */
+struct keyed_frame {
+    const uint8_t *data;
+    uint64_t ts_us;
+    uint32_t len;
+    uint8_t owner; /* a worker's index, or OWN_NONE */
+};
+#define KEY_RING (1u << 18) /* frames the keyer may be ahead of the slowest worker */
+#define KEY_BUFS 8u         /* the keyer's buffers (pcapmap_open_ring) */
+#define KEY_BUF_SIZE ((size_t)4 << 20)
+#define OWN_NONE 0xffu   /* no worker's: a frame that cannot be used (the keyer counts it) */
+#define OWN_PUBLISH 256u /* progress is published every so many frames */
+
+/* A frame whose worker the keyer's flow map says, waiting while its slot is fetched. */
+struct kpending {
+    uint64_t i; /* the frame's number */
+    struct flow_ref ref;
+};
+
 struct det_workers {
     struct pending pipe[PIPE]; /* events in order: pipe_head (oldest) .. pipe_tail */
     uint32_t pipe_head, pipe_tail;
@@ -348,7 +419,7 @@ struct det_workers {
     det_binder_fn binder;            /* one at a time (bind_lock): the capture's netlink socket */
     void *binder_ctx;
     pthread_mutex_t bind_lock;
-    struct det_flowmap *map;
+    struct det_flowmap *map; /* the dispatcher's, or -r's keyer's */
     uint64_t last_tick_us, next_sweep_us;
     uint64_t undecodable, badsum;      /* frames the reader decoded and could not use */
     const volatile sig_atomic_t *stop; /* -r: reading ends when it is set */
@@ -356,6 +427,21 @@ struct det_workers {
     uint64_t live_from_us;             /* frames older than the group are dropped */
     _Atomic int live_stop;             /* det_workers_finish: the readers end */
     struct worker *wk;
+    /* -r: the keyer (keyer_main) reads the file on kcap into its ring of buffers and hands
+     * each frame to the workers in kf[] (frame i at i % KEY_RING): the frames read (ki),
+     * those still waiting for their flow slot (kpipe[khead..ktail)), those published
+     * (keyed: the frames before it have their worker; key_end: keyed is final), and how its
+     * reading ended */
+    struct det_capture *kcap;
+    struct keyed_frame *kf;
+    struct kpending kpipe[PIPE];
+    unsigned khead, ktail;
+    uint64_t ki, kfloor; /* kfloor: frames every worker was last seen to have taken */
+    pthread_t kthread;
+    int kstarted, kread_failed;
+    struct pr_error kread_err;
+    _Alignas(64) _Atomic uint64_t keyed;
+    _Atomic int key_end;
 };
 
 /* Waiting: a few yields (the other side is running), then naps of nap_us; a worker
@@ -636,17 +722,18 @@ static void worker_frame(struct worker *k, int dlt, const uint8_t *f, size_t len
 }
 
 static void worker_read(struct worker *k);
+static void *keyer_main(void *arg);
 static void worker_live(struct worker *k);
 
 static void *worker_main(void *arg)
 {
     struct worker *k = arg;
     det_engine_prefault(k->eng); /* no copy-on-write faults, which stop the other threads */
-    if (k->cap) {                /* -r, -i with the fanout: reads itself, no ring */
-        if (k->w->fanout)
-            worker_live(k);
-        else
+    if (k->w->kcap || k->cap) {  /* -r: the keyer's frames; -i with the fanout: its socket */
+        if (k->w->kcap)
             worker_read(k);
+        else
+            worker_live(k);
         det_engine_finish(k->eng);
         merge_release(k->w, k, UINT64_MAX);
         return NULL;
@@ -777,6 +864,12 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
 
 int det_workers_start(struct det_workers *w, struct pr_error *e)
 {
+    if (w->kcap) {
+        int rc = pthread_create(&w->kthread, NULL, keyer_main, w);
+        if (rc)
+            return pr_errf(e, "starting the workers' keyer: %s", strerror(rc)), -1;
+        w->kstarted = 1;
+    }
     for (unsigned i = 0; i < w->n; i++) {
         int rc = pthread_create(&w->wk[i].thread, NULL, worker_main, &w->wk[i]);
         if (rc) {
@@ -908,7 +1001,7 @@ static int quick_key(const struct det_frame *fr, struct pkey *k)
 
 /* Worker k's clock after a frame at ts_us: it ticks where the dispatcher would broadcast
  * a tick (broadcast_tick, after), so every engine sweeps when one engine would. */
-static void worker_clock(struct worker *k, uint64_t ts_us)
+static inline void worker_clock(struct worker *k, uint64_t ts_us)
 {
     if (ts_us < k->next_sweep_us && ts_us < k->last_tick_us + TICK_EVERY_US)
         return;
@@ -919,89 +1012,172 @@ static void worker_clock(struct worker *k, uint64_t ts_us)
     merge_release(k->w, k, ts_us);
 }
 
-/* A frame of the file waiting in a worker's look-ahead while its flow's slot is fetched. */
-struct ahead {
-    struct det_frame fr;
+/* The worker of a frame (one read from the file stays where it is, so any length is keyed
+ * from its bytes): 1 with *owner (OWN_NONE for a frame that cannot be used, counted here),
+ * or 0 with r to be looked up in the flow map (flow_worker), its slot prefetched. */
+static int frame_owner(struct det_workers *w, const struct det_frame *fr, struct flow_ref *r,
+                       uint8_t *owner)
+{
     struct pkey key;
-    struct det_event ev; /* decoded: the whole event */
-    int decoded;         /* -1: no key (undecodable: counted), 0: quick_key, 1: decoded */
-    int dr;              /* decoded == -1: det_decode_event's result */
-    struct flow_ref ref;
-};
-
-/* The key of a frame read: the stateless part now (its flow's slot prefetched). */
-static void ahead_key(struct worker *k, struct ahead *a)
-{
-    const struct det_frame *fr = &a->fr;
-    a->decoded = fr->len > FRAME_INLINE || quick_key(fr, &a->key) < 0;
-    if (a->decoded) { /* the dispatcher decodes these itself */
-        a->dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &a->ev);
-        if (a->dr < 0) {
-            a->decoded = -1;
-            return;
-        }
-        pkey_of_event(&a->ev, &a->key);
+    if (quick_ref4(w->map, fr, w->n, r) == 0) {
+        if (r->key < 0)
+            return 0;
+        *owner = (uint8_t)r->wsrc; /* (both ends' worker) */
+        return 1;
     }
-    flow_ref(k->map, &a->key, k->w->n, &a->ref);
+    if (quick_key(fr, &key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
+        struct det_event ev;
+        int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
+        if (dr < 0) {
+            w->badsum += dr == -2;
+            w->undecodable += dr != -2;
+            *owner = OWN_NONE;
+            return 1;
+        }
+        pkey_of_event(&ev, &key);
+    }
+    flow_ref(w->map, &key, w->n, r);
+    if (r->key < 0 && r->have_w)
+        return 0;
+    *owner = (uint8_t)flow_worker(w->map, &key, r, w->n); /* (a key given at once) */
+    return 1;
 }
 
-/* The oldest frame of the look-ahead: its key, and the frame decoded and processed when
- * the key is k's; then k's clock. A frame whose key needs the full decode and that
- * cannot be used is counted by worker 0 alone. */
-static void ahead_done(struct worker *k, struct ahead *a)
+/* The frames every worker has taken (a finished worker: all). */
+static uint64_t slowest(struct det_workers *w)
 {
-    if (a->decoded < 0) {
-        if (k->idx == 0 && a->dr == -2)
-            k->badsum++;
-        else if (k->idx == 0)
-            k->undecodable++;
-    } else if (flow_worker(k->map, &a->key, &a->ref, k->w->n) == k->idx) {
-        if (a->decoded) {
-            det_passive_event(k->pas, &a->ev);
-            det_engine_event(k->eng, &a->ev);
-        } else {
-            worker_frame(k, a->fr.dlt, a->fr.data, a->fr.len, a->fr.ts_us);
-        }
+    uint64_t m = UINT64_MAX;
+    for (unsigned i = 0; i < w->n; i++) {
+        uint64_t d = atomic_load_explicit(&w->wk[i].done, memory_order_acquire);
+        m = d < m ? d : m;
     }
-    worker_clock(k, a->fr.ts_us);
+    return m;
 }
 
-/* -r: worker k reads every frame of the file and finds its key as the dispatcher does (k's
- * flow map sees every frame in the file's order, so all workers agree on every key), and
- * decodes only the frames of its own keys. When the frames stay where they are read (a
- * classic pcap file, read with pcapmap.h), PIPE of them are looked at ahead, so that their flow
- * slots are fetched while earlier frames are processed. */
+/* Waits until every worker has taken the first n frames (or the run stops). */
+static void keyer_wait(struct det_workers *w, uint64_t n)
+{
+    unsigned spins = 0;
+    while (!*w->stop && w->kfloor < n && (w->kfloor = slowest(w)) < n)
+        pause_briefly(&spins, 2, 50);
+}
+
+/* Publishes the frames whose worker is known: those before the oldest still waiting. */
+static void key_publish(struct det_workers *w)
+{
+    uint64_t upto = w->khead != w->ktail ? w->kpipe[w->khead % PIPE].i : w->ki;
+    atomic_store_explicit(&w->keyed, upto, memory_order_release);
+}
+
+/* The oldest frame waiting for its flow slot gets its worker (both ends' workers are
+ * known: no address is read). */
+static void key_oldest(struct det_workers *w)
+{
+    struct kpending *p = &w->kpipe[w->khead++ % PIPE];
+    w->kf[p->i % KEY_RING].owner =
+        (uint8_t)(flow_key(w->map, &p->ref) == KEY_SRC ? p->ref.wsrc : p->ref.wdst);
+}
+
+/* The keyer's ring's gate (pcapmap_open_ring): every frame read gets its worker and is
+ * published, then it waits until every worker has taken the first n frames, those of the
+ * buffer to be filled again. */
+static void keyer_gate(void *ctx, uint64_t n)
+{
+    struct det_workers *w = ctx;
+    while (w->khead != w->ktail)
+        key_oldest(w);
+    key_publish(w);
+    keyer_wait(w, n);
+}
+
+/* -r: the keyer reads the file once into its ring of buffers and finds every frame's key
+ * in the file's order with the one flow map (only frames between two workers' ends use
+ * it: they get their worker in order, PIPE of them at most waiting while their slots are
+ * fetched); the workers take their frames where they are. */
+static void *keyer_main(void *arg)
+{
+    struct det_workers *w = arg;
+    struct pcapmap *pm = det_capture_buffer(w->kcap);
+    int dlt = det_capture_dlt(w->kcap), r = 2;
+    while (!*w->stop) {
+        struct det_frame fr;
+        r = pcapmap_next(pm, &fr.data, &fr.len, &fr.ts_us);
+        if (r != 1)
+            break;
+        fr.dlt = dlt;
+        if (w->ki >= KEY_RING && w->kfloor < w->ki - KEY_RING + 1) { /* kf[] is full */
+            key_publish(w);
+            keyer_wait(w, w->ki - KEY_RING + 1);
+        }
+        struct keyed_frame *f = &w->kf[w->ki % KEY_RING];
+        f->data = fr.data;
+        f->len = fr.len;
+        f->ts_us = fr.ts_us;
+        struct kpending *p = &w->kpipe[w->ktail % PIPE];
+        if (!frame_owner(w, &fr, &p->ref, &f->owner)) {
+            p->i = w->ki;
+            if (++w->ktail - w->khead == PIPE)
+                key_oldest(w);
+        }
+        if (++w->ki % OWN_PUBLISH == 0)
+            key_publish(w);
+    }
+    while (w->khead != w->ktail)
+        key_oldest(w);
+    det_capture_count(w->kcap, w->ki, 0, 0);
+    if (r < 0) { /* names the error */
+        struct det_frame fr;
+        r = det_capture_next_frame(w->kcap, &fr, &w->kread_err);
+    }
+    w->kread_failed = !*w->stop && r < 0;
+    key_publish(w);
+    atomic_store_explicit(&w->key_end, 1, memory_order_release);
+    return NULL;
+}
+
+/* -r: worker k takes every frame the keyer handed over, decodes and processes those of
+ * its own keys; its clock follows every frame's time. It waits for the keyer. */
 static void worker_read(struct worker *k)
 {
-    struct ahead pipe[PIPE];
-    unsigned depth = det_capture_frames_stay(k->cap) >= PIPE - 1 ? PIPE : 1, head = 0, tail = 0;
-    int r = 2;
-    while (!*k->w->stop &&
-           (r = det_capture_next_frame(k->cap, &pipe[tail % PIPE].fr, &k->read_err)) == 1) {
-        ahead_key(k, &pipe[tail++ % PIPE]);
-        if (tail - head == depth)
-            ahead_done(k, &pipe[head++ % PIPE]);
+    struct det_workers *w = k->w;
+    int dlt = det_capture_dlt(w->kcap);
+    uint64_t i = 0, keyed = 0;
+    unsigned spins = 0;
+    while (!*w->stop) {
+        while (i == keyed) { /* the keyer has not got so far */
+            int end = atomic_load_explicit(&w->key_end, memory_order_acquire);
+            keyed = atomic_load_explicit(&w->keyed, memory_order_acquire);
+            if (i < keyed)
+                break;
+            if (end || *w->stop)
+                goto out;
+            pause_briefly(&spins, 2, 50);
+        }
+        spins = 0;
+        const struct keyed_frame *f = &w->kf[i % KEY_RING];
+        if (f->owner == k->idx)
+            worker_frame(k, dlt, f->data, f->len, f->ts_us);
+        worker_clock(k, f->ts_us);
+        if (++i % OWN_PUBLISH == 0)
+            atomic_store_explicit(&k->done, i, memory_order_release);
     }
-    while (head != tail)
-        ahead_done(k, &pipe[head++ % PIPE]);
-    k->read_failed = !*k->w->stop && r < 0;
+out:
+    atomic_store_explicit(&k->done, UINT64_MAX, memory_order_release);
 }
 
-int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
-                          const char *filter, const volatile sig_atomic_t *stop, struct pr_error *e)
+int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,
+                          const volatile sig_atomic_t *stop, struct pr_error *e)
 {
     w->stop = stop;
-    (void)cap;
-    for (unsigned i = 0; i < w->n; i++) {
-        struct worker *k = &w->wk[i];
-        if (det_capture_again(path, filter, PIPE - 1, &k->cap, e) < 0)
-            return -1;
-        k->map = det_flowmap_new(0, 0);
-        if (!k->map)
-            return pr_errf(e, "out of memory for worker %u's flow map", i), -1;
-        k->map->k0 = w->map->k0, k->map->k1 = w->map->k1; /* the dispatcher's keys */
-    }
-    return 0;
+    if (filter) /* libpcap filters it: the dispatcher */
+        return 0;
+    int r = det_capture_ring(path, KEY_BUF_SIZE, KEY_BUFS, keyer_gate, w, &w->kcap, e);
+    if (r <= 0)
+        return r;
+    w->kf = malloc(KEY_RING * sizeof *w->kf);
+    if (!w->kf)
+        return pr_errf(e, "out of memory for the workers' frames"), -1;
+    return 1;
 }
 
 int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
@@ -1011,6 +1187,10 @@ int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
             *e = w->wk[i].read_err;
             return -1;
         }
+    if (w->kread_failed) {
+        *e = w->kread_err;
+        return -1;
+    }
     return 0;
 }
 
@@ -1131,13 +1311,17 @@ void det_workers_finish(struct det_workers *w)
     drain(w);
     atomic_store(&w->live_stop, 1);
     for (unsigned i = 0; i < w->n; i++)
-        if (w->wk[i].started && !w->wk[i].cap) /* (a reader of its input ends by itself) */
+        if (w->wk[i].started && !w->wk[i].cap && !w->kcap) /* (a reader ends by itself) */
             push_ctl(&w->wk[i], MSG_FINISH, 0);
     for (unsigned i = 0; i < w->n; i++) {
         if (w->wk[i].started)
             pthread_join(w->wk[i].thread, NULL);
         w->wk[i].started = 0;
+        atomic_store(&w->wk[i].done, UINT64_MAX); /* (one never started: not waited for) */
     }
+    if (w->kstarted)
+        pthread_join(w->kthread, NULL);
+    w->kstarted = 0;
 }
 
 void det_workers_hold(struct det_workers *w, int hold)
@@ -1152,8 +1336,8 @@ void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t 
                         uint64_t *badsum)
 {
     struct det_capture_stats cs = {0};
-    if (w->wk[0].cap && !w->fanout) /* every worker read them all */
-        det_capture_stats(w->wk[0].cap, &cs);
+    if (w->kcap) /* the keyer read them all */
+        det_capture_stats(w->kcap, &cs);
     *frames = cs.frames;
     for (unsigned i = 1; i < w->n && w->fanout; i++) { /* (worker 0 read the run's capture) */
         det_capture_stats(w->wk[i].cap, &cs);
@@ -1203,13 +1387,14 @@ void det_workers_free(struct det_workers *w)
             free(w->wk[i].ring);
             if (!w->wk[i].borrowed)
                 det_capture_close(w->wk[i].cap);
-            det_flowmap_free(w->wk[i].map);
             free(w->wk[i].q);
         }
     }
     free(w->wk);
     free(w->reg);
     det_flowmap_free(w->map);
+    det_capture_close(w->kcap);
+    free(w->kf);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->bind_lock);
     free(w);

@@ -7,17 +7,17 @@
  * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
  * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
  * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
- * for it. -r: there is no dispatcher: every worker reads the whole file (a classic pcap
- * file into a buffer of its own, pcapmap.h), keys every frame with its own flow map (all maps see
- * the same frames in the same order, so all workers agree) and decodes only its own; its
- * clock follows every frame's time. -i on an Ethernet interface: the kernel is the
- * dispatcher (fanout.h: an eBPF fanout program with the flow map in an LRU hash map, the
- * same rule and hash) and each worker reads a socket of its own, its clock following its
- * frames or the wall clock. Otherwise (no eBPF, `-i any`, stdin) the thread that reads
- * the input is the dispatcher (a classic BPF fanout program, PACKET_FANOUT_CBPF, has no
- * memory to tell a reply RST or ACK from a probe): frames and events reach each worker
- * through a bounded single-producer ring, and time (the events' own, or the wall clock
- * when quiet) is broadcast so that every engine sweeps when one engine would.
+ * for it. -r: one keyer thread reads the file and finds every frame's worker once, in the
+ * file's order, into a ring of one byte per frame; every worker reads the file too (each on
+ * its own descriptor into a buffer of its own, pcapmap.h), takes and decodes only the frames
+ * the keyer gave it, and its clock follows every frame's time. -i on an Ethernet interface:
+ * the kernel is the dispatcher (fanout.h: an eBPF fanout program with the flow map in an LRU
+ * hash map, the same rule and hash) and each worker reads a socket of its own, its clock
+ * following its frames or the wall clock. Otherwise (no eBPF, `-i any`, stdin) the thread
+ * that reads the input is the dispatcher (a classic BPF fanout program, PACKET_FANOUT_CBPF,
+ * has no memory to tell a reply RST or ACK from a probe): frames and events reach each
+ * worker through a bounded single-producer ring, and time (the events' own, or the wall
+ * clock when quiet) is broadcast so that every engine sweeps when one engine would.
  *
  * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
  * lines wait in a queue and are merged in time order once every worker has read past them:
@@ -75,17 +75,16 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
                      struct pr_error *e);
 /* Starts the threads; 0 or -1 with e. */
 int det_workers_start(struct det_workers *w, struct pr_error *e);
-/* -r: no dispatcher; every worker reads the file itself (det_capture_again: path opened
- * again with the BPF filter or NULL, on a descriptor and buffer of its own; cap, opened
- * from path and not read by the caller, outlives w and gets the frames counted),
- * finds every frame's key with its own flow map (the same keys as the dispatcher's, so all
- * agree), and decodes and processes only the frames of its own keys; each worker's clock
- * follows the file's times. Opens the file once per worker: call after det_workers_open
- * and before the privilege drop and det_workers_start; then call no det_workers_event,
- * _frame or _tick. Reading ends early once *stop is set. 0, or -1 with e. */
-int det_workers_read_file(struct det_workers *w, struct det_capture *cap, const char *path,
-                          const char *filter, const volatile sig_atomic_t *stop,
-                          struct pr_error *e);
+/* -r of a classic pcap file without a BPF filter: no dispatcher. One keyer thread reads
+ * path (opened again on a descriptor of its own, into a ring of buffers that the workers
+ * read in place) and finds every frame's key in the file's order (the same keys as the
+ * dispatcher's); each worker decodes and processes only the frames of its own keys, its
+ * clock following every frame's time. Call after det_workers_open and before the privilege
+ * drop and det_workers_start; then call no det_workers_event, _frame or _tick. Reading ends
+ * early once *stop is set. 1 when the workers read the file; 0 when they cannot (pcapng, a
+ * filter: the caller reads it and hands its frames over as from stdin); -1 with e. */
+int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,
+                          const volatile sig_atomic_t *stop, struct pr_error *e);
 /* After det_workers_finish of a run with det_workers_read_file: -1 with e naming the file
  * and the frame when reading it failed (a truncated or corrupt file), else 0. */
 int det_workers_read_error(const struct det_workers *w, struct pr_error *e);

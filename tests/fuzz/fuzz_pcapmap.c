@@ -3,7 +3,8 @@
  * every frame must be the same (bytes, length, time in microseconds) and both must end the
  * same way (the end, or an error after the same number of frames). pcapmap reads it twice
  * at once: with a tiny buffer (its size taken from the input's length, 1 to 64 bytes: every
- * record spans refills, the buffer grows for long ones) and with the usual one. */
+ * record spans refills, the buffer grows for long ones) and as a ring of three buffers of
+ * two of the longest records each (a record that spans one moves to the next). */
 #include "detect/pcapmap.h"
 
 #include <pcap/pcap.h>
@@ -31,11 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fd < 0 || write(fd, data, size) != (ssize_t)size)
         abort();
     struct pcapmap pm[2];
-    if (pcapmap_open(&pm[0], fd, 1 + size % 64, 0) < 0) {
+    if (pcapmap_open(&pm[0], fd, 1 + size % 64) < 0) {
         close(fd);
         return 0;
     }
-    if (pcapmap_open(&pm[1], dup(fd), PCAPMAP_BUF, 7) < 0)
+    if (pcapmap_open_ring(&pm[1], dup(fd), 1, 3, NULL, NULL) < 0) /* the smallest buffers */
         abort();
     FILE *f = fmemopen((void *)data, size, "rb");
     if (!f)

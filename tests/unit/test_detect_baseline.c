@@ -180,8 +180,10 @@ static void test_lateral_fanout(void **state)
     uint32_t peak;
     struct pr_addr cli = A("198.18.0.1"), srv = A("198.18.0.2");
     assert_int_equal(bl_fanout(l->b, &cli, &ewma, &peak), 0);
-    assert_int_equal(peak, 4); /* srv and three peers per minute */
-    assert_true(ewma > 3.5 && ewma < 4.5);
+    /* srv and three peers per minute, counted in a 128-bit window under a random key: two
+     * of the four share a bit in about one run of twenty */
+    assert_true(peak == 4 || peak == 3);
+    assert_true(ewma > peak - 0.5 && ewma < peak + 0.5);
     normal_traffic(l, T0 + 600 * SEC, 5);
     /* five new home peers in one window, spread over hours: the usual pace, no alert */
     for (unsigned k = 0; k < 5; k++) {

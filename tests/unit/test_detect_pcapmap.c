@@ -1,8 +1,8 @@
 /* The buffered reader of classic pcap files (detect/pcapmap.h) and det_capture over it, on
  * real files written here: every frame as written across buffer refills (a tiny buffer that
- * grows; the usual one with 7 frames held while the next are read, as --workers looks
- * ahead), and a file truncated between two reads ends with a read error naming the file and
- * the frames read (never a signal). */
+ * grows; a ring of buffers whose frames stay until the gate releases them, as --workers
+ * reads), and a file truncated between two reads ends with a read error naming the file
+ * and the frames read (never a signal). */
 #include "detect/capture.h"
 #include "detect/pcapmap.h"
 
@@ -67,30 +67,65 @@ static void check_frame(unsigned i, const uint8_t *fr, uint32_t len, uint64_t ts
             fail_msg("frame %u byte %u changed", i, j);
 }
 
-/* Reads all n frames with the given buffer and kept frames; the kept ones are checked
- * again while later ones are read. */
-static void read_all(const char *path, unsigned n, size_t bufsize, unsigned keep)
+/* Frames a ring's reader holds (the oldest HOLD at most), as --workers' keyer does until
+ * the workers took them: the gate releases those before its count, checking that they are
+ * still as written. */
+#define HOLD 64u
+struct held {
+    const uint8_t *fr[HOLD];
+    uint32_t len[HOLD];
+    uint64_t ts[HOLD];
+    unsigned first, n, gates;
+};
+
+static void release(struct held *h, unsigned upto)
+{
+    for (; h->n && h->first < upto; h->first++, h->n--)
+        check_frame(h->first, h->fr[h->first % HOLD], h->len[h->first % HOLD],
+                    h->ts[h->first % HOLD]);
+}
+
+static void ring_gate(void *ctx, uint64_t frames)
+{
+    struct held *h = ctx;
+    h->gates++;
+    release(h, (unsigned)frames);
+}
+
+/* Reads all n frames with the given buffer (a ring of nring buffers: the frames held are
+ * checked again while later ones are read). */
+static void read_all(const char *path, unsigned n, size_t bufsize, unsigned nring)
 {
     struct pcapmap pm;
-    assert_int_equal(pcapmap_open(&pm, open(path, O_RDONLY), bufsize, keep), 0);
+    struct held h = {.first = 0};
+    assert_int_equal(
+        nring ? pcapmap_open_ring(&pm, open(path, O_RDONLY), bufsize, nring, ring_gate, &h)
+              : pcapmap_open(&pm, open(path, O_RDONLY), bufsize),
+        0);
     assert_int_equal(pm.linktype, 101);
-    const uint8_t *held[PCAPMAP_KEEP_MAX + 1];
-    uint32_t hlen[PCAPMAP_KEEP_MAX + 1];
-    uint64_t hts[PCAPMAP_KEEP_MAX + 1];
     for (unsigned i = 0; i < n; i++) {
-        unsigned s = i % (keep + 1);
-        assert_int_equal(pcapmap_next(&pm, &held[s], &hlen[s], &hts[s]), 1);
-        for (unsigned k = 0; k <= keep && k <= i; k++) { /* this one and the kept ones */
-            unsigned o = (i - k) % (keep + 1);
-            check_frame(i - k, held[o], hlen[o], hts[o]);
-        }
+        if (h.n == HOLD) /* the oldest let go */
+            release(&h, h.first + 1);
+        unsigned s = (h.first + h.n) % HOLD;
+        assert_int_equal(pcapmap_next(&pm, &h.fr[s], &h.len[s], &h.ts[s]), 1);
+        h.n++;
+        assert_int_equal(h.first + h.n - 1, i);
+        check_frame(i, h.fr[s], h.len[s], h.ts[s]);
+        if (nring && i % 16 == 0) /* every frame held is still there */
+            for (unsigned k = 0; k < h.n; k++)
+                check_frame(h.first + k, h.fr[(h.first + k) % HOLD], h.len[(h.first + k) % HOLD],
+                            h.ts[(h.first + k) % HOLD]);
+        if (!nring) /* (without a ring a frame lasts until the next call) */
+            h.first++, h.n--;
     }
     const uint8_t *fr;
     uint32_t len;
     uint64_t ts;
     assert_int_equal(pcapmap_next(&pm, &fr, &len, &ts), 2);
     assert_int_equal(pm.frames, n);
-    size_t most = keep ? (keep + 1) * (size_t)PCAPMAP_REC_MAX : 2 * (size_t)PCAPMAP_REC_MAX;
+    if (nring)
+        assert_true(h.gates > 0); /* (the small rings go round several times) */
+    size_t most = 2 * (size_t)PCAPMAP_REC_MAX;
     assert_true(pm.size <= (bufsize > most ? bufsize : most)); /* bounded */
     pcapmap_close(&pm);
 }
@@ -101,23 +136,26 @@ static void test_refills(void **state)
     char path[] = "/tmp/prpcapmapXXXXXX";
     unsigned n = 4000; /* about 4.6 MB: more than one usual buffer */
     assert_true(write_pcap(path, n) > (long)PCAPMAP_BUF);
-    read_all(path, n, 20, 0);          /* a tiny buffer, grown for the long frames */
-    read_all(path, n, 1000, 0);        /* refilled at every few frames */
-    read_all(path, n, 1, 7);           /* the smallest that holds 7 frames and one more */
-    read_all(path, n, PCAPMAP_BUF, 7); /* as --workers reads */
-    read_all(path, n, PCAPMAP_BUF, PCAPMAP_KEEP_MAX);
+    read_all(path, n, 20, 0);              /* a tiny buffer, grown for the long frames */
+    read_all(path, n, 1000, 0);            /* refilled at every few frames */
+    read_all(path, n, 1, 2);               /* the smallest ring: two of the longest records */
+    read_all(path, n, 1, 3);               /* three buffers: frames held across two */
+    read_all(path, n, (size_t)4 << 20, 8); /* as --workers reads */
     unlink(path);
 }
 
 /* A file cut to cut bytes after `before` frames were read by a reader of bufsize bytes:
  * a read error once the frames left in the buffer are read. */
-static void truncated_after(long cut, unsigned before, size_t bufsize, unsigned keep)
+static void truncated_after(long cut, unsigned before, size_t bufsize, unsigned nring)
 {
     char path[] = "/tmp/prpcapmapXXXXXX";
     unsigned n = 4000; /* about 4.6 MB: more than one usual buffer */
     long write_size = write_pcap(path, n);
     struct pcapmap pm;
-    assert_int_equal(pcapmap_open(&pm, open(path, O_RDONLY), bufsize, keep), 0);
+    assert_int_equal(nring
+                         ? pcapmap_open_ring(&pm, open(path, O_RDONLY), bufsize, nring, NULL, NULL)
+                         : pcapmap_open(&pm, open(path, O_RDONLY), bufsize),
+                     0);
     const uint8_t *fr;
     uint32_t len;
     uint64_t ts;
@@ -145,25 +183,24 @@ static void test_truncated_between_reads(void **state)
     (void)state;
     truncated_after(3000000, 10, 20, 0);           /* mid-file, small buffer */
     truncated_after(24 + 16 + 30, 3, 20, 0);       /* below what was read already */
-    truncated_after(5000, 10, 1, 7);               /* with kept frames */
-    truncated_after(4500000, 100, PCAPMAP_BUF, 7); /* past the first usual buffer */
+    truncated_after(5000, 10, 1, 3);               /* a ring */
+    truncated_after(4500000, 100, PCAPMAP_BUF, 3); /* past the first buffer of a ring */
 }
 
 /* det_capture over a file that shrinks: the single engine's reader (det_capture_open_file)
- * and a worker's (det_capture_again, frames kept) both end with an error that names the
- * file and the frames read. */
+ * and the workers' keyer's (det_capture_ring) both end with an error that names the file
+ * and the frames read. */
 static void test_capture_truncated(void **state)
 {
     (void)state;
-    for (unsigned keep = 0; keep <= 7; keep += 7) {
+    for (unsigned ring = 0; ring <= 1; ring++) {
         char path[] = "/tmp/prpcapmapXXXXXX";
         write_pcap(path, 4000);
         struct det_capture *c;
         struct pr_error e = {{0}};
-        assert_int_equal(keep ? det_capture_again(path, NULL, keep, &c, &e)
+        assert_int_equal(ring ? det_capture_ring(path, PCAPMAP_BUF, 3, NULL, NULL, &c, &e)
                               : det_capture_open_file(path, NULL, &c, &e),
-                         0);
-        assert_int_equal(det_capture_frames_stay(c), keep);
+                         ring);
         struct det_frame fr;
         assert_int_equal(det_capture_next_frame(c, &fr, &e), 1);
         assert_int_equal(truncate(path, 4200000), 0); /* (beyond the first buffer) */
