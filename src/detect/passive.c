@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 struct det_passive {
-    struct p0f_db db;
-    int have_db;
+    struct p0f_db own_db;
+    const struct p0f_db *db; /* own_db, the one shared (share_db), or NULL */
     struct macvendor vendors;
     struct det_oscache *os;
     struct assets *assets;
@@ -173,16 +173,19 @@ struct det_passive *det_passive_open(const struct det_passive_config *c, struct 
 {
     struct det_passive *p = pr_calloc(1, sizeof *p);
     struct pr_error sub = {""};
-    if (p0f_db_load(&p->db, c->p0f_path, &sub) == 0) {
-        p->have_db = 1;
-        p->os = det_oscache_new(&p->db, 0);
+    if (c->share_db && c->share_db->db) {
+        p->db = c->share_db->db;
+        p->os = det_oscache_new(p->db, 0);
+    } else if (p0f_db_load(&p->own_db, c->p0f_path, &sub) == 0) {
+        p->db = &p->own_db;
+        p->os = det_oscache_new(p->db, 0);
     } else {
         fprintf(stderr, "portreeve detect: no passive OS names: %s\n", sub.msg);
     }
     int want_bl = c->learn_us || c->baseline;
     if (!c->assets && !c->inventory && !want_bl && !c->store)
         return p;
-    struct assets_config ac = {.p0f = p->have_db ? &p->db : NULL, .max_hosts = c->max_hosts};
+    struct assets_config ac = {.p0f = p->db, .max_hosts = c->max_hosts};
     int nh = det_passive_home(c, ac.home, ASSET_MAX_HOME, e);
     if (nh < 0) {
         det_passive_close(p);
@@ -352,7 +355,7 @@ void det_passive_close(struct det_passive *p)
     assets_free(p->assets);
     det_oscache_free(p->os);
     macv_free(&p->vendors);
-    if (p->have_db)
-        p0f_db_free(&p->db);
+    if (p->db == &p->own_db)
+        p0f_db_free(&p->own_db);
     free(p);
 }

@@ -56,6 +56,9 @@ struct det_passive_config {
     const char *baseline;     /* --baseline FILE (loaded at start, rewritten with the inventory) */
     const struct det_store *store; /* --db, or NULL */
     uint32_t max_hosts;            /* --max-assets: home hosts kept (0: 65536) */
+    /* NULL, or an open picture whose p0f database this one matches with too (read only; it
+     * outlives this one: --workers share the run's) */
+    const struct det_passive *share_db;
 };
 
 struct det_passive;

@@ -346,6 +346,7 @@ int det_run(const struct det_options *o)
     struct stat fst;
     int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
+        pc.share_db = pas; /* the workers match with the run's p0f database */
         struct det_workers_config wc = {
             o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
             cap};

@@ -394,9 +394,9 @@ struct keyed_frame {
     uint32_t len;
     uint8_t owner; /* a worker's index, or OWN_NONE */
 };
-#define KEY_RING (1u << 18) /* frames the keyer may be ahead of the slowest worker */
-#define KEY_BUFS 8u         /* the keyer's buffers (pcapmap_open_ring) */
-#define KEY_BUF_SIZE ((size_t)4 << 20)
+#define KEY_RING (1u << 16) /* frames the keyer may be ahead of the slowest worker */
+#define KEY_BUFS 4u         /* the keyer's buffers (pcapmap_open_ring) */
+#define KEY_BUF_SIZE ((size_t)2 << 20)
 #define OWN_NONE 0xffu   /* no worker's: a frame that cannot be used (the keyer counts it) */
 #define OWN_PUBLISH 256u /* progress is published every so many frames */
 
