@@ -349,8 +349,9 @@ int det_run(const struct det_options *o)
     int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
         struct det_workers_config wc = {
-            o->workers, o->cfg,     &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
-            cap,        blk != NULL};
+            o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
+            cap};
+        wc.respond = blk != NULL; /* d's responder decides at the merge point */
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
         else if (wread &&
