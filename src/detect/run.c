@@ -348,10 +348,16 @@ int det_run(const struct det_options *o)
     struct stat fst;
     int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
-        struct det_workers_config wc = {
-            o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
-            cap};
-        wc.respond = blk != NULL; /* d's responder decides at the merge point */
+        struct det_workers_config wc = {.n = o->workers,
+                                        .cfg = o->cfg,
+                                        .pc = &pc,
+                                        .stable = stable,
+                                        .k0 = k0,
+                                        .k1 = k1,
+                                        .merge = d,
+                                        .binder = o->iface ? det_capture_neighbour : NULL,
+                                        .binder_ctx = cap,
+                                        .respond = blk != NULL}; /* d's responder decides */
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
         else if (wread &&
