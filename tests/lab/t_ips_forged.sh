@@ -11,8 +11,8 @@
 # why it was not blocked.
 #  workers the link part and the controls again with `detect --workers 2` (issue 18): the
 #          same decisions (forged B and the dead address reported, not blocked, with their
-#          reasons; the real scanners blocked, F's on a proof that came after its first
-#          line) for the same vetoes (forged:*) as with one engine.
+#          reasons; the real scanners blocked) for the same vetoes (forged:*) as with one
+#          engine.
 # timeout: 240
 set -u
 PR=${1:?usage: t_ips_forged.sh /path/to/portreeve}
@@ -110,8 +110,9 @@ if [ "$(nproc)" -ge 2 ]; then
     forge "$LAB_NS_SCAN" "$LAB_IF_SCAN" "$IPS_DEAD_LINK"
     sleep 2
     not_blocked "with --workers 2" "$LAB_B" "$IPS_DEAD_LINK"
-    # (F's scan is first reported unproven and blocked on the proof that follows: a worker
-    # must re-emit it at once, as one engine does)
+    # (F's scan is often first reported before its hops are proven and blocked on the
+    # proof that follows, which a worker re-emits at once as one engine does; the timing
+    # varies, test_detect_workers checks that re-emission on fixed events)
     for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
         ip netns exec "$ns" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
         npid=$!
