@@ -67,17 +67,23 @@ forge "$IPS_NS_F" e0 "$IPS_L"
 forge "$IPS_NS_F" e0 "$IPS_DEAD_ROUTED"
 sleep 2
 not_blocked "after the routed part" "$IPS_L" "$IPS_DEAD_ROUTED"
+# controls WHEN NAME: real nmap -sS scans from the scanner and from F are blocked; then the
+# detector is stopped (its output in NAME.stop)
+controls() {
+    local ns a npid
+    for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
+        ip netns exec "$ns" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
+        npid=$!
+        [ "$ns" = "$LAB_NS_SCAN" ] && a=$LAB_SCANNER || a=$IPS_F
+        bl_wait_elem "$a" 10 || fails+=("$1: the real scanner $a was not blocked")
+        kill -TERM $npid 2>/dev/null
+        wait $npid 2>/dev/null
+    done
+    bl_stop >"$LAB_DIR/$2.stop" || fails+=("$1: detector exit code $BL_RC")
+    grep -E '^block:|never|not blocked' "$LAB_DIR/$2.stop" | sort | uniq -c | head -20
+}
 echo "== control: real scans from the scanner and from F are blocked"
-for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
-    ip netns exec "$ns" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
-    npid=$!
-    [ "$ns" = "$LAB_NS_SCAN" ] && a=$LAB_SCANNER || a=$IPS_F
-    bl_wait_elem "$a" 10 || fails+=("control: the real scanner $a was not blocked")
-    kill -TERM $npid 2>/dev/null
-    wait $npid 2>/dev/null
-done
-bl_stop >"$LAB_DIR/forged.stop" || fails+=("detector exit code $BL_RC")
-grep -E '^block:|never|not blocked' "$LAB_DIR/forged.stop" | sort | uniq -c | head -20
+controls control forged
 
 # reported NAME FORGED... -- REAL...: in NAME.json every forged address is reported, never
 # blocked, with a reason; every real scanner is blocked
@@ -113,16 +119,7 @@ if [ "$(nproc)" -ge 2 ]; then
     # (F's scan is often first reported before its hops are proven and blocked on the
     # proof that follows, which a worker re-emits at once as one engine does; the timing
     # varies, test_detect_workers checks that re-emission on fixed events)
-    for ns in "$LAB_NS_SCAN" "$IPS_NS_F"; do
-        ip netns exec "$ns" timeout 20 $NM -sS -p 1-1000 "$LAB_A" >/dev/null 2>&1 &
-        npid=$!
-        [ "$ns" = "$LAB_NS_SCAN" ] && a=$LAB_SCANNER || a=$IPS_F
-        bl_wait_elem "$a" 10 || fails+=("--workers 2: the real scanner $a was not blocked")
-        kill -TERM $npid 2>/dev/null
-        wait $npid 2>/dev/null
-    done
-    bl_stop >"$LAB_DIR/forgedw.stop" || fails+=("--workers 2: detector exit code $BL_RC")
-    grep -E '^block:|never|not blocked' "$LAB_DIR/forgedw.stop" | sort | uniq -c | head -20
+    controls "--workers 2" forgedw
     reported forgedw "$LAB_B" "$IPS_DEAD_LINK" -- "$LAB_SCANNER" "$IPS_F"
     # the same decisions as one engine, for the same reasons: whether any line of each
     # address was blocked, and the vetoes (forged:*) its lines named

@@ -192,6 +192,42 @@ static const struct det_alert *last_of(const struct got *g, uint32_t src, int *i
     return r;
 }
 
+/* The first address after src1 whose worker (of 2, key 7, 8) is not src1's. */
+static uint32_t other_worker(uint32_t src1)
+{
+    struct det_flowmap *probe = det_flowmap_new(7, 8);
+    struct pr_addr a1 = v4(src1), a2;
+    uint32_t src2 = src1 + 1;
+    for (a2 = v4(src2); det_dispatch_worker(probe, &a1, 2) == det_dispatch_worker(probe, &a2, 2);
+         a2 = v4(++src2))
+        ;
+    det_flowmap_free(probe);
+    return src2;
+}
+
+/* The events through two workers (key 7, 8) behind merge, with the `respond` flag of
+ * det_workers_config; returns the workers' statistics summed. */
+static struct det_stats run_workers(const struct det_config *c, struct det_engine *merge,
+                                    int respond, const struct det_event *ev, unsigned n)
+{
+    struct pr_error e;
+    struct det_passive_config pc;
+    memset(&pc, 0, sizeof pc);
+    pc.p0f_path = "/nonexistent/p0f.fp";
+    struct det_workers_config wc = {2, *c, &pc, 1, 7, 8, merge, NULL, NULL, respond};
+    struct det_workers *w = NULL;
+    assert_int_equal(det_workers_open(&wc, &w, &e), 0);
+    assert_int_equal(det_workers_start(w, &e), 0);
+    for (unsigned i = 0; i < n; i++)
+        det_workers_event(w, &ev[i]);
+    det_workers_finish(w);
+    struct det_stats st;
+    size_t bytes;
+    det_workers_stats(w, &st, &bytes);
+    det_workers_free(w);
+    return st;
+}
+
 static void test_workers_campaign(void **state)
 {
     (void)state;
@@ -199,14 +235,8 @@ static void test_workers_campaign(void **state)
     det_config_defaults(&c);
     c.max_sources = 4096;
     struct pr_error e;
-    struct det_flowmap *probe = det_flowmap_new(7, 8);
     /* two sources that land on different workers */
-    uint32_t src1 = 0xc6120010u, src2 = src1 + 1;
-    struct pr_addr a1 = v4(src1), a2;
-    for (a2 = v4(src2); det_dispatch_worker(probe, &a1, 2) == det_dispatch_worker(probe, &a2, 2);
-         a2 = v4(++src2))
-        ;
-    det_flowmap_free(probe);
+    uint32_t src1 = 0xc6120010u, src2 = other_worker(src1);
     struct det_event ev[100];
     unsigned n;
     scan_events(ev, &n, src1, src2);
@@ -230,22 +260,9 @@ static void test_workers_campaign(void **state)
     assert_non_null(merge);
     struct det_sink s2 = {&got_ops, &two};
     det_engine_add_sink(merge, &s2);
-    struct det_passive_config pc;
-    memset(&pc, 0, sizeof pc);
-    pc.p0f_path = "/nonexistent/p0f.fp";
-    struct det_workers_config wc = {2, c, &pc, 1, 7, 8, merge, NULL, NULL, 0};
-    struct det_workers *w = NULL;
-    assert_int_equal(det_workers_open(&wc, &w, &e), 0);
-    assert_int_equal(det_workers_start(w, &e), 0);
-    for (unsigned i = 0; i < n; i++)
-        det_workers_event(w, &ev[i]);
-    det_workers_finish(w);
-    struct det_stats st;
-    size_t bytes;
-    det_workers_stats(w, &st, &bytes);
+    struct det_stats st = run_workers(&c, merge, 0, ev, n);
     assert_int_equal(st.events, n);
     assert_int_equal(st.scans, 2);
-    det_workers_free(w);
     det_engine_free(merge);
 
     int i1, i2, j1, j2;
@@ -332,24 +349,15 @@ static int seen(const struct calls *c, uint32_t src, unsigned *out)
     return k;
 }
 
-static void run_workers(const struct det_config *c, const struct det_event *ev, unsigned n,
-                        int respond, struct calls *got)
+/* The events through two workers behind a merge engine whose responder records in got. */
+static void respond_workers(const struct det_config *c, const struct det_event *ev, unsigned n,
+                            int respond, struct calls *got)
 {
     struct pr_error e;
     struct det_engine *merge = det_engine_new(c, &e);
     assert_non_null(merge);
     det_engine_set_responder(merge, record_call, got);
-    struct det_passive_config pc;
-    memset(&pc, 0, sizeof pc);
-    pc.p0f_path = "/nonexistent/p0f.fp";
-    struct det_workers_config wc = {2, *c, &pc, 1, 7, 8, merge, NULL, NULL, respond};
-    struct det_workers *w = NULL;
-    assert_int_equal(det_workers_open(&wc, &w, &e), 0);
-    assert_int_equal(det_workers_start(w, &e), 0);
-    for (unsigned i = 0; i < n; i++)
-        det_workers_event(w, &ev[i]);
-    det_workers_finish(w);
-    det_workers_free(w);
+    run_workers(c, merge, respond, ev, n);
     det_engine_free(merge);
 }
 
@@ -360,13 +368,7 @@ static void test_workers_responder(void **state)
     det_config_defaults(&c);
     c.max_sources = 4096;
     struct pr_error e;
-    struct det_flowmap *probe = det_flowmap_new(7, 8);
-    uint32_t src1 = 0xc6120020u, src2 = src1 + 1;
-    struct pr_addr a1 = v4(src1), a2;
-    for (a2 = v4(src2); det_dispatch_worker(probe, &a1, 2) == det_dispatch_worker(probe, &a2, 2);
-         a2 = v4(++src2))
-        ;
-    det_flowmap_free(probe);
+    uint32_t src1 = 0xc6120020u, src2 = other_worker(src1);
     static struct det_event ev[400];
     unsigned n = 0;
     proven_scan(ev, &n, src1, T0); /* the two scans overlap in time, on two workers */
@@ -394,8 +396,8 @@ static void test_workers_responder(void **state)
         det_engine_event(d, &ev[i]);
     det_engine_finish(d);
     det_engine_free(d);
-    run_workers(&c, ev, n, 1, &two);
-    run_workers(&c, ev, n, 0, &off);
+    respond_workers(&c, ev, n, 1, &two);
+    respond_workers(&c, ev, n, 0, &off);
 
     for (int k = 0; k < 2; k++) {
         uint32_t src = k ? src2 : src1;
