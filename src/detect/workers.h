@@ -24,9 +24,9 @@
  * ids renumbered to be unique (id k of worker w becomes (k - 1) * N + w + 1), scans of one
  * target by sources of different workers grouped into campaigns as engine.c does, then
  * det_engine_emit on the run's engine (its responder, `--block`, its sinks and its global
- * token bucket), under a mutex: the responder is called from one thread at a time. docs/detect.md,
- * "Workers", says what may still differ from one engine. The dispatcher side is single-threaded;
- * the workers share only the merge point. */
+ * token bucket), under a mutex: the responder is called from one thread at a time.
+ * docs/detect.md, "Workers", says what may still differ from one engine.
+ * The dispatcher side is single-threaded; the workers share only the merge point. */
 #ifndef PR_DETECT_WORKERS_H
 #define PR_DETECT_WORKERS_H
 

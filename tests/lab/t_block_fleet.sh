@@ -252,7 +252,7 @@ watch_set c1 "$NS" "$SCAN3"
 watch_set c2 "$S2" "$SCAN3"
 watch_set c3 "$S3" "$SCAN3"
 scan "$SCAN3"
-wait_decision "$SCAN3" || { cat "$W/s1.err"; echo "FAIL: no decision for $SCAN3"; exit 1; }
+wait_decision "$SCAN3" || { cat "$W/s1w.err"; echo "FAIL: no decision for $SCAN3"; exit 1; }
 for n in c1 c2 c3; do wait_file "$W/$n.in" 5; done
 check "the third scanner is blocked on all three sensors" test -s "$W/c1.in" -a -s "$W/c2.in" -a -s "$W/c3.in"
 first3=$(PSQL "SELECT MIN(id) FROM block_decisions WHERE addr = '$SCAN3'")
