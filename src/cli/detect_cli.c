@@ -602,11 +602,15 @@ static int parse_args(struct detect_args *a, int argc, char **argv, struct pr_er
     if (o->filter && o->fwlog)
         return pr_errf(e, "a BPF filter applies to -r and -i only"), PR_EXIT_USAGE;
     if (o->workers > 1 &&
-        (o->fwlog || o->follow || o->nhttp_logs || o->block || o->metrics || o->web || o->report ||
-         o->passive.assets || o->passive.learn_us || o->passive.baseline || a->db_uri))
+        (o->fwlog || o->follow || o->nhttp_logs || o->metrics || o->web || o->report ||
+         o->passive.assets || o->passive.learn_us || o->passive.baseline))
         return pr_errf(e, "--workers N (N > 1) applies to -r and -i alone: not yet with --fwlog,"
-                          " -F, --http-log, --block, --metrics, --web, --report, --assets,"
-                          " --learn, --baseline or --db"),
+                          " -F, --http-log, --metrics, --web, --report, --assets, --learn or"
+                          " --baseline"),
+               PR_EXIT_USAGE;
+    if (o->workers > 1 && a->db_uri && !o->block) /* (the inventory needs one engine) */
+        return pr_errf(e, "--workers N (N > 1) with --db records --block's decisions only:"
+                          " add --block, or use one worker"),
                PR_EXIT_USAGE;
     return -1;
 }

@@ -336,6 +336,8 @@ int det_run(const struct det_options *o)
     struct det_passive_config pc = o->passive;
     pc.iface = o->iface;
     pc.inventory = o->web || o->report;
+    if (o->workers > 1) /* --db: the workers record --block's decisions only, no inventory */
+        pc.store = NULL;
     struct det_passive *pas = det_passive_open(&pc, &e);
     /* --workers: each worker has its own behaviour analysis; d is only their merge point */
     struct det_behave *beh = pas && o->workers < 2 ? behave_open(&pc, &o->cfg, d, &e) : NULL;
@@ -347,9 +349,16 @@ int det_run(const struct det_options *o)
     int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
         pc.share_db = pas; /* the workers match with the run's p0f database */
-        struct det_workers_config wc = {
-            o->workers, o->cfg, &pc, stable, k0, k1, d, o->iface ? det_capture_neighbour : NULL,
-            cap};
+        struct det_workers_config wc = {.n = o->workers,
+                                        .cfg = o->cfg,
+                                        .pc = &pc,
+                                        .stable = stable,
+                                        .k0 = k0,
+                                        .k1 = k1,
+                                        .merge = d,
+                                        .binder = o->iface ? det_capture_neighbour : NULL,
+                                        .binder_ctx = cap,
+                                        .respond = blk != NULL}; /* d's responder decides */
         if (det_workers_open(&wc, &wk, &e) < 0)
             det_passive_close(pas), pas = NULL;
         else if (wread &&

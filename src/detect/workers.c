@@ -785,6 +785,15 @@ static int locked_binder(void *ctx, const struct pr_addr *a, uint8_t mac[6])
     return r;
 }
 
+/* A worker's responder when the run has one (--block): the decision is the run's, at the
+ * merge point; having a responder makes the worker's engine re-emit a reported scan as
+ * soon as its evidence changes (a proof or a veto), as one engine with --block does. */
+static const char *defer_response(void *ctx, const struct det_alert *a)
+{
+    (void)ctx, (void)a;
+    return NULL;
+}
+
 static int worker_open(struct det_workers *w, const struct det_workers_config *c, unsigned i,
                        struct pr_error *e)
 {
@@ -821,6 +830,8 @@ static int worker_open(struct det_workers *w, const struct det_workers_config *c
     det_engine_set_os_namer(k->eng, det_passive_os, k->pas);
     if (w->binder)
         det_engine_set_binder(k->eng, locked_binder, w);
+    if (c->respond)
+        det_engine_set_responder(k->eng, defer_response, NULL);
     return 0;
 }
 

@@ -23,8 +23,9 @@
  * lines wait in a queue and are merged in time order once every worker has read past them:
  * ids renumbered to be unique (id k of worker w becomes (k - 1) * N + w + 1), scans of one
  * target by sources of different workers grouped into campaigns as engine.c does, then
- * det_engine_emit on the run's engine (its sinks and its global token bucket), under a
- * mutex. docs/detect.md, "Workers", says what may still differ from one engine.
+ * det_engine_emit on the run's engine (its responder, `--block`, its sinks and its global
+ * token bucket), under a mutex: the responder is called from one thread at a time.
+ * docs/detect.md, "Workers", says what may still differ from one engine.
  * The dispatcher side is single-threaded; the workers share only the merge point. */
 #ifndef PR_DETECT_WORKERS_H
 #define PR_DETECT_WORKERS_H
@@ -62,9 +63,12 @@ struct det_workers_config {
     const struct det_passive_config *pc; /* without inventory (only OS names, home network) */
     int stable;                          /* 1: k0, k1 are the run's stable table key */
     uint64_t k0, k1;
-    struct det_engine *merge; /* the run's engine: its sinks and bucket; no hooks, no responder */
+    struct det_engine *merge; /* the run's engine: its sinks, bucket and responder; no hooks */
     det_binder_fn binder;     /* -i: the neighbour table (engine.h), called under a lock; or NULL */
     void *binder_ctx;
+    int respond; /* 1: merge has a responder (--block), which sees every merged line: each
+                    worker then re-emits a reported scan whose evidence changed, as one
+                    engine with a responder does (engine.h) */
 };
 
 struct det_workers;

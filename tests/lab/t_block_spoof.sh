@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_block_spoof.sh — `detect --block` cannot be turned against us (docs/block.md):
-#  1. nmap -D with decoys: the real scanner is blocked, the decoys are not;
+#  1. nmap -D with decoys: the real scanner is blocked, the decoys are not (with one engine
+#     and again with --workers 2);
 #  2. a forged SYN scan (scapy) with target A's name server (target B, a live host whose
 #     kernel answers A's SYN-ACKs with RSTs, just as a real scanner's would) as source is
 #     reported and blocks nothing;
@@ -26,23 +27,32 @@ lab_on_down "rm -rf '/etc/netns/$LAB_NS_A'"
 echo "nameserver $LAB_B" >"/etc/netns/$LAB_NS_A/resolv.conf"
 
 # (each detector here runs with --flush-on-exit, so that each section starts without blocks)
-echo "== 1. decoys: only the real scanner is blocked"
 D1=198.18.0.50 D2=198.18.0.51
-bl_start decoy --block --block-time 120s --flush-on-exit || exit 1
-# once blocked, nmap's probes are dropped and it slows down: stop it when the block is seen
-ip netns exec "$LAB_NS_SCAN" timeout 40 nmap -n -Pn -sS -T4 --max-retries 1 -D $D1,$D2,ME \
-    -p 1-1024 "$LAB_A" >"$LAB_DIR/nmap-decoy.txt" 2>&1 &
-NPID=$! # ip netns exec execs timeout: TERM reaches nmap through it
-bl_wait_elem "$LAB_SCANNER" 20 || { bl_stop; fail "real scanner not blocked"; }
-sleep 2
-kill -TERM $NPID 2>/dev/null
-wait $NPID
-bl_elems | tee "$LAB_DIR/decoy-elems.txt"
-[ "$(cat "$LAB_DIR/decoy-elems.txt")" = "$LAB_SCANNER" ] || fail "set is not exactly the scanner"
-bl_stop || fail "detector exit code $BL_RC"
-grep -q '"event":"decoy_portscan"' "$LAB_DIR/decoy.json" || fail "not reported as a decoy scan"
-grep '"action":"blocked"' "$LAB_DIR/decoy.json" | grep -q "\"src_ip\":\"$LAB_SCANNER\"" ||
-    fail "the decoy alert does not name the blocked real scanner"
+decoys() { # NAME DETECT-ARGS...
+    local name=$1
+    shift
+    bl_start "$name" --block --block-time 120s --flush-on-exit "$@" || exit 1
+    # once blocked, nmap's probes are dropped and it slows down: stop it when the block is seen
+    ip netns exec "$LAB_NS_SCAN" timeout 40 nmap -n -Pn -sS -T4 --max-retries 1 -D $D1,$D2,ME \
+        -p 1-1024 "$LAB_A" >"$LAB_DIR/nmap-$name.txt" 2>&1 &
+    NPID=$! # ip netns exec execs timeout: TERM reaches nmap through it
+    bl_wait_elem "$LAB_SCANNER" 20 || { bl_stop; fail "$name: real scanner not blocked"; }
+    sleep 2
+    kill -TERM $NPID 2>/dev/null
+    wait $NPID
+    bl_elems | tee "$LAB_DIR/$name-elems.txt"
+    [ "$(cat "$LAB_DIR/$name-elems.txt")" = "$LAB_SCANNER" ] || fail "$name: set is not exactly the scanner"
+    bl_stop || fail "$name: detector exit code $BL_RC"
+    grep -q '"event":"decoy_portscan"' "$LAB_DIR/$name.json" || fail "$name: not reported as a decoy scan"
+    grep '"action":"blocked"' "$LAB_DIR/$name.json" | grep -q "\"src_ip\":\"$LAB_SCANNER\"" ||
+        fail "$name: the decoy alert does not name the blocked real scanner"
+}
+echo "== 1. decoys: only the real scanner is blocked"
+decoys decoy
+if [ "$(nproc)" -ge 2 ]; then # the decoys and the scanner on two workers, grouped at the merge
+    echo "== 1w. the same with --workers 2"
+    decoys decoyw --workers 2
+fi
 
 # forged_scan NAME PORTBASE REASON: a detector with --block runs on A while a scapy SYN scan
 # forged from B's address arrives; B's kernel answers A's SYN-ACKs with resets (the evidence a

@@ -241,6 +241,7 @@ refused "--fwlog" --fwlog "$DL_DIR/empty.log" --workers 2
 refused "--http-log" -r "$DL_DIR/mix.pcap" --http-log "$DL_DIR/empty.log" --workers 2
 refused "more workers than CPUs" -r "$DL_DIR/mix.pcap" --workers $(($(nproc) + 1))
 refused "--workers 0" -r "$DL_DIR/mix.pcap" --workers 0
+refused "--db without --block" -r "$DL_DIR/mix.pcap" --db "$DL_DIR/h.db" --workers 2
 
 echo
 [ $fails -eq 0 ] && echo "all worker checks passed" || echo "$fails check(s) failed"
