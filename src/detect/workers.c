@@ -364,7 +364,7 @@ struct worker {
     /* -r (det_workers_read_file): the file, read by this worker itself, the frames it has
      * taken (published for the keyer), its clock's ticks, and how its reading ended */
     struct det_capture *cap;
-    _Alignas(64) _Atomic uint64_t done;
+    struct kentry *kq; /* -r: the keyer's entries (head and tail as for ring) */
     uint64_t last_tick_us, next_sweep_us;
     int read_failed;
     struct pr_error read_err;
@@ -386,23 +386,28 @@ struct pending {
     struct flow_ref ref;
 };
 
-/* -r: what the keyer hands the workers of each frame: where it is (it stays in the keyer's
- * ring of buffers until every worker is past it), its time, and its worker */
-struct keyed_frame {
+/* -r: an entry of a worker's queue from the keyer: one of its frames (data, which stays in
+ * the keyer's ring of buffers until every worker is past it) or a tick of its clock (data
+ * NULL), and the number in the file of the frame it came with */
+struct kentry {
     const uint8_t *data;
     uint64_t ts_us;
+    uint64_t i;
     uint32_t len;
-    uint8_t owner; /* a worker's index, or OWN_NONE */
 };
-#define KEY_RING (1u << 16) /* frames the keyer may be ahead of the slowest worker */
+#define KQ_SLOTS (1u << 15) /* a worker's queue (1 MB) */
+#define KQ_PUBLISH 64u      /* positions are published every so many entries */
 #define KEY_BUFS 4u         /* the keyer's buffers (pcapmap_open_ring) */
 #define KEY_BUF_SIZE ((size_t)2 << 20)
-#define OWN_NONE 0xffu   /* no worker's: a frame that cannot be used (the keyer counts it) */
-#define OWN_PUBLISH 256u /* progress is published every so many frames */
+#define OWN_NONE 0xffu /* no worker's: a frame that cannot be used (the keyer counts it) */
 
-/* A frame whose worker the keyer's flow map says, waiting while its slot is fetched. */
-struct kpending {
-    uint64_t i; /* the frame's number */
+/* A frame in the keyer's look-ahead: its worker, or its flow's reference while the flow's
+ * slot is fetched (pending). */
+struct kahead {
+    struct det_frame fr;
+    uint64_t i;
+    int pending;
+    uint8_t owner;
     struct flow_ref ref;
 };
 
@@ -428,19 +433,16 @@ struct det_workers {
     _Atomic int live_stop;             /* det_workers_finish: the readers end */
     struct worker *wk;
     /* -r: the keyer (keyer_main) reads the file on kcap into its ring of buffers and hands
-     * each frame to the workers in kf[] (frame i at i % KEY_RING): the frames read (ki),
-     * those still waiting for their flow slot (kpipe[khead..ktail)), those published
-     * (keyed: the frames before it have their worker; key_end: keyed is final), and how its
-     * reading ended */
+     * each frame to its worker's queue (wk[].kq) in the file's order, through its look-ahead
+     * kpipe[khead..ktail): the frames read (ki), key_end once every entry is in the queues,
+     * and how its reading ended; its clock is last_tick_us and next_sweep_us */
     struct det_capture *kcap;
-    struct keyed_frame *kf;
-    struct kpending kpipe[PIPE];
+    struct kahead kpipe[PIPE];
     unsigned khead, ktail;
-    uint64_t ki, kfloor; /* kfloor: frames every worker was last seen to have taken */
+    uint64_t ki;
     pthread_t kthread;
     int kstarted, kread_failed;
     struct pr_error kread_err;
-    _Alignas(64) _Atomic uint64_t keyed;
     _Atomic int key_end;
 };
 
@@ -1023,19 +1025,12 @@ static inline void worker_clock(struct worker *k, uint64_t ts_us)
     merge_release(k->w, k, ts_us);
 }
 
-/* The worker of a frame (one read from the file stays where it is, so any length is keyed
- * from its bytes): 1 with *owner (OWN_NONE for a frame that cannot be used, counted here),
- * or 0 with r to be looked up in the flow map (flow_worker), its slot prefetched. */
-static int frame_owner(struct det_workers *w, const struct det_frame *fr, struct flow_ref *r,
-                       uint8_t *owner)
+/* frame_owner for a frame that is no IPv4 TCP or UDP over Ethernet (apart: the usual
+ * frame's path stays lean). */
+static __attribute__((noinline)) int other_owner(struct det_workers *w, const struct det_frame *fr,
+                                                 struct flow_ref *r, uint8_t *owner)
 {
     struct pkey key;
-    if (quick_ref4(w->map, fr, w->n, r) == 0) {
-        if (r->key < 0)
-            return 0;
-        *owner = (uint8_t)r->wsrc; /* (both ends' worker) */
-        return 1;
-    }
     if (quick_key(fr, &key) < 0) { /* not IPv4 over Ethernet: decoded for its key */
         struct det_event ev;
         int dr = det_decode_event(fr->dlt, fr->data, fr->len, fr->ts_us, &ev);
@@ -1054,126 +1049,179 @@ static int frame_owner(struct det_workers *w, const struct det_frame *fr, struct
     return 1;
 }
 
-/* The frames every worker has taken (a finished worker: all). */
-static uint64_t slowest(struct det_workers *w)
+/* The worker of a frame (one read from the file stays where it is, so any length is keyed
+ * from its bytes): 1 with *owner (OWN_NONE for a frame that cannot be used, counted here),
+ * or 0 with r to be looked up in the flow map (flow_key), its slot prefetched. */
+static inline __attribute__((always_inline)) int
+frame_owner(struct det_workers *w, const struct det_frame *fr, struct flow_ref *r, uint8_t *owner)
 {
-    uint64_t m = UINT64_MAX;
-    for (unsigned i = 0; i < w->n; i++) {
-        uint64_t d = atomic_load_explicit(&w->wk[i].done, memory_order_acquire);
-        m = d < m ? d : m;
-    }
-    return m;
+    if (quick_ref4(w->map, fr, w->n, r) < 0)
+        return other_owner(w, fr, r, owner);
+    if (r->key < 0)
+        return 0;
+    *owner = (uint8_t)r->wsrc; /* (both ends' worker) */
+    return 1;
 }
 
-/* Waits until every worker has taken the first n frames (or the run stops). */
-static void keyer_wait(struct det_workers *w, uint64_t n)
+/* Publishes worker k's queue to it (the keyer's side: head as for ring). */
+static void kq_publish(struct worker *k)
 {
+    atomic_store_explicit(&k->head, k->head_local, memory_order_release);
+}
+
+/* Waits while worker k's queue is full: 0, or -1 once the run stops. */
+static __attribute__((noinline)) int kq_room(struct det_workers *w, struct worker *k)
+{
+    kq_publish(k);
     unsigned spins = 0;
-    while (!*w->stop && w->kfloor < n && (w->kfloor = slowest(w)) < n)
+    while ((k->tail_cached = atomic_load_explicit(&k->tail, memory_order_acquire)) + KQ_SLOTS ==
+           k->head_local) {
+        if (*w->stop)
+            return -1;
         pause_briefly(&spins, 2, 50);
+    }
+    return 0;
 }
 
-/* Publishes the frames whose worker is known: those before the oldest still waiting. */
-static void key_publish(struct det_workers *w)
+/* Appends an entry to worker k's queue, waiting while it is full (not once the run
+ * stops). */
+static inline __attribute__((always_inline)) void kq_push(struct det_workers *w, struct worker *k,
+                                                          const uint8_t *data, uint32_t len,
+                                                          uint64_t ts_us, uint64_t i)
 {
-    uint64_t upto = w->khead != w->ktail ? w->kpipe[w->khead % PIPE].i : w->ki;
-    atomic_store_explicit(&w->keyed, upto, memory_order_release);
+    if (k->head_local - k->tail_cached == KQ_SLOTS && kq_room(w, k) < 0)
+        return;
+    struct kentry *e = &k->kq[k->head_local & (KQ_SLOTS - 1)];
+    e->data = data;
+    e->len = len;
+    e->ts_us = ts_us;
+    e->i = i;
+    if ((++k->head_local & (KQ_PUBLISH - 1)) == 0)
+        kq_publish(k);
 }
 
-/* The oldest frame waiting for its flow slot gets its worker (both ends' workers are
- * known: no address is read). */
-static void key_oldest(struct det_workers *w)
+/* Hands the oldest frame of the keyer's look-ahead to its worker, then ticks every
+ * worker's clock where one engine's would (at the first frame past a sweep time, and every
+ * TICK_EVERY_US of the input, whichever worker the frame is for, after it). */
+static inline __attribute__((always_inline)) void key_oldest(struct det_workers *w)
 {
-    struct kpending *p = &w->kpipe[w->khead++ % PIPE];
-    w->kf[p->i % KEY_RING].owner =
-        (uint8_t)(flow_key(w->map, &p->ref) == KEY_SRC ? p->ref.wsrc : p->ref.wdst);
+    struct kahead *a = &w->kpipe[w->khead++ % PIPE];
+    unsigned owner = a->owner;
+    if (a->pending) /* (both ends' workers are known: no address is read) */
+        owner = flow_key(w->map, &a->ref) == KEY_SRC ? a->ref.wsrc : a->ref.wdst;
+    if (owner != OWN_NONE)
+        kq_push(w, &w->wk[owner], a->fr.data, a->fr.len, a->fr.ts_us, a->i);
+    uint64_t ts = a->fr.ts_us;
+    if (ts < w->next_sweep_us && ts < w->last_tick_us + TICK_EVERY_US)
+        return;
+    w->last_tick_us = ts;
+    if (ts >= w->next_sweep_us)
+        w->next_sweep_us = ts + w->sweep_us;
+    for (unsigned j = 0; j < w->n; j++)
+        kq_push(w, &w->wk[j], NULL, 0, ts, a->i);
 }
 
-/* The keyer's ring's gate (pcapmap_open_ring): every frame read gets its worker and is
- * published, then it waits until every worker has taken the first n frames, those of the
- * buffer to be filled again. */
+/* Every frame read is in its worker's queue, published. */
+static void key_flush(struct det_workers *w)
+{
+    while (w->khead != w->ktail)
+        key_oldest(w);
+    for (unsigned j = 0; j < w->n; j++)
+        kq_publish(&w->wk[j]);
+}
+
+/* Whether every worker has taken the first n frames: its queue is empty, or its next entry
+ * came with a later frame. */
+static int workers_past(struct det_workers *w, uint64_t n)
+{
+    for (unsigned j = 0; j < w->n; j++) {
+        struct worker *k = &w->wk[j];
+        uint32_t t = atomic_load_explicit(&k->tail, memory_order_acquire);
+        if (t != k->head_local && k->kq[t & (KQ_SLOTS - 1)].i < n)
+            return 0;
+    }
+    return 1;
+}
+
+/* The keyer's ring's gate (pcapmap_open_ring): every frame read goes to its worker, then
+ * it waits until every worker has taken the first n frames, those of the buffer to be
+ * filled again. */
 static void keyer_gate(void *ctx, uint64_t n)
 {
     struct det_workers *w = ctx;
-    while (w->khead != w->ktail)
-        key_oldest(w);
-    key_publish(w);
-    keyer_wait(w, n);
+    key_flush(w);
+    unsigned spins = 0;
+    while (!*w->stop && !workers_past(w, n))
+        pause_briefly(&spins, 2, 50);
 }
 
 /* -r: the keyer reads the file once into its ring of buffers and finds every frame's key
  * in the file's order with the one flow map (only frames between two workers' ends use
- * it: they get their worker in order, PIPE of them at most waiting while their slots are
- * fetched); the workers take their frames where they are. */
+ * it), and hands each frame, where it is, to its worker's queue in the file's order, PIPE
+ * of them at most waiting while their flow slots are fetched. */
 static void *keyer_main(void *arg)
 {
     struct det_workers *w = arg;
     struct pcapmap *pm = det_capture_buffer(w->kcap);
     int dlt = det_capture_dlt(w->kcap), r = 2;
     while (!*w->stop) {
-        struct det_frame fr;
-        r = pcapmap_next(pm, &fr.data, &fr.len, &fr.ts_us);
+        struct kahead *a = &w->kpipe[w->ktail % PIPE];
+        r = pcapmap_next(pm, &a->fr.data, &a->fr.len, &a->fr.ts_us);
         if (r != 1)
             break;
-        fr.dlt = dlt;
-        if (w->ki >= KEY_RING && w->kfloor < w->ki - KEY_RING + 1) { /* kf[] is full */
-            key_publish(w);
-            keyer_wait(w, w->ki - KEY_RING + 1);
-        }
-        struct keyed_frame *f = &w->kf[w->ki % KEY_RING];
-        f->data = fr.data;
-        f->len = fr.len;
-        f->ts_us = fr.ts_us;
-        struct kpending *p = &w->kpipe[w->ktail % PIPE];
-        if (!frame_owner(w, &fr, &p->ref, &f->owner)) {
-            p->i = w->ki;
-            if (++w->ktail - w->khead == PIPE)
-                key_oldest(w);
-        }
-        if (++w->ki % OWN_PUBLISH == 0)
-            key_publish(w);
+        a->fr.dlt = dlt;
+        a->i = w->ki++;
+        a->pending = !frame_owner(w, &a->fr, &a->ref, &a->owner);
+        if (++w->ktail - w->khead == PIPE)
+            key_oldest(w);
     }
-    while (w->khead != w->ktail)
-        key_oldest(w);
+    key_flush(w);
     det_capture_count(w->kcap, w->ki, 0, 0);
     if (r < 0) { /* names the error */
         struct det_frame fr;
         r = det_capture_next_frame(w->kcap, &fr, &w->kread_err);
     }
     w->kread_failed = !*w->stop && r < 0;
-    key_publish(w);
     atomic_store_explicit(&w->key_end, 1, memory_order_release);
     return NULL;
 }
 
-/* -r: worker k takes every frame the keyer handed over, decodes and processes those of
- * its own keys; its clock follows every frame's time. It waits for the keyer. */
+/* -r: worker k takes the entries of its queue: its frames, decoded and processed, and its
+ * clock's ticks. */
 static void worker_read(struct worker *k)
 {
     struct det_workers *w = k->w;
     int dlt = det_capture_dlt(w->kcap);
-    uint64_t i = 0, keyed = 0;
-    unsigned spins = 0;
+    uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
+    unsigned spins = 0, since = 0;
     while (!*w->stop) {
-        while (i == keyed) { /* the keyer has not got so far */
+        if (tail == head) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
             int end = atomic_load_explicit(&w->key_end, memory_order_acquire);
-            keyed = atomic_load_explicit(&w->keyed, memory_order_acquire);
-            if (i < keyed)
-                break;
-            if (end || *w->stop)
-                goto out;
-            pause_briefly(&spins, 2, 50);
+            head = atomic_load_explicit(&k->head, memory_order_acquire);
+            if (tail == head) {
+                if (end)
+                    break;
+                pause_briefly(&spins, 2, 50);
+                continue;
+            }
+            spins = 0;
         }
-        spins = 0;
-        const struct keyed_frame *f = &w->kf[i % KEY_RING];
-        if (f->owner == k->idx)
-            worker_frame(k, dlt, f->data, f->len, f->ts_us);
-        worker_clock(k, f->ts_us);
-        if (++i % OWN_PUBLISH == 0)
-            atomic_store_explicit(&k->done, i, memory_order_release);
+        const struct kentry *e = &k->kq[tail & (KQ_SLOTS - 1)];
+        if (e->data) {
+            worker_frame(k, dlt, e->data, e->len, e->ts_us);
+        } else {
+            det_engine_tick(k->eng, e->ts_us);
+            merge_release(w, k, e->ts_us);
+        }
+        tail++;
+        if (++since == KQ_PUBLISH) {
+            atomic_store_explicit(&k->tail, tail, memory_order_release);
+            since = 0;
+        }
     }
-out:
-    atomic_store_explicit(&k->done, UINT64_MAX, memory_order_release);
+    atomic_store_explicit(&k->tail, tail, memory_order_release);
 }
 
 int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,
@@ -1185,9 +1233,9 @@ int det_workers_read_file(struct det_workers *w, const char *path, const char *f
     int r = det_capture_ring(path, KEY_BUF_SIZE, KEY_BUFS, keyer_gate, w, &w->kcap, e);
     if (r <= 0)
         return r;
-    w->kf = malloc(KEY_RING * sizeof *w->kf);
-    if (!w->kf)
-        return pr_errf(e, "out of memory for the workers' frames"), -1;
+    for (unsigned i = 0; i < w->n; i++)
+        if (!(w->wk[i].kq = malloc(KQ_SLOTS * sizeof *w->wk[i].kq)))
+            return pr_errf(e, "out of memory for worker %u's queue", i), -1;
     return 1;
 }
 
@@ -1328,7 +1376,6 @@ void det_workers_finish(struct det_workers *w)
         if (w->wk[i].started)
             pthread_join(w->wk[i].thread, NULL);
         w->wk[i].started = 0;
-        atomic_store(&w->wk[i].done, UINT64_MAX); /* (one never started: not waited for) */
     }
     if (w->kstarted)
         pthread_join(w->kthread, NULL);
@@ -1405,7 +1452,8 @@ void det_workers_free(struct det_workers *w)
     free(w->reg);
     det_flowmap_free(w->map);
     det_capture_close(w->kcap);
-    free(w->kf);
+    for (unsigned i = 0; w->wk && i < w->n; i++)
+        free(w->wk[i].kq);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->bind_lock);
     free(w);
