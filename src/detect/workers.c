@@ -399,6 +399,9 @@ struct kentry {
 #define KQ_PUBLISH 64u      /* positions are published every so many entries */
 #define KEY_BUFS 4u         /* the keyer's buffers (pcapmap_open_ring) */
 #define KEY_BUF_SIZE ((size_t)2 << 20)
+/* the keyer, ahead, waits for the workers (a queue or a buffer holds milliseconds of their
+ * work): in naps long enough not to cost it a wake-up every few frames */
+#define KEYER_NAP_US 200
 #define OWN_NONE 0xffu /* no worker's: a frame that cannot be used (the keyer counts it) */
 
 /* A frame in the keyer's look-ahead: its worker, or its flow's reference while the flow's
@@ -1078,7 +1081,7 @@ static __attribute__((noinline)) int kq_room(struct det_workers *w, struct worke
            k->head_local) {
         if (*w->stop)
             return -1;
-        pause_briefly(&spins, 2, 50);
+        pause_briefly(&spins, 2, KEYER_NAP_US);
     }
     return 0;
 }
@@ -1152,7 +1155,7 @@ static void keyer_gate(void *ctx, uint64_t n)
     key_flush(w);
     unsigned spins = 0;
     while (!*w->stop && !workers_past(w, n))
-        pause_briefly(&spins, 2, 50);
+        pause_briefly(&spins, 2, KEYER_NAP_US);
 }
 
 /* -r: the keyer reads the file once into its ring of buffers and finds every frame's key
@@ -1446,14 +1449,13 @@ void det_workers_free(struct det_workers *w)
             if (!w->wk[i].borrowed)
                 det_capture_close(w->wk[i].cap);
             free(w->wk[i].q);
+            free(w->wk[i].kq);
         }
     }
     free(w->wk);
     free(w->reg);
     det_flowmap_free(w->map);
     det_capture_close(w->kcap);
-    for (unsigned i = 0; w->wk && i < w->n; i++)
-        free(w->wk[i].kq);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->bind_lock);
     free(w);
