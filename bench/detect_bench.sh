@@ -161,11 +161,16 @@ fi
 if [ "$WORKERS" -gt 0 ]; then
     [ "$NDR" = 0 ] || { echo "--workers and --ndr do not go together (yet)" >&2; exit 2; }
     # wall time of each run, alternating 1 and N workers so that both see the same load
+    # (the wall in microseconds from bash's clock: time's %e has 10 ms steps)
     for r in $(seq "$REPEATS"); do
         for n in 1 "$WORKERS"; do
+            t0=$EPOCHREALTIME
             { /usr/bin/time -f "TIME %e %U %S" "$BIN" detect -r "$CAP" -q --workers "$n" \
                 --alerts "$W/w$n.$r.json" >"$W/w$n.$r.out" 2>"$W/w$n.$r.err"; } 2>/dev/null
-            grep '^TIME' "$W/w$n.$r.err" >>"$W/times$n"
+            t1=$EPOCHREALTIME
+            grep '^TIME' "$W/w$n.$r.err" |
+                awk -v t0="$t0" -v t1="$t1" '{ printf "TIME %.4f %s %s\n", t1 - t0, $3, $4 }' \
+                    >>"$W/times$n"
         done
     done
     med() { sort -k2 -n "$1" | sed -n "$(((REPEATS + 1) / 2))p"; }
@@ -177,8 +182,8 @@ if [ "$WORKERS" -gt 0 ]; then
     report=$(
         echo "detect -r on $PACKETS packets ($(du -h "$CAP" | cut -f1) pcap$([ "$SPOOF" = 0.02 ] || echo ", --flood: $SPOOF spoofed")), --workers 1 against --workers $WORKERS, $REPEATS runs each (interleaved), median wall:"
         awk -v p="$PACKETS" -v w1="$w1" -v wn="$wn" -v u1="$u1" -v un="$un" -v s1="$s1" -v sn="$sn" -v n="$WORKERS" 'BEGIN {
-            printf "  --workers 1: wall %.2f s -> %.2f M packets/s (cpu %.2f s)\n", w1, p / w1 / 1e6, u1 + s1
-            printf "  --workers %d: wall %.2f s -> %.2f M packets/s (cpu %.2f s)\n", n, wn, p / wn / 1e6, un + sn
+            printf "  --workers 1: wall %.3f s -> %.2f M packets/s (cpu %.2f s)\n", w1, p / w1 / 1e6, u1 + s1
+            printf "  --workers %d: wall %.3f s -> %.2f M packets/s (cpu %.2f s)\n", n, wn, p / wn / 1e6, un + sn
             printf "  ratio %.2fx (goal >= 1.7x with 2 workers on 2 cores)\n", w1 / wn }'
         echo "  the same alerts (times and ids left out): $same ($(wc -l <"$W/w1.1.json") lines)"
         echo "  load average before the runs: $LOAD"
