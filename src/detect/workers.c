@@ -361,14 +361,16 @@ struct worker {
     pthread_t thread;
     int started;
     uint64_t undecodable, badsum; /* frames it could not use (read after the join) */
-    /* -r (det_workers_read_file): the file, read by this worker itself, the frames it has
-     * taken (published for the keyer), its clock's ticks, and how its reading ended */
+    /* -r (det_workers_read_file): the keyer's entries (head and tail as for ring), and
+     * whether it left (it takes no more) */
+    struct kentry *kq;
+    _Atomic int kq_left;
+    /* -i with the kernel fanout: its socket (cap: the run's for worker 0, borrowed), its
+     * clock's ticks, how its reading ended, the frames processed */
     struct det_capture *cap;
-    struct kentry *kq; /* -r: the keyer's entries (head and tail as for ring) */
     uint64_t last_tick_us, next_sweep_us;
     int read_failed;
     struct pr_error read_err;
-    /* -i with the kernel fanout: cap is the run's (worker 0) or its own; frames processed */
     int borrowed;
     uint64_t live_frames;
     /* under the merge lock: lines not merged yet (q[qhead..qn)), and the time up to which
@@ -447,6 +449,7 @@ struct det_workers {
     int kstarted, kread_failed;
     struct pr_error kread_err;
     _Atomic int key_end;
+    _Atomic int kabort; /* -r: a thread could not start: the keyer and the workers stop */
 };
 
 /* Waiting: a few yields (the other side is running), then naps of nap_us; a worker
@@ -854,7 +857,9 @@ int det_workers_open(const struct det_workers_config *c, struct det_workers **ou
     pthread_mutex_init(&w->bind_lock, NULL);
     w->binder = c->binder;
     w->binder_ctx = c->binder_ctx;
-    w->wk = calloc(c->n, sizeof *w->wk);
+    w->wk = aligned_alloc(_Alignof(struct worker), c->n * sizeof *w->wk); /* (64-byte fields) */
+    if (w->wk)
+        memset(w->wk, 0, c->n * sizeof *w->wk);
     w->nreg = c->cfg.max_scans * c->n;
     w->reg = calloc(w->nreg, sizeof *w->reg);
     w->next_campaign = 1;
@@ -889,6 +894,9 @@ int det_workers_start(struct det_workers *w, struct pr_error *e)
     for (unsigned i = 0; i < w->n; i++) {
         int rc = pthread_create(&w->wk[i].thread, NULL, worker_main, &w->wk[i]);
         if (rc) {
+            atomic_store(&w->kabort, 1); /* (the keyer would wait for this worker) */
+            for (unsigned j = i; j < w->n; j++)
+                atomic_store(&w->wk[j].kq_left, 1);
             det_workers_finish(w);
             return pr_errf(e, "starting worker %u: %s", i, strerror(rc)), -1;
         }
@@ -1072,14 +1080,20 @@ static void kq_publish(struct worker *k)
     atomic_store_explicit(&k->head, k->head_local, memory_order_release);
 }
 
-/* Waits while worker k's queue is full: 0, or -1 once the run stops. */
+/* -r: reading ends (a signal, or a thread that could not start). */
+static inline int r_stopping(const struct det_workers *w)
+{
+    return *w->stop || atomic_load_explicit(&w->kabort, memory_order_relaxed);
+}
+
+/* Waits while worker k's queue is full: 0, or -1 once the run stops or k left. */
 static __attribute__((noinline)) int kq_room(struct det_workers *w, struct worker *k)
 {
     kq_publish(k);
     unsigned spins = 0;
     while ((k->tail_cached = atomic_load_explicit(&k->tail, memory_order_acquire)) + KQ_SLOTS ==
            k->head_local) {
-        if (*w->stop)
+        if (r_stopping(w) || atomic_load_explicit(&k->kq_left, memory_order_acquire))
             return -1;
         pause_briefly(&spins, 2, KEYER_NAP_US);
     }
@@ -1112,8 +1126,9 @@ static inline __attribute__((always_inline)) void key_oldest(struct det_workers 
     unsigned owner = a->owner;
     if (a->pending) /* (both ends' workers are known: no address is read) */
         owner = flow_key(w->map, &a->ref) == KEY_SRC ? a->ref.wsrc : a->ref.wdst;
-    if (owner != OWN_NONE)
-        kq_push(w, &w->wk[owner], a->fr.data, a->fr.len, a->fr.ts_us, a->i);
+    if (owner == OWN_NONE) /* (as one engine, which never sees its time) */
+        return;
+    kq_push(w, &w->wk[owner], a->fr.data, a->fr.len, a->fr.ts_us, a->i);
     uint64_t ts = a->fr.ts_us;
     if (ts < w->next_sweep_us && ts < w->last_tick_us + TICK_EVERY_US)
         return;
@@ -1133,12 +1148,14 @@ static void key_flush(struct det_workers *w)
         kq_publish(&w->wk[j]);
 }
 
-/* Whether every worker has taken the first n frames: its queue is empty, or its next entry
- * came with a later frame. */
+/* Whether every worker has taken the first n frames: its queue is empty, its next entry
+ * came with a later frame, or it left (it reads no more frames). */
 static int workers_past(struct det_workers *w, uint64_t n)
 {
     for (unsigned j = 0; j < w->n; j++) {
         struct worker *k = &w->wk[j];
+        if (atomic_load_explicit(&k->kq_left, memory_order_acquire))
+            continue;
         uint32_t t = atomic_load_explicit(&k->tail, memory_order_acquire);
         if (t != k->head_local && k->kq[t & (KQ_SLOTS - 1)].i < n)
             return 0;
@@ -1148,13 +1165,14 @@ static int workers_past(struct det_workers *w, uint64_t n)
 
 /* The keyer's ring's gate (pcapmap_open_ring): every frame read goes to its worker, then
  * it waits until every worker has taken the first n frames, those of the buffer to be
- * filled again. */
+ * filled again, or left (when the run stops, each worker leaves after the frame it is
+ * decoding: the buffer is never filled under it). */
 static void keyer_gate(void *ctx, uint64_t n)
 {
     struct det_workers *w = ctx;
     key_flush(w);
     unsigned spins = 0;
-    while (!*w->stop && !workers_past(w, n))
+    while (!workers_past(w, n))
         pause_briefly(&spins, 2, KEYER_NAP_US);
 }
 
@@ -1167,7 +1185,7 @@ static void *keyer_main(void *arg)
     struct det_workers *w = arg;
     struct pcapmap *pm = det_capture_buffer(w->kcap);
     int dlt = det_capture_dlt(w->kcap), r = 2;
-    while (!*w->stop) {
+    while (!r_stopping(w)) {
         struct kahead *a = &w->kpipe[w->ktail % PIPE];
         r = pcapmap_next(pm, &a->fr.data, &a->fr.len, &a->fr.ts_us);
         if (r != 1)
@@ -1197,7 +1215,7 @@ static void worker_read(struct worker *k)
     int dlt = det_capture_dlt(w->kcap);
     uint32_t tail = atomic_load_explicit(&k->tail, memory_order_relaxed), head = tail;
     unsigned spins = 0, since = 0;
-    while (!*w->stop) {
+    while (!r_stopping(w)) {
         if (tail == head) {
             atomic_store_explicit(&k->tail, tail, memory_order_release);
             since = 0;
@@ -1225,6 +1243,7 @@ static void worker_read(struct worker *k)
         }
     }
     atomic_store_explicit(&k->tail, tail, memory_order_release);
+    atomic_store_explicit(&k->kq_left, 1, memory_order_release);
 }
 
 int det_workers_read_file(struct det_workers *w, const char *path, const char *filter,

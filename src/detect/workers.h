@@ -7,17 +7,18 @@
  * Which end began a flow is remembered in a bounded, direct-mapped flow map (the first
  * packet seen of a flow names it, as in the engine); a flow whose two ends have one worker
  * needs no entry. An IPv4 frame's key is read at fixed offsets, other frames are decoded
- * for it. -r: one keyer thread reads the file and finds every frame's worker once, in the
- * file's order, into a ring of one byte per frame; every worker reads the file too (each on
- * its own descriptor into a buffer of its own, pcapmap.h), takes and decodes only the frames
- * the keyer gave it, and its clock follows every frame's time. -i on an Ethernet interface:
+ * for it. -r of a classic pcap file: one keyer thread reads it into a ring of buffers
+ * (pcapmap.h), finds every frame's worker once, in the file's order, and hands the frame,
+ * where it lies, to that worker's queue, with ticks of every worker's clock where one
+ * engine's would tick; each worker decodes only its own frames. -i on an Ethernet interface:
  * the kernel is the dispatcher (fanout.h: an eBPF fanout program with the flow map in an LRU
  * hash map, the same rule and hash) and each worker reads a socket of its own, its clock
- * following its frames or the wall clock. Otherwise (no eBPF, `-i any`, stdin) the thread
- * that reads the input is the dispatcher (a classic BPF fanout program, PACKET_FANOUT_CBPF,
- * has no memory to tell a reply RST or ACK from a probe): frames and events reach each
- * worker through a bounded single-producer ring, and time (the events' own, or the wall
- * clock when quiet) is broadcast so that every engine sweeps when one engine would.
+ * following its frames or the wall clock. Otherwise (no eBPF, `-i any`, stdin, a pcapng
+ * file or a filter) the thread that reads the input is the dispatcher (a classic BPF fanout
+ * program, PACKET_FANOUT_CBPF, has no memory to tell a reply RST or ACK from a probe):
+ * frames and events reach each worker through a bounded single-producer ring, and time (the
+ * events' own, or the wall clock when quiet) is broadcast so that every engine sweeps when
+ * one engine would.
  *
  * Each worker has its own passive OS cache and behaviour analysis (behave.h). Its alert
  * lines wait in a queue and are merged in time order once every worker has read past them:
