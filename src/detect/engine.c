@@ -2109,8 +2109,11 @@ uint32_t det_engine_next_id(struct det_engine *d)
 
 int det_engine_emit(struct det_engine *d, struct det_alert *a)
 {
-    if (!take_token(d, a->ts_us > d->now_us ? a->ts_us : d->now_us))
-        return -1;
+    /* the responder sees every line, the bucket limits only what is written: the lines
+     * merged from --workers were sent once (their engines' own buckets passed them), and a
+     * flood of forged scans must not keep a real scanner's proof from the responder, which
+     * has its own cap */
+    int token = take_token(d, a->ts_us > d->now_us ? a->ts_us : d->now_us);
     if (d->hooks.enrich)
         d->hooks.enrich(d->hooks.ctx, a);
     if (d->responder) {
@@ -2118,6 +2121,8 @@ int det_engine_emit(struct det_engine *d, struct det_alert *a)
         if (act)
             a->action = act;
     }
+    if (!token)
+        return -1;
     for (unsigned i = 0; i < d->nsinks; i++) {
         struct pr_error e = {""};
         if (d->sinks[i].ops->emit(d->sinks[i].ctx, a, &e) < 0)

@@ -133,10 +133,12 @@ uint32_t det_engine_incident_of(const struct det_engine *d, const struct pr_addr
 
 void det_engine_free(struct det_engine *d);
 
-/* An alert made outside the engine (the web analyzer, web.h): takes the next alert id
- * (det_engine_next_id) and, in det_engine_emit, passes the responder, the global token
- * bucket and the sinks like a scan alert. det_engine_emit returns 0, or -1 when the
- * bucket suppressed it (counted; the caller retries later). */
+/* An alert made outside the engine (the web analyzer, web.h; the lines merged from
+ * --workers): takes the next alert id (det_engine_next_id) and, in det_engine_emit, passes
+ * the responder and then the global token bucket and the sinks. The responder sees every
+ * line, even one the bucket keeps from the sinks (a flood of alerts must not delay a
+ * block). det_engine_emit returns 0, or -1 when the bucket suppressed it (counted; the
+ * caller may retry later, and the responder then sees it again). */
 uint32_t det_engine_next_id(struct det_engine *d);
 int det_engine_emit(struct det_engine *d, struct det_alert *a);
 
