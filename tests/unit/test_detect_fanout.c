@@ -1,8 +1,8 @@
 /* The kernel fanout's eBPF program (detect/fanout.h, detect/bpf/fanout.bpf.c) against the
  * dispatcher of workers.h, run in the kernel with BPF_PROG_TEST_RUN: thousands of frames
- * drawn from a few addresses and ports (IPv4 and IPv6, a destination-options header, VLAN
- * tags; TCP of every usual flag set, UDP to and from service ports and to a group, echo
- * requests and replies, timestamp replies, ICMP and ICMPv6 errors quoting a probe, neighbour
+ * drawn from a few addresses and ports (IPv4 and IPv6 with up to 16 destination-options headers, up
+ * to four VLAN tags; TCP of every usual flag set, UDP to and from service ports and to a group,
+ * echo requests and replies, timestamp replies, ICMP and ICMPv6 errors quoting a probe, neighbour
  * solicitations, ARP) go to the same worker as the dispatcher gives them, for 2, 3 and 5
  * workers, so flows seen from either end, replies and errors all follow the flow map;
  * frames the program cannot read (a later fragment, a short frame, another ethertype) go
@@ -53,7 +53,7 @@ static void addr_of(int v6, unsigned i, uint8_t *a)
 
 /* An IP header of the family at b for a payload of plen bytes: its length. */
 static size_t ip_header(uint8_t *b, int v6, const uint8_t *src, const uint8_t *dst, uint8_t proto,
-                        size_t plen, int dstopts)
+                        size_t plen, unsigned dstopts)
 {
     if (!v6) {
         memset(b, 0, 20);
@@ -67,18 +67,19 @@ static size_t ip_header(uint8_t *b, int v6, const uint8_t *src, const uint8_t *d
     }
     memset(b, 0, 40);
     b[0] = 0x60;
-    put16(b + 4, (uint16_t)(plen + (dstopts ? 8 : 0)));
+    put16(b + 4, (uint16_t)(plen + 8 * dstopts));
     b[6] = dstopts ? 60 : proto;
     b[7] = 64;
     memcpy(b + 8, src, 16);
     memcpy(b + 24, dst, 16);
-    if (!dstopts)
-        return 40;
-    memset(b + 40, 0, 8);
-    b[40] = proto;
-    b[42] = 1; /* PadN of 4 */
-    b[43] = 4;
-    return 48;
+    for (unsigned k = 0; k < dstopts; k++) { /* a chain of destination-options headers */
+        uint8_t *o = b + 40 + 8 * k;
+        memset(o, 0, 8);
+        o[0] = k + 1 < dstopts ? 60 : proto;
+        o[2] = 1; /* PadN of 4 */
+        o[3] = 4;
+    }
+    return 40 + 8 * (size_t)dstopts;
 }
 
 /* few flows: the dispatcher's direct-mapped map (131,072 slots) must not see two collide,
@@ -92,10 +93,11 @@ static size_t random_frame(uint64_t *s, uint8_t *f)
     size_t off = 14;
     memset(f, 0, 14);
     f[0] = 2, f[6] = 2, f[11] = (uint8_t)rnd(s); /* locally administered MACs */
-    if (rnd(s) % 8 == 0) {                       /* a VLAN tag left in the frame */
-        put16(f + 12, 0x8100);
-        put16(f + 14, 7);
-        off = 18;
+    if (rnd(s) % 8 == 0) { /* VLAN tags left in the frame, as many as the decoder reads */
+        for (unsigned t = 1 + (unsigned)(rnd(s) % 4); t--; off += 4) {
+            put16(f + off - 2, 0x8100);
+            put16(f + off, 7);
+        }
     }
     uint8_t *et = f + off - 2;
     if (rnd(s) % 20 == 0) { /* ARP request or reply */
@@ -108,7 +110,10 @@ static size_t random_frame(uint64_t *s, uint8_t *f)
         addr_of(0, (unsigned)(rnd(s) % 4), a + 24);
         return off + 28;
     }
-    int v6 = rnd(s) % 4 == 0, dstopts = v6 && rnd(s) % 4 == 0;
+    /* IPv6 with up to as many extension headers as the decoder follows (a scanner's probes
+     * with more of them than the program follows would reach worker 0, their answers not) */
+    int v6 = rnd(s) % 4 == 0;
+    unsigned dstopts = v6 && rnd(s) % 4 == 0 ? 1 + (unsigned)(rnd(s) % 16) : 0;
     unsigned na = v6 ? 3 : 4, i = (unsigned)(rnd(s) % na), j = (unsigned)(rnd(s) % (na - 1));
     j += j >= i;
     uint8_t src[16], dst[16], l4[128];
@@ -193,7 +198,7 @@ static void same_as_dispatcher(unsigned n, unsigned frames)
     uint64_t s = 42 + n, ts = (uint64_t)time(NULL) * 1000000u;
     unsigned per[8] = {0}, compared = 0;
     for (unsigned i = 0; i < frames; i++) {
-        uint8_t fr[256];
+        uint8_t fr[512];
         size_t len = random_frame(&s, fr);
         struct pr_error e = {""};
         int got = det_fanout_run(f, fr, len, &e);
@@ -244,7 +249,7 @@ static void test_unreadable(void **state)
     uint64_t s = 7;
     unsigned nonzero = 0;
     for (unsigned i = 0; i < 64; i++) {
-        uint8_t fr[256];
+        uint8_t fr[512];
         size_t len = random_frame(&s, fr);
         struct pr_error e = {""};
         if (fr[12] == 0x08 && fr[13] == 0x00) {

@@ -13,7 +13,7 @@
  *   afresh), except a UDP reply from a service port and discovery sent to a group, which
  *   begin nothing.
  *
- * Ethernet frames (up to two VLAN tags left in the frame), IPv4 and IPv6 (hop-by-hop,
+ * Ethernet frames (up to four VLAN tags left in the frame), IPv4 and IPv6 (hop-by-hop,
  * routing, destination options, fragment and AH headers); anything it cannot read (a
  * later fragment, a short frame, another link type) goes to worker 0. Built with
  * `clang -target bpf` and compiled into the program (CMakeLists.txt); not part of
@@ -24,7 +24,11 @@
 
 #define MAX_FLOWS 131072 /* as workers.c's flow map */
 #define FLOW_IDLE_S 60   /* the engine frees a flow idle this long */
-#define MAX_EXT 6        /* IPv6 extension headers followed */
+/* as far as net/packet.c's decoder goes (MAX_EXT_HDRS, MAX_VLAN_TAGS): a frame it decodes
+ * that the program could not key would reach worker 0 whatever its source, splitting a
+ * scanner's probes (extension headers) from their answers (none) */
+#define MAX_EXT 16
+#define MAX_VLAN 4
 
 /* Set by fanout.c after loading: the key of the per-address mix and the workers. */
 struct fanout_conf {
@@ -249,7 +253,7 @@ int fanout(struct __sk_buff *skb)
     __u32 off = 14;
     __u16 type = be16(eth + 12);
 #pragma unroll
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < MAX_VLAN; i++) {
         if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
             break;
         __u8 tag[4];
