@@ -196,13 +196,10 @@ int bst_prune(struct hist_db *db, int64_t before_us, struct pr_error *e)
     int n = 0;
     if (hist_begin(db, e) < 0)
         return -1;
-    /* two statements, each answered by its own index */
+    /* by the expiry alone (its index): a revocation stays as long as the block it lifts, so
+     * that a host that was away when it was made still lifts it when it comes back */
     if (hist_exec(db, "DELETE FROM block_decisions WHERE expires_us < $1 RETURNING id", 1, p,
                   count_row, &n, e) < 0 ||
-        hist_exec(db,
-                  "DELETE FROM block_decisions WHERE revoked_us > 0 AND revoked_us < $1 "
-                  "RETURNING id",
-                  1, p, count_row, &n, e) < 0 ||
         hist_commit(db, e) < 0) {
         hist_rollback(db);
         return -1;
