@@ -52,6 +52,8 @@ decoys decoy
 if [ "$(nproc)" -ge 2 ]; then # the decoys and the scanner on two workers, grouped at the merge
     echo "== 1w. the same with --workers 2"
     decoys decoyw --workers 2
+else
+    echo "skip: --workers 2 needs two CPUs (nproc $(nproc))"
 fi
 
 # forged_scan NAME PORTBASE REASON: a detector with --block runs on A while a scapy SYN scan

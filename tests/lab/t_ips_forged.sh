@@ -143,6 +143,8 @@ for addr in sys.argv[3:]:
     print("  %s: one engine %s, --workers 2 %s%s" % (addr, o, t, "" if same else "  DIFFERENT"))
 sys.exit(bad)
 PY
+else
+    echo "skip: --workers 2 needs two CPUs (nproc $(nproc))"
 fi
 
 if [ ${#fails[@]} -gt 0 ]; then
