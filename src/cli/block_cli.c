@@ -11,6 +11,7 @@
 #include "audit/blockstore.h"
 #include "cli/block_fleet.h"
 #include "cli/opts.h"
+#include "core/clock.h"
 #include "core/privs.h"
 #include "core/sandbox.h"
 #include "detect/blocknft.h"
@@ -65,13 +66,6 @@ static void on_stop(int sig)
     sync_stop = 1;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 /* Sleeps ms milliseconds, or less when a signal arrives. */
 static void nap(unsigned ms)
 {
@@ -101,7 +95,7 @@ static int apply_decision(void *ctx, const struct bst_decision *d)
     struct bst_decision c = *d;
     struct pr_addr a;
     uint32_t secs = 0;
-    int64_t now = now_us();
+    int64_t now = (int64_t)wall_us();
     const char *why = c.addr[0] ? blk_sync_check(s->pol, c.addr, c.expires_us, now, &a, &secs)
                                 : "a field cannot be read";
     struct pr_error e = {""};
@@ -156,7 +150,7 @@ static int was_lifted(const struct sync_state *s, int64_t id)
 static int lift_revoked(struct hist_db *db, struct sync_state *s, int quiet, struct pr_error *e)
 {
     s->nrev = 0;
-    if (bst_select(db, BST_REVOKED, 0, now_us(), NULL, keep_revoked, s, e) < 0)
+    if (bst_select(db, BST_REVOKED, 0, (int64_t)wall_us(), NULL, keep_revoked, s, e) < 0)
         return -1;
     for (size_t i = 0; i < s->nrev; i++) {
         struct bst_decision *d = &s->rev[i];
@@ -170,11 +164,13 @@ static int lift_revoked(struct hist_db *db, struct sync_state *s, int quiet, str
                    "revoked): %s\n",
                    d->addr, (long long)d->id, block_clean(d->sensor), block_clean(d->revoked_by),
                    d->revoke_reason[0] ? ": " : "", block_clean(d->revoke_reason),
-                   (double)(now_us() - d->revoked_us) / 1000.0,
+                   (double)((int64_t)wall_us() - d->revoked_us) / 1000.0,
                    removed ? "lifted" : "was not blocked here");
         fflush(stdout);
         s->track = 0; /* a newer decision met here must still arrive by the id order */
-        int r = removed ? bst_select(db, BST_ADDR, 0, now_us(), d->addr, apply_decision, s, e) : 0;
+        int r = removed
+                    ? bst_select(db, BST_ADDR, 0, (int64_t)wall_us(), d->addr, apply_decision, s, e)
+                    : 0;
         s->track = 1;
         if (r < 0)
             return -1;
@@ -194,7 +190,7 @@ static int lift_revoked(struct hist_db *db, struct sync_state *s, int quiet, str
 static void prune(struct hist_db *db, unsigned retain)
 {
     struct pr_error e = {""};
-    int n = bst_prune(db, now_us() - (int64_t)retain * 1000000, &e);
+    int n = bst_prune(db, (int64_t)wall_us() - (int64_t)retain * 1000000, &e);
     if (n < 0)
         fprintf(stderr, "portreeve block --sync: retention: %s\n", e.msg);
     else if (n > 0)
@@ -275,7 +271,7 @@ static int block_sync(int argc, char **argv)
         st.track = 1;
         st.applied = st.skipped = 0;
         st.nlifted = 0; /* lift every revoked one in force again: some may be new */
-        int n = bst_load(db, 0, now_us(), apply_decision, &st, &e);
+        int n = bst_load(db, 0, (int64_t)wall_us(), apply_decision, &st, &e);
         if (n >= 0 && lift_revoked(db, &st, 1, &e) == 0) {
             fprintf(stderr,
                     "portreeve block --sync: synchronised: %d decisions in force, %u applied,"
@@ -285,8 +281,9 @@ static int block_sync(int argc, char **argv)
             time_t next_prune = time(NULL) + 3600;
             for (int r = 0; !sync_stop && r >= 0;) {
                 r = hist_wait(db, 1000, &e);
-                if (r > 0 && (bst_load(db, st.last, now_us(), apply_decision, &st, &e) < 0 ||
-                              lift_revoked(db, &st, 0, &e) < 0))
+                if (r > 0 &&
+                    (bst_load(db, st.last, (int64_t)wall_us(), apply_decision, &st, &e) < 0 ||
+                     lift_revoked(db, &st, 0, &e) < 0))
                     r = -1;
                 if (r >= 0 && time(NULL) >= next_prune) {
                     prune(db, retain);

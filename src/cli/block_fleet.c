@@ -5,6 +5,7 @@
 
 #include "audit/blockstore.h"
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "detect/block.h"
 
 #include <errno.h>
@@ -32,13 +33,6 @@ const char *block_clean(char *s)
         if (*c < 0x20 || *c > 0x7e)
             *c = '?';
     return s;
-}
-
-static int64_t now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
 /* us (unix microseconds) as "2026-12-03 12:00:01" UTC, or with sep 'T' and a 'Z' (JSON). */
@@ -268,7 +262,7 @@ static int fleet_unblock(struct hist_db *db, struct target t, const char *reason
     char by[BST_TEXT];
     who(by, sizeof by);
     struct pr_error e = {""};
-    int n = bst_revoke(db, now_us(), by, reason, matches, revoked_one, &t, &e);
+    int n = bst_revoke(db, (int64_t)wall_us(), by, reason, matches, revoked_one, &t, &e);
     if (n < 0) {
         fprintf(stderr, "portreeve block --db unblock: %s\n", e.msg);
         return PR_EXIT_RUNTIME;
@@ -294,7 +288,7 @@ int block_fleet(int argc, char **argv)
         return fleet_usage("unknown action", verb);
     /* the arguments first: a usage error opens (and creates) nothing */
     int list = !strcmp(verb, "list");
-    struct list_ctx l = {0, 0, now_us(), NULL, 0};
+    struct list_ctx l = {0, 0, (int64_t)wall_us(), NULL, 0};
     struct target t;
     const char *reason = "";
     int rc = list ? list_args(&l, argc, argv) : unblock_args(&t, &reason, argc, argv);

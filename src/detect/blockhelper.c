@@ -1,6 +1,7 @@
 /* blockhelper.c — see blockhelper.h. */
 #include "detect/blockhelper.h"
 
+#include "core/clock.h"
 #include "core/privs.h"
 #include "core/sandbox.h"
 #include "detect/blocknft.h"
@@ -95,13 +96,6 @@ const char *blk_helper_check(const struct blk_helper_cfg *c, struct blk_rate *ra
 
 /* ---------------------------------------------------------------- the helper process */
 
-static uint64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void reply(int fd, const char *word, const char *why)
 {
     char buf[600];
@@ -131,7 +125,7 @@ static void do_block(int fd, const struct blk_helper_cfg *c, struct blk_rate *ra
         reply(fd, "ok", ans);
         return;
     }
-    const char *why = blk_helper_check(c, rate, r, mono_us());
+    const char *why = blk_helper_check(c, rate, r, now_us());
     if (why) {
         reply(fd, "err", why);
         return;

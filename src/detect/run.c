@@ -1,6 +1,7 @@
 /* run.c — see run.h. */
 #include "detect/run.h"
 
+#include "core/clock.h"
 #include "detect/behave.h"
 #include "detect/capture.h"
 #include "detect/eve.h"
@@ -78,13 +79,6 @@ static void on_hup(const struct det_options *o, struct file_sinks *fs, struct bl
     fputs("portreeve detect: SIGHUP: alert files reopened, configuration reread (block"
           " settings applied; the others take effect at a restart)\n",
           stderr);
-}
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* After the inputs and outputs are open nothing needs a capability any more: switch to

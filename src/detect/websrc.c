@@ -1,6 +1,7 @@
 /* websrc.c — see websrc.h. */
 #include "detect/websrc.h"
 
+#include "core/clock.h"
 #include "detect/follow.h"
 
 #include <stdio.h>
@@ -15,13 +16,6 @@ struct det_websrc {
     struct det_httplog *parser;
     struct det_websrc_stats st;
 };
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int det_websrc_open(const char *path, int follow, const char *format, const char *custom,
                     struct det_websrc **out, struct pr_error *e)

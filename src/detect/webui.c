@@ -1,6 +1,7 @@
 /* webui.c — see webui.h. */
 #include "detect/webui.h"
 
+#include "core/clock.h"
 #include "detect/page.h"
 
 #include <errno.h>
@@ -36,13 +37,6 @@ struct det_webui {
     /* the capture thread's own: when the next snapshot is due */
     uint64_t next_us, cost_us;
 };
-
-static uint64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* "ADDR:PORT" or "[V6]:PORT" → address and port; errors name the text. */
 static int parse_spec(const char *spec, struct pr_addr *a, uint16_t *port, struct pr_error *e)
@@ -143,15 +137,15 @@ void det_webui_publish(struct det_webui *w, char *json)
 }
 
 void det_webui_update(struct det_webui *w, const struct det_view *v, const struct det_engine *d,
-                      const struct assets *a, uint64_t now_us, int force)
+                      const struct assets *a, uint64_t at_us, int force)
 {
     if (!w)
         return;
-    uint64_t t0 = mono_us();
+    uint64_t t0 = now_us();
     if (!force && t0 < w->next_us)
         return;
-    det_webui_publish(w, det_view_snapshot(v, d, a, now_us));
-    w->cost_us = mono_us() - t0;
+    det_webui_publish(w, det_view_snapshot(v, d, a, at_us));
+    w->cost_us = now_us() - t0;
     uint64_t period = w->cost_us * 20 > DET_WEBUI_PERIOD_US ? w->cost_us * 20 : DET_WEBUI_PERIOD_US;
     w->next_us = t0 + period;
 }

@@ -35,9 +35,9 @@ int det_webui_open(const char *spec, FILE *log, struct det_webui **out, struct p
 int det_webui_start(struct det_webui *w, struct pr_error *e);
 /* Capture thread: builds and publishes a snapshot when one is due (every
  * DET_WEBUI_PERIOD_US, less often when building takes long: at most 5 % of the time), or
- * now with force. now_us as det_view_snapshot's. */
+ * now with force. at_us as det_view_snapshot's. */
 void det_webui_update(struct det_webui *w, const struct det_view *v, const struct det_engine *d,
-                      const struct assets *a, uint64_t now_us, int force);
+                      const struct assets *a, uint64_t at_us, int force);
 /* Publishes json (taken over; freed by the webui). Any thread. */
 void det_webui_publish(struct det_webui *w, char *json);
 /* The address served ("127.0.0.1:8080"), for messages. */

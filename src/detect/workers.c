@@ -1,6 +1,7 @@
 /* workers.c — see workers.h. */
 #include "detect/workers.h"
 
+#include "core/clock.h"
 #include "core/siphash.h"
 #include "detect/behave.h"
 #include "detect/fanout.h"
@@ -1273,13 +1274,6 @@ int det_workers_read_error(const struct det_workers *w, struct pr_error *e)
         return -1;
     }
     return 0;
-}
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* -i with the kernel fanout: worker k reads the frames the group gives its socket (all of
