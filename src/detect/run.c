@@ -340,7 +340,8 @@ int det_run(const struct det_options *o)
      * only, and a pcapng file or a filter needs libpcap, so their frames go through the
      * dispatcher as live frames do */
     struct stat fst;
-    int wread = o->workers > 1 && o->file && stat(o->file, &fst) == 0 && S_ISREG(fst.st_mode);
+    int wread = o->workers > 1 && o->file && strcmp(o->file, "-") && stat(o->file, &fst) == 0 &&
+                S_ISREG(fst.st_mode);
     if (pas && o->workers > 1) {
         pc.share_db = pas; /* the workers match with the run's p0f database */
         struct det_workers_config wc = {.n = o->workers,
