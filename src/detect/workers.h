@@ -118,9 +118,9 @@ void det_workers_event(struct det_workers *w, const struct det_event *ev);
  * the key cannot be read from quickly (not Ethernet and IPv4, fragments, long frames) are
  * decoded here and handed over as events. */
 void det_workers_frame(struct det_workers *w, const struct det_frame *fr);
-/* The frames the workers read themselves (det_workers_read_file; else 0) and those that
- * could not be used (undecodable, wrong checksum), for the capture's statistics (after
- * det_workers_finish). */
+/* The frames the workers' threads read themselves (the keyer of det_workers_read_file, the
+ * fanout's sockets; else 0) and those that could not be used (undecodable, wrong checksum), for the
+ * capture's statistics (after det_workers_finish). */
 void det_workers_frames(const struct det_workers *w, uint64_t *frames, uint64_t *undecodable,
                         uint64_t *badsum);
 /* Live, nothing read: every worker's time moves to now_us and queued events are handed over. */
