@@ -39,8 +39,8 @@ for u in portreeve-detect.service portreeve-detect@.service; do
     grep -q "^ExecStart=$BIN detect --config $CONF\( \|$\)" "$f" ||
         fail "$u: ExecStart does not run $BIN detect --config $CONF"
     grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$f" || fail "$u: no SIGHUP reload"
-    for k in 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' \
-        'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN' 'NoNewPrivileges=yes' \
+    for k in 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN CAP_BPF' \
+        'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN CAP_BPF' 'NoNewPrivileges=yes' \
         'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
         'SystemCallArchitectures=native' 'LogsDirectory=portreeve' 'StateDirectory=portreeve' \
         'RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET AF_INET AF_INET6'; do
