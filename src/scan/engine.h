@@ -60,8 +60,8 @@ struct engine_span {
 
 struct engine_stats {
     uint64_t sent, rcvd, bytes_sent, bytes_rcvd;
-    /* TCP replies without our cookie not believed because the local port range covers
-     * all of our source ports (no stray could be told from local traffic) */
+    /* TCP replies without our cookie not believed because the local port range leaves
+     * fewer than ENGINE_MIN_BASES source-port bases free (not counted with -g) */
     uint64_t local_nocookie;
 };
 
