@@ -34,9 +34,12 @@
  * --resume) */
 #define STOP_POLL_US 50000
 #define STOP_GRACE_US 300000
-/* Our source ports: from above Linux's ephemeral range (32768-60999) and host discovery's
- * 61000 to 65535; no local socket owns them, so a reply to one is a reply to the scan. */
-#define SPORT_LO 61008
+/* Our source ports: from above Linux's default ephemeral range (32768-60999) and host
+ * discovery's 61000 to 65535. A reply to one that no try used is a stray only where the
+ * local port range (engine_span.local) does not cover it: a local socket may own it. */
+#define SPORT_LO ENGINE_SPORT_LO
+#define SPORT_BASES ENGINE_SPORT_BASES
+_Static_assert(SPORT_BASES == (65535 - SPORT_LO - SPORT_TRIES) / SPORT_TRIES, "the bases fit");
 
 /* A host's target and cookie state: read by both threads, written by neither during a
  * run, and kept apart from struct ehost's writes (no cache line shared with them). */
@@ -129,6 +132,11 @@ struct engine {
     uint64_t t0;
     uint16_t sport_base;
     int fixed_sport;
+    /* no match by ports: -g, or fewer than ENGINE_MIN_BASES bases outside the local range */
+    int cookie_only;
+    struct port_range local;
+    /* engine_stats.local_nocookie, counted by the receive thread */
+    _Atomic uint64_t *local_nocookie;
     /* rate limiter */
     double rate, tokens, burst;
     uint64_t tokens_at;
@@ -270,10 +278,18 @@ static void weak_withdraw(struct engine *E, size_t hi)
     }
 }
 
+/* Whether a reply without our cookie to port (no try of its pair) is a stray: one of our
+ * ports, outside the local port range (where a local socket may own it; our base never
+ * lies there when it can be helped, engine_setup). */
+static int stray_port(const struct engine *E, uint16_t port)
+{
+    return port >= SPORT_LO && (port < E->local.lo || port > E->local.hi);
+}
+
 /* A reply without our cookie. To a try not sent (yet), or to a source port of ours no try
- * uses: a stray, and from then on none of its host's are believed. Else (MATCH_PORTS) the
- * pair's answer, unless it has one; weak_settle decides at the end. No RTT, loss or rate
- * sample: it might be forged. */
+ * uses (stray_port): a stray, and from then on none of its host's are believed. Else
+ * (MATCH_PORTS) the pair's answer, unless it has one; weak_settle decides at the end. No RTT, loss
+ * or rate sample: it might be forged. */
 static void record_weak(struct engine *E, struct ehost *h, const struct reply *r)
 {
     uint64_t idx = r->idx;
@@ -345,6 +361,21 @@ static void record(struct engine *E, struct ehost *h, const struct reply *r)
     }
 }
 
+/* Whether source-port base b has all its ports outside the local port range. */
+static int base_free(const struct port_range *local, unsigned b)
+{
+    unsigned lo = SPORT_LO + b * SPORT_TRIES, hi = lo + SPORT_TRIES - 1;
+    return hi < local->lo || lo > local->hi;
+}
+
+unsigned engine_free_bases(const struct port_range *local)
+{
+    unsigned n = 0;
+    for (unsigned b = 0; b < SPORT_BASES; b++)
+        n += (unsigned)base_free(local, b);
+    return n;
+}
+
 static int try_of(const struct engine *E, uint16_t sport)
 {
     if (E->fixed_sport)
@@ -394,7 +425,9 @@ static int classify_icmp(const struct engine *E, const struct pkt_info *pi, uint
  * (enum match), or -1: not ours. With the cookie: its acknowledgement is the cookie or
  * the cookie + 1 (SYN/ACK, RST/ACK), or without ACK its sequence is the complement we put
  * in the probe's ACK field (RST to an ACK-flagged probe). Without: nmap's rule, the ports,
- * for a try's source port; a stray to another of ours. With -g, the cookie only. */
+ * for a try's source port; a stray to another of ours outside the local port range. With
+ * -g, or when the local range leaves fewer than ENGINE_MIN_BASES bases free, the cookie
+ * only. */
 static int tcp_match(const struct engine *E, const struct hkey *k, const struct pkt_info *pi,
                      int try)
 {
@@ -403,11 +436,14 @@ static int tcp_match(const struct engine *E, const struct hkey *k, const struct 
         if ((pi->t.flags & TH_ACK) ? (uint32_t)(pi->t.ack - c) <= 1 : pi->t.seq == ~c)
             return MATCH_COOKIE;
     }
-    if (E->fixed_sport)
+    if (E->cookie_only) {
+        if (!E->fixed_sport && try >= 0)
+            atomic_fetch_add_explicit(E->local_nocookie, 1, memory_order_relaxed);
         return -1;
+    }
     if (try >= 0)
         return MATCH_PORTS;
-    return pi->t.dport >= SPORT_LO ? MATCH_STRAY : -1;
+    return stray_port(E, pi->t.dport) ? MATCH_STRAY : -1;
 }
 
 static int classify_reply(const struct engine *E, const uint8_t *buf, size_t len, uint64_t now,
@@ -1079,14 +1115,21 @@ static int engine_setup(struct engine *E, const struct scan_config *cfg,
     E->pair = pr_calloc_big(E->npairs, sizeof *E->pair);
     E->ptries = tech->icmp_matters ? pr_calloc(E->npairs ? E->npairs : 1, 1) : NULL;
     if (cfg->source_port >= 0) {
-        E->fixed_sport = 1;
+        E->fixed_sport = E->cookie_only = 1;
         E->sport_base = (uint16_t)cfg->source_port;
     } else {
+        /* keyed, the k-th base outside the local port range (any base when none is) */
         uint64_t r = siphash24(&cfg->key, "sport", 5);
-        E->sport_base =
-            (uint16_t)(SPORT_LO +
-                       (r % ((65535 - SPORT_LO - SPORT_TRIES) / SPORT_TRIES)) * SPORT_TRIES);
+        unsigned nfree = engine_free_bases(&span->local);
+        unsigned k = (unsigned)(r % (nfree ? nfree : SPORT_BASES)), b = 0;
+        for (unsigned seen = 0; nfree && b < SPORT_BASES; b++)
+            if (base_free(&span->local, b) && seen++ == k)
+                break;
+        E->sport_base = (uint16_t)(SPORT_LO + (nfree ? b : k) * SPORT_TRIES);
+        E->cookie_only = nfree < ENGINE_MIN_BASES;
     }
+    E->local = span->local;
+    E->local_nocookie = pr_calloc(1, sizeof *E->local_nocookie);
     /* a dry run sends nothing; a rate search goes on where the last span left it */
     E->rc = span->rc && span->rc->active && !cfg->dry_run ? span->rc : &E->rc_fixed;
     set_rate(E, cfg->dry_run ? 0 : E->rc->active ? E->rc->rate : cfg->timing.max_rate);
@@ -1103,6 +1146,7 @@ static void engine_free(struct engine *E)
     free(E->h);
     free(E->hk);
     free((void *)E->strays);
+    free((void *)E->local_nocookie);
     free(E->paced);
     free(E->hash);
     free(E->portidx);
@@ -1223,6 +1267,7 @@ int engine_run(const struct scan_config *cfg, const struct technique *tech,
     E.rxq = NULL;
     st->rcvd += rs.packets;
     st->bytes_rcvd += rs.bytes;
+    st->local_nocookie += atomic_load_explicit(E.local_nocookie, memory_order_relaxed);
     weak_settle(&E);
     if (save)
         progress_save(&E, span, stopped_at);

@@ -13,6 +13,7 @@
 #ifndef PR_SCAN_ENGINE_H
 #define PR_SCAN_ENGINE_H
 
+#include "net/portrange.h"
 #include "net/rawio.h"
 #include "scan/ratectl.h"
 #include "scan/config.h"
@@ -30,6 +31,18 @@ struct engine_target {
     int oif;                /* output interface index; 0 when unknown */
 };
 
+/* The raw techniques' source ports: a base from ENGINE_SPORT_LO in steps of 8, the try in
+ * the low three bits (docs/scan-engine.md, "Stateless validation"). */
+#define ENGINE_SPORT_LO 61008
+#define ENGINE_SPORT_BASES 564 /* the last base's ports end at 65519 */
+/* fewer bases than this outside the local port range: only the cookie is believed */
+#define ENGINE_MIN_BASES 16
+
+/* How many source-port bases have all their 8 ports outside the local port range (lo 0:
+ * none covered). The engine picks its base among them; with fewer than ENGINE_MIN_BASES
+ * a TCP reply without our cookie is not believed: a local connection may own the port. */
+unsigned engine_free_bases(const struct port_range *local);
+
 /* Which part of the scan one engine run is: a technique over one host group. */
 struct engine_span {
     size_t tech_index;                  /* index into cfg->techniques */
@@ -41,10 +54,15 @@ struct engine_span {
     struct ratectl *rc;                 /* the technique's rate search, or NULL */
     const struct scan_progress *resume; /* an interrupted run's progress, or NULL */
     struct scan_progress *save;         /* on a stop: position set, answers appended */
+    struct port_range local;            /* the local port range (net/portrange.h): replies
+                                           to ports in it are never strays */
 };
 
 struct engine_stats {
     uint64_t sent, rcvd, bytes_sent, bytes_rcvd;
+    /* TCP replies without our cookie not believed because the local port range leaves
+     * fewer than ENGINE_MIN_BASES source-port bases free (not counted with -g) */
+    uint64_t local_nocookie;
 };
 
 /* Is first-pass position pos this shard's (--shard I/N: positions = I-1 mod N)? Every

@@ -288,6 +288,7 @@ struct run {
     uint64_t done, total;     /* pairs, for the status line */
     uint64_t reported;        /* targets of the windows that went to the outputs */
     struct rdns *dns;         /* reverse DNS, opened before the privilege drop; NULL with -n */
+    struct port_range local;  /* net/portrange.h, read before the sandbox (engine_span.local) */
 };
 
 /* Reverse DNS of r->hosts[from, to) before they go to the outputs: the hosts that are up
@@ -372,6 +373,11 @@ static int run_open(struct run *R, const struct engine_target *tg, size_t n)
     }
     if (cfg->rdns >= 0 && !cfg->dry_run && rdns_open(cfg->dns_servers, &R->dns, R->e) < 0)
         return -1;
+    struct pr_error pe;
+    if (R->need_raw && portrange_read(&R->local, &pe) < 0) {
+        fprintf(stderr, "portreeve: %s; assuming Linux's default 32768-60999\n", pe.msg);
+        R->local = (struct port_range){32768, 60999};
+    }
     /* Every privileged handle is open: switch to the unprivileged account and keep no
      * capability from here on, except CAP_NET_RAW when connect sockets must be bound to
      * an interface (-e); then the seccomp allowlist for the rest of the scan. */
@@ -492,7 +498,8 @@ static int run_groups(struct run *R, struct engine_target *tg, size_t nup, size_
                                            .total = R->total,
                                            .rc = &R->search[k],
                                            .resume = R->resuming ? prog : NULL,
-                                           .save = &R->saved};
+                                           .save = &R->saved,
+                                           .local = R->local};
                 k_rc = engine_run(cfg, R->tech[k], &span, &R->io, gt, n, r->info[k].ports, np,
                                   R->stop, &R->st, R->e);
             }
@@ -671,6 +678,18 @@ int scan_run(struct scan_config *cfg, struct scan_result *r, volatile sig_atomic
         if (run_window(R, w0, wn) < 0)
             goto out;
     }
+    int raw_tcp = 0;
+    for (size_t k = 0; k < r->ninfo; k++)
+        raw_tcp |= R->tech[k] && R->tech[k]->proto == PR_TCP;
+    if (R->st.local_nocookie || (cfg->verbose >= 1 && raw_tcp && cfg->source_port < 0 &&
+                                 engine_free_bases(&R->local) < ENGINE_MIN_BASES))
+        fprintf(stderr,
+                "portreeve: the local port range %u-%u (net.ipv4.ip_local_port_range) leaves "
+                "%u of our %u source-port bases (%u-65535) free, fewer than %u: a reply "
+                "without our cookie may belong to a local connection, so only replies with it "
+                "are believed (%llu were not)\n",
+                R->local.lo, R->local.hi, engine_free_bases(&R->local), ENGINE_SPORT_BASES,
+                ENGINE_SPORT_LO, ENGINE_MIN_BASES, (unsigned long long)R->st.local_nocookie);
     for (size_t k = 0; k < r->ninfo && cfg->verbose >= 1; k++)
         if (R->search[k].active)
             fprintf(stderr,

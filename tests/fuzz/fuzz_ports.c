@@ -1,9 +1,12 @@
-/* fuzz_ports.c — libFuzzer target for the port-spec parser (core/ports.c).
+/* fuzz_ports.c — libFuzzer target for the port-spec parser (core/ports.c) and the local
+ * port range parser (net/portrange.c).
  *
  * Input: the first byte's low two bits pick the protocols (T, U; 0 means both), the
  * rest is the -p spec. A small hand-made svc_db resolves service names. Accepted lists
- * must be strictly increasing, free of port 0, and format without overflow. */
+ * must be strictly increasing, free of port 0, and format without overflow. The same
+ * rest, unterminated, is an ip_local_port_range text: accepted only as 1 <= lo <= hi. */
 #include "core/ports.h"
+#include "net/portrange.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(spec, data + 1, size - 1);
     spec[size - 1] = '\0';
+
+    struct port_range pr;
+    struct pr_error pe;
+    if (portrange_parse((const char *)data + 1, size - 1, &pr, &pe) == 0 &&
+        (pr.lo == 0 || pr.lo > pr.hi))
+        abort();
 
     struct port_list pl;
     struct pr_error e;

@@ -109,6 +109,79 @@ done
 check "sprayed: the scan says why it believed no reply without its cookie" \
     grep -q 'replies to source ports no probe used' "$W/spray.out"
 
+# -- the local port range: this host's own connection to the target, from a port in
+# 61008-65535, is no forger when the range lets local sockets use that port. A server on
+# 7110 sends a byte every 20 ms to a client bound to 62000 in the scanner namespace.
+# Default range (32768-60999): 62000 is no local port, so the segments are strays, as
+# before. 1024-65000: they are not (our source ports come from 65008-65519 then): nmap's
+# states, no "forged?". 1024-65535: no source port of ours is safe from local sockets,
+# only the cookie is believed (7104 filtered, like -g) and the scan says why.
+check "the scanner namespace has Linux's default local port range" \
+    test "$(in_ns sysctl -n net.ipv4.ip_local_port_range | tr -s ' \t' ' ')" = "32768 60999"
+ip netns exec "$PEER" timeout 90 /usr/bin/python3 -c '
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", 7110))
+s.listen(4)
+open(sys.argv[1] + "/talk.ready", "w").close()
+s.settimeout(30)
+c, _ = s.accept()
+while not os.path.exists(sys.argv[1] + "/talk.stop"):
+    c.send(b".")
+    time.sleep(0.02)
+' "$W" 2>"$W/talk.err" &
+pids+=($!)
+for _ in $(seq 300); do [ -e "$W/talk.ready" ] && break; sleep 0.1; done
+ip netns exec "$NS" timeout 90 /usr/bin/python3 -c '
+import os, socket, sys
+c = socket.socket()
+c.bind(("198.18.0.1", 62000))
+c.connect(("198.18.0.2", 7110))
+n = 0
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    n += len(b)
+    with open(sys.argv[1] + "/talk.n.tmp", "w") as f:
+        f.write(str(n))
+    os.replace(sys.argv[1] + "/talk.n.tmp", sys.argv[1] + "/talk.n")
+' "$W" 2>"$W/talk.cerr" &
+pids+=($!)
+for _ in $(seq 300); do [ -s "$W/talk.n" ] && break; sleep 0.1; done
+check "the connection 198.18.0.1:62000 -> 198.18.0.2:7110 carries data" test -s "$W/talk.n"
+talked() { cat "$W/talk.n" 2>/dev/null || echo 0; }
+absent() { ! grep -q "$@"; }
+LP=(-p 7101,7104,7108,7110)
+in_ns "$PORTREEVE" scan -sS -Pn -n "${TIMING[@]}" "${LP[@]}" 198.18.0.2 -oX "$W/lpdef.xml" \
+    >"$W/lpdef.out" 2>&1
+check "default range: the connection's segments are strays (forged? warning)" \
+    grep -q 'replies to source ports no probe used' "$W/lpdef.out"
+p=$(state "$W/lpdef.xml" 7104)
+check "default range: 7104 (matched by ports only) is withdrawn: filtered (${p:-?})" \
+    test "$p" = filtered
+check "range 1024-65000 set in the scanner namespace" \
+    in_ns sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+n0=$(talked)
+compare -sS 7101=open 7104=open 7108=filtered 7110=open
+check "range 1024-65000: no forged? warning" absent 'forged' "$W/pr-sS.out"
+check "range 1024-65535 set in the scanner namespace" \
+    in_ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+in_ns "$PORTREEVE" scan -sS -Pn -n "${TIMING[@]}" "${LP[@]}" 198.18.0.2 -oX "$W/lpall.xml" \
+    >"$W/lpall.out" 2>&1
+n1=$(talked)
+touch "$W/talk.stop"
+check "the connection carried data during the scans ($n0 then $n1 bytes)" test "$n1" -gt "$n0"
+for pe in 7101=open 7104=filtered 7108=filtered 7110=open; do
+    p=$(state "$W/lpall.xml" "${pe%=*}")
+    check "range 1024-65535: ${pe%=*} is ${pe#*=} (${p:-?})" test "$p" = "${pe#*=}"
+done
+check "range 1024-65535: no forged? warning" absent 'forged' "$W/lpall.out"
+check "range 1024-65535: the scan says why only the cookie is believed" \
+    grep -q 'only replies with it are believed' "$W/lpall.out"
+in_ns sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+
 # -- -g: one source port, nothing to tell a probe's try by; the numbers must match
 in_ns nmap -sS -Pn -n -g 40123 "${TIMING[@]}" -p 7101-7104 198.18.0.2 -oX "$W/nmapg.xml" \
     >/dev/null 2>&1
