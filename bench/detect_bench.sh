@@ -15,12 +15,11 @@
 # --instr (with --workers N): instructions instead of time, which a loaded machine does not
 # change: each run once under valgrind's callgrind, one count per thread; reports the
 # instructions per frame of one engine (its thread less its start-up, which a run over the
-# file's header alone measures), of the busiest worker (its thread: the read of every
-# frame, the engine for its own frames and its start, tables committed) and of all the
-# run's threads (the keyer's too), and their ratio against the larger of the busiest thread
-# and all threads' work shared out over N cores — the speed-up on N idle cores if memory
-# stalls scale alike. Use --packets 300000 or so
-# (callgrind runs some 50 times slower).
+# file's header alone measures), of the busiest worker (its thread: its queue, the engine
+# for its own frames and its start, tables committed) and of all the run's threads (the
+# keyer's too), and their ratio against the larger of the busiest thread and all threads'
+# work shared out over N cores — the speed-up on N idle cores if memory stalls scale alike.
+# Use --packets 300000 or so (callgrind runs some 50 times slower).
 # --flood: 98% of the packets are SYNs from new spoofed sources instead of 2% (every packet
 # costs the engine a source and a flow: the engine's share of the work is larger).
 #
