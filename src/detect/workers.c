@@ -1055,7 +1055,7 @@ static __attribute__((noinline)) int other_owner(struct det_workers *w, const st
         pkey_of_event(&ev, &key);
     }
     flow_ref(w->map, &key, w->n, r);
-    if (r->key < 0 && r->have_w)
+    if (r->key < 0) /* (then both ends' workers are known) */
         return 0;
     *owner = (uint8_t)flow_worker(w->map, &key, r, w->n); /* (a key given at once) */
     return 1;

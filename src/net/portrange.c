@@ -1,11 +1,9 @@
 /* portrange.c — reads the kernel's local port range (portrange.h). */
 #include "net/portrange.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
+#include "core/text.h"
+
+#include <stdlib.h>
 
 /* One decimal number 1..65535 at buf[*i]; advances *i past it. */
 static int number(const char *buf, size_t len, size_t *i, uint16_t *out, const char *what,
@@ -52,27 +50,14 @@ int portrange_parse(const char *buf, size_t len, struct port_range *r, struct pr
 
 int portrange_read(struct port_range *r, struct pr_error *e)
 {
-    int fd = open(PORTRANGE_PATH, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pr_errf(e, "%s: %s", PORTRANGE_PATH, strerror(errno));
-    char buf[64];
-    size_t n = 0;
-    ssize_t k;
-    while (n < sizeof buf && (k = read(fd, buf + n, sizeof buf - n)) != 0) {
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            int err = errno;
-            close(fd);
-            return pr_errf(e, "%s: %s", PORTRANGE_PATH, strerror(err));
-        }
-        n += (size_t)k;
-    }
-    close(fd);
-    if (n == sizeof buf)
-        return pr_errf(e, "%s: longer than %zu bytes", PORTRANGE_PATH, sizeof buf - 1);
+    char *buf;
+    size_t n;
+    if (pr_read_file(PORTRANGE_PATH, 63, &buf, &n, e) < 0)
+        return -1;
     struct pr_error pe;
-    if (portrange_parse(buf, n, r, &pe) < 0)
+    int rc = portrange_parse(buf, n, r, &pe);
+    free(buf);
+    if (rc < 0)
         return pr_errf(e, "%s: %s", PORTRANGE_PATH, pe.msg);
     return 0;
 }

@@ -127,7 +127,19 @@ strip() { sed 's/"ts":"[^"]*",//; s/"scan_id":[0-9]*,//; s/"incident_id":[0-9]*,
     { echo "  FAIL: -r - --workers 2 gave other alerts"; fails=$((fails + 1)); }
 
 echo "== a truncated capture: the same error, exit code and alerts"
-head -c $(($(stat -c %s "$DL_DIR/mix.pcap") * 2 / 3)) "$DL_DIR/mix.pcap" >"$DL_DIR/cut.pcap"
+# cut in the middle of the record at two thirds of the file (a cut on a record's boundary
+# would be a shorter whole file)
+/usr/bin/python3 - "$DL_DIR/mix.pcap" "$DL_DIR/cut.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 24
+while True:
+    caplen = struct.unpack_from("<I", data, off + 8)[0]
+    if off + 16 + caplen >= len(data) * 2 // 3:
+        break
+    off += 16 + caplen
+open(sys.argv[2], "wb").write(data[:off + 16 + caplen // 2])
+PY
 for n in 1 2; do
     "$PR" detect -q -r "$DL_DIR/cut.pcap" --workers $n --alerts "$DL_DIR/cut.w$n.json" \
         >"$DL_DIR/cut.w$n.sum" 2>"$DL_DIR/cut.w$n.err"
